@@ -1,0 +1,61 @@
+# The portal's front door: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test install assets db demo worker audit bench e2e clean
+
+# Virtualenv + pinned Python packages; redone only when requirements change.
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+# npm packages (GOV.UK Frontend, MoJ Frontend, Sass) from the lock file, then the CSS.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/build/application.css: node_modules/.installed $(wildcard assets/scss/*.scss)
+	npm run --silent build
+
+install: $(BIN)/.installed assets
+assets: static/build/application.css
+
+db: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-reference
+
+demo: db
+	$(BIN)/flask seed-demo
+
+# The web server and the outbox worker side by side; Ctrl-C stops both.
+run: demo
+	@echo "Learning panels: http://127.0.0.1:$(PORT)  (mail sent in development is kept in instance/mail/)"
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/flask notifications send --loop & \
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+worker: install
+	$(BIN)/flask notifications send --loop
+
+# The whole suite. TEST_DATABASE_URL=postgresql+psycopg://... runs it on PostgreSQL.
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+e2e: install
+	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
+
+audit: install
+	$(BIN)/bandit -q -r agencies core reviews panels learning notifications config.py extensions.py wsgi.py -lll
+	$(BIN)/pip-audit --progress-spinner off --disable-pip -r requirements.txt
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules static/build .pytest_cache

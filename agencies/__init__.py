@@ -1,0 +1,1 @@
+"""Organisations, people, sign-in, who may see what, and each agency's findings."""

@@ -1,0 +1,155 @@
+"""Who may see and change what: the one place the portal decides access.
+
+Every view is wrapped by one of three decorators, and a test walks the URL map to prove it:
+
+- ``public``: no sign-in (the sign-in page, health check, assets, calendar feeds by secret).
+- ``allow(check)``: signed in, and ``check(user)`` holds, else 403.
+- ``load(kwarg, finder, check=None)``: signed in; ``finder(user, id)`` returns the object
+  only if the user may see it (scoped query), else 404, so another agency's objects do not
+  even seem to exist; then ``check(user, obj)`` for changes, else 403 ("404 before 403").
+
+Domain packages add their finders and predicates beside their models and build them from
+the helpers here; views never test roles themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, g, request
+from flask_login import current_user
+
+from agencies.models import Organisation, Role, User
+from core import audit
+from extensions import db, login_manager
+
+T = TypeVar("T")
+View = Callable[..., Any]
+UserCheck = Callable[[User], bool]
+
+
+# --- predicates about a person --------------------------------------------------------------
+
+
+def is_admin(user: User) -> bool:
+    return user.role == Role.ADMIN
+
+
+def is_inspector(user: User) -> bool:
+    """Inspectorate staff who do QA and convene panels; admins can act as inspectors too."""
+    return user.role in (Role.INSPECTOR, Role.ADMIN) and user.is_inspectorate
+
+
+def is_inspectorate_staff(user: User) -> bool:
+    return user.is_inspectorate
+
+
+def is_agency_member(user: User) -> bool:
+    return user.role == Role.AGENCY_MEMBER and not user.is_inspectorate
+
+
+def signed_in(user: User) -> bool:
+    return user.is_authenticated
+
+
+def belongs_to(user: User, organisation_id: int | None) -> bool:
+    return organisation_id is not None and user.organisation_id == organisation_id
+
+
+# --- finders: scoped loads used by ``load`` ----------------------------------------------
+
+
+def organisation_for_admin(user: User, organisation_id: int) -> Organisation | None:
+    return db.session.get(Organisation, organisation_id) if is_admin(user) else None
+
+
+def person_for_admin(user: User, user_id: int) -> User | None:
+    return db.session.get(User, user_id) if is_admin(user) else None
+
+
+# --- decorators ------------------------------------------------------------------------
+
+
+def _refuse(status: int, reason: str) -> None:
+    # Authorisation failures are audited in their own transaction, so the refusal records
+    # even though the request changes nothing else.
+    audit.record(
+        "access.refused",
+        summary=f"{status} for {request.method} {request.path}",
+        status=status,
+        reason=reason,
+        endpoint=request.endpoint,
+    )
+    db.session.commit()
+    abort(status)
+
+
+def public(view: View) -> View:
+    view._access_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def allow(check: UserCheck) -> Callable[[View], View]:
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not check(current_user):
+                _refuse(403, check.__name__)
+            return view(*args, **kwargs)
+
+        wrapper._access_check = check  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def load(
+    kwarg: str,
+    finder: Callable[[User, int], T | None],
+    check: Callable[[User, T], bool] | None = None,
+    *,
+    as_name: str | None = None,
+) -> Callable[[View], View]:
+    """Replace the id in ``kwarg`` by the object ``finder`` returns, or 404; then ``check`` or 403."""
+
+    target = as_name or kwarg.removesuffix("_id")
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            object_id = kwargs.pop(kwarg)
+            obj = finder(current_user, object_id)
+            if obj is None:
+                _refuse(404, f"{finder.__name__}({object_id})")
+            if check is not None and not check(current_user, obj):  # type: ignore[arg-type]
+                _refuse(403, check.__name__)
+            g.setdefault("loaded_objects", []).append(obj)
+            kwargs[target] = obj
+            return view(*args, **kwargs)
+
+        existing = getattr(view, "_access_loads", ())
+        wrapper._access_loads = (*existing, kwarg)  # type: ignore[attr-defined]
+        wrapper._access_check = check or finder  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def guarded_arguments(view: View) -> set[str]:
+    """The URL arguments a view's ``load`` decorators resolve (used by the route walker)."""
+    return set(getattr(view, "_access_loads", ()))
+
+
+def is_guarded(view: View) -> bool:
+    return bool(getattr(view, "_access_public", False) or getattr(view, "_access_check", None))
+
+
+def user_can(check: UserCheck) -> bool:
+    """For templates: ``user_can(is_inspector)`` decides whether to show a link."""
+    return bool(current_user.is_authenticated and check(current_user))

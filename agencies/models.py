@@ -1,0 +1,163 @@
+"""Organisations, the people who belong to them, and one-off password links."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import TimestampMixin, UTCDateTime
+from core.formatting import utc_now
+from extensions import db
+
+
+def enum_column(enum_cls: type[enum.Enum], **kwargs: object) -> Enum:
+    """A portable enum: VARCHAR of the values, no native type to migrate."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=40,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+        **kwargs,
+    )
+
+
+class OrganisationKind(enum.StrEnum):
+    INSPECTORATE = "inspectorate"
+    PROBATION_REGION = "probation_region"
+    POLICE = "police"
+    HEALTH = "health"
+    CHILDRENS_SERVICES = "childrens_services"
+    ADULT_SOCIAL_CARE = "adult_social_care"
+    YOUTH_JUSTICE = "youth_justice"
+    HOUSING = "housing"
+    PRISON = "prison"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return ORGANISATION_KIND_LABELS[self]
+
+
+ORGANISATION_KIND_LABELS = {
+    OrganisationKind.INSPECTORATE: "Inspectorate",
+    OrganisationKind.PROBATION_REGION: "Probation region",
+    OrganisationKind.POLICE: "Police",
+    OrganisationKind.HEALTH: "Health",
+    OrganisationKind.CHILDRENS_SERVICES: "Children's services",
+    OrganisationKind.ADULT_SOCIAL_CARE: "Adult social care",
+    OrganisationKind.YOUTH_JUSTICE: "Youth justice",
+    OrganisationKind.HOUSING: "Housing",
+    OrganisationKind.PRISON: "Prison",
+    OrganisationKind.OTHER: "Other",
+}
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    INSPECTOR = "inspector"
+    AGENCY_MEMBER = "agency_member"
+
+    @property
+    def label(self) -> str:
+        return {"admin": "Admin", "inspector": "Inspector", "agency_member": "Agency member"}[self.value]
+
+
+class Organisation(TimestampMixin, db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind), nullable=False, index=True)
+    # A shared mailbox that receives requests as well as the members (optional).
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    people: Mapped[list[User]] = relationship(back_populates="organisation", order_by="User.full_name")
+
+    @property
+    def is_inspectorate(self) -> bool:
+        return self.kind == OrganisationKind.INSPECTORATE
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.id} {self.name!r}>"
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True, nullable=False)
+    full_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False, index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role), nullable=False)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Rotated to end every session of this person at once (sign-out, password change, deactivation).
+    session_token: Mapped[str] = mapped_column(
+        String(64), nullable=False, unique=True, default=lambda: secrets.token_urlsafe(32)
+    )
+    last_signed_in_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="people", lazy="joined")
+
+    # Flask-Login keys the session on the token, not the id, so rotating it signs the person out.
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def end_all_sessions(self) -> None:
+        self.session_token = secrets.token_urlsafe(32)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_inspectorate(self) -> bool:
+        return self.organisation.kind == OrganisationKind.INSPECTORATE
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class PasswordLinkPurpose(enum.StrEnum):
+    FIRST_SIGN_IN = "first_sign_in"
+    RESET = "reset"
+
+
+class PasswordLink(TimestampMixin, db.Model):
+    """A single-use, time-limited link to set a password. Only the token's hash is stored."""
+
+    __tablename__ = "password_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    purpose: Mapped[PasswordLinkPurpose] = mapped_column(enum_column(PasswordLinkPurpose), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    expires_at_utc: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def usable(self) -> bool:
+        return self.used_at_utc is None and self.expires_at_utc > utc_now()

@@ -1,0 +1,249 @@
+"""State-changing operations on organisations and people; views call these, tests too."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app, session, url_for
+from flask_login import login_user, logout_user
+from sqlalchemy import func
+
+from agencies.models import Organisation, OrganisationKind, PasswordLink, PasswordLinkPurpose, Role, User
+from agencies.passwords import hash_password, needs_rehash, verify_password
+from core import audit
+from core.formatting import utc_now
+from extensions import db
+from notifications.outbox import queue_email, portal_url
+
+
+class DuplicateError(ValueError):
+    """A unique value (name or email address) is already taken."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(db.select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+# --- signing in and out ------------------------------------------------------------------
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The person if the password is right and the account active; None otherwise.
+
+    Unknown addresses cost the same hashing time as known ones, and every failure is
+    recorded the same way, so the answer says nothing about which addresses exist.
+    """
+    user = find_user_by_email(email)
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        if user is None:
+            verify_password(None, password)
+        audit.record(
+            "sign_in.failed",
+            user if user is not None else None,
+            "Failed sign-in",
+            actor=user if user is not None else None,
+            actor_email=normalise_email(email)[:320],
+            reason="deactivated" if user is not None and not user.active else "bad credentials",
+        )
+        db.session.commit()
+        return None
+    if needs_rehash(user.password_hash or ""):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def start_session(user: User) -> None:
+    # A fresh session: nothing from before sign-in (including a planted id) is carried over.
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    session["signed_in_at"] = utc_now().timestamp()
+    user.last_signed_in_at_utc = utc_now()
+    audit.record("sign_in", user, "Signed in", actor=user)
+    db.session.commit()
+
+
+def sign_out(user: User) -> None:
+    """End this and every other session of the person (server-side: the token changes)."""
+    user.end_all_sessions()
+    audit.record("sign_out", user, "Signed out", actor=user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+
+
+# --- password links ----------------------------------------------------------------------
+
+
+def issue_password_link(user: User, purpose: PasswordLinkPurpose) -> str:
+    """Create a single-use link, email it through the outbox, and return its URL."""
+    token = secrets.token_urlsafe(32)
+    valid_for: timedelta = current_app.config[
+        "FIRST_SIGN_IN_VALID_FOR" if purpose == PasswordLinkPurpose.FIRST_SIGN_IN else "PASSWORD_RESET_VALID_FOR"
+    ]
+    # Any older unused link stops working: only the newest one is valid.
+    for old in db.session.scalars(
+        db.select(PasswordLink).where(PasswordLink.user_id == user.id, PasswordLink.used_at_utc.is_(None))
+    ):
+        old.used_at_utc = utc_now()
+    link = PasswordLink(
+        user_id=user.id,
+        purpose=purpose,
+        token_hash=PasswordLink.hash_token(token),
+        expires_at_utc=utc_now() + valid_for,
+    )
+    db.session.add(link)
+    url = portal_url(url_for("auth.set_password", token=token))
+    subject = (
+        "Set your password for Learning panels"
+        if purpose == PasswordLinkPurpose.FIRST_SIGN_IN
+        else "Reset your Learning panels password"
+    )
+    queue_email(
+        to=user.email,
+        recipient=user,
+        subject=subject,
+        template="password_link",
+        context={"link": url, "purpose": purpose.value, "expires_at": link.expires_at_utc},
+        concerning=user,
+    )
+    audit.record(f"password_link.{purpose.value}", user, f"Password link sent to {user.email}")
+    return url
+
+
+def find_password_link(token: str) -> PasswordLink | None:
+    link = db.session.scalar(db.select(PasswordLink).where(PasswordLink.token_hash == PasswordLink.hash_token(token)))
+    if link is None or not link.usable or not link.user.active:
+        return None
+    return link
+
+
+def set_password(link: PasswordLink, password: str) -> User:
+    user = link.user
+    user.password_hash = hash_password(password)
+    user.password_changed_at_utc = utc_now()
+    user.end_all_sessions()
+    link.used_at_utc = utc_now()
+    audit.record("password.set", user, "Password set through a one-off link", actor=user)
+    db.session.commit()
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Send a reset link if the address belongs to an active person. Says nothing either way."""
+    user = find_user_by_email(email)
+    if user is not None and user.active:
+        issue_password_link(user, PasswordLinkPurpose.RESET)
+    else:
+        audit.record("password_reset.unknown", summary="Reset asked for an unknown or inactive address",
+                     actor_email=normalise_email(email)[:320])
+    db.session.commit()
+
+
+# --- organisations -----------------------------------------------------------------------
+
+
+def _name_taken(name: str, exclude_id: int | None = None) -> bool:
+    query = db.select(Organisation.id).where(func.lower(Organisation.name) == name.lower())
+    if exclude_id is not None:
+        query = query.where(Organisation.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def create_organisation(name: str, kind: OrganisationKind | str, contact_email: str | None = None) -> Organisation:
+    if _name_taken(name):
+        raise DuplicateError("An organisation with this name already exists")
+    organisation = Organisation(name=name, kind=OrganisationKind(kind), contact_email=contact_email or None)
+    db.session.add(organisation)
+    db.session.flush()
+    audit.record("organisation.created", organisation, f"Added organisation {name}", kind=str(kind))
+    return organisation
+
+
+def update_organisation(organisation: Organisation, *, name: str, kind: str, contact_email: str | None) -> None:
+    if _name_taken(name, exclude_id=organisation.id):
+        raise DuplicateError("An organisation with this name already exists")
+    before = {"name": organisation.name, "kind": organisation.kind.value, "contact_email": organisation.contact_email}
+    organisation.name = name
+    organisation.kind = OrganisationKind(kind)
+    organisation.contact_email = contact_email or None
+    after = {"name": name, "kind": kind, "contact_email": contact_email or None}
+    audit.record("organisation.updated", organisation, f"Changed organisation {name}", before=before, after=after)
+
+
+# --- people ------------------------------------------------------------------------------
+
+
+def _email_taken(email: str, exclude_id: int | None = None) -> bool:
+    query = db.select(User.id).where(func.lower(User.email) == normalise_email(email))
+    if exclude_id is not None:
+        query = query.where(User.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def create_person(
+    *, full_name: str, email: str, organisation: Organisation, role: Role | str, job_title: str | None = None,
+    send_invitation: bool = True,
+) -> User:
+    if _email_taken(email):
+        raise DuplicateError("Someone with this email address already has an account")
+    role = Role(role)
+    _check_role_fits(role, organisation)
+    person = User(
+        full_name=full_name, email=normalise_email(email), organisation=organisation, role=role,
+        job_title=job_title or None,
+    )
+    db.session.add(person)
+    db.session.flush()
+    audit.record("person.created", person, f"Added {person.email}", role=role.value, organisation=organisation.name)
+    if send_invitation:
+        issue_password_link(person, PasswordLinkPurpose.FIRST_SIGN_IN)
+    return person
+
+
+class RoleError(ValueError):
+    """The role does not fit the organisation."""
+
+
+def _check_role_fits(role: Role, organisation: Organisation) -> None:
+    if role in (Role.ADMIN, Role.INSPECTOR) and not organisation.is_inspectorate:
+        raise RoleError("Only people in the Inspectorate can be admins or inspectors")
+    if role == Role.AGENCY_MEMBER and organisation.is_inspectorate:
+        raise RoleError("People in the Inspectorate must be inspectors or admins")
+
+
+def update_person(
+    person: User, *, full_name: str, email: str, organisation: Organisation, role: Role | str, job_title: str | None
+) -> None:
+    if _email_taken(email, exclude_id=person.id):
+        raise DuplicateError("Someone with this email address already has an account")
+    role = Role(role)
+    _check_role_fits(role, organisation)
+    before = {"email": person.email, "role": person.role.value, "organisation": person.organisation.name}
+    moved = person.organisation_id != organisation.id or person.role != role
+    person.full_name = full_name
+    person.email = normalise_email(email)
+    person.organisation = organisation
+    person.role = role
+    person.job_title = job_title or None
+    if moved:
+        # What the person may see changed: their open sessions must not keep the old view.
+        person.end_all_sessions()
+    after = {"email": person.email, "role": role.value, "organisation": organisation.name}
+    audit.record("person.updated", person, f"Changed {person.email}", before=before, after=after)
+
+
+def deactivate_person(person: User) -> None:
+    person.active = False
+    person.end_all_sessions()
+    audit.record("person.deactivated", person, f"Deactivated {person.email}")
+
+
+def reactivate_person(person: User) -> None:
+    person.active = True
+    audit.record("person.reactivated", person, f"Reactivated {person.email}")

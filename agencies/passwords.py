@@ -1,0 +1,82 @@
+"""Password rules (NCSC: length over complexity, no common passwords) and hashing (argon2id)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_LENGTH = 12
+MAX_LENGTH = 256
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    path = Path(__file__).with_name("common_passwords.txt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _core(password: str) -> str:
+    """The password with digits and symbols stripped from both ends: 'Password123!' -> 'password'."""
+    return re.sub(r"^[\W\d_]+|[\W\d_]+$", "", password.lower())
+
+
+def _is_monotonous(password: str) -> bool:
+    if len(set(password)) <= 2:
+        return True
+    steps = {ord(b) - ord(a) for a, b in zip(password, password[1:])}
+    return steps in ({1}, {-1})
+
+
+def password_problems(password: str, *, email: str = "", full_name: str = "") -> list[str]:
+    """Plain-English reasons the password is refused; empty when it is acceptable."""
+    if len(password) < MIN_LENGTH:
+        return [f"Password must be {MIN_LENGTH} characters or more"]
+    if len(password) > MAX_LENGTH:
+        return [f"Password must be {MAX_LENGTH} characters or fewer"]
+    lowered = password.lower()
+    banned = common_passwords()
+    if lowered in banned or _core(password) in banned or _is_monotonous(password):
+        return ["Password is too easy to guess. Try three random words together"]
+    personal = [part for part in re.split(r"[\s@._-]+", f"{email} {full_name}".lower()) if len(part) >= 4]
+    if any(part in lowered and len(lowered) - len(part) < 6 for part in personal):
+        return ["Password must not be based on your name or email address"]
+    return []
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        # Spend the same time as a real check so unknown accounts do not answer faster.
+        _burn_time(password)
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when the hash was made with older parameters; upgraded at the next sign-in."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
+_DUMMY_HASH = _hasher.hash("a dummy password to compare against")
+
+
+def _burn_time(password: str) -> None:
+    try:
+        _hasher.verify(_DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        pass

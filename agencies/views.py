@@ -1,0 +1,361 @@
+"""Sign-in and the admin screens for organisations, people and the audit trail."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, time, timezone
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from agencies import access, operations
+from agencies.forms import (
+    OrganisationForm,
+    PersonForm,
+    RequestPasswordResetForm,
+    SetPasswordForm,
+    SignInForm,
+)
+from agencies.models import Organisation, PasswordLinkPurpose, Role, User
+from agencies.passwords import password_problems
+from core.audit import AuditEvent
+from core.forms import ConfirmForm
+from core.pagination import paginate
+from extensions import db, limiter, login_manager
+
+auth_bp = Blueprint("auth", __name__)
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@login_manager.user_loader
+def load_user(session_token: str) -> User | None:
+    return db.session.scalar(db.select(User).where(User.session_token == session_token, User.active.is_(True)))
+
+
+login_manager.login_view = "auth.sign_in"
+login_manager.login_message = "Sign in to continue"
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"
+
+
+def _failed_sign_in(response: Response) -> bool:
+    # Only failed attempts count towards the throttle: a successful sign-in redirects.
+    return request.method == "POST" and response.status_code != 302
+
+
+def _account_key() -> str:
+    return "account:" + operations.normalise_email(request.form.get("email", ""))[:320]
+
+
+# --- sign-in -----------------------------------------------------------------------------
+
+
+@auth_bp.route("/login", methods=["GET", "POST"])
+@access.public
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed_sign_in
+)
+@limiter.limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_account_key,
+    deduct_when=_failed_sign_in,
+)
+def sign_in():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = operations.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            operations.start_session(user)
+            return redirect(_safe_next(request.args.get("next")))
+        form.email.errors.append("Enter a correct email address and password")
+    return render_template("agencies/sign_in.html", form=form), (200 if request.method == "GET" else 200)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an open redirect would let a phishing link borrow the portal's name.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("core.home")
+
+
+@auth_bp.post("/logout")
+@access.allow(access.signed_in)
+def sign_out():  # type: ignore[no-untyped-def]
+    operations.sign_out(current_user._get_current_object())
+    flash("You have signed out", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
+@auth_bp.route("/password/forgot", methods=["GET", "POST"])
+@access.public
+@limiter.limit(lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"], methods=["POST"])
+def request_password_reset():  # type: ignore[no-untyped-def]
+    form = RequestPasswordResetForm()
+    if form.validate_on_submit():
+        operations.request_password_reset(form.email.data)
+        # The same answer whether or not the address has an account.
+        return render_template("agencies/password_reset_sent.html", email=form.email.data)
+    return render_template("agencies/password_forgot.html", form=form)
+
+
+@auth_bp.route("/password/set/<token>", methods=["GET", "POST"])
+@access.public
+def set_password(token: str):  # type: ignore[no-untyped-def]
+    link = operations.find_password_link(token)
+    if link is None:
+        return render_template("agencies/password_link_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        problems = password_problems(form.password.data, email=link.user.email, full_name=link.user.full_name)
+        if problems:
+            form.password.errors.extend(problems)
+        else:
+            operations.set_password(link, form.password.data)
+            flash("Your password has been saved. Sign in with your new password.", "success")
+            return redirect(url_for("auth.sign_in"))
+    return render_template("agencies/password_set.html", form=form, link=link)
+
+
+# --- organisations -----------------------------------------------------------------------
+
+
+@admin_bp.get("/organisations")
+@access.allow(access.is_admin)
+def list_organisations():  # type: ignore[no-untyped-def]
+    page = paginate(db.select(Organisation).order_by(Organisation.name))
+    return render_template("admin/organisations.html", page=page)
+
+
+@admin_bp.route("/organisations/new", methods=["GET", "POST"])
+@access.allow(access.is_admin)
+def create_organisation():  # type: ignore[no-untyped-def]
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            organisation = operations.create_organisation(form.name.data, form.kind.data, form.contact_email.data)
+        except operations.DuplicateError as error:
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"{organisation.name} added", "success")
+            return redirect(url_for("admin.list_organisations"))
+    return render_template("admin/organisation_form.html", form=form, organisation=None)
+
+
+@admin_bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+@access.load("organisation_id", access.organisation_for_admin)
+def edit_organisation(organisation: Organisation):  # type: ignore[no-untyped-def]
+    form = OrganisationForm(obj=organisation if request.method == "GET" else None)
+    if request.method == "GET":
+        form.kind.data = organisation.kind.value
+    if form.validate_on_submit():
+        try:
+            operations.update_organisation(
+                organisation, name=form.name.data, kind=form.kind.data, contact_email=form.contact_email.data
+            )
+        except operations.DuplicateError as error:
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"{organisation.name} saved", "success")
+            return redirect(url_for("admin.list_organisations"))
+    people = db.session.scalars(
+        db.select(User).where(User.organisation_id == organisation.id).order_by(User.full_name).limit(100)
+    ).all()
+    return render_template("admin/organisation_form.html", form=form, organisation=organisation, people=people)
+
+
+# --- people ------------------------------------------------------------------------------
+
+
+def _organisation_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(db.select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
+    return [(0, "Choose an organisation")] + [(row.id, row.name) for row in rows]
+
+
+@admin_bp.get("/people")
+@access.allow(access.is_admin)
+def list_people():  # type: ignore[no-untyped-def]
+    query = db.select(User).join(User.organisation).order_by(User.full_name)
+    organisation_id = request.args.get("organisation", type=int)
+    if organisation_id:
+        query = query.where(User.organisation_id == organisation_id)
+    search = (request.args.get("q") or "").strip()[:200]
+    if search:
+        like = f"%{search.lower()}%"
+        query = query.where(db.or_(db.func.lower(User.full_name).like(like), db.func.lower(User.email).like(like)))
+    page = paginate(query)
+    return render_template(
+        "admin/people.html", page=page, organisations=_organisation_choices()[1:],
+        organisation_id=organisation_id, search=search,
+    )
+
+
+def _person_from_form(form: PersonForm) -> Organisation | None:
+    organisation = db.session.get(Organisation, form.organisation_id.data) if form.organisation_id.data else None
+    if organisation is None:
+        form.organisation_id.errors.append("Select an organisation")
+    return organisation
+
+
+@admin_bp.route("/people/new", methods=["GET", "POST"])
+@access.allow(access.is_admin)
+def create_person():  # type: ignore[no-untyped-def]
+    form = PersonForm()
+    form.organisation_id.choices = _organisation_choices()
+    if request.method == "GET":
+        form.role.data = Role.AGENCY_MEMBER.value
+    if form.validate_on_submit() and (organisation := _person_from_form(form)):
+        try:
+            person = operations.create_person(
+                full_name=form.full_name.data, email=form.email.data, organisation=organisation,
+                role=form.role.data, job_title=form.job_title.data,
+            )
+        except operations.DuplicateError as error:
+            form.email.errors.append(str(error))
+        except operations.RoleError as error:
+            form.role.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"{person.full_name} added. We have emailed them a link to set their password.", "success")
+            return redirect(url_for("admin.show_person", user_id=person.id))
+    return render_template("admin/person_form.html", form=form, person=None)
+
+
+@admin_bp.get("/people/<int:user_id>")
+@access.load("user_id", access.person_for_admin, as_name="person")
+def show_person(person: User):  # type: ignore[no-untyped-def]
+    events = db.session.scalars(
+        db.select(AuditEvent)
+        .where(db.or_(db.and_(AuditEvent.object_type == "User", AuditEvent.object_id == str(person.id)),
+                      AuditEvent.actor_id == person.id))
+        .order_by(AuditEvent.occurred_at_utc.desc())
+        .limit(20)
+    ).all()
+    return render_template("admin/person.html", person=person, events=events, confirm=ConfirmForm())
+
+
+@admin_bp.route("/people/<int:user_id>/edit", methods=["GET", "POST"])
+@access.load("user_id", access.person_for_admin, as_name="person")
+def edit_person(person: User):  # type: ignore[no-untyped-def]
+    form = PersonForm(obj=person if request.method == "GET" else None)
+    form.organisation_id.choices = _organisation_choices()
+    if request.method == "GET":
+        form.role.data = person.role.value
+    if form.validate_on_submit() and (organisation := _person_from_form(form)):
+        try:
+            operations.update_person(
+                person, full_name=form.full_name.data, email=form.email.data, organisation=organisation,
+                role=form.role.data, job_title=form.job_title.data,
+            )
+        except operations.DuplicateError as error:
+            form.email.errors.append(str(error))
+        except operations.RoleError as error:
+            form.role.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"{person.full_name} saved", "success")
+            return redirect(url_for("admin.show_person", user_id=person.id))
+    return render_template("admin/person_form.html", form=form, person=person)
+
+
+@admin_bp.post("/people/<int:user_id>/deactivate")
+@access.load("user_id", access.person_for_admin, as_name="person")
+def deactivate_person(person: User):  # type: ignore[no-untyped-def]
+    if ConfirmForm().validate_on_submit():
+        if person.id == current_user.id:
+            flash("You cannot deactivate your own account", "error")
+        else:
+            operations.deactivate_person(person)
+            db.session.commit()
+            flash(f"{person.full_name} can no longer sign in", "success")
+    return redirect(url_for("admin.show_person", user_id=person.id))
+
+
+@admin_bp.post("/people/<int:user_id>/reactivate")
+@access.load("user_id", access.person_for_admin, as_name="person")
+def reactivate_person(person: User):  # type: ignore[no-untyped-def]
+    if ConfirmForm().validate_on_submit():
+        operations.reactivate_person(person)
+        db.session.commit()
+        flash(f"{person.full_name} can sign in again", "success")
+    return redirect(url_for("admin.show_person", user_id=person.id))
+
+
+@admin_bp.post("/people/<int:user_id>/reset-password")
+@access.load("user_id", access.person_for_admin, as_name="person")
+def reset_password(person: User):  # type: ignore[no-untyped-def]
+    if ConfirmForm().validate_on_submit():
+        purpose = PasswordLinkPurpose.RESET if person.password_hash else PasswordLinkPurpose.FIRST_SIGN_IN
+        operations.issue_password_link(person, purpose)
+        db.session.commit()
+        flash(f"We have emailed {person.email} a link to set a new password", "success")
+    return redirect(url_for("admin.show_person", user_id=person.id))
+
+
+# --- audit trail -------------------------------------------------------------------------
+
+
+def _audit_query():  # type: ignore[no-untyped-def]
+    query = db.select(AuditEvent).order_by(AuditEvent.occurred_at_utc.desc(), AuditEvent.id.desc())
+    action = (request.args.get("action") or "").strip()[:80]
+    actor = (request.args.get("actor") or "").strip().lower()[:320]
+    object_type = (request.args.get("object_type") or "").strip()[:60]
+    errors: list[dict[str, str]] = []
+    if action:
+        query = query.where(AuditEvent.action.like(f"{action}%"))
+    if actor:
+        query = query.where(db.func.lower(AuditEvent.actor_email).like(f"%{actor}%"))
+    if object_type:
+        query = query.where(AuditEvent.object_type == object_type)
+    for name, bound in (("from", time.min), ("to", time.max)):
+        raw = (request.args.get(name) or "").strip()
+        if raw:
+            try:
+                day = datetime.strptime(raw, "%Y-%m-%d").date()
+            except ValueError:
+                errors.append({"text": f"Enter the '{name}' date in the format 2026-04-01", "href": f"#{name}"})
+                continue
+            moment = datetime.combine(day, bound, tzinfo=timezone.utc)
+            query = query.where(AuditEvent.occurred_at_utc >= moment if name == "from" else AuditEvent.occurred_at_utc <= moment)
+    return query, errors
+
+
+@admin_bp.get("/audit")
+@access.allow(access.is_admin)
+def list_audit_events():  # type: ignore[no-untyped-def]
+    query, errors = _audit_query()
+    page = paginate(query, per_page=50)
+    return render_template("admin/audit.html", page=page, errors=errors, args=request.args)
+
+
+@admin_bp.get("/audit.csv")
+@access.allow(access.is_admin)
+def export_audit_events():  # type: ignore[no-untyped-def]
+    from core import audit
+
+    query, _errors = _audit_query()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["occurred_at_utc", "actor_email", "action", "object_type", "object_id", "summary", "ip_address"])
+    for event in db.session.scalars(query.limit(100_000)):
+        writer.writerow([
+            event.occurred_at_utc.isoformat(), event.actor_email or "", event.action, event.object_type or "",
+            event.object_id or "", _csv_safe(event.summary), event.ip_address or "",
+        ])
+    audit.record("audit.exported", summary="Exported the audit trail", filters=dict(request.args))
+    db.session.commit()
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"'},
+    )
+
+
+def _csv_safe(text: str) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

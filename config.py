@@ -1,0 +1,146 @@
+"""Settings per environment.
+
+Development runs on SQLite in ``instance/`` with no setup; production takes every secret
+from the environment and refuses to start with a default (see ``ProductionConfig.validate``).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+# A fixed key is fine for a laptop; production refuses it.
+DEVELOPMENT_SECRET_KEY = "development-only-not-secret"  # nosec B105
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app must not start."""
+
+
+class Config:
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # The link in every email points here; requests never guess their own host for mail.
+    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
+
+    # Sessions: 30 minutes idle (refreshed on every request), 12 hours at most.
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
+    SESSION_REFRESH_EACH_REQUEST = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_NAME = "session"
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 12
+
+    # Sign-in throttling (flask-limiter). Redis in production: memory storage is per process.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    SIGN_IN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    SIGN_IN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+
+    PASSWORD_RESET_VALID_FOR = timedelta(hours=2)
+    FIRST_SIGN_IN_VALID_FOR = timedelta(days=7)
+
+    # Email (Flask-Mail); with no MAIL_SERVER in development the local mail catcher takes it.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _flag("MAIL_USE_TLS")
+    MAIL_USE_SSL = _flag("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "learning-panels@inspectorate.example")
+    MAIL_CATCHER_DIR = str(INSTANCE_DIR / "mail")
+
+    REQUIRE_TWO_FACTOR = _flag("REQUIRE_TWO_FACTOR")
+    ALLOW_DEMO_ACCOUNTS = True
+    HSTS = False
+    SHOW_TRACEBACKS = False
+
+    @classmethod
+    def validate(cls) -> None:
+        """Raise ConfigurationError when the settings are unsafe for this environment."""
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SHOW_TRACEBACKS = True
+    SQLITE_WAL = True
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # nosec B105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = False  # tests that check CSRF switch it back on
+    RATELIMIT_ENABLED = True
+    PORTAL_BASE_URL = "http://portal.test"
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 8025
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    # __Host- cookies are only sent over HTTPS, to this host, for path /.
+    SESSION_COOKIE_NAME = "__Host-session"
+    REQUIRE_TWO_FACTOR = True
+    ALLOW_DEMO_ACCOUNTS = False
+    HSTS = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def validate(cls) -> None:
+        problems = []
+        secret = os.environ.get("SECRET_KEY", "")
+        if not secret or secret == DEVELOPMENT_SECRET_KEY or len(secret) < 32:
+            problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        url = os.environ.get("DATABASE_URL", "")
+        if not url:
+            problems.append("DATABASE_URL must be set")
+        elif url.startswith("sqlite"):
+            problems.append("DATABASE_URL must point at PostgreSQL, not SQLite")
+        if _flag("ALLOW_DEMO_ACCOUNTS"):
+            problems.append("demo accounts are never allowed in production")
+        if os.environ.get("DEMO_PASSWORD"):
+            problems.append("DEMO_PASSWORD must not be set in production")
+        if not os.environ.get("MAIL_SERVER"):
+            problems.append("MAIL_SERVER must be set")
+        if problems:
+            raise ConfigurationError("Refusing to start: " + "; ".join(problems))
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(name: str | None) -> type[Config]:
+    name = name or os.environ.get("PORTAL_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigurationError(f"Unknown PORTAL_ENV {name!r}; use one of {sorted(CONFIGS)}") from None

@@ -1,0 +1,152 @@
+"""The app factory: settings, extensions, templates, blueprints, commands."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, send_from_directory
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy import event
+
+from config import BASE_DIR, INSTANCE_DIR, ConfigurationError, config_for
+from extensions import csrf, db, limiter, login_manager, mail, migrate
+
+ASSET_DIRS = {
+    # URL prefix -> folder; GOV.UK Frontend's compiled CSS expects /assets/images etc.
+    "govuk": BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk",
+    "moj": BASE_DIR / "node_modules" / "@ministryofjustice" / "frontend" / "moj",
+}
+
+
+def create_app(config_name: str | None = None, **overrides: object) -> Flask:
+    config = config_for(config_name)
+    config.validate()
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    app.config.from_object(config)
+    if config.ENV_NAME != "test":
+        # Read at start-up, not import, so a process sees the environment it was given.
+        for key, env in (("SECRET_KEY", "SECRET_KEY"), ("SQLALCHEMY_DATABASE_URI", "DATABASE_URL")):
+            if os.environ.get(env):
+                app.config[key] = os.environ[env]
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _configure_templates(app)
+    _configure_extensions(app)
+    _register_blueprints(app)
+    _serve_frontend_assets(app)
+
+    from core import commands, errors, security
+
+    security.init_app(app)
+    errors.init_app(app)
+    commands.init_app(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _configure_templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(BASE_DIR / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.add_extension("jinja2.ext.do")
+    from agencies import access
+    from core import formatting
+    from core.navigation import navigation_items
+    from core.pagination import govuk_pagination
+
+    formatting.init_app(app)
+    app.add_template_global(navigation_items, "navigation_items")
+    app.add_template_global(govuk_pagination, "govuk_pagination")
+    app.add_template_global(access.user_can, "user_can")
+    app.add_template_global(access, "access")
+
+
+def _configure_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    WTFormsHelpers(app)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _tune_sqlite(app)
+
+
+def _tune_sqlite(app: Flask) -> None:
+    wal = app.config.get("SQLITE_WAL", False)
+
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if wal:
+            # Readers do not block the one writer: the web server and worker share the file.
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    with app.app_context():
+        event.listen(db.engine, "connect", _on_connect)
+
+
+def _register_blueprints(app: Flask) -> None:
+    # Import every model module so the metadata (and so Alembic) sees the whole schema.
+    import agencies.models  # noqa: F401
+    import core.audit  # noqa: F401
+    import notifications.models  # noqa: F401
+    from agencies.views import admin_bp, auth_bp
+    from core.views import core_bp
+    from learning import learning_bp
+    from notifications import notifications_bp
+    from panels import panels_bp
+    from reviews import reviews_bp
+
+    for blueprint in (core_bp, auth_bp, admin_bp, reviews_bp, panels_bp, learning_bp, notifications_bp):
+        app.register_blueprint(blueprint)
+
+
+def _serve_frontend_assets(app: Flask) -> None:
+    """Serve GOV.UK and MoJ Frontend from node_modules: the portal works offline, no CDN."""
+    govuk_assets = ASSET_DIRS["govuk"] / "assets"
+
+    @app.get("/assets/<path:filename>")
+    def frontend_asset(filename: str):  # type: ignore[no-untyped-def]
+        return send_from_directory(govuk_assets, filename, max_age=60 * 60 * 24)
+
+    @app.get("/vendor/<package>/<path:filename>")
+    def vendor_script(package: str, filename: str):  # type: ignore[no-untyped-def]
+        folder = ASSET_DIRS.get(package)
+        if folder is None or not filename.endswith((".js", ".mjs")):
+            from flask import abort
+
+            abort(404)
+        return send_from_directory(folder, filename, max_age=60 * 60 * 24)
+
+    for view in (frontend_asset, vendor_script):
+        view._access_public = True  # type: ignore[attr-defined]
+
+    if not (BASE_DIR / "node_modules").exists() and not app.testing:
+        raise ConfigurationError("Front-end assets are missing: run `npm ci && npm run build` (make run does)")

@@ -1,0 +1,88 @@
+"""The append-only audit trail: who did what to which object, when, and from where.
+
+``record`` adds the event to the current session, so it commits (or rolls back) with the
+change it describes. Rows are never updated or deleted through the ORM.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import JSON, ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from core.db import UTCDateTime
+from core.formatting import utc_now
+from extensions import db
+
+# Never written into an audit row, whatever a caller passes.
+SECRET_KEYS = {"password", "password_hash", "token", "totp_secret", "recovery_codes", "code", "csrf_token"}
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_object", "object_type", "object_id"),
+        Index("ix_audit_events_occurred_at_utc", "occurred_at_utc"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at_utc: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # Kept as text so the trail still reads after a person or organisation changes.
+    actor_email: Mapped[str | None] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
+    object_type: Mapped[str | None] = mapped_column(String(60))
+    object_id: Mapped[str | None] = mapped_column(String(60))
+    summary: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+
+
+def _scrub(details: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for key, value in details.items():
+        if key.lower() in SECRET_KEYS:
+            continue
+        if isinstance(value, dict):
+            value = _scrub(value)
+        elif not isinstance(value, (str, int, float, bool, type(None), list)):
+            value = str(value)
+        clean[key] = value
+    return clean
+
+
+def record(
+    action: str,
+    obj: Any = None,
+    summary: str = "",
+    *,
+    actor: Any = None,
+    actor_email: str | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """Add an audit event to the current transaction."""
+    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
+        actor = current_user
+    event_row = AuditEvent(
+        action=action,
+        actor_id=getattr(actor, "id", None),
+        actor_email=actor_email or getattr(actor, "email", None),
+        object_type=type(obj).__name__ if obj is not None else None,
+        object_id=str(getattr(obj, "id", "")) if obj is not None else None,
+        summary=summary[:500],
+        details=_scrub(details),
+        ip_address=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(event_row)
+    return event_row
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise PermissionError("The audit trail is append-only")

@@ -1,0 +1,67 @@
+"""Column types and mixins every domain model shares."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import DateTime, Integer, types
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from core.formatting import utc_now
+
+
+class UTCDateTime(types.TypeDecorator):
+    """Stored as naive UTC (SQLite has no zones), always returned aware in UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+class TimestampMixin:
+    created_at_utc: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, nullable=False)
+    updated_at_utc: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utc_now, onupdate=utc_now, nullable=False
+    )
+
+
+class StaleEdit(Exception):
+    """Someone else saved this record after the editor opened it."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or "Someone else changed this record while you were editing it. "
+            "Your changes have not been saved: check the latest version below and make them again."
+        )
+
+
+class VersionedMixin:
+    """Optimistic locking: every UPDATE checks and bumps ``version`` (SQLAlchemy's version_id_col)."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+        return {"version_id_col": cls.version}
+
+    def check_version(self, submitted: int | str | None) -> None:
+        """Refuse a save made from a form that was opened on an older version."""
+        try:
+            submitted_version = int(submitted)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise StaleEdit() from None
+        if submitted_version != self.version:
+            raise StaleEdit()

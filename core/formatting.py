@@ -1,0 +1,65 @@
+"""Dates and times as GOV.UK writes them, in Europe/London whatever the server's zone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from markupsafe import Markup, escape
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def utc_now() -> datetime:
+    """Aware UTC now; stored timestamps are UTC and naive columns are read as UTC."""
+    return datetime.now(timezone.utc)
+
+
+def as_london(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(LONDON)
+
+
+def govuk_date(value: date | datetime | None) -> str:
+    """'5 March 2021'."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = as_london(value).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def govuk_time(value: datetime | None) -> str:
+    """'2:30pm', 'midday', 'midnight'."""
+    if value is None:
+        return ""
+    local = as_london(value)
+    if local.hour == 12 and local.minute == 0:
+        return "midday"
+    if local.hour == 0 and local.minute == 0:
+        return "midnight"
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
+
+
+def govuk_datetime(value: datetime | None) -> str:
+    """'5 March 2021 at 2:30pm'."""
+    if value is None:
+        return ""
+    return f"{govuk_date(value)} at {govuk_time(value)}"
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(govuk_date, "govuk_date")
+    app.add_template_filter(govuk_time, "govuk_time")
+    app.add_template_filter(govuk_datetime, "govuk_datetime")
+    app.add_template_global(link, "link")
+
+
+def link(href: str, text: object, **attributes: str) -> Markup:
+    """An escaped GOV.UK link, for table cells and summary lists that take HTML."""
+    extra = "".join(f' {escape(k.replace("_", "-"))}="{escape(v)}"' for k, v in attributes.items())
+    return Markup(f'<a class="govuk-link" href="{escape(href)}"{extra}>{escape(text)}</a>')

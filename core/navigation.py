@@ -1,0 +1,37 @@
+"""The service navigation, by role. Items whose endpoint is not registered are left out."""
+
+from __future__ import annotations
+
+from flask import current_app, request, url_for
+from flask_login import current_user
+
+from agencies import access
+
+# (text, endpoint, who sees it)
+NAVIGATION = [
+    ("Dashboard", "reviews.dashboard", access.is_inspector),
+    ("Reviews", "reviews.list_reviews", access.is_inspectorate_staff),
+    ("QA reports", "reviews.list_my_reports", access.is_agency_member),
+    ("Cases", "panels.list_cases", access.signed_in),
+    ("Panels", "panels.list_panels", access.signed_in),
+    ("Actions", "learning.list_actions", access.signed_in),
+    ("Annual summary", "learning.annual_summary", access.is_inspectorate_staff),
+    ("People", "admin.list_people", access.is_admin),
+    ("Organisations", "admin.list_organisations", access.is_admin),
+    ("Messages", "notifications.list_messages", access.is_admin),
+    ("Audit trail", "admin.list_audit_events", access.is_admin),
+]
+
+
+def navigation_items() -> list[dict[str, object]]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for text, endpoint, check in NAVIGATION:
+        if endpoint in current_app.view_functions and check(current_user):
+            href = url_for(endpoint)
+            active = request.endpoint is not None and request.endpoint.split(".")[0] == endpoint.split(".")[0] and (
+                request.path == href or request.path.startswith(href.rstrip("/") + "/")
+            )
+            items.append({"text": text, "href": href, "active": active})
+    return items

@@ -1,0 +1,99 @@
+"""Reference data (every installation) and demo data (development only).
+
+Each domain package adds its part: reference seeders create lists such as the QA
+standards, offence categories and learning themes; demo seeders create sample work.
+Both are idempotent: running them twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from agencies.models import Organisation, OrganisationKind, Role, User
+from agencies.passwords import hash_password
+from extensions import db
+
+ReferenceSeeder = Callable[[], None]
+DemoSeeder = Callable[[], list[str]]
+
+REFERENCE_SEEDERS: list[ReferenceSeeder] = []
+DEMO_SEEDERS: list[DemoSeeder] = []
+
+
+def reference_seeder(func: ReferenceSeeder) -> ReferenceSeeder:
+    REFERENCE_SEEDERS.append(func)
+    return func
+
+
+def demo_seeder(func: DemoSeeder) -> DemoSeeder:
+    DEMO_SEEDERS.append(func)
+    return func
+
+
+def seed_reference_data() -> None:
+    for seeder in REFERENCE_SEEDERS:
+        seeder()
+    db.session.flush()
+
+
+# Demo organisations: the Inspectorate, partner agencies, and probation regions (every region
+# so that sampling has strata to cover).
+DEMO_ORGANISATIONS: list[tuple[str, OrganisationKind]] = [
+    ("HM Inspectorate of Probation", OrganisationKind.INSPECTORATE),
+    ("Northshire Police", OrganisationKind.POLICE),
+    ("Westvale Police", OrganisationKind.POLICE),
+    ("Northshire NHS Foundation Trust", OrganisationKind.HEALTH),
+    ("Northshire County Council Children's Services", OrganisationKind.CHILDRENS_SERVICES),
+    ("Northshire Adult Social Care", OrganisationKind.ADULT_SOCIAL_CARE),
+    ("Northshire Housing Partnership", OrganisationKind.HOUSING),
+    ("North West Probation Region", OrganisationKind.PROBATION_REGION),
+    ("North East Probation Region", OrganisationKind.PROBATION_REGION),
+    ("Yorkshire and the Humber Probation Region", OrganisationKind.PROBATION_REGION),
+    ("Greater Manchester Probation Region", OrganisationKind.PROBATION_REGION),
+    ("West Midlands Probation Region", OrganisationKind.PROBATION_REGION),
+    ("East Midlands Probation Region", OrganisationKind.PROBATION_REGION),
+    ("East of England Probation Region", OrganisationKind.PROBATION_REGION),
+    ("London Probation Region", OrganisationKind.PROBATION_REGION),
+    ("Kent, Surrey and Sussex Probation Region", OrganisationKind.PROBATION_REGION),
+    ("South West Probation Region", OrganisationKind.PROBATION_REGION),
+    ("South Central Probation Region", OrganisationKind.PROBATION_REGION),
+    ("Wales Probation Region", OrganisationKind.PROBATION_REGION),
+]
+
+# (email, full name, job title, organisation, role)
+DEMO_ACCOUNTS: list[tuple[str, str, str, str, Role]] = [
+    ("admin@inspectorate.example", "Alex Admin", "Portal administrator", "HM Inspectorate of Probation", Role.ADMIN),
+    ("inspector@inspectorate.example", "Imogen Inspector", "Inspector", "HM Inspectorate of Probation", Role.INSPECTOR),
+    ("police@police.example", "Priya Constable", "Detective Sergeant, Public Protection", "Northshire Police", Role.AGENCY_MEMBER),
+    ("health@health.example", "Hamid Nurse", "Safeguarding Lead", "Northshire NHS Foundation Trust", Role.AGENCY_MEMBER),
+    ("childrens@council.example", "Chloe Social", "Service Manager", "Northshire County Council Children's Services", Role.AGENCY_MEMBER),
+    ("probation@probation.example", "Paul Officer", "SFO Review Manager", "North West Probation Region", Role.AGENCY_MEMBER),
+    ("police2@otherpolice.example", "Owen Sergeant", "Detective Inspector", "Westvale Police", Role.AGENCY_MEMBER),
+]
+
+
+def seed_demo_organisations_and_people(password: str) -> list[str]:
+    created: list[str] = []
+    by_name = {o.name: o for o in db.session.scalars(db.select(Organisation))}
+    for name, kind in DEMO_ORGANISATIONS:
+        if name not in by_name:
+            by_name[name] = Organisation(name=name, kind=kind)
+            db.session.add(by_name[name])
+            created.append(name)
+    db.session.flush()
+    existing = set(db.session.scalars(db.select(User.email)))
+    password_hash = hash_password(password)
+    for email, full_name, job_title, organisation, role in DEMO_ACCOUNTS:
+        if email not in existing:
+            db.session.add(User(email=email, full_name=full_name, job_title=job_title,
+                                organisation=by_name[organisation], role=role, password_hash=password_hash))
+            created.append(email)
+    db.session.flush()
+    return created
+
+
+def seed_demo_data(password: str) -> list[str]:
+    created = seed_demo_organisations_and_people(password)
+    for seeder in DEMO_SEEDERS:
+        created.extend(seeder())
+    return created

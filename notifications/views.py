@@ -1,0 +1,1 @@
+"""Admin view of the outbox (filled in by the notifications capability)."""

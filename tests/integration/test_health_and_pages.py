@@ -1,0 +1,106 @@
+"""Health check, error pages, security headers and the role-dependent navigation."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from agencies.models import Role
+from tests.conftest import TEST_PASSWORD, make_user
+
+
+def test_health_check_reports_the_database(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_health_check_is_503_when_the_database_does_not_answer(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from core import create_app
+
+    broken = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/dir/nothing.sqlite3")
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unavailable"
+
+
+def test_not_found_page_is_govuk_style(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/no/such/page")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "Page not found – Learning panels" in page and "govuk-heading-l" in page
+
+
+def test_server_errors_show_no_traceback(db_url: str) -> None:
+    from core import create_app
+
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=db_url)
+
+    @app.get("/_test_explode")
+    def _explode():  # type: ignore[no-untyped-def]
+        raise RuntimeError("SELECT secret FROM somewhere")
+
+    _explode._access_public = True  # type: ignore[attr-defined]
+    response = app.test_client().get("/_test_explode")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in page
+    assert "SELECT" not in page and "Traceback" not in page
+
+
+def test_security_headers_on_every_response(client) -> None:  # type: ignore[no-untyped-def]
+    for path in ("/login", "/healthz", "/no/such/page"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in csp
+        for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+            assert directive in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["Cache-Control"] == "no-store"
+
+
+def test_the_inline_script_carries_the_csp_nonce(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/login")
+    nonce = response.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'<script nonce="{nonce}">' in response.get_data(as_text=True)
+
+
+def test_session_cookie_flags(client) -> None:  # type: ignore[no-untyped-def]
+    make_user(email="cookie@test.example")
+    response = client.post("/login", data={"email": "cookie@test.example", "password": TEST_PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_production_cookies_are_secure_and_host_prefixed() -> None:
+    from config import ProductionConfig
+
+    assert ProductionConfig.SESSION_COOKIE_SECURE is True
+    assert ProductionConfig.SESSION_COOKIE_NAME.startswith("__Host-")
+    assert ProductionConfig.HSTS is True
+
+
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        (Role.ADMIN, ["People", "Organisations", "Audit trail"], []),
+        (Role.INSPECTOR, [], ["People", "Organisations", "Audit trail"]),
+        (Role.AGENCY_MEMBER, [], ["People", "Organisations", "Audit trail"]),
+    ],
+)
+def test_navigation_depends_on_role(client_for, role: Role, shown: list[str], hidden: list[str]) -> None:  # type: ignore[no-untyped-def]
+    page = client_for(make_user(role)).get("/", follow_redirects=True).get_data(as_text=True)
+    nav = page.partition('data-module="govuk-service-navigation"')[2].partition("</nav>")[0]
+    texts = {re.sub(r"<[^>]+>|\s+", " ", link).strip() for link in re.findall(r"<a [^>]*>(.*?)</a>", nav, re.S)}
+    assert set(shown) <= texts
+    assert not set(hidden) & texts
+
+
+def test_frontend_assets_are_served_locally(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/login").get_data(as_text=True)
+    assert "https://" not in page.split("<body")[0]  # no CDN in the head
+    assert client.get("/vendor/govuk/govuk-frontend.min.js").status_code == 200
+    assert client.get("/vendor/govuk/../../config.py").status_code == 404
