@@ -113,10 +113,10 @@ def _tune_sqlite(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    # Import every model module so the metadata (and so Alembic) sees the whole schema.
+    # Every package's models are imported with it, so the metadata (and Alembic) sees the
+    # whole schema.
     import agencies.models  # noqa: F401
     import core.audit  # noqa: F401
-    import notifications.models  # noqa: F401
     from agencies.views import admin_bp, auth_bp
     from core.views import core_bp
     from learning import learning_bp

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 notifications_bp = Blueprint("notifications", __name__, url_prefix="/admin/messages")
 
-from notifications import views  # noqa: E402,F401
+from notifications import models, views  # noqa: E402,F401

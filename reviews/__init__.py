@@ -1,5 +1,7 @@
-"""Reviews blueprint."""
+"""SFO reviews, sampling, QA standards, assessments, QA reports and deadlines."""
 
 from flask import Blueprint
 
 reviews_bp = Blueprint("reviews", __name__, url_prefix="/reviews")
+
+from reviews import models, views  # noqa: E402,F401
