@@ -1,1 +1,3 @@
-"""Models of the panels package."""
+"""Models of the panels package: multi-agency cases (case_models) and panels (panel_models)."""
+
+from panels.case_models import *  # noqa: F401,F403
