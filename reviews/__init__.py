@@ -4,4 +4,4 @@ from flask import Blueprint
 
 reviews_bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
-from reviews import models, views  # noqa: E402,F401
+from reviews import models, seed, views  # noqa: E402,F401

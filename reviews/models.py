@@ -1,19 +1,32 @@
-"""SFO reviews and the offence categories they are filed under.
+"""SFO reviews, the sample draws, the QA standards (versioned data) and the QA assessments.
 
 The reference (SFO-YYYY-NNNN) is the identifier: no names of the person on probation or of
-victims are held here. Sampling, standards, assessments and extensions extend this module.
+victims are held here.
+
+For other packages (panels, learning):
+- ``Review.assessment`` is the review's one QA assessment (or None); ``Assessment.ratings``
+  are its ``StandardRating`` rows in standard order, ``Assessment.answers`` its
+  ``PromptAnswer`` rows; ``Assessment.composite`` and ``Assessment.overall`` are derived.
+- Standards, key questions and prompts belong to a ``StandardsVersion``. A version in use
+  is never edited: a revision is a copy with new rows, so the ids an assessment (or an
+  action linking to "assessment + standard (+ prompt)") refers to keep their wording for good.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import enum
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from agencies.models import Organisation
-from core.db import TimestampMixin
+from agencies.models import Organisation, User, enum_column
+from core.db import TimestampMixin, UTCDateTime, VersionedMixin
+from core.formatting import utc_now
 from extensions import db
+from reviews import rating as rating_rules
+from reviews.deadlines import qa_due_date
+from reviews.rating import Rating
 
 REFERENCE_PATTERN = r"^SFO-\d{4}-\d{4}$"
 
@@ -28,8 +41,56 @@ class OffenceCategory(TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     position: Mapped[int] = mapped_column(nullable=False, default=0)
 
+    def __repr__(self) -> str:
+        return f"<OffenceCategory {self.name!r}>"
 
-class Review(TimestampMixin, db.Model):
+
+class Assurance(enum.StrEnum):
+    """Who quality-assures the review: decided by the sample draw (or an import)."""
+
+    AWAITING_SAMPLE = "awaiting_sample"
+    INSPECTORATE = "inspectorate"
+    HMPPS = "hmpps"
+
+
+class ReviewStatus(enum.StrEnum):
+    """Where a review is, derived from its assurance and its assessment (never stored)."""
+
+    AWAITING_SAMPLE = "awaiting_sample"
+    HMPPS = "hmpps"
+    AWAITING_ASSIGNMENT = "awaiting_assignment"
+    IN_PROGRESS = "in_progress"
+    COMPLETE = "complete"
+    ISSUED = "issued"
+
+    @property
+    def label(self) -> str:
+        return REVIEW_STATUS_LABELS[self]
+
+    @property
+    def tag_class(self) -> str:
+        return REVIEW_STATUS_TAGS[self]
+
+
+REVIEW_STATUS_LABELS = {
+    ReviewStatus.AWAITING_SAMPLE: "Awaiting sample",
+    ReviewStatus.HMPPS: "For HMPPS assurance",
+    ReviewStatus.AWAITING_ASSIGNMENT: "Awaiting assignment",
+    ReviewStatus.IN_PROGRESS: "QA in progress",
+    ReviewStatus.COMPLETE: "QA complete",
+    ReviewStatus.ISSUED: "Report issued",
+}
+REVIEW_STATUS_TAGS = {
+    ReviewStatus.AWAITING_SAMPLE: "govuk-tag--grey",
+    ReviewStatus.HMPPS: "govuk-tag--purple",
+    ReviewStatus.AWAITING_ASSIGNMENT: "govuk-tag--orange",
+    ReviewStatus.IN_PROGRESS: "govuk-tag--blue",
+    ReviewStatus.COMPLETE: "govuk-tag--turquoise",
+    ReviewStatus.ISSUED: "govuk-tag--green",
+}
+
+
+class Review(VersionedMixin, TimestampMixin, db.Model):
     __tablename__ = "reviews"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,9 +102,398 @@ class Review(TimestampMixin, db.Model):
     charged_on: Mapped[date | None] = mapped_column(Date)
     author_role: Mapped[str | None] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    assurance: Mapped[Assurance] = mapped_column(
+        enum_column(Assurance), nullable=False, default=Assurance.AWAITING_SAMPLE, index=True
+    )
+    # Derived from received_on (15 working days) and kept here so lists can filter and sort
+    # on them in SQL; set only by ``received_on``'s validator and by extensions.
+    target_due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    due_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
 
     region: Mapped[Organisation] = relationship(lazy="joined")
     offence_category: Mapped[OffenceCategory] = relationship(lazy="joined")
+    assessment: Mapped[Assessment | None] = relationship(back_populates="review", uselist=False)
+    extensions: Mapped[list[ReviewExtension]] = relationship(
+        back_populates="review", order_by="ReviewExtension.id", cascade="all, delete-orphan"
+    )
+    sample_entry: Mapped[SampleDrawEntry | None] = relationship(back_populates="review", uselist=False)
+
+    @validates("received_on")
+    def _derive_due_dates(self, _key: str, value: date) -> date:
+        if value is not None:
+            self.target_due_on = qa_due_date(value)
+            if not self.extensions:
+                self.due_on = self.target_due_on
+        return value
+
+    @property
+    def status(self) -> ReviewStatus:
+        if self.assurance == Assurance.AWAITING_SAMPLE:
+            return ReviewStatus.AWAITING_SAMPLE
+        if self.assurance == Assurance.HMPPS:
+            return ReviewStatus.HMPPS
+        assessment = self.assessment
+        if assessment is None:
+            return ReviewStatus.AWAITING_ASSIGNMENT
+        return {
+            AssessmentStage.DRAFT: ReviewStatus.IN_PROGRESS,
+            AssessmentStage.COMPLETE: ReviewStatus.COMPLETE,
+            AssessmentStage.ISSUED: ReviewStatus.ISSUED,
+        }[assessment.stage]
+
+    @property
+    def extended(self) -> bool:
+        return bool(self.extensions)
+
+    @property
+    def awaits_report(self) -> bool:
+        """The Inspectorate owes a QA report on this review (or may, until the sample is drawn)."""
+        return self.status not in (ReviewStatus.HMPPS, ReviewStatus.ISSUED)
+
+    def is_overdue(self, today: date) -> bool:
+        return self.awaits_report and self.due_on < today
+
+    @property
+    def issued_on_time(self) -> bool | None:
+        """Issued by the due date (including agreed extensions); None until issued."""
+        if self.assessment is None or self.assessment.issued_on is None:
+            return None
+        return self.assessment.issued_on <= self.due_on
 
     def __repr__(self) -> str:
         return f"<Review {self.reference}>"
+
+
+class ReviewExtension(TimestampMixin, db.Model):
+    """An agreed new due date for the QA report, with the reason (most reviews get one)."""
+
+    __tablename__ = "review_extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), nullable=False, index=True)
+    previous_due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    new_due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    review: Mapped[Review] = relationship(back_populates="extensions")
+    granted_by: Mapped[User | None] = relationship()
+
+
+# --- sampling ----------------------------------------------------------------------------
+
+
+class SampleDraw(TimestampMixin, db.Model):
+    """One run of the sampler: who, when, the seed, the period, the share and the population."""
+
+    __tablename__ = "sample_draws"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    drawn_at_utc: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    period_end: Mapped[date] = mapped_column(Date, nullable=False)
+    share_percent: Mapped[int] = mapped_column(Integer, nullable=False)
+    seed: Mapped[int] = mapped_column(Integer, nullable=False)
+    population_size: Mapped[int] = mapped_column(Integer, nullable=False)
+    sample_size: Mapped[int] = mapped_column(Integer, nullable=False)
+    note: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+
+    drawn_by: Mapped[User | None] = relationship(lazy="joined")
+    entries: Mapped[list[SampleDrawEntry]] = relationship(
+        back_populates="draw", cascade="all, delete-orphan", order_by="SampleDrawEntry.id"
+    )
+
+
+class SampleDrawEntry(db.Model):
+    """A review in a draw's population; ``selected`` ones are the sample, with the reason.
+
+    The region and category names are copied at the draw, so the coverage table still shows
+    what the sampler saw if a review is later corrected.
+    """
+
+    __tablename__ = "sample_draw_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("sample_draws.id", ondelete="CASCADE"), nullable=False, index=True)
+    # A review is in one draw's population at most: after a draw it is no longer awaiting one.
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), nullable=False, unique=True)
+    region_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    category_name: Mapped[str] = mapped_column(String(120), nullable=False)
+    selected: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    pick_order: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(20))
+    explanation: Mapped[str | None] = mapped_column(String(300))
+
+    draw: Mapped[SampleDraw] = relationship(back_populates="entries")
+    review: Mapped[Review] = relationship(back_populates="sample_entry")
+
+
+# --- standards as versioned data -----------------------------------------------------------
+
+
+class StandardsVersionStatus(enum.StrEnum):
+    DRAFT = "draft"  # being written: wording may change, no assessment uses it
+    CURRENT = "current"  # new assessments use it; wording frozen
+    RETIRED = "retired"  # replaced; assessments made against it keep showing it
+
+    @property
+    def label(self) -> str:
+        return {"draft": "Draft", "current": "In use", "retired": "Replaced"}[self.value]
+
+    @property
+    def tag_class(self) -> str:
+        return {"draft": "govuk-tag--grey", "current": "govuk-tag--green", "retired": "govuk-tag--yellow"}[self.value]
+
+
+class StandardsVersion(TimestampMixin, db.Model):
+    __tablename__ = "standards_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
+    status: Mapped[StandardsVersionStatus] = mapped_column(
+        enum_column(StandardsVersionStatus), nullable=False, default=StandardsVersionStatus.DRAFT, index=True
+    )
+    copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("standards_versions.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    published_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    standards: Mapped[list[Standard]] = relationship(
+        back_populates="version", order_by="Standard.number", cascade="all, delete-orphan"
+    )
+    copied_from: Mapped[StandardsVersion | None] = relationship(remote_side="StandardsVersion.id")
+
+    @property
+    def editable(self) -> bool:
+        return self.status == StandardsVersionStatus.DRAFT
+
+    def __repr__(self) -> str:
+        return f"<StandardsVersion {self.name!r} {self.status}>"
+
+
+class Standard(db.Model):
+    __tablename__ = "standards"
+    __table_args__ = (UniqueConstraint("version_id", "number", name="uq_standards_version_id_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("standards_versions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    statement: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    version: Mapped[StandardsVersion] = relationship(back_populates="standards")
+    key_questions: Mapped[list[KeyQuestion]] = relationship(
+        back_populates="standard", order_by="KeyQuestion.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def heading(self) -> str:
+        return f"Standard {self.number}: {self.title}"
+
+    @property
+    def prompts(self) -> list[Prompt]:
+        return [p for q in self.key_questions for p in q.prompts]
+
+
+class KeyQuestion(db.Model):
+    __tablename__ = "key_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    standard_id: Mapped[int] = mapped_column(ForeignKey("standards.id", ondelete="CASCADE"), nullable=False, index=True)
+    number: Mapped[str] = mapped_column(String(10), nullable=False)  # "1.1"
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+
+    standard: Mapped[Standard] = relationship(back_populates="key_questions")
+    prompts: Mapped[list[Prompt]] = relationship(
+        back_populates="key_question", order_by="Prompt.position", cascade="all, delete-orphan"
+    )
+
+
+class Prompt(db.Model):
+    __tablename__ = "prompts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_question_id: Mapped[int] = mapped_column(
+        ForeignKey("key_questions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    letter: Mapped[str] = mapped_column(String(2), nullable=False)  # "a"
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+
+    key_question: Mapped[KeyQuestion] = relationship(back_populates="prompts")
+
+    @property
+    def label(self) -> str:
+        """'1.1 a' — how the standards document refers to a prompt."""
+        return f"{self.key_question.number} {self.letter}"
+
+
+# --- QA assessments ----------------------------------------------------------------------
+
+
+class AssessmentStage(enum.StrEnum):
+    DRAFT = "draft"
+    COMPLETE = "complete"
+    ISSUED = "issued"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "Draft", "complete": "Complete", "issued": "Issued"}[self.value]
+
+
+class Answer(enum.StrEnum):
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def label(self) -> str:
+        return ANSWER_LABELS[self]
+
+
+ANSWER_LABELS = {
+    Answer.YES: "Yes",
+    Answer.PARTLY: "Partly",
+    Answer.NO: "No",
+    Answer.NOT_APPLICABLE: "Not applicable",
+}
+
+
+class Assessment(VersionedMixin, TimestampMixin, db.Model):
+    """The Inspectorate's QA of one review, against the standards version it was made with."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), nullable=False, unique=True)
+    standards_version_id: Mapped[int] = mapped_column(ForeignKey("standards_versions.id"), nullable=False, index=True)
+    assessor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    stage: Mapped[AssessmentStage] = mapped_column(
+        enum_column(AssessmentStage), nullable=False, default=AssessmentStage.DRAFT, index=True
+    )
+    summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # True when the ratings came from a spreadsheet import: no prompt answers, maybe no feedback.
+    imported: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    assigned_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    completed_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_on: Mapped[date | None] = mapped_column(Date, index=True)  # London date; imports have only this
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    review: Mapped[Review] = relationship(back_populates="assessment")
+    standards_version: Mapped[StandardsVersion] = relationship()
+    assessor: Mapped[User | None] = relationship(foreign_keys=[assessor_id])
+    last_saved_by: Mapped[User | None] = relationship(foreign_keys=[last_saved_by_id])
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+    ratings: Mapped[list[StandardRating]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="StandardRating.position"
+    )
+    answers: Mapped[list[PromptAnswer]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="PromptAnswer.id"
+    )
+
+    @property
+    def scores(self) -> list[int | None]:
+        return [r.score for r in self.ratings]
+
+    @property
+    def composite(self) -> int | None:
+        return rating_rules.composite(self.scores)
+
+    @property
+    def overall(self) -> Rating | None:
+        return rating_rules.band(self.composite)
+
+    def rating_for(self, standard: Standard) -> StandardRating | None:
+        return next((r for r in self.ratings if r.standard_id == standard.id), None)
+
+    def answer_for(self, prompt: Prompt) -> PromptAnswer | None:
+        return next((a for a in self.answers if a.prompt_id == prompt.id), None)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.stage == AssessmentStage.DRAFT
+
+    @property
+    def is_issued(self) -> bool:
+        return self.stage == AssessmentStage.ISSUED
+
+
+class StandardRating(db.Model):
+    """The rating (0–3) and written feedback for one standard in one assessment."""
+
+    __tablename__ = "standard_ratings"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "standard_id", name="uq_standard_ratings_assessment_id_standard_id"),
+        CheckConstraint("score IS NULL OR (score >= 0 AND score <= 3)", name="score_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    standard_id: Mapped[int] = mapped_column(ForeignKey("standards.id"), nullable=False, index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)  # the standard's number
+    score: Mapped[int | None] = mapped_column(Integer)
+    feedback: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    assessment: Mapped[Assessment] = relationship(back_populates="ratings")
+    standard: Mapped[Standard] = relationship()
+
+    @property
+    def rating(self) -> Rating | None:
+        return Rating(self.score) if self.score is not None else None
+
+
+class PromptAnswer(db.Model):
+    """The assessor's answer (Yes / Partly / No / Not applicable) and note on one prompt."""
+
+    __tablename__ = "prompt_answers"
+    __table_args__ = (UniqueConstraint("assessment_id", "prompt_id", name="uq_prompt_answers_assessment_id_prompt_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id"), nullable=False, index=True)
+    answer: Mapped[Answer | None] = mapped_column(enum_column(Answer))
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    assessment: Mapped[Assessment] = relationship(back_populates="answers")
+    prompt: Mapped[Prompt] = relationship()
+
+
+# --- CSV imports -------------------------------------------------------------------------
+
+
+class ImportStatus(enum.StrEnum):
+    PREVIEWED = "previewed"
+    IMPORTED = "imported"
+
+
+class ReviewImport(TimestampMixin, db.Model):
+    """An uploaded CSV kept server-side between its preview and the person's confirmation.
+
+    The confirmation re-reads this stored text: rows are never trusted from a re-post.
+    """
+
+    __tablename__ = "review_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[ImportStatus] = mapped_column(
+        enum_column(ImportStatus), nullable=False, default=ImportStatus.PREVIEWED
+    )
+    imported_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    skipped_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    uploaded_by: Mapped[User | None] = relationship()
+
