@@ -94,6 +94,8 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"  # nosec B105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False  # tests that check CSRF switch it back on
+    # Tests that need the second step switch it on, whatever the shell running them says.
+    REQUIRE_TWO_FACTOR = False
     RATELIMIT_ENABLED = True
     PORTAL_BASE_URL = "http://portal.test"
     MAIL_SERVER = "127.0.0.1"
@@ -125,6 +127,8 @@ class ProductionConfig(Config):
             problems.append("demo accounts are never allowed in production")
         if os.environ.get("DEMO_PASSWORD"):
             problems.append("DEMO_PASSWORD must not be set in production")
+        if os.environ.get("DEMO_TOTP_SECRET"):
+            problems.append("DEMO_TOTP_SECRET must not be set in production")
         if not os.environ.get("MAIL_SERVER"):
             problems.append("MAIL_SERVER must be set")
         if problems:

@@ -10,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from agencies.models import ORGANISATION_KIND_LABELS, Role
 from core.forms import PortalForm, short_text
@@ -52,10 +52,57 @@ class SetPasswordForm(PortalForm):
     submit = SubmitField("Save password", widget=GovSubmitInput())
 
     def validate_confirm(self, field: PasswordField) -> None:
-        from wtforms.validators import ValidationError
-
         if self.password.data and field.data != self.password.data:
             raise ValidationError("Passwords do not match")
+
+
+class CodeForm(PortalForm):
+    """The 6-digit code from an authenticator app (set-up and sign-in)."""
+
+    code = StringField(
+        "Code from your authenticator app",
+        description="The 6-digit code changes every 30 seconds.",
+        validators=[
+            DataRequired(message="Enter the code from your authenticator app"),
+            Length(max=20, message="Enter the 6-digit code from your authenticator app"),
+        ],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class RecoveryCodeForm(PortalForm):
+    code = StringField(
+        "Recovery code",
+        description="One of the codes you saved when you set up two-step sign-in, like abcde-fghij-klmno-pqrst-uvwxy.",
+        validators=[
+            DataRequired(message="Enter a recovery code"),
+            Length(max=60, message="Enter a recovery code, like abcde-fghij-klmno-pqrst-uvwxy"),
+        ],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired(message="Enter your current password"),
+                    Length(max=256, message="Your current password is not right")],
+        widget=GovPasswordInput(),
+    )
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class ConfirmPasswordForm(PortalForm):
+    """Proof of the password before a sensitive change to one's own account."""
+
+    current_password = PasswordField(
+        "Your password",
+        validators=[DataRequired(message="Enter your password"), Length(max=256, message="Your password is not right")],
+        widget=GovPasswordInput(),
+    )
+    submit = SubmitField("Get new recovery codes", widget=GovSubmitInput())
 
 
 KIND_CHOICES = [(kind.value, label) for kind, label in ORGANISATION_KIND_LABELS.items()]

@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import TimestampMixin, UTCDateTime
@@ -107,8 +107,12 @@ class User(UserMixin, TimestampMixin, db.Model):
     )
     last_signed_in_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-step sign-in (TOTP). The secret is set when the password step succeeds for someone
+    # without a confirmed authenticator, and only counts once a code from it is confirmed.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The 30-second time step of the last code accepted: a code is never accepted twice.
+    totp_last_used_step: Mapped[int | None] = mapped_column(Integer)
 
     organisation: Mapped[Organisation] = relationship(back_populates="people", lazy="joined")
 
@@ -126,6 +130,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None and self.totp_confirmed_at_utc is not None
 
     @property
     def is_inspectorate(self) -> bool:
@@ -161,3 +169,20 @@ class PasswordLink(TimestampMixin, db.Model):
     @property
     def usable(self) -> bool:
         return self.used_at_utc is None and self.expires_at_utc > utc_now()
+
+
+class RecoveryCode(TimestampMixin, db.Model):
+    """A one-off code that stands in for the authenticator app. Only its hash is stored.
+
+    The codes carry 125 bits of entropy, so (as ASVS 6.5.2 allows) a plain SHA-256 is enough:
+    there is nothing to guess offline, and a lookup by hash needs no per-code hashing time.
+    """
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    used_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -9,8 +9,17 @@ from flask import current_app, session, url_for
 from flask_login import login_user, logout_user
 from sqlalchemy import func
 
-from agencies.models import Organisation, OrganisationKind, PasswordLink, PasswordLinkPurpose, Role, User
-from agencies.passwords import hash_password, needs_rehash, verify_password
+from agencies import two_factor
+from agencies.models import (
+    Organisation,
+    OrganisationKind,
+    PasswordLink,
+    PasswordLinkPurpose,
+    RecoveryCode,
+    Role,
+    User,
+)
+from agencies.passwords import hash_password, needs_rehash, password_problems, verify_password
 from core import audit
 from core.formatting import utc_now
 from extensions import db
@@ -53,19 +62,36 @@ def authenticate(email: str, password: str) -> User | None:
         db.session.commit()
         return None
     if needs_rehash(user.password_hash or ""):
+        # Upgrade to the current argon2id parameters while the plain password is at hand.
         user.password_hash = hash_password(password)
     return user
 
 
-def start_session(user: User) -> None:
-    # A fresh session: nothing from before sign-in (including a planted id) is carried over.
+def start_session(user: User, *, method: str = "password") -> None:
+    """Sign the person in: a fresh session, nothing carried over from before (fixation)."""
     session.clear()
     login_user(user)
     session.permanent = True
-    session["signed_in_at"] = utc_now().timestamp()
+    now = utc_now().timestamp()
+    session["signed_in_at"] = now
+    session["last_seen"] = now
     user.last_signed_in_at_utc = utc_now()
-    audit.record("sign_in", user, "Signed in", actor=user)
+    audit.record("sign_in", user, "Signed in", actor=user, method=method)
     db.session.commit()
+
+
+def _renew_session(user: User) -> None:
+    """After the person's token changed (password change), keep this one session alive.
+
+    The session is rebuilt from scratch under the new token; the 12-hour cap still counts
+    from the original sign-in.
+    """
+    signed_in_at = session.get("signed_in_at", utc_now().timestamp())
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    session["signed_in_at"] = signed_in_at
+    session["last_seen"] = utc_now().timestamp()
 
 
 def sign_out(user: User) -> None:
@@ -75,6 +101,138 @@ def sign_out(user: User) -> None:
     db.session.commit()
     logout_user()
     session.clear()
+
+
+# --- the second step -----------------------------------------------------------------------
+
+
+def begin_second_step(user: User, next_url: str) -> bool:
+    """The password was right and a second step is required: start the half-signed-in state.
+
+    Returns True when the person has no confirmed authenticator yet and must set one up.
+    An unconfirmed secret is kept across attempts, so an app scanned last time still works.
+    """
+    needs_set_up = not user.has_two_factor
+    if needs_set_up and not user.totp_secret:
+        user.totp_secret = two_factor.new_secret()
+        user.totp_last_used_step = None
+    audit.record(
+        "sign_in.password_accepted", user, "Password accepted; second step pending", actor=user,
+        second_step="set_up" if needs_set_up else "code",
+    )
+    db.session.commit()
+    two_factor.begin_pending(user, next_url)
+    return needs_set_up
+
+
+def _second_step_failed(user: User, reason: str) -> None:
+    audit.record("sign_in.second_step_failed", user, "Wrong second-step code", actor=user, reason=reason)
+    db.session.commit()
+
+
+def confirm_two_factor_set_up(user: User, code: str) -> list[str] | None:
+    """Confirm the new authenticator with a code from it; then issue recovery codes.
+
+    Returns the recovery codes in plain text (to show once) or None if the code is wrong.
+    """
+    if user.has_two_factor or not two_factor.accept_code(user, code):
+        _second_step_failed(user, "set-up code")
+        return None
+    user.totp_confirmed_at_utc = utc_now()
+    codes = _replace_recovery_codes(user)
+    audit.record("two_factor.set_up", user, "Set up two-step sign-in", actor=user)
+    return codes
+
+
+def verify_code(user: User, code: str) -> bool:
+    if user.has_two_factor and two_factor.accept_code(user, code):
+        return True
+    _second_step_failed(user, "authenticator code")
+    return False
+
+
+def use_recovery_code(user: User, code: str) -> bool:
+    """Accept an unused recovery code of this person, once."""
+    recovery = None
+    if user.has_two_factor and two_factor.looks_like_recovery_code(code):
+        recovery = db.session.scalar(
+            db.select(RecoveryCode).where(
+                RecoveryCode.user_id == user.id,
+                RecoveryCode.code_hash == two_factor.hash_recovery_code(code),
+                RecoveryCode.used_at_utc.is_(None),
+            )
+        )
+    if recovery is None:
+        _second_step_failed(user, "recovery code")
+        return False
+    recovery.used_at_utc = utc_now()
+    audit.record("two_factor.recovery_code_used", user, "Signed in with a recovery code", actor=user,
+                 remaining=unused_recovery_codes(user) - 1)
+    return True
+
+
+def unused_recovery_codes(user: User) -> int:
+    return db.session.scalar(
+        db.select(func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at_utc.is_(None))
+    ) or 0
+
+
+def _replace_recovery_codes(user: User) -> list[str]:
+    db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = two_factor.new_recovery_codes()
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=two_factor.hash_recovery_code(c)) for c in codes)
+    return codes
+
+
+def regenerate_recovery_codes(user: User, password: str) -> list[str] | None:
+    """New recovery codes (the old ones stop working) after the person proves their password."""
+    if not user.has_two_factor or not verify_password(user.password_hash, password):
+        audit.record("two_factor.recovery_codes_refused", user, "Wrong password for new recovery codes", actor=user)
+        db.session.commit()
+        return None
+    codes = _replace_recovery_codes(user)
+    audit.record("two_factor.recovery_codes_replaced", user, "Replaced recovery codes", actor=user)
+    db.session.commit()
+    return codes
+
+
+def reset_two_factor(person: User) -> None:
+    """An admin clears the person's authenticator: they set one up again at next sign-in.
+
+    Their sessions end too, since whoever holds them may be the reason for the reset.
+    """
+    person.totp_secret = None
+    person.totp_confirmed_at_utc = None
+    person.totp_last_used_step = None
+    db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == person.id))
+    person.end_all_sessions()
+    audit.record("two_factor.reset", person, f"Reset two-step sign-in for {person.email}")
+
+
+# --- the person's own password --------------------------------------------------------------
+
+
+def change_password(user: User, current: str, new: str) -> dict[str, list[str]]:
+    """Change the signed-in person's password; problems by field name, empty when done.
+
+    Every other session of the person ends; this one carries on under the new token.
+    """
+    if not verify_password(user.password_hash, current):
+        audit.record("password.change_failed", user, "Wrong current password", actor=user)
+        db.session.commit()
+        return {"current_password": ["Your current password is not right"]}
+    problems = password_problems(new, email=user.email, full_name=user.full_name)
+    if not problems and verify_password(user.password_hash, new):
+        problems = ["Your new password must be different from your current one"]
+    if problems:
+        return {"password": problems}
+    user.password_hash = hash_password(new)
+    user.password_changed_at_utc = utc_now()
+    user.end_all_sessions()
+    audit.record("password.changed", user, "Changed their password", actor=user)
+    db.session.commit()
+    _renew_session(user)
+    return {}
 
 
 # --- password links ----------------------------------------------------------------------

@@ -6,20 +6,27 @@ import csv
 import io
 from datetime import datetime, time, timezone
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask_limiter import RequestLimit
 from flask_login import current_user
 
-from agencies import access, operations
+from agencies import access, operations, two_factor
 from agencies.forms import (
+    ChangePasswordForm,
+    CodeForm,
+    ConfirmPasswordForm,
     OrganisationForm,
     PersonForm,
+    RecoveryCodeForm,
     RequestPasswordResetForm,
     SetPasswordForm,
     SignInForm,
 )
 from agencies.models import Organisation, PasswordLinkPurpose, Role, User
 from agencies.passwords import password_problems
+from core import audit
 from core.audit import AuditEvent
+from core.downloads import send_download
 from core.forms import ConfirmForm
 from core.pagination import paginate
 from extensions import db, limiter, login_manager
@@ -39,8 +46,9 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
-def _failed_sign_in(response: Response) -> bool:
-    # Only failed attempts count towards the throttle: a successful sign-in redirects.
+def _failed_attempt(response: Response) -> bool:
+    # Only failed attempts count towards the throttle: every success answers with a redirect
+    # (to the next step or into the portal), every failure re-shows the form.
     return request.method == "POST" and response.status_code != 302
 
 
@@ -48,19 +56,43 @@ def _account_key() -> str:
     return "account:" + operations.normalise_email(request.form.get("email", ""))[:320]
 
 
+def _pending_account_key() -> str:
+    # The person half-way through signing in (from the signed session cookie, no query).
+    record = session.get(two_factor.PENDING_KEY)
+    user_id = record.get("user_id") if isinstance(record, dict) else None
+    return f"second-step:{user_id}" if isinstance(user_id, int) else f"second-step-address:{request.remote_addr}"
+
+
+def _throttled(limit: RequestLimit) -> None:
+    audit.record("sign_in.throttled", summary=f"Too many attempts at {request.path}", limit=str(limit.limit),
+                 key=limit.key[:200])
+    db.session.commit()
+
+
+_per_address = limiter.shared_limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"], scope="sign-in-address", methods=["POST"],
+    deduct_when=_failed_attempt, on_breach=_throttled,
+)
+# The second step: at most 5 wrong codes (authenticator or recovery) per person, then the
+# same lock-out as passwords.
+_per_pending_account = limiter.shared_limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"], scope="second-step-account", methods=["POST"],
+    key_func=_pending_account_key, deduct_when=_failed_attempt, on_breach=_throttled,
+)
+
+
 # --- sign-in -----------------------------------------------------------------------------
 
 
 @auth_bp.route("/login", methods=["GET", "POST"])
 @access.public
-@limiter.limit(
-    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_failed_sign_in
-)
+@_per_address
 @limiter.limit(
     lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
     methods=["POST"],
     key_func=_account_key,
-    deduct_when=_failed_sign_in,
+    deduct_when=_failed_attempt,
+    on_breach=_throttled,
 )
 def sign_in():  # type: ignore[no-untyped-def]
     if current_user.is_authenticated:
@@ -69,17 +101,107 @@ def sign_in():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
         if user is not None:
-            operations.start_session(user)
-            return redirect(_safe_next(request.args.get("next")))
+            next_url = _safe_next(request.args.get("next"))
+            if two_factor.is_required():
+                needs_set_up = operations.begin_second_step(user, next_url)
+                return redirect(url_for("auth.set_up_two_factor" if needs_set_up else "auth.verify_two_factor"))
+            operations.start_session(user, method="password")
+            return redirect(next_url)
         form.email.errors.append("Enter a correct email address and password")
-    return render_template("agencies/sign_in.html", form=form), (200 if request.method == "GET" else 200)
+    return render_template("agencies/sign_in.html", form=form)
 
 
 def _safe_next(target: str | None) -> str:
     # Only local paths: an open redirect would let a phishing link borrow the portal's name.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(c) < 32 for c in target)
+    ):
         return target
     return url_for("core.home")
+
+
+def _back_to_sign_in() -> Response:
+    flash("Your sign-in timed out. Sign in again to continue.", "info")
+    return redirect(url_for("auth.sign_in"))
+
+
+@auth_bp.route("/login/set-up-two-step", methods=["GET", "POST"])
+@access.public
+@_per_address
+@_per_pending_account
+def set_up_two_factor():  # type: ignore[no-untyped-def]
+    pending = two_factor.pending()
+    if pending is None or pending.user.has_two_factor or not pending.user.totp_secret:
+        return _back_to_sign_in()
+    user = pending.user
+    form = CodeForm()
+    if form.validate_on_submit():
+        codes = operations.confirm_two_factor_set_up(user, form.code.data)
+        if codes is not None:
+            operations.start_session(user, method="password and new authenticator")
+            # Shown once, in this response only: the codes are never stored in plain text.
+            return render_template("agencies/recovery_codes.html", codes=codes, next_url=pending.next_url,
+                                   first_time=True)
+        form.code.errors.append("The code is not right. Enter the code your authenticator app shows now")
+    uri = two_factor.provisioning_uri(user, user.totp_secret)
+    return render_template(
+        "agencies/two_factor_set_up.html", form=form, user=user, qr_code=two_factor.qr_code_data_uri(uri),
+        secret=two_factor.grouped(user.totp_secret),
+    )
+
+
+def _pending_with_authenticator() -> two_factor.Pending | Response:
+    """The half-signed-in person who has an authenticator, or where to send the browser."""
+    pending = two_factor.pending()
+    if pending is None:
+        return _back_to_sign_in()
+    if not pending.user.has_two_factor:
+        return redirect(url_for("auth.set_up_two_factor"))
+    return pending
+
+
+@auth_bp.route("/login/code", methods=["GET", "POST"])
+@access.public
+@_per_address
+@_per_pending_account
+def verify_two_factor():  # type: ignore[no-untyped-def]
+    pending = _pending_with_authenticator()
+    if isinstance(pending, Response):
+        return pending
+    form = CodeForm()
+    if form.validate_on_submit():
+        if operations.verify_code(pending.user, form.code.data):
+            operations.start_session(pending.user, method="password and authenticator code")
+            return redirect(pending.next_url)
+        form.code.errors.append("The code is not right. Enter the code your authenticator app shows now")
+    return render_template("agencies/two_factor_verify.html", form=form)
+
+
+@auth_bp.route("/login/recovery-code", methods=["GET", "POST"])
+@access.public
+@_per_address
+@_per_pending_account
+def use_recovery_code():  # type: ignore[no-untyped-def]
+    pending = _pending_with_authenticator()
+    if isinstance(pending, Response):
+        return pending
+    form = RecoveryCodeForm()
+    if form.validate_on_submit():
+        if operations.use_recovery_code(pending.user, form.code.data):
+            operations.start_session(pending.user, method="password and recovery code")
+            remaining = operations.unused_recovery_codes(pending.user)
+            flash(
+                f"You signed in with a recovery code. You have {remaining} left: "
+                "get new ones from Your account if you are running low.",
+                "info",
+            )
+            return redirect(pending.next_url)
+        form.code.errors.append("The recovery code is not right or has already been used")
+    return render_template("agencies/recovery_code.html", form=form)
 
 
 @auth_bp.post("/logout")
@@ -88,6 +210,63 @@ def sign_out():  # type: ignore[no-untyped-def]
     operations.sign_out(current_user._get_current_object())
     flash("You have signed out", "success")
     return redirect(url_for("auth.sign_in"))
+
+
+# --- the person's own account ---------------------------------------------------------------
+
+
+def _per_user_key() -> str:
+    return f"own-account:{current_user.get_id() if current_user.is_authenticated else request.remote_addr}"
+
+
+_per_signed_in_user = limiter.shared_limit(
+    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"], scope="own-account", methods=["POST"],
+    key_func=_per_user_key, deduct_when=_failed_attempt, on_breach=_throttled,
+)
+
+
+@auth_bp.get("/account")
+@access.allow(access.signed_in)
+def account():  # type: ignore[no-untyped-def]
+    user = current_user._get_current_object()
+    return render_template(
+        "agencies/account.html", user=user, recovery_codes_left=operations.unused_recovery_codes(user),
+        two_factor_required=two_factor.is_required(),
+    )
+
+
+@auth_bp.route("/account/password", methods=["GET", "POST"])
+@access.allow(access.signed_in)
+@_per_signed_in_user
+def change_password():  # type: ignore[no-untyped-def]
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        problems = operations.change_password(
+            current_user._get_current_object(), form.current_password.data, form.password.data
+        )
+        if not problems:
+            flash("Your password has been changed. You have been signed out everywhere else.", "success")
+            return redirect(url_for("auth.account"))
+        for name, messages in problems.items():
+            form[name].errors = [*form[name].errors, *messages]
+    return render_template("agencies/password_change.html", form=form)
+
+
+@auth_bp.route("/account/recovery-codes", methods=["GET", "POST"])
+@access.allow(access.signed_in)
+@_per_signed_in_user
+def replace_recovery_codes():  # type: ignore[no-untyped-def]
+    user = current_user._get_current_object()
+    if not user.has_two_factor:
+        return redirect(url_for("auth.account"))
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        codes = operations.regenerate_recovery_codes(user, form.current_password.data)
+        if codes is not None:
+            return render_template("agencies/recovery_codes.html", codes=codes, next_url=url_for("auth.account"),
+                                   first_time=False)
+        form.current_password.errors = [*form.current_password.errors, "Your password is not right"]
+    return render_template("agencies/recovery_codes_new.html", form=form)
 
 
 @auth_bp.route("/password/forgot", methods=["GET", "POST"])
@@ -297,6 +476,17 @@ def reset_password(person: User):  # type: ignore[no-untyped-def]
     return redirect(url_for("admin.show_person", user_id=person.id))
 
 
+@admin_bp.post("/people/<int:user_id>/reset-two-step")
+@access.load("user_id", access.person_for_admin, as_name="person")
+def reset_two_factor(person: User):  # type: ignore[no-untyped-def]
+    if ConfirmForm().validate_on_submit():
+        operations.reset_two_factor(person)
+        db.session.commit()
+        flash(f"{person.full_name} will set up two-step sign-in again when they next sign in. "
+              "They have been signed out everywhere.", "success")
+    return redirect(url_for("admin.show_person", user_id=person.id))
+
+
 # --- audit trail -------------------------------------------------------------------------
 
 
@@ -336,8 +526,6 @@ def list_audit_events():  # type: ignore[no-untyped-def]
 @admin_bp.get("/audit.csv")
 @access.allow(access.is_admin)
 def export_audit_events():  # type: ignore[no-untyped-def]
-    from core import audit
-
     query, _errors = _audit_query()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -349,11 +537,7 @@ def export_audit_events():  # type: ignore[no-untyped-def]
         ])
     audit.record("audit.exported", summary="Exported the audit trail", filters=dict(request.args))
     db.session.commit()
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="audit-trail.csv"'},
-    )
+    return send_download(buffer.getvalue(), "audit-trail.csv", "text/csv")
 
 
 def _csv_safe(text: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -17,6 +17,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from core.db import UTCDateTime
 from core.formatting import utc_now
 from extensions import db
+
+# Audit rows for reads (views and downloads of sensitive data) start with this; a GET that
+# writes anything else is a bug (tests/integration/test_security_authorisation.py).
+READ_PREFIX = "read."
+REFUSED_ACTION = "access.refused"
 
 # Never written into an audit row, whatever a caller passes.
 SECRET_KEYS = {"password", "password_hash", "token", "totp_secret", "recovery_codes", "code", "csrf_token"}
@@ -79,6 +84,27 @@ def record(
     )
     db.session.add(event_row)
     return event_row
+
+
+def record_read(obj: Any, what: str, summary: str = "", **details: Any) -> AuditEvent:
+    """Audit that the signed-in person saw or downloaded sensitive data (ASVS 16.2).
+
+    Call it from views and downloads of case identifiers, agency returns, QA reports and
+    panel packs, e.g. ``audit.record_read(panel, "panel_pack", format="pdf")``. The row is
+    committed when the response goes out (a GET has nothing else to commit), and records
+    who, what, when in UTC and from which address.
+    """
+    event_row = record(READ_PREFIX + what, obj, summary or f"Viewed {what.replace('_', ' ')}", **details)
+    if has_request_context():
+        g.audit_reads_pending = True
+    return event_row
+
+
+def commit_pending_reads(response: Any) -> Any:
+    """after_request: make read-audit rows stick even though GET views never commit."""
+    if g.pop("audit_reads_pending", False) and response.status_code < 500:
+        db.session.commit()
+    return response
 
 
 @event.listens_for(Session, "before_flush")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -22,25 +22,46 @@ PAGES = {
     500: ("errors/500.html", "Sorry, there is a problem with the service"),
 }
 
+# Used only when the error page itself cannot be rendered (the database is down, say):
+# still generic, still nothing about the failure.
+_PLAIN_PAGE = (
+    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} – Learning panels</title></head>"
+    "<body><h1>{title}</h1><p>Try again later.</p></body></html>"
+)
 
-def render_error(status: int):  # type: ignore[no-untyped-def]
-    template, title = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
-    return render_template(template, title=title, status=status), status
+
+def render_error(status: int, template: str | None = None, title: str | None = None):  # type: ignore[no-untyped-def]
+    default_template, default_title = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
+    template, title = template or default_template, title or default_title
+    try:
+        return render_template(template, title=title, status=status), status
+    except Exception:  # the page must never fail worse than the error it reports
+        log.exception("Could not render the %s error page", status)
+        db.session.rollback()
+        return Response(_PLAIN_PAGE.format(title=title), status=status, mimetype="text/html")
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):  # type: ignore[no-untyped-def]
-        return render_template("errors/csrf.html", title="Your session timed out"), 400
+        return render_error(400, "errors/csrf.html", "Your session timed out")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         if error.code in (301, 302, 303, 307, 308):
             return error
-        return render_error(error.code or 500)
+        response = render_error(error.code or 500)
+        if error.code == 405 and isinstance(response, tuple):
+            # A 405 must say which methods the URL does take (RFC 9110).
+            allowed = error.get_headers().copy() if hasattr(error, "get_headers") else []
+            allow = next((value for name, value in allowed if name.lower() == "allow"), None)
+            if allow:
+                return response[0], response[1], {"Allow": allow}
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):  # type: ignore[no-untyped-def]
+        # Only a developer's own machine (debug on) shows the interactive traceback.
         if app.config.get("SHOW_TRACEBACKS") and app.debug:
             raise error
         log.exception("Unhandled error")

@@ -1,11 +1,12 @@
-"""Security headers on every response, the CSP nonce, and session lifetime limits."""
+"""Security headers on every response, the CSP nonce, session lifetime limits, and the
+input that no form may ever receive."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime, timezone
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, abort, current_app, flash, g, request, session
 from flask_login import current_user, logout_user
 
 from core.formatting import utc_now
@@ -34,15 +35,40 @@ def content_security_policy(nonce: str) -> str:
     )
 
 
-def _enforce_absolute_session_limit() -> None:
-    """Idle expiry is the cookie's lifetime; this adds the 12-hour cap from sign-in."""
+def _refuse_nul_characters() -> None:
+    """A NUL is never part of real input, and PostgreSQL refuses it in text (a 500 otherwise)."""
+    if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+        abort(400)
+    if request.method in ("POST", "PUT", "PATCH") and any(
+        "\x00" in key or "\x00" in value for key, value in request.form.items(multi=True)
+    ):
+        abort(400)
+
+
+def _enforce_session_limits() -> None:
+    """End a session idle for longer than the idle limit, or older than the absolute cap.
+
+    The cookie's own lifetime already enforces the idle limit in the browser; checking the
+    time inside the signed session too means a copied or replayed cookie gets no longer.
+    """
     if not current_user.is_authenticated:
         return
+    now = utc_now()
     signed_in_at = session.get("signed_in_at")
-    limit = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
-    if signed_in_at is None or utc_now() - datetime.fromtimestamp(signed_in_at, timezone.utc) > limit:
+    last_seen = session.get("last_seen", signed_in_at)
+    idle_limit = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    absolute_limit = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
+    if (
+        not isinstance(signed_in_at, (int, float))
+        or not isinstance(last_seen, (int, float))
+        or now - datetime.fromtimestamp(signed_in_at, timezone.utc) > absolute_limit
+        or now - datetime.fromtimestamp(last_seen, timezone.utc) > idle_limit
+    ):
         logout_user()
         session.clear()
+        flash("For your security, we signed you out. Sign in again to continue.", "info")
+        return
+    session["last_seen"] = now.timestamp()
 
 
 def _set_headers(response: Response) -> Response:
@@ -64,6 +90,10 @@ def _set_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_enforce_absolute_session_limit)
+    from core.audit import commit_pending_reads
+
+    app.before_request(_refuse_nul_characters)
+    app.before_request(_enforce_session_limits)
+    app.after_request(commit_pending_reads)
     app.after_request(_set_headers)
     app.add_template_global(csp_nonce, "csp_nonce")

@@ -7,10 +7,14 @@ Both are idempotent: running them twice changes nothing.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import os
 from collections.abc import Callable
 
 from agencies.models import Organisation, OrganisationKind, Role, User
 from agencies.passwords import hash_password
+from core.formatting import utc_now
 from extensions import db
 
 ReferenceSeeder = Callable[[], None]
@@ -81,15 +85,39 @@ def seed_demo_organisations_and_people(password: str) -> list[str]:
             db.session.add(by_name[name])
             created.append(name)
     db.session.flush()
-    existing = set(db.session.scalars(db.select(User.email)))
+    existing = {u.email: u for u in db.session.scalars(db.select(User))}
     password_hash = hash_password(password)
+    totp_secret = demo_totp_secret()
     for email, full_name, job_title, organisation, role in DEMO_ACCOUNTS:
-        if email not in existing:
-            db.session.add(User(email=email, full_name=full_name, job_title=job_title,
-                                organisation=by_name[organisation], role=role, password_hash=password_hash))
+        user = existing.get(email)
+        if user is None:
+            user = User(email=email, full_name=full_name, job_title=job_title,
+                        organisation=by_name[organisation], role=role, password_hash=password_hash)
+            db.session.add(user)
             created.append(email)
+        if totp_secret and (user.totp_secret != totp_secret or user.totp_confirmed_at_utc is None):
+            # Two-step sign-in already set up with the shared demo secret, so that with
+            # REQUIRE_TWO_FACTOR=1 a demo account signs in with a code from DEMO_TOTP_SECRET.
+            user.totp_secret = totp_secret
+            user.totp_confirmed_at_utc = utc_now()
+            user.totp_last_used_step = None
+            created.append(f"two-step sign-in for {email}")
     db.session.flush()
     return created
+
+
+def demo_totp_secret() -> str | None:
+    """DEMO_TOTP_SECRET, checked: base32 (A-Z, 2-7), at least 16 characters (80 bits)."""
+    raw = os.environ.get("DEMO_TOTP_SECRET", "").replace(" ", "").strip().upper().rstrip("=")
+    if not raw:
+        return None
+    try:
+        base64.b32decode(raw + "=" * (-len(raw) % 8))
+    except (binascii.Error, ValueError):
+        raise ValueError("DEMO_TOTP_SECRET must be base32: the letters A to Z and the digits 2 to 7") from None
+    if len(raw) < 16:
+        raise ValueError("DEMO_TOTP_SECRET must be at least 16 base32 characters long")
+    return raw
 
 
 def seed_demo_data(password: str) -> list[str]:

@@ -1,0 +1,173 @@
+"""Helpers for the security tests: seeded people per role, every route of the URL map with
+its ids filled from real rows, and snapshots of the database to prove nothing changed.
+
+The route walkers discover routes from ``app.url_map``, so routes that other capabilities
+add later are covered without touching these tests.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyotp
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from werkzeug.routing import Rule
+
+from agencies.models import User
+from core.audit import READ_PREFIX, REFUSED_ACTION, AuditEvent
+from extensions import db
+
+DEMO_PASSWORD = "harbour meadow lantern copper"  # nosec B105 - test-only
+
+# The demo people the walkers act as (core/seeding.py DEMO_ACCOUNTS).
+DEMO_PEOPLE = {
+    "admin": "admin@inspectorate.example",
+    "inspector": "inspector@inspectorate.example",
+    "police": "police@police.example",
+    "health": "health@health.example",
+    "childrens": "childrens@council.example",
+    "probation": "probation@probation.example",
+    "outsider": "police2@otherpolice.example",
+}
+
+# Routes that serve committed files, not application data.
+FILE_ENDPOINTS = {"static", "frontend_asset", "vendor_script"}
+
+# URL arguments whose table the naming rule cannot guess.
+ARGUMENT_TABLES = {"user_id": "users", "person_id": "users"}
+
+
+def seed_demo() -> dict[str, User]:
+    """The demo organisations, people and every capability's demo data; people by role."""
+    from core.seeding import seed_demo_data
+
+    seed_demo_data(DEMO_PASSWORD)
+    db.session.commit()
+    people = {u.email: u for u in db.session.scalars(select(User))}
+    return {role: people[email] for role, email in DEMO_PEOPLE.items()}
+
+
+# --- the URL map ----------------------------------------------------------------------------
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def table_for_argument(argument: str) -> str | None:
+    """The table a ``<thing_id>`` argument refers to: ``panel_id`` -> panels, ``case_id`` ->
+    the model called ``Case`` or a table named ``cases``/``*_cases``."""
+    if argument in ARGUMENT_TABLES:
+        return ARGUMENT_TABLES[argument]
+    base = argument.removesuffix("_id")
+    tables = db.metadata.tables
+    plural = base[:-1] + "ies" if base.endswith("y") else base + ("es" if base.endswith(("s", "x", "ch", "sh")) else "s")
+    for candidate in (plural, base):
+        if candidate in tables:
+            return candidate
+    for mapper in db.Model.registry.mappers:
+        if _snake(mapper.class_.__name__) == base:
+            return mapper.local_table.name  # type: ignore[union-attr]
+    suffixed = [name for name in tables if name.endswith("_" + plural)]
+    return suffixed[0] if len(suffixed) == 1 else None
+
+
+def candidate_ids(argument: str, limit: int = 2) -> list[int]:
+    """The lowest and highest ids of the argument's table (or 1 if it is unknown or empty)."""
+    table_name = table_for_argument(argument)
+    if table_name is None:
+        return [1]
+    table = db.metadata.tables[table_name]
+    id_column = table.c.get("id")
+    if id_column is None:
+        return [1]
+    low, high = db.session.execute(select(func.min(id_column), func.max(id_column))).one()
+    ids = sorted({i for i in (low, high) if i is not None})[:limit]
+    return ids or [1]
+
+
+@dataclass(frozen=True)
+class Route:
+    rule: Rule
+    url: str
+
+    @property
+    def endpoint(self) -> str:
+        return self.rule.endpoint
+
+
+def _value_for(rule: Rule, argument: str, chosen: dict[str, int]) -> Any:
+    if argument in chosen:
+        return chosen[argument]
+    converter = rule._converters.get(argument)  # type: ignore[attr-defined]
+    kind = type(converter).__name__ if converter else ""
+    if kind in ("IntegerConverter", "NumberConverter"):
+        return 1
+    if kind == "UUIDConverter":
+        return "00000000-0000-0000-0000-000000000000"
+    return "x"
+
+
+def routes(app: Flask, method: str, *, include_files: bool = False) -> Iterator[Route]:
+    """Every rule that answers ``method``, once per candidate id of its first id argument."""
+    adapter = app.url_map.bind("portal.test")
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if method not in (rule.methods or set()):
+            continue
+        if rule.endpoint in FILE_ENDPOINTS and not include_files:
+            continue
+        id_arguments = sorted(a for a in rule.arguments if a == "id" or a.endswith("_id"))
+        variants: list[dict[str, int]] = [{}]
+        if id_arguments:
+            first, *others = id_arguments
+            fixed = {name: candidate_ids(name, limit=1)[0] for name in others}
+            variants = [{first: value, **fixed} for value in candidate_ids(first)]
+        for chosen in variants:
+            values = {name: _value_for(rule, name, chosen) for name in rule.arguments}
+            yield Route(rule, adapter.build(rule.endpoint, values, method=method))
+
+
+# --- what the database holds ----------------------------------------------------------------
+
+
+def row_counts() -> dict[str, int]:
+    db.session.expire_all()
+    return {
+        name: db.session.scalar(select(func.count()).select_from(table)) or 0
+        for name, table in db.metadata.tables.items()
+    }
+
+
+def audit_actions_since(last_id: int) -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.id > last_id).order_by(AuditEvent.id)))
+
+
+def last_audit_id() -> int:
+    return db.session.scalar(select(func.max(AuditEvent.id))) or 0
+
+
+def is_read_or_refusal(action: str) -> bool:
+    return action.startswith(READ_PREFIX) or action == REFUSED_ACTION
+
+
+def changes(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {name: after[name] - before[name] for name in before if after[name] != before[name]}
+
+
+# --- two-step sign-in -------------------------------------------------------------------------
+
+
+def current_code(secret: str, *, steps_ahead: int = 0) -> str:
+    """The code an authenticator app shows now (or ``steps_ahead`` 30-second steps later)."""
+    totp = pyotp.TOTP(secret)
+    return totp.at(time.time() + steps_ahead * totp.interval)
+
+
+def sign_in_with_password(client: FlaskClient, email: str, password: str, **kwargs: Any):  # type: ignore[no-untyped-def]
+    return client.post("/login", data={"email": email, "password": password}, **kwargs)
