@@ -2,6 +2,7 @@
 
 from flask import Blueprint
 
-notifications_bp = Blueprint("notifications", __name__, url_prefix="/admin/messages")
+# cli_group: the worker is ``flask notifications send``.
+notifications_bp = Blueprint("notifications", __name__, url_prefix="/admin/messages", cli_group="notifications")
 
-from notifications import models, views  # noqa: E402,F401
+from notifications import cli, models, views  # noqa: E402,F401

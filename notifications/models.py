@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agencies.models import enum_column
+from agencies.models import User, enum_column
 from core.db import TimestampMixin, UTCDateTime
 from core.formatting import utc_now
 from extensions import db
@@ -18,6 +18,31 @@ class MessageStatus(enum.StrEnum):
     QUEUED = "queued"
     SENT = "sent"
     FAILED = "failed"  # gave up after the retry limit; shown to admins, can be retried by hand
+    # Not sent on purpose: the recipient's account was deactivated before the worker reached it,
+    # so someone who has left an agency gets nothing more about its cases. Kept, never dropped.
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABELS[self]
+
+    @property
+    def tag_class(self) -> str:
+        return _STATUS_TAGS[self]
+
+
+_STATUS_LABELS = {
+    MessageStatus.QUEUED: "Queued",
+    MessageStatus.SENT: "Sent",
+    MessageStatus.FAILED: "Failed",
+    MessageStatus.CANCELLED: "Not sent",
+}
+_STATUS_TAGS = {
+    MessageStatus.QUEUED: "govuk-tag--blue",
+    MessageStatus.SENT: "govuk-tag--green",
+    MessageStatus.FAILED: "govuk-tag--red",
+    MessageStatus.CANCELLED: "govuk-tag--grey",
+}
 
 
 class OutboxMessage(TimestampMixin, db.Model):
@@ -41,11 +66,25 @@ class OutboxMessage(TimestampMixin, db.Model):
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     next_attempt_at_utc: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
     last_error: Mapped[str | None] = mapped_column(Text)
+    last_attempt_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A worker's lease on the row while it sends outside any transaction. Another worker may
+    # take the row only once the lease has run out (the first worker crashed or hung).
+    claimed_until_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    # Fixed at the first attempt and reused on every retry, so a message delivered twice
+    # (a worker crashed after the server accepted it) can be recognised as the same message.
+    message_id_header: Mapped[str | None] = mapped_column(String(255))
 
+    recipient: Mapped[User | None] = relationship()
     attachments: Mapped[list[OutboxAttachment]] = relationship(
         back_populates="message", cascade="all, delete-orphan", order_by="OutboxAttachment.id"
     )
+
+    @property
+    def can_retry(self) -> bool:
+        """Failed, or still queued after a failed attempt (an admin fixed the cause and wants it now)."""
+        return self.status == MessageStatus.FAILED or (self.status == MessageStatus.QUEUED and self.attempts > 0)
 
 
 class OutboxAttachment(db.Model):

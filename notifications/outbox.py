@@ -14,6 +14,19 @@ from notifications.models import OutboxAttachment, OutboxMessage
 
 SECURITY_MARKING = "OFFICIAL-SENSITIVE"
 _HEADER_UNSAFE = re.compile(r"[\r\n\x00-\x1f\x7f]+")
+# One bare address: no display name, list separators or spaces that could smuggle a second
+# recipient into the envelope or the To: header.
+_SINGLE_ADDRESS = re.compile(r"[^@\s,;:<>()\[\]\"\\]+@[^@\s,;:<>()\[\]\"\\]+\.[^@\s,;:<>()\[\]\"\\]+")
+# type/subtype with optional parameters. Flask-Mail splits the MIME type on "/", so a
+# parameter must not contain one.
+_TOKEN = r"[A-Za-z0-9!#$&^_.+-]+"
+_CONTENT_TYPE = re.compile(rf"{_TOKEN}/{_TOKEN}(\s*;\s*[A-Za-z0-9_.-]+=(\"[^\"/\\]*\"|[^;\"/\s]+))*")
+
+
+# Single-use secrets in links (password set/reset tokens): the database keeps only their hash,
+# so once delivered they are scrubbed from the stored message too, and never shown to admins.
+SECRET_LINKS = [re.compile(r"(/password/set/)[A-Za-z0-9_-]+")]
+SECRET_PLACEHOLDER = "[hidden: only the recipient can use this link]"
 
 
 @dataclass(frozen=True)
@@ -26,6 +39,28 @@ class Attachment:
 def header_safe(text: str) -> str:
     """Collapse CR/LF and control characters: user text can never add an email header."""
     return _HEADER_UNSAFE.sub(" ", text).strip()
+
+
+def without_secrets(text: str) -> str:
+    for pattern in SECRET_LINKS:
+        text = pattern.sub(lambda match: match.group(1) + SECRET_PLACEHOLDER, text)
+    return text
+
+
+def single_address(address: str) -> str:
+    """The address itself, or ValueError: every message goes to exactly one person."""
+    address = (address or "").strip()
+    if len(address) > 320 or not _SINGLE_ADDRESS.fullmatch(address):
+        raise ValueError(f"Not a single email address: {address[:80]!r}")
+    return address
+
+
+def normalised_content_type(content_type: str) -> str:
+    """Keep the full MIME type, parameters included ('text/calendar; method=REQUEST')."""
+    content_type = (content_type or "").strip()
+    if len(content_type) > 200 or not _CONTENT_TYPE.fullmatch(content_type):
+        raise ValueError(f"Not a usable MIME type: {content_type[:80]!r}")
+    return content_type
 
 
 def portal_url(path: str) -> str:
@@ -47,16 +82,19 @@ def queue_email(
     """Render ``notifications/email/<template>.txt`` and ``.html`` and add one outbox row.
 
     Nothing is committed here: the message is sent only if the caller's transaction commits.
-    ``about_a_case`` puts the security marking at the front of the subject.
+    ``about_a_case`` puts the security marking at the front of the subject and the top of
+    the body. ``to`` must be one address: one email per recipient, never a shared list.
     """
-    context = dict(context or {}, recipient=recipient, portal_url=portal_url)
+    to_address = single_address(header_safe(to))
     subject = header_safe(subject)
     if about_a_case and not subject.startswith(SECURITY_MARKING):
         subject = f"{SECURITY_MARKING}: {subject}"
+    subject = subject[:300]
+    context = dict(context or {}, recipient=recipient, portal_url=portal_url, about_a_case=about_a_case)
     message = OutboxMessage(
-        to_address=header_safe(to),
+        to_address=to_address,
         recipient_id=getattr(recipient, "id", None),
-        subject=subject[:300],
+        subject=subject,
         body_text=render_template(f"notifications/email/{template}.txt", subject=subject, **context),
         body_html=render_template(f"notifications/email/{template}.html", subject=subject, **context),
         template=template,
@@ -64,7 +102,12 @@ def queue_email(
         concerning_id=str(concerning.id) if concerning is not None else None,
         next_attempt_at_utc=utc_now(),
         attachments=[
-            OutboxAttachment(filename=a.filename, content_type=a.content_type, data=a.data) for a in attachments
+            OutboxAttachment(
+                filename=header_safe(a.filename)[:200] or "attachment",
+                content_type=normalised_content_type(a.content_type),
+                data=a.data,
+            )
+            for a in attachments
         ],
     )
     db.session.add(message)

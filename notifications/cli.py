@@ -1,0 +1,61 @@
+"""``flask --app wsgi notifications send [--loop]``: the outbox worker."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import click
+from flask import current_app
+
+from core.formatting import utc_now
+from notifications import notifications_bp
+from notifications.delivery import transport_for_app
+from notifications.worker import DEFAULT_POLL_SECONDS, PassResult, run_worker, send_all_due
+
+
+def _report(result: PassResult) -> None:
+    click.echo(f"{utc_now():%Y-%m-%d %H:%M:%S} UTC  outbox: {result.summary()}")
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM (make run's trap, systemd, docker stop) and Ctrl-C finish the current message,
+    give back the remaining claims and exit cleanly. A second Ctrl-C stops at once."""
+
+    def _handle(signum: int, _frame: FrameType | None) -> None:
+        if not stop.is_set():
+            click.echo("Outbox worker stopping after the current message…", err=True)
+        stop.set()
+        if signum == signal.SIGINT:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGTERM, _handle)
+    signal.signal(signal.SIGINT, _handle)
+
+
+@notifications_bp.cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep running, polling for due messages, until stopped.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=DEFAULT_POLL_SECONDS,
+    show_default=True,
+    help="Seconds between polls with --loop.",
+)
+def send_command(loop: bool, interval: float) -> None:
+    """Deliver the email outbox: every message that is due, then exit (or, with --loop, keep going)."""
+    transport = transport_for_app()
+    if not current_app.config.get("MAIL_SERVER"):
+        click.echo(f"MAIL_SERVER is not set: messages go to the local mail catcher, {transport.description}.")
+    if not loop:
+        _report(send_all_due())
+        return
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    click.echo(f"Outbox worker delivering through the {transport.description}; polling every {interval:g}s.")
+    try:
+        run_worker(stop, poll_seconds=interval, report=_report)
+    except KeyboardInterrupt:  # the second Ctrl-C
+        pass
+    click.echo("Outbox worker stopped.")

@@ -1,0 +1,221 @@
+"""From an outbox row to a MIME message, handed to SMTP (Flask-Mail) or the local mail catcher.
+
+Nothing here touches the database: the worker reads a snapshot of each claimed row, ends
+its transaction, and only then calls a transport, so no lock is held while SMTP is slow.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import tempfile
+from dataclasses import dataclass
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any, Protocol
+
+from flask import current_app
+from flask_mail import Connection, Message
+
+from core.formatting import utc_now
+from extensions import mail
+from notifications.outbox import header_safe, single_address
+
+DEFAULT_SMTP_TIMEOUT = 30  # seconds for each SMTP operation; a hung server must not hang the worker
+
+
+@dataclass(frozen=True)
+class OutgoingAttachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """What the worker read from a claimed outbox row."""
+
+    outbox_id: int
+    to: str
+    subject: str
+    body_text: str
+    body_html: str
+    message_id: str
+    attachments: tuple[OutgoingAttachment, ...] = ()
+
+
+class DeliveryError(Exception):
+    """This message was not accepted. ``unreachable`` means no message could have been:
+    the server could not be reached or dropped the connection."""
+
+    def __init__(self, description: str, *, unreachable: bool = False) -> None:
+        super().__init__(description)
+        self.description = description
+        self.unreachable = unreachable
+
+
+class Transport(Protocol):
+    description: str
+
+    def send(self, email: OutgoingEmail) -> str:
+        """Deliver one message; return where it went. Raise DeliveryError if refused."""
+
+    def close(self) -> None: ...
+
+
+def new_message_id(sender: str) -> str:
+    domain = sender.rsplit("@", 1)[-1].strip(" >") if "@" in sender else "learning-panels.invalid"
+    return make_msgid(domain=header_safe(domain) or "learning-panels.invalid")
+
+
+def build_message(email: OutgoingEmail, sender: str) -> Message:
+    """A Flask-Mail message: text and HTML alternatives, attachments with their full MIME type.
+
+    Subject and address are made header-safe again here: rows may have been written by code
+    that did not go through ``queue_email``.
+    """
+    message = Message(
+        subject=header_safe(email.subject),
+        recipients=[single_address(header_safe(email.to))],
+        body=email.body_text,
+        html=email.body_html,
+        sender=sender,
+        extra_headers={
+            # RFC 3834: out-of-office replies should not answer an automatic message.
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "All",
+        },
+    )
+    message.msgId = email.message_id
+    for attachment in email.attachments:
+        message.attach(filename=attachment.filename, content_type=attachment.content_type, data=attachment.data)
+    return message
+
+
+def describe_error(error: BaseException) -> str:
+    """A short, readable account of an SMTP failure for the admin page and the audit trail."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        parts = [f"{address}: {code} {_text(reply)}" for address, (code, reply) in error.recipients.items()]
+        return "Recipient refused: " + "; ".join(parts)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"SMTP server replied {error.smtp_code} {_text(error.smtp_error)}"
+    if isinstance(error, TimeoutError) or (
+        # smtplib reports a reply that never came as a disconnection "...: timed out".
+        isinstance(error, smtplib.SMTPServerDisconnected) and "timed out" in str(error)
+    ):
+        return "The SMTP server did not answer in time"
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return f"The SMTP server closed the connection ({error})"
+    if isinstance(error, ConnectionRefusedError):
+        return "Could not connect to the SMTP server: connection refused"
+    if isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException):
+        return f"Could not reach the SMTP server: {error.strerror or error}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _is_connection_failure(error: BaseException) -> bool:
+    if isinstance(error, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
+        return True
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+
+
+class _TimedConnection(Connection):
+    """Flask-Mail's connection, with a timeout (it has none, so a hung server would block forever)."""
+
+    def __init__(self, state: Any, timeout: float) -> None:
+        super().__init__(state)
+        self.timeout = timeout
+
+    def configure_host(self) -> smtplib.SMTP:
+        state = self.mail
+        host: smtplib.SMTP
+        if state.use_ssl:
+            host = smtplib.SMTP_SSL(state.server, state.port, timeout=self.timeout)
+        else:
+            host = smtplib.SMTP(state.server, state.port, timeout=self.timeout)
+        if state.use_tls:
+            host.starttls()
+        if state.username and state.password:
+            host.login(state.username, state.password)
+        return host
+
+
+class SmtpTransport:
+    """One SMTP session for a batch, reopened if the server drops it."""
+
+    def __init__(self, config: Any) -> None:
+        # Built from the current settings (not Flask-Mail's copy taken at start-up), and never
+        # silently suppressed: when this transport is chosen, mail really goes to the server.
+        settings = dict(config)
+        settings.setdefault("MAIL_SUPPRESS_SEND", False)
+        self.state = mail.init_mail(settings)
+        self.timeout = float(config.get("MAIL_TIMEOUT") or DEFAULT_SMTP_TIMEOUT)
+        self.connection: _TimedConnection | None = None
+        self.description = f"SMTP server {self.state.server}:{self.state.port}"
+
+    def send(self, email: OutgoingEmail) -> str:
+        try:
+            message = build_message(email, self.state.default_sender)
+            if self.connection is None:
+                connection = _TimedConnection(self.state, self.timeout)
+                self.connection = connection.__enter__()
+            self.connection.send(message)
+        except Exception as error:
+            unreachable = _is_connection_failure(error)
+            if unreachable:
+                self._drop()
+            raise DeliveryError(describe_error(error), unreachable=unreachable) from error
+        return self.description
+
+    def _drop(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None and connection.host is not None:
+            try:
+                connection.host.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None and connection.host is not None:
+            try:
+                connection.host.quit()
+            except (smtplib.SMTPException, OSError):
+                connection.host.close()
+
+
+class MailCatcherTransport:
+    """Development default (no MAIL_SERVER): each message becomes an .eml file to open and read."""
+
+    def __init__(self, directory: str | Path, sender: str) -> None:
+        self.directory = Path(directory)
+        self.sender = sender
+        self.description = f"mail catcher folder {self.directory}"
+
+    def send(self, email: OutgoingEmail) -> str:
+        raw = build_message(email, self.sender).as_bytes()
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            name = f"{utc_now():%Y%m%dT%H%M%S}-message-{email.outbox_id}.eml"
+            # Written whole, then renamed: a reader never sees half a message.
+            handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".part")
+            with os.fdopen(handle, "wb") as file:
+                file.write(raw)
+            os.replace(temporary, self.directory / name)
+        except OSError as error:
+            raise DeliveryError(f"Could not write to the mail catcher: {error}", unreachable=True) from error
+        return str(self.directory / name)
+
+    def close(self) -> None:
+        return None
+
+
+def transport_for_app() -> Transport:
+    config = current_app.config
+    if config.get("MAIL_SERVER"):
+        return SmtpTransport(config)
+    return MailCatcherTransport(config["MAIL_CATCHER_DIR"], config["MAIL_DEFAULT_SENDER"])
