@@ -1,0 +1,93 @@
+"""Identifying details: erased by the retention command after the period the admin sets,
+leaving the reference; the admin edits the period."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+import time_machine
+
+from agencies.models import OrganisationKind, Role
+from core.audit import AuditEvent
+from extensions import db
+from panels.case_models import CaseSettings
+from panels.case_operations import close_case, erase_expired_identifiers
+from tests.conftest import make_organisation, make_user
+from tests.factories.cases import PERSON_NAME, PNC, make_case
+
+
+def at(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def police():  # type: ignore[no-untyped-def]
+    return make_organisation(OrganisationKind.POLICE, "Northshire Police")
+
+
+def _closed_case(police, closed_on: date):  # type: ignore[no-untyped-def]
+    with time_machine.travel(at(date(2026, 1, 5)), tick=False):
+        case = make_case([police], reply_by=date(2026, 2, 1))
+    close_case(case, closed_on, case.flagged_by)
+    db.session.commit()
+    return case
+
+
+def test_the_command_erases_identifiers_twelve_months_after_closing(app, police) -> None:  # type: ignore[no-untyped-def]
+    expired = _closed_case(police, date(2026, 3, 1))
+    recent = _closed_case(police, date(2026, 6, 1))
+    with time_machine.travel(at(date(2026, 4, 1)), tick=False):
+        open_case = make_case([police])
+    cli = app.test_cli_runner()
+
+    with time_machine.travel(at(date(2027, 2, 28)), tick=False):
+        result = cli.invoke(args=["cases", "erase-expired"])
+    assert "No identifying details were due" in result.output
+    db.session.expire_all()
+    assert expired.person_name == PERSON_NAME
+
+    with time_machine.travel(at(date(2027, 3, 1)), tick=False):
+        result = cli.invoke(args=["cases", "erase-expired"])
+    assert result.exit_code == 0 and expired.reference in result.output
+    db.session.expire_all()
+    assert (expired.person_name, expired.date_of_birth, expired.other_identifiers) == (None, None, None)
+    assert expired.identifiers_erased_at_utc is not None
+    # The reference and the learning stay.
+    assert expired.reference.startswith("SFO-") and expired.partner_summary and expired.invitations
+    # The others keep theirs.
+    assert recent.person_name == PERSON_NAME and open_case.other_identifiers == PNC
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "case.identifiers_erased"))
+    assert event.object_id == str(expired.id) and PERSON_NAME not in str(event.details)
+    # Running again erases nothing more and records nothing more.
+    with time_machine.travel(at(date(2027, 3, 2)), tick=False):
+        assert erase_expired_identifiers(date(2027, 3, 2)) == []
+
+
+def test_erased_identifiers_page_says_so_and_the_case_still_shows(client_for, police) -> None:  # type: ignore[no-untyped-def]
+    case = _closed_case(police, date(2025, 1, 1))
+    erase_expired_identifiers(date(2026, 6, 1))
+    db.session.commit()
+    inspector = make_user(Role.INSPECTOR)
+    page = client_for(inspector).get(f"/panels/cases/{case.id}/identifiers").get_data(as_text=True)
+    assert "were erased on" in page and PERSON_NAME not in page and case.reference in page
+    # Looking is still recorded.
+    assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "read.case_identifiers")) is not None
+    assert "Erased on" in client_for(inspector).get(f"/panels/cases/{case.id}").get_data(as_text=True)
+
+
+def test_the_admin_sets_the_retention_period(client_for, admin, police) -> None:  # type: ignore[no-untyped-def]
+    case = _closed_case(police, date(2026, 3, 1))
+    client = client_for(admin)
+    page = client.get("/panels/retention").get_data(as_text=True)
+    assert 'value="12"' in page
+    for bad, message in (("0", "between 1 and 120"), ("abc", "Enter a whole number of months"), ("", "Enter a number")):
+        page = client.post("/panels/retention", data={"retention_months": bad}).get_data(as_text=True)
+        assert message in page and "<title>Error: " in page
+    assert client.post("/panels/retention", data={"retention_months": "3"}).status_code == 302
+    assert db.session.scalar(db.select(CaseSettings.retention_months)) == 3
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "case.retention_changed"))
+    assert (event.details["before"], event.details["after"], event.actor_id) == (12, 3, admin.id)
+    # The shorter period applies to cases already closed.
+    assert erase_expired_identifiers(date(2026, 5, 31)) == []
+    assert erase_expired_identifiers(date(2026, 6, 1)) == [case]
