@@ -531,15 +531,15 @@ def export_audit_events():  # type: ignore[no-untyped-def]
     writer = csv.writer(buffer)
     writer.writerow(["occurred_at_utc", "actor_email", "action", "object_type", "object_id", "summary", "ip_address"])
     for event in db.session.scalars(query.limit(100_000)):
-        writer.writerow([
-            event.occurred_at_utc.isoformat(), event.actor_email or "", event.action, event.object_type or "",
-            event.object_id or "", _csv_safe(event.summary), event.ip_address or "",
-        ])
-    audit.record("audit.exported", summary="Exported the audit trail", filters=dict(request.args))
-    db.session.commit()
+        # Every text cell is neutralised: an address typed at sign-in can start with "=" too.
+        writer.writerow([event.occurred_at_utc.isoformat()] + [_csv_safe(value or "") for value in (
+            event.actor_email, event.action, event.object_type, event.object_id, event.summary, event.ip_address,
+        )])
+    audit.record_read(None, "audit_trail", "Exported the audit trail", filters=dict(request.args))
     return send_download(buffer.getvalue(), "audit-trail.csv", "text/csv")
 
 
 def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    # A cell starting with = + - @ (or a tab or carriage return before one) would run as a
+    # formula in a spreadsheet (OWASP CSV injection).
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -62,7 +62,7 @@ def test_admin_exports_the_trail_as_csv(client_for, admin) -> None:  # type: ign
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert [row["action"] for row in rows] == ["test.export"]
     assert rows[0]["summary"].startswith("'=")  # neutralised for spreadsheets
-    assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "audit.exported")) is not None
+    assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "read.audit_trail")) is not None
 
 
 def test_refused_access_is_audited(client_for) -> None:  # type: ignore[no-untyped-def]
