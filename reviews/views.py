@@ -1,3 +1,637 @@
-"""Views of the reviews blueprint."""
+"""Views of the reviews blueprint: thin, over ``operations`` (changes) and ``queries`` (reads)."""
 
-from reviews import reviews_bp  # noqa: F401
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from agencies import access
+from agencies.models import Organisation, User
+from core.db import StaleEdit
+from core.downloads import send_download
+from core.formatting import govuk_date
+from core.forms import ConfirmForm
+from core.pagination import paginate
+from core.pdf import render_pdf
+from extensions import db
+from reviews import importing, operations, queries
+from reviews import permissions as can
+from reviews.forms import (
+    AssessmentFormBase,
+    AssignForm,
+    CopyStandardsForm,
+    ExtensionForm,
+    ImportUploadForm,
+    IssueForm,
+    OffenceCategoryForm,
+    ReviewForm,
+    SampleDrawForm,
+    StandardWordingForm,
+    WordingForm,
+    assessment_form_class,
+)
+from reviews.models import (
+    Answer,
+    Assessment,
+    AssessmentStage,
+    KeyQuestion,
+    OffenceCategory,
+    Prompt,
+    Review,
+    ReviewImport,
+    ReviewStatus,
+    SampleDraw,
+    SampleDrawEntry,
+    Standard,
+    StandardsVersion,
+)
+from reviews.operations import ReviewProblem, london_today
+from reviews.sampling import Candidate, coverage
+from reviews.standards import current_version, load_version
+from reviews.validation import date_problems
+
+from reviews import reviews_bp  # isort: skip
+
+# --- the register ------------------------------------------------------------------------
+
+
+@reviews_bp.get("/")
+@access.allow(can.may_view_register)
+def list_reviews():  # type: ignore[no-untyped-def]
+    filters = queries.RegisterFilters.from_args(request.args)
+    page = paginate(queries.register_query(filters, london_today()))
+    return render_template(
+        "reviews/list.html", page=page, filters=filters, regions=queries.region_choices(),
+        categories=queries.category_choices(include_inactive=True), statuses=list(ReviewStatus),
+        due_filters=queries.DUE_FILTERS, sorts=queries.SORTS, today=london_today(),
+    )
+
+
+@reviews_bp.get("/dashboard")
+@access.allow(access.is_inspector)
+def dashboard():  # type: ignore[no-untyped-def]
+    today = london_today()
+    return render_template("reviews/dashboard.html", today=today, **queries.dashboard(today, current_user))
+
+
+def _review_form_choices(form: ReviewForm, review: Review | None = None) -> None:
+    form.region_id.choices = [(0, "Select a probation region"), *queries.region_choices()]
+    form.offence_category_id.choices = [
+        (0, "Select an offence category"),
+        *queries.category_choices(keep=review.offence_category_id if review else None),
+    ]
+
+
+def _details_from(form: ReviewForm) -> operations.ReviewDetails | None:
+    region = db.session.get(Organisation, form.region_id.data)
+    category = db.session.get(OffenceCategory, form.offence_category_id.data)
+    dates = (form.received_on.data, form.offence_on.data, form.charged_on.data)
+    for field, message in date_problems(*dates, london_today()):
+        form[field].errors = [*form[field].errors, message]
+    if region is None:
+        form.region_id.errors = [*form.region_id.errors, "Select the probation region"]
+    if category is None:
+        form.offence_category_id.errors = [*form.offence_category_id.errors, "Select the offence category"]
+    if any(form[name].errors for name in form._fields):
+        return None
+    assert region is not None and category is not None
+    return operations.ReviewDetails(
+        region=region, offence_category=category, received_on=form.received_on.data,
+        offence_on=form.offence_on.data, charged_on=form.charged_on.data,
+        author_role=form.author_role.data or None, summary=form.summary.data,
+    )
+
+
+def _problem_to_form(form: Any, problem: ReviewProblem) -> None:
+    field = form._fields.get(problem.field) if problem.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(problem)]
+    else:
+        # Not about one field: said above the form, as GOV.UK says things that are not errors.
+        flash(str(problem), "info")
+
+
+SAVED, STALE, REFUSED = "saved", "stale", "refused"
+
+
+def _save(form: Any, change: Callable[[], object], latest_version: Callable[[], int | None]) -> str:
+    """Make ``change`` and commit; on a stale or refused save roll back and say so on the form.
+
+    A stale save keeps what was typed; the form's version moves to the latest, so the next
+    save (made after seeing the other person's change) goes through.
+    """
+    try:
+        change()
+        db.session.commit()
+    except (StaleEdit, StaleDataError):
+        db.session.rollback()
+        form.version.data = latest_version()
+        return STALE
+    except ReviewProblem as problem:
+        db.session.rollback()
+        _problem_to_form(form, problem)
+        return REFUSED
+    return SAVED
+
+
+@reviews_bp.route("/new", methods=["GET", "POST"])
+@access.allow(can.may_manage_reviews)
+def create_review():  # type: ignore[no-untyped-def]
+    form = ReviewForm()
+    _review_form_choices(form)
+    if form.validate_on_submit() and (details := _details_from(form)):
+        try:
+            review = operations.create_review(details, reference=form.reference.data or None)
+        except ReviewProblem as problem:
+            _problem_to_form(form, problem)
+        else:
+            db.session.commit()
+            flash(f"{review.reference} added to the register", "success")
+            return redirect(url_for("reviews.show_review", review_id=review.id))
+    return render_template("reviews/review_form.html", form=form, review=None)
+
+
+@reviews_bp.get("/<int:review_id>")
+@access.load("review_id", can.review_for_staff)
+def show_review(review: Review):  # type: ignore[no-untyped-def]
+    return render_template(
+        "reviews/review.html", review=review, events=queries.timeline(review), today=london_today(),
+        timeline_title=queries.timeline_title,
+        readings=queries.report_readings(review) if review.assessment and review.assessment.is_issued else 0,
+    )
+
+
+@reviews_bp.route("/<int:review_id>/edit", methods=["GET", "POST"])
+@access.load("review_id", can.review_for_staff, can.may_change_review)
+def edit_review(review: Review):  # type: ignore[no-untyped-def]
+    form = ReviewForm(obj=review if request.method == "GET" else None)
+    _review_form_choices(form, review)
+    del form.reference  # the reference identifies the case everywhere: it never changes
+    if request.method == "GET":
+        form.version.data = review.version
+    outcome = None
+    if form.validate_on_submit() and (details := _details_from(form)):
+        outcome = _save(form, lambda: operations.update_review(review, details, version=form.version.data),
+                        lambda: _latest(Review, review.id))
+        if outcome == SAVED:
+            flash(f"{review.reference} saved", "success")
+            return redirect(url_for("reviews.show_review", review_id=review.id))
+    return render_template("reviews/review_form.html", form=form, review=review, stale=outcome == STALE)
+
+
+def _latest(model: type[Review] | type[Assessment], object_id: int) -> int | None:
+    found = db.session.get(model, object_id)
+    return found.version if found is not None else None
+
+
+@reviews_bp.route("/<int:review_id>/extend", methods=["GET", "POST"])
+@access.load("review_id", can.review_for_staff, can.may_change_review)
+def extend_deadline(review: Review):  # type: ignore[no-untyped-def]
+    form = ExtensionForm()
+    if request.method == "GET":
+        form.version.data = review.version
+    outcome = None
+    if form.validate_on_submit():
+        def extend() -> None:
+            review.check_version(form.version.data)
+            operations.extend_deadline(review, new_due_on=form.new_due_on.data, reason=form.reason.data,
+                                       actor=current_user)
+
+        outcome = _save(form, extend, lambda: _latest(Review, review.id))
+        if outcome == SAVED:
+            flash(f"The QA report on {review.reference} is now due on {govuk_date(review.due_on)}", "success")
+            return redirect(url_for("reviews.show_review", review_id=review.id))
+    return render_template("reviews/extension_form.html", form=form, review=review, stale=outcome == STALE)
+
+
+# --- import ------------------------------------------------------------------------------
+
+
+@reviews_bp.route("/import", methods=["GET", "POST"])
+@access.allow(can.may_manage_reviews)
+def upload_import():  # type: ignore[no-untyped-def]
+    form = ImportUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        if upload is None or not getattr(upload, "filename", ""):
+            form.file.errors = ["Select a CSV file"]
+        else:
+            data = upload.stream.read(importing.MAX_BYTES + 1)
+            text = importing.decode(data) if len(data) <= importing.MAX_BYTES else None
+            if len(data) > importing.MAX_BYTES:
+                form.file.errors = ["The file must be smaller than 2 MB"]
+            elif not data.strip():
+                form.file.errors = ["The selected file is empty"]
+            elif text is None:
+                form.file.errors = ["The selected file must be a CSV file"]
+            else:
+                stored = operations.store_upload(upload.filename, text, current_user)
+                db.session.commit()
+                return redirect(url_for("reviews.preview_import", import_id=stored.id))
+    return render_template("reviews/import_upload.html", form=form, columns=importing.COLUMNS,
+                           labels=importing.COLUMN_LABELS, required=importing.REQUIRED_COLUMNS)
+
+
+@reviews_bp.get("/import/template.csv")
+@access.allow(can.may_manage_reviews)
+def download_import_template():  # type: ignore[no-untyped-def]
+    return send_download(importing.template_csv(), "sfo-reviews-import-template.csv", "text/csv")
+
+
+@reviews_bp.get("/import/<int:import_id>")
+@access.load("import_id", can.import_for_uploader, as_name="upload")
+def preview_import(upload: ReviewImport):  # type: ignore[no-untyped-def]
+    check = importing.check_csv(upload.content, importing.load_lookups(london_today()))
+    return render_template("reviews/import_preview.html", upload=upload, check=check, form=ConfirmForm(),
+                           Outcome=importing.Outcome, labels=importing.COLUMN_LABELS)
+
+
+@reviews_bp.post("/import/<int:import_id>/confirm")
+@access.load("import_id", can.import_for_uploader, as_name="upload")
+def confirm_import(upload: ReviewImport):  # type: ignore[no-untyped-def]
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        operations.commit_import(upload, current_user)
+    except ReviewProblem as problem:
+        db.session.rollback()
+        flash(str(problem), "info")
+        return redirect(url_for("reviews.preview_import", import_id=upload.id))
+    db.session.commit()
+    flash(f"{upload.created_count} reviews imported. {upload.skipped_count} rows were not imported.", "success")
+    return redirect(url_for("reviews.list_reviews", sort="received", direction="desc"))
+
+
+# --- sampling ----------------------------------------------------------------------------
+
+
+@reviews_bp.get("/samples")
+@access.allow(can.may_view_register)
+def list_draws():  # type: ignore[no-untyped-def]
+    page = paginate(db.select(SampleDraw).order_by(SampleDraw.drawn_at_utc.desc(), SampleDraw.id.desc()))
+    awaiting = db.session.scalar(db.select(db.func.count(Review.id)).where(
+        queries.status_condition(ReviewStatus.AWAITING_SAMPLE)))
+    return render_template("reviews/draws.html", page=page, awaiting=awaiting)
+
+
+@reviews_bp.route("/samples/new", methods=["GET", "POST"])
+@access.allow(can.may_manage_reviews)
+def draw_sample():  # type: ignore[no-untyped-def]
+    form = SampleDrawForm()
+    if request.method == "GET":
+        earliest = db.session.scalar(db.select(db.func.min(Review.received_on)).where(
+            queries.status_condition(ReviewStatus.AWAITING_SAMPLE)))
+        form.period_start.data = earliest
+        form.period_end.data = london_today()
+    if form.validate_on_submit():
+        seed = form.seed.data if form.seed.data is not None else operations.new_seed()
+        try:
+            draw = operations.draw_sample(period_start=form.period_start.data, period_end=form.period_end.data,
+                                          share_percent=form.share_percent.data, seed=seed, note=form.note.data or "",
+                                          actor=current_user)
+        except ReviewProblem as problem:
+            db.session.rollback()
+            _problem_to_form(form, problem)
+        else:
+            db.session.commit()
+            flash(f"Sample drawn: {draw.sample_size} of {draw.population_size} reviews for Inspectorate QA", "success")
+            return redirect(url_for("reviews.show_draw", draw_id=draw.id))
+    return render_template("reviews/draw_form.html", form=form)
+
+
+@reviews_bp.get("/samples/<int:draw_id>")
+@access.load("draw_id", can.draw_for_staff)
+def show_draw(draw: SampleDraw):  # type: ignore[no-untyped-def]
+    entries = db.session.scalars(
+        db.select(SampleDrawEntry).where(SampleDrawEntry.draw_id == draw.id)
+        .options(selectinload(SampleDrawEntry.review))
+        .order_by(SampleDrawEntry.selected.desc(), SampleDrawEntry.pick_order, SampleDrawEntry.id)
+    ).all()
+    population = [Candidate(e.review_id, e.region_name, e.category_name) for e in entries]
+    regions, categories = coverage(population, [e.review_id for e in entries if e.selected])
+    return render_template("reviews/draw.html", draw=draw, picks=[e for e in entries if e.selected],
+                           others=[e for e in entries if not e.selected], regions=regions, categories=categories)
+
+
+# --- assessment --------------------------------------------------------------------------
+
+
+@reviews_bp.route("/<int:review_id>/assign", methods=["GET", "POST"])
+@access.load("review_id", can.review_for_staff, can.may_change_review)
+def assign_assessor(review: Review):  # type: ignore[no-untyped-def]
+    form = AssignForm()
+    form.assessor_id.choices = [(0, "Select an inspector"), *queries.inspector_choices()]
+    assessment = review.assessment
+    if request.method == "GET":
+        form.version.data = assessment.version if assessment else 0
+        form.assessor_id.data = assessment.assessor_id if assessment and assessment.assessor_id else current_user.id
+    outcome = None
+    if form.validate_on_submit():
+        assessor = db.session.get(User, form.assessor_id.data)
+
+        def assign() -> None:
+            if assessment is not None:
+                assessment.check_version(form.version.data)
+            if assessor is None:
+                raise ReviewProblem("Select an inspector", "assessor_id")
+            operations.assign_assessor(review, assessor, current_user)
+
+        outcome = _save(form, assign, lambda: _latest(Assessment, assessment.id) if assessment else 0)
+        if outcome == SAVED:
+            flash(f"{review.reference} assigned to {assessor.full_name}", "success")  # type: ignore[union-attr]
+            return redirect(url_for("reviews.show_review", review_id=review.id))
+    return render_template("reviews/assign.html", form=form, review=review, stale=outcome == STALE)
+
+
+def _assessment_input(form: AssessmentFormBase, assessment: Assessment) -> operations.AssessmentInput:
+    answers: dict[int, tuple[Answer | None, str]] = {}
+    ratings: dict[int, tuple[int | None, str]] = {}
+    for standard in assessment.standards_version.standards:
+        for prompt in standard.prompts:
+            raw = form[f"answer_{prompt.id}"].data
+            answers[prompt.id] = (Answer(raw) if raw else None, form[f"note_{prompt.id}"].data or "")
+        raw_rating = form[f"rating_{standard.id}"].data
+        ratings[standard.id] = (int(raw_rating) if raw_rating else None, form[f"feedback_{standard.id}"].data or "")
+    return operations.AssessmentInput(answers=answers, ratings=ratings, summary=form.summary.data or "")
+
+
+def _fill_assessment_form(form: AssessmentFormBase, assessment: Assessment) -> None:
+    for answer in assessment.answers:
+        form[f"answer_{answer.prompt_id}"].data = answer.answer.value if answer.answer else None
+        form[f"note_{answer.prompt_id}"].data = answer.note
+    for rating in assessment.ratings:
+        form[f"rating_{rating.standard_id}"].data = str(rating.score) if rating.score is not None else None
+        form[f"feedback_{rating.standard_id}"].data = rating.feedback
+    form.summary.data = assessment.summary
+    form.version.data = assessment.version
+
+
+@reviews_bp.route("/<int:review_id>/assessment", methods=["GET", "POST"])
+@access.load("review_id", can.review_for_staff, can.may_assess)
+def edit_assessment(review: Review):  # type: ignore[no-untyped-def]
+    assessment = operations.load_assessment(review.assessment.id)  # type: ignore[union-attr]
+    assert assessment is not None
+    form = assessment_form_class(assessment.standards_version)()
+    if request.method == "GET":
+        _fill_assessment_form(form, assessment)
+    saved_by_someone_else: Assessment | None = None
+    if form.validate_on_submit():
+        complete = bool(form.complete.data)
+        data = _assessment_input(form, assessment)
+        if complete:
+            for field, message in operations.completion_problems(assessment, data):
+                form[field].errors = [*form[field].errors, message]
+        if not form.errors:
+            def latest() -> int | None:
+                # The other person's save is shown beside what was typed.
+                nonlocal saved_by_someone_else
+                saved_by_someone_else = operations.load_assessment(assessment.id)
+                return saved_by_someone_else.version if saved_by_someone_else else None
+
+            outcome = _save(form, lambda: operations.save_assessment(
+                assessment, data, complete=complete, version=form.version.data, actor=current_user), latest)
+            if outcome == SAVED:
+                if complete:
+                    flash("Assessment complete. Check the QA report, then issue it.", "success")
+                    return redirect(url_for("reviews.show_report", review_id=review.id))
+                flash("Draft saved", "success")
+                return redirect(url_for("reviews.edit_assessment", review_id=review.id))
+    return render_template("reviews/assessment_form.html", form=form, review=review, assessment=assessment,
+                           version=assessment.standards_version, stale=saved_by_someone_else)
+
+
+@reviews_bp.route("/<int:review_id>/issue", methods=["GET", "POST"])
+@access.load("review_id", can.review_for_staff, can.may_assess)
+def issue_report(review: Review):  # type: ignore[no-untyped-def]
+    assessment = review.assessment
+    assert assessment is not None
+    if assessment.stage != AssessmentStage.COMPLETE:
+        flash("Complete the assessment before issuing its QA report", "info")
+        return redirect(url_for("reviews.edit_assessment", review_id=review.id))
+    form = IssueForm()
+    if request.method == "GET":
+        form.version.data = assessment.version
+    if form.validate_on_submit():
+        try:
+            messages = operations.issue_report(assessment, version=form.version.data, actor=current_user)
+            db.session.commit()
+        except (StaleEdit, StaleDataError):
+            db.session.rollback()
+            flash("Someone changed the assessment after you opened this page. Check the QA report again before "
+                  "issuing it.", "info")
+            return redirect(url_for("reviews.show_report", review_id=review.id))
+        except ReviewProblem as problem:
+            db.session.rollback()
+            flash(str(problem), "info")
+            return redirect(url_for("reviews.show_review", review_id=review.id))
+        if messages:
+            flash(f"QA report issued. {len(messages)} {'person has' if len(messages) == 1 else 'people have'} "
+                  f"been emailed a link to it in {review.region.name}.", "success")
+        else:
+            flash(f"QA report issued, but nobody in {review.region.name} has an account to be told about it. "
+                  "Ask an admin to add the region's SFO review team.", "info")
+        return redirect(url_for("reviews.show_review", review_id=review.id))
+    return render_template("reviews/issue.html", form=form, review=review, assessment=assessment,
+                           recipients=operations.report_recipients(review), today=london_today())
+
+
+# --- QA reports --------------------------------------------------------------------------
+
+
+def _report_context(review: Review) -> dict[str, Any]:
+    assessment = operations.load_assessment(review.assessment.id)  # type: ignore[union-attr]
+    return {"review": review, "assessment": assessment, "version": assessment.standards_version}  # type: ignore[union-attr]
+
+
+@reviews_bp.get("/<int:review_id>/qa-report")
+@access.load("review_id", can.report_for)
+def show_report(review: Review):  # type: ignore[no-untyped-def]
+    operations.record_report_access(review, action="qa_report.viewed", actor=current_user)
+    db.session.commit()
+    return render_template("reviews/qa_report.html", **_report_context(review),
+                           may_issue=can.may_assess(current_user, review))
+
+
+@reviews_bp.get("/<int:review_id>/qa-report.pdf")
+@access.load("review_id", can.report_for)
+def download_report(review: Review):  # type: ignore[no-untyped-def]
+    context = _report_context(review)
+    # The reference in the footer of every page: a printed page that strays still says what it is.
+    pdf = render_pdf("reviews/qa_report_pdf.html", title=f"QA report on SFO review {review.reference}",
+                     stamp=f"QA report on {review.reference}", **context)
+    operations.record_report_access(review, action="qa_report.downloaded", actor=current_user)
+    db.session.commit()
+    return send_download(pdf, f"qa-report-{review.reference}.pdf", "application/pdf")
+
+
+@reviews_bp.get("/reports")
+@access.allow(access.is_agency_member)
+def list_my_reports():  # type: ignore[no-untyped-def]
+    page = paginate(queries.region_reports(current_user))
+    return render_template("reviews/my_reports.html", page=page, is_region=can.is_probation_member(current_user))
+
+
+# --- offence categories (admin) --------------------------------------------------------------
+
+
+@reviews_bp.get("/offence-categories")
+@access.allow(can.may_manage_reference_data)
+def list_offence_categories():  # type: ignore[no-untyped-def]
+    counts = dict(db.session.execute(
+        db.select(Review.offence_category_id, db.func.count(Review.id)).group_by(Review.offence_category_id)).all())
+    categories = db.session.scalars(
+        db.select(OffenceCategory).order_by(OffenceCategory.position, OffenceCategory.name)).all()
+    return render_template("reviews/offence_categories.html", categories=categories, counts=counts)
+
+
+@reviews_bp.route("/offence-categories/new", methods=["GET", "POST"])
+@access.allow(can.may_manage_reference_data)
+def create_offence_category():  # type: ignore[no-untyped-def]
+    form = OffenceCategoryForm()
+    del form.active
+    if form.validate_on_submit():
+        try:
+            category = operations.create_offence_category(form.name.data)
+        except ReviewProblem as problem:
+            _problem_to_form(form, problem)
+        else:
+            db.session.commit()
+            flash(f"{category.name} added", "success")
+            return redirect(url_for("reviews.list_offence_categories"))
+    return render_template("reviews/offence_category_form.html", form=form, category=None)
+
+
+@reviews_bp.route("/offence-categories/<int:category_id>", methods=["GET", "POST"])
+@access.load("category_id", can.offence_category_for_admin)
+def edit_offence_category(category: OffenceCategory):  # type: ignore[no-untyped-def]
+    form = OffenceCategoryForm(obj=category if request.method == "GET" else None)
+    if request.method == "GET":
+        form.active.data = "yes" if category.active else "no"
+    if form.validate_on_submit():
+        try:
+            operations.update_offence_category(category, name=form.name.data, active=form.active.data == "yes")
+        except ReviewProblem as problem:
+            _problem_to_form(form, problem)
+        else:
+            db.session.commit()
+            flash(f"{category.name} saved", "success")
+            return redirect(url_for("reviews.list_offence_categories"))
+    return render_template("reviews/offence_category_form.html", form=form, category=category)
+
+
+# --- standards versions --------------------------------------------------------------------
+
+
+@reviews_bp.get("/standards")
+@access.allow(can.may_view_register)
+def list_standards_versions():  # type: ignore[no-untyped-def]
+    versions = db.session.scalars(db.select(StandardsVersion).order_by(StandardsVersion.created_at_utc.desc(),
+                                                                       StandardsVersion.id.desc())).all()
+    in_use = dict(db.session.execute(
+        db.select(Assessment.standards_version_id, db.func.count(Assessment.id))
+        .group_by(Assessment.standards_version_id)).all())
+    return render_template("reviews/standards_versions.html", versions=versions, in_use=in_use,
+                           current=current_version())
+
+
+@reviews_bp.get("/standards/<int:version_id>")
+@access.load("version_id", can.standards_version_for_staff)
+def show_standards_version(version: StandardsVersion):  # type: ignore[no-untyped-def]
+    loaded = load_version(version.id)
+    used_by = db.session.scalar(db.select(db.func.count(Assessment.id)).where(
+        Assessment.standards_version_id == version.id))
+    return render_template("reviews/standards_version.html", version=loaded, confirm=ConfirmForm(), used_by=used_by,
+                           may_edit=can.may_edit_wording(current_user, version),
+                           may_copy=can.may_manage_reference_data(current_user))
+
+
+@reviews_bp.route("/standards/<int:version_id>/copy", methods=["GET", "POST"])
+@access.load("version_id", can.standards_version_for_staff, can.may_copy_standards)
+def copy_standards_version(version: StandardsVersion):  # type: ignore[no-untyped-def]
+    form = CopyStandardsForm()
+    if form.validate_on_submit():
+        try:
+            copy = operations.copy_standards_version(version, form.name.data, current_user)
+        except ReviewProblem as problem:
+            _problem_to_form(form, problem)
+        else:
+            db.session.commit()
+            flash(f"“{copy.name}” created as a draft. Change its wording, then put it into use.", "success")
+            return redirect(url_for("reviews.show_standards_version", version_id=copy.id))
+    return render_template("reviews/standards_copy.html", form=form, version=version)
+
+
+def _standards_admin_action(version: StandardsVersion, action: str) -> Any:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        if action == "publish":
+            operations.publish_standards_version(version)
+            message = f"“{version.name}” is now in use for new assessments"
+        else:
+            operations.discard_standards_version(version)
+            message = f"Draft “{version.name}” deleted"
+    except ReviewProblem as problem:
+        db.session.rollback()
+        flash(str(problem), "info")
+        return redirect(url_for("reviews.show_standards_version", version_id=version.id))
+    db.session.commit()
+    flash(message, "success")
+    if action == "publish":
+        return redirect(url_for("reviews.show_standards_version", version_id=version.id))
+    return redirect(url_for("reviews.list_standards_versions"))
+
+
+@reviews_bp.post("/standards/<int:version_id>/publish")
+@access.load("version_id", can.standards_version_for_staff, can.may_edit_wording)
+def publish_standards_version(version: StandardsVersion):  # type: ignore[no-untyped-def]
+    return _standards_admin_action(version, "publish")
+
+
+@reviews_bp.post("/standards/<int:version_id>/delete")
+@access.load("version_id", can.standards_version_for_staff, can.may_edit_wording)
+def discard_standards_version(version: StandardsVersion):  # type: ignore[no-untyped-def]
+    return _standards_admin_action(version, "discard")
+
+
+@reviews_bp.route("/standards/standard/<int:standard_id>", methods=["GET", "POST"])
+@access.load("standard_id", can.standard_for_admin, can.may_edit_wording)
+def edit_standard_wording(standard: Standard):  # type: ignore[no-untyped-def]
+    form = StandardWordingForm(obj=standard if request.method == "GET" else None)
+    if form.validate_on_submit():
+        operations.update_standard_wording(standard, title=form.title.data, statement=form.statement.data)
+        db.session.commit()
+        flash(f"Standard {standard.number} saved", "success")
+        return redirect(url_for("reviews.show_standards_version", version_id=standard.version_id))
+    return render_template("reviews/wording_form.html", form=form, version=standard.version,
+                           what=f"standard {standard.number}", current=standard.heading)
+
+
+@reviews_bp.route("/standards/key-question/<int:key_question_id>", methods=["GET", "POST"])
+@access.load("key_question_id", can.key_question_for_admin, can.may_edit_wording, as_name="question")
+def edit_key_question_wording(question: KeyQuestion):  # type: ignore[no-untyped-def]
+    return _edit_text(question, f"key question {question.number}", question.standard.version,
+                      operations.update_key_question_wording)
+
+
+@reviews_bp.route("/standards/prompt/<int:prompt_id>", methods=["GET", "POST"])
+@access.load("prompt_id", can.prompt_for_admin, can.may_edit_wording)
+def edit_prompt_wording(prompt: Prompt):  # type: ignore[no-untyped-def]
+    return _edit_text(prompt, f"prompt {prompt.label}", prompt.key_question.standard.version,
+                      operations.update_prompt_wording)
+
+
+def _edit_text(item: KeyQuestion | Prompt, what: str, version: StandardsVersion, update: Any) -> Any:
+    form = WordingForm(obj=item if request.method == "GET" else None)
+    if form.validate_on_submit():
+        update(item, text=form.text.data)
+        db.session.commit()
+        flash(f"Wording of {what} saved", "success")
+        return redirect(url_for("reviews.show_standards_version", version_id=version.id))
+    return render_template("reviews/wording_form.html", form=form, version=version, what=what, current=item.text)

@@ -1,0 +1,277 @@
+"""Forms of the reviews blueprint: register entries, extensions, imports, sampling, standards
+wording, offence categories, assignment and the QA assessment."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import Field, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, StopValidation, ValidationError
+
+from core.forms import PortalForm, VersionedForm, long_text, short_text
+from reviews.models import ANSWER_LABELS, StandardsVersion
+from reviews.rating import RATINGS_HIGH_TO_LOW
+from reviews.sampling import DEFAULT_SHARE_PERCENT, MAX_SEED
+from reviews.validation import AUTHOR_ROLE_MAX, SUMMARY_MAX, is_reference, normalise_reference
+
+NOTE_MAX = 2_000
+FEEDBACK_MAX = 10_000
+
+
+class GovukDateField(Field):
+    """Day, month and year boxes with the GOV.UK error messages for each way a date goes wrong."""
+
+    widget = GovDateInput()
+
+    def __init__(self, label: str, *, name_in_errors: str, required_message: str | None = None, **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.name_in_errors = name_in_errors
+        self.required_message = required_message
+        self._problem: str | None = None
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        parts = [str(v).strip()[:10] for v in valuelist[:3]]
+        parts += [""] * (3 - len(parts))
+        self.raw_data = parts  # the widget shows back exactly three boxes, whatever was posted
+        self.data = None
+        self._problem = None
+        day, month, year = parts
+        if not any(parts):
+            self._problem = self.required_message
+            return
+        missing = [name for name, value in zip(("day", "month", "year"), parts, strict=True) if not value]
+        if missing:
+            self._problem = f"{self.name_in_errors} must include a {' and a '.join(missing)}"
+        elif not all(p.isdigit() for p in parts):
+            self._problem = f"{self.name_in_errors} must be a real date"
+        elif len(year) != 4:
+            self._problem = "Year must include 4 numbers"
+        else:
+            try:
+                self.data = date(int(year), int(month), int(day))
+            except ValueError:
+                self._problem = f"{self.name_in_errors} must be a real date"
+
+    def pre_validate(self, form: Any) -> None:
+        if self._problem:
+            raise StopValidation(self._problem)
+
+    def _value(self) -> str:
+        return self.data.strftime("%d %m %Y") if self.data else ""
+
+
+class OptionalRadioField(RadioField):
+    """Radios that may be left unanswered (drafts); an answer must be one of the choices."""
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data in (None, ""):
+            self.data = None
+            return
+        if not any(str(value) == str(self.data) for value, _label in self.choices):  # type: ignore[union-attr]
+            raise ValidationError("Select one of the options")
+
+
+def _choice_or_none(value: object) -> str | None:
+    return None if value in (None, "", "None") else str(value)
+
+
+# --- the register ------------------------------------------------------------------------
+
+
+class ReviewForm(VersionedForm):
+    reference = StringField(
+        "Reference (optional)",
+        description="Leave blank and the portal gives the next reference for the year received, like SFO-2024-0012.",
+        validators=[Optional(), *short_text(13)],
+        widget=GovTextInput(),
+    )
+    region_id = SelectField("Probation region", coerce=int, validators=[InputRequired(message="Select the probation region")],
+                            widget=GovSelect())
+    offence_category_id = SelectField("Offence category", coerce=int,
+                                      validators=[InputRequired(message="Select the offence category")], widget=GovSelect())
+    received_on = GovukDateField("Date the review was received", name_in_errors="Date received",
+                                 required_message="Enter the date the review was received",
+                                 description="For example, 17 12 2021")
+    offence_on = GovukDateField("Date of the offence (optional)", name_in_errors="Date of the offence")
+    charged_on = GovukDateField("Date of charge (optional)", name_in_errors="Date of charge")
+    author_role = StringField(
+        "Review author's role (optional)",
+        description="The job, not the name: for example, Head of Public Protection.",
+        validators=[Optional(), *short_text(AUTHOR_ROLE_MAX)],
+        widget=GovTextInput(),
+    )
+    summary = TextAreaField(
+        "Summary",
+        description="A short summary of the review. Do not include the names of the person on probation or of "
+        "victims: the reference identifies the case.",
+        validators=[DataRequired(message="Enter a short summary of the review"), *long_text(SUMMARY_MAX)],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Save review", widget=GovSubmitInput())
+
+    def validate_reference(self, field: StringField) -> None:
+        if field.data:
+            field.data = normalise_reference(field.data)
+            if not is_reference(field.data):
+                raise ValidationError("Enter a reference like SFO-2024-0012")
+
+    def validate_region_id(self, field: SelectField) -> None:
+        if not field.data:
+            raise ValidationError("Select the probation region")
+
+    def validate_offence_category_id(self, field: SelectField) -> None:
+        if not field.data:
+            raise ValidationError("Select the offence category")
+
+
+class ExtensionForm(VersionedForm):
+    new_due_on = GovukDateField("New due date", name_in_errors="New due date",
+                                required_message="Enter the new due date", description="For example, 27 3 2025")
+    reason = TextAreaField(
+        "Reason for the extension",
+        description="For example, the region asked for more time because the review was resubmitted.",
+        validators=[DataRequired(message="Enter the reason for the extension"), *long_text(2_000)],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Extend the deadline", widget=GovSubmitInput())
+
+
+class ImportUploadForm(PortalForm):
+    file = FileField("Upload a CSV file", widget=GovFileInput())
+    submit = SubmitField("Upload and check", widget=GovSubmitInput())
+
+
+class SampleDrawForm(PortalForm):
+    period_start = GovukDateField("Reviews received from", name_in_errors="Start of the period",
+                                  required_message="Enter the start of the period", description="For example, 1 4 2024")
+    period_end = GovukDateField("Reviews received up to and including", name_in_errors="End of the period",
+                                required_message="Enter the end of the period", description="For example, 31 3 2025")
+    share_percent = IntegerField(
+        "Share of reviews to sample, as a percentage",
+        default=DEFAULT_SHARE_PERCENT,
+        description="The consultation sets about 20%. Every region and offence category in the period is covered "
+        "whatever the share.",
+        validators=[InputRequired(message="Enter the share to sample, as a whole number from 1 to 100"),
+                    NumberRange(min=1, max=100, message="The share must be a whole number from 1 to 100")],
+        widget=GovTextInput(),
+    )
+    seed = IntegerField(
+        "Seed (optional)",
+        description="Leave blank for a new random draw. Enter the seed of an earlier draw to reproduce it on the "
+        "same reviews.",
+        validators=[Optional(), NumberRange(min=0, max=MAX_SEED, message=f"The seed must be a whole number from 0 to {MAX_SEED}")],
+        widget=GovTextInput(),
+    )
+    note = StringField("Note (optional)", description="For example, quarter 1 sample.",
+                       validators=[Optional(), *short_text(500)], widget=GovTextInput())
+    submit = SubmitField("Draw the sample", widget=GovSubmitInput())
+
+    def process(self, formdata: Any = None, obj: Any = None, data: Any = None, extra_filters: Any = None,
+                **kwargs: Any) -> None:
+        super().process(formdata, obj, data, extra_filters, **kwargs)
+        # Whole numbers only: "20.5" or "twenty" are refused with the field's own message.
+        for name, message in (("share_percent", "The share must be a whole number from 1 to 100"),
+                              ("seed", f"The seed must be a whole number from 0 to {MAX_SEED}")):
+            field = self[name]
+            if field.process_errors:
+                field.process_errors = [message]
+
+
+class AssignForm(VersionedForm):
+    assessor_id = SelectField("Inspector", coerce=int, validators=[InputRequired(message="Select an inspector")],
+                              widget=GovSelect())
+    submit = SubmitField("Assign", widget=GovSubmitInput())
+
+    def validate_assessor_id(self, field: SelectField) -> None:
+        if not field.data:
+            raise ValidationError("Select an inspector")
+
+
+class IssueForm(VersionedForm):
+    submit = SubmitField("Issue the QA report", widget=GovSubmitInput())
+
+
+# --- standards and offence categories --------------------------------------------------------
+
+
+class CopyStandardsForm(PortalForm):
+    name = StringField("Name of the new version", description="For example, 2025 revision.",
+                       validators=[DataRequired(message="Enter a name for the new version"), *short_text(100)],
+                       widget=GovTextInput())
+    submit = SubmitField("Copy to a new draft", widget=GovSubmitInput())
+
+
+class StandardWordingForm(PortalForm):
+    title = StringField("Title", validators=[DataRequired(message="Enter the standard's title"), *short_text(200)],
+                        widget=GovTextInput())
+    statement = TextAreaField("Statement", validators=[DataRequired(message="Enter the standard's statement"),
+                                                       *long_text(2_000)], widget=GovTextArea())
+    submit = SubmitField("Save wording", widget=GovSubmitInput())
+
+
+class WordingForm(PortalForm):
+    text = TextAreaField("Wording", validators=[DataRequired(message="Enter the wording"), *long_text(2_000)],
+                         widget=GovTextArea())
+    submit = SubmitField("Save wording", widget=GovSubmitInput())
+
+
+class OffenceCategoryForm(PortalForm):
+    name = StringField("Name", validators=[DataRequired(message="Enter the offence category's name"), *short_text(120)],
+                       widget=GovTextInput())
+    active = RadioField(
+        "Can new reviews be filed under it?",
+        choices=[("yes", "Yes"), ("no", "No, keep it only for reviews already filed under it")],
+        default="yes",
+        validators=[InputRequired(message="Select whether new reviews can be filed under it")],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Save offence category", widget=GovSubmitInput())
+
+
+# --- the QA assessment -------------------------------------------------------------------
+
+ANSWER_CHOICES = [(answer.value, label) for answer, label in ANSWER_LABELS.items()]
+RATING_CHOICES = [(str(int(r)), f"{r.label} ({int(r)})") for r in RATINGS_HIGH_TO_LOW]
+
+
+class AssessmentFormBase(VersionedForm):
+    summary = TextAreaField("Summary of the judgements (optional)",
+                            description="Shown at the top of the QA report.",
+                            validators=[Optional(), *long_text(FEEDBACK_MAX)], widget=GovTextArea())
+    save = SubmitField("Save as draft", widget=GovSubmitInput())
+    complete = SubmitField("Save and mark as complete", widget=GovSubmitInput())
+
+
+def assessment_form_class(version: StandardsVersion) -> type[AssessmentFormBase]:
+    """A form with an answer and note per prompt and a rating and feedback per standard.
+
+    Field names carry the row ids (``answer_<prompt id>``, ``rating_<standard id>``), which
+    never change for a version, so a form typed against a version always maps back to it.
+    """
+    fields: dict[str, Any] = {}
+    for standard in version.standards:
+        for prompt in standard.prompts:
+            fields[f"answer_{prompt.id}"] = OptionalRadioField(
+                f"{prompt.label}) {prompt.text}", choices=ANSWER_CHOICES, coerce=_choice_or_none,
+                widget=GovRadioInput())
+            fields[f"note_{prompt.id}"] = TextAreaField(
+                f"Note on {prompt.label} (optional)", validators=[Optional(), *long_text(NOTE_MAX)], widget=GovTextArea())
+        fields[f"rating_{standard.id}"] = OptionalRadioField(
+            f"Rating for standard {standard.number}", choices=RATING_CHOICES, coerce=_choice_or_none,
+            widget=GovRadioInput())
+        fields[f"feedback_{standard.id}"] = TextAreaField(
+            f"Feedback on standard {standard.number}",
+            description="Explain the judgement: the review's strengths and what it needed to do better.",
+            validators=[Optional(), *long_text(FEEDBACK_MAX)], widget=GovTextArea())
+    return type(f"AssessmentForm{version.id}", (AssessmentFormBase,), fields)

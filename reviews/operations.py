@@ -1,0 +1,531 @@
+"""State changes for reviews, sampling, standards, assessments and QA reports.
+
+Each function changes the session and audits what it did; the caller (a view, the import, a
+seeder) commits once, so a change and its audit event stand or fall together.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from agencies.access import is_inspector
+from agencies.models import OrganisationKind, User
+from core import audit
+from core.formatting import LONDON, govuk_date, utc_now
+from extensions import db
+from notifications.models import OutboxMessage
+from notifications.outbox import portal_url, queue_email
+from reviews import importing, sampling
+from reviews.models import (
+    Answer,
+    Assessment,
+    AssessmentStage,
+    Assurance,
+    ImportStatus,
+    KeyQuestion,
+    OffenceCategory,
+    Prompt,
+    PromptAnswer,
+    Review,
+    ReviewExtension,
+    ReviewImport,
+    SampleDraw,
+    SampleDrawEntry,
+    Standard,
+    StandardRating,
+    StandardsVersion,
+    StandardsVersionStatus,
+)
+from reviews.standards import build_version, current_version, version_data
+from reviews.validation import ReviewDetails
+
+
+class ReviewProblem(Exception):
+    """A change the rules refuse, in words for the person; ``field`` names the form field."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def path_for(endpoint: str, **values: object) -> str:
+    """A portal path without a request (the worker, the seeders and the CLI queue email too)."""
+    return current_app.url_map.bind("portal.invalid").build(endpoint, values)
+
+
+def london_today() -> date:
+    return utc_now().astimezone(LONDON).date()
+
+
+# --- the register ------------------------------------------------------------------------
+
+
+def next_reference(year: int) -> str:
+    prefix = f"SFO-{year:04d}-"
+    last = db.session.scalar(
+        db.select(Review.reference).where(Review.reference.like(prefix + "%")).order_by(Review.reference.desc()).limit(1)
+    )
+    number = int(last[-4:]) + 1 if last else 1
+    if number > 9999:
+        raise ReviewProblem(f"Every reference for {year} is taken; enter the reference by hand", "reference")
+    return f"{prefix}{number:04d}"
+
+
+def reference_taken(reference: str, *, except_review: Review | None = None) -> bool:
+    query = db.select(Review.id).where(Review.reference == reference)
+    if except_review is not None:
+        query = query.where(Review.id != except_review.id)
+    return db.session.scalar(query) is not None
+
+
+def _check_details(details: ReviewDetails) -> None:
+    if details.region.kind != OrganisationKind.PROBATION_REGION:
+        raise ReviewProblem("Select a probation region", "region_id")
+
+
+def create_review(details: ReviewDetails, *, reference: str | None = None, audit_action: str = "review.created") -> Review:
+    _check_details(details)
+    if reference is not None and reference_taken(reference):
+        raise ReviewProblem(f"Reference {reference} is already in the register", "reference")
+    review = Review(
+        reference=reference or next_reference(details.received_on.year),
+        region=details.region,
+        offence_category=details.offence_category,
+        received_on=details.received_on,
+        offence_on=details.offence_on,
+        charged_on=details.charged_on,
+        author_role=details.author_role,
+        summary=details.summary,
+    )
+    db.session.add(review)
+    db.session.flush()
+    audit.record(audit_action, review, summary=f"{review.reference} added to the register",
+                 reference=review.reference, region=review.region.name, received_on=review.received_on.isoformat())
+    return review
+
+
+def update_review(review: Review, details: ReviewDetails, *, version: int | str | None) -> None:
+    review.check_version(version)
+    _check_details(details)
+    before = _snapshot(review)
+    review.region = details.region
+    review.offence_category = details.offence_category
+    review.received_on = details.received_on
+    review.offence_on = details.offence_on
+    review.charged_on = details.charged_on
+    review.author_role = details.author_role
+    review.summary = details.summary
+    after = _snapshot(review)
+    changed = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]}
+    if changed:
+        audit.record("review.updated", review, summary=f"{review.reference} details changed: " + ", ".join(changed),
+                     changes=changed)
+
+
+def _snapshot(review: Review) -> dict[str, str | None]:
+    return {
+        "region": review.region.name,
+        "offence category": review.offence_category.name,
+        "date received": review.received_on.isoformat(),
+        "date of offence": review.offence_on.isoformat() if review.offence_on else None,
+        "date of charge": review.charged_on.isoformat() if review.charged_on else None,
+        "author's role": review.author_role,
+        "summary": review.summary,
+        "due": review.due_on.isoformat(),
+    }
+
+
+def extend_deadline(review: Review, *, new_due_on: date, reason: str, actor: User) -> ReviewExtension:
+    if review.status in (review.status.ISSUED, review.status.HMPPS):
+        raise ReviewProblem("The QA report on this review is not awaited, so its due date cannot change")
+    if new_due_on <= review.due_on:
+        raise ReviewProblem(f"The new due date must be after the current one, {govuk_date(review.due_on)}",
+                            "new_due_on")
+    extension = ReviewExtension(review=review, previous_due_on=review.due_on, new_due_on=new_due_on, reason=reason,
+                                granted_by=actor)
+    db.session.add(extension)
+    review.due_on = new_due_on
+    audit.record("review.deadline_extended", review,
+                 summary=f"Due date moved from {govuk_date(extension.previous_due_on)} to {govuk_date(new_due_on)}",
+                 previous_due_on=extension.previous_due_on.isoformat(), new_due_on=new_due_on.isoformat(),
+                 reason=reason)
+    return extension
+
+
+# --- sampling ----------------------------------------------------------------------------
+
+
+def sampling_population(period_start: date, period_end: date) -> list[Review]:
+    return list(
+        db.session.scalars(
+            db.select(Review)
+            .where(Review.assurance == Assurance.AWAITING_SAMPLE,
+                   Review.received_on >= period_start, Review.received_on <= period_end)
+            .order_by(Review.id)
+        )
+    )
+
+
+def new_seed() -> int:
+    return secrets.randbelow(sampling.MAX_SEED) + 1
+
+
+def draw_sample(
+    *, period_start: date, period_end: date, share_percent: int, seed: int, note: str, actor: User | None
+) -> SampleDraw:
+    if period_end < period_start:
+        raise ReviewProblem("The end of the period must be the same as or after its start", "period_end")
+    population = sampling_population(period_start, period_end)
+    if not population:
+        raise ReviewProblem(
+            f"No reviews received between {govuk_date(period_start)} and {govuk_date(period_end)} are awaiting a "
+            "sample", "period_start")
+    candidates = [sampling.Candidate(r.id, r.region.name, r.offence_category.name) for r in population]
+    picks = {p.id: (order, p) for order, p in enumerate(sampling.draw_sample(candidates, share_percent, seed), start=1)}
+    draw = SampleDraw(drawn_by=actor, drawn_at_utc=utc_now(), period_start=period_start, period_end=period_end,
+                      share_percent=share_percent, seed=seed, population_size=len(population),
+                      sample_size=len(picks), note=note)
+    db.session.add(draw)
+    for review in population:
+        order, pick = picks.get(review.id, (None, None))
+        draw.entries.append(SampleDrawEntry(
+            review=review, region_name=review.region.name, category_name=review.offence_category.name,
+            selected=pick is not None, pick_order=order,
+            reason=pick.reason.value if pick else None, explanation=pick.explanation if pick else None,
+        ))
+        review.assurance = Assurance.INSPECTORATE if pick else Assurance.HMPPS
+    db.session.flush()
+    audit.record("sample.drawn", draw,
+                 summary=f"{len(picks)} of {len(population)} reviews sampled ({share_percent}%, seed {seed})",
+                 seed=seed, share_percent=share_percent, period_start=period_start.isoformat(),
+                 period_end=period_end.isoformat(), population=[r.id for r in population], sample=list(picks))
+    for review in population:
+        if review.id in picks:
+            audit.record("review.sampled", review, summary=f"Sampled for Inspectorate QA: {picks[review.id][1].explanation}",
+                         draw_id=draw.id)
+        else:
+            audit.record("review.marked_for_hmpps", review, summary="Not sampled: marked for HMPPS assurance",
+                         draw_id=draw.id)
+    return draw
+
+
+# --- standards versions ------------------------------------------------------------------
+
+
+def copy_standards_version(source: StandardsVersion, name: str, actor: User) -> StandardsVersion:
+    if db.session.scalar(db.select(StandardsVersion.id).where(db.func.lower(StandardsVersion.name) == name.lower())):
+        raise ReviewProblem("A version with this name already exists", "name")
+    copy = build_version(name, version_data(source), status=StandardsVersionStatus.DRAFT)
+    copy.copied_from = source
+    copy.created_by_id = actor.id
+    db.session.flush()
+    audit.record("standards.copied", copy, summary=f"“{name}” copied from “{source.name}”", source_id=source.id)
+    return copy
+
+
+def _ensure_editable(version: StandardsVersion) -> None:
+    if not version.editable:
+        raise ReviewProblem("This version is in use or replaced, so its wording cannot change. Copy it to revise it.")
+
+
+def update_standard_wording(standard: Standard, *, title: str, statement: str) -> None:
+    _ensure_editable(standard.version)
+    before = {"title": standard.title, "statement": standard.statement}
+    standard.title, standard.statement = title, statement
+    audit.record("standards.wording_changed", standard.version, summary=f"Standard {standard.number} reworded",
+                 item=f"standard {standard.number}", before=before, after={"title": title, "statement": statement})
+
+
+def update_key_question_wording(question: KeyQuestion, *, text: str) -> None:
+    _ensure_editable(question.standard.version)
+    before = question.text
+    question.text = text
+    audit.record("standards.wording_changed", question.standard.version,
+                 summary=f"Key question {question.number} reworded", item=f"key question {question.number}",
+                 before=before, after=text)
+
+
+def update_prompt_wording(prompt: Prompt, *, text: str) -> None:
+    _ensure_editable(prompt.key_question.standard.version)
+    before = prompt.text
+    prompt.text = text
+    audit.record("standards.wording_changed", prompt.key_question.standard.version,
+                 summary=f"Prompt {prompt.label} reworded", item=f"prompt {prompt.label}", before=before, after=text)
+
+
+def publish_standards_version(version: StandardsVersion) -> list[StandardsVersion]:
+    """Put a draft into use for new assessments; the version it replaces is kept, retired."""
+    _ensure_editable(version)
+    replaced = list(db.session.scalars(
+        db.select(StandardsVersion).where(StandardsVersion.status == StandardsVersionStatus.CURRENT)))
+    for old in replaced:
+        old.status = StandardsVersionStatus.RETIRED
+    version.status = StandardsVersionStatus.CURRENT
+    version.published_at_utc = utc_now()
+    audit.record("standards.published", version, summary=f"“{version.name}” put into use",
+                 replaced=[v.name for v in replaced])
+    return replaced
+
+
+def discard_standards_version(version: StandardsVersion) -> None:
+    _ensure_editable(version)
+    audit.record("standards.discarded", version, summary=f"Draft “{version.name}” deleted")
+    db.session.delete(version)
+
+
+# --- offence categories ------------------------------------------------------------------
+
+
+def _category_name_taken(name: str, except_id: int | None = None) -> bool:
+    query = db.select(OffenceCategory.id).where(db.func.lower(OffenceCategory.name) == name.lower())
+    if except_id is not None:
+        query = query.where(OffenceCategory.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def create_offence_category(name: str) -> OffenceCategory:
+    if _category_name_taken(name):
+        raise ReviewProblem("An offence category with this name already exists", "name")
+    last = db.session.scalar(db.select(db.func.max(OffenceCategory.position))) or 0
+    category = OffenceCategory(name=name, position=last + 1, active=True)
+    db.session.add(category)
+    db.session.flush()
+    audit.record("offence_category.created", category, summary=f"Offence category “{name}” added")
+    return category
+
+
+def update_offence_category(category: OffenceCategory, *, name: str, active: bool) -> None:
+    if _category_name_taken(name, except_id=category.id):
+        raise ReviewProblem("An offence category with this name already exists", "name")
+    before = {"name": category.name, "active": category.active}
+    category.name, category.active = name, active
+    if before != {"name": name, "active": active}:
+        audit.record("offence_category.updated", category, summary=f"Offence category “{name}” changed",
+                     before=before, after={"name": name, "active": active})
+
+
+# --- assessments -------------------------------------------------------------------------
+
+
+def assign_assessor(review: Review, assessor: User, actor: User) -> Assessment:
+    if review.assurance != Assurance.INSPECTORATE:
+        raise ReviewProblem("Only reviews sampled for Inspectorate QA can be assigned")
+    if not (is_inspector(assessor) and assessor.active):
+        raise ReviewProblem("Select an inspector", "assessor_id")
+    assessment = review.assessment
+    if assessment is not None:
+        if assessment.is_issued:
+            raise ReviewProblem("The QA report has been issued, so the assessor cannot change")
+        previous = assessment.assessor.full_name if assessment.assessor else None
+        assessment.assessor = assessor
+        assessment.updated_at_utc = utc_now()
+        audit.record("assessment.reassigned", assessment, summary=f"{review.reference} reassigned to {assessor.full_name}",
+                     review_id=review.id, previous=previous, assessor=assessor.email)
+        return assessment
+    version = current_version()
+    if version is None:
+        raise ReviewProblem("No version of the standards is in use. An admin must put one into use first.")
+    assessment = Assessment(review=review, standards_version=version, assessor=assessor, assigned_at_utc=utc_now(),
+                            stage=AssessmentStage.DRAFT, last_saved_by=actor)
+    assessment.ratings = [StandardRating(standard=s, position=s.number, feedback="") for s in version.standards]
+    db.session.add(assessment)
+    db.session.flush()
+    audit.record("assessment.assigned", assessment, summary=f"{review.reference} assigned to {assessor.full_name}",
+                 review_id=review.id, assessor=assessor.email, standards_version=version.name)
+    return assessment
+
+
+@dataclass
+class AssessmentInput:
+    """What the assessment form holds, keyed by prompt id and standard id."""
+
+    answers: Mapping[int, tuple[Answer | None, str]]
+    ratings: Mapping[int, tuple[int | None, str]]
+    summary: str
+
+
+def completion_problems(assessment: Assessment, data: AssessmentInput) -> list[tuple[str, str]]:
+    """(field name, message) for what completion still needs: all four ratings and feedback."""
+    problems: list[tuple[str, str]] = []
+    for standard in assessment.standards_version.standards:
+        score, feedback = data.ratings.get(standard.id, (None, ""))
+        if score is None:
+            problems.append((f"rating_{standard.id}", f"Select a rating for standard {standard.number}, {standard.title}"))
+        if not feedback.strip():
+            problems.append((f"feedback_{standard.id}",
+                             f"Enter feedback explaining the rating for standard {standard.number}, {standard.title}"))
+    return problems
+
+
+def save_assessment(
+    assessment: Assessment, data: AssessmentInput, *, complete: bool, version: int | str | None, actor: User
+) -> None:
+    """Save a draft (anything may be blank) or complete it (ratings and feedback required)."""
+    assessment.check_version(version)
+    if assessment.is_issued:
+        raise ReviewProblem("The QA report has been issued, so the assessment cannot change")
+    if complete and (problems := completion_problems(assessment, data)):
+        raise ReviewProblem(problems[0][1], problems[0][0])
+    before = {r.position: r.score for r in assessment.ratings}
+    answers = {a.prompt_id: a for a in assessment.answers}
+    for standard in assessment.standards_version.standards:
+        for prompt in standard.prompts:
+            answer, note = data.answers.get(prompt.id, (None, ""))
+            row = answers.get(prompt.id)
+            if row is None:
+                if answer is None and not note:
+                    continue
+                row = PromptAnswer(prompt=prompt)
+                assessment.answers.append(row)
+            row.answer, row.note = answer, note
+        rating = assessment.rating_for(standard)
+        if rating is None:
+            rating = StandardRating(standard=standard, position=standard.number)
+            assessment.ratings.append(rating)
+        rating.score, rating.feedback = data.ratings.get(standard.id, (None, ""))
+    assessment.summary = data.summary
+    assessment.last_saved_by = actor
+    # Always touch the row, so its version moves even when only child rows changed.
+    assessment.updated_at_utc = utc_now()
+    was = assessment.stage
+    if complete:
+        assessment.stage = AssessmentStage.COMPLETE
+        assessment.completed_at_utc = utc_now()
+    else:
+        assessment.stage = AssessmentStage.DRAFT
+        assessment.completed_at_utc = None
+    after = {r.position: r.score for r in assessment.ratings}
+    action = "assessment.completed" if complete else (
+        "assessment.reopened" if was == AssessmentStage.COMPLETE else "assessment.saved")
+    overall = assessment.overall
+    audit.record(action, assessment,
+                 summary={"assessment.completed": f"QA completed: overall {overall.label if overall else 'not rated'}",
+                          "assessment.reopened": "QA reopened as a draft",
+                          "assessment.saved": "QA draft saved"}[action],
+                 review_id=assessment.review_id,
+                 ratings_before={str(k): v for k, v in before.items()},
+                 ratings_after={str(k): v for k, v in after.items()},
+                 composite=assessment.composite)
+
+
+def report_recipients(review: Review) -> list[User]:
+    return list(db.session.scalars(
+        db.select(User).where(User.organisation_id == review.region_id, User.active.is_(True)).order_by(User.full_name)
+    ))
+
+
+def issue_report(assessment: Assessment, *, version: int | str | None, actor: User) -> list[OutboxMessage]:
+    """Issue the QA report: the region's people are emailed a link (never the report itself)."""
+    assessment.check_version(version)
+    if assessment.stage != AssessmentStage.COMPLETE:
+        raise ReviewProblem("Only a completed assessment can be issued")
+    review = assessment.review
+    today = london_today()
+    assessment.stage = AssessmentStage.ISSUED
+    assessment.issued_at_utc = utc_now()
+    assessment.issued_on = today
+    assessment.issued_by = actor
+    link = portal_url(path_for("reviews.show_report", review_id=review.id))
+    messages: list[OutboxMessage] = []
+    context = {"reference": review.reference, "region": review.region.name, "link": link}
+    for person in report_recipients(review):
+        messages.append(queue_email(to=person.email, subject=f"QA report on SFO review {review.reference}",
+                                    template="reviews_qa_report_issued", context=context, recipient=person,
+                                    concerning=assessment, about_a_case=True))
+    if review.region.contact_email:
+        messages.append(queue_email(to=review.region.contact_email,
+                                    subject=f"QA report on SFO review {review.reference}",
+                                    template="reviews_qa_report_issued", context=context, concerning=assessment,
+                                    about_a_case=True))
+    on_time = today <= review.due_on
+    audit.record("qa_report.issued", assessment,
+                 summary=f"QA report issued to {review.region.name} ({'on time' if on_time else 'late'})",
+                 review_id=review.id, on_time=on_time, due_on=review.due_on.isoformat(),
+                 recipients=[m.to_address for m in messages])
+    return messages
+
+
+def record_report_access(review: Review, *, action: str, actor: User) -> None:
+    """Every reading of a QA report is audited, in the Inspectorate and in the region."""
+    audit.record(action, review, summary=f"QA report on {review.reference} {action.split('.')[-1]}",
+                 assessment_id=review.assessment.id if review.assessment else None,
+                 organisation=actor.organisation.name)
+
+
+# --- imports -----------------------------------------------------------------------------
+
+
+def store_upload(filename: str, text: str, actor: User) -> ReviewImport:
+    upload = ReviewImport(uploaded_by=actor, filename=filename[:255] or "upload.csv", content=text)
+    db.session.add(upload)
+    db.session.flush()
+    audit.record("reviews.import_uploaded", upload, summary=f"{upload.filename} uploaded for preview",
+                 filename=upload.filename, size=len(text))
+    return upload
+
+
+def commit_import(upload: ReviewImport, actor: User) -> importing.ImportCheck:
+    """Import every new, valid row of the stored file (checked again now) in the caller's transaction."""
+    if upload.status != ImportStatus.PREVIEWED:
+        raise ReviewProblem("This file has already been imported")
+    check = importing.check_csv(upload.content, importing.load_lookups(london_today()))
+    if check.file_problems:
+        raise ReviewProblem(check.file_problems[0])
+    created: list[Review] = []
+    version = None
+    for row in check.new_rows:
+        parsed = row.parsed
+        assert parsed is not None
+        review = create_review(parsed, reference=parsed.reference, audit_action="review.imported")
+        if parsed.scores is not None:
+            version = version or current_version()
+            if version is None:
+                raise ReviewProblem("No version of the standards is in use, so ratings cannot be imported")
+            _import_assessment(review, parsed, version)
+        created.append(review)
+    upload.status = ImportStatus.IMPORTED
+    upload.imported_at_utc = utc_now()
+    upload.created_count = len(created)
+    upload.skipped_count = len(check.rows) - len(created)
+    audit.record("reviews.imported", upload,
+                 summary=f"{len(created)} reviews imported from {upload.filename}; {upload.skipped_count} rows skipped",
+                 created=[r.reference for r in created])
+    return check
+
+
+def _import_assessment(review: Review, parsed: importing.ParsedRow, version: StandardsVersion) -> None:
+    review.assurance = Assurance.INSPECTORATE
+    assert parsed.scores is not None
+    assessment = Assessment(
+        review=review, standards_version=version, assessor=parsed.assessor, imported=True,
+        stage=AssessmentStage.ISSUED if parsed.qa_issued_on else AssessmentStage.COMPLETE,
+        issued_on=parsed.qa_issued_on,
+    )
+    assessment.ratings = [StandardRating(standard=s, position=s.number, score=score, feedback="")
+                          for s, score in zip(version.standards, parsed.scores, strict=True)]
+    db.session.add(assessment)
+    db.session.flush()
+    overall = assessment.overall
+    audit.record("assessment.imported", assessment,
+                 summary=f"QA ratings imported: overall {overall.label if overall else ''}".strip(),
+                 review_id=review.id, scores=parsed.scores,
+                 issued_on=parsed.qa_issued_on.isoformat() if parsed.qa_issued_on else None)
+
+
+def load_assessment(assessment_id: int) -> Assessment | None:
+    """An assessment with its version's wording, ratings and answers, in a fixed number of queries."""
+    return db.session.scalar(
+        db.select(Assessment).where(Assessment.id == assessment_id).options(
+            selectinload(Assessment.ratings),
+            selectinload(Assessment.answers),
+            selectinload(Assessment.standards_version).selectinload(StandardsVersion.standards)
+            .selectinload(Standard.key_questions).selectinload(KeyQuestion.prompts),
+        )
+    )
+

@@ -1,0 +1,331 @@
+"""Read-side queries: the register's filters and sorting, the dashboard, a review's timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, or_, true
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from agencies.models import Organisation, OrganisationKind, User
+from core.audit import AuditEvent
+from extensions import db
+from reviews.deadlines import week_bounds
+from reviews.models import (
+    Assessment,
+    AssessmentStage,
+    Assurance,
+    OffenceCategory,
+    Review,
+    ReviewStatus,
+)
+
+# --- register filters ----------------------------------------------------------------------
+
+DUE_FILTERS = {
+    "overdue": "Overdue",
+    "this_week": "Due this week",
+    "next_4_weeks": "Due in the next 4 weeks",
+    "extended": "Deadline extended",
+}
+SORTS: dict[str, tuple[str, Any]] = {
+    "received": ("Date received", Review.received_on),
+    "due": ("Due date", Review.due_on),
+    "reference": ("Reference", Review.reference),
+    "region": ("Region", Organisation.name),
+    "category": ("Offence category", OffenceCategory.name),
+}
+DEFAULT_SORT = ("received", "desc")
+
+
+def _has_assessment(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(Assessment.review_id == Review.id, *conditions)
+
+
+def status_condition(status: ReviewStatus) -> ColumnElement[bool]:
+    """The SQL form of ``Review.status`` (kept beside it: both read assurance and the stage)."""
+    if status == ReviewStatus.AWAITING_SAMPLE:
+        return Review.assurance == Assurance.AWAITING_SAMPLE
+    if status == ReviewStatus.HMPPS:
+        return Review.assurance == Assurance.HMPPS
+    inspectorate = Review.assurance == Assurance.INSPECTORATE
+    if status == ReviewStatus.AWAITING_ASSIGNMENT:
+        return and_(inspectorate, not_(_has_assessment()))
+    stage = {
+        ReviewStatus.IN_PROGRESS: AssessmentStage.DRAFT,
+        ReviewStatus.COMPLETE: AssessmentStage.COMPLETE,
+        ReviewStatus.ISSUED: AssessmentStage.ISSUED,
+    }[status]
+    return and_(inspectorate, _has_assessment(Assessment.stage == stage))
+
+
+def awaiting_report() -> ColumnElement[bool]:
+    """Reviews on which the Inspectorate owes (or may owe) a QA report."""
+    return and_(Review.assurance != Assurance.HMPPS, not_(_has_assessment(Assessment.stage == AssessmentStage.ISSUED)))
+
+
+def due_condition(due: str, today: date) -> ColumnElement[bool]:
+    if due == "overdue":
+        return and_(awaiting_report(), Review.due_on < today)
+    if due == "this_week":
+        _monday, sunday = week_bounds(today)
+        return and_(awaiting_report(), Review.due_on >= today, Review.due_on <= sunday)
+    if due == "next_4_weeks":
+        return and_(awaiting_report(), Review.due_on >= today, Review.due_on <= today + timedelta(days=28))
+    if due == "extended":
+        return Review.due_on != Review.target_due_on
+    return true()
+
+
+@dataclass
+class RegisterFilters:
+    region_id: int | None = None
+    category_id: int | None = None
+    status: ReviewStatus | None = None
+    due: str | None = None
+    reference: str = ""
+    sort: str = DEFAULT_SORT[0]
+    direction: str = DEFAULT_SORT[1]
+    problems: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> RegisterFilters:
+        """Filters from the query string; nonsense is ignored (with a word), never a 500."""
+        filters = cls()
+        for name, attr in (("region", "region_id"), ("category", "category_id")):
+            raw = (args.get(name) or "").strip()
+            if raw:
+                if raw.isdigit() and len(raw) < 10:
+                    setattr(filters, attr, int(raw))
+                else:
+                    filters.problems.append(f"The {name} filter was not understood and has been ignored")
+        status = (args.get("status") or "").strip()
+        if status:
+            try:
+                filters.status = ReviewStatus(status)
+            except ValueError:
+                filters.problems.append("The status filter was not understood and has been ignored")
+        due = (args.get("due") or "").strip()
+        if due in DUE_FILTERS:
+            filters.due = due
+        elif due:
+            filters.problems.append("The due date filter was not understood and has been ignored")
+        filters.reference = " ".join((args.get("reference") or "").split())[:13].upper()
+        sort = args.get("sort") or DEFAULT_SORT[0]
+        filters.sort = sort if sort in SORTS else DEFAULT_SORT[0]
+        filters.direction = "asc" if args.get("direction") == "asc" else "desc"
+        return filters
+
+    def as_args(self, **overrides: Any) -> dict[str, Any]:
+        args = {
+            "region": self.region_id, "category": self.category_id, "status": self.status.value if self.status else None,
+            "due": self.due, "reference": self.reference or None, "sort": self.sort, "direction": self.direction,
+        }
+        args.update(overrides)
+        return {k: v for k, v in args.items() if v not in (None, "")}
+
+    @property
+    def active(self) -> bool:
+        return any((self.region_id, self.category_id, self.status, self.due, self.reference))
+
+
+def register_query(filters: RegisterFilters, today: date) -> Select[tuple[Review]]:
+    query = (
+        db.select(Review)
+        .join(Review.region)
+        .join(Review.offence_category)
+        .options(
+            contains_eager(Review.region),
+            contains_eager(Review.offence_category),
+            selectinload(Review.assessment).options(
+                joinedload(Assessment.assessor), selectinload(Assessment.ratings)),
+            selectinload(Review.extensions),
+        )
+    )
+    if filters.region_id:
+        query = query.where(Review.region_id == filters.region_id)
+    if filters.category_id:
+        query = query.where(Review.offence_category_id == filters.category_id)
+    if filters.status:
+        query = query.where(status_condition(filters.status))
+    if filters.due:
+        query = query.where(due_condition(filters.due, today))
+    if filters.reference:
+        query = query.where(Review.reference.like(f"%{_escape_like(filters.reference)}%", escape="\\"))
+    column = SORTS[filters.sort][1]
+    ordered = column.asc() if filters.direction == "asc" else column.desc()
+    return query.order_by(ordered, Review.id.desc() if filters.direction == "desc" else Review.id.asc())
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def region_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        db.select(Organisation.id, Organisation.name)
+        .where(Organisation.kind == OrganisationKind.PROBATION_REGION)
+        .order_by(Organisation.name)
+    ).all()
+    return [(r.id, r.name) for r in rows]
+
+
+def category_choices(*, include_inactive: bool = False, keep: int | None = None) -> list[tuple[int, str]]:
+    query = db.select(OffenceCategory.id, OffenceCategory.name).order_by(OffenceCategory.position, OffenceCategory.name)
+    if not include_inactive:
+        # A review already filed under a retired category keeps it selectable on its own form.
+        query = query.where(or_(OffenceCategory.active.is_(True), OffenceCategory.id == keep if keep else false()))
+    return [(r.id, r.name) for r in db.session.execute(query).all()]
+
+
+def inspector_choices() -> list[tuple[int, str]]:
+    from agencies.models import Role
+
+    rows = db.session.execute(
+        db.select(User.id, User.full_name)
+        .join(User.organisation)
+        .where(User.active.is_(True), User.role.in_([Role.INSPECTOR, Role.ADMIN]),
+               Organisation.kind == OrganisationKind.INSPECTORATE)
+        .order_by(User.full_name)
+    ).all()
+    return [(r.id, r.full_name) for r in rows]
+
+
+# --- the dashboard -----------------------------------------------------------------------
+
+DASHBOARD_LIMIT = 10
+
+
+@dataclass
+class Timeliness:
+    issued: int
+    on_time: int
+    within_target: int  # within 15 working days, before any extension
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return round(100 * self.on_time / self.issued) if self.issued else None
+
+    @property
+    def within_target_percent(self) -> int | None:
+        return round(100 * self.within_target / self.issued) if self.issued else None
+
+
+def reporting_year_start(today: date) -> date:
+    """The Inspectorate reports April to March."""
+    return date(today.year if today.month >= 4 else today.year - 1, 4, 1)
+
+
+def _listing(condition: ColumnElement[bool], order: Any) -> Select[tuple[Review]]:
+    return (
+        db.select(Review)
+        .where(condition)
+        .options(selectinload(Review.assessment).joinedload(Assessment.assessor))
+        .order_by(order, Review.id)
+    )
+
+
+def dashboard(today: date, user: User) -> dict[str, Any]:
+    monday, sunday = week_bounds(today)
+    groups = {
+        "overdue": due_condition("overdue", today),
+        "due_this_week": and_(awaiting_report(), Review.due_on >= today, Review.due_on <= sunday),
+        "awaiting_assignment": status_condition(ReviewStatus.AWAITING_ASSIGNMENT),
+        "awaiting_sample": status_condition(ReviewStatus.AWAITING_SAMPLE),
+        "complete": status_condition(ReviewStatus.COMPLETE),
+    }
+    counts = {
+        name: db.session.scalar(db.select(db.func.count(Review.id)).where(condition))
+        for name, condition in groups.items()
+    }
+    listings = {
+        name: db.session.scalars(_listing(groups[name], Review.due_on).limit(DASHBOARD_LIMIT)).all()
+        for name in ("overdue", "due_this_week", "awaiting_assignment", "complete")
+    }
+    mine = db.session.scalars(
+        _listing(and_(_has_assessment(Assessment.assessor_id == user.id, Assessment.stage != AssessmentStage.ISSUED)),
+                 Review.due_on).limit(DASHBOARD_LIMIT)
+    ).all()
+    year_start = reporting_year_start(today)
+    issued = db.session.execute(
+        db.select(Assessment.issued_on, Review.due_on, Review.target_due_on)
+        .join(Assessment.review)
+        .where(Assessment.stage == AssessmentStage.ISSUED, Assessment.issued_on >= year_start)
+    ).all()
+    timeliness = Timeliness(
+        issued=len(issued),
+        on_time=sum(1 for row in issued if row.issued_on <= row.due_on),
+        within_target=sum(1 for row in issued if row.issued_on <= row.target_due_on),
+    )
+    return {"counts": counts, "listings": listings, "mine": mine, "timeliness": timeliness,
+            "year_start": year_start, "week": (monday, sunday)}
+
+
+# --- a review's timeline ------------------------------------------------------------------
+
+# Readings of the report are audited but would drown the story of the review.
+_NOT_IN_TIMELINE = ("qa_report.viewed", "qa_report.downloaded", "access.refused")
+
+
+def timeline(review: Review, limit: int = 100) -> list[AuditEvent]:
+    about_review = and_(AuditEvent.object_type == "Review", AuditEvent.object_id == str(review.id))
+    conditions = [about_review]
+    if review.assessment is not None:
+        conditions.append(and_(AuditEvent.object_type == "Assessment",
+                               AuditEvent.object_id == str(review.assessment.id)))
+    return list(db.session.scalars(
+        db.select(AuditEvent)
+        .where(or_(*conditions), AuditEvent.action.not_in(_NOT_IN_TIMELINE))
+        .order_by(AuditEvent.occurred_at_utc.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    ))
+
+
+def report_readings(review: Review) -> int:
+    """How often the region's people have opened or downloaded the issued report."""
+    region_people = db.select(User.id).where(User.organisation_id == review.region_id)
+    return db.session.scalar(
+        db.select(db.func.count(AuditEvent.id)).where(
+            AuditEvent.object_type == "Review", AuditEvent.object_id == str(review.id),
+            AuditEvent.action.in_(("qa_report.viewed", "qa_report.downloaded")),
+            AuditEvent.actor_id.in_(region_people),
+        )
+    ) or 0
+
+
+def region_reports(user: User) -> Select[tuple[Review]]:
+    """Issued QA reports on the person's own region's reviews, newest first."""
+    return (
+        db.select(Review)
+        .join(Review.assessment)
+        .where(Review.region_id == user.organisation_id, Assessment.stage == AssessmentStage.ISSUED,
+               Review.region.has(Organisation.kind == OrganisationKind.PROBATION_REGION))
+        .options(contains_eager(Review.assessment).selectinload(Assessment.ratings))
+        .order_by(Assessment.issued_on.desc(), Review.id.desc())
+    )
+
+
+
+TIMELINE_TITLES = {
+    "review.created": "Added to the register",
+    "review.imported": "Imported from a CSV file",
+    "review.updated": "Details changed",
+    "review.deadline_extended": "Deadline extended",
+    "review.sampled": "Sampled for Inspectorate QA",
+    "review.marked_for_hmpps": "Marked for HMPPS assurance",
+    "assessment.assigned": "Assessor assigned",
+    "assessment.reassigned": "Assessor changed",
+    "assessment.saved": "QA draft saved",
+    "assessment.completed": "QA completed",
+    "assessment.reopened": "QA reopened as a draft",
+    "assessment.imported": "QA ratings imported",
+    "qa_report.issued": "QA report issued",
+}
+
+
+def timeline_title(action: str) -> str:
+    """Words for an audit action; actions other packages record on a review read sensibly too."""
+    return TIMELINE_TITLES.get(action) or action.replace("_", " ").replace(".", ": ").capitalize()
