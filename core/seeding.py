@@ -101,7 +101,8 @@ def seed_demo_organisations_and_people(password: str) -> list[str]:
             user.totp_secret = totp_secret
             user.totp_confirmed_at_utc = utc_now()
             user.totp_last_used_step = None
-            created.append(f"two-step sign-in for {email}")
+            # Not listed in ``created``: seed-demo would take that for new accounts and print a
+            # made-up password they do not have.
     db.session.flush()
     return created
 

@@ -73,7 +73,7 @@ def test_first_sign_in_sets_up_an_authenticator_then_shows_recovery_codes_once(c
     # The QR code is an inline SVG (data: URI, no outside service) and the key is in text.
     qr = re.search(r'<img src="(data:image/svg\+xml[^"]+)" alt="QR code[^"]*"', page)
     assert qr is not None and "<svg" in unquote(qr.group(1))
-    assert two_factor.grouped(secret) in page
+    assert re.search(rf'id="secret-key">\s*{two_factor.grouped(secret)}\s*</p>', page)
     assert "https://" not in qr.group(1)
     # The otpauth URI the QR code carries names the portal and the person and holds the secret.
     uri = urlparse(two_factor.provisioning_uri(user, secret))
@@ -289,9 +289,10 @@ def test_demo_accounts_get_the_demo_totp_secret(app: Flask, monkeypatch: pytest.
 
     secret = pyotp.random_base32()
     monkeypatch.setenv("DEMO_TOTP_SECRET", secret.lower())
-    created = seed_demo_organisations_and_people("demo password for the tests")
+    seed_demo_organisations_and_people("demo password for the tests")
     db.session.commit()
-    assert "two-step sign-in for admin@inspectorate.example" in created
+    confirmed = db.session.scalars(db.select(User).where(User.totp_secret == secret.upper())).all()
+    assert len(confirmed) == 7 and all(u.totp_confirmed_at_utc for u in confirmed)
     assert seed_demo_organisations_and_people("demo password for the tests") == []  # idempotent
     for email in ("admin@inspectorate.example", "police2@otherpolice.example"):
         client = app.test_client()
