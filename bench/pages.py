@@ -1,0 +1,90 @@
+"""What the benchmark measures: one line per page, one line per one-off timing.
+
+A page names its Flask endpoint, so a page that is not built yet is reported as such rather
+than failing; ``args`` (run in an app context over the data set) picks the object for pages
+about one object, preferring the busiest, and returns None when the data set has none yet.
+Roles are the keys of ``datasets.ACCOUNTS``, or "anonymous".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Args = Callable[[], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class _Measured:
+    name: str
+    endpoint: str
+    role: str
+    args: Args | None = None
+
+
+@dataclass(frozen=True)
+class BenchPage(_Measured):
+    """A page loaded with wrk; extra latency budgets for it as {scale: p95 milliseconds}."""
+
+    p95_budget_ms: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BenchTiming(_Measured):
+    """A download timed alone (sequential requests), with a budget in seconds."""
+
+    budget_seconds: float | None = None
+
+
+# --- finding the object a page is about --------------------------------------------------
+
+
+def _busiest_review() -> dict[str, Any] | None:
+    from extensions import db
+    from reviews.models import Assessment
+
+    review_id = db.session.scalar(db.select(Assessment.review_id).order_by(Assessment.id.desc()).limit(1))
+    return {"review_id": review_id} if review_id else None
+
+
+def _busiest_case() -> dict[str, Any] | None:
+    from agencies.return_models import AgencyReturn
+    from extensions import db
+    from panels.case_models import CaseInvitation
+
+    case_id = db.session.scalar(
+        db.select(CaseInvitation.case_id)
+        .join(AgencyReturn, AgencyReturn.invitation_id == CaseInvitation.id)
+        .group_by(CaseInvitation.case_id)
+        .order_by(db.func.count().desc())
+        .limit(1)
+    )
+    return {"case_id": case_id} if case_id else None
+
+
+def _panel_with_ten_cases() -> dict[str, Any] | None:
+    return None  # filled in when panels and their agendas are built
+
+
+def _feed_with_fifty_panels() -> dict[str, Any] | None:
+    return None  # filled in when personal calendar feeds are built
+
+
+# --- the pages ---------------------------------------------------------------------------
+
+PAGES: list[BenchPage] = [
+    BenchPage("Inspector dashboard", "reviews.dashboard", "inspector"),
+    BenchPage("Review list", "reviews.list_reviews", "inspector"),
+    BenchPage("Review page", "reviews.show_review", "inspector", _busiest_review),
+    BenchPage("Case page with all returns", "panels.show_case", "inspector", _busiest_case),
+    BenchPage("Action tracker", "learning.list_actions", "inspector"),
+    BenchPage("Annual summary", "learning.annual_summary", "inspector", p95_budget_ms={10: 500}),
+    BenchPage("People (admin)", "admin.list_people", "admin"),
+    BenchPage("Audit trail (admin)", "admin.list_audit_events", "admin"),
+]
+
+TIMINGS: list[BenchTiming] = [
+    BenchTiming("Panel pack PDF, 10 cases", "panels.download_pack", "inspector", _panel_with_ten_cases, 3.0),
+    BenchTiming("Calendar feed, 50 panels", "panels.calendar_feed", "anonymous", _feed_with_fifty_panels),
+]
