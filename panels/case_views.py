@@ -7,6 +7,7 @@ decorators.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -174,6 +175,13 @@ def _chosen_organisations(form: AgencyChoiceForm) -> list[Organisation]:
     return list(db.session.scalars(db.select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name)))
 
 
+def _warn_if_nobody_to_email(organisations: Iterable[Organisation]) -> None:
+    silent = [o.name for o in organisations if not return_operations.agency_recipients(o)]
+    if silent:
+        flash(f"Nobody could be emailed at {', '.join(silent)}: they have no active members and no shared "
+              "contact address. Ask an admin to add someone, then send a reminder.", "info")
+
+
 def _note_opened(invitation: CaseInvitation | None) -> None:
     """An agency member looking at the request marks it opened (once)."""
     if invitation is not None and access.is_agency_member(_user()) and operations.record_opened(invitation, _user()):
@@ -267,6 +275,7 @@ def flag_case(review: Review):  # type: ignore[no-untyped-def]
         else:
             db.session.commit()
             flash(f"{review.reference} is now a multi-agency case. We have emailed the agencies.", "success")
+            _warn_if_nobody_to_email(i.organisation for i in case.invitations)
             return redirect(url_for("panels.show_case", case_id=case.id))
     return render_template("panels/cases/flag.html", form=form, review=review,
                            agency_hints=_agency_hints(form.organisation_ids.choices))
@@ -340,6 +349,7 @@ def invite_agencies(case: MultiAgencyCase):  # type: ignore[no-untyped-def]
         else:
             db.session.commit()
             flash(f"We have emailed {', '.join(i.organisation.name for i in invited)}", "success")
+            _warn_if_nobody_to_email(i.organisation for i in invited)
             return redirect(url_for("panels.show_case", case_id=case.id))
     return render_template("panels/cases/invite.html", form=form, case=case,
                            agency_hints=_agency_hints(form.organisation_ids.choices))

@@ -30,7 +30,9 @@ from panels.case_operations import CaseDetails, flag_case
 from panels.case_rules import london_today
 from reviews.models import REFERENCE_PATTERN, OffenceCategory, Review
 
-DEMO_REFERENCE = "SFO-2026-0901"
+# Made only when no other seeder has made reviews: the first is flagged here, the second is left
+# for an inspector to flag by hand.
+DEMO_REFERENCES = ("SFO-2026-0901", "SFO-2026-0902")
 DEMO_REGION = "North West Probation Region"
 DEMO_AGENCIES = ("Northshire Police", "Northshire NHS Foundation Trust", "Northshire County Council Children's Services")
 
@@ -60,14 +62,19 @@ def _demo_review(region: Organisation) -> Review | None:
     if category is None:
         return None
     today = london_today(utc_now())
-    review = Review(
-        reference=DEMO_REFERENCE, region=region, offence_category=category, received_on=today - timedelta(days=40),
-        offence_on=today - timedelta(days=120), author_role="Senior Probation Officer",
-        summary="Demo review: a man under supervision for a violent offence committed a further serious offence.",
-    )
-    db.session.add(review)
+    reviews = [
+        Review(
+            reference=reference, region=region, offence_category=category,
+            received_on=today - timedelta(days=40 - 5 * n), offence_on=today - timedelta(days=120 - 10 * n),
+            author_role="Senior Probation Officer",
+            summary="Demo review: a person under supervision for a violent offence committed a further serious "
+                    "offence.",
+        )
+        for n, reference in enumerate(DEMO_REFERENCES)
+    ]
+    db.session.add_all(reviews)
     db.session.flush()
-    return review
+    return reviews[0]
 
 
 @demo_seeder

@@ -79,7 +79,18 @@ def test_inspector_flags_a_review_and_each_agency_is_emailed_without_identifiers
         for secret in ("Alex Example", "PNC 11/222222B", "1988"):
             assert secret not in message.body_text and secret not in message.body_html
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "case.flagged")).object_id == str(case.id)
+    assert "Nobody could be emailed" not in client_for(inspector).get(response.headers["Location"]).get_data(as_text=True)
     assert len(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "case.agency_invited")).all()) == 2
+
+
+def test_the_inspector_is_warned_when_an_agency_has_nobody_to_email(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+    empty = make_organisation(OrganisationKind.HOUSING, "Northshire Housing")
+    review = make_review()
+    db.session.commit()
+    client = client_for(inspector)
+    response = client.post(f"/panels/reviews/{review.id}/flag", data=_flag_data([empty]))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Nobody could be emailed at Northshire Housing" in page
 
 
 def test_flagging_errors_keep_everything_typed(client_for, inspector, agencies) -> None:  # type: ignore[no-untyped-def]
