@@ -135,8 +135,10 @@ def _back_to_sign_in() -> Response:
 @_per_pending_account
 def set_up_two_factor():  # type: ignore[no-untyped-def]
     pending = two_factor.pending()
-    if pending is None or pending.user.has_two_factor or not pending.user.totp_secret:
+    if pending is None or not pending.user.totp_secret:
         return _back_to_sign_in()
+    if pending.user.has_two_factor:
+        return redirect(url_for("auth.verify_two_factor"))
     user = pending.user
     form = CodeForm()
     if form.validate_on_submit():
