@@ -98,10 +98,11 @@ def _stale(form: VersionedForm, current_version: int, lock_reason: str | None = 
 
 
 def _agency_choices(exclude_ids: set[int] = frozenset()) -> list[tuple[int, str]]:  # type: ignore[assignment]
+    # Partner agencies first, then the (many) probation regions.
     rows = db.session.execute(
         db.select(Organisation.id, Organisation.name)
         .where(Organisation.active.is_(True), Organisation.kind != OrganisationKind.INSPECTORATE)
-        .order_by(Organisation.name)
+        .order_by(Organisation.kind == OrganisationKind.PROBATION_REGION, Organisation.name)
     ).all()
     return [(row.id, row.name) for row in rows if row.id not in exclude_ids]
 
