@@ -24,6 +24,7 @@ from agencies.return_operations import (
 from core.formatting import utc_now
 from core.seeding import demo_seeder, reference_seeder
 from extensions import db
+from learning import seed as _learning_seed  # noqa: F401  (the themes returns need, whatever imports first)
 from learning.models import LearningLevel, LearningTheme
 from panels.case_models import DEFAULT_RETENTION_MONTHS, CaseSettings, MultiAgencyCase
 from panels.case_operations import CaseDetails, flag_case
