@@ -89,12 +89,9 @@ def _check_details(details: ReviewDetails) -> None:
         raise ReviewProblem("Select a probation region", "region_id")
 
 
-def create_review(details: ReviewDetails, *, reference: str | None = None, audit_action: str = "review.created") -> Review:
-    _check_details(details)
-    if reference is not None and reference_taken(reference):
-        raise ReviewProblem(f"Reference {reference} is already in the register", "reference")
+def _new_review(details: ReviewDetails, reference: str) -> Review:
     review = Review(
-        reference=reference or next_reference(details.received_on.year),
+        reference=reference,
         region=details.region,
         offence_category=details.offence_category,
         received_on=details.received_on,
@@ -104,9 +101,21 @@ def create_review(details: ReviewDetails, *, reference: str | None = None, audit
         summary=details.summary,
     )
     db.session.add(review)
-    db.session.flush()
-    audit.record(audit_action, review, summary=f"{review.reference} added to the register",
+    return review
+
+
+def _audit_new_review(review: Review, action: str) -> None:
+    audit.record(action, review, summary=f"{review.reference} added to the register",
                  reference=review.reference, region=review.region.name, received_on=review.received_on.isoformat())
+
+
+def create_review(details: ReviewDetails, *, reference: str | None = None) -> Review:
+    _check_details(details)
+    if reference is not None and reference_taken(reference):
+        raise ReviewProblem(f"Reference {reference} is already in the register", "reference")
+    review = _new_review(details, reference or next_reference(details.received_on.year))
+    db.session.flush()
+    _audit_new_review(review, "review.created")
     return review
 
 
@@ -420,8 +429,13 @@ def report_recipients(review: Review) -> list[User]:
     ))
 
 
-def issue_report(assessment: Assessment, *, version: int | str | None, actor: User) -> list[OutboxMessage]:
-    """Issue the QA report: the region's people are emailed a link (never the report itself)."""
+def issue_report(
+    assessment: Assessment, *, version: int | str | None, actor: User, notify: bool = True
+) -> list[OutboxMessage]:
+    """Issue the QA report: the region's people are emailed a link (never the report itself).
+
+    ``notify=False`` is for history (the demo data): the report is issued but nobody is emailed.
+    """
     assessment.check_version(version)
     if assessment.stage != AssessmentStage.COMPLETE:
         raise ReviewProblem("Only a completed assessment can be issued")
@@ -434,11 +448,11 @@ def issue_report(assessment: Assessment, *, version: int | str | None, actor: Us
     link = portal_url(path_for("reviews.show_report", review_id=review.id))
     messages: list[OutboxMessage] = []
     context = {"reference": review.reference, "region": review.region.name, "link": link}
-    for person in report_recipients(review):
+    for person in report_recipients(review) if notify else []:
         messages.append(queue_email(to=person.email, subject=f"QA report on SFO review {review.reference}",
                                     template="reviews_qa_report_issued", context=context, recipient=person,
                                     concerning=assessment, about_a_case=True))
-    if review.region.contact_email:
+    if review.region.contact_email and notify:
         messages.append(queue_email(to=review.region.contact_email,
                                     subject=f"QA report on SFO review {review.reference}",
                                     template="reviews_qa_report_issued", context=context, concerning=assessment,
@@ -470,38 +484,69 @@ def store_upload(filename: str, text: str, actor: User) -> ReviewImport:
     return upload
 
 
+class _ReferenceAllocator:
+    """Next free references per year for a whole import: one query per year, not one per row,
+    stepping over the references the file itself gives."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = taken
+        self.next_number: dict[int, int] = {}
+
+    def __call__(self, year: int) -> str:
+        if year not in self.next_number:
+            self.next_number[year] = int(next_reference(year)[-4:])
+        while True:
+            number = self.next_number[year]
+            if number > 9999:
+                raise ReviewProblem(f"Every reference for {year} is taken; give the rows references")
+            self.next_number[year] += 1
+            reference = f"SFO-{year:04d}-{number:04d}"
+            if reference not in self.taken:
+                return reference
+
+
 def commit_import(upload: ReviewImport, actor: User) -> importing.ImportCheck:
-    """Import every new, valid row of the stored file (checked again now) in the caller's transaction."""
+    """Import every new, valid row of the stored file (checked again now) in the caller's transaction.
+
+    Built in memory and written in one flush: a file of thousands of rows takes seconds, not minutes.
+    """
     if upload.status != ImportStatus.PREVIEWED:
         raise ReviewProblem("This file has already been imported")
     check = importing.check_csv(upload.content, importing.load_lookups(london_today()))
     if check.file_problems:
         raise ReviewProblem(check.file_problems[0])
-    created: list[Review] = []
-    version = None
-    for row in check.new_rows:
-        parsed = row.parsed
-        assert parsed is not None
-        review = create_review(parsed, reference=parsed.reference, audit_action="review.imported")
-        if parsed.scores is not None:
-            version = version or current_version()
-            if version is None:
-                raise ReviewProblem("No version of the standards is in use, so ratings cannot be imported")
-            _import_assessment(review, parsed, version)
-        created.append(review)
+    rows = [row.parsed for row in check.new_rows if row.parsed is not None]
+    allocate = _ReferenceAllocator({p.reference for p in rows if p.reference})
+    version = current_version() if any(p.scores is not None for p in rows) else None
+    if version is None and any(p.scores is not None for p in rows):
+        raise ReviewProblem("No version of the standards is in use, so ratings cannot be imported")
+    created: list[tuple[Review, importing.ParsedRow, Assessment | None]] = []
+    for parsed in rows:
+        review = _new_review(parsed, parsed.reference or allocate(parsed.received_on.year))
+        assessment = _import_assessment(review, parsed, version) if parsed.scores is not None else None
+        created.append((review, parsed, assessment))
+    db.session.flush()
+    for review, parsed, assessment in created:
+        _audit_new_review(review, "review.imported")
+        if assessment is not None:
+            overall = assessment.overall
+            audit.record("assessment.imported", assessment,
+                         summary=f"QA ratings imported: overall {overall.label if overall else ''}".strip(),
+                         review_id=review.id, scores=parsed.scores,
+                         issued_on=parsed.qa_issued_on.isoformat() if parsed.qa_issued_on else None)
     upload.status = ImportStatus.IMPORTED
     upload.imported_at_utc = utc_now()
     upload.created_count = len(created)
     upload.skipped_count = len(check.rows) - len(created)
     audit.record("reviews.imported", upload,
                  summary=f"{len(created)} reviews imported from {upload.filename}; {upload.skipped_count} rows skipped",
-                 created=[r.reference for r in created])
+                 created=[review.reference for review, _p, _a in created])
     return check
 
 
-def _import_assessment(review: Review, parsed: importing.ParsedRow, version: StandardsVersion) -> None:
+def _import_assessment(review: Review, parsed: importing.ParsedRow, version: StandardsVersion | None) -> Assessment:
+    assert parsed.scores is not None and version is not None
     review.assurance = Assurance.INSPECTORATE
-    assert parsed.scores is not None
     assessment = Assessment(
         review=review, standards_version=version, assessor=parsed.assessor, imported=True,
         stage=AssessmentStage.ISSUED if parsed.qa_issued_on else AssessmentStage.COMPLETE,
@@ -510,12 +555,7 @@ def _import_assessment(review: Review, parsed: importing.ParsedRow, version: Sta
     assessment.ratings = [StandardRating(standard=s, position=s.number, score=score, feedback="")
                           for s, score in zip(version.standards, parsed.scores, strict=True)]
     db.session.add(assessment)
-    db.session.flush()
-    overall = assessment.overall
-    audit.record("assessment.imported", assessment,
-                 summary=f"QA ratings imported: overall {overall.label if overall else ''}".strip(),
-                 review_id=review.id, scores=parsed.scores,
-                 issued_on=parsed.qa_issued_on.isoformat() if parsed.qa_issued_on else None)
+    return assessment
 
 
 def load_assessment(assessment_id: int) -> Assessment | None:
