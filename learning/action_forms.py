@@ -1,0 +1,163 @@
+"""Forms for shared learning, action records and progress updates.
+
+Choices are filled by the view from what the person may pick (this case's submitted
+learning points, the assessment's standards); WTForms then refuses anything else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, ValidationError
+
+from core.forms import PortalForm, VersionedForm, long_text, short_text
+from learning.action_models import ActionStatus
+from learning.models import LEARNING_LEVEL_LABELS
+from reviews.forms import GovukDateField
+
+LEVEL_CHOICES = [(level.value, label) for level, label in LEARNING_LEVEL_LABELS.items()]
+LEVEL_HINTS = {
+    "local": "For one team, office or service",
+    "regional": "Across a probation region or an agency's whole area",
+    "national": "For HMPPS, a national body or government",
+    "multi_agency": "For the partnership: more than one agency together",
+}
+# 0 stands for "none" in the optional link selects.
+NONE = 0
+
+
+def _coerce_optional_int(value: Any) -> int:
+    """'' and None mean 'none chosen'; anything not a number is refused as a choice, not a 500."""
+    if value in (None, ""):
+        return NONE
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+class Chosen:
+    """The select's "Choose..." option (0) is not an answer."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, _form: Any, field: SelectField) -> None:
+        if field.data == NONE:
+            raise ValidationError(self.message)
+
+
+class ItemForm(VersionedForm):
+    """A piece of shared learning: picked, merged or edited from learning points, or new."""
+
+    sources = SelectMultipleField(
+        "Learning points this comes from",
+        description="Select one to use an agency's point, several to merge them, or none for learning of your own.",
+        coerce=int,
+        widget=GovCheckboxesInput(),
+    )
+    description = TextAreaField(
+        "The learning",
+        description="In words every agency at the panel will recognise. Edit the agencies' wording as you need.",
+        validators=[DataRequired(message="Enter the learning"), *long_text(5_000)],
+        widget=GovTextArea(),
+    )
+    theme_id = SelectField("Theme", coerce=_coerce_optional_int, widget=GovSelect(),
+                           validators=[Chosen("Choose a theme")])
+    level = RadioField("Level", choices=LEVEL_CHOICES, widget=GovRadioInput(),
+                       validators=[InputRequired(message="Choose the level the learning must be acted on")])
+    submit = SubmitField("Save learning", widget=GovSubmitInput())
+
+
+class ActionForm(VersionedForm):
+    title = StringField(
+        "Short title",
+        description="How the action is named in lists and emails, for example: Share MAPPA level changes within a day.",
+        validators=[DataRequired(message="Enter a short title for the action"), *short_text(200)],
+        widget=GovTextInput(),
+    )
+    what_will_change = TextAreaField(
+        "What will change",
+        validators=[DataRequired(message="Enter what will change"), *long_text(5_000)],
+        widget=GovTextArea(),
+    )
+    owner_id = SelectField("Owner", description="The organisation that will make the change and report progress.",
+                           coerce=_coerce_optional_int, widget=GovSelect(),
+                           validators=[Chosen("Choose the organisation that owns the action")])
+    level = RadioField("Level", choices=LEVEL_CHOICES, widget=GovRadioInput(),
+                       validators=[InputRequired(message="Choose the level of the action")])
+    theme_id = SelectField("Theme", coerce=_coerce_optional_int, widget=GovSelect(),
+                           validators=[Chosen("Choose a theme")])
+    due_on = GovukDateField("Due date", name_in_errors="Due date", required_message="Enter the due date",
+                            description="For example, 30 9 2025")
+    evidence_measure = TextAreaField(
+        "How progress and outcomes will be evidenced",
+        description="For example: an audit of 20 cases in three months' time shows referrals made within a day.",
+        validators=[DataRequired(message="Enter how progress and outcomes will be evidenced"), *long_text(5_000)],
+        widget=GovTextArea(),
+    )
+    learning_item_ids = SelectMultipleField(
+        "Learning this action answers",
+        description="Select all that apply.",
+        coerce=int,
+        widget=GovCheckboxesInput(),
+    )
+    standard_id = SelectField(
+        "QA standard whose rating this action addresses",
+        description="The standard in the review's QA assessment where the gap was found.",
+        coerce=_coerce_optional_int,
+        widget=GovSelect(),
+    )
+    prompt_id = SelectField(
+        "Prompt, where one applies",
+        description="Only a prompt of the standard chosen above.",
+        coerce=_coerce_optional_int,
+        widget=GovSelect(),
+    )
+    submit = SubmitField("Save action", widget=GovSubmitInput())
+
+
+class UpdateForm(VersionedForm):
+    status = RadioField("Status after this update", widget=GovRadioInput(),
+                        validators=[InputRequired(message="Choose the status of the action")])
+    progress = TextAreaField(
+        "Progress",
+        description="What has been done since the last update. If you do not accept the action, say why.",
+        validators=[*long_text(5_000)],
+        widget=GovTextArea(),
+    )
+    evidence = TextAreaField(
+        "Evidence of progress or outcomes",
+        description="Needed to complete the action: what shows the change has been made and is working, "
+                    "such as an audit's findings, a revised procedure, or training records.",
+        validators=[*long_text(5_000)],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Post update", widget=GovSubmitInput())
+
+
+STATUS_CHOICE_LABELS = {
+    ActionStatus.OPEN: "Open: not started yet",
+    ActionStatus.IN_PROGRESS: "In progress",
+    ActionStatus.COMPLETED: "Completed",
+    ActionStatus.NOT_ACCEPTED: "Not accepted",
+}
+
+
+class SummaryYearForm(PortalForm):
+    """The reporting year picker on the annual summary (a GET form: no CSRF token to expire)."""
+
+    class Meta:
+        csrf = False
+
+    year = SelectField("Reporting year", coerce=_coerce_optional_int, widget=GovSelect())
+    submit = SubmitField("Show year", widget=GovSubmitInput())

@@ -1,0 +1,85 @@
+"""Who may see and change shared learning, action records and the annual summary.
+
+The Inspectorate sees every action; an agency member (a partner agency or a probation
+region) sees only the actions their organisation owns, and anything else does not seem to
+exist (the finders return None, so the access decorator answers 404). Compiling learning
+and recording or changing actions is the Inspectorate's inspectors' work; the owner
+organisation's members post progress updates and close their actions.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select
+
+from agencies.access import belongs_to, is_agency_member, is_inspector, is_inspectorate_staff
+from agencies.models import User
+from extensions import db
+from learning.action_models import ActionRecord, LearningItem
+from panels.case_models import MultiAgencyCase
+from reviews.models import Review
+
+__all__ = [
+    "action_for",
+    "case_for_learning",
+    "item_for_inspector",
+    "manages_learning",
+    "may_update_action",
+    "may_view_summary",
+    "review_for_actions",
+    "visible_actions",
+]
+
+manages_learning = is_inspector
+may_view_summary = is_inspectorate_staff
+
+
+def visible_actions(user: User) -> Select[tuple[ActionRecord]]:
+    """The actions this person may see, as a query the caller can filter, order and page."""
+    query = db.select(ActionRecord)
+    if is_inspectorate_staff(user):
+        return query
+    return query.where(ActionRecord.owner_id == user.organisation_id)
+
+
+def sees_every_action(user: User) -> bool:
+    return is_inspectorate_staff(user)
+
+
+# --- finders for access.load ------------------------------------------------------------------
+
+
+def action_for(user: User, action_id: int) -> ActionRecord | None:
+    return db.session.scalar(visible_actions(user).where(ActionRecord.id == action_id))
+
+
+def case_for_learning(user: User, case_id: int) -> MultiAgencyCase | None:
+    """Compiling a case's learning is the Inspectorate's: to anyone else the page does not exist."""
+    return db.session.get(MultiAgencyCase, case_id) if is_inspectorate_staff(user) else None
+
+
+def item_for_inspector(user: User, item_id: int) -> LearningItem | None:
+    return db.session.get(LearningItem, item_id) if is_inspectorate_staff(user) else None
+
+
+def review_for_actions(user: User, review_id: int) -> Review | None:
+    """A review whose QA assessment actions can answer (it has one); the register is the Inspectorate's."""
+    if not is_inspectorate_staff(user):
+        return None
+    review = db.session.get(Review, review_id)
+    return review if review is not None and review.assessment is not None else None
+
+
+# --- checks (403 for someone who can see the object but not do this) --------------------------
+
+
+def may_update_action(user: User, action: ActionRecord) -> bool:
+    """Progress updates: the owner organisation's members, and the Inspectorate's inspectors."""
+    return is_inspector(user) or (is_agency_member(user) and belongs_to(user, action.owner_id))
+
+
+def may_edit_action(user: User, _action: ActionRecord) -> bool:
+    return manages_learning(user)
+
+
+def may_compile(user: User, _obj: object = None) -> bool:
+    return manages_learning(user)

@@ -1,0 +1,56 @@
+"""Overdue action reminders: once when an action passes its due date, then weekly until it is
+completed or not accepted.
+
+``send_due_action_reminders(now)`` is safe to run as often as you like (cron, or the outbox
+worker's loop): ``flask --app wsgi learning send-reminders``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from core import audit
+from core.formatting import utc_now
+from extensions import db
+from learning import learning_bp
+from learning.action_models import OPEN_STATUSES, ActionRecord
+from learning.action_operations import notify_owner
+from learning.rules import ReminderFacts, london_today, reminder_due
+
+
+def send_due_action_reminders(now: datetime) -> int:
+    """Queue the reminders due at ``now``; return how many actions were reminded about.
+
+    The sent markers are written in the same transaction as the outbox rows, so a queued
+    reminder is never queued twice, even if two runs overlap and one of them rolls back.
+    """
+    actions = db.session.scalars(
+        db.select(ActionRecord)
+        .where(ActionRecord.status.in_(OPEN_STATUSES), ActionRecord.due_on < london_today(now))
+        .order_by(ActionRecord.due_on, ActionRecord.id)
+    ).all()
+    reminded = 0
+    for action in actions:
+        facts = ReminderFacts(status=action.status, due_on=action.due_on,
+                              reminders_for_due_on=action.reminders_for_due_on,
+                              last_reminder_at=action.last_reminder_at_utc)
+        if not reminder_due(facts, now):
+            continue
+        first = action.reminders_for_due_on != action.due_on
+        action.reminders_for_due_on = action.due_on
+        action.last_reminder_at_utc = now
+        sent = notify_owner(action, kind="overdue", days_overdue=(london_today(now) - action.due_on).days)
+        audit.record("action.reminder_sent", action, f"Overdue reminder for action {action.reference}",
+                     emails=sent, first=first, due_on=action.due_on.isoformat())
+        reminded += 1
+    return reminded
+
+
+@learning_bp.cli.command("send-reminders")
+def send_reminders_command() -> None:
+    """Queue the overdue action reminders that are due (once, then weekly)."""
+    reminded = send_due_action_reminders(utc_now())
+    db.session.commit()
+    click.echo(f"Overdue reminders queued for {reminded} actions.")

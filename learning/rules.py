@@ -1,0 +1,174 @@
+"""Rules of action records and the annual summary that are plain functions of their inputs.
+
+Nothing here touches the database or the request: unit tests call these directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from core.formatting import LONDON, as_london
+from learning.action_models import ActionStatus
+
+# An overdue action's owners are reminded once, then every week until it is closed.
+REMINDER_INTERVAL = timedelta(days=7)
+
+
+def london_today(now: datetime) -> date:
+    return as_london(now).date()
+
+
+# --- the reporting year ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class ReportingYear:
+    """The Inspectorate's reporting year: 1 April ``start_year`` to 31 March the year after."""
+
+    start_year: int
+
+    @classmethod
+    def containing(cls, day: date) -> ReportingYear:
+        return cls(day.year if day.month >= 4 else day.year - 1)
+
+    @property
+    def start(self) -> date:
+        return date(self.start_year, 4, 1)
+
+    @property
+    def end(self) -> date:
+        """The last day of the year (31 March)."""
+        return date(self.start_year + 1, 3, 31)
+
+    @property
+    def start_utc(self) -> datetime:
+        """Midnight at the start of 1 April in London, in UTC (for timestamp columns)."""
+        return _london_midnight_utc(self.start)
+
+    @property
+    def end_utc(self) -> datetime:
+        """Midnight at the end of 31 March in London, in UTC (exclusive)."""
+        return _london_midnight_utc(self.end + timedelta(days=1))
+
+    @property
+    def previous(self) -> ReportingYear:
+        return ReportingYear(self.start_year - 1)
+
+    @property
+    def label(self) -> str:
+        """'April 2025 to March 2026'."""
+        return f"April {self.start_year} to March {self.start_year + 1}"
+
+    @property
+    def short_label(self) -> str:
+        """'2025 to 2026'."""
+        return f"{self.start_year} to {self.start_year + 1}"
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+def _london_midnight_utc(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(timezone.utc)
+
+
+# --- published percentages ---------------------------------------------------------------------
+
+
+def largest_remainder_percentages(counts: Sequence[int]) -> list[int]:
+    """Whole percentages that add up to exactly 100, as published figures do.
+
+    Each share is rounded down, then the points still missing go to the largest remainders
+    (ties to the larger count, then to the earlier item). 41, 48 and 1 of 90 give 46, 53 and
+    1; 1, 1 and 1 of 3 give 34, 33 and 33, where rounding each alone would publish 99 in all.
+    No counts (or none above zero) gives zeros.
+    """
+    if any(count < 0 for count in counts):
+        raise ValueError("Counts cannot be negative")
+    total = sum(counts)
+    if total == 0:
+        return [0 for _ in counts]
+    floors = [count * 100 // total for count in counts]
+    remainders = [count * 100 % total for count in counts]
+    missing = 100 - sum(floors)
+    order = sorted(range(len(counts)), key=lambda i: (-remainders[i], -counts[i], i))
+    for index in order[:missing]:
+        floors[index] += 1
+    return floors
+
+
+def percentage(part: int, whole: int) -> int | None:
+    """A single whole percentage, halves rounded up (None when there is nothing to divide)."""
+    if whole <= 0:
+        return None
+    return (part * 200 + whole) // (whole * 2)
+
+
+# --- action status ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    """What someone asked for in a progress update."""
+
+    progress: str
+    evidence: str
+    new_status: ActionStatus
+    by_inspectorate: bool
+
+
+def statuses_open_to(current: ActionStatus, *, by_inspectorate: bool) -> list[ActionStatus]:
+    """The statuses a progress update may leave the action in.
+
+    Open and in-progress actions move freely between the two and may be completed or not
+    accepted. A closed action (completed or not accepted) stays closed unless the
+    Inspectorate reopens it; its owner can no longer post updates to it.
+    """
+    if current in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS):
+        return [ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.COMPLETED, ActionStatus.NOT_ACCEPTED]
+    if by_inspectorate:
+        return [current, ActionStatus.IN_PROGRESS]
+    return []
+
+
+def update_problems(current: ActionStatus, request: UpdateRequest) -> dict[str, str]:
+    """Problems with a progress update, by form field name (empty when it may be saved)."""
+    problems: dict[str, str] = {}
+    allowed = statuses_open_to(current, by_inspectorate=request.by_inspectorate)
+    if request.new_status not in allowed:
+        problems["status"] = (
+            "Only the Inspectorate can reopen a closed action" if current.is_closed
+            else "Choose a status from the list"
+        )
+    if not request.progress.strip():
+        problems["progress"] = (
+            "Enter the reason the action is not accepted" if request.new_status == ActionStatus.NOT_ACCEPTED
+            else "Enter what has happened since the last update"
+        )
+    if request.new_status == ActionStatus.COMPLETED and current != ActionStatus.COMPLETED and not request.evidence.strip():
+        problems["evidence"] = "Enter the evidence that the action is complete"
+    return problems
+
+
+# --- overdue reminders ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderFacts:
+    status: ActionStatus
+    due_on: date
+    reminders_for_due_on: date | None
+    last_reminder_at: datetime | None
+
+
+def reminder_due(facts: ReminderFacts, now: datetime) -> bool:
+    """Whether an overdue reminder should go now: the first as soon as the action is overdue
+    (the day after its due date, in London), then one a week, until it is closed. Moving the
+    due date starts again: the markers belong to the date they were sent for."""
+    if facts.status.is_closed or facts.due_on >= london_today(now):
+        return False
+    if facts.reminders_for_due_on != facts.due_on or facts.last_reminder_at is None:
+        return True
+    return now - facts.last_reminder_at >= REMINDER_INTERVAL

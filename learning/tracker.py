@@ -1,0 +1,217 @@
+"""The action tracker's read side: filters from the query string, sorting, and the CSV rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_
+from sqlalchemy.orm import contains_eager, selectinload
+
+from agencies.models import Organisation, User
+from core.formatting import govuk_date
+from extensions import db
+from learning.action_models import OPEN_STATUSES, ActionRecord, ActionStatus, ActionUpdate
+from learning.models import LearningLevel, LearningTheme
+from learning.permissions import visible_actions
+from panels.case_models import MultiAgencyCase
+from reviews.models import Prompt, StandardRating
+
+SORTS: dict[str, tuple[str, Any]] = {
+    "reference": ("Reference", ActionRecord.id),
+    "title": ("Action", ActionRecord.title),
+    "owner": ("Owner", Organisation.name),
+    "level": ("Level", ActionRecord.level),
+    "due": ("Due", ActionRecord.due_on),
+    "status": ("Status", ActionRecord.status),
+    "updated": ("Last changed", ActionRecord.updated_at_utc),
+}
+DEFAULT_SORT = ("due", "asc")
+
+
+def _int_arg(args: Mapping[str, str], name: str, problems: list[str], label: str) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    if raw.isdigit() and len(raw) < 10:
+        return int(raw)
+    problems.append(f"The {label} filter was not understood and has been ignored")
+    return None
+
+
+@dataclass
+class TrackerFilters:
+    owner_id: int | None = None
+    status: ActionStatus | None = None
+    level: LearningLevel | None = None
+    theme_id: int | None = None
+    panel_id: int | None = None
+    overdue: bool = False
+    sort: str = DEFAULT_SORT[0]
+    direction: str = DEFAULT_SORT[1]
+    problems: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> TrackerFilters:
+        """Filters from the query string; nonsense is ignored (with a word), never a 500."""
+        filters = cls()
+        filters.owner_id = _int_arg(args, "owner", filters.problems, "owner")
+        filters.theme_id = _int_arg(args, "theme", filters.problems, "theme")
+        filters.panel_id = _int_arg(args, "panel", filters.problems, "panel")
+        for name, enum_cls, label in (("status", ActionStatus, "status"), ("level", LearningLevel, "level")):
+            raw = (args.get(name) or "").strip()
+            if raw:
+                try:
+                    setattr(filters, name, enum_cls(raw))
+                except ValueError:
+                    filters.problems.append(f"The {label} filter was not understood and has been ignored")
+        filters.overdue = args.get("overdue") in ("1", "yes", "true", "on")
+        sort = args.get("sort") or DEFAULT_SORT[0]
+        filters.sort = sort if sort in SORTS else DEFAULT_SORT[0]
+        direction = args.get("direction") or (DEFAULT_SORT[1] if filters.sort == DEFAULT_SORT[0] else "asc")
+        filters.direction = "desc" if direction == "desc" else "asc"
+        return filters
+
+    def as_args(self, **overrides: Any) -> dict[str, Any]:
+        args: dict[str, Any] = {
+            "owner": self.owner_id, "status": self.status.value if self.status else None,
+            "level": self.level.value if self.level else None, "theme": self.theme_id, "panel": self.panel_id,
+            "overdue": "1" if self.overdue else None, "sort": self.sort, "direction": self.direction,
+        }
+        args.update(overrides)
+        return {k: v for k, v in args.items() if v not in (None, "")}
+
+    @property
+    def active(self) -> bool:
+        return any((self.owner_id, self.status, self.level, self.theme_id, self.panel_id, self.overdue))
+
+
+def overdue_condition(today: date) -> ColumnElement[bool]:
+    """The SQL form of ``ActionRecord.is_overdue``."""
+    return and_(ActionRecord.status.in_(OPEN_STATUSES), ActionRecord.due_on < today)
+
+
+def tracker_query(user: User, filters: TrackerFilters, today: date) -> Select[tuple[ActionRecord]]:
+    query = (
+        visible_actions(user)
+        .join(ActionRecord.owner)
+        .join(ActionRecord.theme)
+        .options(contains_eager(ActionRecord.owner), contains_eager(ActionRecord.theme),
+                 selectinload(ActionRecord.case).joinedload(MultiAgencyCase.review))
+    )
+    if filters.owner_id:
+        query = query.where(ActionRecord.owner_id == filters.owner_id)
+    if filters.status:
+        query = query.where(ActionRecord.status == filters.status)
+    if filters.level:
+        query = query.where(ActionRecord.level == filters.level)
+    if filters.theme_id:
+        query = query.where(ActionRecord.theme_id == filters.theme_id)
+    if filters.overdue:
+        query = query.where(overdue_condition(today))
+    column = SORTS[filters.sort][1]
+    ordered = column.asc() if filters.direction == "asc" else column.desc()
+    tie = ActionRecord.id.asc() if filters.direction == "asc" else ActionRecord.id.desc()
+    return query.order_by(ordered, tie)
+
+
+def owner_choices(user: User) -> list[tuple[int, str]]:
+    """Organisations that own actions this person can see (a filter listing others would mislead)."""
+    owners = visible_actions(user).with_only_columns(ActionRecord.owner_id).distinct().subquery()
+    rows = db.session.execute(
+        db.select(Organisation.id, Organisation.name).where(Organisation.id.in_(db.select(owners.c.owner_id)))
+        .order_by(Organisation.name)
+    ).all()
+    return [(row.id, row.name) for row in rows]
+
+
+def theme_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        db.select(LearningTheme.id, LearningTheme.name).order_by(LearningTheme.active.desc(), LearningTheme.position,
+                                                                 LearningTheme.name)
+    ).all()
+    return [(row.id, row.name) for row in rows]
+
+
+# --- CSV ------------------------------------------------------------------------------------------
+
+CSV_COLUMNS = [
+    "Reference", "Action", "What will change", "Owner", "Level", "Theme", "Due date", "Status", "Overdue",
+    "Completed on", "Reason not accepted", "How progress will be evidenced", "Case reference", "Standard",
+    "Prompt", "Rating", "Learning items", "Last progress update", "Recorded on",
+]
+# A cell a spreadsheet would read as a formula (or a DDE call) starts with one of these.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def csv_safe(value: object) -> str:
+    """The cell as text, with a leading apostrophe if a spreadsheet would run it as a formula."""
+    text = "" if value is None else str(value)
+    if text.lstrip(" ").startswith(_FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def csv_text(header: list[str], rows: Iterable[list[object]]) -> str:
+    """UTF-8 CSV text with a byte-order mark, so Excel reads accented names correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([csv_safe(cell) for cell in row])
+    return "\ufeff" + buffer.getvalue()
+
+
+def tracker_csv(user: User, filters: TrackerFilters, today: date) -> str:
+    """Every action matching the filters (not just one page), with a constant number of queries."""
+    actions = db.session.scalars(
+        tracker_query(user, filters, today).options(
+            selectinload(ActionRecord.standard),
+            selectinload(ActionRecord.prompt).joinedload(Prompt.key_question),
+            selectinload(ActionRecord.learning_items),
+        )
+    ).unique().all()
+    action_ids = [action.id for action in actions]
+    last_updates = _last_update_dates(action_ids)
+    ratings = _ratings(actions)
+    rows = []
+    for action in actions:
+        rating = ratings.get((action.assessment_id, action.standard_id))
+        rows.append([
+            action.reference, action.title, action.what_will_change, action.owner.name, action.level.label,
+            action.theme.name, action.due_on.isoformat(), action.status.label,
+            "Yes" if action.is_overdue(today) else "No",
+            action.completed_on.isoformat() if action.completed_on else "", action.not_accepted_reason or "",
+            action.evidence_measure, action.case.reference if action.case else "",
+            action.standard.heading if action.standard else "",
+            f"{action.prompt.label}: {action.prompt.text}" if action.prompt else "",
+            rating.rating.label if rating is not None and rating.rating is not None else "",
+            len(action.learning_items),
+            govuk_date(last_updates[action.id]) if action.id in last_updates else "",
+            govuk_date(action.created_at_utc),
+        ])
+    return csv_text(CSV_COLUMNS, rows)
+
+
+def _last_update_dates(action_ids: list[int]) -> dict[int, datetime]:
+    if not action_ids:
+        return {}
+    # max() keeps the column's type, so the values come back as aware UTC datetimes.
+    rows = db.session.execute(
+        db.select(ActionUpdate.action_id, db.func.max(ActionUpdate.posted_at_utc))
+        .where(ActionUpdate.action_id.in_(action_ids)).group_by(ActionUpdate.action_id)
+    ).all()
+    return {action_id: posted for action_id, posted in rows}
+
+
+def _ratings(actions: list[ActionRecord]) -> dict[tuple[int | None, int | None], StandardRating]:
+    pairs = {(a.assessment_id, a.standard_id) for a in actions if a.assessment_id and a.standard_id}
+    if not pairs:
+        return {}
+    assessment_ids = {assessment_id for assessment_id, _ in pairs}
+    rows = db.session.scalars(db.select(StandardRating).where(StandardRating.assessment_id.in_(assessment_ids)))
+    return {(r.assessment_id, r.standard_id): r for r in rows if (r.assessment_id, r.standard_id) in pairs}

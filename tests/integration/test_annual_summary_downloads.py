@@ -1,0 +1,112 @@
+"""The annual summary as a page (every section, each chart with its table), a CSV with the
+documented columns, and a PDF that parses; the year chosen from a list, nonsense refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, datetime, timezone
+
+import pytest
+import time_machine
+from pypdf import PdfReader
+
+from agencies.models import OrganisationKind
+from extensions import db
+from learning.summary import SUMMARY_CSV_COLUMNS
+from tests.factories.cases import inspectorate_inspector
+from tests.factories.learning import assess, make_action, make_review, organisation
+
+SECTIONS = ["Reviews received, sampled and assured", "Overall ratings", "Ratings by standard",
+            "By probation region", "By offence category", "Timeliness of QA reports", "Multi-agency work",
+            "Learning themes by frequency", "Actions", "Change from the previous year"]
+
+
+@pytest.fixture
+def year_of_data():  # type: ignore[no-untyped-def]
+    with time_machine.travel(datetime(2026, 5, 15, 11, 0, tzinfo=timezone.utc), tick=False):
+        region = organisation("North West Probation Region", OrganisationKind.PROBATION_REGION)
+        for scores, received in (((2, 2, 2, 1), date(2025, 5, 1)), ((1, 1, 1, 1), date(2025, 6, 1)),
+                                 ((2, 2, 2, 2), date(2025, 7, 1))):
+            review = make_review(received_on=received, region=region)
+            assess(review, scores, issued_on=received.replace(day=10))
+        make_action(organisation("Northshire Police"), title="=HYPERLINK(\"http://evil.example\")")
+        db.session.commit()
+        yield
+
+
+def test_the_page_shows_every_section_with_a_table_beside_each_chart(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
+    page = client_for(inspectorate_inspector()).get("/learning/annual-summary?year=2025").get_data(as_text=True)
+    assert "<title>Annual summary April 2025 to March 2026 – Learning panels</title>" in page
+    headings = re.findall(r'<h2 class="govuk-heading-m" id="[^"]+">([^<]+)</h2>', page)
+    assert headings == SECTIONS
+    charts = re.findall(r'<svg [^>]*role="img"', page)
+    # No learning was recorded: that section says so rather than draw an empty chart.
+    assert len(charts) == 6
+    assert "No learning was recorded this year." in page
+    # Each chart's section has a table, and no inline style anywhere (strict CSP).
+    for section in page.split('<section class="app-summary-section"')[1:]:
+        if "<svg" in section:
+            assert '<table class="govuk-table' in section
+    assert 'style="' not in page.split("<main")[1]
+    assert "67%" in page  # 2 of 3 Good: the overall table
+    assert 'value="2025" selected' in page
+
+
+def test_the_default_year_is_this_reporting_year_and_nonsense_is_an_error_on_the_form(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
+    inspector = inspectorate_inspector()
+    # Signed in within each travelled day, so the session is not older than the clock.
+    with time_machine.travel(datetime(2026, 3, 31, 12, tzinfo=timezone.utc), tick=False):
+        client = client_for(inspector)
+        assert "Annual summary: April 2025 to March 2026" in client.get("/learning/annual-summary").get_data(as_text=True)
+    with time_machine.travel(datetime(2026, 4, 1, 12, tzinfo=timezone.utc), tick=False):
+        client = client_for(inspector)
+        assert "Annual summary: April 2026 to March 2027" in client.get("/learning/annual-summary").get_data(as_text=True)
+        for nonsense in ("1850", "abc", "<script>", "2025-26"):
+            response = client.get(f"/learning/annual-summary?year={nonsense}")
+            page = response.get_data(as_text=True)
+            assert response.status_code == 200
+            assert "<title>Error: Annual summary" in page
+            assert "Choose a reporting year from the list" in page
+            assert "<script>" not in page.split("<main")[1]
+
+
+def test_the_csv_has_the_documented_columns_and_every_figure(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
+    response = client_for(inspectorate_inspector()).get("/learning/annual-summary.csv?year=2025")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert 'filename="annual-summary-2025-2026.csv"' in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == SUMMARY_CSV_COLUMNS == ["Reporting year", "Section", "Breakdown", "Measure", "Count",
+                                              "Percentage"]
+    by_key = {(r[1], r[2], r[3]): (r[4], r[5]) for r in rows[1:] if r[0] == "2025 to 2026"}
+    assert by_key[("Reviews", "All", "Received")] == ("3", "")
+    assert by_key[("Overall rating", "All", "Good")] == ("2", "67")
+    assert by_key[("Overall rating", "All", "Requires improvement")] == ("1", "33")
+    assert by_key[("Probation region", "North West Probation Region", "Assured")] == ("3", "")
+    assert by_key[("Timeliness", "QA reports issued", "Within 15 working days")] == ("3", "100")
+    assert by_key[("Actions", "All", "Agreed")] == ("0", "")  # the action was recorded in 2026
+    sections = {r[1] for r in rows[1:]}
+    assert {"Reviews", "Overall rating", "Standard rating", "Probation region", "Offence category", "Timeliness",
+            "Multi-agency work", "Actions", "Change from the previous year"} <= sections
+
+
+def test_the_pdf_parses_and_holds_the_figures_and_marking(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
+    response = client_for(inspectorate_inspector()).get("/learning/annual-summary.pdf?year=2025")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Annual summary: April 2025 to March 2026" in text
+    for heading in SECTIONS:
+        assert heading in text
+    assert "OFFICIAL" in reader.pages[0].extract_text()
+    assert reader.metadata.title == "Annual summary April 2025 to March 2026"
+    assert len(reader.pages) >= 2
+
+
+def test_the_tracker_csv_neutralises_formulas(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
+    response = client_for(inspectorate_inspector()).get("/learning/actions.csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[1][1] == "'=HYPERLINK(\"http://evil.example\")"

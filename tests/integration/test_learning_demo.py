@@ -1,0 +1,27 @@
+"""The demo data: the demo case's shared learning and actions owned by police and children's
+services, one with progress updates; seeding again changes nothing."""
+
+from __future__ import annotations
+
+from core.seeding import seed_demo_data
+from extensions import db
+from learning.action_models import ActionRecord, ActionStatus, LearningItem
+
+
+def test_the_demo_has_learning_and_actions_for_police_and_childrens_services() -> None:
+    created = seed_demo_data("a demo password that is long enough")
+    db.session.commit()
+    assert any("shared learning and actions" in line for line in created)
+    actions = db.session.scalars(db.select(ActionRecord).order_by(ActionRecord.id)).all()
+    assert [a.owner.name for a in actions] == ["Northshire Police", "Northshire County Council Children's Services"]
+    police_action = actions[0]
+    assert police_action.status == ActionStatus.IN_PROGRESS
+    assert [u.author_name for u in police_action.updates] == ["Priya Constable", "Priya Constable"]
+    items = db.session.scalars(db.select(LearningItem).order_by(LearningItem.id)).all()
+    assert len(items) == 2 and items[0].sources and not items[1].sources
+    assert police_action.learning_items == [items[0]]
+
+    again = seed_demo_data("a demo password that is long enough")
+    db.session.commit()
+    assert not any("shared learning" in line for line in again)
+    assert db.session.scalar(db.select(db.func.count(ActionRecord.id))) == 2
