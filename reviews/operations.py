@@ -539,7 +539,7 @@ def commit_import(upload: ReviewImport, actor: User) -> importing.ImportCheck:
     upload.created_count = len(created)
     upload.skipped_count = len(check.rows) - len(created)
     audit.record("reviews.imported", upload,
-                 summary=f"{len(created)} reviews imported from {upload.filename}; {upload.skipped_count} rows skipped",
+                 summary=f"Reviews imported from {upload.filename}: {len(created)} added, {upload.skipped_count} rows skipped",
                  created=[review.reference for review, _p, _a in created])
     return check
 

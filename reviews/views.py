@@ -116,6 +116,10 @@ def _problem_to_form(form: Any, problem: ReviewProblem) -> None:
         flash(str(problem), "info")
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 SAVED, STALE, REFUSED = "saved", "stale", "refused"
 
 
@@ -264,7 +268,10 @@ def confirm_import(upload: ReviewImport):  # type: ignore[no-untyped-def]
         flash(str(problem), "info")
         return redirect(url_for("reviews.preview_import", import_id=upload.id))
     db.session.commit()
-    flash(f"{upload.created_count} reviews imported. {upload.skipped_count} rows were not imported.", "success")
+    skipped = upload.skipped_count
+    flash(f"{_count(upload.created_count, 'review')} imported."
+          + (f" {_count(skipped, 'row')} of the file {'was' if skipped == 1 else 'were'} not imported." if skipped else ""),
+          "success")
     return redirect(url_for("reviews.list_reviews", sort="received", direction="desc"))
 
 
@@ -300,7 +307,8 @@ def draw_sample():  # type: ignore[no-untyped-def]
             _problem_to_form(form, problem)
         else:
             db.session.commit()
-            flash(f"Sample drawn: {draw.sample_size} of {draw.population_size} reviews for Inspectorate QA", "success")
+            flash(f"Sample drawn: {draw.sample_size} of {_count(draw.population_size, 'review')} for Inspectorate QA",
+                  "success")
             return redirect(url_for("reviews.show_draw", draw_id=draw.id))
     return render_template("reviews/draw_form.html", form=form)
 

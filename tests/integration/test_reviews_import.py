@@ -97,6 +97,8 @@ def test_every_kind_of_bad_row_is_explained_and_only_good_rows_are_imported(clie
     response = client.post(f"/reviews/import/{import_id}/confirm")
     assert response.status_code == 302
     assert _count_reviews() == 3
+    assert "2 reviews imported. 9 rows of the file were not imported." in client.get(
+        response.headers["Location"]).get_data(as_text=True)
     plain = db.session.scalar(db.select(Review).where(Review.reference == "SFO-2024-0100"))
     assert plain.assurance == Assurance.AWAITING_SAMPLE and plain.offence_on == date(2023, 11, 20)
     rated = db.session.scalar(db.select(Review).where(Review.received_on == date(2021, 12, 17)))
