@@ -97,9 +97,12 @@ class ReviewForm(VersionedForm):
         widget=GovTextInput(),
     )
     region_id = SelectField("Probation region", coerce=int, validators=[InputRequired(message="Select the probation region")],
-                            widget=GovSelect())
+                            invalid_value_message="Select the probation region",
+                            invalid_choice_message="Select the probation region", widget=GovSelect())
     offence_category_id = SelectField("Offence category", coerce=int,
-                                      validators=[InputRequired(message="Select the offence category")], widget=GovSelect())
+                                      validators=[InputRequired(message="Select the offence category")],
+                                      invalid_value_message="Select the offence category",
+                                      invalid_choice_message="Select the offence category", widget=GovSelect())
     received_on = GovukDateField("Date the review was received", name_in_errors="Date received",
                                  required_message="Enter the date the review was received",
                                  description="For example, 17 12 2021")
@@ -190,6 +193,7 @@ class SampleDrawForm(PortalForm):
 
 class AssignForm(VersionedForm):
     assessor_id = SelectField("Inspector", coerce=int, validators=[InputRequired(message="Select an inspector")],
+                              invalid_value_message="Select an inspector", invalid_choice_message="Select an inspector",
                               widget=GovSelect())
     submit = SubmitField("Assign", widget=GovSubmitInput())
 

@@ -170,15 +170,17 @@ def extend_deadline(review: Review, *, new_due_on: date, reason: str, actor: Use
 # --- sampling ----------------------------------------------------------------------------
 
 
-def sampling_population(period_start: date, period_end: date) -> list[Review]:
-    return list(
-        db.session.scalars(
-            db.select(Review)
-            .where(Review.assurance == Assurance.AWAITING_SAMPLE,
-                   Review.received_on >= period_start, Review.received_on <= period_end)
-            .order_by(Review.id)
-        )
+def sampling_population(period_start: date, period_end: date, *, lock: bool = False) -> list[Review]:
+    query = (
+        db.select(Review)
+        .where(Review.assurance == Assurance.AWAITING_SAMPLE,
+               Review.received_on >= period_start, Review.received_on <= period_end)
+        .order_by(Review.id)
     )
+    if lock:
+        # On PostgreSQL a second draw over the same reviews waits, then finds them drawn.
+        query = query.with_for_update(of=Review)
+    return list(db.session.scalars(query))
 
 
 def new_seed() -> int:
@@ -190,7 +192,7 @@ def draw_sample(
 ) -> SampleDraw:
     if period_end < period_start:
         raise ReviewProblem("The end of the period must be the same as or after its start", "period_end")
-    population = sampling_population(period_start, period_end)
+    population = sampling_population(period_start, period_end, lock=True)
     if not population:
         raise ReviewProblem(
             f"No reviews received between {govuk_date(period_start)} and {govuk_date(period_end)} are awaiting a "
@@ -510,7 +512,14 @@ def commit_import(upload: ReviewImport, actor: User) -> importing.ImportCheck:
 
     Built in memory and written in one flush: a file of thousands of rows takes seconds, not minutes.
     """
-    if upload.status != ImportStatus.PREVIEWED:
+    # Claim the upload first, so two confirmations at once (a double click) import it once.
+    claimed = db.session.execute(
+        db.update(ReviewImport)
+        .where(ReviewImport.id == upload.id, ReviewImport.status == ImportStatus.PREVIEWED)
+        .values(status=ImportStatus.IMPORTED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
         raise ReviewProblem("This file has already been imported")
     check = importing.check_csv(upload.content, importing.load_lookups(london_today()))
     if check.file_problems:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -302,11 +303,16 @@ def draw_sample():  # type: ignore[no-untyped-def]
             draw = operations.draw_sample(period_start=form.period_start.data, period_end=form.period_end.data,
                                           share_percent=form.share_percent.data, seed=seed, note=form.note.data or "",
                                           actor=current_user)
+            db.session.commit()
         except ReviewProblem as problem:
             db.session.rollback()
             _problem_to_form(form, problem)
+        except IntegrityError:
+            # Someone drew a sample of some of these reviews at the same moment (SQLite has no row locks).
+            db.session.rollback()
+            flash("Someone else drew a sample of some of these reviews at the same time. Check the sample draws "
+                  "before drawing again.", "info")
         else:
-            db.session.commit()
             flash(f"Sample drawn: {draw.sample_size} of {_count(draw.population_size, 'review')} for Inspectorate QA",
                   "success")
             return redirect(url_for("reviews.show_draw", draw_id=draw.id))

@@ -98,7 +98,11 @@ def test_a_region_must_be_a_probation_region(client_for, inspector) -> None:  # 
     page = _page(client_for(inspector).post("/reviews/new", data={
         "region_id": police.id, "offence_category_id": category().id, "received_on": ["1", "5", "2024"],
         "summary": "x"}))
-    assert "Not a valid choice" in page or "Select the probation region" in page
+    assert "Select the probation region" in page and "Not a valid choice" not in page
+    page = _page(client_for(inspector).post("/reviews/new", data={
+        "region_id": "abc", "offence_category_id": "<script>", "received_on": ["1", "5", "2024"], "summary": "x"}))
+    assert "Select the probation region" in page and "Select the offence category" in page
+    assert "could not coerce" not in page
     assert db.session.scalar(db.select(db.func.count(Review.id))) == 0
 
 
