@@ -1,0 +1,135 @@
+"""Who may open every panels route: inspector, admin, an attendee agency, a colleague in the same
+agency who is not on the panel, a probation person, another agency, anonymous.
+
+404 means the panel (or agenda item, or attendee row) does not seem to exist for that person;
+403 means they can see it but may not do that; anonymous people are sent to sign in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+
+from extensions import db
+from panels.panel_models import Panel
+from tests.conftest import sign_in_as
+from tests.factories.panels import PanelWorld, panel_world
+
+WHO = ["inspector", "admin", "police", "police_colleague", "probation", "outsider", "anonymous"]
+
+# (description, method, url builder, expected status per person)
+Url = Callable[[PanelWorld], str]
+OK, MOVED, SIGN_IN = 200, 302, "sign-in"
+
+MANAGE = {"inspector": OK, "admin": OK, "police": 403, "police_colleague": 404, "probation": 404, "outsider": 404,
+          "anonymous": SIGN_IN}
+INSPECTORATE_ONLY_OBJECT = {"inspector": OK, "admin": OK, "police": 404, "police_colleague": 404, "probation": 404,
+                            "outsider": 404, "anonymous": SIGN_IN}
+SEE = {"inspector": OK, "admin": OK, "police": OK, "police_colleague": 404, "probation": 404, "outsider": 404,
+       "anonymous": SIGN_IN}
+EVERYONE = {"inspector": OK, "admin": OK, "police": OK, "police_colleague": OK, "probation": OK, "outsider": OK,
+            "anonymous": SIGN_IN}
+
+ROUTES: list[tuple[str, str, Url, dict[str, int | str]]] = [
+    ("list", "GET", lambda w: "/panels/", EVERYONE),
+    ("past list", "GET", lambda w: "/panels/?show=past", EVERYONE),
+    ("panel page", "GET", lambda w: f"/panels/{w.panel.id}", SEE),
+    ("create", "GET", lambda w: "/panels/new", {**MANAGE, "police_colleague": 403, "probation": 403, "outsider": 403}),
+    ("edit", "GET", lambda w: f"/panels/{w.panel.id}/edit", MANAGE),
+    ("add case", "GET", lambda w: f"/panels/{w.panel.id}/agenda/add", MANAGE),
+    ("invite person", "GET", lambda w: f"/panels/{w.panel.id}/attendees/add", MANAGE),
+    ("schedule", "GET", lambda w: f"/panels/{w.panel.id}/schedule", MANAGE),
+    ("cancel", "GET", lambda w: f"/panels/{w.panel.id}/cancel", MANAGE),
+    ("outcome", "GET", lambda w: f"/panels/{w.panel.id}/outcome", {**MANAGE, "inspector": MOVED, "admin": MOVED}),
+    ("agenda time", "GET", lambda w: f"/panels/agenda-items/{w.panel.agenda[0].id}/time", INSPECTORATE_ONLY_OBJECT),
+    ("move agenda item", "POST", lambda w: f"/panels/agenda-items/{w.panel.agenda[0].id}/move/down",
+     {**INSPECTORATE_ONLY_OBJECT, "inspector": MOVED, "admin": MOVED}),
+    ("remove agenda item", "POST", lambda w: f"/panels/agenda-items/{w.panel.agenda[0].id}/remove",
+     {**INSPECTORATE_ONLY_OBJECT, "inspector": MOVED, "admin": MOVED}),
+    ("attendee role", "GET", lambda w: f"/panels/attendees/{w.panel.attendees[1].id}/role", INSPECTORATE_ONLY_OBJECT),
+    ("remove attendee", "GET", lambda w: f"/panels/attendees/{w.panel.attendees[1].id}/remove",
+     INSPECTORATE_ONLY_OBJECT),
+    ("reply", "GET", lambda w: f"/panels/{w.panel.id}/reply", {**SEE, "admin": 403}),
+    ("invite file", "GET", lambda w: f"/panels/{w.panel.id}/invite.ics", {**SEE, "admin": 403}),
+    ("pack", "GET", lambda w: f"/panels/{w.panel.id}/pack.pdf", SEE),
+    ("feed page", "GET", lambda w: "/panels/calendar-feed", EVERYONE),
+    ("make feed", "POST", lambda w: "/panels/calendar-feed", EVERYONE),
+    ("revoke feed", "POST", lambda w: "/panels/calendar-feed/revoke", {k: (MOVED if v == OK else v)
+                                                                         for k, v in EVERYONE.items()}),
+]
+
+
+@pytest.fixture
+def world() -> PanelWorld:
+    return panel_world(schedule=True)
+
+
+@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize(("name", "method", "url", "expected"), ROUTES, ids=[r[0] for r in ROUTES])
+def test_route_access(app: Flask, world: PanelWorld, who: str, name: str, method: str, url: Url,
+                      expected: dict[str, int | str]) -> None:
+    client = app.test_client()
+    if who != "anonymous":
+        sign_in_as(client, world.people[who])
+    response = client.open(url(world), method=method)
+    want = expected[who]
+    if want == SIGN_IN:
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    else:
+        assert response.status_code == want, f"{who} {method} {name}: {response.status_code}"
+
+
+@pytest.mark.parametrize("who", ["police", "outsider", "probation"])
+def test_a_draft_panel_is_hidden_from_everyone_outside_the_inspectorate(app: Flask, who: str) -> None:
+    world = panel_world(schedule=False)
+    client = sign_in_as(app.test_client(), world.people[who])
+    assert client.get(f"/panels/{world.panel.id}").status_code == 404
+    assert client.get(f"/panels/{world.panel.id}/pack.pdf").status_code == 404
+    assert world.panel.title not in client.get("/panels/").get_data(as_text=True)
+
+
+def test_the_list_shows_an_agency_only_its_own_panels(app: Flask, world: PanelWorld) -> None:
+    police = sign_in_as(app.test_client(), world.police).get("/panels/").get_data(as_text=True)
+    outsider = sign_in_as(app.test_client(), world.outsider).get("/panels/").get_data(as_text=True)
+    assert world.panel.title in police
+    assert world.panel.title not in outsider and "There are no upcoming panels that you are invited to" in outsider
+
+
+def test_a_removed_attendee_loses_access_at_once(app: Flask, world: PanelWorld) -> None:
+    from panels import panel_operations as operations
+
+    client = sign_in_as(app.test_client(), world.police)
+    assert client.get(f"/panels/{world.panel.id}").status_code == 200
+    operations.remove_attendee(world.panel.attendee_for(world.police.id), world.inspector)
+    db.session.commit()
+    assert client.get(f"/panels/{world.panel.id}").status_code == 404
+    assert client.get(f"/panels/{world.panel.id}/invite.ics").status_code == 404
+
+
+def test_a_refused_request_is_audited(app: Flask, world: PanelWorld) -> None:
+    from core.audit import REFUSED_ACTION, AuditEvent
+
+    client = sign_in_as(app.test_client(), world.outsider)
+    assert client.get(f"/panels/{world.panel.id}/pack.pdf").status_code == 404
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == REFUSED_ACTION))
+    assert event.actor_id == world.outsider.id and event.details["status"] == 404
+
+
+def test_every_panels_route_is_in_the_matrix(app: Flask) -> None:
+    """A panels route added later must be added to the matrix above."""
+    covered = {"panels.list_panels", "panels.show_panel", "panels.create_panel", "panels.edit_panel",
+               "panels.add_agenda_item", "panels.add_attendee", "panels.schedule_panel", "panels.cancel_panel",
+               "panels.record_outcome", "panels.change_agenda_time", "panels.move_agenda_item",
+               "panels.remove_agenda_item", "panels.change_attendee_role", "panels.remove_attendee",
+               "panels.reply_to_panel", "panels.download_invite", "panels.download_pack", "panels.manage_feed",
+               "panels.create_feed", "panels.revoke_feed",
+               "panels.calendar_feed"}  # public by design: tests/integration/test_panels_feed.py
+    import panels.panel_views as views
+
+    mine = {f"panels.{name}" for name, value in vars(views).items()
+            if callable(value) and getattr(value, "__module__", "") == views.__name__
+            and f"panels.{name}" in app.view_functions}
+    assert mine == covered
+    assert Panel.__tablename__ == "panels"

@@ -1,0 +1,254 @@
+"""Scheduling, updating and cancelling a panel: one email per attendee through the outbox, each
+with a calendar file whose METHOD matches its Content-Type, parsed back with icalendar."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import timedelta, timezone
+
+from icalendar import Calendar
+
+from core.audit import AuditEvent
+from extensions import db
+from notifications.models import OutboxMessage
+from notifications.worker import send_all_due
+from panels import panel_operations as operations
+from panels.panel_models import AttendeeRole, Reply
+from tests.conftest import make_user
+from tests.factories.panels import details, future, make_panel, panel_emails, panel_world
+from tests.smtp import SmtpServer, smtp_server  # noqa: F401  (fixture)
+
+
+def calendar_of(message: OutboxMessage) -> tuple[str, Calendar]:
+    [attachment] = message.attachments
+    return attachment.content_type, Calendar.from_ical(attachment.data)
+
+
+def method_parameter(content_type: str) -> str:
+    params = dict(part.strip().split("=", 1) for part in content_type.split(";")[1:])
+    return params["method"]
+
+
+def only_event(cal: Calendar):  # type: ignore[no-untyped-def]
+    [vevent] = cal.walk("VEVENT")
+    return vevent
+
+
+def attendee_addresses(vevent) -> set[str]:  # type: ignore[no-untyped-def]
+    values = vevent.get("ATTENDEE", [])
+    values = values if isinstance(values, list) else [values]
+    return {str(v).removeprefix("mailto:") for v in values}
+
+
+def test_scheduling_emails_each_attendee_once_with_a_request_they_can_add_to_their_calendar() -> None:
+    world = panel_world(schedule=False)
+    assert panel_emails() == []  # a draft invites nobody
+
+    operations.schedule_panel(world.panel, world.panel.version, world.inspector)
+    db.session.commit()
+
+    messages = panel_emails()
+    assert sorted(m.to_address for m in messages) == sorted(
+        ["inspector@inspectorate.example", "police@police.example", "health@health.example"])
+    panel = world.panel
+    for message in messages:
+        assert message.template == "panel_invitation"
+        assert message.subject.startswith("OFFICIAL-SENSITIVE: Invitation: Northshire learning panel")
+        content_type, cal = calendar_of(message)
+        assert content_type.startswith("text/calendar")
+        assert method_parameter(content_type) == "REQUEST" == cal["METHOD"]
+        vevent = only_event(cal)
+        assert vevent["UID"] == panel.uid and panel.uid.startswith(f"panel-{panel.id}-")
+        assert vevent["SEQUENCE"] == 0
+        assert vevent.decoded("DTSTART").astimezone(timezone.utc) == panel.starts_at_utc
+        assert vevent.decoded("DTSTAMP") == panel.updated_at_utc.replace(microsecond=0)
+        assert attendee_addresses(vevent) == {"inspector@inspectorate.example", "police@police.example",
+                                              "health@health.example"}
+        assert str(vevent["ORGANIZER"]) == "mailto:inspector@inspectorate.example"
+        # The details are in the body too; case references, never case details.
+        assert "Room 3, County Hall" in message.body_text and "https://meet.example.org/panel" in message.body_text
+        assert world.case.reference in message.body_text
+        assert "Jordan" not in message.body_text and "Jordan" not in message.body_html
+        assert f"http://portal.test/panels/{panel.id}/reply" in message.body_text
+    police_copy = only_event(calendar_of(panel_emails(to="police@police.example")[0])[1])
+    roles = {str(v).removeprefix("mailto:"): (v.params["ROLE"], v.params["PARTSTAT"], v.params["RSVP"])
+             for v in police_copy["ATTENDEE"]}
+    assert roles["inspector@inspectorate.example"] == ("CHAIR", "NEEDS-ACTION", "TRUE")
+    assert roles["police@police.example"] == ("REQ-PARTICIPANT", "NEEDS-ACTION", "TRUE")
+    assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "panel.scheduled")) is not None
+
+
+def test_the_delivered_email_carries_the_calendar_part_with_the_same_method(smtp_server: SmtpServer) -> None:  # noqa: F811
+    world = panel_world(schedule=True)
+    db.session.execute(db.delete(OutboxMessage).where(OutboxMessage.template.notlike("panel%")))
+    db.session.commit()
+
+    send_all_due()
+
+    received = smtp_server.wait_for(3)
+    for item in received:
+        message = email.message_from_bytes(item.data, policy=email.policy.default)
+        [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+        assert part.get_param("method") == "REQUEST"
+        cal = Calendar.from_ical(part.get_payload(decode=True))
+        assert cal["METHOD"] == "REQUEST"
+        assert only_event(cal)["UID"] == world.panel.uid
+        assert str(message["Subject"]).strip().startswith("OFFICIAL-SENSITIVE:")
+        assert message["To"] in {"inspector@inspectorate.example", "police@police.example", "health@health.example"}
+
+
+def test_moving_the_panel_sends_an_update_with_the_same_uid_and_a_higher_sequence() -> None:
+    world = panel_world(schedule=True)
+    panel = world.panel
+    operations.reply_to_panel(panel.attendee_for(world.police.id), Reply.ACCEPTED, world.police)
+    db.session.commit()
+    first = only_event(calendar_of(panel_emails(to="police@police.example")[0])[1])
+    new_start, new_end = future(days=21, hours=3)
+
+    changed = operations.update_details(panel, details(starts_at=new_start, ends_at=new_end), panel.version,
+                                        world.inspector)
+    db.session.commit()
+
+    assert changed == ["starts_at_utc", "ends_at_utc"]
+    updates = panel_emails(template="panel_update")
+    assert sorted(m.to_address for m in updates) == sorted(
+        ["inspector@inspectorate.example", "police@police.example", "health@health.example"])
+    update = next(m for m in updates if m.to_address == "police@police.example")
+    content_type, cal = calendar_of(update)
+    assert method_parameter(content_type) == "REQUEST" == cal["METHOD"]
+    vevent = only_event(cal)
+    assert vevent["UID"] == first["UID"]
+    assert vevent["SEQUENCE"] == first["SEQUENCE"] + 1
+    assert vevent.decoded("DTSTAMP") >= first.decoded("DTSTAMP")
+    assert vevent.decoded("DTSTART").astimezone(timezone.utc) == new_start
+    assert "start, end" in update.body_text
+    # A new time asks everyone to reply again.
+    assert panel.attendee_for(world.police.id).reply is None
+    assert {str(v.params["PARTSTAT"]) for v in vevent["ATTENDEE"]} == {"NEEDS-ACTION"}
+
+
+def test_a_new_place_is_an_update_but_a_new_title_alone_emails_nobody() -> None:
+    world = panel_world(schedule=True)
+    panel = world.panel
+    before = len(panel_emails())
+
+    operations.update_details(panel, details(title="Renamed panel", starts_at=panel.starts_at_utc,
+                                             ends_at=panel.ends_at_utc), panel.version, world.inspector)
+    db.session.commit()
+    assert len(panel_emails()) == before and panel.sequence == 0
+
+    operations.update_details(panel, details(title="Renamed panel", starts_at=panel.starts_at_utc,
+                                             ends_at=panel.ends_at_utc, place="Room 9, Police HQ"),
+                              panel.version, world.inspector)
+    db.session.commit()
+    updates = panel_emails(template="panel_update")
+    assert len(updates) == 3 and panel.sequence == 1
+    vevent = only_event(calendar_of(updates[0])[1])
+    assert vevent["LOCATION"] == "Room 9, Police HQ" and vevent["SEQUENCE"] == 1
+    assert vevent["SUMMARY"] == "Renamed panel"
+
+
+def test_cancelling_sends_method_cancel_to_everyone_invited() -> None:
+    world = panel_world(schedule=True)
+    panel = world.panel
+    uid = panel.uid
+
+    sent = operations.cancel_panel(panel, "The chair is unwell.", panel.version, world.inspector)
+    db.session.commit()
+
+    assert sent == 3
+    cancellations = panel_emails(template="panel_cancelled")
+    assert len(cancellations) == 3
+    for message in cancellations:
+        content_type, cal = calendar_of(message)
+        assert method_parameter(content_type) == "CANCEL" == cal["METHOD"]
+        vevent = only_event(cal)
+        assert vevent["STATUS"] == "CANCELLED" and vevent["UID"] == uid and vevent["SEQUENCE"] == 1
+        assert "The chair is unwell." in message.body_text
+        assert message.subject.startswith("OFFICIAL-SENSITIVE: Cancelled:")
+
+
+def test_cancelling_a_draft_emails_nobody() -> None:
+    world = panel_world(schedule=False)
+    assert operations.cancel_panel(world.panel, "Not needed", world.panel.version, world.inspector) == 0
+    db.session.commit()
+    assert panel_emails() == []
+
+
+def test_removing_an_attendee_sends_them_alone_a_cancellation_naming_only_them() -> None:
+    world = panel_world(schedule=True)
+    panel = world.panel
+    before = {m.id for m in panel_emails()}
+
+    assert operations.remove_attendee(panel.attendee_for(world.health.id), world.inspector)
+    db.session.commit()
+
+    new = [m for m in panel_emails() if m.id not in before]
+    assert [m.to_address for m in new] == ["health@health.example"]
+    content_type, cal = calendar_of(new[0])
+    assert method_parameter(content_type) == "CANCEL" == cal["METHOD"]
+    vevent = only_event(cal)
+    assert vevent["STATUS"] == "CANCELLED" and vevent["UID"] == panel.uid and vevent["SEQUENCE"] == 1
+    assert attendee_addresses(vevent) == {"health@health.example"}
+    assert panel.attendee_for(world.health.id) is None
+
+
+def test_someone_added_after_scheduling_is_invited_at_once_and_nobody_else_is_emailed() -> None:
+    world = panel_world(schedule=True)
+    before = len(panel_emails())
+
+    operations.add_attendee(world.panel, world.police_colleague, AttendeeRole.OBSERVER, world.inspector)
+    db.session.commit()
+
+    new = panel_emails()[before:]
+    assert [m.to_address for m in new] == ["police.colleague@police.example"]
+    vevent = only_event(calendar_of(new[0])[1])
+    roles = {str(v).removeprefix("mailto:"): v.params["ROLE"] for v in vevent["ATTENDEE"]}
+    assert roles["police.colleague@police.example"] == "OPT-PARTICIPANT"
+
+
+def test_only_people_from_invited_agencies_and_the_inspectorate_can_be_added() -> None:
+    world = panel_world(schedule=False)
+    import pytest
+
+    with pytest.raises(operations.PanelError, match="not invited to a case"):
+        operations.add_attendee(world.panel, world.outsider, AttendeeRole.MEMBER, world.inspector)
+    with pytest.raises(operations.PanelError, match="already invited"):
+        operations.add_attendee(world.panel, world.police, AttendeeRole.MEMBER, world.inspector)
+    colleague = make_user(email="second.inspector@inspectorate.example", role="inspector")
+    operations.add_attendee(world.panel, colleague, AttendeeRole.NOTE_TAKER, world.inspector)
+
+
+def test_a_panel_has_one_chair() -> None:
+    world = panel_world(schedule=False)
+    panel = world.panel
+    operations.change_attendee_role(panel.attendee_for(world.police.id), AttendeeRole.CHAIR, world.inspector)
+    db.session.commit()
+    assert panel.chair.user == world.police
+    assert panel.attendee_for(world.inspector.id).role == AttendeeRole.MEMBER
+
+
+def test_each_change_is_audited() -> None:
+    world = panel_world(schedule=True)
+    panel = world.panel
+    operations.update_details(panel, details(starts_at=panel.starts_at_utc + timedelta(days=1),
+                                             ends_at=panel.ends_at_utc + timedelta(days=1)),
+                              panel.version, world.inspector)
+    operations.remove_attendee(panel.attendee_for(world.health.id), world.inspector)
+    operations.cancel_panel(panel, "Clash", panel.version, world.inspector)
+    db.session.commit()
+    actions = list(db.session.scalars(
+        db.select(AuditEvent.action).where(AuditEvent.object_type == "Panel", AuditEvent.object_id == str(panel.id))
+        .order_by(AuditEvent.id)))
+    assert actions[:2] == ["panel.created", "panel.agenda_added"]
+    assert {"panel.attendee_added", "panel.scheduled", "panel.updated", "panel.attendee_removed",
+            "panel.cancelled"} <= set(actions)
+    updated = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "panel.updated"))
+    assert set(updated.details["changes"]) == {"starts_at_utc", "ends_at_utc"}
+
+
+def test_make_panel_factory_defaults_to_a_future_panel_with_the_convener_as_chair() -> None:
+    inspector = make_user("inspector", email="lone@inspectorate.example")
+    panel = make_panel(inspector)
+    assert panel.chair.user == inspector and panel.is_draft
