@@ -31,16 +31,9 @@ _axe = Axe()
 # axe leaves off unless asked.
 AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {"target-size": {"enabled": True}}}
 
-# Violations that come from the shared layout rather than any one page: (axe rule, CSS
-# selector of the layout part whose nodes are excused). Each is proven still to happen by
-# tests/e2e/test_e2e_layout.py (strict xfail), so once the layout is fixed that test fails
-# and the allowance here must be deleted with it.
-LAYOUT_ALLOWANCES: list[tuple[str, str]] = [
-    # The phase banner, back links and footer sit outside any landmark: templates/layout.html
-    # overrides the whole `footer` block (dropping the template's <footer>) and fills
-    # `beforeContent` (phase banner, back link), which is outside <header> and <main>.
-    ("region", ".govuk-phase-banner, .govuk-back-link, .govuk-footer"),
-]
+# Violations excused on every page: none. Pass allowances=[(axe rule, CSS selector)] to
+# axe_violations for a deliberate, documented exception.
+LAYOUT_ALLOWANCES: list[tuple[str, str]] = []
 
 _INSIDE = "([target, within]) => { const el = document.querySelector(target); return !!(el && el.closest(within)); }"
 

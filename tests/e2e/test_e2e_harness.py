@@ -1,8 +1,5 @@
 """The harness's own checks must be able to fail: each is shown a page that breaks its rule.
-
-Also the layout's known axe finding, kept as a strict xfail so that fixing the layout forces
-the allowance in harness.LAYOUT_ALLOWANCES to be removed.
-"""
+Also the layout itself: the sign-in page has no axe finding at all, with nothing excused."""
 
 from __future__ import annotations
 
@@ -81,8 +78,6 @@ def test_tab_to_fails_when_the_keyboard_cannot_reach_the_target(page: Page) -> N
         tab_to(page, page.get_by_role("button", name="Mouse only"), limit=5)
 
 
-@pytest.mark.xfail(strict=True, reason="templates/layout.html: the phase banner, back link and footer are outside "
-                   "landmarks (axe 'region'); when fixed, delete this test and harness.LAYOUT_ALLOWANCES")
 def test_the_layout_has_no_axe_findings_without_allowances(page: Page) -> None:
     page.goto("/login")
     violations = axe_violations(page, allowances=[])
