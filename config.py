@@ -72,6 +72,14 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "learning-panels@inspectorate.example")
     MAIL_CATCHER_DIR = str(INSTANCE_DIR / "mail")
 
+    # Reminder sweeps the outbox worker runs (each queues what is due, once).
+    REMINDER_JOBS = (
+        "panels.case_operations:send_due_reminders",
+        "panels.reminders:send_due_panel_reminders",
+        "learning.reminders:send_due_action_reminders",
+    )
+    REMINDER_INTERVAL_SECONDS = 300
+
     REQUIRE_TWO_FACTOR = _flag("REQUIRE_TWO_FACTOR")
     ALLOW_DEMO_ACCOUNTS = True
     HSTS = False

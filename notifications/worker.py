@@ -21,6 +21,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
@@ -32,6 +33,7 @@ from sqlalchemy.orm import selectinload
 from core import audit
 from core.formatting import utc_now
 from extensions import db
+from notifications.reminder_jobs import run_reminder_jobs
 from notifications.delivery import (
     DEFAULT_SMTP_TIMEOUT,
     DeliveryError,
@@ -332,8 +334,14 @@ def run_worker(
     that dies quietly would leave every later message unsent.
     """
     worker_id = new_worker_id()
+    next_reminder_sweep = 0.0
     while not stop.is_set():
         try:
+            if time.monotonic() >= next_reminder_sweep:
+                # Reminders are queued here too, so `make run` (and one worker in production)
+                # needs no separate scheduler; each sweep queues a reminder only once.
+                run_reminder_jobs(utc_now())
+                next_reminder_sweep = time.monotonic() + current_app.config.get("REMINDER_INTERVAL_SECONDS", 300)
             result = send_all_due(worker_id=worker_id, should_stop=stop.is_set)
             if result.anything_happened:
                 report(result)

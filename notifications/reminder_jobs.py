@@ -1,0 +1,33 @@
+"""Reminder sweeps the outbox worker runs every few minutes.
+
+Each capability owns its own reminder rules and exposes ``send_due_…(now) -> int`` which
+queues what is due and marks it sent (so running it again queues nothing twice). The list
+lives in settings (``REMINDER_JOBS``, dotted ``module:function`` paths), so this package does
+not depend on the packages that send reminders.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from flask import current_app
+from werkzeug.utils import import_string
+
+from extensions import db
+
+logger = logging.getLogger(__name__)
+
+
+def run_reminder_jobs(now: datetime) -> dict[str, int]:
+    """Run every configured sweep in its own transaction; one failing sweep does not stop the rest."""
+    queued: dict[str, int] = {}
+    for path in current_app.config.get("REMINDER_JOBS", ()):
+        try:
+            job = import_string(path.replace(":", "."))
+            queued[path] = int(job(now) or 0)
+            db.session.commit()
+        except Exception:
+            logger.exception("Reminder sweep %s failed; it will run again next time", path)
+            db.session.rollback()
+    return queued
