@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# Links in emails point at the server `make run` starts.
+export PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
 export FLASK_APP := wsgi
 export PYTHONDONTWRITEBYTECODE := 1
 
