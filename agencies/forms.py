@@ -151,6 +151,11 @@ class PersonForm(PortalForm):
     organisation_id = SelectField(
         "Organisation", coerce=int, validators=[InputRequired(message="Select an organisation")], widget=GovSelect()
     )
+
+    def validate_organisation_id(self, field: SelectField) -> None:
+        # 0 is the "Choose an organisation" prompt: report it with the other errors, in one round.
+        if not field.data:
+            raise ValidationError("Select an organisation")
     role = RadioField(
         "Role",
         choices=ROLE_CHOICES,

@@ -136,3 +136,10 @@ def test_people_list_filters_and_paginates(client_for, admin) -> None:  # type: 
     assert "Showing 26 to 30 of 30" in second
     searched = client.get("/admin/people?q=nurse07").get_data(as_text=True)
     assert "Nurse 07" in searched and "Nurse 08" not in searched
+
+
+def test_an_empty_person_form_reports_every_problem_at_once(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+    page = client_for(admin).post("/admin/people/new", data={"organisation_id": "0"}).get_data(as_text=True)
+    for message in ("Enter the person&#39;s full name", "Enter the person&#39;s email address", "Select an organisation"):
+        assert message in page
+    assert page.count("Select an organisation</a>") == 1  # once in the summary, not repeated
