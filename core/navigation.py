@@ -29,9 +29,13 @@ def navigation_items() -> list[dict[str, object]]:
     items = []
     for text, endpoint, check in NAVIGATION:
         if endpoint in current_app.view_functions and check(current_user):
-            href = url_for(endpoint)
-            active = request.endpoint is not None and request.endpoint.split(".")[0] == endpoint.split(".")[0] and (
-                request.path == href or request.path.startswith(href.rstrip("/") + "/")
-            )
-            items.append({"text": text, "href": href, "active": active})
+            items.append({"text": text, "href": url_for(endpoint), "active": False})
+    # The most specific link containing this page is the active one: /panels/cases/7 is under
+    # "Cases" (/panels/cases), not "Panels" (/panels/).
+    containing = [
+        item for item in items
+        if request.path == item["href"] or request.path.startswith(str(item["href"]).rstrip("/") + "/")
+    ]
+    if containing:
+        max(containing, key=lambda item: len(str(item["href"])))["active"] = True
     return items

@@ -104,3 +104,9 @@ def test_frontend_assets_are_served_locally(client) -> None:  # type: ignore[no-
     assert "https://" not in page.split("<body")[0]  # no CDN in the head
     assert client.get("/vendor/govuk/govuk-frontend.min.js").status_code == 200
     assert client.get("/vendor/govuk/../../config.py").status_code == 404
+
+
+def test_the_most_specific_menu_item_is_active(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+    page = client_for(inspector).get("/panels/cases").get_data(as_text=True)
+    active = re.findall(r'govuk-service-navigation__item--active">\s*<a[^>]*>\s*<strong[^>]*>([^<]+)<', page)
+    assert active == ["Cases"]
