@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
-from wtforms import HiddenField, SubmitField
+from wtforms import FieldList, FormField, HiddenField, SubmitField
 from wtforms.validators import Length, ValidationError
 
 # Generous but bounded: a very long string is refused with a message, never a 500.
@@ -18,6 +18,9 @@ class PortalForm(FlaskForm):
     class Meta:
         # Strip surrounding white space from every text field.
         def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
+            # Lists and sub-forms take no filters; their own fields are stripped when bound.
+            if issubclass(unbound_field.field_class, (FieldList, FormField)):
+                return unbound_field.bind(form=form, **options)
             filters = unbound_field.kwargs.get("filters", [])
             if _strip not in filters:
                 filters = [_strip, *filters]
