@@ -152,10 +152,16 @@ def create_review():  # type: ignore[no-untyped-def]
     if form.validate_on_submit() and (details := _details_from(form)):
         try:
             review = operations.create_review(details, reference=form.reference.data or None)
-        except ReviewProblem as problem:
-            _problem_to_form(form, problem)
-        else:
             db.session.commit()
+        except ReviewProblem as problem:
+            db.session.rollback()
+            _problem_to_form(form, problem)
+        except IntegrityError:
+            # Another person took the same reference in the same moment; the next save takes the next one.
+            db.session.rollback()
+            form.reference.errors = [*form.reference.errors,
+                                     "Someone added a review with this reference at the same moment. Save again."]
+        else:
             flash(f"{review.reference} added to the register", "success")
             return redirect(url_for("reviews.show_review", review_id=review.id))
     return render_template("reviews/review_form.html", form=form, review=None)

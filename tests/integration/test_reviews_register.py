@@ -267,3 +267,17 @@ def test_the_offence_category_seeder_leaves_an_edited_list_alone() -> None:
     db.session.commit()
     seed_offence_categories()
     assert db.session.scalar(db.select(OffenceCategory).where(OffenceCategory.name == "Murder")) is None
+
+
+def test_a_reference_taken_in_the_same_moment_is_a_message_not_a_crash(client_for, inspector, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from reviews import operations
+
+    review = make_review(reference="SFO-2024-0007")
+    # As if the other person's review was saved between our check and our commit.
+    monkeypatch.setattr(operations, "reference_taken", lambda *_a, **_k: False)
+    page = _page(client_for(inspector).post("/reviews/new", data={
+        "reference": "SFO-2024-0007", "region_id": review.region_id, "offence_category_id": category().id,
+        "received_on": ["1", "5", "2024"], "summary": "Typed summary"}))
+    assert "Someone added a review with this reference at the same moment" in page
+    assert "Typed summary" in page
+    assert db.session.scalar(db.select(db.func.count(Review.id))) == 1
