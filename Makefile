@@ -46,6 +46,8 @@ worker: install
 	$(BIN)/flask notifications send --loop
 
 # The whole suite. TEST_DATABASE_URL=postgresql+psycopg://... runs it on PostgreSQL.
+# Spread over the machine's cores (pytest-xdist); each worker has its own database.
+PYTEST_ARGS ?= -n auto
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
