@@ -469,7 +469,8 @@ def issue_report(
 
 def record_report_access(review: Review, *, action: str, actor: User) -> None:
     """Every reading of a QA report is audited, in the Inspectorate and in the region."""
-    audit.record(action, review, summary=f"QA report on {review.reference} {action.split('.')[-1]}",
+    what = "downloaded as PDF" if action.endswith("_pdf") else "viewed"
+    audit.record(action, review, summary=f"QA report on {review.reference} {what}",
                  assessment_id=review.assessment.id if review.assessment else None,
                  organisation=actor.organisation.name)
 

@@ -267,7 +267,7 @@ def dashboard(today: date, user: User) -> dict[str, Any]:
 # --- a review's timeline ------------------------------------------------------------------
 
 # Readings of the report are audited but would drown the story of the review.
-_NOT_IN_TIMELINE = ("qa_report.viewed", "qa_report.downloaded", "access.refused")
+_NOT_IN_TIMELINE = ("read.qa_report", "read.qa_report_pdf", "access.refused")
 
 
 def timeline(review: Review, limit: int = 100) -> list[AuditEvent]:
@@ -290,7 +290,7 @@ def report_readings(review: Review) -> int:
     return db.session.scalar(
         db.select(db.func.count(AuditEvent.id)).where(
             AuditEvent.object_type == "Review", AuditEvent.object_id == str(review.id),
-            AuditEvent.action.in_(("qa_report.viewed", "qa_report.downloaded")),
+            AuditEvent.action.in_(("read.qa_report", "read.qa_report_pdf")),
             AuditEvent.actor_id.in_(region_people),
         )
     ) or 0

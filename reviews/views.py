@@ -472,7 +472,7 @@ def _report_context(review: Review) -> dict[str, Any]:
 @reviews_bp.get("/<int:review_id>/qa-report")
 @access.load("review_id", can.report_for)
 def show_report(review: Review):  # type: ignore[no-untyped-def]
-    operations.record_report_access(review, action="qa_report.viewed", actor=current_user)
+    operations.record_report_access(review, action="read.qa_report", actor=current_user)
     db.session.commit()
     return render_template("reviews/qa_report.html", **_report_context(review),
                            may_issue=can.may_assess(current_user, review))
@@ -485,7 +485,7 @@ def download_report(review: Review):  # type: ignore[no-untyped-def]
     # The reference in the footer of every page: a printed page that strays still says what it is.
     pdf = render_pdf("reviews/qa_report_pdf.html", title=f"QA report on SFO review {review.reference}",
                      stamp=f"QA report on {review.reference}", **context)
-    operations.record_report_access(review, action="qa_report.downloaded", actor=current_user)
+    operations.record_report_access(review, action="read.qa_report_pdf", actor=current_user)
     db.session.commit()
     return send_download(pdf, f"qa-report-{review.reference}.pdf", "application/pdf")
 

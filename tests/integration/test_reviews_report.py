@@ -75,9 +75,9 @@ def test_the_regions_people_read_their_reports_and_every_reading_is_audited(clie
     assert review.reference in listing and "Requires improvement" in listing
     assert client.get(f"/reviews/{review.id}/qa-report").status_code == 200
     assert client.get(f"/reviews/{review.id}/qa-report.pdf").status_code == 200
-    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action.like("qa_report.%"),
+    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action.like("read.qa_report%"),
                                                             AuditEvent.actor_id == reader.id)).all()
-    assert sorted(e.action for e in events) == ["qa_report.downloaded", "qa_report.viewed"]
+    assert sorted(e.action for e in events) == ["read.qa_report", "read.qa_report_pdf"]
     assert all(e.object_id == str(review.id) and e.object_type == "Review" for e in events)
     # The register itself stays the Inspectorate's.
     assert client.get(f"/reviews/{review.id}").status_code == 404
