@@ -75,6 +75,8 @@ class ItemForm(VersionedForm):
                            validators=[Chosen("Choose a theme")])
     level = RadioField("Level", choices=LEVEL_CHOICES, widget=GovRadioInput(),
                        validators=[InputRequired(message="Choose the level the learning must be acted on")])
+    panel_id = SelectField("Panel", description="The panel at which, or after which, the learning was agreed.",
+                           coerce=_coerce_optional_int, default=NONE, widget=GovSelect())
     submit = SubmitField("Save learning", widget=GovSubmitInput())
 
 
@@ -105,6 +107,8 @@ class ActionForm(VersionedForm):
         validators=[DataRequired(message="Enter how progress and outcomes will be evidenced"), *long_text(5_000)],
         widget=GovTextArea(),
     )
+    panel_id = SelectField("Panel", description="The panel at which the action was agreed.",
+                           coerce=_coerce_optional_int, default=NONE, widget=GovSelect())
     learning_item_ids = SelectMultipleField(
         "Learning this action answers",
         description="Select all that apply.",
@@ -115,12 +119,14 @@ class ActionForm(VersionedForm):
         "QA standard whose rating this action addresses",
         description="The standard in the review's QA assessment where the gap was found.",
         coerce=_coerce_optional_int,
+        default=NONE,
         widget=GovSelect(),
     )
     prompt_id = SelectField(
         "Prompt, where one applies",
         description="Only a prompt of the standard chosen above.",
         coerce=_coerce_optional_int,
+        default=NONE,
         widget=GovSelect(),
     )
     submit = SubmitField("Save action", widget=GovSubmitInput())

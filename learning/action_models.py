@@ -27,6 +27,7 @@ from core.formatting import utc_now
 from extensions import db
 from learning.models import LearningLevel, LearningTheme
 from panels.case_models import MultiAgencyCase
+from panels.panel_models import Panel
 from reviews.models import Assessment, Prompt, Standard, StandardRating
 
 __all__ = [
@@ -97,8 +98,11 @@ class LearningItem(VersionedMixin, TimestampMixin, db.Model):
     theme_id: Mapped[int] = mapped_column(ForeignKey("learning_themes.id"), nullable=False, index=True)
     level: Mapped[LearningLevel] = mapped_column(enum_column(LearningLevel), nullable=False)
     compiled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # The panel at (or after) which it was compiled: one with the case on its agenda.
+    panel_id: Mapped[int | None] = mapped_column(ForeignKey("panels.id", ondelete="SET NULL"), index=True)
 
     case: Mapped[MultiAgencyCase] = relationship()
+    panel: Mapped[Panel | None] = relationship()
     theme: Mapped[LearningTheme] = relationship(lazy="joined")
     compiled_by: Mapped[User | None] = relationship()
     sources: Mapped[list[ReturnLearningPoint]] = relationship(
@@ -144,6 +148,8 @@ class ActionRecord(VersionedMixin, TimestampMixin, db.Model):
     assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", ondelete="SET NULL"), index=True)
     standard_id: Mapped[int | None] = mapped_column(ForeignKey("standards.id"), index=True)
     prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id"), index=True)
+    # The panel at which it was agreed (the tracker filters by it).
+    panel_id: Mapped[int | None] = mapped_column(ForeignKey("panels.id", ondelete="SET NULL"), index=True)
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # Overdue reminders: the due date they were sent for (a new due date starts again) and
@@ -157,6 +163,7 @@ class ActionRecord(VersionedMixin, TimestampMixin, db.Model):
     assessment: Mapped[Assessment | None] = relationship()
     standard: Mapped[Standard | None] = relationship()
     prompt: Mapped[Prompt | None] = relationship()
+    panel: Mapped[Panel | None] = relationship()
     created_by: Mapped[User | None] = relationship()
     learning_items: Mapped[list[LearningItem]] = relationship(
         secondary=action_learning_items, back_populates="actions", order_by=LearningItem.position

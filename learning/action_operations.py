@@ -21,6 +21,7 @@ from learning.models import LearningLevel, LearningTheme
 from learning.rules import UpdateRequest, london_today, update_problems
 from notifications.outbox import queue_email
 from panels.case_models import CaseInvitation, MultiAgencyCase
+from panels.panel_models import Panel, PanelAgendaItem, PanelStatus
 from reviews.models import Assessment, Prompt, Standard
 
 
@@ -57,6 +58,39 @@ def submitted_learning_points(case: MultiAgencyCase) -> list[ReturnLearningPoint
     )
 
 
+def submitted_point_counts(case_ids: Sequence[int]) -> dict[int, int]:
+    """How many learning points each case's submitted returns hold, in one query."""
+    return dict(db.session.execute(  # type: ignore[arg-type]
+        db.select(CaseInvitation.case_id, db.func.count(ReturnLearningPoint.id))
+        .join(AgencyReturn, AgencyReturn.invitation_id == CaseInvitation.id)
+        .join(ReturnLearningPoint, ReturnLearningPoint.return_id == AgencyReturn.id)
+        .where(CaseInvitation.case_id.in_(case_ids), AgencyReturn.status == ReturnStatus.SUBMITTED)
+        .group_by(CaseInvitation.case_id)
+    ).all())
+
+
+def case_panels(case: MultiAgencyCase | None) -> list[Panel]:
+    """The panels (not cancelled) with the case on their agenda, latest first."""
+    if case is None:
+        return []
+    return list(db.session.scalars(
+        db.select(Panel).join(PanelAgendaItem, PanelAgendaItem.panel_id == Panel.id)
+        .where(PanelAgendaItem.case_id == case.id, Panel.status != PanelStatus.CANCELLED)
+        .order_by(Panel.starts_at_utc.desc(), Panel.id.desc())
+    ))
+
+
+def default_panel(panels: Sequence[Panel]) -> Panel | None:
+    """The panel learning is most likely compiled after: the latest held, else the latest."""
+    return next((panel for panel in panels if panel.is_held), panels[0] if panels else None)
+
+
+def _panel_problem(case: MultiAgencyCase | None, panel: Panel | None) -> str | None:
+    if panel is not None and panel.id not in {p.id for p in case_panels(case)}:
+        return "Choose a panel that had this case on its agenda"
+    return None
+
+
 def _check_sources(case: MultiAgencyCase, sources: Sequence[ReturnLearningPoint]) -> None:
     allowed = {point.id for point in submitted_learning_points(case)}
     if any(point.id not in allowed for point in sources):
@@ -72,35 +106,44 @@ class ItemDetails:
     theme: LearningTheme
     level: LearningLevel
     sources: list[ReturnLearningPoint] = field(default_factory=list)
+    panel: Panel | None = None
+
+
+def _check_item(case: MultiAgencyCase, details: ItemDetails) -> None:
+    _check_sources(case, details.sources)
+    problem = _panel_problem(case, details.panel)
+    if problem:
+        raise Refused({"panel_id": problem})
 
 
 def compile_item(case: MultiAgencyCase, details: ItemDetails, by: User) -> LearningItem:
     """Add a piece of shared learning to the case: picked from one agency's learning point,
     merged from several, edited, or added by the inspector (no sources)."""
-    _check_sources(case, details.sources)
+    _check_item(case, details)
     last = db.session.scalar(
         db.select(db.func.max(LearningItem.position)).where(LearningItem.case_id == case.id)
     ) or 0
     item = LearningItem(
         case=case, position=last + 1, description=details.description, theme=details.theme,
-        level=details.level, compiled_by=by, sources=list(details.sources),
+        level=details.level, compiled_by=by, sources=list(details.sources), panel=details.panel,
     )
     db.session.add(item)
     db.session.flush()
     audit.record("learning_item.compiled", item, f"Learning compiled for case {case.reference}",
                  case_id=case.id, theme=details.theme.name, level=details.level.value,
-                 sources=[point.id for point in details.sources])
+                 sources=[point.id for point in details.sources], panel_id=item.panel_id)
     return item
 
 
 def update_item(item: LearningItem, details: ItemDetails, version: int | str | None, by: User) -> None:
     item.check_version(version)
-    _check_sources(item.case, details.sources)
+    _check_item(item.case, details)
     before = _item_state(item)
     item.description = details.description
     item.theme = details.theme
     item.level = details.level
     item.sources = list(details.sources)
+    item.panel = details.panel
     after = _item_state(item)
     if before != after:
         item.updated_at_utc = utc_now()  # a change of sources alone must still bump the version
@@ -110,7 +153,7 @@ def update_item(item: LearningItem, details: ItemDetails, version: int | str | N
 
 def _item_state(item: LearningItem) -> dict[str, object]:
     return {"description": item.description, "theme": item.theme.name, "level": item.level.value,
-            "sources": sorted(point.id for point in item.sources)}
+            "sources": sorted(point.id for point in item.sources), "panel_id": item.panel.id if item.panel else None}
 
 
 def remove_item(item: LearningItem, by: User) -> None:
@@ -140,6 +183,7 @@ class ActionDetails:
     assessment: Assessment | None = None
     standard: Standard | None = None
     prompt: Prompt | None = None
+    panel: Panel | None = None
 
 
 def link_problems(details: ActionDetails) -> dict[str, str]:
@@ -156,6 +200,8 @@ def link_problems(details: ActionDetails) -> dict[str, str]:
     if details.learning_items and (details.case is None or any(i.case_id != details.case.id
                                                                for i in details.learning_items)):
         problems["learning_items"] = "Choose learning from this case"
+    if (problem := _panel_problem(details.case, details.panel)) is not None:
+        problems["panel_id"] = problem
     return problems
 
 
@@ -206,6 +252,7 @@ def _apply(action: ActionRecord, details: ActionDetails) -> None:
     action.assessment = details.assessment
     action.standard = details.standard
     action.prompt = details.prompt
+    action.panel = details.panel
 
 
 def _action_state(action: ActionRecord) -> dict[str, object]:
@@ -222,6 +269,7 @@ def _action_state(action: ActionRecord) -> dict[str, object]:
         "assessment_id": action.assessment.id if action.assessment else None,
         "standard_id": action.standard.id if action.standard else None,
         "prompt_id": action.prompt.id if action.prompt else None,
+        "panel_id": action.panel.id if action.panel else None,
     }
 
 

@@ -15,11 +15,11 @@ from sqlalchemy.orm import selectinload
 
 from agencies import access
 from agencies.models import Organisation
-from agencies.return_models import AgencyReturn, ReturnLearningPoint, ReturnStatus
+from agencies.return_models import ReturnLearningPoint
 from core.db import StaleEdit
 from core.downloads import send_download
 from core.forms import ConfirmForm
-from core.formatting import utc_now
+from core.formatting import govuk_date, utc_now
 from core.pagination import paginate
 from extensions import db
 from learning import action_operations as ops
@@ -30,7 +30,9 @@ from learning.action_forms import NONE, STATUS_CHOICE_LABELS, ActionForm, ItemFo
 from learning.action_models import ActionRecord, ActionStatus, LearningItem
 from learning.models import LearningLevel, LearningTheme
 from learning.rules import london_today, statuses_open_to
-from panels.case_models import CaseInvitation, MultiAgencyCase
+from panels.case_models import MultiAgencyCase
+from panels.panel_models import Panel, PanelStatus
+from panels.panel_permissions import panel_for
 from reviews.models import Assessment, KeyQuestion, Prompt, Review, Standard
 
 
@@ -78,6 +80,7 @@ def list_actions():  # type: ignore[no-untyped-def]
     return render_template(
         "learning/actions/list.html", page=page, filters=filters, today=today,
         owners=tracker.owner_choices(current_user), themes=tracker.theme_choices(),
+        panels=tracker.panel_choices(current_user),
         statuses=[(s.value, s.label) for s in ActionStatus], levels=[(lv.value, lv.label) for lv in LearningLevel],
         sorts=tracker.SORTS,
         sees_every_action=can.sees_every_action(current_user),
@@ -102,13 +105,17 @@ def show_action(action: ActionRecord):  # type: ignore[no-untyped-def]
     return render_template("learning/actions/show.html", action=action, today=_today(),
                            may_update=can.may_update_action(current_user, action) and bool(
                                statuses_open_to(action.status, by_inspectorate=current_user.is_inspectorate)),
-                           may_edit=can.may_edit_action(current_user, action))
+                           may_edit=can.may_edit_action(current_user, action),
+                           panel_visible=action.panel_id is not None
+                           and panel_for(current_user, action.panel_id) is not None)
 
 
-def _details_from(form: ActionForm, *, case: MultiAgencyCase | None, assessment: Assessment | None) -> ops.ActionDetails:
+def _details_from(form: ActionForm, *, case: MultiAgencyCase | None,
+                  assessment: Assessment | None) -> ops.ActionDetails:
     items = {item.id: item for item in _case_items(case)}
     standard = db.session.get(Standard, form.standard_id.data) if form.standard_id.data not in (None, NONE) else None
     prompt = db.session.get(Prompt, form.prompt_id.data) if form.prompt_id.data not in (None, NONE) else None
+    panel = db.session.get(Panel, form.panel_id.data) if form.panel_id.data not in (None, NONE) else None
     return ops.ActionDetails(
         title=form.title.data, what_will_change=form.what_will_change.data,
         owner=db.session.get(Organisation, form.owner_id.data),  # type: ignore[arg-type]
@@ -116,7 +123,7 @@ def _details_from(form: ActionForm, *, case: MultiAgencyCase | None, assessment:
         theme=db.session.get(LearningTheme, form.theme_id.data),  # type: ignore[arg-type]
         due_on=form.due_on.data, evidence_measure=form.evidence_measure.data, case=case,
         learning_items=[items[i] for i in form.learning_item_ids.data or [] if i in items],
-        assessment=assessment, standard=standard, prompt=prompt,
+        assessment=assessment, standard=standard, prompt=prompt, panel=panel,
     )
 
 
@@ -140,6 +147,7 @@ def _fill_action_choices(form: ActionForm, *, case: MultiAgencyCase | None, asse
     form.theme_id.choices = [(NONE, "Choose a theme")] + _theme_choices(action.theme_id if action else None)
     form.learning_item_ids.choices = [(item.id, f"{item.description} ({item.theme.name}, {item.level.label})")
                                       for item in _case_items(case)]
+    form.panel_id.choices = _panel_choices(case)
     standards: list[tuple[int, str]] = [(NONE, "None: it does not answer a QA rating")]
     prompts: list[tuple[int, str]] = [(NONE, "No prompt")]
     if assessment is not None:
@@ -161,6 +169,14 @@ def _fill_action_choices(form: ActionForm, *, case: MultiAgencyCase | None, asse
                 prompts.append((prompt.id, f"Standard {standard.number}, {prompt.label}: {text}{answered}"))
     form.standard_id.choices = standards
     form.prompt_id.choices = prompts
+
+
+def _panel_choices(case: MultiAgencyCase | None) -> list[tuple[int, str]]:
+    return [(NONE, "Not agreed at a panel")] + [(panel.id, panel_label(panel)) for panel in ops.case_panels(case)]
+
+
+def panel_label(panel: Panel) -> str:
+    return f"{panel.title}, {govuk_date(panel.starts_at_utc)} ({panel.status.label.lower()})"
 
 
 def _theme_choices(keep: int | None = None) -> list[tuple[int, str]]:
@@ -193,14 +209,28 @@ def _record_action(*, case: MultiAgencyCase | None, review: Review, heading: str
                            back=back, stale=False, heading=heading)
 
 
+def _chosen_panel(form: Any, case: MultiAgencyCase | None) -> int:
+    """The panel a new item or action starts with: ?panel= from the panel's page, else the
+    case's latest held panel (or latest panel)."""
+    offered = {choice[0] for choice in form.panel_id.choices}
+    asked = request.args.get("panel", type=int)
+    if asked in offered:
+        return asked  # type: ignore[return-value]
+    panel = ops.default_panel(ops.case_panels(case))
+    return panel.id if panel else NONE
+
+
 def _prefill_from_query(form: ActionForm, case: MultiAgencyCase | None) -> None:
     """'Record an action' links carry the learning item or the standard it starts from."""
+    form.panel_id.data = _chosen_panel(form, case)
     item_id = request.args.get("item", type=int)
     item = db.session.get(LearningItem, item_id) if item_id else None
     if item is not None and case is not None and item.case_id == case.id:
         form.learning_item_ids.data = [item.id]
         form.theme_id.data = item.theme_id
         form.level.data = item.level.value
+        if item.panel_id:
+            form.panel_id.data = item.panel_id
     standard_id = request.args.get("standard", type=int)
     if standard_id and any(choice[0] == standard_id for choice in form.standard_id.choices):
         form.standard_id.data = standard_id
@@ -244,6 +274,7 @@ def _action_form_data(action: ActionRecord) -> dict[str, Any]:
         "due_on": action.due_on, "evidence_measure": action.evidence_measure,
         "learning_item_ids": [item.id for item in action.learning_items],
         "standard_id": action.standard_id or NONE, "prompt_id": action.prompt_id or NONE,
+        "panel_id": action.panel_id or NONE,
     }
 
 
@@ -287,13 +318,7 @@ def list_learning_cases():  # type: ignore[no-untyped-def]
     page = paginate(db.select(MultiAgencyCase).order_by(MultiAgencyCase.created_at_utc.desc(),
                                                          MultiAgencyCase.id.desc()))
     case_ids = [case.id for case in page.items]
-    points = dict(db.session.execute(
-        db.select(CaseInvitation.case_id, db.func.count(ReturnLearningPoint.id))
-        .join(AgencyReturn, AgencyReturn.invitation_id == CaseInvitation.id)
-        .join(ReturnLearningPoint, ReturnLearningPoint.return_id == AgencyReturn.id)
-        .where(CaseInvitation.case_id.in_(case_ids), AgencyReturn.status == ReturnStatus.SUBMITTED)
-        .group_by(CaseInvitation.case_id)
-    ).all())
+    points = ops.submitted_point_counts(case_ids)
     items = dict(db.session.execute(
         db.select(LearningItem.case_id, db.func.count(LearningItem.id))
         .where(LearningItem.case_id.in_(case_ids)).group_by(LearningItem.case_id)
@@ -304,7 +329,35 @@ def list_learning_cases():  # type: ignore[no-untyped-def]
     ).all())
     counts = {case_id: (points.get(case_id, 0), items.get(case_id, 0), actions.get(case_id, 0))
               for case_id in case_ids}
-    return render_template("learning/cases/list.html", page=page, counts=counts)
+    panels = db.session.scalars(
+        db.select(Panel).where(Panel.status.in_((PanelStatus.SCHEDULED, PanelStatus.HELD)))
+        .order_by(Panel.starts_at_utc.desc(), Panel.id.desc()).limit(RECENT_PANELS)
+    ).all()
+    return render_template("learning/cases/list.html", page=page, counts=counts, panels=panels)
+
+
+# How many panels the shared-learning page lists (the panels' own list has them all).
+RECENT_PANELS = 10
+
+
+@learning_bp.get("/panels/<int:panel_id>")
+@access.load("panel_id", can.panel_for_learning)
+def show_panel_learning(panel: Panel):  # type: ignore[no-untyped-def]
+    """At or after a panel: each case on its agenda, the learning compiled there and the actions agreed."""
+    case_ids = [entry.case_id for entry in panel.agenda]
+    items = db.session.scalars(
+        db.select(LearningItem).where(LearningItem.panel_id == panel.id).order_by(LearningItem.position)
+    ).all()
+    actions = db.session.scalars(
+        db.select(ActionRecord).where(ActionRecord.panel_id == panel.id).order_by(ActionRecord.id)
+    ).all()
+    points = ops.submitted_point_counts(case_ids)
+    return render_template(
+        "learning/panels/show.html", panel=panel, points=points, today=_today(),
+        items_by_case={case_id: [i for i in items if i.case_id == case_id] for case_id in case_ids},
+        actions_by_case={case_id: [a for a in actions if a.case_id == case_id] for case_id in case_ids},
+        may_compile=can.may_compile(current_user),
+    )
 
 
 @learning_bp.get("/cases/<int:case_id>")
@@ -327,8 +380,10 @@ def show_case_learning(case: MultiAgencyCase):  # type: ignore[no-untyped-def]
                            actions=actions, today=_today(), may_compile=can.may_compile(current_user))
 
 
-def _fill_item_choices(form: ItemForm, points: list[ReturnLearningPoint], keep_theme: int | None = None) -> None:
+def _fill_item_choices(form: ItemForm, case: MultiAgencyCase, points: list[ReturnLearningPoint],
+                       keep_theme: int | None = None) -> None:
     form.sources.choices = [(point.id, _point_label(point)) for point in points]
+    form.panel_id.choices = _panel_choices(case)
     form.theme_id.choices = [(NONE, "Choose a theme")] + _theme_choices(keep_theme)
 
 
@@ -342,8 +397,10 @@ def _point_label(point: ReturnLearningPoint) -> str:
 def _item_details(form: ItemForm, points: list[ReturnLearningPoint]) -> ops.ItemDetails:
     by_id = {point.id: point for point in points}
     return ops.ItemDetails(
-        description=form.description.data, theme=db.session.get(LearningTheme, form.theme_id.data),  # type: ignore[arg-type]
+        description=form.description.data,
+        theme=db.session.get(LearningTheme, form.theme_id.data),  # type: ignore[arg-type]
         level=LearningLevel(form.level.data), sources=[by_id[i] for i in form.sources.data or [] if i in by_id],
+        panel=db.session.get(Panel, form.panel_id.data) if form.panel_id.data not in (None, NONE) else None,
     )
 
 
@@ -352,13 +409,14 @@ def _item_details(form: ItemForm, points: list[ReturnLearningPoint]) -> ops.Item
 def compile_item(case: MultiAgencyCase):  # type: ignore[no-untyped-def]
     points = ops.submitted_learning_points(case)
     form = ItemForm()
-    _fill_item_choices(form, points)
+    _fill_item_choices(form, case, points)
     if request.method == "GET":
         # "Compile the selected points" sends them here: start from their words, theme and level.
         chosen_ids = set(request.args.getlist("point", type=int))
         chosen = [point for point in points if point.id in chosen_ids]
         form.sources.data = [point.id for point in chosen]
         form.description.data = "\n\n".join(point.description for point in chosen)
+        form.panel_id.data = _chosen_panel(form, case)
         first = chosen[0] if chosen else None
         if first is not None:
             form.theme_id.data = first.theme_id or NONE
@@ -375,9 +433,10 @@ def compile_item(case: MultiAgencyCase):  # type: ignore[no-untyped-def]
 def edit_item(item: LearningItem):  # type: ignore[no-untyped-def]
     points = ops.submitted_learning_points(item.case)
     form = ItemForm(data={"version": item.version, "description": item.description, "theme_id": item.theme_id,
-                          "level": item.level.value, "sources": [p.id for p in item.sources]}
+                          "level": item.level.value, "sources": [p.id for p in item.sources],
+                          "panel_id": item.panel_id or NONE}
                     if request.method == "GET" else None)
-    _fill_item_choices(form, points, keep_theme=item.theme_id)
+    _fill_item_choices(form, item.case, points, keep_theme=item.theme_id)
     outcome = ""
     if form.validate_on_submit():
         outcome = _save(form, item, lambda: ops.update_item(item, _item_details(form, points), form.version.data,

@@ -1,5 +1,5 @@
-"""Demo data: the demo case's shared learning and two actions, so the tracker and the annual
-summary have content. Made through the same operations as the screens, idempotently.
+"""Demo data: the demo case's shared learning and two actions, agreed at the demo panel, so
+the tracker and the annual summary have content. Made through the same operations as the screens, idempotently.
 
 - learning picked from Northshire Police's submitted learning point, and learning the
   inspector added for children's services;
@@ -19,8 +19,16 @@ from core.formatting import utc_now
 from core.seeding import demo_seeder
 from extensions import db
 from learning.action_models import ActionStatus, LearningItem
-from learning.action_operations import ActionDetails, ItemDetails, compile_item, create_action, post_update
-from learning.action_operations import submitted_learning_points
+from learning.action_operations import (
+    ActionDetails,
+    ItemDetails,
+    case_panels,
+    compile_item,
+    create_action,
+    default_panel,
+    post_update,
+    submitted_learning_points,
+)
 from learning.models import LearningLevel, LearningTheme
 from learning.rules import london_today
 from panels.case_models import MultiAgencyCase
@@ -46,19 +54,20 @@ def seed_demo_learning() -> list[str]:
     def theme(name: str) -> LearningTheme:
         return themes.get(name) or next(iter(themes.values()))
 
+    panel = default_panel(case_panels(case))  # the demo panel, where the panels seeder made one
     police_points = [p for p in submitted_learning_points(case)
                      if p.agency_return.invitation.organisation_id == police.id]
     linking = compile_item(case, ItemDetails(
         description=police_points[0].description if police_points else
         "Repeat incidents at one address must be linked before grading risk.",
         theme=(police_points[0].theme if police_points and police_points[0].theme else theme("Domestic abuse")),
-        level=LearningLevel.LOCAL, sources=police_points[:1],
+        level=LearningLevel.LOCAL, sources=police_points[:1], panel=panel,
     ), inspector)
     sharing = compile_item(case, ItemDetails(
         description="Children's services were not told of the second domestic incident although children lived at "
                     "the address: police notifications to children's services must follow every incident where "
                     "children are present.",
-        theme=theme("Child safeguarding"), level=LearningLevel.MULTI_AGENCY,
+        theme=theme("Child safeguarding"), level=LearningLevel.MULTI_AGENCY, panel=panel,
     ), inspector)
 
     assessment = case.review.assessment
@@ -71,7 +80,7 @@ def seed_demo_learning() -> list[str]:
         owner=police, level=LearningLevel.LOCAL, theme=linking.theme, due_on=today + timedelta(days=60),
         evidence_measure="A dip sample of 30 domestic incidents three months on shows earlier incidents linked in "
                          "every case.",
-        case=case, learning_items=[linking], assessment=assessment, standard=standard,
+        case=case, learning_items=[linking], assessment=assessment, standard=standard, panel=panel,
     ), inspector)
     childrens_action = create_action(ActionDetails(
         title="Act on police notifications where children are present",
@@ -79,7 +88,7 @@ def seed_demo_learning() -> list[str]:
                          "children live at the address within one working day.",
         owner=childrens, level=LearningLevel.MULTI_AGENCY, theme=sharing.theme, due_on=today + timedelta(days=90),
         evidence_measure="Monthly performance report on notifications screened within one working day.",
-        case=case, learning_items=[sharing], assessment=assessment, standard=standard,
+        case=case, learning_items=[sharing], assessment=assessment, standard=standard, panel=panel,
     ), inspector)
     db.session.flush()
     if police_member is not None:

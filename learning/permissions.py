@@ -16,12 +16,14 @@ from agencies.models import User
 from extensions import db
 from learning.action_models import ActionRecord, LearningItem
 from panels.case_models import MultiAgencyCase
+from panels.panel_models import Panel
 from reviews.models import Review
 
 __all__ = [
     "action_for",
     "case_for_learning",
     "item_for_inspector",
+    "panel_for_learning",
     "manages_learning",
     "may_update_action",
     "may_view_summary",
@@ -59,6 +61,11 @@ def case_for_learning(user: User, case_id: int) -> MultiAgencyCase | None:
 
 def item_for_inspector(user: User, item_id: int) -> LearningItem | None:
     return db.session.get(LearningItem, item_id) if is_inspectorate_staff(user) else None
+
+
+def panel_for_learning(user: User, panel_id: int) -> Panel | None:
+    """A panel's learning page is the Inspectorate's (attendees see the panel on its own page)."""
+    return db.session.get(Panel, panel_id) if is_inspectorate_staff(user) else None
 
 
 def review_for_actions(user: User, review_id: int) -> Review | None:

@@ -147,7 +147,8 @@ def update_problems(current: ActionStatus, request: UpdateRequest) -> dict[str, 
             "Enter the reason the action is not accepted" if request.new_status == ActionStatus.NOT_ACCEPTED
             else "Enter what has happened since the last update"
         )
-    if request.new_status == ActionStatus.COMPLETED and current != ActionStatus.COMPLETED and not request.evidence.strip():
+    completing = request.new_status == ActionStatus.COMPLETED and current != ActionStatus.COMPLETED
+    if completing and not request.evidence.strip():
         problems["evidence"] = "Enter the evidence that the action is complete"
     return problems
 

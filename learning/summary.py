@@ -17,7 +17,6 @@ never stored, so the query derives it too, from the same bands as ``reviews.rati
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +31,7 @@ from learning.action_models import OPEN_STATUSES, ActionRecord, ActionStatus, Le
 from learning.models import LearningLevel, LearningTheme
 from learning.rules import ReportingYear, largest_remainder_percentages, percentage
 from panels.case_models import CaseInvitation, MultiAgencyCase
+from panels.panel_models import Panel, PanelStatus
 from reviews.models import Assessment, AssessmentStage, Assurance, OffenceCategory, Review, Standard, StandardRating
 from reviews.rating import BANDS, RATINGS_HIGH_TO_LOW, STANDARD_COUNT, Rating
 
@@ -364,7 +364,12 @@ def _multi_agency(year: ReportingYear) -> MultiAgencyWork:
 
 
 def _panels_held(year: ReportingYear) -> int:
-    return 0
+    """Panels that sat in the year (by their start, in London) and were recorded as held."""
+    return db.session.scalar(
+        db.select(func.count(Panel.id))
+        .where(Panel.status == PanelStatus.HELD, Panel.starts_at_utc >= year.start_utc,
+               Panel.starts_at_utc < year.end_utc)
+    ) or 0
 
 
 def _themes(year: ReportingYear, names: dict[int, str]) -> list[ThemeRow]:
@@ -586,7 +591,8 @@ def summary_csv_rows(summary: AnnualSummary) -> Iterable[list[object]]:
     yield [year, "Actions", "All", "Overdue", actions.overdue, ""]
     previous = summary.previous.year.short_label
     for change in summary.changes:
-        yield [previous, "Change from the previous year", "Previous year", change.measure,
-               pct(change.previous_year) if not change.percent else "", pct(change.previous_year) if change.percent else ""]
-        yield [year, "Change from the previous year", "Change", change.measure,
-               "" if change.percent else pct(change.difference), pct(change.difference) if change.percent else ""]
+        # A count goes in Count; a percentage (and its change, in points) in Percentage.
+        for label, breakdown, value in ((previous, "Previous year", change.previous_year),
+                                        (year, "Change", change.difference)):
+            cells = ["", pct(value)] if change.percent else [pct(value), ""]
+            yield [label, "Change from the previous year", breakdown, change.measure, *cells]

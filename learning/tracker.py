@@ -19,6 +19,7 @@ from learning.action_models import OPEN_STATUSES, ActionRecord, ActionStatus, Ac
 from learning.models import LearningLevel, LearningTheme
 from learning.permissions import visible_actions
 from panels.case_models import MultiAgencyCase
+from panels.panel_models import Panel
 from reviews.models import Prompt, StandardRating
 
 SORTS: dict[str, tuple[str, Any]] = {
@@ -111,6 +112,8 @@ def tracker_query(user: User, filters: TrackerFilters, today: date) -> Select[tu
         query = query.where(ActionRecord.level == filters.level)
     if filters.theme_id:
         query = query.where(ActionRecord.theme_id == filters.theme_id)
+    if filters.panel_id:
+        query = query.where(ActionRecord.panel_id == filters.panel_id)
     if filters.overdue:
         query = query.where(overdue_condition(today))
     column = SORTS[filters.sort][1]
@@ -129,6 +132,16 @@ def owner_choices(user: User) -> list[tuple[int, str]]:
     return [(row.id, row.name) for row in rows]
 
 
+def panel_choices(user: User) -> list[tuple[int, str]]:
+    """Panels at which actions this person can see were agreed, latest first."""
+    panel_ids = visible_actions(user).with_only_columns(ActionRecord.panel_id).distinct().subquery()
+    rows = db.session.execute(
+        db.select(Panel.id, Panel.title, Panel.starts_at_utc).where(Panel.id.in_(db.select(panel_ids.c.panel_id)))
+        .order_by(Panel.starts_at_utc.desc(), Panel.id.desc())
+    ).all()
+    return [(row.id, f"{row.title}, {govuk_date(row.starts_at_utc)}") for row in rows]
+
+
 def theme_choices() -> list[tuple[int, str]]:
     rows = db.session.execute(
         db.select(LearningTheme.id, LearningTheme.name).order_by(LearningTheme.active.desc(), LearningTheme.position,
@@ -141,7 +154,7 @@ def theme_choices() -> list[tuple[int, str]]:
 
 CSV_COLUMNS = [
     "Reference", "Action", "What will change", "Owner", "Level", "Theme", "Due date", "Status", "Overdue",
-    "Completed on", "Reason not accepted", "How progress will be evidenced", "Case reference", "Standard",
+    "Completed on", "Reason not accepted", "How progress will be evidenced", "Case reference", "Panel", "Standard",
     "Prompt", "Rating", "Learning items", "Last progress update", "Recorded on",
 ]
 # A cell a spreadsheet would read as a formula (or a DDE call) starts with one of these.
@@ -173,6 +186,7 @@ def tracker_csv(user: User, filters: TrackerFilters, today: date) -> str:
             selectinload(ActionRecord.standard),
             selectinload(ActionRecord.prompt).joinedload(Prompt.key_question),
             selectinload(ActionRecord.learning_items),
+            selectinload(ActionRecord.panel),
         )
     ).unique().all()
     action_ids = [action.id for action in actions]
@@ -187,6 +201,7 @@ def tracker_csv(user: User, filters: TrackerFilters, today: date) -> str:
             "Yes" if action.is_overdue(today) else "No",
             action.completed_on.isoformat() if action.completed_on else "", action.not_accepted_reason or "",
             action.evidence_measure, action.case.reference if action.case else "",
+            f"{action.panel.title}, {govuk_date(action.panel.starts_at_utc)}" if action.panel else "",
             action.standard.heading if action.standard else "",
             f"{action.prompt.label}: {action.prompt.text}" if action.prompt else "",
             rating.rating.label if rating is not None and rating.rating is not None else "",

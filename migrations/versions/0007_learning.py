@@ -23,17 +23,20 @@ def upgrade():
     sa.Column('theme_id', sa.Integer(), nullable=False),
     sa.Column('level', sa.Enum('local', 'regional', 'national', 'multi_agency', name='learninglevel', native_enum=False, length=40), nullable=False),
     sa.Column('compiled_by_id', sa.Integer(), nullable=True),
+    sa.Column('panel_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at_utc', sa.DateTime(), nullable=False),
     sa.Column('updated_at_utc', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['multi_agency_cases.id'], name=op.f('fk_learning_items_case_id_multi_agency_cases'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['compiled_by_id'], ['users.id'], name=op.f('fk_learning_items_compiled_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['panel_id'], ['panels.id'], name=op.f('fk_learning_items_panel_id_panels'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['theme_id'], ['learning_themes.id'], name=op.f('fk_learning_items_theme_id_learning_themes')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_items'))
     )
     with op.batch_alter_table('learning_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_learning_items_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_learning_items_compiled_by_id'), ['compiled_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_learning_items_panel_id'), ['panel_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_learning_items_theme_id'), ['theme_id'], unique=False)
 
     op.create_table('action_records',
@@ -52,6 +55,7 @@ def upgrade():
     sa.Column('assessment_id', sa.Integer(), nullable=True),
     sa.Column('standard_id', sa.Integer(), nullable=True),
     sa.Column('prompt_id', sa.Integer(), nullable=True),
+    sa.Column('panel_id', sa.Integer(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('reminders_for_due_on', sa.Date(), nullable=True),
     sa.Column('last_reminder_at_utc', sa.DateTime(), nullable=True),
@@ -62,6 +66,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['case_id'], ['multi_agency_cases.id'], name=op.f('fk_action_records_case_id_multi_agency_cases'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_action_records_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['owner_id'], ['organisations.id'], name=op.f('fk_action_records_owner_id_organisations')),
+    sa.ForeignKeyConstraint(['panel_id'], ['panels.id'], name=op.f('fk_action_records_panel_id_panels'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['prompt_id'], ['prompts.id'], name=op.f('fk_action_records_prompt_id_prompts')),
     sa.ForeignKeyConstraint(['standard_id'], ['standards.id'], name=op.f('fk_action_records_standard_id_standards')),
     sa.ForeignKeyConstraint(['theme_id'], ['learning_themes.id'], name=op.f('fk_action_records_theme_id_learning_themes')),
@@ -74,6 +79,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_action_records_due_on'), ['due_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_action_records_level'), ['level'], unique=False)
         batch_op.create_index(batch_op.f('ix_action_records_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_action_records_panel_id'), ['panel_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_action_records_prompt_id'), ['prompt_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_action_records_standard_id'), ['standard_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_action_records_status'), ['status'], unique=False)
@@ -138,6 +144,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_action_records_status'))
         batch_op.drop_index(batch_op.f('ix_action_records_standard_id'))
         batch_op.drop_index(batch_op.f('ix_action_records_prompt_id'))
+        batch_op.drop_index(batch_op.f('ix_action_records_panel_id'))
         batch_op.drop_index(batch_op.f('ix_action_records_owner_id'))
         batch_op.drop_index(batch_op.f('ix_action_records_level'))
         batch_op.drop_index(batch_op.f('ix_action_records_due_on'))
@@ -148,6 +155,7 @@ def downgrade():
     op.drop_table('action_records')
     with op.batch_alter_table('learning_items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_learning_items_theme_id'))
+        batch_op.drop_index(batch_op.f('ix_learning_items_panel_id'))
         batch_op.drop_index(batch_op.f('ix_learning_items_compiled_by_id'))
         batch_op.drop_index(batch_op.f('ix_learning_items_case_id'))
 

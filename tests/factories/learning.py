@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from agencies.models import Organisation, OrganisationKind, Role, User
 from agencies.return_models import AgencyReturn
@@ -22,6 +22,7 @@ from learning.action_models import ActionRecord
 from learning.action_operations import ActionDetails, create_action
 from learning.models import LearningLevel, LearningTheme
 from panels.case_models import MultiAgencyCase
+from panels.panel_models import Panel, PanelAgendaItem, PanelStatus
 from reviews.models import (
     Assessment,
     AssessmentStage,
@@ -182,3 +183,15 @@ def make_action(
     ), by or inspectorate_inspector())
     db.session.commit()
     return action
+
+
+def panel_for(cases: Sequence[MultiAgencyCase], *, starts_at: datetime, status: PanelStatus = PanelStatus.HELD,
+              title: str = "Northshire learning panel") -> Panel:
+    """A panel with these cases on its agenda (built directly: the panels' own factories
+    exercise scheduling; here only the panel's time, status and agenda matter)."""
+    panel = Panel(uid=f"panel-test-{next(_numbers)}@learning-panels.test", title=title, starts_at_utc=starts_at,
+                  ends_at_utc=starts_at + timedelta(hours=2), status=status)
+    panel.agenda = [PanelAgendaItem(case=case, position=n) for n, case in enumerate(cases, start=1)]
+    db.session.add(panel)
+    db.session.commit()
+    return panel

@@ -5,17 +5,21 @@ Inspectorate; and its link back to the rating survives a new version of the stan
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from core.audit import AuditEvent
 from extensions import db
 from learning.action_models import ActionRecord, ActionStatus, LearningItem
+from learning.action_operations import ItemDetails, Refused, compile_item
 from learning.models import LearningLevel
 from notifications.models import OutboxMessage
+from panels.panel_models import PanelStatus
 from reviews.operations import copy_standards_version, publish_standards_version, update_standard_wording
 from tests.conftest import make_user
 from tests.factories.cases import inspectorate_inspector, today
-from tests.factories.learning import learning_case, make_action, member_of, theme
+from tests.factories.learning import learning_case, make_action, member_of, panel_for, theme
 
 
 def _date(day) -> list[str]:  # type: ignore[no-untyped-def]
@@ -243,8 +247,6 @@ def test_the_link_to_the_standard_survives_a_new_version_of_the_standards(client
 
 def test_learning_with_actions_cannot_be_removed(client_for) -> None:  # type: ignore[no-untyped-def]
     case, police, _childrens, _officer = learning_case()
-    from learning.action_operations import ItemDetails, compile_item
-
     item = compile_item(case, ItemDetails("Our own learning.", theme("Mental health"), LearningLevel.NATIONAL),
                         inspectorate_inspector())
     db.session.commit()
@@ -254,3 +256,47 @@ def test_learning_with_actions_cannot_be_removed(client_for) -> None:  # type: i
     response = client_for(inspectorate_inspector()).post(f"/learning/items/{item.id}/remove", data={"submit": "y"})
     assert "This learning has actions" in response.get_data(as_text=True)
     assert db.session.get(LearningItem, item.id) is not None
+
+
+def test_learning_and_actions_record_the_panel_they_were_agreed_at(client_for) -> None:  # type: ignore[no-untyped-def]
+
+    case, police, _childrens, _officer = learning_case()
+    earlier = panel_for([case], starts_at=datetime(2026, 1, 10, 10, tzinfo=timezone.utc), title="January panel")
+    held = panel_for([case], starts_at=datetime(2026, 2, 10, 10, tzinfo=timezone.utc), title="February panel")
+    panel_for([case], starts_at=datetime(2026, 3, 10, 10, tzinfo=timezone.utc), title="Called-off panel",
+              status=PanelStatus.CANCELLED)
+    elsewhere = panel_for([], starts_at=datetime(2026, 2, 11, 10, tzinfo=timezone.utc), title="Another panel")
+    client = client_for(inspectorate_inspector())
+
+    # The latest held panel is offered first; a cancelled one is not offered at all.
+    form = client.get(f"/learning/cases/{case.id}/learning/new").get_data(as_text=True)
+    assert re.search(rf'<option (selected value="{held.id}"|value="{held.id}" selected)>February panel', form)
+    assert "Called-off panel" not in form and "Another panel" not in form
+    with pytest.raises(Refused):
+        compile_item(case, ItemDetails("Learning", theme("Mental health"), LearningLevel.LOCAL, panel=elsewhere),
+                     inspectorate_inspector())
+    db.session.rollback()
+
+    response = client.post(f"/learning/cases/{case.id}/learning/new", data={
+        "description": "Learning agreed in January.", "theme_id": str(theme("Mental health").id),
+        "level": "local", "panel_id": str(earlier.id), "submit": "y"})
+    assert response.status_code == 302
+    item = db.session.scalar(db.select(LearningItem))
+    assert item.panel == earlier
+
+    # An action started from that learning starts at its panel.
+    form = client.get(f"/learning/cases/{case.id}/actions/new?item={item.id}").get_data(as_text=True)
+    assert re.search(rf'<option (selected value="{earlier.id}"|value="{earlier.id}" selected)>January panel', form)
+    response = client.post(f"/learning/cases/{case.id}/actions/new", data=_action_form(
+        police.id, learning_item_ids=[str(item.id)], panel_id=str(earlier.id)))
+    assert response.status_code == 302
+    action = db.session.scalar(db.select(ActionRecord))
+    assert action.panel == earlier
+    page = client.get(f"/learning/actions/{action.id}").get_data(as_text=True)
+    assert "Agreed at" in page and "January panel" in page
+
+    assert action.reference in client.get(f"/learning/actions?panel={earlier.id}").get_data(as_text=True)
+    assert action.reference not in client.get(f"/learning/actions?panel={held.id}").get_data(as_text=True)
+    panel_page = client.get(f"/learning/panels/{earlier.id}").get_data(as_text=True)
+    assert case.reference in panel_page and "Learning agreed in January." in panel_page
+    assert action.reference in panel_page

@@ -30,6 +30,7 @@ from learning.action_operations import ItemDetails, compile_item
 from learning.models import LearningLevel
 from learning.rules import ReportingYear
 from learning.summary import annual_summary, changes
+from panels.panel_models import PanelStatus
 from reviews.models import Assurance
 from reviews.rating import Rating
 from tests.factories.cases import inspectorate_inspector, make_case
@@ -41,6 +42,7 @@ from tests.factories.learning import (
     make_review,
     member_of,
     organisation,
+    panel_for,
     submit_learning,
     theme,
 )
@@ -114,6 +116,13 @@ def build_data_set() -> None:
     case_c.created_at_utc = _utc(2025, 3, 31, 22, 30)
     case_c.invitations[0].invited_at_utc = _utc(2025, 3, 31, 22, 30)
 
+    # Panels: held ones count in the year they sat, by London time; others never count.
+    panel_for([case_a], starts_at=_utc(2025, 6, 15, 9))
+    panel_for([case_a], starts_at=_utc(2025, 3, 31, 23, 30))  # 00:30 on 1 April 2025 in London: this year
+    panel_for([case_b], starts_at=_utc(2026, 3, 31, 23, 30))  # 00:30 on 1 April 2026 in London: next year
+    panel_for([case_a], starts_at=_utc(2025, 9, 1, 9), status=PanelStatus.CANCELLED)
+    panel_for([case_a], starts_at=_utc(2025, 10, 1, 9), status=PanelStatus.SCHEDULED)
+
     inspector = inspectorate_inspector()
     for name, created in (("Domestic abuse", _utc(2025, 6, 1, 9)), ("Information sharing", _utc(2025, 6, 1, 9)),
                           ("Child safeguarding", _utc(2026, 3, 31, 23, 30))):
@@ -180,7 +189,7 @@ def test_every_figure_of_the_year(frozen, count_queries) -> None:  # type: ignor
 
     work = figures.multi_agency
     assert (work.cases_flagged, work.agencies_invited, work.returns_submitted, work.returns_on_time,
-            work.involvement_confirmed, work.agencies_involved) == (1, 2, 2, 1, 2, 1)
+            work.involvement_confirmed, work.agencies_involved, work.panels_held) == (1, 2, 2, 1, 2, 1, 2)
     assert work.returns_on_time_percent == 50
 
     assert [(row.name, row.learning_points, row.learning_items) for row in figures.themes] == [
@@ -201,7 +210,7 @@ def test_every_figure_of_the_year(frozen, count_queries) -> None:  # type: ignor
     assert (previous.received, previous.sampled, previous.assured) == (2, 2, 1)
     assert [s.count for s in previous.overall.shares] == [0, 0, 1, 0]
     assert (previous.multi_agency.cases_flagged, previous.multi_agency.agencies_invited,
-            previous.multi_agency.returns_on_time) == (1, 1, 0)
+            previous.multi_agency.returns_on_time, previous.multi_agency.panels_held) == (1, 1, 0, 0)
     assert (previous.actions.total, previous.actions.completion_rate) == (1, 100)
 
     assert [(c.measure, c.this_year, c.previous_year, c.difference_text) for c in changes(figures, previous)] == [
@@ -213,7 +222,7 @@ def test_every_figure_of_the_year(frozen, count_queries) -> None:  # type: ignor
         ("Multi-agency cases flagged", 1, 1, "No change"),
         ("Agencies invited", 2, 1, "+1"),
         ("Returns on time", 50, 0, "+50 percentage points"),
-        ("Panels held", 0, 0, "No change"),
+        ("Panels held", 2, 0, "+2"),
         ("Actions agreed", 4, 1, "+3"),
         ("Action completion rate", 33, 100, "−67 percentage points"),
     ]

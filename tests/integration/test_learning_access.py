@@ -5,6 +5,7 @@ in. Another organisation's action by id is a 404, as if it did not exist."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,7 +15,7 @@ from learning.action_operations import ItemDetails, compile_item
 from learning.models import LearningLevel
 from tests.conftest import make_user
 from tests.factories.cases import inspectorate_inspector, probation_region
-from tests.factories.learning import learning_case, make_action, member_of, theme
+from tests.factories.learning import learning_case, make_action, member_of, panel_for, theme
 
 VIEWERS = ("inspector", "admin", "owner", "other_agency", "probation", "anonymous")
 
@@ -35,6 +36,7 @@ def world(app, client_for) -> World:  # type: ignore[no-untyped-def]
     from extensions import db
 
     db.session.commit()
+    panel = panel_for([case], starts_at=datetime(2026, 2, 10, 10, tzinfo=timezone.utc))
     people = {
         "inspector": inspectorate_inspector(),
         "admin": make_user(Role.ADMIN, email="admin@inspectorate.test"),
@@ -59,6 +61,7 @@ def world(app, client_for) -> World:  # type: ignore[no-untyped-def]
         "action_for_review": f"/learning/reviews/{review.id}/actions/new",
         "edit_item": f"/learning/items/{item.id}",
         "remove_item": f"/learning/items/{item.id}/remove",
+        "panel_learning": f"/learning/panels/{panel.id}",
         "summary": "/learning/annual-summary",
         "summary_pdf": "/learning/annual-summary.pdf",
         "summary_csv": "/learning/annual-summary.csv",
@@ -81,6 +84,7 @@ MATRIX = {
     "action_for_review": (200, 200, 404, 404, 404, 302),
     "edit_item": (200, 200, 404, 404, 404, 302),
     "remove_item": (200, 200, 404, 404, 404, 302),
+    "panel_learning": (200, 200, 404, 404, 404, 302),
     "summary": (200, 200, 403, 403, 403, 302),
     "summary_pdf": (200, 200, 403, 403, 403, 302),
     "summary_csv": (200, 200, 403, 403, 403, 302),

@@ -20,6 +20,9 @@ def test_the_demo_has_learning_and_actions_for_police_and_childrens_services() -
     items = db.session.scalars(db.select(LearningItem).order_by(LearningItem.id)).all()
     assert len(items) == 2 and items[0].sources and not items[1].sources
     assert police_action.learning_items == [items[0]]
+    # Agreed at the demo panel, which has the demo case on its agenda.
+    assert police_action.panel is not None and police_action.panel == items[0].panel
+    assert police_action.case_id in [entry.case_id for entry in police_action.panel.agenda]
 
     again = seed_demo_data("a demo password that is long enough")
     db.session.commit()
