@@ -307,7 +307,7 @@ def request_password_reset(email: str) -> None:
 
 
 def _name_taken(name: str, exclude_id: int | None = None) -> bool:
-    query = db.select(Organisation.id).where(func.lower(Organisation.name) == name.lower())
+    query = db.select(Organisation.id).where(func.lower(Organisation.name) == func.lower(name))
     if exclude_id is not None:
         query = query.where(Organisation.id != exclude_id)
     return db.session.scalar(query) is not None

@@ -14,7 +14,7 @@ class DuplicateThemeError(ValueError):
 
 
 def _name_taken(name: str, exclude_id: int | None = None) -> bool:
-    query = db.select(LearningTheme.id).where(func.lower(LearningTheme.name) == name.lower())
+    query = db.select(LearningTheme.id).where(func.lower(LearningTheme.name) == func.lower(name))
     if exclude_id is not None:
         query = query.where(LearningTheme.id != exclude_id)
     return db.session.scalar(query) is not None

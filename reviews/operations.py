@@ -230,7 +230,7 @@ def draw_sample(
 
 
 def copy_standards_version(source: StandardsVersion, name: str, actor: User) -> StandardsVersion:
-    if db.session.scalar(db.select(StandardsVersion.id).where(db.func.lower(StandardsVersion.name) == name.lower())):
+    if db.session.scalar(db.select(StandardsVersion.id).where(db.func.lower(StandardsVersion.name) == db.func.lower(name))):
         raise ReviewProblem("A version with this name already exists", "name")
     copy = build_version(name, version_data(source), status=StandardsVersionStatus.DRAFT)
     copy.copied_from = source
@@ -294,7 +294,7 @@ def discard_standards_version(version: StandardsVersion) -> None:
 
 
 def _category_name_taken(name: str, except_id: int | None = None) -> bool:
-    query = db.select(OffenceCategory.id).where(db.func.lower(OffenceCategory.name) == name.lower())
+    query = db.select(OffenceCategory.id).where(db.func.lower(OffenceCategory.name) == db.func.lower(name))
     if except_id is not None:
         query = query.where(OffenceCategory.id != except_id)
     return db.session.scalar(query) is not None
