@@ -119,3 +119,17 @@ def test_an_agency_sees_only_its_own_actions_in_the_tracker_and_its_csv(world: W
 def test_an_unknown_id_is_a_404_for_the_inspectorate_too(world: World) -> None:
     assert world.clients["inspector"].get("/learning/actions/999999").status_code == 404
     assert world.clients["inspector"].get("/learning/cases/999999").status_code == 404
+
+
+def test_case_and_panel_pages_link_to_their_learning(client_for) -> None:  # type: ignore[no-untyped-def]
+    from core.seeding import seed_demo_data
+    from extensions import db
+    from panels.models import MultiAgencyCase, Panel
+
+    seed_demo_data("demo password for links")
+    inspector = make_user(Role.INSPECTOR)
+    case = db.session.scalars(db.select(MultiAgencyCase)).first()
+    panel = db.session.scalars(db.select(Panel)).first()
+    client = client_for(inspector)
+    assert f"/learning/cases/{case.id}" in client.get(f"/panels/cases/{case.id}").get_data(as_text=True)
+    assert f"/learning/panels/{panel.id}" in client.get(f"/panels/{panel.id}").get_data(as_text=True)
