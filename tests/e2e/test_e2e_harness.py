@@ -108,7 +108,9 @@ def test_the_watcher_reports_script_errors_csp_refusals_and_server_errors(browse
                  "<img src=x onerror=\"throw new Error('boom')\"></html>",
         ))
         page.goto("/probe")
-        page.evaluate("setTimeout(() => { throw new Error('thrown by the page') }, 0)")
+        # Wait for the error itself: navigating away at once can drop it before it is reported.
+        with page.expect_event("pageerror"):
+            page.evaluate("setTimeout(() => { throw new Error('thrown by the page') }, 0)")
         page.route("**/broken", lambda route: route.fulfill(status=503, body="down"))
         page.goto("/broken")
         page.wait_for_timeout(200)
