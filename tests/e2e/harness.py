@@ -9,16 +9,23 @@ The fixtures that give journeys a live server and a browser page are in ``confte
 these are plain functions so that journeys can import them::
 
     from tests.e2e.harness import check_page, expect_error_summary, sign_in, sign_out, tab_to
+
+At the end are the steps more than one journey takes (flag a case, fill in a return, convene
+a panel, reply, compile learning, record and progress an action): the journey of each part
+proves its error states around them, and the whole-service journey strings them together.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from axe_playwright_python.sync_playwright import Axe
 from flask import current_app
 from playwright.sync_api import Locator, Page, expect
+from pypdf import PdfReader
 from werkzeug.exceptions import HTTPException
 
 from tests.conftest import TEST_PASSWORD
@@ -216,3 +223,182 @@ def press_and_wait(page: Page, key: str = "Enter") -> None:
     """Press a key that should load a new page (follow a link, submit a form) and wait for it."""
     with page.expect_navigation():
         page.keyboard.press(key)
+
+
+# --- steps more than one journey takes ------------------------------------------------------
+#
+# Each step starts on the page its docstring names and ends on a checked page. The journey
+# that proves a screen's error states does those checks around the steps, not inside them.
+
+
+def fill_date(page: Page, legend: str, day: date, *, within: Page | Locator | None = None) -> None:
+    """Type a date into the day, month and year boxes of the group ``legend``."""
+    group = (within or page).get_by_role("group", name=legend, exact=True)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))
+
+
+def download(page: Page, link: str) -> bytes:
+    """Follow a download link on the page and return what the browser saved."""
+    with page.expect_download() as saved:
+        page.get_by_role("link", name=link, exact=True).click()
+    return saved.value.path().read_bytes()
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF, every run of whitespace made one space."""
+    assert data.startswith(b"%PDF"), f"not a PDF: {data[:20]!r}"
+    reader = PdfReader(io.BytesIO(data))
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+# Multi-agency cases and agency returns (signed in as the inspector, then as each agency).
+
+
+def start_flagging(page: Page, reference: str) -> None:
+    """From anywhere, signed in as an inspector: to the form that flags ``reference``."""
+    open_from_menu(page, "Cases", "Multi-agency cases")
+    follow(page, page.get_by_role("button", name="Flag a review as a multi-agency case"),
+           "Which review is a multi-agency case?")
+    page.get_by_label("Which review is a multi-agency case?").fill(reference.lower())
+    submit(page, "Continue", title=f"Flag {reference} as a multi-agency case")
+
+
+def flag_case(page: Page, reference: str, agencies: list[str], *, person_name: str = "Jordan Example",
+              reply_by: date, born: date) -> None:
+    """On the flag form: ask ``agencies`` about the case, and land on the case's page."""
+    group = page.get_by_role("group", name="Agencies to ask")
+    for agency in agencies:
+        group.get_by_label(agency).check()
+    page.get_by_label("Why this is a multi-agency case").fill("Police attended the address twice.")
+    fill_date(page, "Reply by", reply_by)
+    page.get_by_label("Full name of the person on probation").fill(person_name)
+    fill_date(page, "Date of birth", born)
+    page.get_by_label("Other identifiers (optional)").fill("PNC 12/345678A")
+    page.get_by_label("Summary for partner agencies").fill("A man on licence offended against his partner.")
+    submit(page, "Flag case and notify agencies", title=f"Case {reference}")
+    expect(page.get_by_role("alert", name="Success")).to_contain_text("We have emailed the agencies")
+    for agency in agencies:
+        expect(page.get_by_role("row", name=agency)).to_contain_text("Notified")
+
+
+def open_request(page: Page, reference: str) -> None:
+    """Signed in as an agency member: the request about ``reference`` from the Cases menu."""
+    open_from_menu(page, "Cases", "Requests for information")
+    follow(page, page.get_by_role("link", name=reference), f"Request about {reference}")
+
+
+def fill_return_author(page: Page, name: str, role: str, *, records: str, secured_on: date) -> None:
+    """On the return form: who wrote it (not involved in the case) and the records reviewed."""
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Your role").fill(role)
+    page.get_by_role("group", name="Were you involved in the case?").get_by_label("No").check()
+    page.get_by_label("Records reviewed").fill(records)
+    fill_date(page, "Date the records were secured", secured_on)
+
+
+def fill_contact(page: Page, number: int, day: date, what: str, why: str | None = None) -> None:
+    """On the return form: row ``number`` of the chronology."""
+    row = page.get_by_role("group", name=f"Contact {number}")
+    fill_date(page, "Date", day, within=row)
+    row.get_by_label("What happened").fill(what)
+    if why is not None:
+        row.get_by_label("Why it is significant (optional)").fill(why)
+
+
+def fill_learning_point(page: Page, number: int, text: str, *, theme: str, level: str = "Local") -> None:
+    point = page.get_by_role("group", name=f"Learning point {number}")
+    point.get_by_label("Learning point").fill(text)
+    point.get_by_label("Theme").select_option(label=theme)
+    point.get_by_label("Level").select_option(label=level)
+
+
+# Panels (the inspector convenes; each invitee replies).
+
+
+def fill_panel_details(page: Page, title: str, day: date, *, place: str = "Room 3, County Hall") -> None:
+    """On "Create a panel": the details, saved as a draft; lands on the panel's page."""
+    page.get_by_label("Title").fill(title)
+    fill_date(page, "Date of the panel", day)
+    page.get_by_label("Start time").fill("10am")
+    page.get_by_label("End time").fill("12:30pm")
+    page.get_by_label("Place").fill(place)
+    submit(page, "Create draft panel", title=title)
+    expect(page.get_by_role("alert", name="Success")).to_contain_text("Draft panel created")
+
+
+def add_to_agenda(page: Page, panel: str, case_label: str, *, at: str = "10:15am") -> None:
+    """On the panel's page: put the case (its label in the list, "REF – category") on the agenda."""
+    follow(page, page.get_by_role("button", name="Add a case to the agenda"), "Add a case to the agenda")
+    page.get_by_label("Case").select_option(label=case_label)
+    page.get_by_label("Time (optional)").fill(at)
+    submit(page, "Add to agenda", title=panel)
+    reference = case_label.split(" – ")[0]
+    expect(page.get_by_role("table", name="Cases on the agenda, in order")).to_contain_text(reference)
+
+
+def invite_person(page: Page, panel: str, person: str, role: str = "Member") -> None:
+    """On the panel's page: invite ``person`` ("Name – Organisation") in ``role``."""
+    follow(page, page.get_by_role("button", name="Invite a person"), "Invite a person")
+    page.get_by_label("Person").select_option(label=person)
+    page.get_by_role("group", name="Role").get_by_label(role).check()
+    submit(page, "Invite", title=panel)
+
+
+def send_invitations(page: Page, panel: str, invitees: list[str], *, emailed: int) -> None:
+    """On the panel's page: check who will be invited ("Name, Organisation (role)") and send."""
+    follow(page, page.get_by_role("button", name="Send the invitations"), "Send the invitations")
+    for invitee in invitees:
+        expect(page.get_by_role("main")).to_contain_text(invitee)
+    submit(page, "Send invitations", title=panel)
+    expect(page.get_by_role("alert", name="Success")).to_contain_text(f"We have emailed {emailed} people")
+
+
+def open_panel(page: Page, panel: str) -> None:
+    open_from_menu(page, "Panels")
+    follow(page, page.get_by_role("link", name=panel), panel)
+
+
+def send_reply(page: Page, panel: str, answer: str, confirmation: str) -> None:
+    """On "Reply to the invitation": choose ``answer``, send, and see ``confirmation``."""
+    page.get_by_label(answer).check()
+    submit(page, "Send reply", title=panel)
+    expect(page.get_by_role("alert", name="Success")).to_contain_text(confirmation)
+
+
+# Shared learning and actions.
+
+
+def compile_learning(page: Page, reference: str, point: str, learning: str) -> None:
+    """Signed in as an inspector: make the agency's ``point`` on the case shared ``learning``."""
+    open_from_menu(page, "Actions")
+    follow(page, page.get_by_role("link", name="Compile learning and record actions from a case"),
+           "Shared learning by case")
+    follow(page, page.get_by_role("link", name=reference), f"Shared learning for case {reference}")
+    page.get_by_label(point, exact=False).check()
+    follow(page, page.get_by_role("button", name="Compile the selected points"), "Compile learning")
+    expect(page.get_by_label("The learning")).to_have_value(point)
+    page.get_by_label("The learning").fill(learning)
+    submit(page, "Save learning", title=f"Shared learning for case {reference}")
+    expect(page.get_by_role("alert", name="Success")).to_contain_text("Learning saved")
+
+
+def fill_action(page: Page, title: str, *, owner: str, due_on: date, change: str, evidence: str) -> None:
+    """On "Record an action": the fields every action needs (theme and level come from the learning)."""
+    page.get_by_label("Short title").fill(title)
+    page.get_by_label("What will change").fill(change)
+    page.get_by_label("Owner").select_option(label=owner)
+    fill_date(page, "Due date", due_on)
+    page.get_by_label("How progress and outcomes will be evidenced").fill(evidence)
+
+
+def post_progress(page: Page, action: str, status: str, progress: str, evidence: str | None = None) -> None:
+    """On the action's page (titled ``action``, "ACT-0001: Title"): post an update with ``status``."""
+    reference = action.split(":")[0]
+    follow(page, page.get_by_role("button", name="Post a progress update"), f"Post progress on action {reference}")
+    page.get_by_label(status, exact=True).check()
+    page.get_by_label("Progress", exact=True).fill(progress)
+    if evidence is not None:
+        page.get_by_label("Evidence of progress or outcomes").fill(evidence)
+    submit(page, "Post update", title=action)

@@ -14,17 +14,25 @@ from agencies.return_models import AgencyReturn, Involvement, ReturnStatus
 from extensions import db
 from panels.case_models import MultiAgencyCase
 from tests.conftest import make_organisation, make_user
-from tests.e2e.harness import check_page, expect_error_summary, follow, open_from_menu, sign_in, sign_out, submit
+from tests.e2e.harness import (
+    check_page,
+    expect_error_summary,
+    fill_contact,
+    fill_date,
+    fill_learning_point,
+    fill_return_author,
+    flag_case,
+    follow,
+    open_from_menu,
+    open_request,
+    sign_in,
+    sign_out,
+    start_flagging,
+    submit,
+)
 from tests.factories.cases import make_review, make_theme, today
 
 pytestmark = pytest.mark.e2e
-
-
-def fill_date(page: Page, legend: str, day, *, within=None) -> None:  # type: ignore[no-untyped-def]
-    group = (within or page).get_by_role("group", name=legend, exact=True)
-    group.get_by_label("Day").fill(str(day.day))
-    group.get_by_label("Month").fill(str(day.month))
-    group.get_by_label("Year").fill(str(day.year))
 
 
 def test_inspector_flags_a_case_and_the_police_submit_a_return(open_page) -> None:  # type: ignore[no-untyped-def]
@@ -42,27 +50,14 @@ def test_inspector_flags_a_case_and_the_police_submit_a_return(open_page) -> Non
     # --- the inspector flags the review --------------------------------------------------------
     page: Page = open_page()
     sign_in(page, "inspector@inspectorate.example")
-    open_from_menu(page, "Cases", "Multi-agency cases")
-    follow(page, page.get_by_role("button", name="Flag a review as a multi-agency case"),
-           "Which review is a multi-agency case?")
-    page.get_by_label("Which review is a multi-agency case?").fill(reference.lower())
-    submit(page, "Continue", title=f"Flag {reference} as a multi-agency case")
-
+    start_flagging(page, reference)
     submit(page, "Flag case and notify agencies", "Select at least one agency to ask",
            "Enter why this is a multi-agency case", "Enter the date the agencies should reply by",
            "Enter the person's full name", "Enter the person's date of birth",
            "Enter a summary for the partner agencies", title=f"Flag {reference} as a multi-agency case")
 
-    page.get_by_role("group", name="Agencies to ask").get_by_label("Northshire Police").check()
-    page.get_by_label("Why this is a multi-agency case").fill("Police attended the address twice.")
-    fill_date(page, "Reply by", today() + timedelta(days=14))
-    page.get_by_label("Full name of the person on probation").fill("Jordan Example")
-    fill_date(page, "Date of birth", today().replace(year=1990))
-    page.get_by_label("Other identifiers (optional)").fill("PNC 12/345678A")
-    page.get_by_label("Summary for partner agencies").fill("A man on licence offended against his partner.")
-    submit(page, "Flag case and notify agencies", title=f"Case {reference}")
-    expect(page.get_by_role("alert", name="Success")).to_contain_text("We have emailed the agencies")
-    expect(page.get_by_role("row", name="Northshire Police")).to_contain_text("Notified")
+    flag_case(page, reference, ["Northshire Police"], reply_by=today() + timedelta(days=14),
+              born=today().replace(year=1990))
     sign_out(page)
 
     # --- a second force sees nothing --------------------------------------------------------------
@@ -74,8 +69,7 @@ def test_inspector_flags_a_case_and_the_police_submit_a_return(open_page) -> Non
     # --- the police confirm involvement and write their return ------------------------------------
     police_page: Page = open_page()
     sign_in(police_page, "police@police.example")
-    open_from_menu(police_page, "Cases", "Requests for information")
-    follow(police_page, police_page.get_by_role("link", name=reference), f"Request about {reference}")
+    open_request(police_page, reference)
     expect(police_page.get_by_role("main")).not_to_contain_text("Jordan Example")
     follow(police_page, police_page.get_by_role("link", name="View name, date of birth and other identifiers"),
            f"Identifying details for {reference}")
@@ -91,33 +85,23 @@ def test_inspector_flags_a_case_and_the_police_submit_a_return(open_page) -> Non
     police_page.get_by_label("Nature of your agency's involvement").fill("Two call-outs to domestic incidents.")
     submit(police_page, "Save and continue", title=f"Your return on {reference}")
 
-    police_page.get_by_label("Your name").fill("Priya Constable")
-    police_page.get_by_label("Your role").fill("Detective Sergeant")
-    police_page.get_by_role("group", name="Were you involved in the case?").get_by_label("No").check()
-    police_page.get_by_label("Records reviewed").fill("Command and control logs, crime reports")
-    fill_date(police_page, "Date the records were secured", today() - timedelta(days=1))
-
-    first = police_page.get_by_role("group", name="Contact 1")
-    fill_date(police_page, "Date", today() - timedelta(days=250), within=first)
-    first.get_by_label("What happened").fill("Call-out to a verbal argument.")
-    first.get_by_label("Why it is significant (optional)").fill("First known incident.")
+    fill_return_author(police_page, "Priya Constable", "Detective Sergeant",
+                       records="Command and control logs, crime reports", secured_on=today() - timedelta(days=1))
+    fill_contact(police_page, 1, today() - timedelta(days=250), "Call-out to a verbal argument.",
+                 "First known incident.")
     police_page.get_by_role("button", name="Add another contact").click()
     check_page(police_page, f"Your return on {reference}")
     # The first row is still as typed after the page came back with a second one.
     expect(police_page.get_by_role("group", name="Contact 1").get_by_label("What happened")).to_have_value(
         "Call-out to a verbal argument.")
     expect(police_page.get_by_label("Your role")).to_have_value("Detective Sergeant")
-    second = police_page.get_by_role("group", name="Contact 2")
-    fill_date(police_page, "Date", today() - timedelta(days=120), within=second)
-    second.get_by_label("What happened").fill("Call-out after screaming was heard; DASH completed.")
+    fill_contact(police_page, 2, today() - timedelta(days=120), "Call-out after screaming was heard; DASH completed.")
 
     police_page.get_by_label("What went well").fill("Officers attended quickly.")
     police_page.get_by_label("Missed opportunities").fill("The incidents were not linked.")
     police_page.get_by_role("group", name="Underpinning reasons").get_by_label("Workload").check()
-    point = police_page.get_by_role("group", name="Learning point 1")
-    point.get_by_label("Learning point").fill("Link repeat incidents at one address before grading risk.")
-    point.get_by_label("Theme").select_option(label="Information sharing")
-    point.get_by_label("Level").select_option(label="Local")
+    fill_learning_point(police_page, 1, "Link repeat incidents at one address before grading risk.",
+                        theme="Information sharing", level="Local")
     submit(police_page, "Save and check before submitting", title="Check your return before you submit it")
     expect(police_page.get_by_role("main")).to_contain_text("Call-out after screaming was heard")
 

@@ -12,20 +12,22 @@ from playwright.sync_api import Page, expect
 
 from extensions import db
 from learning.action_models import ActionRecord, ActionStatus
-from tests.e2e.harness import check_page, follow, open_from_menu, sign_in, submit
+from tests.e2e.harness import (
+    check_page,
+    compile_learning,
+    fill_action,
+    follow,
+    open_from_menu,
+    post_progress,
+    sign_in,
+    submit,
+)
 from agencies.models import Role
 from tests.conftest import make_user
 from tests.factories.cases import today
 from tests.factories.learning import learning_case
 
 pytestmark = pytest.mark.e2e
-
-
-def fill_date(page: Page, legend: str, day) -> None:  # type: ignore[no-untyped-def]
-    group = page.get_by_role("group", name=legend, exact=True)
-    group.get_by_label("Day").fill(str(day.day))
-    group.get_by_label("Month").fill(str(day.month))
-    group.get_by_label("Year").fill(str(day.year))
 
 
 def test_the_inspector_records_an_action_and_the_police_complete_it(open_page) -> None:  # type: ignore[no-untyped-def]
@@ -39,16 +41,8 @@ def test_the_inspector_records_an_action_and_the_police_complete_it(open_page) -
     # --- the inspector compiles the learning and records the action ----------------------------------
     page: Page = open_page()
     sign_in(page, inspector.email)
-    open_from_menu(page, "Actions")
-    follow(page, page.get_by_role("link", name="Compile learning and record actions from a case"),
-           "Shared learning by case")
-    follow(page, page.get_by_role("link", name=reference), f"Shared learning for case {reference}")
-    page.get_by_label("Repeat incidents at one address must be linked.", exact=False).check()
-    follow(page, page.get_by_role("button", name="Compile the selected points"), "Compile learning")
-    expect(page.get_by_label("The learning")).to_have_value("Repeat incidents at one address must be linked.")
-    page.get_by_label("The learning").fill("Repeat incidents at one address must be linked before risk is graded.")
-    submit(page, "Save learning", title=f"Shared learning for case {reference}")
-    expect(page.get_by_role("alert", name="Success")).to_contain_text("Learning saved")
+    compile_learning(page, reference, "Repeat incidents at one address must be linked.",
+                     "Repeat incidents at one address must be linked before risk is graded.")
 
     follow(page, page.get_by_role("link", name="Record an action for learning 1"),
            f"Record an action for case {reference}")
@@ -57,11 +51,9 @@ def test_the_inspector_records_an_action_and_the_police_complete_it(open_page) -
     submit(page, "Save action", "Enter a short title for the action", "Enter what will change",
            "Choose the organisation that owns the action", "Enter the due date",
            "Enter how progress and outcomes will be evidenced", title=f"Record an action for case {reference}")
-    page.get_by_label("Short title").fill("Link repeat domestic incidents")
-    page.get_by_label("What will change").fill("The control room checks earlier incidents at the address.")
-    page.get_by_label("Owner").select_option(label="Northshire Police")
-    fill_date(page, "Due date", today() + timedelta(days=60))
-    page.get_by_label("How progress and outcomes will be evidenced").fill("A dip sample of 30 incidents.")
+    fill_action(page, "Link repeat domestic incidents", owner="Northshire Police", due_on=today() + timedelta(days=60),
+                change="The control room checks earlier incidents at the address.",
+                evidence="A dip sample of 30 incidents.")
     page.get_by_label("QA standard whose rating this action addresses").select_option(
         label=f"{standard_heading}: rated Requires improvement (1)")
     submit(page, "Save action", title="ACT-0001: Link repeat domestic incidents")
@@ -73,11 +65,8 @@ def test_the_inspector_records_an_action_and_the_police_complete_it(open_page) -
     open_from_menu(police_page, "Actions")
     follow(police_page, police_page.get_by_role("link", name="Link repeat domestic incidents"),
            "ACT-0001: Link repeat domestic incidents")
-    follow(police_page, police_page.get_by_role("button", name="Post a progress update"),
-           "Post progress on action ACT-0001")
-    police_page.get_by_label("In progress", exact=True).check()
-    police_page.get_by_label("Progress", exact=True).fill("The control room procedure is rewritten.")
-    submit(police_page, "Post update", title="ACT-0001: Link repeat domestic incidents")
+    post_progress(police_page, "ACT-0001: Link repeat domestic incidents", "In progress",
+                  "The control room procedure is rewritten.")
 
     follow(police_page, police_page.get_by_role("button", name="Post a progress update"),
            "Post progress on action ACT-0001")
