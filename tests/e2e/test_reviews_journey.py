@@ -24,7 +24,6 @@ from tests.conftest import make_organisation, make_user
 from tests.e2e.harness import (
     check_page,
     download,
-    expect_error_summary,
     follow,
     open_from_menu,
     pdf_text,
@@ -48,7 +47,7 @@ def reviews_csv(template: bytes, rows: list[dict[str, str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def test_inspector_imports_samples_rates_and_issues_and_only_the_region_reads_the_report(open_page) -> None:  # type: ignore[no-untyped-def]
+def test_import_sample_rate_issue_and_only_the_region_reads(open_page) -> None:  # type: ignore[no-untyped-def]
     make_user(Role.INSPECTOR, email="inspector@inspectorate.example", full_name="Imogen Inspector")
     north_west = make_organisation(OrganisationKind.PROBATION_REGION, "North West Probation Region")
     wales = make_organisation(OrganisationKind.PROBATION_REGION, "Wales Probation Region")
