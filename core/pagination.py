@@ -4,17 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import request, url_for
 from flask_sqlalchemy.pagination import Pagination
 
 from extensions import db
 
 PER_PAGE = 25
+# Counting every matching row would make a list's cost grow with years of records. Lists
+# count at most this many rows past the start of the page shown, and say "more than" beyond
+# that: the cost depends on how deep a person pages, never on the size of the table.
+COUNT_AHEAD = 1_000
+
+
+def count_up_to(query: Any, limit: int) -> int:
+    """How many rows ``query`` matches, counting no further than ``limit + 1``."""
+    # Only a constant per row: the database need not read the rows themselves.
+    rows = query.with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
+    capped = rows.order_by(None).limit(limit + 1).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0
 
 
 def paginate(query: Any, per_page: int = PER_PAGE) -> Pagination:
-    return db.paginate(query, page=request.args.get("page", 1, type=int), per_page=per_page, max_per_page=100,
-                       error_out=False)
+    """A page of ``query``; ``total_text`` says how many match ("more than 1,025" past the count)."""
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=per_page, max_per_page=100,
+                       error_out=False, count=False)
+    limit = (page.page - 1) * page.per_page + COUNT_AHEAD
+    count = count_up_to(query, limit)
+    page.total = min(count, limit)
+    page.total_text = f"more than {limit:,}" if count > limit else f"{count:,}"
+    return page
 
 
 def govuk_pagination(page: Pagination) -> dict[str, Any] | None:

@@ -17,8 +17,9 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, text
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
+from sqlalchemy.orm.attributes import set_committed_value
 
 from agencies.models import Organisation, User, enum_column
 from core.db import TimestampMixin, UTCDateTime, VersionedMixin
@@ -54,7 +55,11 @@ class Assurance(enum.StrEnum):
 
 
 class ReviewStatus(enum.StrEnum):
-    """Where a review is, derived from its assurance and its assessment (never stored)."""
+    """Where a review is: derived from its assurance and its assessment's stage.
+
+    Stored on the review (kept current on every flush, see ``_keep_statuses_current``) so
+    that lists and counts of open work use an index instead of scanning years of reviews.
+    """
 
     AWAITING_SAMPLE = "awaiting_sample"
     HMPPS = "hmpps"
@@ -71,6 +76,11 @@ class ReviewStatus(enum.StrEnum):
     def tag_class(self) -> str:
         return REVIEW_STATUS_TAGS[self]
 
+
+# Statuses in which the Inspectorate owes (or may owe, until the sample is drawn) a QA report.
+AWAITING_REPORT = (ReviewStatus.AWAITING_SAMPLE, ReviewStatus.AWAITING_ASSIGNMENT, ReviewStatus.IN_PROGRESS,
+                   ReviewStatus.COMPLETE)
+AWAITING_REPORT_SQL = "status IN (" + ", ".join(f"'{status.value}'" for status in AWAITING_REPORT) + ")"
 
 REVIEW_STATUS_LABELS = {
     ReviewStatus.AWAITING_SAMPLE: "Awaiting sample",
@@ -109,6 +119,18 @@ class Review(VersionedMixin, TimestampMixin, db.Model):
     # on them in SQL; set only by ``received_on``'s validator and by extensions.
     target_due_on: Mapped[date] = mapped_column(Date, nullable=False)
     due_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    status: Mapped[ReviewStatus] = mapped_column(
+        enum_column(ReviewStatus), nullable=False, default=ReviewStatus.AWAITING_SAMPLE
+    )
+
+    __table_args__ = (
+        Index("ix_reviews_status_due_on", "status", "due_on"),
+        # Open work (overdue, due this week) is a few dozen reviews among years of them: a
+        # partial index holds only those. Queries must name the statuses as literals (see
+        # ``reviews.queries.awaiting_report``) for the planner to match it.
+        Index("ix_reviews_awaiting_report_due_on", "due_on",
+              sqlite_where=text(AWAITING_REPORT_SQL), postgresql_where=text(AWAITING_REPORT_SQL)),
+    )
 
     region: Mapped[Organisation] = relationship(lazy="joined")
     offence_category: Mapped[OffenceCategory] = relationship(lazy="joined")
@@ -126,13 +148,11 @@ class Review(VersionedMixin, TimestampMixin, db.Model):
                 self.due_on = self.target_due_on
         return value
 
-    @property
-    def status(self) -> ReviewStatus:
+    def derived_status(self, assessment: Assessment | None) -> ReviewStatus:
         if self.assurance == Assurance.AWAITING_SAMPLE:
             return ReviewStatus.AWAITING_SAMPLE
         if self.assurance == Assurance.HMPPS:
             return ReviewStatus.HMPPS
-        assessment = self.assessment
         if assessment is None:
             return ReviewStatus.AWAITING_ASSIGNMENT
         return {
@@ -148,7 +168,7 @@ class Review(VersionedMixin, TimestampMixin, db.Model):
     @property
     def awaits_report(self) -> bool:
         """The Inspectorate owes a QA report on this review (or may, until the sample is drawn)."""
-        return self.status not in (ReviewStatus.HMPPS, ReviewStatus.ISSUED)
+        return self.status in AWAITING_REPORT
 
     def is_overdue(self, today: date) -> bool:
         return self.awaits_report and self.due_on < today
@@ -497,3 +517,35 @@ class ReviewImport(TimestampMixin, db.Model):
 
     uploaded_by: Mapped[User | None] = relationship()
 
+
+
+@event.listens_for(Session, "after_flush")
+def _keep_statuses_current(session: Session, _context: object) -> None:
+    """Store each touched review's status: its assurance and its assessment's stage decide it.
+
+    Written with a plain UPDATE after the flush, so that a status change is not an edit of the
+    review: it neither bumps the review's version (a form opened on the review stays valid)
+    nor needs the review loaded for anything else.
+    """
+    reviews: set[Review] = set()
+    removed: set[Assessment] = set()
+    with session.no_autoflush:
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            if isinstance(obj, Review):
+                reviews.add(obj)
+            elif isinstance(obj, Assessment):
+                if obj in session.deleted:
+                    removed.add(obj)
+                review = obj.review or (session.get(Review, obj.review_id) if obj.review_id else None)
+                if review is not None:
+                    reviews.add(review)
+        for review in reviews:
+            if review in session.deleted or review.id is None:
+                continue
+            assessment = review.assessment
+            status = review.derived_status(None if assessment in removed else assessment)
+            if review.status != status:
+                session.connection().execute(
+                    Review.__table__.update().where(Review.__table__.c.id == review.id).values(status=status)
+                )
+                set_committed_value(review, "status", status)

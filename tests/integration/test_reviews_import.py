@@ -13,7 +13,7 @@ import time_machine
 from core.audit import AuditEvent
 from extensions import db
 from reviews.importing import COLUMNS, TEMPLATE_ROWS
-from reviews.models import AssessmentStage, Assurance, ImportStatus, Review, ReviewImport
+from reviews.models import AssessmentStage, Assurance, ImportStatus, Review, ReviewImport, ReviewStatus
 from tests.conftest import make_user
 from tests.factories.reviews import make_inspector, make_region, make_review
 
@@ -101,11 +101,13 @@ def test_every_kind_of_bad_row_is_explained_and_only_good_rows_are_imported(clie
         response.headers["Location"]).get_data(as_text=True)
     plain = db.session.scalar(db.select(Review).where(Review.reference == "SFO-2024-0100"))
     assert plain.assurance == Assurance.AWAITING_SAMPLE and plain.offence_on == date(2023, 11, 20)
+    assert plain.status == ReviewStatus.AWAITING_SAMPLE
     rated = db.session.scalar(db.select(Review).where(Review.received_on == date(2021, 12, 17)))
     assert rated.reference == "SFO-2021-0001"  # given by the portal
     assert rated.assurance == Assurance.INSPECTORATE
     assessment = rated.assessment
     assert assessment.imported and assessment.stage == AssessmentStage.ISSUED
+    assert rated.status == ReviewStatus.ISSUED  # stored with the imported assessment
     assert assessment.scores == [2, 1, 2, 1] and assessment.composite == 6
     assert assessment.overall.label == "Requires improvement"
     assert assessment.issued_on == date(2022, 1, 12) and rated.issued_on_time is True
