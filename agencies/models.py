@@ -95,7 +95,7 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True, nullable=False)
-    full_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    full_name: Mapped[str] = mapped_column(String(200), nullable=False, index=True)  # the people list sorts by it
     job_title: Mapped[str | None] = mapped_column(String(200))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False, index=True)
     role: Mapped[Role] = mapped_column(enum_column(Role), nullable=False)

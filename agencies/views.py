@@ -9,6 +9,7 @@ from datetime import datetime, time, timezone
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter import RequestLimit
 from flask_login import current_user
+from sqlalchemy.orm import contains_eager
 
 from agencies import access, operations, two_factor
 from agencies.forms import (
@@ -26,6 +27,7 @@ from agencies.models import Organisation, PasswordLinkPurpose, Role, User
 from agencies.passwords import password_problems
 from core import audit
 from core.audit import AuditEvent
+from core.db import contains
 from core.downloads import send_download
 from core.forms import ConfirmForm
 from core.pagination import paginate
@@ -361,18 +363,24 @@ def _organisation_choices() -> list[tuple[int, str]]:
 @admin_bp.get("/people")
 @access.allow(access.is_admin)
 def list_people():  # type: ignore[no-untyped-def]
-    query = db.select(User).join(User.organisation).order_by(User.full_name)
+    query = db.select(User).join(User.organisation).options(contains_eager(User.organisation)).order_by(
+        User.full_name, User.id)
+    # One organisation (the "People" link on the organisations list), or any whose name
+    # contains the words typed: a text box, because a list of every organisation in the
+    # country would be too long to choose from (and to send with every page).
     organisation_id = request.args.get("organisation", type=int)
-    if organisation_id:
-        query = query.where(User.organisation_id == organisation_id)
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
+    if organisation is not None:
+        query = query.where(User.organisation_id == organisation.id)
+    organisation_name = (request.args.get("organisation_name") or "").strip()[:200]
+    if organisation_name:
+        query = query.where(contains(Organisation.name, organisation_name))
     search = (request.args.get("q") or "").strip()[:200]
     if search:
-        like = f"%{search.lower()}%"
-        query = query.where(db.or_(db.func.lower(User.full_name).like(like), db.func.lower(User.email).like(like)))
-    page = paginate(query)
+        query = query.where(db.or_(contains(User.full_name, search), contains(User.email, search)))
     return render_template(
-        "admin/people.html", page=page, organisations=_organisation_choices()[1:],
-        organisation_id=organisation_id, search=search,
+        "admin/people.html", page=paginate(query), organisation=organisation,
+        organisation_name=organisation_name, search=search,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, types
+from sqlalchemy import DateTime, Integer, func, types
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from core.formatting import utc_now
@@ -65,3 +65,9 @@ class VersionedMixin:
             raise StaleEdit() from None
         if submitted_version != self.version:
             raise StaleEdit()
+
+
+def contains(column: Any, text: str) -> Any:
+    """``column`` contains ``text``, case-insensitively, with LIKE's wildcards taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped}%", escape="\\")

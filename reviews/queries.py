@@ -12,6 +12,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from agencies.models import Organisation, OrganisationKind, User
 from core.audit import AuditEvent
+from core.db import contains
 from extensions import db
 from reviews.deadlines import week_bounds
 from reviews.models import (
@@ -139,14 +140,10 @@ def register_query(filters: RegisterFilters, today: date) -> Select[tuple[Review
     if filters.due:
         query = query.where(due_condition(filters.due, today))
     if filters.reference:
-        query = query.where(Review.reference.like(f"%{_escape_like(filters.reference)}%", escape="\\"))
+        query = query.where(contains(Review.reference, filters.reference))
     column = SORTS[filters.sort][1]
     ordered = column.asc() if filters.direction == "asc" else column.desc()
     return query.order_by(ordered, Review.id.desc() if filters.direction == "desc" else Review.id.asc())
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def region_choices() -> list[tuple[int, str]]:

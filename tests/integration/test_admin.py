@@ -136,6 +136,13 @@ def test_people_list_filters_and_paginates(client_for, admin) -> None:  # type: 
     assert "Showing 26 to 30 of 30" in second
     searched = client.get("/admin/people?q=nurse07").get_data(as_text=True)
     assert "Nurse 07" in searched and "Nurse 08" not in searched
+    # The organisations list links to each one's people; a name filter finds organisations by part of their name.
+    assert f"/admin/people?organisation={health.id}" in client.get("/admin/organisations").get_data(as_text=True)
+    make_user(organisation=make_organisation(OrganisationKind.POLICE, "Other Force"), full_name="Officer 100%")
+    by_name = client.get("/admin/people?organisation_name=filter%20TRUST").get_data(as_text=True)
+    assert "Showing 1 to 25 of 30" in by_name and "Officer 100%" not in by_name
+    wildcard = client.get("/admin/people?q=%25").get_data(as_text=True)
+    assert "Officer 100%" in wildcard and "Nurse 10" not in wildcard  # % is a character, not a wildcard
 
 
 def test_an_empty_person_form_reports_every_problem_at_once(client_for, admin) -> None:  # type: ignore[no-untyped-def]
