@@ -64,11 +64,36 @@ def _busiest_case() -> dict[str, Any] | None:
 
 
 def _panel_with_ten_cases() -> dict[str, Any] | None:
-    return None  # filled in when panels and their agendas are built
+    """The latest panel with ten cases on its agenda that the bench inspector attends."""
+    from agencies.models import User
+    from bench.datasets import ACCOUNTS
+    from extensions import db
+    from panels.panel_models import Panel, PanelAgendaItem, PanelAttendee
+
+    inspector = db.select(User.id).where(User.email == ACCOUNTS["inspector"]).scalar_subquery()
+    panel_id = db.session.scalar(
+        db.select(Panel.id)
+        .join(PanelAgendaItem, PanelAgendaItem.panel_id == Panel.id)
+        .where(db.exists().where(PanelAttendee.panel_id == Panel.id, PanelAttendee.user_id == inspector))
+        .group_by(Panel.id, Panel.starts_at_utc)
+        .having(db.func.count(PanelAgendaItem.id) == 10)
+        .order_by(Panel.starts_at_utc.desc())
+        .limit(1)
+    )
+    return {"panel_id": panel_id} if panel_id else None
 
 
 def _feed_with_fifty_panels() -> dict[str, Any] | None:
-    return None  # filled in when personal calendar feeds are built
+    """The feed address whose secret the builders know (only its hash is stored)."""
+    from bench.builders import FEED_TOKEN
+    from extensions import db
+    from panels.panel_models import CalendarFeedToken
+
+    stored = db.session.scalar(
+        db.select(CalendarFeedToken.id).where(CalendarFeedToken.token_hash == CalendarFeedToken.hash_token(FEED_TOKEN),
+                                              CalendarFeedToken.revoked_at_utc.is_(None))
+    )
+    return {"token": FEED_TOKEN} if stored else None
 
 
 # --- the pages ---------------------------------------------------------------------------
