@@ -43,7 +43,12 @@ class Config:
     # Sessions: 30 minutes idle (refreshed on every request), 12 hours at most.
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
     SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
-    SESSION_REFRESH_EACH_REQUEST = True
+    # Rendered fragments of the busiest pages, per process (core/cache.py); 0 turns it off.
+    PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "500"))
+    PAGE_CACHE_SECONDS = 300
+    # The cookie is re-sent when the recorded activity moves on (at most once a minute, see
+    # core/security.py), not on every response: its expiry lags the idle limit by under a minute.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -172,6 +172,7 @@ def build_reviews(context: BuildContext) -> None:
         Prompt,
         PromptAnswer,
         Review,
+        ReviewStatus,
         Standard,
         StandardRating,
         StandardsVersion,
@@ -179,6 +180,7 @@ def build_reviews(context: BuildContext) -> None:
     )
 
     rng = context.rng
+    today = date.today()
     categories = db.session.scalars(db.select(OffenceCategory.id)).all()
     version = db.session.scalar(
         db.select(StandardsVersion.id).where(StandardsVersion.status == StandardsVersionStatus.CURRENT)
@@ -197,9 +199,17 @@ def build_reviews(context: BuildContext) -> None:
     for year in _years(context):
         # Reference numbers are per year (SFO-YYYY-NNNN), so each year of volume has its own.
         picked = set(rng.sample(range(REVIEWS_PER_YEAR), ASSURED_PER_YEAR))
+        days_in_year = min(365, (today - date(year, 1, 1)).days + 1)
         for number in range(REVIEWS_PER_YEAR):
-            received = date(year, 1, 1) + timedelta(days=rng.randrange(365))
+            received = date(year, 1, 1) + timedelta(days=rng.randrange(days_in_year))
             due = qa_due_date(received)
+            # The last four weeks' reviews are open work: not yet sampled, or QA in progress.
+            recent = received > today - timedelta(days=28)
+            if number in picked:
+                assurance, status = Assurance.INSPECTORATE, (ReviewStatus.IN_PROGRESS if recent else ReviewStatus.ISSUED)
+            else:
+                assurance, status = ((Assurance.AWAITING_SAMPLE, ReviewStatus.AWAITING_SAMPLE) if recent
+                                     else (Assurance.HMPPS, ReviewStatus.HMPPS))
             reviews.append({
                 "reference": f"SFO-{year}-{number + 1:04d}",
                 "region_id": rng.choice(regions),
@@ -208,7 +218,8 @@ def build_reviews(context: BuildContext) -> None:
                 "target_due_on": due,
                 "due_on": due,
                 "summary": "Synthetic review for the benchmark. " * 4,
-                "assurance": Assurance.INSPECTORATE if number in picked else Assurance.HMPPS,
+                "assurance": assurance,
+                "status": status,
             })
             assured_flags.append(number in picked)
     review_ids = context.insert(Review, reviews)
@@ -218,6 +229,12 @@ def build_reviews(context: BuildContext) -> None:
 
     assessments = []
     for review_id, row in assured:
+        if row["status"] == ReviewStatus.IN_PROGRESS:
+            assessments.append({
+                "review_id": review_id, "standards_version_id": version, "assessor_id": rng.choice(inspectors),
+                "stage": AssessmentStage.DRAFT, "summary": "", "assigned_at_utc": _moment(context, row["received_on"]),
+            })
+            continue
         issued = row["received_on"] + timedelta(days=rng.randrange(10, 30))
         assessments.append({
             "review_id": review_id,

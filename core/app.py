@@ -69,12 +69,13 @@ def _configure_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.add_extension("jinja2.ext.do")
     from agencies import access
-    from core import components, formatting
+    from core import cache, components, formatting
     from core.navigation import navigation_items
     from core.pagination import govuk_pagination
 
     formatting.init_app(app)
     components.init_app(app)
+    cache.init_app(app)
     app.add_template_global(navigation_items, "navigation_items")
     app.add_template_global(govuk_pagination, "govuk_pagination")
     app.add_template_global(access.user_can, "user_can")

@@ -4,7 +4,8 @@ govuk-frontend-jinja's macros are faithful but slow when called hundreds of time
 each table cell goes through several nested macro calls. These functions take the same
 parameters as the macros and produce the same markup (tests/unit/test_components.py renders
 both and compares them), in a fraction of the time. Templates call them as ``govuk_table``
-and ``govuk_tag``; the other components stay with the macros.
+``govuk_tag`` and ``govuk_service_navigation`` (on every signed-in page); the other
+components stay with the macros.
 """
 
 from __future__ import annotations
@@ -95,6 +96,55 @@ def govuk_tag(params: Mapping[str, Any]) -> Markup:
     return Markup(f'<strong class="{escape(classes)}"{_attributes(params.get("attributes"))}>{content}</strong>')  # nosec B704
 
 
+def govuk_service_navigation(params: Mapping[str, Any]) -> Markup:
+    """The ``govukServiceNavigation`` component (without its slots, which this service does not use)."""
+    menu_button_text = params.get("menuButtonText") or "Menu"
+    navigation_id = params.get("navigationId") or "navigation"
+    items = [item for item in params.get("navigation") or () if item]
+    out = ['<div class="govuk-width-container"><div class="govuk-service-navigation__container">']
+    if params.get("serviceName"):
+        name = escape(params["serviceName"])
+        out.append('<span class="govuk-service-navigation__service-name">' + (
+            f'<a href="{escape(params["serviceUrl"])}" class="govuk-service-navigation__link">{name}</a>'
+            if params.get("serviceUrl") else f'<span class="govuk-service-navigation__text">{name}</span>') + "</span>")
+    if items:
+        wrapper_classes = _classes("govuk-service-navigation__wrapper", params.get("navigationClasses"))
+        out.append(f'<nav aria-label="{escape(params.get("navigationLabel") or menu_button_text)}" '
+                   f'class="{escape(wrapper_classes)}">')
+        collapse = params.get("collapseNavigationOnMobile")
+        if collapse if collapse is not None else len(items) > 1:
+            label = params.get("menuButtonLabel")
+            aria_label = f' aria-label="{escape(label)}"' if label and label != menu_button_text else ""
+            out.append(f'<button type="button" class="govuk-service-navigation__toggle '
+                       f'govuk-js-service-navigation-toggle" aria-controls="{escape(navigation_id)}"{aria_label} '
+                       f'hidden aria-hidden="true">{escape(menu_button_text)}</button>')
+        out.append(f'<ul class="govuk-service-navigation__list" id="{escape(navigation_id)}">')
+        for item in items:
+            marked = item.get("active") or item.get("current")
+            content = _content(item)
+            if marked:
+                content = Markup(f'<strong class="govuk-service-navigation__active-fallback">{content}</strong>')  # nosec B704
+            current = f' aria-current="{"page" if item.get("current") else "true"}"' if marked else ""
+            classes = _classes("govuk-service-navigation__item", "govuk-service-navigation__item--active" if marked else None)
+            out.append(f'<li class="{classes}">')
+            if item.get("href"):
+                out.append(f'<a class="govuk-service-navigation__link" href="{escape(item["href"])}"{current}'
+                           f'{_attributes(item.get("attributes"))}>{content}</a>')
+            elif item.get("html") or item.get("text"):
+                out.append(f'<span class="govuk-service-navigation__text"{current}>{content}</span>')
+            out.append("</li>")
+        out.append("</ul></nav>")
+    out.append("</div></div>")
+    common = (f'class="{escape(_classes("govuk-service-navigation", params.get("classes")))}" '
+              f'data-module="govuk-service-navigation"{_attributes(params.get("attributes"))}')
+    inner = "".join(out)
+    if params.get("serviceName"):
+        label = escape(params.get("ariaLabel") or "Service information")
+        return Markup(f'<section aria-label="{label}" {common}>{inner}</section>')  # nosec B704
+    return Markup(f"<div {common}>{inner}</div>")  # nosec B704 - every value above is escaped
+
+
 def init_app(app: Any) -> None:
     app.add_template_global(govuk_table, "govuk_table")
     app.add_template_global(govuk_tag, "govuk_tag")
+    app.add_template_global(govuk_service_navigation, "govuk_service_navigation")

@@ -22,6 +22,11 @@ def as_london(moment: datetime) -> datetime:
     return moment.astimezone(LONDON)
 
 
+def london_today(now: datetime | None = None) -> date:
+    """The date in England and Wales at ``now`` (default: this moment)."""
+    return as_london(now or utc_now()).date()
+
+
 def govuk_date(value: date | datetime | None) -> str:
     """'5 March 2021'."""
     if value is None:

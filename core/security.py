@@ -45,6 +45,9 @@ def _refuse_nul_characters() -> None:
         abort(400)
 
 
+LAST_SEEN_PRECISION_SECONDS = 60
+
+
 def _enforce_session_limits() -> None:
     """End a session idle for longer than the idle limit, or older than the absolute cap.
 
@@ -68,7 +71,10 @@ def _enforce_session_limits() -> None:
         session.clear()
         flash("For your security, we signed you out. Sign in again to continue.", "info")
         return
-    session["last_seen"] = now.timestamp()
+    # Re-signing the cookie on every request costs time and bytes; a minute's precision is
+    # plenty for an idle limit measured in tens of minutes.
+    if now.timestamp() - last_seen >= LAST_SEEN_PRECISION_SECONDS:
+        session["last_seen"] = now.timestamp()
 
 
 def _set_headers(response: Response) -> Response:

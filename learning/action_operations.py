@@ -14,11 +14,11 @@ from agencies.models import Organisation, User
 from agencies.return_models import AgencyReturn, ReturnLearningPoint, ReturnStatus
 from agencies.return_operations import agency_recipients, portal_link
 from core import audit
-from core.formatting import utc_now
+from core.formatting import london_today, utc_now
 from extensions import db
 from learning.action_models import ActionRecord, ActionStatus, ActionUpdate, LearningItem
 from learning.models import LearningLevel, LearningTheme
-from learning.rules import UpdateRequest, london_today, update_problems
+from learning.rules import UpdateRequest, update_problems
 from notifications.outbox import queue_email
 from panels.case_models import CaseInvitation, MultiAgencyCase
 from panels.panel_models import Panel, PanelAgendaItem, PanelStatus

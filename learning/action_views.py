@@ -16,10 +16,11 @@ from sqlalchemy.orm import selectinload
 from agencies import access
 from agencies.models import Organisation
 from agencies.return_models import ReturnLearningPoint
+from core.cache import lazy
 from core.db import StaleEdit
 from core.downloads import send_download
 from core.forms import ConfirmForm
-from core.formatting import govuk_date, utc_now
+from core.formatting import govuk_date, london_today, utc_now
 from core.pagination import paginate
 from extensions import db
 from learning import action_operations as ops
@@ -29,7 +30,7 @@ from learning import tracker
 from learning.action_forms import NONE, STATUS_CHOICE_LABELS, ActionForm, ItemForm, UpdateForm
 from learning.action_models import ActionRecord, ActionStatus, LearningItem
 from learning.models import LearningLevel, LearningTheme
-from learning.rules import london_today, statuses_open_to
+from learning.rules import statuses_open_to
 from panels.case_models import MultiAgencyCase
 from panels.panel_models import Panel, PanelStatus
 from panels.panel_permissions import panel_for
@@ -76,11 +77,12 @@ def _save(form: Any, record: Any, change: Callable[[], object]) -> str:
 def list_actions():  # type: ignore[no-untyped-def]
     filters = tracker.TrackerFilters.from_args(request.args)
     today = _today()
-    page = paginate(tracker.tracker_query(current_user, filters, today))
+    user = current_user._get_current_object()
+    # Lazy: a page served from the cache (core/cache.py) runs none of these queries.
     return render_template(
-        "learning/actions/list.html", page=page, filters=filters, today=today,
-        owners=tracker.owner_choices(current_user), themes=tracker.theme_choices(),
-        panels=tracker.panel_choices(current_user),
+        "learning/actions/list.html", page=lazy(lambda: paginate(tracker.tracker_query(user, filters, today))),
+        filters=filters, today=today, owners=lazy(lambda: tracker.owner_choices(user)),
+        themes=lazy(tracker.theme_choices), panels=lazy(lambda: tracker.panel_choices(user)),
         statuses=[(s.value, s.label) for s in ActionStatus], levels=[(lv.value, lv.label) for lv in LearningLevel],
         sorts=tracker.SORTS,
         sees_every_action=can.sees_every_action(current_user),

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from agencies.models import Organisation, User
-from core.formatting import utc_now
+from core.formatting import london_today, utc_now
 from core.seeding import demo_seeder
 from extensions import db
 from learning.action_models import ActionStatus, LearningItem
@@ -30,7 +30,6 @@ from learning.action_operations import (
     submitted_learning_points,
 )
 from learning.models import LearningLevel, LearningTheme
-from learning.rules import london_today
 from panels.case_models import MultiAgencyCase
 from reviews.models import Standard
 

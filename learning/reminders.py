@@ -12,12 +12,12 @@ from datetime import datetime
 import click
 
 from core import audit
-from core.formatting import utc_now
+from core.formatting import london_today, utc_now
 from extensions import db
 from learning import learning_bp
 from learning.action_models import OPEN_STATUSES, ActionRecord
 from learning.action_operations import notify_owner
-from learning.rules import ReminderFacts, london_today, reminder_due
+from learning.rules import ReminderFacts, reminder_due
 
 
 def send_due_action_reminders(now: datetime) -> int:

@@ -9,15 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from core.formatting import LONDON, as_london
+from core.formatting import LONDON, london_today
 from learning.action_models import ActionStatus
 
 # An overdue action's owners are reminded once, then every week until it is closed.
 REMINDER_INTERVAL = timedelta(days=7)
-
-
-def london_today(now: datetime) -> date:
-    return as_london(now).date()
 
 
 # --- the reporting year ---------------------------------------------------------------------

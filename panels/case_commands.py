@@ -9,10 +9,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from core.formatting import utc_now
+from core.formatting import london_today, utc_now
 from extensions import db
 from panels.case_operations import erase_expired_identifiers, send_due_reminders
-from panels.case_rules import london_today
 
 cases_cli = AppGroup("cases", help="Multi-agency cases: reminders and retention.")
 

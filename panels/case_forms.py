@@ -98,7 +98,7 @@ def required_date(message: str):  # type: ignore[no-untyped-def]
 def not_in_future(message: str):  # type: ignore[no-untyped-def]
     def _check(_form: object, field: Field) -> None:
         from core.formatting import utc_now
-        from panels.case_rules import london_today
+        from core.formatting import london_today
 
         if field.data is not None and field.data > london_today(utc_now()):
             raise StopValidation(message)
@@ -187,7 +187,7 @@ class CaseDetailsForm(VersionedForm):
 
     def validate_reply_by(self, field: DateField) -> None:
         from core.formatting import utc_now
-        from panels.case_rules import london_today
+        from core.formatting import london_today
 
         if field.data is not None and field.data <= london_today(utc_now()) and field.data != field.object_data:
             raise StopValidation("The reply-by date must be in the future")

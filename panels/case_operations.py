@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from agencies.models import Organisation, User
 from agencies.return_models import AgencyReturn, ReturnStatus
 from core import audit
-from core.formatting import utc_now
+from core.formatting import london_today, utc_now
 from extensions import db
 from agencies.return_operations import agency_recipients, portal_link
 from notifications.outbox import queue_email
@@ -27,7 +27,6 @@ from panels.case_rules import (
     ReminderKind,
     agency_status,
     identifiers_erased_on,
-    london_today,
     reminder_due,
 )
 from reviews.models import Review

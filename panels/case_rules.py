@@ -9,12 +9,10 @@ from __future__ import annotations
 import calendar
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 
 import holidays
-
-from core.formatting import as_london
 
 # The "reply by soon" reminder goes this many working days before the reply-by date.
 DUE_SOON_WORKING_DAYS = 3
@@ -76,10 +74,6 @@ def agency_status(facts: InvitationFacts, today: date) -> AgencyStatus:
     if facts.opened:
         return AgencyStatus.OPENED
     return AgencyStatus.NOTIFIED
-
-
-def london_today(now: datetime) -> date:
-    return as_london(now).date()
 
 
 # --- working days and reminders --------------------------------------------------------------

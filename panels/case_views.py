@@ -33,8 +33,9 @@ from agencies.return_operations import (
     ReturnIncomplete,
     ReturnLocked,
 )
+from core.cache import lazy
 from core.db import StaleEdit
-from core.formatting import utc_now
+from core.formatting import london_today, utc_now
 from core.forms import ConfirmForm, VersionedForm
 from core.pagination import paginate
 from extensions import db
@@ -65,7 +66,7 @@ from panels.case_permissions import (
     visible_cases,
     visible_invitations,
 )
-from panels.case_rules import AgencyStatus, london_today
+from panels.case_rules import AgencyStatus
 from reviews.models import OffenceCategory, Review
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -291,10 +292,12 @@ def show_case(case: MultiAgencyCase):  # type: ignore[no-untyped-def]
     user = _user()
     today = _today()
     if access.is_inspectorate_staff(user):
-        invitations = [(invitation, operations.status_of(invitation, today)) for invitation in case.invitations]
+        # Lazy: a page served from the cache (core/cache.py) loads none of the returns.
         return render_template(
-            "panels/cases/show.html", case=case, invitations=invitations, inspectorate=True,
-            erasure_date=operations.erasure_date(case), confirm=ConfirmForm(),
+            "panels/cases/show.html", case=case, inspectorate=True, confirm=ConfirmForm(),
+            invitations=lazy(lambda: [(invitation, operations.status_of(invitation, today))
+                                      for invitation in case.invitations]),
+            erasure_date=lazy(lambda: operations.erasure_date(case)),
         )
     invitation = case.invitation_for(user.organisation_id)
     _note_opened(invitation)

@@ -10,11 +10,10 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 from agencies.models import User
-from core.formatting import utc_now
+from core.formatting import london_today, utc_now
 from core.seeding import demo_seeder
 from extensions import db
 from panels.case_models import MultiAgencyCase
-from panels.case_rules import london_today
 from panels.panel_models import AttendeeRole, Panel
 from panels.panel_operations import PanelDetails, add_agenda_item, add_attendee, create_panel, schedule_panel
 from panels.panel_rules import panel_times

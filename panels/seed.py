@@ -21,14 +21,13 @@ from agencies.return_operations import (
     save_involvement,
     submit_return,
 )
-from core.formatting import utc_now
+from core.formatting import london_today, utc_now
 from core.seeding import demo_seeder, reference_seeder
 from extensions import db
 from learning import seed as _learning_seed  # noqa: F401  (the themes returns need, whatever imports first)
 from learning.models import LearningLevel, LearningTheme
 from panels.case_models import DEFAULT_RETENTION_MONTHS, CaseSettings, MultiAgencyCase
 from panels.case_operations import CaseDetails, flag_case
-from panels.case_rules import london_today
 from reviews.models import REFERENCE_PATTERN, OffenceCategory, Review
 
 # Made only when no other seeder has made reviews: the first is flagged here, the second is left

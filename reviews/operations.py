@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from agencies.access import is_inspector
 from agencies.models import OrganisationKind, User
 from core import audit
-from core.formatting import LONDON, govuk_date, utc_now
+from core.formatting import govuk_date, london_today, utc_now
 from extensions import db
 from notifications.models import OutboxMessage
 from notifications.outbox import portal_url, queue_email
@@ -57,10 +57,6 @@ class ReviewProblem(Exception):
 def path_for(endpoint: str, **values: object) -> str:
     """A portal path without a request (the worker, the seeders and the CLI queue email too)."""
     return current_app.url_map.bind("portal.invalid").build(endpoint, values)
-
-
-def london_today() -> date:
-    return utc_now().astimezone(LONDON).date()
 
 
 # --- the register ------------------------------------------------------------------------

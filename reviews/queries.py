@@ -210,6 +210,9 @@ def _listing(condition: ColumnElement[bool], order: Any) -> Select[tuple[Review]
     )
 
 
+DASHBOARD_FIGURES = ("counts", "listings", "mine", "timeliness", "year_start", "week")
+
+
 def dashboard(today: date, user: User) -> dict[str, Any]:
     monday, sunday = week_bounds(today)
     groups = {

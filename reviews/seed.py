@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from agencies.models import Organisation, OrganisationKind, User
 from core.audit import AuditEvent
-from core.formatting import LONDON, govuk_date, utc_now
+from core.formatting import LONDON, govuk_date, london_today, utc_now
 from core.seeding import demo_seeder, reference_seeder
 from extensions import db
 from reviews import operations
@@ -128,7 +128,7 @@ def seed_demo_reviews() -> list[str]:
         return []  # not the demo organisations (or an edited list): leave the register alone
 
     rng = random.Random(DEMO_SEED)  # nosec B311 - demo data, not security
-    today = operations.london_today()
+    today = london_today()
     received_days = sorted(rng.sample(range(3, 540), 36)) + [1, 2, 4, 6]  # four arrive in the last week
     created: list[str] = []
     reviews: list[Review] = []

@@ -13,9 +13,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from agencies import access
 from agencies.models import Organisation, User
+from core.cache import lazy, lazy_items
 from core.db import StaleEdit
 from core.downloads import send_download
-from core.formatting import govuk_date
+from core.formatting import govuk_date, london_today
 from core.forms import ConfirmForm
 from core.pagination import paginate
 from core.pdf import render_pdf
@@ -51,7 +52,7 @@ from reviews.models import (
     Standard,
     StandardsVersion,
 )
-from reviews.operations import ReviewProblem, london_today
+from reviews.operations import ReviewProblem
 from reviews.sampling import Candidate, coverage
 from reviews.standards import current_version, load_version
 from reviews.validation import date_problems
@@ -65,10 +66,11 @@ from reviews import reviews_bp  # isort: skip
 @access.allow(can.may_view_register)
 def list_reviews():  # type: ignore[no-untyped-def]
     filters = queries.RegisterFilters.from_args(request.args)
-    page = paginate(queries.register_query(filters, london_today()))
+    # Lazy: a page served from the cache (core/cache.py) runs none of these queries.
     return render_template(
-        "reviews/list.html", page=page, filters=filters, regions=queries.region_choices(),
-        categories=queries.category_choices(include_inactive=True), statuses=list(ReviewStatus),
+        "reviews/list.html", page=lazy(lambda: paginate(queries.register_query(filters, london_today()))),
+        filters=filters, regions=lazy(queries.region_choices),
+        categories=lazy(lambda: queries.category_choices(include_inactive=True)), statuses=list(ReviewStatus),
         due_filters=queries.DUE_FILTERS, sorts=queries.SORTS, today=london_today(),
     )
 
@@ -77,7 +79,9 @@ def list_reviews():  # type: ignore[no-untyped-def]
 @access.allow(access.is_inspector)
 def dashboard():  # type: ignore[no-untyped-def]
     today = london_today()
-    return render_template("reviews/dashboard.html", today=today, **queries.dashboard(today, current_user))
+    user = current_user._get_current_object()
+    figures = lazy_items(lambda: queries.dashboard(today, user), *queries.DASHBOARD_FIGURES)
+    return render_template("reviews/dashboard.html", today=today, **figures)
 
 
 def _review_form_choices(form: ReviewForm, review: Review | None = None) -> None:
@@ -170,10 +174,12 @@ def create_review():  # type: ignore[no-untyped-def]
 @reviews_bp.get("/<int:review_id>")
 @access.load("review_id", can.review_for_staff)
 def show_review(review: Review):  # type: ignore[no-untyped-def]
+    # Readings are read audits, which do not count as changes to the data: they are counted on
+    # every view and are part of the page cache's key.
+    issued = review.status == ReviewStatus.ISSUED
     return render_template(
-        "reviews/review.html", review=review, events=queries.timeline(review), today=london_today(),
-        timeline_title=queries.timeline_title,
-        readings=queries.report_readings(review) if review.assessment and review.assessment.is_issued else 0,
+        "reviews/review.html", review=review, events=lazy(lambda: queries.timeline(review)), today=london_today(),
+        timeline_title=queries.timeline_title, readings=queries.report_readings(review) if issued else 0,
     )
 
 

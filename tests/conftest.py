@@ -227,6 +227,9 @@ def count_queries(app: Flask):  # type: ignore[no-untyped-def]
 
     @contextmanager
     def _count() -> Iterator[QueryCounter]:
+        # Counted cold: a page served from the page cache would hide its queries.
+        if "page_cache" in app.extensions:
+            app.extensions["page_cache"].clear()
         counter = QueryCounter()
         event.listen(db.engine, "before_cursor_execute", counter)
         try:

@@ -17,12 +17,11 @@ from agencies.return_operations import (
     save_involvement,
     submit_return,
 )
-from core.formatting import utc_now
+from core.formatting import london_today, utc_now
 from extensions import db
 from learning.models import LearningLevel, LearningTheme
 from panels.case_models import CaseInvitation, MultiAgencyCase
 from panels.case_operations import CaseDetails, flag_case
-from panels.case_rules import london_today
 from reviews.models import OffenceCategory, Review
 from tests.conftest import make_organisation, make_user
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from core.formatting import london_today
 from panels.case_rules import (
     AgencyStatus,
     InvitationFacts,
@@ -16,7 +17,6 @@ from panels.case_rules import (
     agency_status,
     due_soon_from,
     identifiers_erased_on,
-    london_today,
     reminder_due,
     working_days_before,
 )

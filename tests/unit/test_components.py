@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from markupsafe import Markup
 
-from core.components import govuk_table, govuk_tag
+from core.components import govuk_service_navigation, govuk_table, govuk_tag
 
 
 class _Tree(HTMLParser):
@@ -80,3 +80,18 @@ def test_the_tag_matches_the_macro(app, params) -> None:  # type: ignore[no-unty
 def test_text_is_escaped_and_html_is_not() -> None:
     html = govuk_table({"head": [{"text": "<b>"}], "rows": [[{"text": "<i>"}, {"html": Markup("<em>ok</em>")}]]})
     assert "&lt;b&gt;" in html and "&lt;i&gt;" in html and "<em>ok</em>" in html
+
+
+@pytest.mark.parametrize("params", [
+    {"navigation": [{"text": "Dashboard", "href": "/reviews/dashboard", "active": True},
+                    {"text": "Cases & panels", "href": "/panels/cases", "active": False}], "navigationLabel": "Menu"},
+    {"navigation": [{"text": "Only", "href": "/only", "current": True, "attributes": {"data-x": "1"}}],
+     "serviceName": "Learning panels", "serviceUrl": "/", "classes": "app-nav", "menuButtonLabel": "Show menu"},
+    {"navigation": [{"html": Markup("<em>Text</em>")}, None, {"text": "Two", "href": "/two"}],
+     "serviceName": "Plain", "menuButtonText": "Pages", "menuButtonLabel": "Show pages", "navigationId": "nav-2",
+     "navigationClasses": "extra", "collapseNavigationOnMobile": False},
+    {"navigation": []},
+])
+def test_the_service_navigation_matches_the_macro(app, params) -> None:  # type: ignore[no-untyped-def]
+    expected = _macro(app, "service-navigation", "govukServiceNavigation", params)
+    assert _tree(govuk_service_navigation(params)) == _tree(expected)

@@ -1,0 +1,133 @@
+"""The page cache (core/cache.py): a repeat view runs no page queries; any change to the data,
+another person, another day or another query string renders afresh; reads do not invalidate;
+and nothing per-response (CSRF token, CSP nonce) is ever kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import time_machine
+from flask import g, render_template_string
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import event, update
+
+from agencies.models import Role
+from core import audit
+from core.cache import CSRF_HOLE, NONCE_HOLE, DataGeneration
+from core.security import csp_nonce
+from extensions import db
+from reviews.models import Review
+from tests.conftest import make_user
+from tests.factories.reviews import make_review
+
+REGISTER = "/reviews/"
+
+
+def _references(client, path: str = REGISTER) -> str:  # type: ignore[no-untyped-def]
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _generation() -> int:
+    return db.session.scalar(db.select(DataGeneration.value))
+
+
+@contextmanager
+def _statements() -> Iterator[list[str]]:
+    """The SQL run inside the block (unlike ``count_queries``, leaves the page cache alone)."""
+    seen: list[str] = []
+
+    def listener(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def test_a_repeat_view_runs_only_the_session_and_generation_queries(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+    make_review(reference="SFO-2024-0001")
+    client = client_for(inspector)
+    with _statements() as cold:
+        first = _references(client)
+    with _statements() as warm:
+        second = _references(client)
+    assert "SFO-2024-0001" in first
+    assert second == first.replace(_nonce(first), _nonce(second))  # the same page, with a fresh nonce
+    assert len(warm) == 2 < len(cold), warm  # the signed-in person, then the data generation
+    assert "data_generation" in warm[1]
+
+
+def _nonce(page: str) -> str:
+    return page.split('nonce="', 1)[1].split('"', 1)[0]
+
+
+def test_any_change_shows_at_once(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+    review = make_review(reference="SFO-2024-0001", summary="First summary")
+    client = client_for(inspector)
+    assert "SFO-2024-0002" not in _references(client)
+    before = _generation()
+    make_review(reference="SFO-2024-0002")
+    assert _generation() > before
+    assert "SFO-2024-0002" in _references(client)
+
+    # A bulk UPDATE through the session counts as a change too.
+    db.session.execute(update(Review).where(Review.id == review.id).values(reference="SFO-2024-0099"))
+    db.session.commit()
+    assert "SFO-2024-0099" in _references(client)
+
+
+def test_a_rolled_back_change_leaves_the_generation_alone(app) -> None:  # type: ignore[no-untyped-def]
+    before = _generation()
+    make_review(reference="SFO-2024-0003", commit=False)
+    db.session.flush()
+    db.session.rollback()
+    assert _generation() == before
+
+
+def test_reading_is_not_a_change(app) -> None:  # type: ignore[no-untyped-def]
+    review = make_review()
+    before = _generation()
+    with app.test_request_context():
+        audit.record_read(review, "qa_report")
+        db.session.commit()
+        assert _generation() == before
+        audit.record("review.updated", review, "Changed a review")
+        db.session.commit()
+    assert _generation() == before + 1
+
+
+def test_each_person_query_string_and_day_has_its_own_copy(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+    make_review(reference="SFO-2024-0001")
+    other = make_user(Role.INSPECTOR, email="other.inspector@test.example", full_name="Olive Other")
+    mine = _references(client_for(inspector))
+    theirs = _references(client_for(other))
+    assert "Olive Other" in theirs and "Olive Other" not in mine
+    filtered = _references(client_for(inspector), REGISTER + "?reference=nothing-like-it")
+    assert "SFO-2024-0001" not in filtered
+    with time_machine.travel(date(2030, 1, 2)):
+        later = _references(client_for(inspector), "/reviews/dashboard")
+    today = _references(client_for(inspector), "/reviews/dashboard")
+    assert later != today
+
+
+def test_each_response_gets_its_own_csrf_token_and_nonce(app) -> None:  # type: ignore[no-untyped-def]
+    template = ("{% cache 'form' %}<form><input name=\"csrf_token\" value=\"{{ csrf_token() }}\">"
+                "<script nonce=\"{{ csp_nonce() }}\"></script></form>{% endcache %}")
+    app.extensions["page_cache"].clear()
+    pages = []
+    for _ in range(2):
+        with app.test_request_context("/anything"):
+            g.pop("csp_nonce", None)  # a new response (the test's app context outlives each request)
+            page = render_template_string(template)
+            assert f'value="{generate_csrf()}"' in page and f'nonce="{csp_nonce()}"' in page
+            pages.append(page)
+    assert _nonce(pages[0]) != _nonce(pages[1])  # the second came from the cache, with its own nonce
+    stored = app.extensions["page_cache"].get("form")
+    assert CSRF_HOLE in stored and NONCE_HOLE in stored
+    assert _nonce(pages[0]) not in stored and _nonce(pages[1]) not in stored
