@@ -482,6 +482,7 @@ def actions_for_assessment(assessment: Assessment | None) -> list[ActionRecord]:
         return []
     return list(db.session.scalars(
         db.select(ActionRecord).where(ActionRecord.assessment_id == assessment.id)
-        .options(selectinload(ActionRecord.standard), selectinload(ActionRecord.prompt))
+        .options(selectinload(ActionRecord.standard),
+                 selectinload(ActionRecord.prompt).joinedload(Prompt.key_question))  # a prompt's label names it
         .order_by(ActionRecord.id)
     ))

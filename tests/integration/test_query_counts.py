@@ -124,3 +124,38 @@ def test_the_guard_catches_a_query_per_row(count_queries) -> None:  # type: igno
 def test_the_guard_refuses_a_page_that_shows_nothing(count_queries) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(AssertionError, match="does not show the rows"):
         assert_statements_do_not_grow(count_queries, lambda: "", _people)
+
+
+def test_a_reviews_actions_do_not_cost_a_query_each(client_for, count_queries) -> None:  # type: ignore[no-untyped-def]
+    """The review page lists the actions answering its QA ratings, each naming its prompt."""
+    from learning.action_operations import ActionDetails, create_action
+    from tests.factories import learning as factories
+
+    review = factories.assessed_review()
+    assessment = review.assessment
+    prompts = iter([(standard, prompt) for standard in assessment.standards_version.standards
+                    for question in standard.key_questions for prompt in question.prompts[:1]])
+    inspector = make_user(Role.INSPECTOR)
+    police = factories.organisation("Query Count Police")
+
+    def add_actions(n: int) -> list[str]:
+        titles = []
+        for _ in range(n):
+            standard, prompt = next(prompts)  # each from another key question
+            title = f"Answer prompt {prompt.label}"
+            create_action(ActionDetails(
+                title=title, what_will_change="Referrals within a day.", owner=police,
+                level=factories.LearningLevel.LOCAL, theme=factories.theme("Information sharing"),
+                due_on=factories.today(), evidence_measure="An audit.", assessment=assessment, standard=standard,
+                prompt=prompt), inspector)
+            titles.append(title)
+        return titles
+
+    client = client_for(inspector)
+
+    def fetch() -> str:
+        response = client.get(f"/reviews/{review.id}")
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    assert_statements_do_not_grow(count_queries, fetch, add_actions, n=2)
