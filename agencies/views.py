@@ -27,6 +27,7 @@ from agencies.models import Organisation, PasswordLinkPurpose, Role, User
 from agencies.passwords import password_problems
 from core import audit
 from core.audit import AuditEvent
+from core.cache import lazy
 from core.db import contains
 from core.downloads import send_download
 from core.forms import ConfirmForm
@@ -379,7 +380,7 @@ def list_people():  # type: ignore[no-untyped-def]
     if search:
         query = query.where(db.or_(contains(User.full_name, search), contains(User.email, search)))
     return render_template(
-        "admin/people.html", page=paginate(query), organisation=organisation,
+        "admin/people.html", page=lazy(lambda: paginate(query)), organisation=organisation,
         organisation_name=organisation_name, search=search,
     )
 
@@ -529,8 +530,11 @@ def _audit_query():  # type: ignore[no-untyped-def]
 @access.allow(access.is_admin)
 def list_audit_events():  # type: ignore[no-untyped-def]
     query, errors = _audit_query()
-    page = paginate(query, per_page=50)
-    return render_template("admin/audit.html", page=page, errors=errors, args=request.args)
+    # Reads are audited but do not count as changes to the data, so the newest event's id is
+    # part of the page cache's key: any new event shows at once.
+    latest = db.session.scalar(db.select(db.func.max(AuditEvent.id)))
+    return render_template("admin/audit.html", page=lazy(lambda: paginate(query, per_page=50)), errors=errors,
+                           args=request.args, latest_event=latest)
 
 
 @admin_bp.get("/audit.csv")

@@ -26,10 +26,10 @@ from bench.measure import (
     BenchError,
     count_statements,
     default_workers,
+    fresh_session_cookie,
     gunicorn,
     http_get,
     run_wrk,
-    session_cookie,
     signed_in_client,
     time_download,
     wrk_path,
@@ -79,13 +79,15 @@ def run_scale(scale: int, options: argparse.Namespace) -> ScaleRun:
         result = PageResult(page=page, scale=scale)
         result.path, result.skipped = _resolve(app, page)
         if result.path:
-            status, result.statements, error = count_statements(app, client_for(page.role), result.path)
+            status, result.statements, result.cached_statements, error = count_statements(
+                app, client_for(page.role), result.path)
             if status != 200:
                 result.skipped = f"answered {status} to {page.role}" + (f" ({error})" if error else "")
                 result.statements = None
         run.pages.append(result)
-    _status, run.reference_statements, _error = count_statements(app, client_for("anonymous"), REFERENCE_PATH)
-    _status, run.signed_in_reference_statements, _error = count_statements(app, client_for("inspector"), REFERENCE_PATH)
+    _status, run.reference_statements, _cached, _error = count_statements(app, client_for("anonymous"), REFERENCE_PATH)
+    _status, run.signed_in_reference_statements, _cached, _error = count_statements(
+        app, client_for("inspector"), REFERENCE_PATH)
     timings = [TimingResult(timing=t, scale=scale) for t in TIMINGS]
     paths = {}
     for timing in timings:
@@ -103,14 +105,14 @@ def run_scale(scale: int, options: argparse.Namespace) -> ScaleRun:
 
         run.reference = load(REFERENCE_PATH, None)
         _log(f"  reference: {run.reference.rps:.0f} req/s, p95 {run.reference.p95_ms:.1f} ms")
-        run.signed_in_reference = load(REFERENCE_PATH, session_cookie(app, client_for("inspector")))
+        run.signed_in_reference = load(REFERENCE_PATH, fresh_session_cookie(app, client_for("inspector")))
         _log(f"  reference, signed in: {run.signed_in_reference.rps:.0f} req/s, "
              f"p95 {run.signed_in_reference.p95_ms:.1f} ms")
         for result in run.pages:
             if result.skipped or not result.path:
                 _log(f"  {result.page.name}: skipped, {result.skipped}")
                 continue
-            result.load = load(result.path, session_cookie(app, client_for(result.page.role)))
+            result.load = load(result.path, fresh_session_cookie(app, client_for(result.page.role)))
             _log(f"  {result.page.name}: {result.load.rps:.0f} req/s, p95 {result.load.p95_ms:.1f} ms, "
                  f"{result.statements} statements")
         for timing in timings:
@@ -118,7 +120,7 @@ def run_scale(scale: int, options: argparse.Namespace) -> ScaleRun:
             if timing.skipped or not path:
                 continue
             status, timing.median_seconds, timing.slowest_seconds = time_download(
-                base + path, session_cookie(app, client_for(timing.timing.role))
+                base + path, fresh_session_cookie(app, client_for(timing.timing.role))
             )
             if status != 200:
                 timing.skipped, timing.median_seconds, timing.slowest_seconds = f"answered {status}", None, None

@@ -20,6 +20,7 @@ class PageResult:
     path: str | None = None
     skipped: str | None = None
     statements: int | None = None
+    cached_statements: int | None = None
     load: LoadResult | None = None
     misses: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -108,7 +109,7 @@ def _cell(value: float | int | None, pattern: str = "{:.0f}") -> str:
 
 def table(runs: list[ScaleRun]) -> str:
     lines = [
-        "| Page | Scale | Role | req/s | p50 ms | p95 ms | × reference | SQL/request | Budgets |",
+        "| Page | Scale | Role | req/s | p50 ms | p95 ms | × reference | SQL/request (uncached / cached) | Budgets |",
         "|---|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for run in runs:
@@ -138,7 +139,8 @@ def table(runs: list[ScaleRun]) -> str:
                 verdict += " (" + "; ".join(result.notes) + ")"
             lines.append(
                 f"| {result.page.name} | {run.scale}× | {result.page.role} | {load.rps:.0f} | {load.p50_ms:.1f} | "
-                f"{load.p95_ms:.1f} | {_cell(ratio, '{:.2f}')} | {_cell(result.statements)} | {verdict} |"
+                f"{load.p95_ms:.1f} | {_cell(ratio, '{:.2f}')} | {_cell(result.statements)} / "
+                f"{_cell(result.cached_statements)} | {verdict} |"
             )
         for timing in run.timings:
             if timing.skipped:

@@ -131,3 +131,13 @@ def test_each_response_gets_its_own_csrf_token_and_nonce(app) -> None:  # type: 
     stored = app.extensions["page_cache"].get("form")
     assert CSRF_HOLE in stored and NONCE_HOLE in stored
     assert _nonce(pages[0]) not in stored and _nonce(pages[1]) not in stored
+
+
+def test_the_audit_trail_shows_new_reads_at_once(client_for, admin, app) -> None:  # type: ignore[no-untyped-def]
+    review = make_review()
+    client = client_for(admin)
+    assert "Looked at the report" not in _references(client, "/admin/audit")
+    with app.test_request_context():
+        audit.record_read(review, "qa_report", "Looked at the report")
+        db.session.commit()
+    assert "Looked at the report" in _references(client, "/admin/audit")
