@@ -27,7 +27,7 @@ from agencies.models import Organisation, PasswordLinkPurpose, Role, User
 from agencies.passwords import password_problems
 from core import audit
 from core.audit import AuditEvent
-from core.cache import lazy
+from core.cache import cached_page
 from core.db import contains
 from core.downloads import send_download
 from core.forms import ConfirmForm
@@ -363,6 +363,7 @@ def _organisation_choices() -> list[tuple[int, str]]:
 
 @admin_bp.get("/people")
 @access.allow(access.is_admin)
+@cached_page
 def list_people():  # type: ignore[no-untyped-def]
     query = db.select(User).join(User.organisation).options(contains_eager(User.organisation)).order_by(
         User.full_name, User.id)
@@ -380,7 +381,7 @@ def list_people():  # type: ignore[no-untyped-def]
     if search:
         query = query.where(db.or_(contains(User.full_name, search), contains(User.email, search)))
     return render_template(
-        "admin/people.html", page=lazy(lambda: paginate(query)), organisation=organisation,
+        "admin/people.html", page=paginate(query), organisation=organisation,
         organisation_name=organisation_name, search=search,
     )
 
@@ -526,15 +527,19 @@ def _audit_query():  # type: ignore[no-untyped-def]
     return query, errors
 
 
+def _newest_audit_event() -> int | None:
+    # Reads are audited without counting as changes to the data; the trail shows them, so the
+    # newest event is part of its cache key.
+    return db.session.scalar(db.select(db.func.max(AuditEvent.id)))
+
+
 @admin_bp.get("/audit")
 @access.allow(access.is_admin)
+@cached_page(vary=_newest_audit_event)
 def list_audit_events():  # type: ignore[no-untyped-def]
     query, errors = _audit_query()
-    # Reads are audited but do not count as changes to the data, so the newest event's id is
-    # part of the page cache's key: any new event shows at once.
-    latest = db.session.scalar(db.select(db.func.max(AuditEvent.id)))
-    return render_template("admin/audit.html", page=lazy(lambda: paginate(query, per_page=50)), errors=errors,
-                           args=request.args, latest_event=latest)
+    page = paginate(query, per_page=50)
+    return render_template("admin/audit.html", page=page, errors=errors, args=request.args)
 
 
 @admin_bp.get("/audit.csv")

@@ -1,9 +1,9 @@
-"""Rendered page fragments, kept while nothing they show can have changed.
+"""Whole pages, kept per person while nothing they show can have changed.
 
 The busiest pages (dashboard, register, a review, a case, the action tracker, the annual
-summary) wrap their main content in ``{% cache page_cache_key() %}...{% endcache %}`` and
-pass their data to the template through ``lazy(...)``, so on a hit neither the queries nor
-the rendering run.
+summary, people, the audit trail) are views decorated with ``@cached_page``: after the access
+check, a repeat view of the same page by the same person is answered from memory, and
+neither the page's queries nor its templates run.
 
 What keeps this safe:
 
@@ -11,12 +11,14 @@ What keeps this safe:
   than a read-audit row adds one to it, in the same transaction (so readers see the new
   count exactly when they can see the new data), as does any bulk UPDATE or DELETE run
   through the session. The key includes the count, so any change anywhere invalidates every
-  fragment: coarse, but never stale. Read audits are left out because looking at a page
-  must not invalidate it.
-- **The key** also holds the endpoint, the full path with its query string, the person's id
-  (what a page shows depends on who looks) and today's London date (overdue, this week).
+  page: coarse, but never stale. Reads are audited without invalidating anything, except
+  those a page shows (``count_reads_as_changes``).
+- **The key** also holds the path with its query string, the person's id (what a page shows
+  depends on who looks) and today's London date (overdue, this week).
 - **Nothing per-response is stored.** The request's CSRF token and CSP nonce are cut out of
-  a fragment before it is kept, and each response gets its own put back.
+  a page before it is kept, and each response gets its own put back. A response carrying a
+  flashed message, or anything but a plain 200 HTML page, is never kept.
+- The access check runs on every request, before the cache is looked at.
 - The cache is per process and bounded (size and age), so a restart or a few minutes clear
   anything a raw SQL change outside the session could have missed.
 """
@@ -29,15 +31,11 @@ from collections.abc import Callable
 from typing import Any
 
 from cachetools import TTLCache
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from jinja2 import nodes
-from jinja2.ext import Extension
-from markupsafe import Markup
 from sqlalchemy import Integer, event, insert, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
-from werkzeug.local import LocalProxy
 
 from core.audit import READ_PREFIX, AuditEvent
 from extensions import db
@@ -54,10 +52,22 @@ class DataGeneration(db.Model):
     value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
+# Read audits that some page shows (how often a QA report was read): these count as changes.
+_READS_SHOWN: set[str] = set()
+
+
+def count_reads_as_changes(*actions: str) -> None:
+    """Register read-audit actions that a cached page shows, so recording one invalidates it."""
+    _READS_SHOWN.update(actions)
+
+
 def _changes_data(obj: object) -> bool:
     if isinstance(obj, DataGeneration):
         return False
-    return not (isinstance(obj, AuditEvent) and (obj.action or "").startswith(READ_PREFIX))
+    if isinstance(obj, AuditEvent):
+        action = obj.action or ""
+        return not action.startswith(READ_PREFIX) or action in _READS_SHOWN
+    return True
 
 
 def _bump(session: Session) -> None:
@@ -104,28 +114,16 @@ def data_generation() -> int:
 
 
 def page_cache_key(*extra: object) -> str:
-    """This page, for this person, today, at this data generation; ``extra`` for anything else
-    the fragment shows that is not counted as a change (such as how often a report was read)."""
+    """This page, for this person, today, at this data generation (and ``extra``)."""
     from core.formatting import london_today
 
-    user_id = current_user.get_id() if current_user.is_authenticated else "-"
-    return "|".join((request.endpoint or "", request.full_path, str(user_id), london_today().isoformat(),
-                     str(data_generation()), *map(str, extra)))
-
-
-def lazy(load: Callable[[], Any]) -> Any:
-    """A stand-in for ``load()`` that runs it only when a template first uses it (once)."""
-    return LocalProxy(functools.cache(load))
-
-
-def lazy_items(load: Callable[[], dict[str, Any]], *names: str) -> dict[str, Any]:
-    """``lazy`` for each named item of the dict ``load()`` returns (``load`` runs at most once)."""
-    once = functools.cache(load)
-    return {name: LocalProxy(functools.cache(functools.partial(lambda key: once()[key], name))) for name in names}
+    user_id = current_user.id if current_user.is_authenticated else "-"
+    return "|".join((request.full_path, str(user_id), london_today().isoformat(), str(data_generation()),
+                     *map(str, extra)))
 
 
 class PageCache:
-    """A bounded, thread-safe, per-process store of rendered fragments."""
+    """A bounded, thread-safe, per-process store of rendered pages."""
 
     def __init__(self, size: int, seconds: int) -> None:
         self._entries: TTLCache[str, str] = TTLCache(maxsize=size, ttl=seconds)
@@ -135,9 +133,9 @@ class PageCache:
         with self._lock:
             return self._entries.get(key)
 
-    def put(self, key: str, fragment: str) -> None:
+    def put(self, key: str, page: str) -> None:
         with self._lock:
-            self._entries[key] = fragment
+            self._entries[key] = page
 
     def clear(self) -> None:
         with self._lock:
@@ -158,45 +156,52 @@ def _csrf_field() -> str:
     return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
 
 
-def _with_holes(fragment: str) -> str:
-    """The fragment with this response's CSRF token and CSP nonce (if made) cut out."""
+def _with_holes(page: str) -> str:
+    """The page with this response's CSRF token and CSP nonce (if made) cut out."""
     for value, hole in ((g.get(_csrf_field()), CSRF_HOLE), (g.get("csp_nonce"), NONCE_HOLE)):
         if value:
-            fragment = fragment.replace(value, hole)
-    return fragment
+            page = page.replace(value, hole)
+    return page
 
 
-def _filled(fragment: str) -> Markup:
+def _filled(page: str) -> str:
+    """A kept page with this response's own CSRF token and CSP nonce (the header's) put back."""
     from core.security import csp_nonce
 
-    if CSRF_HOLE in fragment:
-        fragment = fragment.replace(CSRF_HOLE, generate_csrf())
-    if NONCE_HOLE in fragment:
-        fragment = fragment.replace(NONCE_HOLE, csp_nonce())
-    return Markup(fragment)  # nosec B704 - rendered by the template, holes filled with our own values
+    if CSRF_HOLE in page:
+        page = page.replace(CSRF_HOLE, generate_csrf())
+    if NONCE_HOLE in page:
+        page = page.replace(NONCE_HOLE, csp_nonce())
+    return page
 
 
-class FragmentCacheExtension(Extension):
-    """``{% cache key %}...{% endcache %}``: the block's output, kept under ``key``."""
+def cached_page(view: Callable[..., Any] | None = None, *, vary: Callable[[], object] | None = None) -> Any:
+    """Answer a repeat GET of this page by the same person from the page cache.
 
-    tags = {"cache"}
+    Put it below the access decorator, so the access check always runs first. ``vary`` adds
+    to the key something the page shows that is not counted as a change (the audit trail's
+    newest read, say).
+    """
 
-    def parse(self, parser: Any) -> nodes.Node:
-        lineno = next(parser.stream).lineno
-        key = parser.parse_expression()
-        body = parser.parse_statements(("name:endcache",), drop_needle=True)
-        return nodes.CallBlock(self.call_method("_cached", [key]), [], [], body).set_lineno(lineno)
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            cache: PageCache | None = current_app.extensions.get("page_cache")
+            if cache is None or request.method != "GET" or session.get("_flashes"):
+                return view(*args, **kwargs)
+            key = page_cache_key(*((vary(),) if vary else ()))
+            stored = cache.get(key)
+            if stored is not None:
+                return _filled(stored)
+            response = make_response(view(*args, **kwargs))
+            if (response.status_code == 200 and response.mimetype == "text/html" and not response.is_streamed
+                    and not session.get("_flashes")):
+                cache.put(key, _with_holes(response.get_data(as_text=True)))
+            return response
 
-    def _cached(self, key: str, caller: Callable[[], str]) -> str:
-        cache: PageCache | None = current_app.extensions.get("page_cache") if has_request_context() else None
-        if cache is None:
-            return caller()
-        stored = cache.get(key)
-        if stored is not None:
-            return _filled(stored)
-        fragment = caller()
-        cache.put(key, _with_holes(fragment))
-        return fragment
+        return wrapper
+
+    return decorator(view) if view is not None else decorator
 
 
 def _forget_generation() -> None:
@@ -207,7 +212,5 @@ def _forget_generation() -> None:
 
 def init_app(app: Any) -> None:
     app.before_request(_forget_generation)
-    app.jinja_env.add_extension(FragmentCacheExtension)
-    app.add_template_global(page_cache_key, "page_cache_key")
     if app.config.get("PAGE_CACHE_SIZE", 0) > 0:
         app.extensions["page_cache"] = PageCache(app.config["PAGE_CACHE_SIZE"], app.config["PAGE_CACHE_SECONDS"])

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from agencies import access
 from agencies.models import Organisation
 from agencies.return_models import ReturnLearningPoint
-from core.cache import lazy
+from core.cache import cached_page
 from core.db import StaleEdit
 from core.downloads import send_download
 from core.forms import ConfirmForm
@@ -74,15 +74,15 @@ def _save(form: Any, record: Any, change: Callable[[], object]) -> str:
 
 @learning_bp.get("/actions")
 @access.allow(access.signed_in)
+@cached_page
 def list_actions():  # type: ignore[no-untyped-def]
     filters = tracker.TrackerFilters.from_args(request.args)
     today = _today()
-    user = current_user._get_current_object()
-    # Lazy: a page served from the cache (core/cache.py) runs none of these queries.
+    page = paginate(tracker.tracker_query(current_user, filters, today))
     return render_template(
-        "learning/actions/list.html", page=lazy(lambda: paginate(tracker.tracker_query(user, filters, today))),
-        filters=filters, today=today, owners=lazy(lambda: tracker.owner_choices(user)),
-        themes=lazy(tracker.theme_choices), panels=lazy(lambda: tracker.panel_choices(user)),
+        "learning/actions/list.html", page=page, filters=filters, today=today,
+        owners=tracker.owner_choices(current_user), themes=tracker.theme_choices(),
+        panels=tracker.panel_choices(current_user),
         statuses=[(s.value, s.label) for s in ActionStatus], levels=[(lv.value, lv.label) for lv in LearningLevel],
         sorts=tracker.SORTS,
         sees_every_action=can.sees_every_action(current_user),

@@ -9,7 +9,7 @@ from flask import render_template, request
 from markupsafe import Markup
 
 from agencies import access
-from core.cache import lazy
+from core.cache import cached_page
 from core.downloads import send_download
 from core.formatting import govuk_date, london_today, utc_now
 from core.pdf import render_pdf
@@ -56,14 +56,12 @@ def _summary_for_request() -> tuple[AnnualSummary, SummaryYearForm]:
 
 @learning_bp.get("/annual-summary")
 @access.allow(can.may_view_summary)
+@cached_page
 def annual_summary():  # type: ignore[no-untyped-def]
-    today = london_today(utc_now())
-    year, form = _chosen_year(available_years(today), today)
-    # Lazy: a page served from the cache (core/cache.py) computes none of the figures.
-    summary = lazy(lambda: figures_for.annual_summary(year, today))
-    return render_template("learning/summary/page.html", year=year, summary=summary,
-                           figures=lazy(lambda: summary.current), charts=lazy(lambda: summary_charts(summary)),
-                           form=form if form.errors else None, year_form=form, years_args={"year": year.start_year})
+    summary, form = _summary_for_request()
+    return render_template("learning/summary/page.html", summary=summary, figures=summary.current,
+                           charts=summary_charts(summary), form=form if form.errors else None, year_form=form,
+                           years_args={"year": summary.year.start_year})
 
 
 @learning_bp.get("/annual-summary.pdf")

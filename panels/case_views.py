@@ -33,7 +33,7 @@ from agencies.return_operations import (
     ReturnIncomplete,
     ReturnLocked,
 )
-from core.cache import lazy
+from core.cache import cached_page
 from core.db import StaleEdit
 from core.formatting import london_today, utc_now
 from core.forms import ConfirmForm, VersionedForm
@@ -288,16 +288,15 @@ def flag_case(review: Review):  # type: ignore[no-untyped-def]
 
 @panels_bp.get("/cases/<int:case_id>")
 @access.load("case_id", case_for)
+@cached_page
 def show_case(case: MultiAgencyCase):  # type: ignore[no-untyped-def]
     user = _user()
     today = _today()
     if access.is_inspectorate_staff(user):
-        # Lazy: a page served from the cache (core/cache.py) loads none of the returns.
+        invitations = [(invitation, operations.status_of(invitation, today)) for invitation in case.invitations]
         return render_template(
-            "panels/cases/show.html", case=case, inspectorate=True, confirm=ConfirmForm(),
-            invitations=lazy(lambda: [(invitation, operations.status_of(invitation, today))
-                                      for invitation in case.invitations]),
-            erasure_date=lazy(lambda: operations.erasure_date(case)),
+            "panels/cases/show.html", case=case, invitations=invitations, inspectorate=True,
+            erasure_date=operations.erasure_date(case), confirm=ConfirmForm(),
         )
     invitation = case.invitation_for(user.organisation_id)
     _note_opened(invitation)

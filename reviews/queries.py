@@ -23,6 +23,7 @@ from reviews.models import (
     Review,
     ReviewStatus,
 )
+from reviews.operations import REPORT_READS
 
 # --- register filters ----------------------------------------------------------------------
 
@@ -210,9 +211,6 @@ def _listing(condition: ColumnElement[bool], order: Any) -> Select[tuple[Review]
     )
 
 
-DASHBOARD_FIGURES = ("counts", "listings", "mine", "timeliness", "year_start", "week")
-
-
 def dashboard(today: date, user: User) -> dict[str, Any]:
     monday, sunday = week_bounds(today)
     groups = {
@@ -253,7 +251,7 @@ def dashboard(today: date, user: User) -> dict[str, Any]:
 # --- a review's timeline ------------------------------------------------------------------
 
 # Readings of the report are audited but would drown the story of the review.
-_NOT_IN_TIMELINE = ("read.qa_report", "read.qa_report_pdf", "access.refused")
+_NOT_IN_TIMELINE = (*REPORT_READS, "access.refused")
 
 
 def timeline(review: Review, limit: int = 100) -> list[AuditEvent]:
@@ -276,7 +274,7 @@ def report_readings(review: Review) -> int:
     return db.session.scalar(
         db.select(db.func.count(AuditEvent.id)).where(
             AuditEvent.object_type == "Review", AuditEvent.object_id == str(review.id),
-            AuditEvent.action.in_(("read.qa_report", "read.qa_report_pdf")),
+            AuditEvent.action.in_(REPORT_READS),
             AuditEvent.actor_id.in_(region_people),
         )
     ) or 0

@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from agencies import access
 from agencies.models import Organisation, User
-from core.cache import lazy, lazy_items
+from core.cache import cached_page
 from core.db import StaleEdit
 from core.downloads import send_download
 from core.formatting import govuk_date, london_today
@@ -64,24 +64,23 @@ from reviews import reviews_bp  # isort: skip
 
 @reviews_bp.get("/")
 @access.allow(can.may_view_register)
+@cached_page
 def list_reviews():  # type: ignore[no-untyped-def]
     filters = queries.RegisterFilters.from_args(request.args)
-    # Lazy: a page served from the cache (core/cache.py) runs none of these queries.
+    page = paginate(queries.register_query(filters, london_today()))
     return render_template(
-        "reviews/list.html", page=lazy(lambda: paginate(queries.register_query(filters, london_today()))),
-        filters=filters, regions=lazy(queries.region_choices),
-        categories=lazy(lambda: queries.category_choices(include_inactive=True)), statuses=list(ReviewStatus),
+        "reviews/list.html", page=page, filters=filters, regions=queries.region_choices(),
+        categories=queries.category_choices(include_inactive=True), statuses=list(ReviewStatus),
         due_filters=queries.DUE_FILTERS, sorts=queries.SORTS, today=london_today(),
     )
 
 
 @reviews_bp.get("/dashboard")
 @access.allow(access.is_inspector)
+@cached_page
 def dashboard():  # type: ignore[no-untyped-def]
     today = london_today()
-    user = current_user._get_current_object()
-    figures = lazy_items(lambda: queries.dashboard(today, user), *queries.DASHBOARD_FIGURES)
-    return render_template("reviews/dashboard.html", today=today, **figures)
+    return render_template("reviews/dashboard.html", today=today, **queries.dashboard(today, current_user))
 
 
 def _review_form_choices(form: ReviewForm, review: Review | None = None) -> None:
@@ -173,12 +172,11 @@ def create_review():  # type: ignore[no-untyped-def]
 
 @reviews_bp.get("/<int:review_id>")
 @access.load("review_id", can.review_for_staff)
+@cached_page
 def show_review(review: Review):  # type: ignore[no-untyped-def]
-    # Readings are read audits, which do not count as changes to the data: they are counted on
-    # every view and are part of the page cache's key.
     issued = review.status == ReviewStatus.ISSUED
     return render_template(
-        "reviews/review.html", review=review, events=lazy(lambda: queries.timeline(review)), today=london_today(),
+        "reviews/review.html", review=review, events=queries.timeline(review), today=london_today(),
         timeline_title=queries.timeline_title, readings=queries.report_readings(review) if issued else 0,
     )
 

@@ -106,6 +106,8 @@ def _app_context(app: Flask) -> Iterator[None]:
 
     with app.app_context():
         limiter.reset()
+        # The database is emptied between tests and ids start again: so must the page cache.
+        app.extensions["page_cache"].clear()
         seed_reference_data()
         db.session.commit()
         yield
