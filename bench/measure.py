@@ -124,6 +124,20 @@ def count_statements(app: Flask, client: FlaskClient, path: str) -> tuple[int, i
     return status, cold, len(statements) - cold, last_error.message
 
 
+def uncached_milliseconds(app: Flask, client: FlaskClient, path: str, repeats: int = 15) -> float:
+    """The median time of one in-process GET of ``path`` with the page cache emptied first:
+    the page's own work (queries and templates), which the load test's repeat views skip."""
+    cache = app.extensions.get("page_cache")
+    times = []
+    for _ in range(repeats):
+        if cache is not None:
+            cache.clear()
+        started = time.perf_counter()
+        client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
 def fresh_session_cookie(app: Flask, client: FlaskClient) -> str | None:
     """The client's session cookie, its activity time set to now: the portal rewrites a cookie
     whose activity is over a minute old, which a browser would store but wrk never does."""

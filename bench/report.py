@@ -21,6 +21,7 @@ class PageResult:
     skipped: str | None = None
     statements: int | None = None
     cached_statements: int | None = None
+    uncached_ms: float | None = None  # median in-process time with the page cache emptied first
     load: LoadResult | None = None
     misses: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -101,6 +102,13 @@ def judge(runs: list[ScaleRun]) -> None:
                 result.misses.append(f"p50 at 100× is {growth:.2f}× of 1× > {MAX_GROWTH_100X}×")
             else:
                 result.notes.append(f"p50 at 100× {growth:.2f}× of 1×")
+        # The same budget for the page's own work, uncached: the cache must not hide a slow query.
+        if largest == 100 and smallest == 1 and first and first.uncached_ms and result.uncached_ms:
+            growth = result.uncached_ms / first.uncached_ms
+            if growth > MAX_GROWTH_100X:
+                result.misses.append(f"uncached at 100× is {growth:.2f}× of 1× > {MAX_GROWTH_100X}×")
+            else:
+                result.notes.append(f"uncached at 100× {growth:.2f}× of 1×")
 
 
 def _cell(value: float | int | None, pattern: str = "{:.0f}") -> str:
@@ -109,26 +117,27 @@ def _cell(value: float | int | None, pattern: str = "{:.0f}") -> str:
 
 def table(runs: list[ScaleRun]) -> str:
     lines = [
-        "| Page | Scale | Role | req/s | p50 ms | p95 ms | × reference | SQL/request (uncached / cached) | Budgets |",
-        "|---|---|---|---:|---:|---:|---:|---:|---|",
+        "| Page | Scale | Role | req/s | p50 ms | p95 ms | × reference | SQL/request (uncached / cached) "
+        "| Uncached ms | Budgets |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for run in runs:
         ref = run.reference
         if ref:
             lines.append(
                 f"| Reference (layout only) | {run.scale}× | anonymous | {ref.rps:.0f} | {ref.p50_ms:.1f} | "
-                f"{ref.p95_ms:.1f} | 1.00 | {_cell(run.reference_statements)} | yardstick |"
+                f"{ref.p95_ms:.1f} | 1.00 | {_cell(run.reference_statements)} | | yardstick |"
             )
         signed = run.signed_in_reference
         if signed and ref:
             lines.append(
                 f"| Reference, signed in | {run.scale}× | inspector | {signed.rps:.0f} | {signed.p50_ms:.1f} | "
-                f"{signed.p95_ms:.1f} | {signed.rps / ref.rps:.2f} | {_cell(run.signed_in_reference_statements)} | "
+                f"{signed.p95_ms:.1f} | {signed.rps / ref.rps:.2f} | {_cell(run.signed_in_reference_statements)} | | "
                 "for diagnosis: the cost of a session |"
             )
         for result in run.pages:
             if result.skipped:
-                lines.append(f"| {result.page.name} | {run.scale}× | {result.page.role} | | | | | | "
+                lines.append(f"| {result.page.name} | {run.scale}× | {result.page.role} | | | | | | | "
                              f"skipped: {result.skipped} |")
                 continue
             load = result.load
@@ -140,11 +149,11 @@ def table(runs: list[ScaleRun]) -> str:
             lines.append(
                 f"| {result.page.name} | {run.scale}× | {result.page.role} | {load.rps:.0f} | {load.p50_ms:.1f} | "
                 f"{load.p95_ms:.1f} | {_cell(ratio, '{:.2f}')} | {_cell(result.statements)} / "
-                f"{_cell(result.cached_statements)} | {verdict} |"
+                f"{_cell(result.cached_statements)} | {_cell(result.uncached_ms, '{:.1f}')} | {verdict} |"
             )
         for timing in run.timings:
             if timing.skipped:
-                lines.append(f"| {timing.timing.name} | {run.scale}× | {timing.timing.role} | | | | | | "
+                lines.append(f"| {timing.timing.name} | {run.scale}× | {timing.timing.role} | | | | | | | "
                              f"skipped: {timing.skipped} |")
                 continue
             budget = timing.timing.budget_seconds
@@ -154,7 +163,7 @@ def table(runs: list[ScaleRun]) -> str:
                 f"| {timing.timing.name} (alone, median of 5) | {run.scale}× | {timing.timing.role} | | "
                 f"{_cell(timing.median_seconds * 1000 if timing.median_seconds is not None else None, '{:.1f}')} | "
                 f"{_cell(timing.slowest_seconds * 1000 if timing.slowest_seconds is not None else None, '{:.1f}')} "
-                f"(slowest) | | | {verdict} |"
+                f"(slowest) | | | | {verdict} |"
             )
     return "\n".join(lines)
 
