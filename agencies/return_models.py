@@ -113,7 +113,7 @@ class AgencyReturn(VersionedMixin, TimestampMixin, db.Model):
     findings_saved_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_saved_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    submitted_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     reopened_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)

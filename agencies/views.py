@@ -396,25 +396,34 @@ def _person_from_form(form: PersonForm) -> Organisation | None:
 @admin_bp.route("/people/new", methods=["GET", "POST"])
 @access.allow(access.is_admin)
 def create_person():  # type: ignore[no-untyped-def]
-    form = PersonForm()
+    return _person_form_page(None)
+
+
+def _person_form_page(person: User | None):  # type: ignore[no-untyped-def]
+    """Add a person (``person`` None) or change one: the same form, checks and outcomes."""
+    form = PersonForm(obj=person if person is not None and request.method == "GET" else None)
     form.organisation_id.choices = _organisation_choices()
     if request.method == "GET":
-        form.role.data = Role.AGENCY_MEMBER.value
+        form.role.data = (person.role if person is not None else Role.AGENCY_MEMBER).value
     if form.validate_on_submit() and (organisation := _person_from_form(form)):
+        details = {"full_name": form.full_name.data, "email": form.email.data, "organisation": organisation,
+                   "role": form.role.data, "job_title": form.job_title.data}
         try:
-            person = operations.create_person(
-                full_name=form.full_name.data, email=form.email.data, organisation=organisation,
-                role=form.role.data, job_title=form.job_title.data,
-            )
+            if person is None:
+                saved = operations.create_person(**details)
+                message = f"{saved.full_name} added. We have emailed them a link to set their password."
+            else:
+                operations.update_person(person, **details)
+                saved, message = person, f"{person.full_name} saved"
         except operations.DuplicateError as error:
             form.email.errors.append(str(error))
         except operations.RoleError as error:
             form.role.errors.append(str(error))
         else:
             db.session.commit()
-            flash(f"{person.full_name} added. We have emailed them a link to set their password.", "success")
-            return redirect(url_for("admin.show_person", user_id=person.id))
-    return render_template("admin/person_form.html", form=form, person=None)
+            flash(message, "success")
+            return redirect(url_for("admin.show_person", user_id=saved.id))
+    return render_template("admin/person_form.html", form=form, person=person)
 
 
 @admin_bp.get("/people/<int:user_id>")
@@ -433,25 +442,7 @@ def show_person(person: User):  # type: ignore[no-untyped-def]
 @admin_bp.route("/people/<int:user_id>/edit", methods=["GET", "POST"])
 @access.load("user_id", access.person_for_admin, as_name="person")
 def edit_person(person: User):  # type: ignore[no-untyped-def]
-    form = PersonForm(obj=person if request.method == "GET" else None)
-    form.organisation_id.choices = _organisation_choices()
-    if request.method == "GET":
-        form.role.data = person.role.value
-    if form.validate_on_submit() and (organisation := _person_from_form(form)):
-        try:
-            operations.update_person(
-                person, full_name=form.full_name.data, email=form.email.data, organisation=organisation,
-                role=form.role.data, job_title=form.job_title.data,
-            )
-        except operations.DuplicateError as error:
-            form.email.errors.append(str(error))
-        except operations.RoleError as error:
-            form.role.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"{person.full_name} saved", "success")
-            return redirect(url_for("admin.show_person", user_id=person.id))
-    return render_template("admin/person_form.html", form=form, person=person)
+    return _person_form_page(person)
 
 
 @admin_bp.post("/people/<int:user_id>/deactivate")

@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlalchemy import DateTime, Integer, func, types
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.formatting import utc_now
+from extensions import db
 
 
 class UTCDateTime(types.TypeDecorator):
@@ -71,3 +73,13 @@ def contains(column: Any, text: str) -> Any:
     """``column`` contains ``text``, case-insensitively, with LIKE's wildcards taken literally."""
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return func.lower(column).like(f"%{escaped}%", escape="\\")
+
+
+def commit_unless_stale() -> bool:
+    """Commit; False (after rolling back) when someone else's save to the same row got in first."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return False
+    return True

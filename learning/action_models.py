@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agencies.models import Organisation, User, enum_column
@@ -89,6 +89,7 @@ class LearningItem(VersionedMixin, TimestampMixin, db.Model):
     """One piece of shared learning for a case, in the inspector's words."""
 
     __tablename__ = "learning_items"
+    __table_args__ = (Index("ix_learning_items_created_at_utc", "created_at_utc"),)  # the annual summary counts by year
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("multi_agency_cases.id", ondelete="CASCADE"), nullable=False,
@@ -127,6 +128,7 @@ class LearningItem(VersionedMixin, TimestampMixin, db.Model):
 
 class ActionRecord(VersionedMixin, TimestampMixin, db.Model):
     __tablename__ = "action_records"
+    __table_args__ = (Index("ix_action_records_created_at_utc", "created_at_utc"),)  # the annual summary counts by year
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200), nullable=False)

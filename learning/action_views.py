@@ -81,8 +81,8 @@ def list_actions():  # type: ignore[no-untyped-def]
     page = paginate(tracker.tracker_query(current_user, filters, today))
     return render_template(
         "learning/actions/list.html", page=page, filters=filters, today=today,
-        owners=tracker.owner_choices(current_user), themes=tracker.theme_choices(),
-        panels=tracker.panel_choices(current_user),
+        owner=tracker.owner_name(filters.owner_id), themes=tracker.theme_choices(),
+        panels=tracker.panel_choices(current_user, keep=filters.panel_id),
         statuses=[(s.value, s.label) for s in ActionStatus], levels=[(lv.value, lv.label) for lv in LearningLevel],
         sorts=tracker.SORTS,
         sees_every_action=can.sees_every_action(current_user),

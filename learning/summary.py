@@ -305,6 +305,8 @@ def _received_by_group(year: ReportingYear) -> list[tuple[int, int, Assurance, i
 def _assured_by_group(year: ReportingYear) -> list[tuple[int, int, int | None, str, int]]:
     composites = (
         db.select(StandardRating.assessment_id, func.sum(StandardRating.score).label("composite"))
+        .join(Assessment, StandardRating.assessment_id == Assessment.id)
+        .where(_issued_in(year))  # only the year's assessments: the sum is not taken over every year
         .group_by(StandardRating.assessment_id)
         .having(func.count(StandardRating.score) == STANDARD_COUNT)
         .subquery()

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, and_
 from sqlalchemy.orm import contains_eager, selectinload
 
 from agencies.models import Organisation, User
+from core.db import contains
 from core.formatting import govuk_date
 from extensions import db
 from learning.action_models import OPEN_STATUSES, ActionRecord, ActionStatus, ActionUpdate
@@ -47,6 +48,7 @@ def _int_arg(args: Mapping[str, str], name: str, problems: list[str], label: str
 @dataclass
 class TrackerFilters:
     owner_id: int | None = None
+    owner_name: str = ""  # part of the owning organisation's name
     status: ActionStatus | None = None
     level: LearningLevel | None = None
     theme_id: int | None = None
@@ -61,6 +63,7 @@ class TrackerFilters:
         """Filters from the query string; nonsense is ignored (with a word), never a 500."""
         filters = cls()
         filters.owner_id = _int_arg(args, "owner", filters.problems, "owner")
+        filters.owner_name = (args.get("owner_name") or "").strip()[:200]
         filters.theme_id = _int_arg(args, "theme", filters.problems, "theme")
         filters.panel_id = _int_arg(args, "panel", filters.problems, "panel")
         for name, enum_cls, label in (("status", ActionStatus, "status"), ("level", LearningLevel, "level")):
@@ -79,7 +82,7 @@ class TrackerFilters:
 
     def as_args(self, **overrides: Any) -> dict[str, Any]:
         args: dict[str, Any] = {
-            "owner": self.owner_id, "status": self.status.value if self.status else None,
+            "owner": self.owner_id, "owner_name": self.owner_name, "status": self.status.value if self.status else None,
             "level": self.level.value if self.level else None, "theme": self.theme_id, "panel": self.panel_id,
             "overdue": "1" if self.overdue else None, "sort": self.sort, "direction": self.direction,
         }
@@ -88,7 +91,8 @@ class TrackerFilters:
 
     @property
     def active(self) -> bool:
-        return any((self.owner_id, self.status, self.level, self.theme_id, self.panel_id, self.overdue))
+        return any((self.owner_id, self.owner_name, self.status, self.level, self.theme_id, self.panel_id,
+                    self.overdue))
 
 
 def overdue_condition(today: date) -> ColumnElement[bool]:
@@ -106,6 +110,8 @@ def tracker_query(user: User, filters: TrackerFilters, today: date) -> Select[tu
     )
     if filters.owner_id:
         query = query.where(ActionRecord.owner_id == filters.owner_id)
+    if filters.owner_name:
+        query = query.where(contains(Organisation.name, filters.owner_name))
     if filters.status:
         query = query.where(ActionRecord.status == filters.status)
     if filters.level:
@@ -122,23 +128,25 @@ def tracker_query(user: User, filters: TrackerFilters, today: date) -> Select[tu
     return query.order_by(ordered, tie)
 
 
-def owner_choices(user: User) -> list[tuple[int, str]]:
-    """Organisations that own actions this person can see (a filter listing others would mislead)."""
-    owners = visible_actions(user).with_only_columns(ActionRecord.owner_id).distinct().subquery()
-    rows = db.session.execute(
-        db.select(Organisation.id, Organisation.name).where(Organisation.id.in_(db.select(owners.c.owner_id)))
-        .order_by(Organisation.name)
-    ).all()
-    return [(row.id, row.name) for row in rows]
+def owner_name(owner_id: int | None) -> str | None:
+    """The organisation an ``owner`` filter (a link from elsewhere) names."""
+    return db.session.scalar(db.select(Organisation.name).where(Organisation.id == owner_id)) if owner_id else None
 
 
-def panel_choices(user: User) -> list[tuple[int, str]]:
-    """Panels at which actions this person can see were agreed, latest first."""
-    panel_ids = visible_actions(user).with_only_columns(ActionRecord.panel_id).distinct().subquery()
+# The panel filter offers the latest panels with actions; an older one is reached from its
+# own page (its link carries ``panel=<id>``), so the list never grows with the years.
+PANELS_OFFERED = 24
+
+
+def panel_choices(user: User, keep: int | None = None) -> list[tuple[int, str]]:
+    """The latest panels at which actions this person can see were agreed (and ``keep``)."""
+    with_actions = visible_actions(user).where(ActionRecord.panel_id == Panel.id).exists()
     rows = db.session.execute(
-        db.select(Panel.id, Panel.title, Panel.starts_at_utc).where(Panel.id.in_(db.select(panel_ids.c.panel_id)))
-        .order_by(Panel.starts_at_utc.desc(), Panel.id.desc())
+        db.select(Panel.id, Panel.title, Panel.starts_at_utc).where(with_actions)
+        .order_by(Panel.starts_at_utc.desc(), Panel.id.desc()).limit(PANELS_OFFERED)
     ).all()
+    if keep and keep not in {row.id for row in rows}:
+        rows += db.session.execute(db.select(Panel.id, Panel.title, Panel.starts_at_utc).where(Panel.id == keep)).all()
     return [(row.id, f"{row.title}, {govuk_date(row.starts_at_utc)}") for row in rows]
 
 

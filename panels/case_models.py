@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agencies.models import Organisation, User
@@ -33,6 +33,7 @@ class MultiAgencyCase(VersionedMixin, TimestampMixin, db.Model):
     """A review flagged for multi-agency learning; at most one case per review."""
 
     __tablename__ = "multi_agency_cases"
+    __table_args__ = (Index("ix_multi_agency_cases_created_at_utc", "created_at_utc"),)  # the annual summary counts by year
 
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), unique=True, nullable=False)
@@ -99,7 +100,7 @@ class CaseInvitation(TimestampMixin, db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("multi_agency_cases.id", ondelete="CASCADE"), nullable=False,
                                          index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False, index=True)
-    invited_at_utc: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
+    invited_at_utc: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now, index=True)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # When someone in the organisation first opened the request ("opened" status).
     first_opened_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)

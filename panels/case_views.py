@@ -16,7 +16,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from agencies import access
@@ -34,7 +33,7 @@ from agencies.return_operations import (
     ReturnLocked,
 )
 from core.cache import cached_page
-from core.db import StaleEdit
+from core.db import StaleEdit, commit_unless_stale
 from core.formatting import london_today, utc_now
 from core.forms import ConfirmForm, VersionedForm
 from core.pagination import paginate
@@ -78,16 +77,6 @@ def _today() -> date:
 
 def _user():  # type: ignore[no-untyped-def]
     return current_user._get_current_object()
-
-
-def _commit() -> bool:
-    """Commit; False (after rolling back) when a colleague's save got in first."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        return False
-    return True
 
 
 def _stale(form: VersionedForm, current_version: int, lock_reason: str | None = None) -> None:
@@ -328,7 +317,7 @@ def edit_case(case: MultiAgencyCase):  # type: ignore[no-untyped-def]
             db.session.rollback()
             _stale(form, case.version)
         else:
-            if _commit():
+            if commit_unless_stale():
                 flash("Case details saved" if changed else "Nothing was changed", "success")
                 return redirect(url_for("panels.show_case", case_id=case.id))
             _stale(form, case.version)
@@ -542,7 +531,7 @@ def confirm_involvement(agency_return: AgencyReturn):  # type: ignore[no-untyped
         except (StaleEdit, ReturnLocked):
             db.session.rollback()
         else:
-            if _commit():
+            if commit_unless_stale():
                 if answers.involvement == Involvement.STILL_CHECKING:
                     flash("Saved. Come back and confirm your involvement when you have checked your records.",
                           "success")
@@ -584,7 +573,7 @@ def edit_return(agency_return: AgencyReturn):  # type: ignore[no-untyped-def]
             except (StaleEdit, ReturnLocked):
                 db.session.rollback()
             else:
-                if _commit():
+                if commit_unless_stale():
                     if action == "check":
                         return redirect(url_for("panels.submit_return", return_id=r.id))
                     flash("Your draft has been saved. Your colleagues can see and change it.", "success")
@@ -613,7 +602,7 @@ def submit_return(agency_return: AgencyReturn):  # type: ignore[no-untyped-def]
             db.session.rollback()
             stale = True
         else:
-            if _commit():
+            if commit_unless_stale():
                 flash("Your return has been submitted. The Inspectorate has been told.", "success")
                 return redirect(url_for("panels.show_return", return_id=r.id))
             stale = True

@@ -11,12 +11,11 @@ from datetime import timedelta
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from agencies import access
 from agencies.models import User
 from core import audit
-from core.db import StaleEdit
+from core.db import StaleEdit, commit_unless_stale
 from core.downloads import send_download
 from core.formatting import utc_now
 from core.forms import ConfirmForm, VersionedForm
@@ -64,20 +63,10 @@ def _user() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def _saved() -> bool:
-    """Commit; False (rolled back) when someone else's save to the same panel got in first."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        return False
-    return True
-
-
 def _save_change(done: str, part: str) -> bool:
     """Commit a change to the agenda or attendee list and say how it went. These lists change
     by one click, with no form to keep, so a clash just asks the person to look and retry."""
-    if _saved():
+    if commit_unless_stale():
         flash(done, "success")
         return True
     flash(f"Someone else changed this panel at the same time. Check the {part} and try again.", "error")
@@ -209,7 +198,7 @@ def edit_panel(panel: Panel):  # type: ignore[no-untyped-def]
         else:
             notified = sum(1 for a in panel.attendees if a.was_invited) if panel.is_scheduled and any(
                 name in operations.CALENDAR_FIELDS for name in changed) else 0
-            if _saved():
+            if commit_unless_stale():
                 message = "Panel saved." if changed else "Nothing was changed."
                 flash(message + _emailed(notified, "an updated calendar invitation"), "success")
                 return _to_panel(panel)
@@ -369,7 +358,7 @@ def schedule_panel(panel: Panel):  # type: ignore[no-untyped-def]
             db.session.rollback()
             flash(str(error), "error")
         else:
-            if _saved():
+            if commit_unless_stale():
                 flash("Invitations sent." + _emailed(sent, "the invitation with a calendar file"), "success")
                 return _to_panel(panel)
             _refuse_stale(form, panel)
@@ -391,7 +380,7 @@ def cancel_panel(panel: Panel):  # type: ignore[no-untyped-def]
         except StaleEdit:
             _refuse_stale(form, panel)
         else:
-            if _saved():
+            if commit_unless_stale():
                 flash("Panel cancelled." + _emailed(sent, "the cancellation"), "success")
                 return _to_panel(panel)
             _refuse_stale(form, panel)
@@ -445,7 +434,7 @@ def record_outcome(panel: Panel):  # type: ignore[no-untyped-def]
             flash(str(error), "error")
             return _to_panel(panel)
         else:
-            if _saved():
+            if commit_unless_stale():
                 flash("Panel marked as held" if mark_held else "Outcome saved", "success")
                 return _to_panel(panel)
             _refuse_stale(form, panel)

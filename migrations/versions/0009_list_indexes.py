@@ -1,5 +1,5 @@
-"""indexes for the order in which long lists are shown, so a page of them is read in order
-rather than sorted from every row
+"""indexes for the order in which long lists are shown (read in order rather than sorted from
+every row) and for the dates the annual summary counts a year by
 
 Revision ID: 0009_list_indexes
 Revises: 0008_review_status
@@ -13,11 +13,22 @@ branch_labels = None
 depends_on = None
 
 
+# (table, column): the people list's order, and the dates the annual summary counts a year by.
+INDEXES = [
+    ('users', 'full_name'),
+    ('action_records', 'created_at_utc'),
+    ('learning_items', 'created_at_utc'),
+    ('multi_agency_cases', 'created_at_utc'),
+    ('case_invitations', 'invited_at_utc'),
+    ('agency_returns', 'submitted_at_utc'),
+]
+
+
 def upgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_users_full_name'), ['full_name'], unique=False)
+    for table, column in INDEXES:
+        op.create_index(f'ix_{table}_{column}', table, [column], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_users_full_name'))
+    for table, column in reversed(INDEXES):
+        op.drop_index(f'ix_{table}_{column}', table_name=table)

@@ -1,4 +1,4 @@
-"""the data generation: one row counting committed changes, so rendered page fragments
+"""the data generation: one row counting committed changes, so rendered pages
 can be kept exactly as long as nothing they show has changed (core/cache.py)
 
 Revision ID: 0010_data_generation

@@ -11,6 +11,7 @@ import pytest
 
 from core.audit import AuditEvent
 from extensions import db
+from learning import tracker as tracker_module
 from learning.action_models import ActionRecord, ActionStatus, LearningItem
 from learning.action_operations import ItemDetails, Refused, compile_item
 from learning.models import LearningLevel
@@ -258,7 +259,7 @@ def test_learning_with_actions_cannot_be_removed(client_for) -> None:  # type: i
     assert db.session.get(LearningItem, item.id) is not None
 
 
-def test_learning_and_actions_record_the_panel_they_were_agreed_at(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_learning_and_actions_record_the_panel_they_were_agreed_at(client_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
 
     case, police, _childrens, _officer = learning_case()
     earlier = panel_for([case], starts_at=datetime(2026, 1, 10, 10, tzinfo=timezone.utc), title="January panel")
@@ -297,6 +298,13 @@ def test_learning_and_actions_record_the_panel_they_were_agreed_at(client_for) -
 
     assert action.reference in client.get(f"/learning/actions?panel={earlier.id}").get_data(as_text=True)
     assert action.reference not in client.get(f"/learning/actions?panel={held.id}").get_data(as_text=True)
+    # The tracker's panel filter offers the latest panels with actions, and keeps one chosen from a link.
+    tracker = client.get("/learning/actions").get_data(as_text=True)
+    assert ">January panel, " in tracker and ">February panel, " not in tracker  # no actions there
+    monkeypatch.setattr(tracker_module, "PANELS_OFFERED", 0)
+    assert ">January panel, " not in client.get("/learning/actions?sort=title").get_data(as_text=True)
+    chosen = client.get(f"/learning/actions?panel={earlier.id}").get_data(as_text=True)
+    assert re.search(rf'<option (selected value="{earlier.id}"|value="{earlier.id}" selected)>January panel', chosen)
     panel_page = client.get(f"/learning/panels/{earlier.id}").get_data(as_text=True)
     assert case.reference in panel_page and "Learning agreed in January." in panel_page
     assert action.reference in panel_page

@@ -53,6 +53,11 @@ def test_filters_and_sorting(client_for) -> None:  # type: ignore[no-untyped-def
     assert shown(f"theme={theme('Mental health').id}") == ["Bravo completed late"]
     assert shown("overdue=1") == ["Alpha overdue"]  # a completed action is never overdue
     assert shown(f"overdue=1&owner={police.id}&level=local") == ["Alpha overdue"]
+    # Owners are found by part of their name: a list of every organisation would be too long.
+    assert shown("owner_name=SHIRE%20POL") == ["Bravo completed late", "Alpha overdue"]
+    assert shown("owner_name=children") == ["Charlie later"]
+    assert "<strong>Owner:</strong> Northshire Police" in client.get(f"/learning/actions?owner={police.id}").get_data(
+        as_text=True)
 
     page = client.get("/learning/actions?status=nonsense&owner=x1&sort=<script>").get_data(as_text=True)
     assert "The status filter was not understood and has been ignored" in page
