@@ -99,6 +99,8 @@ class DevelopmentConfig(Config):
     ENV_NAME = "development"
     SHOW_TRACEBACKS = True
     SQLITE_WAL = True
+    # Off by default in development, so an edited template shows at once on every page.
+    PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "0"))
 
 
 class TestConfig(Config):
