@@ -9,7 +9,7 @@ export PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
 export FLASK_APP := wsgi
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test install assets db demo worker audit bench e2e clean
+.PHONY: run test lint install assets db demo worker audit bench e2e clean
 
 # Virtualenv + pinned Python packages; redone only when requirements change.
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -51,6 +51,14 @@ PYTEST_ARGS ?= -n auto
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Code checks, run by CI before the tests: ruff (lint and format), the layers contract
+# (import-linter, see pyproject.toml) and the type checker.
+APP_PACKAGES := agencies cases core learning notifications panels portal reviews
+lint: $(BIN)/.installed
+	$(BIN)/ruff check $(APP_PACKAGES) tests bench tools config.py extensions.py wsgi.py
+	$(BIN)/lint-imports
+	$(BIN)/mypy $(APP_PACKAGES) config.py extensions.py wsgi.py
+
 # Browser journeys only (they also run in `make test`); needs /usr/bin/chromium.
 e2e: install assets
 	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
@@ -59,7 +67,7 @@ e2e: install assets
 # requirements.txt (the full closure, so --no-deps) and fails on any known vulnerability.
 # AUDIT_STRICT=1 also fails when a pin could not be looked up (no route to the service).
 audit: install
-	$(BIN)/bandit -q -r agencies core reviews panels learning notifications tools config.py extensions.py wsgi.py -lll
+	$(BIN)/bandit -q -r $(APP_PACKAGES) tools config.py extensions.py wsgi.py -lll
 	$(BIN)/python tools/audit_dependencies.py requirements.txt requirements-dev.txt
 
 # Performance benchmark (not in `make test`): data sets at 1x/10x/100x, gunicorn, wrk; writes

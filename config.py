@@ -31,9 +31,7 @@ class ConfigurationError(RuntimeError):
 class Config:
     ENV_NAME = "base"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
-    )
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
@@ -79,7 +77,7 @@ class Config:
 
     # Reminder sweeps the outbox worker runs (each queues what is due, once).
     REMINDER_JOBS = (
-        "panels.case_operations:send_due_reminders",
+        "cases.operations:send_due_reminders",
         "panels.reminders:send_due_panel_reminders",
         "learning.reminders:send_due_action_reminders",
     )

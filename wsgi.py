@@ -1,5 +1,5 @@
 """Entry point for gunicorn and the ``flask`` command: ``app = create_app()``."""
 
-from core import create_app
+from portal.app import create_app
 
 app = create_app()

@@ -1,1 +1,1 @@
-"""Organisations, people, sign-in, who may see what, and each agency's findings."""
+"""Organisations, people, sign-in, two-step verification and who may see what (access.py)."""

@@ -24,6 +24,7 @@ from flask_login import current_user
 from agencies.models import Organisation, Role, User
 from core import audit
 from extensions import db, login_manager
+from notifications.models import OutboxMessage
 
 T = TypeVar("T")
 View = Callable[..., Any]
@@ -50,6 +51,11 @@ def is_agency_member(user: User) -> bool:
     return user.role == Role.AGENCY_MEMBER and not user.is_inspectorate
 
 
+def current_person() -> User:
+    """The signed-in person (the real object behind Flask-Login's proxy), for operations."""
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
 def signed_in(user: User) -> bool:
     return user.is_authenticated
 
@@ -67,6 +73,11 @@ def organisation_for_admin(user: User, organisation_id: int) -> Organisation | N
 
 def person_for_admin(user: User, user_id: int) -> User | None:
     return db.session.get(User, user_id) if is_admin(user) else None
+
+
+def message_for_admin(user: User, message_id: int) -> OutboxMessage | None:
+    """Outbox messages hold case references and sign-in links: admins only."""
+    return db.session.get(OutboxMessage, message_id) if is_admin(user) else None
 
 
 # --- decorators ------------------------------------------------------------------------

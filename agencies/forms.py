@@ -87,8 +87,10 @@ class RecoveryCodeForm(PortalForm):
 class ChangePasswordForm(SetPasswordForm):
     current_password = PasswordField(
         "Current password",
-        validators=[DataRequired(message="Enter your current password"),
-                    Length(max=256, message="Your current password is not right")],
+        validators=[
+            DataRequired(message="Enter your current password"),
+            Length(max=256, message="Your current password is not right"),
+        ],
         widget=GovPasswordInput(),
     )
     submit = SubmitField("Change password", widget=GovSubmitInput())
@@ -127,7 +129,10 @@ class OrganisationForm(PortalForm):
         validators=[
             Optional(),
             Length(max=320, message="Email address must be 320 characters or fewer"),
-            Email(message="Enter an email address in the correct format, like team@example.org", check_deliverability=False),
+            Email(
+                message="Enter an email address in the correct format, like team@example.org",
+                check_deliverability=False,
+            ),
         ],
         widget=GovTextInput(),
     )
@@ -136,14 +141,19 @@ class OrganisationForm(PortalForm):
 
 class PersonForm(PortalForm):
     full_name = StringField(
-        "Full name", validators=[DataRequired(message="Enter the person's full name"), *short_text()], widget=GovTextInput()
+        "Full name",
+        validators=[DataRequired(message="Enter the person's full name"), *short_text()],
+        widget=GovTextInput(),
     )
     email = EmailField(
         "Email address",
         validators=[
             DataRequired(message="Enter the person's email address"),
             Length(max=320, message="Email address must be 320 characters or fewer"),
-            Email(message="Enter an email address in the correct format, like name@example.com", check_deliverability=False),
+            Email(
+                message="Enter an email address in the correct format, like name@example.com",
+                check_deliverability=False,
+            ),
         ],
         widget=GovTextInput(),
     )
@@ -156,6 +166,7 @@ class PersonForm(PortalForm):
         # 0 is the "Choose an organisation" prompt: report it with the other errors, in one round.
         if not field.data:
             raise ValidationError("Select an organisation")
+
     role = RadioField(
         "Role",
         choices=ROLE_CHOICES,

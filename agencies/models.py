@@ -8,25 +8,12 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import TimestampMixin, UTCDateTime
+from core.db import TimestampMixin, UTCDateTime, enum_column
 from core.formatting import utc_now
 from extensions import db
-
-
-def enum_column(enum_cls: type[enum.Enum], **kwargs: object) -> Enum:
-    """A portable enum: VARCHAR of the values, no native type to migrate."""
-    return Enum(
-        enum_cls,
-        native_enum=False,
-        create_constraint=False,
-        length=40,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-        **kwargs,
-    )
 
 
 class OrganisationKind(enum.StrEnum):

@@ -23,7 +23,7 @@ from agencies.passwords import hash_password, needs_rehash, password_problems, v
 from core import audit
 from core.formatting import utc_now
 from extensions import db
-from notifications.outbox import queue_email, portal_url
+from notifications.outbox import portal_url, queue_email
 
 
 class DuplicateError(ValueError):
@@ -117,7 +117,10 @@ def begin_second_step(user: User, next_url: str) -> bool:
         user.totp_secret = two_factor.new_secret()
         user.totp_last_used_step = None
     audit.record(
-        "sign_in.password_accepted", user, "Password accepted; second step pending", actor=user,
+        "sign_in.password_accepted",
+        user,
+        "Password accepted; second step pending",
+        actor=user,
         second_step="set_up" if needs_set_up else "code",
     )
     db.session.commit()
@@ -166,15 +169,25 @@ def use_recovery_code(user: User, code: str) -> bool:
         _second_step_failed(user, "recovery code")
         return False
     recovery.used_at_utc = utc_now()
-    audit.record("two_factor.recovery_code_used", user, "Signed in with a recovery code", actor=user,
-                 remaining=unused_recovery_codes(user) - 1)
+    audit.record(
+        "two_factor.recovery_code_used",
+        user,
+        "Signed in with a recovery code",
+        actor=user,
+        remaining=unused_recovery_codes(user) - 1,
+    )
     return True
 
 
 def unused_recovery_codes(user: User) -> int:
-    return db.session.scalar(
-        db.select(func.count(RecoveryCode.id)).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at_utc.is_(None))
-    ) or 0
+    return (
+        db.session.scalar(
+            db.select(func.count(RecoveryCode.id)).where(
+                RecoveryCode.user_id == user.id, RecoveryCode.used_at_utc.is_(None)
+            )
+        )
+        or 0
+    )
 
 
 def _replace_recovery_codes(user: User) -> list[str]:
@@ -298,8 +311,11 @@ def request_password_reset(email: str) -> None:
     if user is not None and user.active:
         issue_password_link(user, PasswordLinkPurpose.RESET)
     else:
-        audit.record("password_reset.unknown", summary="Reset asked for an unknown or inactive address",
-                     actor_email=normalise_email(email)[:320])
+        audit.record(
+            "password_reset.unknown",
+            summary="Reset asked for an unknown or inactive address",
+            actor_email=normalise_email(email)[:320],
+        )
     db.session.commit()
 
 
@@ -345,7 +361,12 @@ def _email_taken(email: str, exclude_id: int | None = None) -> bool:
 
 
 def create_person(
-    *, full_name: str, email: str, organisation: Organisation, role: Role | str, job_title: str | None = None,
+    *,
+    full_name: str,
+    email: str,
+    organisation: Organisation,
+    role: Role | str,
+    job_title: str | None = None,
     send_invitation: bool = True,
 ) -> User:
     if _email_taken(email):
@@ -353,7 +374,10 @@ def create_person(
     role = Role(role)
     _check_role_fits(role, organisation)
     person = User(
-        full_name=full_name, email=normalise_email(email), organisation=organisation, role=role,
+        full_name=full_name,
+        email=normalise_email(email),
+        organisation=organisation,
+        role=role,
         job_title=job_title or None,
     )
     db.session.add(person)
@@ -405,3 +429,17 @@ def deactivate_person(person: User) -> None:
 def reactivate_person(person: User) -> None:
     person.active = True
     audit.record("person.reactivated", person, f"Reactivated {person.email}")
+
+
+def agency_recipients(organisation: Organisation) -> list[tuple[str, User | None]]:
+    """Each active member of the organisation, then its shared mailbox if set: one email each."""
+    people = db.session.scalars(
+        db.select(User)
+        .where(User.organisation_id == organisation.id, User.active.is_(True), User.role == Role.AGENCY_MEMBER)
+        .order_by(User.id)
+    ).all()
+    recipients: list[tuple[str, User | None]] = [(person.email, person) for person in people]
+    addresses = {person.email.lower() for person in people}
+    if organisation.contact_email and organisation.contact_email.lower() not in addresses:
+        recipients.append((organisation.contact_email, None))
+    return recipients

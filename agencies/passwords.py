@@ -37,7 +37,7 @@ def _core(password: str) -> str:
 def _is_monotonous(password: str) -> bool:
     if len(set(password)) <= 2:
         return True
-    steps = {ord(b) - ord(a) for a, b in zip(password, password[1:])}
+    steps = {ord(b) - ord(a) for a, b in zip(password, password[1:], strict=False)}
     return steps in ({1}, {-1})
 
 

@@ -118,8 +118,9 @@ def hash_recovery_code(code: str) -> str:
 
 
 def looks_like_recovery_code(code: str | None) -> bool:
-    return bool(re.fullmatch(f"[{_BASE32}]{{{_RECOVERY_GROUPS * _RECOVERY_GROUP_LENGTH}}}",
-                             normalise_recovery_code(code)))
+    return bool(
+        re.fullmatch(f"[{_BASE32}]{{{_RECOVERY_GROUPS * _RECOVERY_GROUP_LENGTH}}}", normalise_recovery_code(code))
+    )
 
 
 # --- the half-signed-in state -------------------------------------------------------------

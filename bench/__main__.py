@@ -17,7 +17,7 @@ import os
 import platform
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import builders  # noqa: F401 - registers the builders
@@ -81,7 +81,8 @@ def run_scale(scale: int, options: argparse.Namespace) -> ScaleRun:
         result.path, result.skipped = _resolve(app, page)
         if result.path:
             status, result.statements, result.cached_statements, error = count_statements(
-                app, client_for(page.role), result.path)
+                app, client_for(page.role), result.path
+            )
             if status != 200:
                 result.skipped = f"answered {status} to {page.role}" + (f" ({error})" if error else "")
                 result.statements = None
@@ -90,7 +91,8 @@ def run_scale(scale: int, options: argparse.Namespace) -> ScaleRun:
         run.pages.append(result)
     _status, run.reference_statements, _cached, _error = count_statements(app, client_for("anonymous"), REFERENCE_PATH)
     _status, run.signed_in_reference_statements, _cached, _error = count_statements(
-        app, client_for("inspector"), REFERENCE_PATH)
+        app, client_for("inspector"), REFERENCE_PATH
+    )
     timings = [TimingResult(timing=t, scale=scale) for t in TIMINGS]
     paths = {}
     for timing in timings:
@@ -109,15 +111,19 @@ def run_scale(scale: int, options: argparse.Namespace) -> ScaleRun:
         run.reference = load(REFERENCE_PATH, None)
         _log(f"  reference: {run.reference.rps:.0f} req/s, p95 {run.reference.p95_ms:.1f} ms")
         run.signed_in_reference = load(REFERENCE_PATH, fresh_session_cookie(app, client_for("inspector")))
-        _log(f"  reference, signed in: {run.signed_in_reference.rps:.0f} req/s, "
-             f"p95 {run.signed_in_reference.p95_ms:.1f} ms")
+        _log(
+            f"  reference, signed in: {run.signed_in_reference.rps:.0f} req/s, "
+            f"p95 {run.signed_in_reference.p95_ms:.1f} ms"
+        )
         for result in run.pages:
             if result.skipped or not result.path:
                 _log(f"  {result.page.name}: skipped, {result.skipped}")
                 continue
             result.load = load(result.path, fresh_session_cookie(app, client_for(result.page.role)))
-            _log(f"  {result.page.name}: {result.load.rps:.0f} req/s, p95 {result.load.p95_ms:.1f} ms, "
-                 f"{result.statements} statements")
+            _log(
+                f"  {result.page.name}: {result.load.rps:.0f} req/s, p95 {result.load.p95_ms:.1f} ms, "
+                f"{result.statements} statements"
+            )
         for timing in timings:
             path = paths[timing.timing.name]
             if timing.skipped or not path:
@@ -132,8 +138,9 @@ def run_scale(scale: int, options: argparse.Namespace) -> ScaleRun:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scales", default="1,10,100")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
@@ -151,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     judge(runs)
     database = "PostgreSQL" if os.environ.get("BENCH_DATABASE_URL") else "SQLite (WAL)"
     header = (
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.node()} "
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
         f"({os.cpu_count()} CPUs, Python {platform.python_version()}), {database}; gunicorn {options.workers} sync "
         f"workers; wrk {options.connections} connections, {options.seconds} s per page after a "
         f"{WARM_UP_SECONDS} s warm-up. Budgets: every page at 1× ≥ 0.5× the reference's req/s; p95 < 150 ms; SQL "
@@ -160,12 +167,14 @@ def main(argv: list[str] | None = None) -> int:
         "wrk repeats one page as one person, so after the first request the page cache (core/cache.py) answers: "
         "req/s and latency are a repeat view, the access check and session included. The page's own work is "
         "shown beside it: SQL statements uncached (which must not grow with the data) and from the cache, and "
-        "the median in-process time of an uncached request (\"Uncached ms\"), which must not grow by more than "
+        'the median in-process time of an uncached request ("Uncached ms"), which must not grow by more than '
         "1.5× from 1× to 100× either."
     )
     if load_at_start > (os.cpu_count() or 1) * 0.25:
-        header += (f"\n\n**The machine was busy when the run started (load average {load_at_start:.1f} on "
-                   f"{os.cpu_count()} CPUs): these numbers understate the portal. Re-run on a quiet machine.**")
+        header += (
+            f"\n\n**The machine was busy when the run started (load average {load_at_start:.1f} on "
+            f"{os.cpu_count()} CPUs): these numbers understate the portal. Re-run on a quiet machine.**"
+        )
     misses = missed(runs)
     verdict = "Every budget measured was met." if not misses else f"{misses} budget(s) missed."
     body = table(runs)

@@ -27,7 +27,7 @@ REFERENCE_TEMPLATE = """{% extends "layout.html" %}
 
 def create_bench_app(database_url: str) -> Flask:
     from agencies import access
-    from core import create_app
+    from portal.app import create_app
 
     # Development settings (SQLite in WAL mode when it is SQLite), without debug, two-step
     # sign-in or anything that would make the benchmark measure something users never get.

@@ -29,28 +29,45 @@ calendar feed's window loses its oldest panels, more actions fall overdue), so r
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from bench.datasets import ACCOUNTS, BENCH_PASSWORD, BuildContext, builder
 
 PROBATION_REGIONS = [
-    "North West", "North East", "Yorkshire and the Humber", "Greater Manchester", "West Midlands",
-    "East Midlands", "East of England", "London", "Kent, Surrey and Sussex", "South West", "South Central", "Wales",
+    "North West",
+    "North East",
+    "Yorkshire and the Humber",
+    "Greater Manchester",
+    "West Midlands",
+    "East Midlands",
+    "East of England",
+    "London",
+    "Kent, Surrey and Sussex",
+    "South West",
+    "South Central",
+    "Wales",
 ]
 PLACES = ["Northshire", "Southshire", "Eastshire", "Westvale", "Riverside", "Hillford", "Lakeland", "Moorcaster"]
 AGENCY_KINDS = [
-    ("police", "Police"), ("health", "NHS Foundation Trust"), ("childrens_services", "Children's Services"),
-    ("adult_social_care", "Adult Social Care"), ("youth_justice", "Youth Justice Service"),
-    ("housing", "Housing Partnership"), ("prison", "Prison"), ("other", "Community Safety Partnership"),
+    ("police", "Police"),
+    ("health", "NHS Foundation Trust"),
+    ("childrens_services", "Children's Services"),
+    ("adult_social_care", "Adult Social Care"),
+    ("youth_justice", "Youth Justice Service"),
+    ("housing", "Housing Partnership"),
+    ("prison", "Prison"),
+    ("other", "Community Safety Partnership"),
 ]
 FIRST_NAMES = ["Alex", "Sam", "Priya", "Tom", "Aisha", "Owen", "Grace", "Dev", "Maria", "Jon", "Fatima", "Rhys"]
 LAST_NAMES = ["Shah", "Jones", "Evans", "Okafor", "Murphy", "Khan", "Taylor", "Hughes", "Nowak", "Price", "Ali"]
 AUDIT_ACTIONS = [
-    ("sign_in", "User", "Signed in"), ("review.viewed", "Review", "Viewed review"),
-    ("assessment.saved", "Assessment", "Saved the QA assessment"), ("case.identifiers_viewed", "MultiAgencyCase",
-                                                                   "Viewed identifying details"),
-    ("return.saved", "AgencyReturn", "Saved a draft return"), ("person.updated", "User", "Changed a person"),
+    ("sign_in", "User", "Signed in"),
+    ("review.viewed", "Review", "Viewed review"),
+    ("assessment.saved", "Assessment", "Saved the QA assessment"),
+    ("case.identifiers_viewed", "MultiAgencyCase", "Viewed identifying details"),
+    ("return.saved", "AgencyReturn", "Saved a draft return"),
+    ("person.updated", "User", "Changed a person"),
 ]
 
 # Per year of national volume (the issue's figures; people and audit events are this design's).
@@ -63,7 +80,7 @@ ASSURED_PER_YEAR = 160
 
 def _moment(context: BuildContext, day: date) -> datetime:
     seconds = context.rng.randrange(8 * 3600, 18 * 3600)
-    return datetime.combine(day, time.min, tzinfo=timezone.utc) + timedelta(seconds=seconds)
+    return datetime.combine(day, time.min, tzinfo=UTC) + timedelta(seconds=seconds)
 
 
 def _years(context: BuildContext) -> list[int]:
@@ -82,15 +99,23 @@ def build_people(context: BuildContext) -> None:
         Organisation, [{"name": "HM Inspectorate of Probation", "kind": OrganisationKind.INSPECTORATE}]
     )
     context.ids["organisations.region"] = context.insert(
-        Organisation, [{"name": f"{region} Probation Region", "kind": OrganisationKind.PROBATION_REGION}
-                       for region in PROBATION_REGIONS]
+        Organisation,
+        [
+            {"name": f"{region} Probation Region", "kind": OrganisationKind.PROBATION_REGION}
+            for region in PROBATION_REGIONS
+        ],
     )
     agencies = []
     for number in range(context.per_scale(AGENCIES_PER_YEAR)):
         kind, noun = AGENCY_KINDS[number % len(AGENCY_KINDS)]
         place = PLACES[(number // len(AGENCY_KINDS)) % len(PLACES)]
-        agencies.append({"name": f"{place} {noun} {number + 1}", "kind": OrganisationKind(kind),
-                         "contact_email": f"team{number + 1}@agency.example" if number % 3 == 0 else None})
+        agencies.append(
+            {
+                "name": f"{place} {noun} {number + 1}",
+                "kind": OrganisationKind(kind),
+                "contact_email": f"team{number + 1}@agency.example" if number % 3 == 0 else None,
+            }
+        )
     context.ids["organisations.agency"] = context.insert(Organisation, agencies)
 
     password_hash = hash_password(BENCH_PASSWORD)
@@ -206,61 +231,92 @@ def build_reviews(context: BuildContext) -> None:
             # The last four weeks' reviews are open work: not yet sampled, or QA in progress.
             recent = received > today - timedelta(days=28)
             if number in picked:
-                assurance, status = Assurance.INSPECTORATE, (ReviewStatus.IN_PROGRESS if recent else ReviewStatus.ISSUED)
+                assurance, status = (
+                    Assurance.INSPECTORATE,
+                    (ReviewStatus.IN_PROGRESS if recent else ReviewStatus.ISSUED),
+                )
             else:
-                assurance, status = ((Assurance.AWAITING_SAMPLE, ReviewStatus.AWAITING_SAMPLE) if recent
-                                     else (Assurance.HMPPS, ReviewStatus.HMPPS))
-            reviews.append({
-                "reference": f"SFO-{year}-{number + 1:04d}",
-                "region_id": rng.choice(regions),
-                "offence_category_id": rng.choice(categories),
-                "received_on": received,
-                "target_due_on": due,
-                "due_on": due,
-                "summary": "Synthetic review for the benchmark. " * 4,
-                "assurance": assurance,
-                "status": status,
-            })
+                assurance, status = (
+                    (Assurance.AWAITING_SAMPLE, ReviewStatus.AWAITING_SAMPLE)
+                    if recent
+                    else (Assurance.HMPPS, ReviewStatus.HMPPS)
+                )
+            reviews.append(
+                {
+                    "reference": f"SFO-{year}-{number + 1:04d}",
+                    "region_id": rng.choice(regions),
+                    "offence_category_id": rng.choice(categories),
+                    "received_on": received,
+                    "target_due_on": due,
+                    "due_on": due,
+                    "summary": "Synthetic review for the benchmark. " * 4,
+                    "assurance": assurance,
+                    "status": status,
+                }
+            )
             assured_flags.append(number in picked)
     review_ids = context.insert(Review, reviews)
     context.ids["reviews"] = review_ids
-    assured = [(review_id, row) for review_id, row, flag in zip(review_ids, reviews, assured_flags) if flag]
+    assured = [
+        (review_id, row) for review_id, row, flag in zip(review_ids, reviews, assured_flags, strict=False) if flag
+    ]
     context.ids["reviews.assured"] = [review_id for review_id, _row in assured]
 
     assessments = []
     for review_id, row in assured:
         if row["status"] == ReviewStatus.IN_PROGRESS:
-            assessments.append({
-                "review_id": review_id, "standards_version_id": version, "assessor_id": rng.choice(inspectors),
-                "stage": AssessmentStage.DRAFT, "summary": "", "assigned_at_utc": _moment(context, row["received_on"]),
-            })
+            assessments.append(
+                {
+                    "review_id": review_id,
+                    "standards_version_id": version,
+                    "assessor_id": rng.choice(inspectors),
+                    "stage": AssessmentStage.DRAFT,
+                    "summary": "",
+                    "assigned_at_utc": _moment(context, row["received_on"]),
+                }
+            )
             continue
         issued = row["received_on"] + timedelta(days=rng.randrange(10, 30))
-        assessments.append({
-            "review_id": review_id,
-            "standards_version_id": version,
-            "assessor_id": rng.choice(inspectors),
-            "stage": AssessmentStage.ISSUED,
-            "summary": "Synthetic QA summary.",
-            "assigned_at_utc": _moment(context, row["received_on"]),
-            "completed_at_utc": _moment(context, issued),
-            "issued_at_utc": _moment(context, issued),
-            "issued_on": issued,
-            "issued_by_id": rng.choice(inspectors),
-        })
+        assessments.append(
+            {
+                "review_id": review_id,
+                "standards_version_id": version,
+                "assessor_id": rng.choice(inspectors),
+                "stage": AssessmentStage.ISSUED,
+                "summary": "Synthetic QA summary.",
+                "assigned_at_utc": _moment(context, row["received_on"]),
+                "completed_at_utc": _moment(context, issued),
+                "issued_at_utc": _moment(context, issued),
+                "issued_on": issued,
+                "issued_by_id": rng.choice(inspectors),
+            }
+        )
     assessment_ids = context.insert(Assessment, assessments)
     context.ids["assessments"] = assessment_ids
 
-    context.insert(StandardRating, (
-        {"assessment_id": assessment_id, "standard_id": standard_id, "position": number,
-         "score": rng.choice([0, 1, 2, 2, 3, 3]), "feedback": "Synthetic feedback."}
-        for assessment_id in assessment_ids for standard_id, number in standards
-    ))
+    context.insert(
+        StandardRating,
+        (
+            {
+                "assessment_id": assessment_id,
+                "standard_id": standard_id,
+                "position": number,
+                "score": rng.choice([0, 1, 2, 2, 3, 3]),
+                "feedback": "Synthetic feedback.",
+            }
+            for assessment_id in assessment_ids
+            for standard_id, number in standards
+        ),
+    )
     answers = list(Answer)
-    context.insert(PromptAnswer, (
-        {"assessment_id": assessment_id, "prompt_id": prompt_id, "answer": rng.choice(answers), "note": ""}
-        for assessment_id in assessment_ids for prompt_id in prompts
-    ))
+    context.insert(
+        PromptAnswer,
+        (
+            {"assessment_id": assessment_id, "prompt_id": prompt_id, "answer": rng.choice(answers), "note": ""}
+            for assessment_id in assessment_ids
+            for prompt_id in prompts
+        ),
+    )
 
 
 # --- cases, returns, panels, shared learning and actions ---------------------------------------
@@ -288,14 +344,22 @@ FEED_PANELS = 50
 # The feed address's secret: only its SHA-256 is stored, as the portal stores it.
 FEED_TOKEN = "bench-calendar-feed-not-a-secret"  # nosec B105 - synthetic, loopback only
 EXTRA_THEMES = [
-    ("Professional curiosity", True), ("Transitions between services", True), ("Recording and case notes", True),
-    ("Escalation and challenge", True), ("Offender management (old name)", False), ("Home visits (merged)", False),
+    ("Professional curiosity", True),
+    ("Transitions between services", True),
+    ("Recording and case notes", True),
+    ("Escalation and challenge", True),
+    ("Offender management (old name)", False),
+    ("Home visits (merged)", False),
 ]
 CHRONOLOGY_EVENTS = [
-    "Home visit completed; partner present.", "Missed appointment, not followed up.",
-    "Referral received from the police about a domestic incident.", "Multi-agency meeting held; actions agreed.",
-    "GP appointment; low mood reported.", "Housing application closed without contact.",
-    "Risk assessment reviewed after arrest.", "Information shared with children's services.",
+    "Home visit completed; partner present.",
+    "Missed appointment, not followed up.",
+    "Referral received from the police about a domestic incident.",
+    "Multi-agency meeting held; actions agreed.",
+    "GP appointment; low mood reported.",
+    "Housing application closed without contact.",
+    "Risk assessment reviewed after arrest.",
+    "Information shared with children's services.",
 ]
 LEARNING_POINTS = [
     "Repeat incidents at one address were not linked when risk was graded.",
@@ -306,16 +370,20 @@ LEARNING_POINTS = [
     "Professional curiosity about the new relationship was missing.",
 ]
 ACTION_TITLES = [
-    "Link repeat domestic incidents before grading risk", "Screen notifications where children are present",
-    "Review the handover checklist between teams", "Brief staff on escalation routes",
-    "Audit case recording against the new standard", "Agree an information-sharing protocol",
-    "Add MAPPA eligibility checks to allocation", "Train managers in reflective supervision",
+    "Link repeat domestic incidents before grading risk",
+    "Screen notifications where children are present",
+    "Review the handover checklist between teams",
+    "Brief staff on escalation routes",
+    "Audit case recording against the new standard",
+    "Agree an information-sharing protocol",
+    "Add MAPPA eligibility checks to allocation",
+    "Train managers in reflective supervision",
 ]
 REPLY_WEIGHTS = [("accepted", 75), ("tentative", 8), ("declined", 10), (None, 7)]
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _later(context: BuildContext, start: datetime, low_days: float, high_days: float) -> datetime:
@@ -324,7 +392,7 @@ def _later(context: BuildContext, start: datetime, low_days: float, high_days: f
 
 
 def _weighted(context: BuildContext, weighted: list[tuple[Any, int]]) -> Any:
-    values, weights = zip(*weighted)
+    values, weights = zip(*weighted, strict=False)
     return context.rng.choices(values, weights=weights)[0]
 
 
@@ -350,7 +418,7 @@ def _link(context: BuildContext, table: Any, rows: list[dict[str, Any]]) -> None
     from extensions import db
 
     for start in range(0, len(rows), CHUNK):
-        db.session.execute(insert(table), rows[start:start + CHUNK])
+        db.session.execute(insert(table), rows[start : start + CHUNK])
     context.counts[table.name] = context.counts.get(table.name, 0) + len(rows)
 
 
@@ -381,12 +449,17 @@ def _active_inspectors(context: BuildContext, *, but: tuple[int, ...] = ()) -> l
 
 @builder("learning themes")
 def build_themes(context: BuildContext) -> None:
+    from cases.themes import LearningTheme
     from extensions import db
-    from learning.models import LearningTheme
 
     last = db.session.scalar(db.select(db.func.max(LearningTheme.position))) or 0
-    context.insert(LearningTheme, [{"name": name, "active": active, "position": last + number}
-                                   for number, (name, active) in enumerate(EXTRA_THEMES, start=1)])
+    context.insert(
+        LearningTheme,
+        [
+            {"name": name, "active": active, "position": last + number}
+            for number, (name, active) in enumerate(EXTRA_THEMES, start=1)
+        ],
+    )
     rows = db.session.execute(db.select(LearningTheme.id, LearningTheme.active).order_by(LearningTheme.id)).all()
     context.ids["themes"] = [theme_id for theme_id, active in rows if active]
     context.ids["themes.retired"] = [theme_id for theme_id, active in rows if not active]
@@ -401,17 +474,18 @@ def _theme(context: BuildContext, moment: datetime) -> int:
 
 @builder("multi-agency cases, invitations and returns")
 def build_cases(context: BuildContext) -> None:
-    from agencies.return_models import (
+    from cases.models import (
         AgencyReturn,
+        CaseInvitation,
         Involvement,
+        MultiAgencyCase,
         ReturnChronologyEntry,
         ReturnLearningPoint,
         ReturnStatus,
         UnderpinningReason,
     )
+    from cases.themes import LearningLevel
     from extensions import db
-    from learning.models import LearningLevel
-    from panels.case_models import CaseInvitation, MultiAgencyCase
     from reviews.models import Assessment, Review
 
     rng = context.rng
@@ -431,7 +505,8 @@ def build_cases(context: BuildContext) -> None:
     measured = db.session.scalar(db.select(Assessment.review_id).order_by(Assessment.id.desc()).limit(1))
     for review_id, received, category, assessment_id in db.session.execute(
         db.select(Review.id, Review.received_on, Review.offence_category_id, Assessment.id)
-        .outerjoin(Assessment, Assessment.review_id == Review.id).order_by(Review.id)
+        .outerjoin(Assessment, Assessment.review_id == Review.id)
+        .order_by(Review.id)
     ):
         if review_id != measured:
             reviews_by_year.setdefault(received.year, []).append((review_id, received, assessment_id is not None))
@@ -464,33 +539,39 @@ def build_cases(context: BuildContext) -> None:
                 erased_at = _moment(context, closed_on + timedelta(days=367))
             first_name, last_name = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             flagger = bench_inspector if rng.random() < 0.4 else rng.choice(inspectors)
-            cases.append({
-                "review_id": review_id,
-                "reason": "Several agencies knew of the risk; the review asks how they worked together.",
-                "reply_by": reply_by,
-                "person_name": None if erased_at else f"{first_name} {last_name}",
-                "date_of_birth": None if erased_at else date(rng.randrange(1960, 2004), rng.randrange(1, 13),
-                                                             rng.randrange(1, 29)),
-                "other_identifiers": None if erased_at
-                else f"PNC {rng.randrange(10, 99)}/{rng.randrange(10**5, 10**6)}X",
-                "identifiers_erased_at_utc": erased_at,
-                "supervision_started_on": received - timedelta(days=rng.randrange(200, 900)),
-                "supervision_ended_on": received - timedelta(days=rng.randrange(0, 30)) if rng.random() < 0.3 else None,
-                "offence_on": received - timedelta(days=rng.randrange(30, 120)),
-                "offence_category_id": None,  # the review's, filled in below
-                "partner_summary": "Synthetic summary shared with the agencies. " * 3,
-                "flagged_by_id": flagger,
-                "closed_on": closed_on,
-                "closed_by_id": flagger if closed_on else None,
-                "created_at_utc": flagged,
-                "updated_at_utc": erased_at or (_moment(context, closed_on) if closed_on else flagged),
-            })
+            cases.append(
+                {
+                    "review_id": review_id,
+                    "reason": "Several agencies knew of the risk; the review asks how they worked together.",
+                    "reply_by": reply_by,
+                    "person_name": None if erased_at else f"{first_name} {last_name}",
+                    "date_of_birth": None
+                    if erased_at
+                    else date(rng.randrange(1960, 2004), rng.randrange(1, 13), rng.randrange(1, 29)),
+                    "other_identifiers": None
+                    if erased_at
+                    else f"PNC {rng.randrange(10, 99)}/{rng.randrange(10**5, 10**6)}X",
+                    "identifiers_erased_at_utc": erased_at,
+                    "supervision_started_on": received - timedelta(days=rng.randrange(200, 900)),
+                    "supervision_ended_on": received - timedelta(days=rng.randrange(0, 30))
+                    if rng.random() < 0.3
+                    else None,
+                    "offence_on": received - timedelta(days=rng.randrange(30, 120)),
+                    "offence_category_id": None,  # the review's, filled in below
+                    "partner_summary": "Synthetic summary shared with the agencies. " * 3,
+                    "flagged_by_id": flagger,
+                    "closed_on": closed_on,
+                    "closed_by_id": flagger if closed_on else None,
+                    "created_at_utc": flagged,
+                    "updated_at_utc": erased_at or (_moment(context, closed_on) if closed_on else flagged),
+                }
+            )
         year_cases = list(range(first, len(cases)))
-        counts = dict(zip(year_cases, _spread(context, RETURNS_PER_YEAR, len(year_cases), 2, 6)))
+        counts = dict(zip(year_cases, _spread(context, RETURNS_PER_YEAR, len(year_cases), 2, 6), strict=False))
         if year_number == 0:
             # The busiest case: long enough ago that every agency has replied, recent enough to be open.
             settled = [i for i in year_cases if cases[i]["reply_by"] < today - timedelta(days=60)] or year_cases
-            busiest_index = rng.choice(settled[len(settled) // 2:])
+            busiest_index = rng.choice(settled[len(settled) // 2 :])
             surplus = BUSIEST_CASE_AGENCIES - counts[busiest_index]
             counts[busiest_index] = BUSIEST_CASE_AGENCIES
             for i in sorted(year_cases, key=lambda i: -counts[i]):  # keep the year's total
@@ -516,7 +597,7 @@ def build_cases(context: BuildContext) -> None:
     returns: list[dict[str, Any]] = []
     plans: list[tuple[int, bool, bool, datetime]] = []  # (case index, involved, with points, when saved)
     reasons = list(UnderpinningReason)
-    for index, (case, organisations) in enumerate(zip(cases, invited)):
+    for index, (case, organisations) in enumerate(zip(cases, invited, strict=False)):
         flagged = case["created_at_utc"]
         reply_by = case["reply_by"]
         flagger = case["flagged_by_id"]
@@ -535,8 +616,11 @@ def build_cases(context: BuildContext) -> None:
                 fate = "submitted"
             elif withdrawn or opened is None:
                 fate = "notified"
-            elif submitted <= now and rng.random() < 0.9 and (case["closed_on"] is None
-                                                              or submitted.date() < case["closed_on"]):
+            elif (
+                submitted <= now
+                and rng.random() < 0.9
+                and (case["closed_on"] is None or submitted.date() < case["closed_on"])
+            ):
                 fate = "reopened" if rng.random() < 0.02 and submitted + timedelta(days=4) < now else "submitted"
             else:
                 fate = rng.choice(["opened", "involvement", "draft", "draft"])
@@ -545,22 +629,25 @@ def build_cases(context: BuildContext) -> None:
             due_soon = _moment(context, reply_by - timedelta(days=3))
             overdue = _moment(context, reply_by + timedelta(days=1))
             late = fate not in ("submitted", "reopened") or submitted.date() > reply_by
-            invitations.append({
-                "case_id": case_ids[index],
-                "organisation_id": organisation,
-                "invited_at_utc": flagged,
-                "invited_by_id": flagger,
-                "first_opened_at_utc": opened,
-                "withdrawn_at_utc": withdrawn_at,
-                "withdrawn_by_id": flagger if withdrawn else None,
-                "withdrawal_reason": "Asked in error: not involved with the family." if withdrawn else None,
-                "due_soon_reminder_sent_at_utc": due_soon if not withdrawn and due_soon <= now and (
-                    late or submitted > due_soon) else None,
-                "overdue_reminder_sent_at_utc": overdue if not withdrawn and overdue <= now and late else None,
-                "last_manual_reminder_at_utc": None,
-                "created_at_utc": flagged,
-                "updated_at_utc": withdrawn_at or flagged,
-            })
+            invitations.append(
+                {
+                    "case_id": case_ids[index],
+                    "organisation_id": organisation,
+                    "invited_at_utc": flagged,
+                    "invited_by_id": flagger,
+                    "first_opened_at_utc": opened,
+                    "withdrawn_at_utc": withdrawn_at,
+                    "withdrawn_by_id": flagger if withdrawn else None,
+                    "withdrawal_reason": "Asked in error: not involved with the family." if withdrawn else None,
+                    "due_soon_reminder_sent_at_utc": due_soon
+                    if not withdrawn and due_soon <= now and (late or submitted > due_soon)
+                    else None,
+                    "overdue_reminder_sent_at_utc": overdue if not withdrawn and overdue <= now and late else None,
+                    "last_manual_reminder_at_utc": None,
+                    "created_at_utc": flagged,
+                    "updated_at_utc": withdrawn_at or flagged,
+                }
+            )
             author = rng.choice(people) if people else None
             involvement = None
             if fate not in ("notified", "opened"):
@@ -579,40 +666,49 @@ def build_cases(context: BuildContext) -> None:
                 saved = confirmed_at
             reopened_at = _later(context, submitted, 1, 3) if fate == "reopened" else None
             first_name, last_name = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-            returns.append({
-                "status": ReturnStatus.SUBMITTED if fate == "submitted" else ReturnStatus.DRAFT,
-                "involvement": involvement,
-                "involvement_confirmed_at_utc": confirmed_at if involvement and involvement.is_confirmed else None,
-                "contact_started_on": case["supervision_started_on"] if involved else None,
-                "contact_ended_on": case["offence_on"] if involved and rng.random() < 0.7 else None,
-                "involvement_nature": "Contact with the person and their family, as set out below." if involved else "",
-                "author_name": f"{first_name} {last_name}" if findings else "",
-                "author_role": "Safeguarding lead" if findings else "",
-                "author_involved": False if complete else (None if not findings else rng.choice([False, None])),
-                "records_reviewed": "Case records, referrals and meeting minutes." if findings else "",
-                "records_secured_on": flagged.date() + timedelta(days=2) if findings else None,
-                "what_went_well": "Prompt response to the first referral." if findings and involved else "",
-                "missed_opportunities": "Concerns were not escalated when contact dropped." if findings and involved
-                else "",
-                "underpinning_reasons": sorted({r.value for r in rng.sample(reasons, rng.randrange(0, 3))},
-                                               key=[r.value for r in reasons].index) if findings else [],
-                "underpinning_detail": "High caseloads in the team at the time." if findings else "",
-                "good_practice": "Clear recording of home visits." if findings and involved else "",
-                "recommendations": "Review the escalation policy." if findings else "",
-                "findings_saved_at_utc": saved if findings else None,
-                "last_saved_at_utc": saved,
-                "last_saved_by_id": author if saved else None,
-                "submitted_at_utc": submitted if complete else None,
-                "submitted_by_id": author if complete else None,
-                "reopened_at_utc": reopened_at,
-                "reopened_by_id": flagger if reopened_at else None,
-                "reopen_reason": "Please add the second referral to the chronology." if reopened_at else None,
-                "created_at_utc": flagged,
-                "updated_at_utc": reopened_at or saved or flagged,
-            })
+            returns.append(
+                {
+                    "status": ReturnStatus.SUBMITTED if fate == "submitted" else ReturnStatus.DRAFT,
+                    "involvement": involvement,
+                    "involvement_confirmed_at_utc": confirmed_at if involvement and involvement.is_confirmed else None,
+                    "contact_started_on": case["supervision_started_on"] if involved else None,
+                    "contact_ended_on": case["offence_on"] if involved and rng.random() < 0.7 else None,
+                    "involvement_nature": "Contact with the person and their family, as set out below."
+                    if involved
+                    else "",
+                    "author_name": f"{first_name} {last_name}" if findings else "",
+                    "author_role": "Safeguarding lead" if findings else "",
+                    "author_involved": False if complete else (None if not findings else rng.choice([False, None])),
+                    "records_reviewed": "Case records, referrals and meeting minutes." if findings else "",
+                    "records_secured_on": flagged.date() + timedelta(days=2) if findings else None,
+                    "what_went_well": "Prompt response to the first referral." if findings and involved else "",
+                    "missed_opportunities": "Concerns were not escalated when contact dropped."
+                    if findings and involved
+                    else "",
+                    "underpinning_reasons": sorted(
+                        {r.value for r in rng.sample(reasons, rng.randrange(0, 3))},
+                        key=[r.value for r in reasons].index,
+                    )
+                    if findings
+                    else [],
+                    "underpinning_detail": "High caseloads in the team at the time." if findings else "",
+                    "good_practice": "Clear recording of home visits." if findings and involved else "",
+                    "recommendations": "Review the escalation policy." if findings else "",
+                    "findings_saved_at_utc": saved if findings else None,
+                    "last_saved_at_utc": saved,
+                    "last_saved_by_id": author if saved else None,
+                    "submitted_at_utc": submitted if complete else None,
+                    "submitted_by_id": author if complete else None,
+                    "reopened_at_utc": reopened_at,
+                    "reopened_by_id": flagger if reopened_at else None,
+                    "reopen_reason": "Please add the second referral to the chronology." if reopened_at else None,
+                    "created_at_utc": flagged,
+                    "updated_at_utc": reopened_at or saved or flagged,
+                }
+            )
             plans.append((index, involved and findings, findings, saved or flagged))
     invitation_ids = context.insert(CaseInvitation, invitations)
-    for row, invitation_id in zip(returns, invitation_ids):
+    for row, invitation_id in zip(returns, invitation_ids, strict=False):
         row["invitation_id"] = invitation_id
     return_ids = context.insert(AgencyReturn, returns)
     context.ids["invitations"] = invitation_ids
@@ -621,27 +717,33 @@ def build_cases(context: BuildContext) -> None:
     chronology: list[dict[str, Any]] = []
     points: list[dict[str, Any]] = []
     levels = list(LearningLevel)
-    for return_id, row, (index, with_chronology, findings, saved) in zip(return_ids, returns, plans):
+    for return_id, row, (index, with_chronology, findings, saved) in zip(return_ids, returns, plans, strict=False):
         case = cases[index]
         if with_chronology:
             span = max(1, (case["offence_on"] - case["supervision_started_on"]).days)
             for position in range(rng.randrange(2, 6)):
-                chronology.append({
-                    "return_id": return_id, "position": position,
-                    "happened_on": case["supervision_started_on"] + timedelta(days=rng.randrange(span)),
-                    "what_happened": rng.choice(CHRONOLOGY_EVENTS),
-                    "significance": "Shows what was known at the time." if rng.random() < 0.8 else "",
-                })
+                chronology.append(
+                    {
+                        "return_id": return_id,
+                        "position": position,
+                        "happened_on": case["supervision_started_on"] + timedelta(days=rng.randrange(span)),
+                        "what_happened": rng.choice(CHRONOLOGY_EVENTS),
+                        "significance": "Shows what was known at the time." if rng.random() < 0.8 else "",
+                    }
+                )
         if findings:
             complete = row["submitted_at_utc"] is not None
             for position in range(rng.choice([0, 1, 1, 2, 2, 3] if complete else [0, 0, 1, 2])):
                 partial = not complete and rng.random() < 0.4
-                points.append({
-                    "return_id": return_id, "position": position,
-                    "description": rng.choice(LEARNING_POINTS),
-                    "theme_id": None if partial else _theme(context, saved),
-                    "level": None if partial else rng.choice(levels),
-                })
+                points.append(
+                    {
+                        "return_id": return_id,
+                        "position": position,
+                        "description": rng.choice(LEARNING_POINTS),
+                        "theme_id": None if partial else _theme(context, saved),
+                        "level": None if partial else rng.choice(levels),
+                    }
+                )
     context.insert(ReturnChronologyEntry, chronology)
     context.ids["learning_points"] = context.insert(ReturnLearningPoint, points)
 
@@ -652,9 +754,9 @@ def _weekday(day: date) -> date:
 
 @builder("panels, agendas, attendees and calendar feeds")
 def build_panels(context: BuildContext) -> None:
+    from cases.models import CaseInvitation, MultiAgencyCase
     from extensions import db
-    from panels.case_models import CaseInvitation, MultiAgencyCase
-    from panels.panel_models import (
+    from panels.models import (
         AttendeeRole,
         CalendarFeedToken,
         Panel,
@@ -663,7 +765,7 @@ def build_panels(context: BuildContext) -> None:
         PanelStatus,
         Reply,
     )
-    from panels.panel_rules import panel_times
+    from panels.rules import panel_times
 
     rng = context.rng
     now = _now()
@@ -681,23 +783,35 @@ def build_panels(context: BuildContext) -> None:
     invited: dict[int, list[int]] = {}
     for case_id, organisation_id in db.session.execute(
         db.select(CaseInvitation.case_id, CaseInvitation.organisation_id)
-        .where(CaseInvitation.withdrawn_at_utc.is_(None)).order_by(CaseInvitation.id)
+        .where(CaseInvitation.withdrawn_at_utc.is_(None))
+        .order_by(CaseInvitation.id)
     ):
         invited.setdefault(case_id, []).append(organisation_id)
     busiest = set(context.ids.get("cases.busiest", []))
 
     def plan(day: date, start: time, end: time, title: str, *, forum: bool = False) -> dict[str, Any]:
         starts, ends = panel_times(day, start, end)
-        return {"starts": starts, "ends": ends, "title": title, "forum": forum, "cases": [], "big": False,
-                "cancel": False}
+        return {
+            "starts": starts,
+            "ends": ends,
+            "title": title,
+            "forum": forum,
+            "cases": [],
+            "big": False,
+            "cancel": False,
+        }
 
     plans: list[dict[str, Any]] = []
     for year in _years(context):
         cancelled_month = rng.randrange(1, 11)
         for month in range(1, PANELS_PER_YEAR + 1):
             second_tuesday = date(year, month, 8) + timedelta(days=(1 - date(year, month, 8).weekday()) % 7)
-            panel = plan(second_tuesday + timedelta(days=rng.randrange(3)), time(10), time(13),
-                         f"Learning panel, {date(year, month, 1):%B %Y}")
+            panel = plan(
+                second_tuesday + timedelta(days=rng.randrange(3)),
+                time(10),
+                time(13),
+                f"Learning panel, {date(year, month, 1):%B %Y}",
+            )
             panel["cancel"] = month == cancelled_month
             plans.append(panel)
 
@@ -735,8 +849,9 @@ def build_panels(context: BuildContext) -> None:
     # The agenda: each case goes to the first panel after its reply-by date (and again to the next
     # one if that panel was cancelled); a big panel then takes earlier cases back up to ten.
     plans.sort(key=lambda p: p["starts"])
+
     def ready_on(reply_by: date) -> datetime:
-        return datetime.combine(reply_by + timedelta(days=3), time.min, tzinfo=timezone.utc)
+        return datetime.combine(reply_by + timedelta(days=3), time.min, tzinfo=UTC)
 
     for case_id, reply_by, closed_on in sorted(cases, key=lambda c: c[1]):
         if case_id in busiest:
@@ -756,12 +871,17 @@ def build_panels(context: BuildContext) -> None:
             continue
         if panel["starts"].year == today.year:
             panel["cases"] = [c for c in busiest if c not in panel["cases"]] + panel["cases"]
-        eligible = [c for c, reply_by, closed_on in sorted(cases, key=lambda c: c[1])
-                    if c not in panel["cases"] and ready_on(reply_by) <= panel["starts"]
-                    and (closed_on is None or closed_on >= panel["starts"].date())]
-        eligible = eligible[-3 * PACK_PANEL_CASES:]  # the most recent, as panels revisit them
+        eligible = [
+            c
+            for c, reply_by, closed_on in sorted(cases, key=lambda c: c[1])
+            if c not in panel["cases"]
+            and ready_on(reply_by) <= panel["starts"]
+            and (closed_on is None or closed_on >= panel["starts"].date())
+        ]
+        eligible = eligible[-3 * PACK_PANEL_CASES :]  # the most recent, as panels revisit them
         panel["cases"] = (panel["cases"] + rng.sample(eligible, min(len(eligible), PACK_PANEL_CASES)))[
-            :PACK_PANEL_CASES]
+            :PACK_PANEL_CASES
+        ]
 
     # A panel no case was ready for (the first months of the first year) was cancelled as a draft.
     for panel in plans:
@@ -792,8 +912,11 @@ def build_panels(context: BuildContext) -> None:
         forum["cancel"] = rng.random() < 0.08
         forum["feed"] = True
         status_of(forum)
-        ready = [c for c, reply_by, closed_on in recent if ready_on(reply_by) <= forum["starts"]
-                 and (closed_on is None or closed_on >= forum["starts"].date())] or [min(recent, key=lambda c: c[1])[0]]
+        ready = [
+            c
+            for c, reply_by, closed_on in recent
+            if ready_on(reply_by) <= forum["starts"] and (closed_on is None or closed_on >= forum["starts"].date())
+        ] or [min(recent, key=lambda c: c[1])[0]]
         forum["cases"] = rng.sample(ready, min(len(ready), rng.randrange(1, 3)))
         plans.append(forum)
     plans.sort(key=lambda p: p["starts"])
@@ -804,44 +927,53 @@ def build_panels(context: BuildContext) -> None:
         online = panel["forum"] or rng.random() < 0.3
         place = "" if online and rng.random() < 0.5 else rng.choice(places)
         panel["convenor"] = bench_inspector if panel["big"] or rng.random() < 0.5 else rng.choice(inspectors)
-        panel_rows.append({
-            "uid": f"panel-bench-{number}-{secrets.token_hex(8)}@learning-panels",
-            "title": panel["title"],
-            "starts_at_utc": panel["starts"],
-            "ends_at_utc": panel["ends"],
-            "place": place,
-            "video_link": f"https://meet.example/panel-{number}" if online or not place else "",
-            "status": panel["status"],
-            "sequence": (1 if panel["status"] == PanelStatus.CANCELLED else 0) + int(rng.random() < 0.2),
-            "convened_by_id": panel["convenor"],
-            "scheduled_at_utc": panel["scheduled_at"],
-            "cancelled_at_utc": panel["cancelled_at"],
-            "cancellation_reason": "Too few agencies could attend; the cases move to the next panel."
-            if panel["cancelled_at"] else "",
-            "notes": "Synthetic notes of the discussion and what was agreed." if panel["recorded_at"] else "",
-            "held_recorded_at_utc": panel["recorded_at"],
-            "created_at_utc": panel["created_at"],
-            "updated_at_utc": panel["updated_at"],
-        })
+        panel_rows.append(
+            {
+                "uid": f"panel-bench-{number}-{secrets.token_hex(8)}@learning-panels",
+                "title": panel["title"],
+                "starts_at_utc": panel["starts"],
+                "ends_at_utc": panel["ends"],
+                "place": place,
+                "video_link": f"https://meet.example/panel-{number}" if online or not place else "",
+                "status": panel["status"],
+                "sequence": (1 if panel["status"] == PanelStatus.CANCELLED else 0) + int(rng.random() < 0.2),
+                "convened_by_id": panel["convenor"],
+                "scheduled_at_utc": panel["scheduled_at"],
+                "cancelled_at_utc": panel["cancelled_at"],
+                "cancellation_reason": "Too few agencies could attend; the cases move to the next panel."
+                if panel["cancelled_at"]
+                else "",
+                "notes": "Synthetic notes of the discussion and what was agreed." if panel["recorded_at"] else "",
+                "held_recorded_at_utc": panel["recorded_at"],
+                "created_at_utc": panel["created_at"],
+                "updated_at_utc": panel["updated_at"],
+            }
+        )
     panel_ids = context.insert(Panel, panel_rows)
     context.ids["panels"] = panel_ids
-    context.ids["panels.pack"] = [i for i, p in zip(panel_ids, plans) if p["big"]]
+    context.ids["panels.pack"] = [i for i, p in zip(panel_ids, plans, strict=False) if p["big"]]
 
     agenda = []
-    for panel_id, panel in zip(panel_ids, plans):
+    for panel_id, panel in zip(panel_ids, plans, strict=False):
         step = 15 if len(panel["cases"]) > 6 else 30
         london_start = time(14) if panel["forum"] else time(10)
         timed = rng.random() < 0.8
         for position, case_id in enumerate(panel["cases"], start=1):
             minutes = london_start.hour * 60 + (position - 1) * step
-            agenda.append({"panel_id": panel_id, "case_id": case_id, "position": position,
-                           "start_time": time(minutes // 60, minutes % 60) if timed else None})
+            agenda.append(
+                {
+                    "panel_id": panel_id,
+                    "case_id": case_id,
+                    "position": position,
+                    "start_time": time(minutes // 60, minutes % 60) if timed else None,
+                }
+            )
     context.insert(PanelAgendaItem, agenda)
 
     # Attendees are the Inspectorate's people and people of the agencies invited to a case on the
     # agenda, as the portal allows.
     attendees = []
-    for panel_id, panel in zip(panel_ids, plans):
+    for panel_id, panel in zip(panel_ids, plans, strict=False):
         people: list[tuple[int, AttendeeRole]] = [(panel["convenor"], AttendeeRole.CHAIR)]
         if rng.random() < 0.5:
             taker = rng.choice(inspectors)
@@ -872,39 +1004,56 @@ def build_panels(context: BuildContext) -> None:
             if status == PanelStatus.HELD:
                 attended = reply == Reply.ACCEPTED or (reply == Reply.TENTATIVE and rng.random() < 0.5)
             reminded = invited_at is not None and status != PanelStatus.CANCELLED
-            attendees.append({
-                "panel_id": panel_id, "user_id": user_id, "role": role, "reply": reply, "replied_at_utc": replied,
-                "invited_at_utc": invited_at,
-                "notified_at_utc": (panel["cancelled_at"] or invited_at) if invited_at else None,
-                "week_reminder_for_utc": panel["starts"] if reminded and panel["starts"] - timedelta(days=7) <= now
-                else None,
-                "day_reminder_for_utc": panel["starts"] if reminded and panel["starts"] - timedelta(days=1) <= now
-                else None,
-                "attended": attended,
-                "created_at_utc": panel["created_at"],
-                "updated_at_utc": replied or panel["created_at"],
-            })
+            attendees.append(
+                {
+                    "panel_id": panel_id,
+                    "user_id": user_id,
+                    "role": role,
+                    "reply": reply,
+                    "replied_at_utc": replied,
+                    "invited_at_utc": invited_at,
+                    "notified_at_utc": (panel["cancelled_at"] or invited_at) if invited_at else None,
+                    "week_reminder_for_utc": panel["starts"]
+                    if reminded and panel["starts"] - timedelta(days=7) <= now
+                    else None,
+                    "day_reminder_for_utc": panel["starts"]
+                    if reminded and panel["starts"] - timedelta(days=1) <= now
+                    else None,
+                    "attended": attended,
+                    "created_at_utc": panel["created_at"],
+                    "updated_at_utc": replied or panel["created_at"],
+                }
+            )
     context.insert(PanelAttendee, attendees)
 
     # Calendar feed addresses: the feed's person's (a known secret, so the timing can use it),
     # one they revoked, and some other people's.
     tokens = [
         {"user_id": feed_person, "token_hash": CalendarFeedToken.hash_token(FEED_TOKEN), "revoked_at_utc": None},
-        {"user_id": feed_person, "token_hash": CalendarFeedToken.hash_token(secrets.token_urlsafe(32)),
-         "revoked_at_utc": now - timedelta(days=30)},
+        {
+            "user_id": feed_person,
+            "token_hash": CalendarFeedToken.hash_token(secrets.token_urlsafe(32)),
+            "revoked_at_utc": now - timedelta(days=30),
+        },
     ]
     others = context.ids["users.agency"][1:] + context.ids["users.inspector"][1:]
     for user_id in rng.sample(others, len(others) // 20):
-        tokens.append({"user_id": user_id, "token_hash": CalendarFeedToken.hash_token(secrets.token_urlsafe(32)),
-                       "revoked_at_utc": None})
+        tokens.append(
+            {
+                "user_id": user_id,
+                "token_hash": CalendarFeedToken.hash_token(secrets.token_urlsafe(32)),
+                "revoked_at_utc": None,
+            }
+        )
     context.insert(CalendarFeedToken, tokens)
 
 
 @builder("shared learning and actions")
 def build_learning(context: BuildContext) -> None:
-    from agencies.return_models import AgencyReturn, ReturnLearningPoint, ReturnStatus
+    from cases.models import AgencyReturn, CaseInvitation, MultiAgencyCase, ReturnLearningPoint, ReturnStatus
+    from cases.themes import LearningLevel
     from extensions import db
-    from learning.action_models import (
+    from learning.models import (
         ActionRecord,
         ActionStatus,
         ActionUpdate,
@@ -912,9 +1061,7 @@ def build_learning(context: BuildContext) -> None:
         action_learning_items,
         learning_item_sources,
     )
-    from learning.models import LearningLevel
-    from panels.case_models import CaseInvitation, MultiAgencyCase
-    from panels.panel_models import Panel, PanelAgendaItem, PanelStatus
+    from panels.models import Panel, PanelAgendaItem, PanelStatus
     from reviews.models import Assessment, KeyQuestion, Prompt, Review, Standard
 
     rng = context.rng
@@ -926,25 +1073,37 @@ def build_learning(context: BuildContext) -> None:
     bench_agency = context.ids["organisations.agency"][0]
     inspectorate = context.ids["organisations.inspectorate"][0]
 
-    cases = {row.id: row for row in db.session.execute(
-        db.select(MultiAgencyCase.id, MultiAgencyCase.created_at_utc, MultiAgencyCase.closed_on, Review.region_id,
-                  Assessment.id.label("assessment_id"))
-        .join(Review, Review.id == MultiAgencyCase.review_id)
-        .outerjoin(Assessment, Assessment.review_id == Review.id).order_by(MultiAgencyCase.id)
-    )}
+    cases = {
+        row.id: row
+        for row in db.session.execute(
+            db.select(
+                MultiAgencyCase.id,
+                MultiAgencyCase.created_at_utc,
+                MultiAgencyCase.closed_on,
+                Review.region_id,
+                Assessment.id.label("assessment_id"),
+            )
+            .join(Review, Review.id == MultiAgencyCase.review_id)
+            .outerjoin(Assessment, Assessment.review_id == Review.id)
+            .order_by(MultiAgencyCase.id)
+        )
+    }
     invited: dict[int, list[int]] = {}
     for case_id, organisation_id in db.session.execute(
         db.select(CaseInvitation.case_id, CaseInvitation.organisation_id)
-        .where(CaseInvitation.withdrawn_at_utc.is_(None)).order_by(CaseInvitation.id)
+        .where(CaseInvitation.withdrawn_at_utc.is_(None))
+        .order_by(CaseInvitation.id)
     ):
         invited.setdefault(case_id, []).append(organisation_id)
     points: dict[int, list[tuple[int, int, LearningLevel]]] = {}
     for point_id, case_id, theme_id, level in db.session.execute(
-        db.select(ReturnLearningPoint.id, CaseInvitation.case_id, ReturnLearningPoint.theme_id,
-                  ReturnLearningPoint.level)
+        db.select(
+            ReturnLearningPoint.id, CaseInvitation.case_id, ReturnLearningPoint.theme_id, ReturnLearningPoint.level
+        )
         .join(AgencyReturn, AgencyReturn.id == ReturnLearningPoint.return_id)
         .join(CaseInvitation, CaseInvitation.id == AgencyReturn.invitation_id)
-        .where(AgencyReturn.status == ReturnStatus.SUBMITTED).order_by(ReturnLearningPoint.id)
+        .where(AgencyReturn.status == ReturnStatus.SUBMITTED)
+        .order_by(ReturnLearningPoint.id)
     ):
         points.setdefault(case_id, []).append((point_id, theme_id, level))
     # The panels (not cancelled) each case was on, in order, and the last held one.
@@ -952,7 +1111,8 @@ def build_learning(context: BuildContext) -> None:
     for case_id, panel_id, starts, status in db.session.execute(
         db.select(PanelAgendaItem.case_id, Panel.id, Panel.starts_at_utc, Panel.status)
         .join(Panel, Panel.id == PanelAgendaItem.panel_id)
-        .where(Panel.status != PanelStatus.CANCELLED).order_by(Panel.starts_at_utc, Panel.id)
+        .where(Panel.status != PanelStatus.CANCELLED)
+        .order_by(Panel.starts_at_utc, Panel.id)
     ):
         panels.setdefault(case_id, []).append((panel_id, starts, status))
     version = db.session.scalar(db.select(Assessment.standards_version_id).limit(1))
@@ -964,7 +1124,8 @@ def build_learning(context: BuildContext) -> None:
         prompts.setdefault(standard_id, []).append(prompt_id)
     assured = db.session.execute(
         db.select(Assessment.id, Assessment.issued_at_utc, Review.region_id)
-        .join(Review, Review.id == Assessment.review_id).order_by(Assessment.id)
+        .join(Review, Review.id == Assessment.review_id)
+        .order_by(Assessment.id)
     ).all()
     levels = list(LearningLevel)
 
@@ -972,7 +1133,7 @@ def build_learning(context: BuildContext) -> None:
     # submitted learning points (one picked, or several merged) or added by the inspector.
     items: list[dict[str, Any]] = []
     item_sources: list[list[int]] = []
-    for case_id, case in cases.items():
+    for case_id in cases:
         held = [p for p in panels.get(case_id, []) if p[2] == PanelStatus.HELD]
         if not held:
             continue
@@ -985,24 +1146,35 @@ def build_learning(context: BuildContext) -> None:
         for position in range(1, rng.randrange(1, 5) + 1):
             take = min(len(available), _weighted(context, [(1, 60), (2, 20), (0, 20)]))
             sources, available = available[:take], available[take:]
-            items.append({
-                "case_id": case_id, "position": position,
-                "description": rng.choice(LEARNING_POINTS) if sources else
-                "Learning the Inspectorate added: agencies must share the plan when risk rises.",
-                "theme_id": sources[0][1] if sources else _theme(context, compiled),
-                "level": sources[0][2] if sources else rng.choice(levels),
-                "compiled_by_id": bench_inspector if rng.random() < 0.4 else rng.choice(inspectors),
-                "panel_id": panel_id if rng.random() < 0.9 else None,
-                "created_at_utc": compiled, "updated_at_utc": compiled,
-            })
+            items.append(
+                {
+                    "case_id": case_id,
+                    "position": position,
+                    "description": rng.choice(LEARNING_POINTS)
+                    if sources
+                    else "Learning the Inspectorate added: agencies must share the plan when risk rises.",
+                    "theme_id": sources[0][1] if sources else _theme(context, compiled),
+                    "level": sources[0][2] if sources else rng.choice(levels),
+                    "compiled_by_id": bench_inspector if rng.random() < 0.4 else rng.choice(inspectors),
+                    "panel_id": panel_id if rng.random() < 0.9 else None,
+                    "created_at_utc": compiled,
+                    "updated_at_utc": compiled,
+                }
+            )
             item_sources.append([point[0] for point in sources])
     item_ids = context.insert(LearningItem, items)
     context.ids["learning_items"] = item_ids
-    _link(context, learning_item_sources, [{"learning_item_id": item_id, "learning_point_id": point_id}
-                                           for item_id, sources in zip(item_ids, item_sources)
-                                           for point_id in sources])
+    _link(
+        context,
+        learning_item_sources,
+        [
+            {"learning_item_id": item_id, "learning_point_id": point_id}
+            for item_id, sources in zip(item_ids, item_sources, strict=False)
+            for point_id in sources
+        ],
+    )
     items_by_case: dict[int, list[tuple[int, dict[str, Any]]]] = {}
-    for item_id, item in zip(item_ids, items):
+    for item_id, item in zip(item_ids, items, strict=False):
         items_by_case.setdefault(item["case_id"], []).append((item_id, item))
 
     # Actions: per year, some for each case that has shared learning, the rest from QA reports
@@ -1026,21 +1198,34 @@ def build_learning(context: BuildContext) -> None:
     actions: list[dict[str, Any]] = []
     action_items: list[list[int]] = []
     for year in _years(context):
-        year_cases = [(case_id, case) for case_id, case in cases.items()
-                      if items_by_case.get(case_id) and items_by_case[case_id][0][1]["created_at_utc"].year == year]
-        year_reports = [row for row in assured if row.issued_at_utc and row.issued_at_utc.year == year
-                        and row.issued_at_utc + timedelta(days=5) < now and row is not focus]
+        year_cases = [
+            (case_id, case)
+            for case_id, case in cases.items()
+            if items_by_case.get(case_id) and items_by_case[case_id][0][1]["created_at_utc"].year == year
+        ]
+        year_reports = [
+            row
+            for row in assured
+            if row.issued_at_utc
+            and row.issued_at_utc.year == year
+            and row.issued_at_utc + timedelta(days=5) < now
+            and row is not focus
+        ]
         # (Its QA may still be in progress when the reviews builder leaves the newest ones open.)
         in_year = focus is not None and min((focus.issued_at_utc or now).year, date.today().year) == year
-        per_case = _spread(context, min(ACTIONS_PER_YEAR * 6 // 10, 8 * len(year_cases)), len(year_cases), 3, 8) \
-            if year_cases else []
+        per_case = (
+            _spread(context, min(ACTIONS_PER_YEAR * 6 // 10, 8 * len(year_cases)), len(year_cases), 3, 8)
+            if year_cases
+            else []
+        )
         planned: list[tuple[int | None, Any, datetime, int | None, int | None]] = []
-        for (case_id, case), count in zip(year_cases, per_case):
+        for (case_id, case), count in zip(year_cases, per_case, strict=False):
             case_items = items_by_case[case_id]
             for _ in range(count):
                 item_id, item = rng.choice(case_items)
-                planned.append((case_id, case, _later(context, item["created_at_utc"], 0, 5), item_id,
-                                item["panel_id"]))
+                planned.append(
+                    (case_id, case, _later(context, item["created_at_utc"], 0, 5), item_id, item["panel_id"])
+                )
         for number in range(ACTIONS_PER_YEAR - len(planned)):
             if in_year and number < len(focus_links):
                 report = focus
@@ -1053,55 +1238,76 @@ def build_learning(context: BuildContext) -> None:
         for case_id, source, created, item_id, panel_id in planned:
             created = min(created, now - timedelta(hours=1))
             if case_id:
-                level = _weighted(context, [(LearningLevel.LOCAL, 40), (LearningLevel.MULTI_AGENCY, 35),
-                                            (LearningLevel.REGIONAL, 15), (LearningLevel.NATIONAL, 10)])
+                level = _weighted(
+                    context,
+                    [
+                        (LearningLevel.LOCAL, 40),
+                        (LearningLevel.MULTI_AGENCY, 35),
+                        (LearningLevel.REGIONAL, 15),
+                        (LearningLevel.NATIONAL, 10),
+                    ],
+                )
                 assessment_id, region = source.assessment_id, source.region_id
             else:
-                level = _weighted(context, [(LearningLevel.REGIONAL, 50), (LearningLevel.LOCAL, 40),
-                                            (LearningLevel.NATIONAL, 10)])
+                level = _weighted(
+                    context, [(LearningLevel.REGIONAL, 50), (LearningLevel.LOCAL, 40), (LearningLevel.NATIONAL, 10)]
+                )
                 assessment_id, region = source.id, source.region_id
             standard_id = rng.choice(standards) if assessment_id and rng.random() < 0.8 else None
-            prompt_id = rng.choice(prompts[standard_id]) if standard_id and prompts.get(standard_id) and \
-                rng.random() < 0.4 else None
+            prompt_id = (
+                rng.choice(prompts[standard_id])
+                if standard_id and prompts.get(standard_id) and rng.random() < 0.4
+                else None
+            )
             if not case_id and source is focus:
                 standard_id, prompt_id = focus_links[focus_planned]
                 focus_planned += 1
             due_on = created.date() + timedelta(days=rng.randrange(30, 181))
             if due_on < today - timedelta(days=30):
-                status = _weighted(context, [(ActionStatus.COMPLETED, 65), (ActionStatus.NOT_ACCEPTED, 7),
-                                             (ActionStatus.IN_PROGRESS, 13), (ActionStatus.OPEN, 15)])
+                status = _weighted(
+                    context,
+                    [
+                        (ActionStatus.COMPLETED, 65),
+                        (ActionStatus.NOT_ACCEPTED, 7),
+                        (ActionStatus.IN_PROGRESS, 13),
+                        (ActionStatus.OPEN, 15),
+                    ],
+                )
             else:
-                status = _weighted(context, [(ActionStatus.OPEN, 50), (ActionStatus.IN_PROGRESS, 45),
-                                             (ActionStatus.COMPLETED, 5)])
+                status = _weighted(
+                    context, [(ActionStatus.OPEN, 50), (ActionStatus.IN_PROGRESS, 45), (ActionStatus.COMPLETED, 5)]
+                )
             linked = [item_id] if item_id else []
             if case_id and rng.random() < 0.3:
                 linked = list(dict.fromkeys(linked + [rng.choice(items_by_case[case_id])[0]]))
             if case_id and rng.random() < 0.1:
                 linked = []
             theme = next((item["theme_id"] for i, item in items_by_case.get(case_id, []) if i in linked), None)
-            actions.append({
-                "title": rng.choice(ACTION_TITLES),
-                "what_will_change": "What will change, in the owner's practice, and for whom. " * 2,
-                "owner_id": owner_for(level, case_id, region),
-                "level": level,
-                "theme_id": theme or _theme(context, created),
-                "due_on": due_on,
-                "evidence_measure": "A dip sample three months on shows the change in every case.",
-                "status": status,
-                "not_accepted_reason": None,
-                "completed_on": None,
-                "case_id": case_id,
-                "assessment_id": assessment_id,
-                "standard_id": standard_id,
-                "prompt_id": prompt_id,
-                "panel_id": panel_id if case_id else None,
-                "created_by_id": bench_inspector if rng.random() < 0.4 else rng.choice(inspectors),
-                "reminders_for_due_on": None,
-                "last_reminder_at_utc": None,
-                "version": 1,
-                "created_at_utc": created,
-                "updated_at_utc": created,
-            })
+            actions.append(
+                {
+                    "title": rng.choice(ACTION_TITLES),
+                    "what_will_change": "What will change, in the owner's practice, and for whom. " * 2,
+                    "owner_id": owner_for(level, case_id, region),
+                    "level": level,
+                    "theme_id": theme or _theme(context, created),
+                    "due_on": due_on,
+                    "evidence_measure": "A dip sample three months on shows the change in every case.",
+                    "status": status,
+                    "not_accepted_reason": None,
+                    "completed_on": None,
+                    "case_id": case_id,
+                    "assessment_id": assessment_id,
+                    "standard_id": standard_id,
+                    "prompt_id": prompt_id,
+                    "panel_id": panel_id if case_id else None,
+                    "created_by_id": bench_inspector if rng.random() < 0.4 else rng.choice(inspectors),
+                    "reminders_for_due_on": None,
+                    "last_reminder_at_utc": None,
+                    "version": 1,
+                    "created_at_utc": created,
+                    "updated_at_utc": created,
+                }
+            )
             action_items.append(linked)
 
     # Progress updates: the timeline that leads to each action's status, by its owner's people
@@ -1118,23 +1324,32 @@ def build_learning(context: BuildContext) -> None:
             + [(ActionStatus.IN_PROGRESS, ActionStatus.COMPLETED)],
             ActionStatus.NOT_ACCEPTED: [(ActionStatus.OPEN, ActionStatus.NOT_ACCEPTED)],
         }[status]
-        end = min(now, datetime.combine(action["due_on"] + timedelta(days=20), time(12), tzinfo=timezone.utc))
+        end = min(now, datetime.combine(action["due_on"] + timedelta(days=20), time(12), tzinfo=UTC))
         span = max(60, int((end - created).total_seconds()))
         moments = sorted(created + timedelta(seconds=rng.randrange(60, span + 60)) for _ in steps)
         moments = [min(moment, now) for moment in moments]
         people = members.get(action["owner_id"]) or inspectors
         timeline = []
-        for (before, after), posted in zip(steps, moments):
+        for (before, after), posted in zip(steps, moments, strict=False):
             author = rng.choice(people)
             name, organisation = users[author]
-            progress = ("Not accepted: the change is already covered by the national programme."
-                        if after == ActionStatus.NOT_ACCEPTED else "Progress since the last update, in brief.")
-            timeline.append({
-                "posted_at_utc": posted, "author_id": author, "author_name": name,
-                "author_organisation": names[organisation], "progress": progress,
-                "evidence": "Audit report attached to the minutes." if after == ActionStatus.COMPLETED else "",
-                "status_before": before, "status_after": after,
-            })
+            progress = (
+                "Not accepted: the change is already covered by the national programme."
+                if after == ActionStatus.NOT_ACCEPTED
+                else "Progress since the last update, in brief."
+            )
+            timeline.append(
+                {
+                    "posted_at_utc": posted,
+                    "author_id": author,
+                    "author_name": name,
+                    "author_organisation": names[organisation],
+                    "progress": progress,
+                    "evidence": "Audit report attached to the minutes." if after == ActionStatus.COMPLETED else "",
+                    "status_before": before,
+                    "status_after": after,
+                }
+            )
         if timeline:
             last = timeline[-1]
             action["updated_at_utc"] = last["posted_at_utc"]
@@ -1145,15 +1360,27 @@ def build_learning(context: BuildContext) -> None:
                 action["not_accepted_reason"] = last["progress"]
         if not status.is_closed and action["due_on"] < today:
             # Overdue: reminded the day after the due date, then weekly.
-            first = datetime.combine(action["due_on"] + timedelta(days=1), time(7), tzinfo=timezone.utc)
+            first = datetime.combine(action["due_on"] + timedelta(days=1), time(7), tzinfo=UTC)
             weeks = max(0, (now - first).days // 7)
             action["reminders_for_due_on"] = action["due_on"]
             action["last_reminder_at_utc"] = min(now, first + timedelta(days=7 * weeks))
         updates.append(timeline)
     action_ids = context.insert(ActionRecord, actions)
     context.ids["actions"] = action_ids
-    _link(context, action_learning_items, [{"action_id": action_id, "learning_item_id": item_id}
-                                           for action_id, linked in zip(action_ids, action_items)
-                                           for item_id in linked])
-    context.insert(ActionUpdate, ({**update, "action_id": action_id}
-                                  for action_id, timeline in zip(action_ids, updates) for update in timeline))
+    _link(
+        context,
+        action_learning_items,
+        [
+            {"action_id": action_id, "learning_item_id": item_id}
+            for action_id, linked in zip(action_ids, action_items, strict=False)
+            for item_id in linked
+        ],
+    )
+    context.insert(
+        ActionUpdate,
+        (
+            {**update, "action_id": action_id}
+            for action_id, timeline in zip(action_ids, updates, strict=False)
+            for update in timeline
+        ),
+    )

@@ -150,8 +150,8 @@ def ensure_dataset(scale: int, *, rebuild: bool = False, log: Callable[[str], No
     from flask_migrate import upgrade
 
     from bench.app import create_bench_app
-    from core.seeding import seed_reference_data
     from extensions import db
+    from portal.seeding import seed_reference_data
 
     app = create_bench_app(url)
     with app.app_context():
@@ -167,8 +167,10 @@ def ensure_dataset(scale: int, *, rebuild: bool = False, log: Callable[[str], No
         # Fresh planner statistics, as a database that has lived for years would have.
         db.session.execute(text("ANALYZE"))
         db.session.execute(text("CREATE TABLE bench_dataset (key VARCHAR(40) PRIMARY KEY, value VARCHAR(200))"))
-        db.session.execute(text("INSERT INTO bench_dataset (key, value) VALUES ('fingerprint', :v), ('scale', :s)"),
-                           {"v": wanted, "s": str(scale)})
+        db.session.execute(
+            text("INSERT INTO bench_dataset (key, value) VALUES ('fingerprint', :v), ('scale', :s)"),
+            {"v": wanted, "s": str(scale)},
+        )
         db.session.commit()
         log("  rows: " + ", ".join(f"{table} {count:,}" for table, count in sorted(context.counts.items())))
         db.engine.dispose()

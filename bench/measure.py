@@ -168,8 +168,20 @@ def gunicorn(database_url: str, workers: int) -> Iterator[str]:
     port = free_port()
     environment = {**os.environ, "BENCH_DB_URL": database_url, "PYTHONDONTWRITEBYTECODE": "1"}
     command = [
-        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-        "--worker-class", "sync", "--log-level", "warning", "--timeout", "120", "bench.wsgi:app",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--log-level",
+        "warning",
+        "--timeout",
+        "120",
+        "bench.wsgi:app",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=environment)  # nosec B603
     base = f"http://127.0.0.1:{port}"

@@ -49,9 +49,8 @@ def _busiest_review() -> dict[str, Any] | None:
 
 
 def _busiest_case() -> dict[str, Any] | None:
-    from agencies.return_models import AgencyReturn
+    from cases.models import AgencyReturn, CaseInvitation
     from extensions import db
-    from panels.case_models import CaseInvitation
 
     case_id = db.session.scalar(
         db.select(CaseInvitation.case_id)
@@ -68,7 +67,7 @@ def _panel_with_ten_cases() -> dict[str, Any] | None:
     from agencies.models import User
     from bench.datasets import ACCOUNTS
     from extensions import db
-    from panels.panel_models import Panel, PanelAgendaItem, PanelAttendee
+    from panels.models import Panel, PanelAgendaItem, PanelAttendee
 
     inspector = db.select(User.id).where(User.email == ACCOUNTS["inspector"]).scalar_subquery()
     panel_id = db.session.scalar(
@@ -87,11 +86,13 @@ def _feed_with_fifty_panels() -> dict[str, Any] | None:
     """The feed address whose secret the builders know (only its hash is stored)."""
     from bench.builders import FEED_TOKEN
     from extensions import db
-    from panels.panel_models import CalendarFeedToken
+    from panels.models import CalendarFeedToken
 
     stored = db.session.scalar(
-        db.select(CalendarFeedToken.id).where(CalendarFeedToken.token_hash == CalendarFeedToken.hash_token(FEED_TOKEN),
-                                              CalendarFeedToken.revoked_at_utc.is_(None))
+        db.select(CalendarFeedToken.id).where(
+            CalendarFeedToken.token_hash == CalendarFeedToken.hash_token(FEED_TOKEN),
+            CalendarFeedToken.revoked_at_utc.is_(None),
+        )
     )
     return {"token": FEED_TOKEN} if stored else None
 
@@ -102,9 +103,9 @@ PAGES: list[BenchPage] = [
     BenchPage("Inspector dashboard", "reviews.dashboard", "inspector"),
     BenchPage("Review list", "reviews.list_reviews", "inspector"),
     BenchPage("Review page", "reviews.show_review", "inspector", _busiest_review),
-    BenchPage("Case page with all returns", "panels.show_case", "inspector", _busiest_case),
+    BenchPage("Case page with all returns", "cases.show_case", "inspector", _busiest_case),
     BenchPage("Action tracker", "learning.list_actions", "inspector"),
-    BenchPage("Annual summary", "learning.annual_summary", "inspector", p95_budget_ms={10: 500}),
+    BenchPage("Annual summary", "summary.annual_summary", "inspector", p95_budget_ms={10: 500}),
     BenchPage("People (admin)", "admin.list_people", "admin"),
     BenchPage("Audit trail (admin)", "admin.list_audit_events", "admin"),
 ]

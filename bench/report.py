@@ -85,7 +85,9 @@ def judge(runs: list[ScaleRun]) -> None:
         return
     largest = max(by_scale)
     for result in by_scale[largest].pages:
-        same_page = [r for run in runs for r in run.pages if r.page.name == result.page.name and r.statements is not None]
+        same_page = [
+            r for run in runs for r in run.pages if r.page.name == result.page.name and r.statements is not None
+        ]
         counts = {r.scale: r.statements for r in same_page}
         if len(counts) >= 2:
             if len(set(counts.values())) > 1:
@@ -95,8 +97,16 @@ def judge(runs: list[ScaleRun]) -> None:
                 result.notes.append(f"SQL same at {'/'.join(f'{s}×' for s in sorted(counts))}")
         smallest = min(by_scale)
         first = next((r for r in by_scale[smallest].pages if r.page.name == result.page.name), None)
-        if (largest == 100 and smallest == 1 and first and first.load and result.load and first.load.requests
-                and result.load.requests and first.load.p50_ms):
+        if (
+            largest == 100
+            and smallest == 1
+            and first
+            and first.load
+            and result.load
+            and first.load.requests
+            and result.load.requests
+            and first.load.p50_ms
+        ):
             growth = result.load.p50_ms / first.load.p50_ms
             if growth > MAX_GROWTH_100X:
                 result.misses.append(f"p50 at 100× is {growth:.2f}× of 1× > {MAX_GROWTH_100X}×")
@@ -137,8 +147,10 @@ def table(runs: list[ScaleRun]) -> str:
             )
         for result in run.pages:
             if result.skipped:
-                lines.append(f"| {result.page.name} | {run.scale}× | {result.page.role} | | | | | | | "
-                             f"skipped: {result.skipped} |")
+                lines.append(
+                    f"| {result.page.name} | {run.scale}× | {result.page.role} | | | | | | | "
+                    f"skipped: {result.skipped} |"
+                )
                 continue
             load = result.load
             assert load is not None
@@ -153,12 +165,17 @@ def table(runs: list[ScaleRun]) -> str:
             )
         for timing in run.timings:
             if timing.skipped:
-                lines.append(f"| {timing.timing.name} | {run.scale}× | {timing.timing.role} | | | | | | | "
-                             f"skipped: {timing.skipped} |")
+                lines.append(
+                    f"| {timing.timing.name} | {run.scale}× | {timing.timing.role} | | | | | | | "
+                    f"skipped: {timing.skipped} |"
+                )
                 continue
             budget = timing.timing.budget_seconds
-            verdict = ("**missed**: " + "; ".join(timing.misses)) if timing.misses else (
-                f"met (< {budget} s)" if budget is not None else "no budget")
+            verdict = (
+                ("**missed**: " + "; ".join(timing.misses))
+                if timing.misses
+                else (f"met (< {budget} s)" if budget is not None else "no budget")
+            )
             lines.append(
                 f"| {timing.timing.name} (alone, median of 5) | {run.scale}× | {timing.timing.role} | | "
                 f"{_cell(timing.median_seconds * 1000 if timing.median_seconds is not None else None, '{:.1f}')} | "
@@ -169,4 +186,6 @@ def table(runs: list[ScaleRun]) -> str:
 
 
 def missed(runs: list[ScaleRun]) -> int:
-    return sum(len(r.misses) for run in runs for r in run.pages) + sum(len(t.misses) for run in runs for t in run.timings)
+    return sum(len(r.misses) for run in runs for r in run.pages) + sum(
+        len(t.misses) for run in runs for t in run.timings
+    )

@@ -1,5 +1,1 @@
-"""What every domain package shares: the app factory, audit trail, layout and errors."""
-
-from core.app import create_app
-
-__all__ = ["create_app"]
+"""The ground floor every package builds on: db helpers, forms, audit, formatting, PDFs, security."""

@@ -108,8 +108,9 @@ def _forget_bump(session: Session) -> None:
 def data_generation() -> int:
     """The count of changes, read once per request."""
     if "data_generation" not in g:
-        g.data_generation = db.session.scalar(
-            db.select(DataGeneration.value).where(DataGeneration.id == GENERATION_ROW)) or 0
+        g.data_generation = (
+            db.session.scalar(db.select(DataGeneration.value).where(DataGeneration.id == GENERATION_ROW)) or 0
+        )
     return g.data_generation
 
 
@@ -118,8 +119,9 @@ def page_cache_key(*extra: object) -> str:
     from core.formatting import london_today
 
     user_id = current_user.id if current_user.is_authenticated else "-"
-    return "|".join((request.full_path, str(user_id), london_today().isoformat(), str(data_generation()),
-                     *map(str, extra)))
+    return "|".join(
+        (request.full_path, str(user_id), london_today().isoformat(), str(data_generation()), *map(str, extra))
+    )
 
 
 class PageCache:
@@ -194,8 +196,12 @@ def cached_page(view: Callable[..., Any] | None = None, *, vary: Callable[[], ob
             if stored is not None:
                 return _filled(stored)
             response = make_response(view(*args, **kwargs))
-            if (response.status_code == 200 and response.mimetype == "text/html" and not response.is_streamed
-                    and not session.get("_flashes")):
+            if (
+                response.status_code == 200
+                and response.mimetype == "text/html"
+                and not response.is_streamed
+                and not session.get("_flashes")
+            ):
                 cache.put(key, _with_holes(response.get_data(as_text=True)))
             return response
 

@@ -56,15 +56,19 @@ def _spans(item: Mapping[str, Any]) -> str:
 
 def govuk_table(params: Mapping[str, Any]) -> Markup:
     """The ``govukTable`` component."""
-    out = [f'<table class="{escape(_classes("govuk-table", params.get("classes")))}"'
-           f'{_attributes(params.get("attributes"))}>']
+    out = [
+        f'<table class="{escape(_classes("govuk-table", params.get("classes")))}"'
+        f"{_attributes(params.get('attributes'))}>"
+    ]
     if params.get("caption"):
-        out.append(f'<caption class="{escape(_classes("govuk-table__caption", params.get("captionClasses")))}">'
-                   f'{escape(params["caption"])}</caption>')
+        out.append(
+            f'<caption class="{escape(_classes("govuk-table__caption", params.get("captionClasses")))}">'
+            f"{escape(params['caption'])}</caption>"
+        )
     if params.get("head"):
         out.append('<thead class="govuk-table__head"><tr class="govuk-table__row">')
         for item in params["head"]:
-            format_class = f'govuk-table__header--{item["format"]}' if item.get("format") else None
+            format_class = f"govuk-table__header--{item['format']}" if item.get("format") else None
             classes = _classes("govuk-table__header", format_class, item.get("classes"))
             out.append(f'<th scope="col" class="{escape(classes)}"{_spans(item)}>{_content(item)}</th>')
         out.append("</tr></thead>")
@@ -77,7 +81,7 @@ def govuk_table(params: Mapping[str, Any]) -> Markup:
                 classes = _classes("govuk-table__header", cell.get("classes"))
                 out.append(f'<th scope="row" class="{escape(classes)}"{_spans(cell)}>{_content(cell)}</th>')
             else:
-                format_class = f'govuk-table__cell--{cell["format"]}' if cell.get("format") else None
+                format_class = f"govuk-table__cell--{cell['format']}" if cell.get("format") else None
                 classes = _classes("govuk-table__cell", format_class, cell.get("classes"))
                 out.append(f'<td class="{escape(classes)}"{_spans(cell)}>{_content(cell)}</td>')
         out.append("</tr>")
@@ -104,20 +108,30 @@ def govuk_service_navigation(params: Mapping[str, Any]) -> Markup:
     out = ['<div class="govuk-width-container"><div class="govuk-service-navigation__container">']
     if params.get("serviceName"):
         name = escape(params["serviceName"])
-        out.append('<span class="govuk-service-navigation__service-name">' + (
-            f'<a href="{escape(params["serviceUrl"])}" class="govuk-service-navigation__link">{name}</a>'
-            if params.get("serviceUrl") else f'<span class="govuk-service-navigation__text">{name}</span>') + "</span>")
+        out.append(
+            '<span class="govuk-service-navigation__service-name">'
+            + (
+                f'<a href="{escape(params["serviceUrl"])}" class="govuk-service-navigation__link">{name}</a>'
+                if params.get("serviceUrl")
+                else f'<span class="govuk-service-navigation__text">{name}</span>'
+            )
+            + "</span>"
+        )
     if items:
         wrapper_classes = _classes("govuk-service-navigation__wrapper", params.get("navigationClasses"))
-        out.append(f'<nav aria-label="{escape(params.get("navigationLabel") or menu_button_text)}" '
-                   f'class="{escape(wrapper_classes)}">')
+        out.append(
+            f'<nav aria-label="{escape(params.get("navigationLabel") or menu_button_text)}" '
+            f'class="{escape(wrapper_classes)}">'
+        )
         collapse = params.get("collapseNavigationOnMobile")
         if collapse if collapse is not None else len(items) > 1:
             label = params.get("menuButtonLabel")
             aria_label = f' aria-label="{escape(label)}"' if label and label != menu_button_text else ""
-            out.append(f'<button type="button" class="govuk-service-navigation__toggle '
-                       f'govuk-js-service-navigation-toggle" aria-controls="{escape(navigation_id)}"{aria_label} '
-                       f'hidden aria-hidden="true">{escape(menu_button_text)}</button>')
+            out.append(
+                f'<button type="button" class="govuk-service-navigation__toggle '
+                f'govuk-js-service-navigation-toggle" aria-controls="{escape(navigation_id)}"{aria_label} '
+                f'hidden aria-hidden="true">{escape(menu_button_text)}</button>'
+            )
         out.append(f'<ul class="govuk-service-navigation__list" id="{escape(navigation_id)}">')
         for item in items:
             marked = item.get("active") or item.get("current")
@@ -125,18 +139,24 @@ def govuk_service_navigation(params: Mapping[str, Any]) -> Markup:
             if marked:
                 content = Markup(f'<strong class="govuk-service-navigation__active-fallback">{content}</strong>')  # nosec B704
             current = f' aria-current="{"page" if item.get("current") else "true"}"' if marked else ""
-            classes = _classes("govuk-service-navigation__item", "govuk-service-navigation__item--active" if marked else None)
+            classes = _classes(
+                "govuk-service-navigation__item", "govuk-service-navigation__item--active" if marked else None
+            )
             out.append(f'<li class="{classes}">')
             if item.get("href"):
-                out.append(f'<a class="govuk-service-navigation__link" href="{escape(item["href"])}"{current}'
-                           f'{_attributes(item.get("attributes"))}>{content}</a>')
+                out.append(
+                    f'<a class="govuk-service-navigation__link" href="{escape(item["href"])}"{current}'
+                    f"{_attributes(item.get('attributes'))}>{content}</a>"
+                )
             elif item.get("html") or item.get("text"):
                 out.append(f'<span class="govuk-service-navigation__text"{current}>{content}</span>')
             out.append("</li>")
         out.append("</ul></nav>")
     out.append("</div></div>")
-    common = (f'class="{escape(_classes("govuk-service-navigation", params.get("classes")))}" '
-              f'data-module="govuk-service-navigation"{_attributes(params.get("attributes"))}')
+    common = (
+        f'class="{escape(_classes("govuk-service-navigation", params.get("classes")))}" '
+        f'data-module="govuk-service-navigation"{_attributes(params.get("attributes"))}'
+    )
     inner = "".join(out)
     if params.get("serviceName"):
         label = escape(params.get("ariaLabel") or "Service information")

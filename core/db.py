@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import enum
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, func, types
+from sqlalchemy import DateTime, Enum, Integer, func, types
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,19 +25,17 @@ class UTCDateTime(types.TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
 
 
 class TimestampMixin:
     created_at_utc: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, nullable=False)
-    updated_at_utc: Mapped[datetime] = mapped_column(
-        UTCDateTime, default=utc_now, onupdate=utc_now, nullable=False
-    )
+    updated_at_utc: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, onupdate=utc_now, nullable=False)
 
 
 class StaleEdit(Exception):
@@ -83,3 +82,16 @@ def commit_unless_stale() -> bool:
         db.session.rollback()
         return False
     return True
+
+
+def enum_column(enum_cls: type[enum.Enum], **kwargs: object) -> Enum:
+    """A portable enum: VARCHAR of the values, no native type to migrate."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=40,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+        **kwargs,
+    )

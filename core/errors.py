@@ -25,7 +25,7 @@ PAGES = {
 # Used only when the error page itself cannot be rendered (the database is down, say):
 # still generic, still nothing about the failure.
 _PLAIN_PAGE = (
-    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} – Learning panels</title></head>"
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title} – Learning panels</title></head>'
     "<body><h1>{title}</h1><p>Try again later.</p></body></html>"
 )
 

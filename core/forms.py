@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
-from wtforms import FieldList, FormField, HiddenField, SubmitField
-from wtforms.validators import Length, ValidationError
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
+from wtforms import Field, FieldList, FormField, HiddenField, SubmitField
+from wtforms.validators import Length, StopValidation, ValidationError
 
 # Generous but bounded: a very long string is refused with a message, never a 500.
 LONG_TEXT = 20_000
@@ -37,10 +41,35 @@ class VersionedForm(PortalForm):
     version = HiddenField()
 
 
+def refuse_stale(form: VersionedForm, current_version: int, reason: str | None = None) -> None:
+    """Refuse a stale save: keep what was typed on screen, say why, and carry the current
+    version so that a second, informed save goes through (unless ``reason`` says the record
+    is now locked)."""
+    from core.db import StaleEdit
+
+    form.version.errors = [reason or str(StaleEdit())]
+    form.version.data = str(current_version)
+    form.version.raw_data = [str(current_version)]
+
+
 class ConfirmForm(PortalForm):
     """A button alone (with CSRF): for actions such as deactivate, retry, withdraw."""
 
     submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+# 0 stands for "none chosen" in optional selects of ids.
+NONE = 0
+
+
+def coerce_optional_int(value: Any) -> int:
+    """'' and None mean 'none chosen'; anything not a number is refused as a choice, not a 500."""
+    if value in (None, ""):
+        return NONE
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
 
 
 def no_control_characters(_form: object, field: object) -> None:
@@ -55,3 +84,148 @@ def short_text(max_length: int = SHORT_TEXT) -> list:
 
 def long_text(max_length: int = LONG_TEXT) -> list:
     return [Length(max=max_length, message=f"Must be {max_length:,} characters or fewer")]
+
+
+# --- dates: the one GOV.UK date field -------------------------------------------------------
+
+
+class GovDateWidget(GovDateInput):
+    """GOV.UK date input that shows back exactly what was typed and links errors to the day box."""
+
+    def map_gov_params(self, field: Field, **kwargs: Any) -> dict[str, Any]:
+        raw = list(field.raw_data or [])
+        if len(raw) == 3:
+            day, month, year = raw
+        elif field.data:
+            day, month, year = str(field.data.day), str(field.data.month), str(field.data.year)
+        else:
+            day = month = year = ""
+        error = " govuk-input--error" if field.errors else ""
+        kwargs.setdefault("params", {})
+        kwargs["params"].setdefault("fieldset", {"legend": {"text": field.label.text}})
+        # The day box takes the field's own id, so the error summary's link lands in it.
+        kwargs["params"]["items"] = [
+            {
+                "label": "Day",
+                "id": field.id,
+                "name": field.name,
+                "classes": "govuk-input--width-2" + error,
+                "value": day,
+            },
+            {
+                "label": "Month",
+                "id": f"{field.id}-month",
+                "name": field.name,
+                "classes": "govuk-input--width-2" + error,
+                "value": month,
+            },
+            {
+                "label": "Year",
+                "id": f"{field.id}-year",
+                "name": field.name,
+                "classes": "govuk-input--width-4" + error,
+                "value": year,
+            },
+        ]
+        params = super(GovDateInput, self).map_gov_params(field, **kwargs)
+        params["id"] = f"{field.id}-date"
+        return params
+
+
+class DateField(Field):
+    """A date typed as day, month and year boxes, with the GOV.UK error message for each way a
+    date goes wrong ("Date of birth must include a month", "must be a real date", "Year must
+    include 4 numbers"). A partly filled date is an error, never silently dropped.
+
+    ``name_in_errors`` names the date in messages (default: the label without "(optional)");
+    ``required_message``, when given, is the message for a date left blank.
+    """
+
+    widget = GovDateWidget()
+
+    def __init__(
+        self,
+        label: str | None = None,
+        validators: list | None = None,
+        *,
+        name_in_errors: str | None = None,
+        required_message: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.name_in_errors = name_in_errors or self.label.text.removesuffix(" (optional)")
+        self.required_message = required_message
+        self._problem: str | None = None
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        parts = [str(value or "").strip()[:10] for value in valuelist[:3]]
+        parts += [""] * (3 - len(parts))
+        self.raw_data = parts  # the widget shows back exactly three boxes, whatever was posted
+        self.data = None
+        self._problem = None
+        day, month, year = parts
+        if not any(parts):
+            self._problem = self.required_message
+            return
+        missing = [name for name, value in zip(("day", "month", "year"), parts, strict=True) if not value]
+        if missing:
+            self._problem = f"{self.name_in_errors} must include a {' and a '.join(missing)}"
+        elif not all(part.isdigit() for part in parts):
+            self._problem = f"{self.name_in_errors} must be a real date"
+        elif len(year) != 4:
+            self._problem = "Year must include 4 numbers"
+        else:
+            try:
+                self.data = date(int(year), int(month), int(day))
+            except ValueError:
+                self._problem = f"{self.name_in_errors} must be a real date"
+
+    def pre_validate(self, form: Any) -> None:
+        if self._problem:
+            raise StopValidation(self._problem)
+
+    def _value(self) -> str:
+        return self.data.isoformat() if isinstance(self.data, date) else ""
+
+
+DateCheck = Callable[[Any, Field], None]
+
+
+def required_date(message: str) -> DateCheck:
+    """Like DataRequired, but says nothing more when the date was typed wrongly."""
+
+    def _check(_form: object, field: Field) -> None:
+        if field.data is None and not field.errors:
+            raise StopValidation(message)
+
+    return _check
+
+
+def not_in_future(message: str) -> DateCheck:
+    def _check(_form: object, field: Field) -> None:
+        from core.formatting import london_today
+
+        if field.data is not None and field.data > london_today():
+            raise StopValidation(message)
+
+    return _check
+
+
+def not_before(other: str, message: str) -> DateCheck:
+    """This date must not be earlier than the date in field ``other`` (an end after its start)."""
+
+    def _check(form: Any, field: Field) -> None:
+        start = form[other].data
+        if field.data is not None and start is not None and field.data < start:
+            raise StopValidation(message)
+
+    return _check
+
+
+def validate_only(form: PortalForm, *names: str) -> bool:
+    """Validate some fields of a form (and its CSRF token), for buttons such as "Add organisation"."""
+    ok = True
+    for name in (name for name in ("csrf_token", *names) if name in form):
+        if not form[name].validate(form):
+            ok = False
+    return ok

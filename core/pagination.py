@@ -27,8 +27,14 @@ def count_up_to(query: Any, limit: int) -> int:
 
 def paginate(query: Any, per_page: int = PER_PAGE) -> Pagination:
     """A page of ``query``; ``total_text`` says how many match ("more than 1,025" past the count)."""
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=per_page, max_per_page=100,
-                       error_out=False, count=False)
+    page = db.paginate(
+        query,
+        page=request.args.get("page", 1, type=int),
+        per_page=per_page,
+        max_per_page=100,
+        error_out=False,
+        count=False,
+    )
     limit = (page.page - 1) * page.per_page + COUNT_AHEAD
     count = count_up_to(query, limit)
     page.total = min(count, limit)

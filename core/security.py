@@ -4,7 +4,7 @@ input that no form may ever receive."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, Response, abort, current_app, flash, g, request, session
 from flask_login import current_user, logout_user
@@ -64,8 +64,8 @@ def _enforce_session_limits() -> None:
     if (
         not isinstance(signed_in_at, (int, float))
         or not isinstance(last_seen, (int, float))
-        or now - datetime.fromtimestamp(signed_in_at, timezone.utc) > absolute_limit
-        or now - datetime.fromtimestamp(last_seen, timezone.utc) > idle_limit
+        or now - datetime.fromtimestamp(signed_in_at, UTC) > absolute_limit
+        or now - datetime.fromtimestamp(last_seen, UTC) > idle_limit
     ):
         logout_user()
         session.clear()
@@ -89,7 +89,7 @@ def _set_headers(response: Response) -> Response:
     if current_app.config.get("HSTS"):
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     # Pages and downloads may hold case data: never keep them in a shared or browser cache.
-    if not (request.endpoint in {"frontend_asset", "vendor_script", "static"}):
+    if request.endpoint not in {"frontend_asset", "vendor_script", "static"}:
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
     return response

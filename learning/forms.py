@@ -1,25 +1,177 @@
-"""Forms of the learning blueprint."""
+"""Forms for shared learning, action records and progress updates.
+
+Choices are filled by the view from what the person may pick (this case's submitted
+learning points, the assessment's standards); WTForms then refuses anything else.
+"""
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextInput
-from wtforms import BooleanField, StringField, SubmitField
-from wtforms.validators import DataRequired
+from typing import Any
 
-from core.forms import PortalForm, short_text
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, ValidationError
+
+from cases.themes import LEARNING_LEVEL_LABELS
+from core.forms import NONE, DateField, VersionedForm, coerce_optional_int, long_text, short_text
+from learning.models import ActionStatus
+
+LEVEL_CHOICES = [(level.value, label) for level, label in LEARNING_LEVEL_LABELS.items()]
+LEVEL_HINTS = {
+    "local": "For one team, office or service",
+    "regional": "Across a probation region or an agency's whole area",
+    "national": "For HMPPS, a national body or government",
+    "multi_agency": "For the partnership: more than one agency together",
+}
 
 
-class ThemeForm(PortalForm):
-    name = StringField(
-        "Theme",
-        description="For example, Information sharing",
-        validators=[DataRequired(message="Enter the name of the theme"), *short_text(120)],
+class Chosen:
+    """The select's "Choose..." option (0) is not an answer."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, _form: Any, field: SelectField) -> None:
+        if field.data == NONE:
+            raise ValidationError(self.message)
+
+
+class ItemForm(VersionedForm):
+    """A piece of shared learning: picked, merged or edited from learning points, or new."""
+
+    sources = SelectMultipleField(
+        "Learning points this comes from",
+        description="Select one to use an agency's point, several to merge them, or none for learning of your own.",
+        coerce=int,
+        widget=GovCheckboxesInput(),
+    )
+    description = TextAreaField(
+        "The learning",
+        description="In words every agency at the panel will recognise. Edit the agencies' wording as you need.",
+        validators=[DataRequired(message="Enter the learning"), *long_text(5_000)],
+        widget=GovTextArea(),
+    )
+    theme_id = SelectField(
+        "Theme", coerce=coerce_optional_int, widget=GovSelect(), validators=[Chosen("Choose a theme")]
+    )
+    level = RadioField(
+        "Level",
+        choices=LEVEL_CHOICES,
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Choose the level the learning must be acted on")],
+    )
+    panel_id = SelectField(
+        "Panel",
+        description="The panel at which, or after which, the learning was agreed.",
+        coerce=coerce_optional_int,
+        default=NONE,
+        widget=GovSelect(),
+    )
+    submit = SubmitField("Save learning", widget=GovSubmitInput())
+
+
+class ActionForm(VersionedForm):
+    title = StringField(
+        "Short title",
+        description="How the action is named in lists and emails, for example: Share MAPPA level changes within a day.",
+        validators=[DataRequired(message="Enter a short title for the action"), *short_text(200)],
         widget=GovTextInput(),
     )
-    active = BooleanField(
-        "Offer this theme for new learning",
-        description="A theme that is no longer offered stays on the learning already filed under it.",
-        default=True,
-        widget=GovCheckboxInput(),
+    what_will_change = TextAreaField(
+        "What will change",
+        validators=[DataRequired(message="Enter what will change"), *long_text(5_000)],
+        widget=GovTextArea(),
     )
-    submit = SubmitField("Save theme", widget=GovSubmitInput())
+    owner_id = SelectField(
+        "Owner",
+        description="The organisation that will make the change and report progress.",
+        coerce=coerce_optional_int,
+        widget=GovSelect(),
+        validators=[Chosen("Choose the organisation that owns the action")],
+    )
+    level = RadioField(
+        "Level",
+        choices=LEVEL_CHOICES,
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Choose the level of the action")],
+    )
+    theme_id = SelectField(
+        "Theme", coerce=coerce_optional_int, widget=GovSelect(), validators=[Chosen("Choose a theme")]
+    )
+    due_on = DateField(
+        "Due date",
+        name_in_errors="Due date",
+        required_message="Enter the due date",
+        description="For example, 30 9 2025",
+    )
+    evidence_measure = TextAreaField(
+        "How progress and outcomes will be evidenced",
+        description="For example: an audit of 20 cases in three months' time shows referrals made within a day.",
+        validators=[DataRequired(message="Enter how progress and outcomes will be evidenced"), *long_text(5_000)],
+        widget=GovTextArea(),
+    )
+    panel_id = SelectField(
+        "Panel",
+        description="The panel at which the action was agreed.",
+        coerce=coerce_optional_int,
+        default=NONE,
+        widget=GovSelect(),
+    )
+    learning_item_ids = SelectMultipleField(
+        "Learning this action answers",
+        description="Select all that apply.",
+        coerce=int,
+        widget=GovCheckboxesInput(),
+    )
+    standard_id = SelectField(
+        "QA standard whose rating this action addresses",
+        description="The standard in the review's QA assessment where the gap was found.",
+        coerce=coerce_optional_int,
+        default=NONE,
+        widget=GovSelect(),
+    )
+    prompt_id = SelectField(
+        "Prompt, where one applies",
+        description="Only a prompt of the standard chosen above.",
+        coerce=coerce_optional_int,
+        default=NONE,
+        widget=GovSelect(),
+    )
+    submit = SubmitField("Save action", widget=GovSubmitInput())
+
+
+class UpdateForm(VersionedForm):
+    status = RadioField(
+        "Status after this update",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Choose the status of the action")],
+    )
+    progress = TextAreaField(
+        "Progress",
+        description="What has been done since the last update. If you do not accept the action, say why.",
+        validators=[*long_text(5_000)],
+        widget=GovTextArea(),
+    )
+    evidence = TextAreaField(
+        "Evidence of progress or outcomes",
+        description="Needed to complete the action: what shows the change has been made and is working, "
+        "such as an audit's findings, a revised procedure, or training records.",
+        validators=[*long_text(5_000)],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Post update", widget=GovSubmitInput())
+
+
+STATUS_CHOICE_LABELS = {
+    ActionStatus.OPEN: "Open: not started yet",
+    ActionStatus.IN_PROGRESS: "In progress",
+    ActionStatus.COMPLETED: "Completed",
+    ActionStatus.NOT_ACCEPTED: "Not accepted",
+}

@@ -13,10 +13,10 @@ from sqlalchemy import Select
 
 from agencies.access import belongs_to, is_agency_member, is_inspector, is_inspectorate_staff
 from agencies.models import User
+from cases.models import MultiAgencyCase
 from extensions import db
-from learning.action_models import ActionRecord, LearningItem
-from panels.case_models import MultiAgencyCase
-from panels.panel_models import Panel
+from learning.models import ActionRecord, LearningItem
+from panels.models import Panel
 from reviews.models import Review
 
 __all__ = [

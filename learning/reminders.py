@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
+from flask.cli import AppGroup
 
 from core import audit
 from core.formatting import london_today, utc_now
 from extensions import db
-from learning import learning_bp
-from learning.action_models import OPEN_STATUSES, ActionRecord
-from learning.action_operations import notify_owner
+from learning.models import OPEN_STATUSES, ActionRecord
+from learning.operations import notify_owner
 from learning.rules import ReminderFacts, reminder_due
 
 
@@ -33,22 +33,34 @@ def send_due_action_reminders(now: datetime) -> int:
     ).all()
     reminded = 0
     for action in actions:
-        facts = ReminderFacts(status=action.status, due_on=action.due_on,
-                              reminders_for_due_on=action.reminders_for_due_on,
-                              last_reminder_at=action.last_reminder_at_utc)
+        facts = ReminderFacts(
+            status=action.status,
+            due_on=action.due_on,
+            reminders_for_due_on=action.reminders_for_due_on,
+            last_reminder_at=action.last_reminder_at_utc,
+        )
         if not reminder_due(facts, now):
             continue
         first = action.reminders_for_due_on != action.due_on
         action.reminders_for_due_on = action.due_on
         action.last_reminder_at_utc = now
         sent = notify_owner(action, kind="overdue", days_overdue=(london_today(now) - action.due_on).days)
-        audit.record("action.reminder_sent", action, f"Overdue reminder for action {action.reference}",
-                     emails=sent, first=first, due_on=action.due_on.isoformat())
+        audit.record(
+            "action.reminder_sent",
+            action,
+            f"Overdue reminder for action {action.reference}",
+            emails=sent,
+            first=first,
+            due_on=action.due_on.isoformat(),
+        )
         reminded += 1
     return reminded
 
 
-@learning_bp.cli.command("send-reminders")
+learning_cli = AppGroup("learning", help="Actions: overdue reminders.")
+
+
+@learning_cli.command("send-reminders")
 def send_reminders_command() -> None:
     """Queue the overdue action reminders that are due (once, then weekly)."""
     reminded = send_due_action_reminders(utc_now())

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from core.formatting import LONDON, london_today
-from learning.action_models import ActionStatus
+from learning.models import ActionStatus
 
 # An overdue action's owners are reminded once, then every week until it is closed.
 REMINDER_INTERVAL = timedelta(days=7)
@@ -67,7 +67,7 @@ class ReportingYear:
 
 
 def _london_midnight_utc(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
 
 
 # --- published percentages ---------------------------------------------------------------------
@@ -135,12 +135,12 @@ def update_problems(current: ActionStatus, request: UpdateRequest) -> dict[str, 
     allowed = statuses_open_to(current, by_inspectorate=request.by_inspectorate)
     if request.new_status not in allowed:
         problems["status"] = (
-            "Only the Inspectorate can reopen a closed action" if current.is_closed
-            else "Choose a status from the list"
+            "Only the Inspectorate can reopen a closed action" if current.is_closed else "Choose a status from the list"
         )
     if not request.progress.strip():
         problems["progress"] = (
-            "Enter the reason the action is not accepted" if request.new_status == ActionStatus.NOT_ACCEPTED
+            "Enter the reason the action is not accepted"
+            if request.new_status == ActionStatus.NOT_ACCEPTED
             else "Enter what has happened since the last update"
         )
     completing = request.new_status == ActionStatus.COMPLETED and current != ActionStatus.COMPLETED

@@ -13,14 +13,14 @@ from sqlalchemy import ColumnElement, Select, and_
 from sqlalchemy.orm import contains_eager, selectinload
 
 from agencies.models import Organisation, User
+from cases.models import MultiAgencyCase
+from cases.themes import LearningLevel, LearningTheme
 from core.db import contains
 from core.formatting import govuk_date
 from extensions import db
-from learning.action_models import OPEN_STATUSES, ActionRecord, ActionStatus, ActionUpdate
-from learning.models import LearningLevel, LearningTheme
+from learning.models import OPEN_STATUSES, ActionRecord, ActionStatus, ActionUpdate
 from learning.permissions import visible_actions
-from panels.case_models import MultiAgencyCase
-from panels.panel_models import Panel
+from panels.models import Panel
 from reviews.models import Prompt, StandardRating
 
 SORTS: dict[str, tuple[str, Any]] = {
@@ -82,17 +82,24 @@ class TrackerFilters:
 
     def as_args(self, **overrides: Any) -> dict[str, Any]:
         args: dict[str, Any] = {
-            "owner": self.owner_id, "owner_name": self.owner_name, "status": self.status.value if self.status else None,
-            "level": self.level.value if self.level else None, "theme": self.theme_id, "panel": self.panel_id,
-            "overdue": "1" if self.overdue else None, "sort": self.sort, "direction": self.direction,
+            "owner": self.owner_id,
+            "owner_name": self.owner_name,
+            "status": self.status.value if self.status else None,
+            "level": self.level.value if self.level else None,
+            "theme": self.theme_id,
+            "panel": self.panel_id,
+            "overdue": "1" if self.overdue else None,
+            "sort": self.sort,
+            "direction": self.direction,
         }
         args.update(overrides)
         return {k: v for k, v in args.items() if v not in (None, "")}
 
     @property
     def active(self) -> bool:
-        return any((self.owner_id, self.owner_name, self.status, self.level, self.theme_id, self.panel_id,
-                    self.overdue))
+        return any(
+            (self.owner_id, self.owner_name, self.status, self.level, self.theme_id, self.panel_id, self.overdue)
+        )
 
 
 def overdue_condition(today: date) -> ColumnElement[bool]:
@@ -105,8 +112,11 @@ def tracker_query(user: User, filters: TrackerFilters, today: date) -> Select[tu
         visible_actions(user)
         .join(ActionRecord.owner)
         .join(ActionRecord.theme)
-        .options(contains_eager(ActionRecord.owner), contains_eager(ActionRecord.theme),
-                 selectinload(ActionRecord.case).joinedload(MultiAgencyCase.review))
+        .options(
+            contains_eager(ActionRecord.owner),
+            contains_eager(ActionRecord.theme),
+            selectinload(ActionRecord.case).joinedload(MultiAgencyCase.review),
+        )
     )
     if filters.owner_id:
         query = query.where(ActionRecord.owner_id == filters.owner_id)
@@ -142,8 +152,10 @@ def panel_choices(user: User, keep: int | None = None) -> list[tuple[int, str]]:
     """The latest panels at which actions this person can see were agreed (and ``keep``)."""
     with_actions = visible_actions(user).where(ActionRecord.panel_id == Panel.id).exists()
     rows = db.session.execute(
-        db.select(Panel.id, Panel.title, Panel.starts_at_utc).where(with_actions)
-        .order_by(Panel.starts_at_utc.desc(), Panel.id.desc()).limit(PANELS_OFFERED)
+        db.select(Panel.id, Panel.title, Panel.starts_at_utc)
+        .where(with_actions)
+        .order_by(Panel.starts_at_utc.desc(), Panel.id.desc())
+        .limit(PANELS_OFFERED)
     ).all()
     if keep and keep not in {row.id for row in rows}:
         rows += db.session.execute(db.select(Panel.id, Panel.title, Panel.starts_at_utc).where(Panel.id == keep)).all()
@@ -152,8 +164,9 @@ def panel_choices(user: User, keep: int | None = None) -> list[tuple[int, str]]:
 
 def theme_choices() -> list[tuple[int, str]]:
     rows = db.session.execute(
-        db.select(LearningTheme.id, LearningTheme.name).order_by(LearningTheme.active.desc(), LearningTheme.position,
-                                                                 LearningTheme.name)
+        db.select(LearningTheme.id, LearningTheme.name).order_by(
+            LearningTheme.active.desc(), LearningTheme.position, LearningTheme.name
+        )
     ).all()
     return [(row.id, row.name) for row in rows]
 
@@ -161,9 +174,26 @@ def theme_choices() -> list[tuple[int, str]]:
 # --- CSV ------------------------------------------------------------------------------------------
 
 CSV_COLUMNS = [
-    "Reference", "Action", "What will change", "Owner", "Level", "Theme", "Due date", "Status", "Overdue",
-    "Completed on", "Reason not accepted", "How progress will be evidenced", "Case reference", "Panel", "Standard",
-    "Prompt", "Rating", "Learning items", "Last progress update", "Recorded on",
+    "Reference",
+    "Action",
+    "What will change",
+    "Owner",
+    "Level",
+    "Theme",
+    "Due date",
+    "Status",
+    "Overdue",
+    "Completed on",
+    "Reason not accepted",
+    "How progress will be evidenced",
+    "Case reference",
+    "Panel",
+    "Standard",
+    "Prompt",
+    "Rating",
+    "Learning items",
+    "Last progress update",
+    "Recorded on",
 ]
 # A cell a spreadsheet would read as a formula (or a DDE call) starts with one of these.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -189,34 +219,48 @@ def csv_text(header: list[str], rows: Iterable[list[object]]) -> str:
 
 def tracker_csv(user: User, filters: TrackerFilters, today: date) -> str:
     """Every action matching the filters (not just one page), with a constant number of queries."""
-    actions = db.session.scalars(
-        tracker_query(user, filters, today).options(
-            selectinload(ActionRecord.standard),
-            selectinload(ActionRecord.prompt).joinedload(Prompt.key_question),
-            selectinload(ActionRecord.learning_items),
-            selectinload(ActionRecord.panel),
+    actions = (
+        db.session.scalars(
+            tracker_query(user, filters, today).options(
+                selectinload(ActionRecord.standard),
+                selectinload(ActionRecord.prompt).joinedload(Prompt.key_question),
+                selectinload(ActionRecord.learning_items),
+                selectinload(ActionRecord.panel),
+            )
         )
-    ).unique().all()
+        .unique()
+        .all()
+    )
     action_ids = [action.id for action in actions]
     last_updates = _last_update_dates(action_ids)
     ratings = _ratings(actions)
     rows = []
     for action in actions:
         rating = ratings.get((action.assessment_id, action.standard_id))
-        rows.append([
-            action.reference, action.title, action.what_will_change, action.owner.name, action.level.label,
-            action.theme.name, action.due_on.isoformat(), action.status.label,
-            "Yes" if action.is_overdue(today) else "No",
-            action.completed_on.isoformat() if action.completed_on else "", action.not_accepted_reason or "",
-            action.evidence_measure, action.case.reference if action.case else "",
-            f"{action.panel.title}, {govuk_date(action.panel.starts_at_utc)}" if action.panel else "",
-            action.standard.heading if action.standard else "",
-            f"{action.prompt.label}: {action.prompt.text}" if action.prompt else "",
-            rating.rating.label if rating is not None and rating.rating is not None else "",
-            len(action.learning_items),
-            govuk_date(last_updates[action.id]) if action.id in last_updates else "",
-            govuk_date(action.created_at_utc),
-        ])
+        rows.append(
+            [
+                action.reference,
+                action.title,
+                action.what_will_change,
+                action.owner.name,
+                action.level.label,
+                action.theme.name,
+                action.due_on.isoformat(),
+                action.status.label,
+                "Yes" if action.is_overdue(today) else "No",
+                action.completed_on.isoformat() if action.completed_on else "",
+                action.not_accepted_reason or "",
+                action.evidence_measure,
+                action.case.reference if action.case else "",
+                f"{action.panel.title}, {govuk_date(action.panel.starts_at_utc)}" if action.panel else "",
+                action.standard.heading if action.standard else "",
+                f"{action.prompt.label}: {action.prompt.text}" if action.prompt else "",
+                rating.rating.label if rating is not None and rating.rating is not None else "",
+                len(action.learning_items),
+                govuk_date(last_updates[action.id]) if action.id in last_updates else "",
+                govuk_date(action.created_at_utc),
+            ]
+        )
     return csv_text(CSV_COLUMNS, rows)
 
 
@@ -226,7 +270,8 @@ def _last_update_dates(action_ids: list[int]) -> dict[int, datetime]:
     # max() keeps the column's type, so the values come back as aware UTC datetimes.
     rows = db.session.execute(
         db.select(ActionUpdate.action_id, db.func.max(ActionUpdate.posted_at_utc))
-        .where(ActionUpdate.action_id.in_(action_ids)).group_by(ActionUpdate.action_id)
+        .where(ActionUpdate.action_id.in_(action_ids))
+        .group_by(ActionUpdate.action_id)
     ).all()
     return {action_id: posted for action_id, posted in rows}
 

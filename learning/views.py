@@ -1,58 +1,587 @@
-"""Views of the learning blueprint."""
+"""Views for shared learning, action records, progress updates and the action tracker.
+
+Thin: parse the form, call ``action_operations``, render. Who may do what is decided in
+``learning.permissions`` through the access decorators.
+"""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from agencies import access
+from agencies.models import Organisation
+from cases.models import MultiAgencyCase, ReturnLearningPoint
+from cases.themes import LearningLevel, LearningTheme
+from core.cache import cached_page
+from core.db import StaleEdit
+from core.downloads import send_download
+from core.formatting import govuk_date, london_today, utc_now
+from core.forms import NONE, ConfirmForm
 from core.pagination import paginate
 from extensions import db
-from learning import learning_bp, operations
-from learning.forms import ThemeForm
-from learning.models import LearningTheme
+from learning import operations as ops
+from learning import permissions as can
+from learning import tracker
+from learning.forms import STATUS_CHOICE_LABELS, ActionForm, ItemForm, UpdateForm
+from learning.models import ActionRecord, ActionStatus, LearningItem
+from learning.rules import statuses_open_to
+from panels.models import Panel, PanelStatus
+from panels.permissions import panel_for
+from reviews.models import Assessment, KeyQuestion, Prompt, Review, Standard
 
-# --- learning themes (admin) -------------------------------------------------------------
-
-
-def theme_for_admin(user, theme_id: int) -> LearningTheme | None:  # type: ignore[no-untyped-def]
-    return db.session.get(LearningTheme, theme_id) if access.is_admin(user) else None
-
-
-@learning_bp.get("/themes")
-@access.allow(access.is_admin)
-def list_themes():  # type: ignore[no-untyped-def]
-    page = paginate(db.select(LearningTheme).order_by(LearningTheme.active.desc(), LearningTheme.position,
-                                                      LearningTheme.name), per_page=50)
-    return render_template("learning/themes/list.html", page=page)
+learning_bp = Blueprint("learning", __name__, url_prefix="/learning")
 
 
-@learning_bp.route("/themes/new", methods=["GET", "POST"])
-@access.allow(access.is_admin)
-def create_theme():  # type: ignore[no-untyped-def]
-    form = ThemeForm()
+def _today() -> Any:
+    return london_today(utc_now())
+
+
+# Operations name problems by what they are about; these are the form fields that show them.
+_PROBLEM_FIELDS = {"standard": "standard_id", "prompt": "prompt_id", "learning_items": "learning_item_ids"}
+
+
+def _problems_to_form(form: Any, error: Exception) -> None:
+    problems = error.problems if isinstance(error, ops.Refused) else {"sources": str(error)}
+    for name, message in problems.items():
+        field = getattr(form, _PROBLEM_FIELDS.get(name, name), None) or next(iter(form))
+        field.errors = [*field.errors, message]
+
+
+def _save(form: Any, record: Any, change: Callable[[], object]) -> str:
+    """Make a change and commit it: "saved"; "stale" when someone else saved the record first
+    (rolled back: the form keeps what was typed and takes the latest version, so saving again
+    replaces it); or "refused", with the problems on the form."""
+    try:
+        change()
+    except StaleEdit:
+        db.session.rollback()
+        form.version.data = str(record.version)
+        return "stale"
+    except (ops.Refused, ops.LearningError) as error:
+        _problems_to_form(form, error)
+        return "refused"
+    db.session.commit()
+    return "saved"
+
+
+# --- the tracker ---------------------------------------------------------------------------------
+
+
+@learning_bp.get("/actions")
+@access.allow(access.signed_in)
+@cached_page
+def list_actions() -> ResponseReturnValue:
+    filters = tracker.TrackerFilters.from_args(request.args)
+    today = _today()
+    page = paginate(tracker.tracker_query(current_user, filters, today))
+    return render_template(
+        "learning/actions/list.html",
+        page=page,
+        filters=filters,
+        today=today,
+        owner=tracker.owner_name(filters.owner_id),
+        themes=tracker.theme_choices(),
+        panels=tracker.panel_choices(current_user, keep=filters.panel_id),
+        statuses=[(s.value, s.label) for s in ActionStatus],
+        levels=[(lv.value, lv.label) for lv in LearningLevel],
+        sorts=tracker.SORTS,
+        sees_every_action=can.sees_every_action(current_user),
+    )
+
+
+@learning_bp.get("/actions.csv")
+@access.allow(access.signed_in)
+def download_actions() -> ResponseReturnValue:
+    filters = tracker.TrackerFilters.from_args(request.args)
+    today = _today()
+    return send_download(
+        tracker.tracker_csv(current_user, filters, today), f"actions-{today.isoformat()}.csv", "text/csv"
+    )
+
+
+# --- one action ------------------------------------------------------------------------------------
+
+
+@learning_bp.get("/actions/<int:action_id>")
+@access.load("action_id", can.action_for)
+def show_action(action: ActionRecord) -> ResponseReturnValue:
+    return render_template(
+        "learning/actions/show.html",
+        action=action,
+        today=_today(),
+        may_update=can.may_update_action(current_user, action)
+        and bool(statuses_open_to(action.status, by_inspectorate=current_user.is_inspectorate)),
+        may_edit=can.may_edit_action(current_user, action),
+        panel_visible=action.panel_id is not None and panel_for(current_user, action.panel_id) is not None,
+    )
+
+
+def _details_from(
+    form: ActionForm, *, case: MultiAgencyCase | None, assessment: Assessment | None
+) -> ops.ActionDetails:
+    items = {item.id: item for item in _case_items(case)}
+    standard = db.session.get(Standard, form.standard_id.data) if form.standard_id.data not in (None, NONE) else None
+    prompt = db.session.get(Prompt, form.prompt_id.data) if form.prompt_id.data not in (None, NONE) else None
+    panel = db.session.get(Panel, form.panel_id.data) if form.panel_id.data not in (None, NONE) else None
+    return ops.ActionDetails(
+        title=form.title.data,
+        what_will_change=form.what_will_change.data,
+        owner=db.session.get(Organisation, form.owner_id.data),  # type: ignore[arg-type]
+        level=LearningLevel(form.level.data),
+        theme=db.session.get(LearningTheme, form.theme_id.data),  # type: ignore[arg-type]
+        due_on=form.due_on.data,
+        evidence_measure=form.evidence_measure.data,
+        case=case,
+        learning_items=[items[i] for i in form.learning_item_ids.data or [] if i in items],
+        assessment=assessment,
+        standard=standard,
+        prompt=prompt,
+        panel=panel,
+    )
+
+
+def _case_items(case: MultiAgencyCase | None) -> list[LearningItem]:
+    if case is None:
+        return []
+    return list(
+        db.session.scalars(
+            db.select(LearningItem).where(LearningItem.case_id == case.id).order_by(LearningItem.position)
+        )
+    )
+
+
+def _fill_action_choices(
+    form: ActionForm, *, case: MultiAgencyCase | None, assessment: Assessment | None, action: ActionRecord | None = None
+) -> None:
+    keep_owner = action.owner_id if action else None
+    owners = db.session.execute(
+        db.select(Organisation.id, Organisation.name)
+        .where(db.or_(Organisation.active.is_(True), Organisation.id == keep_owner))
+        .order_by(Organisation.name)
+    ).all()
+    form.owner_id.choices = [(NONE, "Choose the owner")] + [(row.id, row.name) for row in owners]
+    form.theme_id.choices = [(NONE, "Choose a theme")] + _theme_choices(action.theme_id if action else None)
+    form.learning_item_ids.choices = [
+        (item.id, f"{item.description} ({item.theme.name}, {item.level.label})") for item in _case_items(case)
+    ]
+    form.panel_id.choices = _panel_choices(case)
+    standards: list[tuple[int, str]] = [(NONE, "None: it does not answer a QA rating")]
+    prompts: list[tuple[int, str]] = [(NONE, "No prompt")]
+    if assessment is not None:
+        ratings = {rating.standard_id: rating for rating in assessment.ratings}
+        answers = {answer.prompt_id: answer for answer in assessment.answers}
+        version = db.session.scalars(
+            db.select(Standard)
+            .where(Standard.version_id == assessment.standards_version_id)
+            .options(selectinload(Standard.key_questions).selectinload(KeyQuestion.prompts))
+            .order_by(Standard.number)
+        ).all()
+        for standard in version:
+            rating = ratings.get(standard.id)
+            rated = f": rated {rating.rating.label} ({rating.score})" if rating and rating.rating is not None else ""
+            standards.append((standard.id, f"{standard.heading}{rated}"))
+            for prompt in standard.prompts:
+                answer = answers.get(prompt.id)
+                answered = f" (answered {answer.answer.label})" if answer and answer.answer else ""
+                text = prompt.text if len(prompt.text) <= 90 else prompt.text[:88].rstrip() + "…"
+                prompts.append((prompt.id, f"Standard {standard.number}, {prompt.label}: {text}{answered}"))
+    form.standard_id.choices = standards
+    form.prompt_id.choices = prompts
+
+
+def _panel_choices(case: MultiAgencyCase | None) -> list[tuple[int, str]]:
+    return [(NONE, "Not agreed at a panel")] + [(panel.id, panel_label(panel)) for panel in ops.case_panels(case)]
+
+
+def panel_label(panel: Panel) -> str:
+    return f"{panel.title}, {govuk_date(panel.starts_at_utc)} ({panel.status.label.lower()})"
+
+
+def _theme_choices(keep: int | None = None) -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        db.select(LearningTheme.id, LearningTheme.name)
+        .where(db.or_(LearningTheme.active.is_(True), LearningTheme.id == keep))
+        .order_by(LearningTheme.position, LearningTheme.name)
+    ).all()
+    return [(row.id, row.name) for row in rows]
+
+
+def _record_action(*, case: MultiAgencyCase | None, review: Review, heading: str) -> Any:
+    assessment = review.assessment
+    form = ActionForm()
+    _fill_action_choices(form, case=case, assessment=assessment)
+    if request.method == "GET":
+        _prefill_from_query(form, case)
     if form.validate_on_submit():
         try:
-            theme = operations.create_theme(form.name.data, bool(form.active.data))
-        except operations.DuplicateThemeError as error:
-            form.name.errors.append(str(error))
+            action = ops.create_action(_details_from(form, case=case, assessment=assessment), current_user)
+        except ops.Refused as refused:
+            _problems_to_form(form, refused)
         else:
             db.session.commit()
-            flash(f"{theme.name} added", "success")
-            return redirect(url_for("learning.list_themes"))
-    return render_template("learning/themes/form.html", form=form, theme=None)
+            flash(f"Action {action.reference} recorded. {action.owner.name} has been emailed.", "success")
+            return redirect(url_for("learning.show_action", action_id=action.id))
+    back = (
+        url_for("learning.show_case_learning", case_id=case.id)
+        if case
+        else url_for("reviews.show_review", review_id=review.id)
+    )
+    return render_template(
+        "learning/actions/form.html",
+        form=form,
+        action=None,
+        case=case,
+        review=review,
+        back=back,
+        stale=False,
+        heading=heading,
+    )
 
 
-@learning_bp.route("/themes/<int:theme_id>", methods=["GET", "POST"])
-@access.load("theme_id", theme_for_admin)
-def edit_theme(theme: LearningTheme):  # type: ignore[no-untyped-def]
-    form = ThemeForm(data={"name": theme.name, "active": theme.active})
+def _chosen_panel(form: Any, case: MultiAgencyCase | None) -> int:
+    """The panel a new item or action starts with: ?panel= from the panel's page, else the
+    case's latest held panel (or latest panel)."""
+    offered = {choice[0] for choice in form.panel_id.choices}
+    asked = request.args.get("panel", type=int)
+    if asked in offered:
+        return asked  # type: ignore[return-value]
+    panel = ops.default_panel(ops.case_panels(case))
+    return panel.id if panel else NONE
+
+
+def _prefill_from_query(form: ActionForm, case: MultiAgencyCase | None) -> None:
+    """'Record an action' links carry the learning item or the standard it starts from."""
+    form.panel_id.data = _chosen_panel(form, case)
+    item_id = request.args.get("item", type=int)
+    item = db.session.get(LearningItem, item_id) if item_id else None
+    if item is not None and case is not None and item.case_id == case.id:
+        form.learning_item_ids.data = [item.id]
+        form.theme_id.data = item.theme_id
+        form.level.data = item.level.value
+        if item.panel_id:
+            form.panel_id.data = item.panel_id
+    standard_id = request.args.get("standard", type=int)
+    if standard_id and any(choice[0] == standard_id for choice in form.standard_id.choices):
+        form.standard_id.data = standard_id
+
+
+@learning_bp.route("/cases/<int:case_id>/actions/new", methods=["GET", "POST"])
+@access.load("case_id", can.case_for_learning, can.may_compile)
+def create_action_for_case(case: MultiAgencyCase) -> ResponseReturnValue:
+    return _record_action(case=case, review=case.review, heading=f"Record an action for case {case.reference}")
+
+
+@learning_bp.route("/reviews/<int:review_id>/actions/new", methods=["GET", "POST"])
+@access.load("review_id", can.review_for_actions, can.may_compile)
+def create_action_for_review(review: Review) -> ResponseReturnValue:
+    case = db.session.scalar(db.select(MultiAgencyCase).where(MultiAgencyCase.review_id == review.id))
+    return _record_action(case=case, review=review, heading=f"Record an action for review {review.reference}")
+
+
+@learning_bp.route("/actions/<int:action_id>/edit", methods=["GET", "POST"])
+@access.load("action_id", can.action_for, can.may_edit_action)
+def edit_action(action: ActionRecord) -> ResponseReturnValue:
+    case, assessment = action.case, action.assessment
+    form = ActionForm(data=_action_form_data(action) if request.method == "GET" else None)
+    _fill_action_choices(form, case=case, assessment=assessment, action=action)
+    outcome = ""
     if form.validate_on_submit():
+        outcome = _save(
+            form,
+            action,
+            lambda: ops.update_action(
+                action, _details_from(form, case=case, assessment=assessment), form.version.data, current_user
+            ),
+        )
+        if outcome == "saved":
+            flash(f"Action {action.reference} saved", "success")
+            return redirect(url_for("learning.show_action", action_id=action.id))
+    return render_template(
+        "learning/actions/form.html",
+        form=form,
+        action=action,
+        case=case,
+        review=case.review if case else (assessment.review if assessment else None),
+        back=url_for("learning.show_action", action_id=action.id),
+        stale=outcome == "stale",
+    )
+
+
+def _action_form_data(action: ActionRecord) -> dict[str, Any]:
+    return {
+        "version": action.version,
+        "title": action.title,
+        "what_will_change": action.what_will_change,
+        "owner_id": action.owner_id,
+        "level": action.level.value,
+        "theme_id": action.theme_id,
+        "due_on": action.due_on,
+        "evidence_measure": action.evidence_measure,
+        "learning_item_ids": [item.id for item in action.learning_items],
+        "standard_id": action.standard_id or NONE,
+        "prompt_id": action.prompt_id or NONE,
+        "panel_id": action.panel_id or NONE,
+    }
+
+
+@learning_bp.route("/actions/<int:action_id>/update", methods=["GET", "POST"])
+@access.load("action_id", can.action_for, can.may_update_action)
+def post_update(action: ActionRecord) -> ResponseReturnValue:
+    allowed = statuses_open_to(action.status, by_inspectorate=current_user.is_inspectorate)
+    if not allowed:
+        flash("This action is closed. Only the Inspectorate can reopen it.", "important")
+        return redirect(url_for("learning.show_action", action_id=action.id))
+    form = UpdateForm(
+        data={"version": action.version, "status": action.status.value} if request.method == "GET" else None
+    )
+    form.status.choices = [(status.value, _status_choice(status, action.status)) for status in allowed]
+    outcome = ""
+    if form.validate_on_submit():
+        outcome = _save(
+            form,
+            action,
+            lambda: ops.post_update(
+                action,
+                progress=form.progress.data or "",
+                evidence=form.evidence.data or "",
+                new_status=ActionStatus(form.status.data),
+                version=form.version.data,
+                by=current_user,
+            ),
+        )
+        if outcome == "saved":
+            flash(f"Update posted. Action {action.reference} is {action.status.label.lower()}.", "success")
+            return redirect(url_for("learning.show_action", action_id=action.id))
+    return render_template(
+        "learning/actions/update.html", form=form, action=action, stale=outcome == "stale", today=_today()
+    )
+
+
+def _status_choice(status: ActionStatus, current: ActionStatus) -> str:
+    if status == current:
+        return f"{STATUS_CHOICE_LABELS[status]} (no change)"
+    if current.is_closed:
+        return f"Reopen: {STATUS_CHOICE_LABELS[status].lower()}"
+    return STATUS_CHOICE_LABELS[status]
+
+
+# --- shared learning for a case -----------------------------------------------------------------------
+
+
+@learning_bp.get("/cases")
+@access.allow(access.is_inspectorate_staff)
+def list_learning_cases() -> ResponseReturnValue:
+    """Cases with agencies' submitted learning, and how far it has been compiled into actions."""
+    page = paginate(
+        db.select(MultiAgencyCase).order_by(MultiAgencyCase.created_at_utc.desc(), MultiAgencyCase.id.desc())
+    )
+    case_ids = [case.id for case in page.items]
+    points = ops.submitted_point_counts(case_ids)
+    items = dict(
+        db.session.execute(
+            db.select(LearningItem.case_id, db.func.count(LearningItem.id))
+            .where(LearningItem.case_id.in_(case_ids))
+            .group_by(LearningItem.case_id)
+        ).all()
+    )
+    actions = dict(
+        db.session.execute(
+            db.select(ActionRecord.case_id, db.func.count(ActionRecord.id))
+            .where(ActionRecord.case_id.in_(case_ids))
+            .group_by(ActionRecord.case_id)
+        ).all()
+    )
+    counts = {case_id: (points.get(case_id, 0), items.get(case_id, 0), actions.get(case_id, 0)) for case_id in case_ids}
+    panels = db.session.scalars(
+        db.select(Panel)
+        .where(Panel.status.in_((PanelStatus.SCHEDULED, PanelStatus.HELD)))
+        .order_by(Panel.starts_at_utc.desc(), Panel.id.desc())
+        .limit(RECENT_PANELS)
+    ).all()
+    return render_template("learning/cases/list.html", page=page, counts=counts, panels=panels)
+
+
+# How many panels the shared-learning page lists (the panels' own list has them all).
+RECENT_PANELS = 10
+
+
+@learning_bp.get("/panels/<int:panel_id>")
+@access.load("panel_id", can.panel_for_learning)
+def show_panel_learning(panel: Panel) -> ResponseReturnValue:
+    """At or after a panel: each case on its agenda, the learning compiled there and the actions agreed."""
+    case_ids = [entry.case_id for entry in panel.agenda]
+    items = db.session.scalars(
+        db.select(LearningItem).where(LearningItem.panel_id == panel.id).order_by(LearningItem.position)
+    ).all()
+    actions = db.session.scalars(
+        db.select(ActionRecord).where(ActionRecord.panel_id == panel.id).order_by(ActionRecord.id)
+    ).all()
+    points = ops.submitted_point_counts(case_ids)
+    return render_template(
+        "learning/panels/show.html",
+        panel=panel,
+        points=points,
+        today=_today(),
+        items_by_case={case_id: [i for i in items if i.case_id == case_id] for case_id in case_ids},
+        actions_by_case={case_id: [a for a in actions if a.case_id == case_id] for case_id in case_ids},
+        may_compile=can.may_compile(current_user),
+    )
+
+
+@learning_bp.get("/cases/<int:case_id>")
+@access.load("case_id", can.case_for_learning)
+def show_case_learning(case: MultiAgencyCase) -> ResponseReturnValue:
+    points = ops.submitted_learning_points(case)
+    items = list(
+        db.session.scalars(
+            db.select(LearningItem)
+            .where(LearningItem.case_id == case.id)
+            .options(selectinload(LearningItem.sources), selectinload(LearningItem.actions))
+            .order_by(LearningItem.position)
+        )
+    )
+    used_in: dict[int, list[int]] = {}
+    for number, item in enumerate(items, start=1):
+        for point in item.sources:
+            used_in.setdefault(point.id, []).append(number)
+    actions = list(
+        db.session.scalars(db.select(ActionRecord).where(ActionRecord.case_id == case.id).order_by(ActionRecord.id))
+    )
+    return render_template(
+        "learning/cases/show.html",
+        case=case,
+        points=points,
+        items=items,
+        used_in=used_in,
+        actions=actions,
+        today=_today(),
+        may_compile=can.may_compile(current_user),
+    )
+
+
+def _fill_item_choices(
+    form: ItemForm, case: MultiAgencyCase, points: list[ReturnLearningPoint], keep_theme: int | None = None
+) -> None:
+    form.sources.choices = [(point.id, _point_label(point)) for point in points]
+    form.panel_id.choices = _panel_choices(case)
+    form.theme_id.choices = [(NONE, "Choose a theme")] + _theme_choices(keep_theme)
+
+
+def _point_label(point: ReturnLearningPoint) -> str:
+    organisation = point.agency_return.invitation.organisation.name
+    theme = point.theme.name if point.theme else "no theme"
+    level = point.level.label if point.level else "no level"
+    return f"{organisation}: {point.description} ({theme}, {level})"
+
+
+def _item_details(form: ItemForm, points: list[ReturnLearningPoint]) -> ops.ItemDetails:
+    by_id = {point.id: point for point in points}
+    return ops.ItemDetails(
+        description=form.description.data,
+        theme=db.session.get(LearningTheme, form.theme_id.data),  # type: ignore[arg-type]
+        level=LearningLevel(form.level.data),
+        sources=[by_id[i] for i in form.sources.data or [] if i in by_id],
+        panel=db.session.get(Panel, form.panel_id.data) if form.panel_id.data not in (None, NONE) else None,
+    )
+
+
+@learning_bp.route("/cases/<int:case_id>/learning/new", methods=["GET", "POST"])
+@access.load("case_id", can.case_for_learning, can.may_compile)
+def compile_item(case: MultiAgencyCase) -> ResponseReturnValue:
+    points = ops.submitted_learning_points(case)
+    form = ItemForm()
+    _fill_item_choices(form, case, points)
+    if request.method == "GET":
+        # "Compile the selected points" sends them here: start from their words, theme and level.
+        chosen_ids = set(request.args.getlist("point", type=int))
+        chosen = [point for point in points if point.id in chosen_ids]
+        form.sources.data = [point.id for point in chosen]
+        form.description.data = "\n\n".join(point.description for point in chosen)
+        form.panel_id.data = _chosen_panel(form, case)
+        first = chosen[0] if chosen else None
+        if first is not None:
+            form.theme_id.data = first.theme_id or NONE
+            form.level.data = first.level.value if first.level else None
+    if (
+        form.validate_on_submit()
+        and _save(form, None, lambda: ops.compile_item(case, _item_details(form, points), current_user)) == "saved"
+    ):
+        flash("Learning saved", "success")
+        return redirect(url_for("learning.show_case_learning", case_id=case.id))
+    return render_template("learning/items/form.html", form=form, case=case, item=None, stale=False)
+
+
+@learning_bp.route("/items/<int:item_id>", methods=["GET", "POST"])
+@access.load("item_id", can.item_for_inspector, can.may_compile)
+def edit_item(item: LearningItem) -> ResponseReturnValue:
+    points = ops.submitted_learning_points(item.case)
+    form = ItemForm(
+        data={
+            "version": item.version,
+            "description": item.description,
+            "theme_id": item.theme_id,
+            "level": item.level.value,
+            "sources": [p.id for p in item.sources],
+            "panel_id": item.panel_id or NONE,
+        }
+        if request.method == "GET"
+        else None
+    )
+    _fill_item_choices(form, item.case, points, keep_theme=item.theme_id)
+    outcome = ""
+    if form.validate_on_submit():
+        outcome = _save(
+            form, item, lambda: ops.update_item(item, _item_details(form, points), form.version.data, current_user)
+        )
+        if outcome == "saved":
+            flash("Learning saved", "success")
+            return redirect(url_for("learning.show_case_learning", case_id=item.case_id))
+    return render_template("learning/items/form.html", form=form, case=item.case, item=item, stale=outcome == "stale")
+
+
+@learning_bp.route("/items/<int:item_id>/remove", methods=["GET", "POST"])
+@access.load("item_id", can.item_for_inspector, can.may_compile)
+def remove_item(item: LearningItem) -> ResponseReturnValue:
+    form = ConfirmForm()
+    problem = None
+    if form.validate_on_submit():
+        case_id = item.case_id
         try:
-            operations.update_theme(theme, name=form.name.data, active=bool(form.active.data))
-        except operations.DuplicateThemeError as error:
-            form.name.errors.append(str(error))
+            ops.remove_item(item, current_user)
+        except ops.LearningError as error:
+            problem = str(error)
         else:
             db.session.commit()
-            flash(f"{theme.name} saved", "success")
-            return redirect(url_for("learning.list_themes"))
-    return render_template("learning/themes/form.html", form=form, theme=theme)
+            flash("Learning removed", "success")
+            return redirect(url_for("learning.show_case_learning", case_id=case_id))
+    return render_template("learning/items/remove.html", form=form, item=item, problem=problem)
+
+
+# --- the assessment page's list of actions ------------------------------------------------------------
+
+
+@learning_bp.app_template_global()
+def actions_for_assessment(assessment: Assessment | None) -> list[ActionRecord]:
+    """The actions answering this QA assessment's ratings, for the review page to list.
+
+    Only the Inspectorate sees the register's pages, so no scoping is needed beyond that;
+    anyone else gets an empty list rather than another organisation's actions.
+    """
+    if assessment is None or not current_user.is_authenticated or not current_user.is_inspectorate:
+        return []
+    return list(
+        db.session.scalars(
+            db.select(ActionRecord)
+            .where(ActionRecord.assessment_id == assessment.id)
+            .options(
+                selectinload(ActionRecord.standard), selectinload(ActionRecord.prompt).joinedload(Prompt.key_question)
+            )  # a prompt's label names it
+            .order_by(ActionRecord.id)
+        )
+    )

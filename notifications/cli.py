@@ -8,9 +8,9 @@ from types import FrameType
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from core.formatting import utc_now
-from notifications import notifications_bp
 from notifications.delivery import transport_for_app
 from notifications.worker import DEFAULT_POLL_SECONDS, PassResult, run_worker, send_all_due
 
@@ -34,7 +34,10 @@ def _stop_on_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, _handle)
 
 
-@notifications_bp.cli.command("send")
+notifications_cli = AppGroup("notifications", help="Email: the outbox worker.")
+
+
+@notifications_cli.command("send")
 @click.option("--loop", is_flag=True, help="Keep running, polling for due messages, until stopped.")
 @click.option(
     "--interval",

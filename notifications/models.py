@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agencies.models import User, enum_column
-from core.db import TimestampMixin, UTCDateTime
+from core.db import TimestampMixin, UTCDateTime, enum_column
 from core.formatting import utc_now
 from extensions import db
+
+
+class Recipient(Protocol):
+    """What the outbox needs of a person (``agencies.models.User``, a layer above, fills it)."""
+
+    id: int
+    email: str
+    full_name: str
+    active: bool
 
 
 class MessageStatus(enum.StrEnum):
@@ -76,7 +85,8 @@ class OutboxMessage(TimestampMixin, db.Model):
     # (a worker crashed after the server accepted it) can be recognised as the same message.
     message_id_header: Mapped[str | None] = mapped_column(String(255))
 
-    recipient: Mapped[User | None] = relationship()
+    # By name: the people model lives in ``agencies``, which builds on this package.
+    recipient: Mapped[Recipient | None] = relationship("User")
     attachments: Mapped[list[OutboxAttachment]] = relationship(
         back_populates="message", cascade="all, delete-orphan", order_by="OutboxAttachment.id"
     )

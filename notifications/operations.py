@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from agencies.models import User
 from core import audit
 from core.formatting import utc_now
 from extensions import db
@@ -13,7 +12,7 @@ class NotRetryable(ValueError):
     """The message has been sent, or was never going to be, or is not waiting after a failure."""
 
 
-def retry_message(message: OutboxMessage, *, by: User) -> OutboxMessage:
+def retry_message(message: OutboxMessage, *, by: object) -> OutboxMessage:
     """Queue a failed (or backing-off) message to go at the worker's next pass, with a fresh
     set of attempts. The caller commits."""
     # Re-read under a row lock: the worker may have recorded an outcome since the page loaded.

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, url_for
 
 from core.formatting import utc_now
 from extensions import db
@@ -66,6 +66,15 @@ def normalised_content_type(content_type: str) -> str:
 def portal_url(path: str) -> str:
     """An absolute link into the portal for an email (the request's host is never trusted)."""
     return current_app.config["PORTAL_BASE_URL"].rstrip("/") + path
+
+
+def portal_link(endpoint: str, **values: object) -> str:
+    """An absolute link for an email, in a request or not (the worker and commands have none)."""
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:
+        path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return portal_url(path)
 
 
 def queue_email(

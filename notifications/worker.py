@@ -33,7 +33,6 @@ from sqlalchemy.orm import selectinload
 from core import audit
 from core.formatting import utc_now
 from extensions import db
-from notifications.reminder_jobs import run_reminder_jobs
 from notifications.delivery import (
     DEFAULT_SMTP_TIMEOUT,
     DeliveryError,
@@ -46,6 +45,7 @@ from notifications.delivery import (
 )
 from notifications.models import MessageStatus, OutboxMessage
 from notifications.outbox import without_secrets
+from notifications.reminder_jobs import run_reminder_jobs
 from notifications.retry_policy import RetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -130,9 +130,7 @@ def claim_due_messages(
                 body_text=message.body_text,
                 body_html=message.body_html,
                 message_id=message.message_id_header,
-                attachments=tuple(
-                    OutgoingAttachment(a.filename, a.content_type, a.data) for a in message.attachments
-                ),
+                attachments=tuple(OutgoingAttachment(a.filename, a.content_type, a.data) for a in message.attachments),
             )
         )
     db.session.commit()

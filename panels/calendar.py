@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar, Event, vCalAddress
 
@@ -79,7 +79,7 @@ def _london(moment: datetime) -> datetime:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc).replace(microsecond=0)
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
 def _vevent(panel: PanelEvent, *, with_attendees: bool, cancelled: bool) -> Event:
@@ -128,7 +128,7 @@ def _calendar(
         calendar.add(name, value, parameters=parameters or None)
     for event in events:
         calendar.add_component(event)
-    years = [_london(m).year for m in moments] or [datetime.now(timezone.utc).year]
+    years = [_london(m).year for m in moments] or [datetime.now(UTC).year]
     # The VTIMEZONE covers every year the events touch, with both rules in each year.
     calendar.add_missing_timezones(first_date=date(min(years) - 1, 1, 1), last_date=date(max(years) + 2, 1, 1))
     return calendar.to_ical()

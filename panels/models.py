@@ -1,4 +1,241 @@
-"""Models of the panels package: multi-agency cases (case_models) and panels (panel_models)."""
+"""Learning panels: the meeting, its agenda of multi-agency cases, the people invited, their
+replies, and the secret calendar feed each person can subscribe to.
 
-from panels.case_models import *  # noqa: F401,F403
-from panels.panel_models import *  # noqa: F401,F403
+Times are stored in UTC (``starts_at_utc``, ``ends_at_utc``) and shown in Europe/London.
+``uid`` and ``sequence`` are what calendar clients match on: the UID never changes, and the
+sequence goes up with every change they must apply (a new time or place, a cancellation, an
+attendee removed), so an update replaces the old entry instead of adding another.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from datetime import datetime, time
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from agencies.models import User, enum_column
+from cases.models import MultiAgencyCase
+from core.db import TimestampMixin, UTCDateTime, VersionedMixin
+from extensions import db
+
+__all__ = [
+    "AttendeeRole",
+    "CalendarFeedToken",
+    "Panel",
+    "PanelAgendaItem",
+    "PanelAttendee",
+    "PanelStatus",
+    "Reply",
+]
+
+
+class PanelStatus(enum.StrEnum):
+    DRAFT = "draft"  # being prepared: nobody has been invited yet
+    SCHEDULED = "scheduled"  # invitations sent
+    HELD = "held"  # the inspector recorded that it took place
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "Draft", "scheduled": "Scheduled", "held": "Held", "cancelled": "Cancelled"}[self.value]
+
+    @property
+    def tag_class(self) -> str:
+        return {
+            "draft": "govuk-tag--grey",
+            "scheduled": "govuk-tag--blue",
+            "held": "govuk-tag--green",
+            "cancelled": "govuk-tag--red",
+        }[self.value]
+
+
+class AttendeeRole(enum.StrEnum):
+    CHAIR = "chair"
+    MEMBER = "member"
+    OBSERVER = "observer"
+    NOTE_TAKER = "note_taker"
+
+    @property
+    def label(self) -> str:
+        return {"chair": "Chair", "member": "Member", "observer": "Observer", "note_taker": "Note-taker"}[self.value]
+
+    @property
+    def ical_role(self) -> str:
+        """RFC 5545 ROLE. Observers may come (optional); a note-taker records the panel but does
+        not take part in it (for information)."""
+        return {
+            "chair": "CHAIR",
+            "member": "REQ-PARTICIPANT",
+            "observer": "OPT-PARTICIPANT",
+            "note_taker": "NON-PARTICIPANT",
+        }[self.value]
+
+
+class Reply(enum.StrEnum):
+    ACCEPTED = "accepted"
+    TENTATIVE = "tentative"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return {"accepted": "Accepted", "tentative": "Tentative", "declined": "Declined"}[self.value]
+
+    @property
+    def tag_class(self) -> str:
+        return {"accepted": "govuk-tag--green", "tentative": "govuk-tag--yellow", "declined": "govuk-tag--red"}[
+            self.value
+        ]
+
+    @property
+    def partstat(self) -> str:
+        return {"accepted": "ACCEPTED", "tentative": "TENTATIVE", "declined": "DECLINED"}[self.value]
+
+
+class Panel(VersionedMixin, TimestampMixin, db.Model):
+    __tablename__ = "panels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The iCalendar UID: set once when the panel is created, never changed.
+    uid: Mapped[str] = mapped_column(String(120), unique=True, nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    starts_at_utc: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    ends_at_utc: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    place: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    video_link: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    status: Mapped[PanelStatus] = mapped_column(
+        enum_column(PanelStatus), nullable=False, default=PanelStatus.DRAFT, index=True
+    )
+    # The iCalendar SEQUENCE: raised with each change that calendar clients must apply.
+    sequence: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # The convening inspector: the ORGANIZER of the calendar event.
+    convened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    scheduled_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancellation_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # After the panel: notes, and when it was marked held.
+    notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    held_recorded_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    convened_by: Mapped[User | None] = relationship(lazy="joined")
+    agenda: Mapped[list[PanelAgendaItem]] = relationship(
+        back_populates="panel", cascade="all, delete-orphan", order_by="PanelAgendaItem.position"
+    )
+    attendees: Mapped[list[PanelAttendee]] = relationship(
+        back_populates="panel", cascade="all, delete-orphan", order_by="PanelAttendee.id"
+    )
+
+    @property
+    def chair(self) -> PanelAttendee | None:
+        return next((a for a in self.attendees if a.role == AttendeeRole.CHAIR), None)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == PanelStatus.DRAFT
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.status == PanelStatus.SCHEDULED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == PanelStatus.CANCELLED
+
+    @property
+    def is_held(self) -> bool:
+        return self.status == PanelStatus.HELD
+
+    @property
+    def details_editable(self) -> bool:
+        """Title, time, place, agenda and attendees change until the panel is held or cancelled."""
+        return self.status in (PanelStatus.DRAFT, PanelStatus.SCHEDULED)
+
+    def has_started(self, now: datetime) -> bool:
+        return self.starts_at_utc <= now
+
+    def attendee_for(self, user_id: int) -> PanelAttendee | None:
+        return next((a for a in self.attendees if a.user_id == user_id), None)
+
+    @property
+    def reference(self) -> str:
+        """How files and emails name the panel: 'panel-12'."""
+        return f"panel-{self.id}"
+
+    def __repr__(self) -> str:
+        return f"<Panel {self.id} {self.status}>"
+
+
+class PanelAgendaItem(db.Model):
+    """A multi-agency case on a panel's agenda, in order, with an optional London time."""
+
+    __tablename__ = "panel_agenda_items"
+    __table_args__ = (UniqueConstraint("panel_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), nullable=False, index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("multi_agency_cases.id"), nullable=False, index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Wall-clock time in London on the panel's day (kept as a time, so a moved panel keeps it).
+    start_time: Mapped[time | None] = mapped_column(Time)
+
+    panel: Mapped[Panel] = relationship(back_populates="agenda")
+    case: Mapped[MultiAgencyCase] = relationship(lazy="joined")
+
+
+class PanelAttendee(TimestampMixin, db.Model):
+    """A person invited to a panel, with their role and reply."""
+
+    __tablename__ = "panel_attendees"
+    __table_args__ = (UniqueConstraint("panel_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    role: Mapped[AttendeeRole] = mapped_column(enum_column(AttendeeRole), nullable=False, default=AttendeeRole.MEMBER)
+    reply: Mapped[Reply | None] = mapped_column(enum_column(Reply))
+    replied_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When they were first sent the invitation, and last sent it or an update (reminders are
+    # not sent to someone who has just been told).
+    invited_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notified_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sent markers: the panel start each reminder went out for. A moved panel has a new start,
+    # so both reminders are due again for it; each goes once per start.
+    week_reminder_for_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    day_reminder_for_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Recorded after the panel: None until then.
+    attended: Mapped[bool | None] = mapped_column(Boolean)
+
+    panel: Mapped[Panel] = relationship(back_populates="attendees")
+    user: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def partstat(self) -> str:
+        return self.reply.partstat if self.reply else "NEEDS-ACTION"
+
+    @property
+    def was_invited(self) -> bool:
+        return self.invited_at_utc is not None
+
+
+class CalendarFeedToken(TimestampMixin, db.Model):
+    """A person's secret calendar feed address. Only the SHA-256 of the token is stored, so the
+    address is shown once, when it is made; revoking it makes every later use a 404."""
+
+    __tablename__ = "calendar_feed_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    revoked_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at_utc is None

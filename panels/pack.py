@@ -22,17 +22,16 @@ from typing import Any
 from sqlalchemy.orm import selectinload
 
 from agencies.models import User
-from agencies.return_models import AgencyReturn
+from cases.models import AgencyReturn, CaseInvitation, MultiAgencyCase
 from core.formatting import govuk_date, utc_now
 from core.pdf import render_pdf
 from extensions import db
-from panels.case_models import CaseInvitation, MultiAgencyCase
-from panels.panel_models import Panel, PanelAgendaItem, PanelAttendee
-from panels.panel_permissions import case_ids_visible_to
-from panels.panel_rules import format_time
+from panels.models import Panel, PanelAgendaItem, PanelAttendee
+from panels.permissions import case_ids_visible_to
+from panels.rules import format_time
 from reviews.models import Assessment, AssessmentStage, Review, StandardRating
 
-PACK_TEMPLATE = "panels/panels/pack.html"
+PACK_TEMPLATE = "panels/pack.html"
 
 # The pack's own layout, on top of core.pdf's base styles (fonts, marking, page numbers).
 PACK_CSS = """
@@ -79,8 +78,8 @@ def load_panel(panel_id: int) -> Panel | None:
     """The panel with its agenda, cases, QA ratings, returns and attendees, eagerly loaded."""
     review_path = selectinload(Panel.agenda).joinedload(PanelAgendaItem.case).joinedload(MultiAgencyCase.review)
     assessment_path = review_path.selectinload(Review.assessment)
-    invitations_path = selectinload(Panel.agenda).joinedload(PanelAgendaItem.case).selectinload(
-        MultiAgencyCase.invitations
+    invitations_path = (
+        selectinload(Panel.agenda).joinedload(PanelAgendaItem.case).selectinload(MultiAgencyCase.invitations)
     )
     return_path = invitations_path.selectinload(CaseInvitation.agency_return)
     return db.session.scalar(
@@ -148,6 +147,9 @@ def build_pack(panel: Panel, recipient: User, now: datetime | None = None) -> Bu
     return BuiltPack(
         pdf=pdf,
         references=[entry.case.reference for entry in cases],
-        identifiers=[entry.case.reference for entry in cases
-                     if entry.visible and not entry.case.identifiers_erased and entry.case.person_name],
+        identifiers=[
+            entry.case.reference
+            for entry in cases
+            if entry.visible and not entry.case.identifiers_erased and entry.case.person_name
+        ],
     )

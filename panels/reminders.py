@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import click
+from flask.cli import AppGroup
 from sqlalchemy.orm import contains_eager
 
 from agencies.models import User
 from core import audit
 from core.formatting import utc_now
 from extensions import db
-from panels import panels_bp
-from panels.panel_models import Panel, PanelAttendee, PanelStatus, Reply
-from panels.panel_operations import send_to_attendee
+from panels.models import Panel, PanelAttendee, PanelStatus, Reply
+from panels.operations import send_to_attendee
 
 
 class PanelReminder(enum.StrEnum):
@@ -112,13 +112,22 @@ def send_due_panel_reminders(now: datetime) -> int:
         else:
             attendee.day_reminder_for_utc = panel.starts_at_utc
         send_to_attendee(attendee, template="panel_reminder", subject="Reminder", kind=kind.value)
-        audit.record("panel.reminder_sent", panel, f"Reminded {attendee.user.full_name} about {panel.title}",
-                     person=attendee.user.email, kind=kind.value, starts_at_utc=panel.starts_at_utc.isoformat())
+        audit.record(
+            "panel.reminder_sent",
+            panel,
+            f"Reminded {attendee.user.full_name} about {panel.title}",
+            person=attendee.user.email,
+            kind=kind.value,
+            starts_at_utc=panel.starts_at_utc.isoformat(),
+        )
         sent += 1
     return sent
 
 
-@panels_bp.cli.command("send-reminders")
+panels_cli = AppGroup("panels", help="Learning panels: reminders.")
+
+
+@panels_cli.command("send-reminders")
 def send_reminders_command() -> None:
     """Email the panel reminders that are due (7 days and 1 day before); each goes once."""
     sent = send_due_panel_reminders(utc_now())

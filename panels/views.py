@@ -1,4 +1,573 @@
-"""Views of the panels blueprint: each module registers its routes on ``panels_bp``."""
+"""Pages for learning panels, under /panels/.
 
-from panels import case_views, panels_bp  # noqa: F401
-from panels import panel_views  # noqa: F401
+Views stay thin: read a form, call ``panels.operations``, commit, redirect. Access is decided
+by ``panels.permissions`` through the access decorators, never here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import selectinload
+
+from agencies import access
+from cases.models import MultiAgencyCase
+from cases.permissions import visible_cases
+from core import audit
+from core.db import StaleEdit, commit_unless_stale
+from core.downloads import send_download
+from core.formatting import utc_now
+from core.forms import ConfirmForm, VersionedForm
+from core.pagination import paginate
+from extensions import db
+from notifications.outbox import portal_link
+from panels import operations as operations
+from panels.calendar import feed
+from panels.forms import (
+    NOT_ATTENDING,
+    AgendaItemForm,
+    AgendaTimeForm,
+    AttendeeForm,
+    AttendeeRoleForm,
+    CancelForm,
+    NewPanelForm,
+    OutcomeForm,
+    PanelDetailsForm,
+    ReplyForm,
+    ScheduleForm,
+)
+from panels.models import AttendeeRole, CalendarFeedToken, Panel, PanelAgendaItem, PanelAttendee, PanelStatus, Reply
+from panels.pack import build_pack, load_panel
+from panels.permissions import (
+    agenda_item_for,
+    attendee_for,
+    case_ids_visible_to,
+    eligible_people,
+    manages_panels,
+    may_download_invite,
+    may_download_pack,
+    may_reply,
+    panel_for,
+    visible_panels,
+)
+from panels.rules import format_time
+
+panels_bp = Blueprint("panels", __name__, url_prefix="/panels")
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _save_change(done: str, part: str) -> bool:
+    """Commit a change to the agenda or attendee list and say how it went. These lists change
+    by one click, with no form to keep, so a clash just asks the person to look and retry."""
+    if commit_unless_stale():
+        flash(done, "success")
+        return True
+    flash(f"Someone else changed this panel at the same time. Check the {part} and try again.", "error")
+    return False
+
+
+def _refuse_stale(form: VersionedForm, panel: Panel) -> None:
+    """Keep what was typed, say why, and carry the current version so a second, informed
+    save goes through."""
+    db.session.rollback()
+    form.version.errors = [str(StaleEdit())]
+    form.version.data = str(panel.version)
+    form.version.raw_data = [str(panel.version)]
+
+
+def _to_panel(panel: Panel, anchor: str = "") -> Response:
+    return redirect(url_for("panels.show_panel", panel_id=panel.id) + (f"#{anchor}" if anchor else ""))
+
+
+def _only_while_editable(panel: Panel) -> Response | None:
+    if panel.details_editable:
+        return None
+    flash(f"This panel is {panel.status.label.lower()}: its details can no longer change.", "error")
+    return _to_panel(panel)
+
+
+def _details(form: PanelDetailsForm) -> operations.PanelDetails:
+    return operations.PanelDetails(
+        title=form.title.data,
+        starts_at_utc=form.starts_at_utc,  # type: ignore[arg-type]
+        ends_at_utc=form.ends_at_utc,  # type: ignore[arg-type]
+        place=form.place.data or "",
+        video_link=form.video_link.data or "",
+    )
+
+
+def _emailed(count: int, what: str) -> str:
+    if not count:
+        return ""
+    return f" We have emailed {count} {'person' if count == 1 else 'people'} {what}."
+
+
+# --- lists and the panel page ------------------------------------------------------------------
+
+
+@panels_bp.get("/")
+@access.allow(access.signed_in)
+def list_panels() -> ResponseReturnValue:
+    show = "past" if request.args.get("show") == "past" else "upcoming"
+    now = utc_now()
+    query = visible_panels(access.current_person())
+    if show == "past":
+        query = query.where(db.or_(Panel.ends_at_utc < now, Panel.status == PanelStatus.HELD)).order_by(
+            Panel.starts_at_utc.desc(), Panel.id.desc()
+        )
+    else:
+        query = query.where(Panel.ends_at_utc >= now, Panel.status != PanelStatus.HELD).order_by(
+            Panel.starts_at_utc, Panel.id
+        )
+    query = query.options(selectinload(Panel.attendees), selectinload(Panel.agenda))
+    page = paginate(query)
+    return render_template("panels/list.html", page=page, show=show, can_manage=manages_panels(access.current_person()))
+
+
+@panels_bp.get("/<int:panel_id>")
+@access.load("panel_id", panel_for)
+def show_panel(panel: Panel) -> ResponseReturnValue:
+    panel = load_panel(panel.id)  # type: ignore[assignment]
+    user = access.current_person()
+    visible_case_ids = case_ids_visible_to(user, [item.case_id for item in panel.agenda])
+    # Links to the cases' own pages, where that page exists and the person may see the case.
+    case_links = {
+        item.case_id: url_for("cases.show_case", case_id=item.case_id)
+        for item in panel.agenda
+        if item.case_id in visible_case_ids and "cases.show_case" in current_app.view_functions
+    }
+    reply_counts = [(reply.label.lower(), sum(1 for a in panel.attendees if a.reply == reply)) for reply in Reply]
+    reply_counts.append(("not replied", sum(1 for a in panel.attendees if a.reply is None)))
+    return render_template(
+        "panels/show.html",
+        panel=panel,
+        me=panel.attendee_for(user.id),
+        can_manage=manages_panels(user),
+        can_reply=may_reply(user, panel),
+        can_download_invite=may_download_invite(user, panel),
+        can_download_pack=may_download_pack(user, panel),
+        visible_case_ids=visible_case_ids,
+        case_links=case_links,
+        reply_counts=reply_counts,
+        started=panel.has_started(utc_now()),
+        confirm=ConfirmForm(),
+        format_time=format_time,
+    )
+
+
+# --- creating and editing ----------------------------------------------------------------------
+
+
+@panels_bp.route("/new", methods=["GET", "POST"])
+@access.allow(manages_panels)
+def create_panel() -> ResponseReturnValue:
+    form = NewPanelForm()
+    if form.validate_on_submit():
+        role = None if form.convener_role.data == NOT_ATTENDING else AttendeeRole(form.convener_role.data)
+        try:
+            panel = operations.create_panel(_details(form), access.current_person(), convener_role=role)
+        except operations.PanelError as error:
+            form.date.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(
+                "Draft panel created. Add the cases to discuss and the people to invite, then send the invitations.",
+                "success",
+            )
+            return _to_panel(panel)
+    return render_template("panels/details_form.html", form=form, panel=None)
+
+
+@panels_bp.route("/<int:panel_id>/edit", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, manages_panels)
+def edit_panel(panel: Panel) -> ResponseReturnValue:
+    if (refused := _only_while_editable(panel)) is not None:
+        return refused
+    form = PanelDetailsForm()
+    if request.method == "GET":
+        form.fill_from(panel)
+    elif form.validate_on_submit():
+        try:
+            changed = operations.update_details(panel, _details(form), form.version.data, access.current_person())
+        except StaleEdit:
+            _refuse_stale(form, panel)
+        except operations.PanelError as error:
+            db.session.rollback()
+            form.date.errors.append(str(error))
+        else:
+            notified = (
+                sum(1 for a in panel.attendees if a.was_invited)
+                if panel.is_scheduled and any(name in operations.CALENDAR_FIELDS for name in changed)
+                else 0
+            )
+            if commit_unless_stale():
+                message = "Panel saved." if changed else "Nothing was changed."
+                flash(message + _emailed(notified, "an updated calendar invitation"), "success")
+                return _to_panel(panel)
+            _refuse_stale(form, panel)
+    return render_template("panels/details_form.html", form=form, panel=panel)
+
+
+# --- agenda ------------------------------------------------------------------------------------
+
+
+def _case_choices(panel: Panel) -> list[tuple[int, str]]:
+    on_agenda = {item.case_id for item in panel.agenda}
+    cases = db.session.scalars(
+        visible_cases(access.current_person())
+        .where(MultiAgencyCase.closed_on.is_(None))
+        .order_by(MultiAgencyCase.id.desc())
+    ).all()
+    return [(case.id, f"{case.reference} – {case.offence_category.name}") for case in cases if case.id not in on_agenda]
+
+
+@panels_bp.route("/<int:panel_id>/agenda/add", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, manages_panels)
+def add_agenda_item(panel: Panel) -> ResponseReturnValue:
+    if (refused := _only_while_editable(panel)) is not None:
+        return refused
+    form = AgendaItemForm()
+    form.case_id.choices = _case_choices(panel)
+    if form.validate_on_submit():
+        case = db.session.get(MultiAgencyCase, form.case_id.data)
+        try:
+            operations.add_agenda_item(panel, case, form.start_time.time, access.current_person())  # type: ignore[arg-type, attr-defined]
+        except operations.PanelError as error:
+            db.session.rollback()
+            form.start_time.errors.append(str(error))
+        else:
+            _save_change(f"{case.reference} added to the agenda", "agenda")  # type: ignore[union-attr]
+            return _to_panel(panel, "agenda")
+    return render_template("panels/agenda_form.html", form=form, panel=panel, item=None)
+
+
+@panels_bp.route("/agenda-items/<int:item_id>/time", methods=["GET", "POST"])
+@access.load("item_id", agenda_item_for, manages_panels)
+def change_agenda_time(item: PanelAgendaItem) -> ResponseReturnValue:
+    panel = item.panel
+    if (refused := _only_while_editable(panel)) is not None:
+        return refused
+    form = AgendaTimeForm()
+    if request.method == "GET":
+        form.start_time.data = format_time(item.start_time)
+    elif form.validate_on_submit():
+        try:
+            operations.change_agenda_time(item, form.start_time.time, access.current_person())  # type: ignore[attr-defined]
+        except operations.PanelError as error:
+            db.session.rollback()
+            form.start_time.errors.append(str(error))
+        else:
+            _save_change(f"Time for {item.case.reference} saved", "agenda")
+            return _to_panel(panel, "agenda")
+    return render_template("panels/agenda_form.html", form=form, panel=panel, item=item)
+
+
+@panels_bp.post("/agenda-items/<int:item_id>/move/<any(up, down):direction>")
+@access.load("item_id", agenda_item_for, manages_panels)
+def move_agenda_item(item: PanelAgendaItem, direction: str) -> ResponseReturnValue:
+    panel = item.panel
+    if (refused := _only_while_editable(panel)) is not None:
+        return refused
+    if ConfirmForm().validate_on_submit():
+        if operations.move_agenda_item(item, -1 if direction == "up" else 1, access.current_person()):
+            _save_change(f"{item.case.reference} moved {direction}", "agenda")
+    return _to_panel(panel, "agenda")
+
+
+@panels_bp.post("/agenda-items/<int:item_id>/remove")
+@access.load("item_id", agenda_item_for, manages_panels)
+def remove_agenda_item(item: PanelAgendaItem) -> ResponseReturnValue:
+    panel = item.panel
+    if (refused := _only_while_editable(panel)) is not None:
+        return refused
+    if ConfirmForm().validate_on_submit():
+        reference = item.case.reference
+        operations.remove_agenda_item(item, access.current_person())
+        _save_change(f"{reference} removed from the agenda", "agenda")
+    return _to_panel(panel, "agenda")
+
+
+# --- attendees ---------------------------------------------------------------------------------
+
+
+@panels_bp.route("/<int:panel_id>/attendees/add", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, manages_panels)
+def add_attendee(panel: Panel) -> ResponseReturnValue:
+    if (refused := _only_while_editable(panel)) is not None:
+        return refused
+    form = AttendeeForm()
+    people = eligible_people(panel)
+    form.user_id.choices = [(p.id, f"{p.full_name} – {p.organisation.name}") for p in people]
+    if form.validate_on_submit():
+        person = next(p for p in people if p.id == form.user_id.data)
+        try:
+            operations.add_attendee(panel, person, AttendeeRole(form.role.data), access.current_person())
+        except operations.PanelError as error:
+            db.session.rollback()
+            form.user_id.errors.append(str(error))
+        else:
+            emailed = " We have emailed them the invitation." if panel.is_scheduled else ""
+            _save_change(f"{person.full_name} added to the panel.{emailed}", "attendees")
+            return _to_panel(panel, "attendees")
+    return render_template("panels/attendee_form.html", form=form, panel=panel, attendee=None)
+
+
+@panels_bp.route("/attendees/<int:attendee_id>/role", methods=["GET", "POST"])
+@access.load("attendee_id", attendee_for, manages_panels)
+def change_attendee_role(attendee: PanelAttendee) -> ResponseReturnValue:
+    panel = attendee.panel
+    if (refused := _only_while_editable(panel)) is not None:
+        return refused
+    form = AttendeeRoleForm()
+    if request.method == "GET":
+        form.role.data = attendee.role.value
+    elif form.validate_on_submit():
+        operations.change_attendee_role(attendee, AttendeeRole(form.role.data), access.current_person())
+        _save_change(f"{attendee.user.full_name}'s role saved", "attendees")
+        return _to_panel(panel, "attendees")
+    return render_template("panels/attendee_form.html", form=form, panel=panel, attendee=attendee)
+
+
+@panels_bp.route("/attendees/<int:attendee_id>/remove", methods=["GET", "POST"])
+@access.load("attendee_id", attendee_for, manages_panels)
+def remove_attendee(attendee: PanelAttendee) -> ResponseReturnValue:
+    panel = attendee.panel
+    if (refused := _only_while_editable(panel)) is not None:
+        return refused
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = attendee.user.full_name
+        notified = operations.remove_attendee(attendee, access.current_person())
+        _save_change(
+            f"{name} removed from the panel." + (" We have emailed them a cancellation." if notified else ""),
+            "attendees",
+        )
+        return _to_panel(panel, "attendees")
+    return render_template("panels/remove_attendee.html", form=form, panel=panel, attendee=attendee)
+
+
+# --- scheduling, cancelling, replying, after the panel --------------------------------------------
+
+
+@panels_bp.route("/<int:panel_id>/schedule", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, manages_panels)
+def schedule_panel(panel: Panel) -> ResponseReturnValue:
+    form = ScheduleForm()
+    if request.method == "GET":
+        form.version.data = str(panel.version)
+    elif form.validate_on_submit():
+        try:
+            sent = operations.schedule_panel(panel, form.version.data, access.current_person())
+        except StaleEdit:
+            _refuse_stale(form, panel)
+        except operations.PanelError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            if commit_unless_stale():
+                flash("Invitations sent." + _emailed(sent, "the invitation with a calendar file"), "success")
+                return _to_panel(panel)
+            _refuse_stale(form, panel)
+    return render_template(
+        "panels/schedule.html", form=form, panel=panel, problems=operations.schedule_problems(panel, utc_now())
+    )
+
+
+@panels_bp.route("/<int:panel_id>/cancel", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, manages_panels)
+def cancel_panel(panel: Panel) -> ResponseReturnValue:
+    if (refused := _only_while_editable(panel)) is not None:
+        return refused
+    form = CancelForm()
+    if request.method == "GET":
+        form.version.data = str(panel.version)
+    elif form.validate_on_submit():
+        try:
+            sent = operations.cancel_panel(panel, form.reason.data, form.version.data, access.current_person())
+        except StaleEdit:
+            _refuse_stale(form, panel)
+        else:
+            if commit_unless_stale():
+                flash("Panel cancelled." + _emailed(sent, "the cancellation"), "success")
+                return _to_panel(panel)
+            _refuse_stale(form, panel)
+    return render_template("panels/cancel.html", form=form, panel=panel)
+
+
+@panels_bp.route("/<int:panel_id>/reply", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, may_reply)
+def reply_to_panel(panel: Panel) -> ResponseReturnValue:
+    attendee = panel.attendee_for(access.current_person().id)
+    form = ReplyForm()
+    if request.method == "GET" and attendee.reply:  # type: ignore[union-attr]
+        form.reply.data = attendee.reply.value  # type: ignore[union-attr]
+    if form.validate_on_submit():
+        reply = Reply(form.reply.data)
+        try:
+            operations.reply_to_panel(attendee, reply, access.current_person())  # type: ignore[arg-type]
+        except operations.PanelError as error:
+            db.session.rollback()
+            form.reply.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Reply sent: {reply.label.lower()}", "success")
+            return _to_panel(panel)
+    return render_template("panels/reply.html", form=form, panel=panel, attendee=attendee)
+
+
+@panels_bp.route("/<int:panel_id>/outcome", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, manages_panels)
+def record_outcome(panel: Panel) -> ResponseReturnValue:
+    if panel.status not in (PanelStatus.SCHEDULED, PanelStatus.HELD) or not panel.has_started(utc_now()):
+        flash("You can record the outcome of a scheduled panel once it has started.", "error")
+        return _to_panel(panel)
+    form = OutcomeForm()
+    form.attended.choices = [(a.id, f"{a.user.full_name} – {a.user.organisation.name}") for a in panel.attendees]
+    if request.method == "GET":
+        form.version.data = str(panel.version)
+        form.notes.data = panel.notes
+        recorded = any(a.attended is not None for a in panel.attendees)
+        form.attended.data = [a.id for a in panel.attendees if (a.attended if recorded else a.reply == Reply.ACCEPTED)]
+    elif form.validate_on_submit():
+        mark_held = bool(form.mark_held.data)
+        try:
+            operations.record_outcome(
+                panel,
+                form.attended.data or [],
+                form.notes.data or "",
+                mark_held,
+                form.version.data,
+                access.current_person(),
+            )
+        except StaleEdit:
+            _refuse_stale(form, panel)
+        except operations.PanelError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return _to_panel(panel)
+        else:
+            if commit_unless_stale():
+                flash("Panel marked as held" if mark_held else "Outcome saved", "success")
+                return _to_panel(panel)
+            _refuse_stale(form, panel)
+    return render_template("panels/outcome.html", form=form, panel=panel)
+
+
+# --- files: the personal invite and the pack -------------------------------------------------------
+
+
+@panels_bp.get("/<int:panel_id>/invite.ics")
+@access.load("panel_id", panel_for, may_download_invite)
+def download_invite(panel: Panel) -> ResponseReturnValue:
+    data = operations.personal_invite(panel)
+    method = "CANCEL" if panel.is_cancelled else "REQUEST"
+    audit.record_read(panel, "panel_invite", f"Downloaded the calendar invite for {panel.title}", method=method)
+    return send_download(data, f"{panel.reference}.ics", f"text/calendar; method={method}")
+
+
+@panels_bp.get("/<int:panel_id>/pack.pdf")
+@access.load("panel_id", panel_for, may_download_pack)
+def download_pack(panel: Panel) -> ResponseReturnValue:
+    panel = load_panel(panel.id)  # type: ignore[assignment]
+    pack = build_pack(panel, access.current_person())
+    audit.record_read(
+        panel,
+        "panel_pack",
+        f"Downloaded the panel pack for {panel.title}",
+        format="pdf",
+        panel_version=panel.version,
+        cases=pack.references,
+        identifiers=pack.identifiers,
+    )
+    return send_download(pack.pdf, f"{panel.reference}-pack.pdf", "application/pdf")
+
+
+# --- the personal calendar feed --------------------------------------------------------------------
+
+
+FEED_WINDOW_DAYS = 365
+
+
+@panels_bp.get("/calendar-feed")
+@access.allow(access.signed_in)
+def manage_feed() -> ResponseReturnValue:
+    return render_template(
+        "panels/feed.html",
+        token=operations.active_feed_token(access.current_person()),
+        new_url=None,
+        confirm=ConfirmForm(),
+    )
+
+
+@panels_bp.post("/calendar-feed")
+@access.allow(access.signed_in)
+def create_feed() -> ResponseReturnValue:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("panels.manage_feed"))
+    secret = operations.new_feed_token(access.current_person())
+    db.session.commit()
+    # Shown once, in this response: only the token's hash is kept.
+    return render_template(
+        "panels/feed.html",
+        token=operations.active_feed_token(access.current_person()),
+        new_url=portal_link("panels.calendar_feed", token=secret),
+        confirm=ConfirmForm(),
+    )
+
+
+@panels_bp.post("/calendar-feed/revoke")
+@access.allow(access.signed_in)
+def revoke_feed() -> ResponseReturnValue:
+    if ConfirmForm().validate_on_submit() and operations.revoke_feed(access.current_person()):
+        db.session.commit()
+        flash("Calendar feed address revoked. Calendars subscribed to it will stop updating.", "success")
+    return redirect(url_for("panels.manage_feed"))
+
+
+@panels_bp.get("/feed/<token>.ics")
+@access.public
+def calendar_feed(token: str) -> ResponseReturnValue:
+    """No sign-in (calendar apps cannot sign in): the secret in the address is the key."""
+    stored = operations.feed_token(token)
+    if stored is None or not stored.user.active:
+        abort(404)
+    if not stored.active:
+        # Audited (without the token) so a leaked, revoked address still being used shows up.
+        audit.record(
+            audit.REFUSED_ACTION,
+            stored.user,
+            "Revoked calendar feed address used",
+            actor=stored.user,
+            status=404,
+            reason="calendar feed revoked",
+            feed_id=stored.id,
+        )
+        db.session.commit()
+        abort(404)
+    data = _feed_for(stored)
+    return Response(data, mimetype="text/calendar", headers={"Content-Disposition": 'inline; filename="panels.ics"'})
+
+
+def _feed_for(stored: CalendarFeedToken) -> bytes:
+    person = stored.user
+    since = utc_now() - timedelta(days=FEED_WINDOW_DAYS)
+    panels = db.session.scalars(
+        db.select(Panel)
+        .join(PanelAttendee, PanelAttendee.panel_id == Panel.id)
+        .where(PanelAttendee.user_id == person.id, Panel.status != PanelStatus.DRAFT, Panel.ends_at_utc >= since)
+        .options(selectinload(Panel.agenda), selectinload(Panel.attendees))
+        .order_by(Panel.starts_at_utc)
+    ).all()
+    audit.record_read(
+        person,
+        "calendar_feed",
+        f"Calendar feed of {person.full_name} fetched",
+        actor=person,
+        feed_id=stored.id,
+        panels=len(panels),
+    )
+    return feed([operations.calendar_event(p) for p in panels], name=f"Learning panels – {person.full_name}")

@@ -3,12 +3,10 @@ wording, offence categories, assignment and the QA assessment."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovSelect,
@@ -16,10 +14,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import Field, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, StopValidation, ValidationError
+from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from core.forms import PortalForm, VersionedForm, long_text, short_text
+from core.forms import DateField, PortalForm, VersionedForm, long_text, short_text
 from reviews.models import ANSWER_LABELS, StandardsVersion
 from reviews.rating import RATINGS_HIGH_TO_LOW
 from reviews.sampling import DEFAULT_SHARE_PERCENT, MAX_SEED
@@ -27,48 +25,6 @@ from reviews.validation import AUTHOR_ROLE_MAX, SUMMARY_MAX, is_reference, norma
 
 NOTE_MAX = 2_000
 FEEDBACK_MAX = 10_000
-
-
-class GovukDateField(Field):
-    """Day, month and year boxes with the GOV.UK error messages for each way a date goes wrong."""
-
-    widget = GovDateInput()
-
-    def __init__(self, label: str, *, name_in_errors: str, required_message: str | None = None, **kwargs: Any) -> None:
-        super().__init__(label, **kwargs)
-        self.name_in_errors = name_in_errors
-        self.required_message = required_message
-        self._problem: str | None = None
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        parts = [str(v).strip()[:10] for v in valuelist[:3]]
-        parts += [""] * (3 - len(parts))
-        self.raw_data = parts  # the widget shows back exactly three boxes, whatever was posted
-        self.data = None
-        self._problem = None
-        day, month, year = parts
-        if not any(parts):
-            self._problem = self.required_message
-            return
-        missing = [name for name, value in zip(("day", "month", "year"), parts, strict=True) if not value]
-        if missing:
-            self._problem = f"{self.name_in_errors} must include a {' and a '.join(missing)}"
-        elif not all(p.isdigit() for p in parts):
-            self._problem = f"{self.name_in_errors} must be a real date"
-        elif len(year) != 4:
-            self._problem = "Year must include 4 numbers"
-        else:
-            try:
-                self.data = date(int(year), int(month), int(day))
-            except ValueError:
-                self._problem = f"{self.name_in_errors} must be a real date"
-
-    def pre_validate(self, form: Any) -> None:
-        if self._problem:
-            raise StopValidation(self._problem)
-
-    def _value(self) -> str:
-        return self.data.strftime("%d %m %Y") if self.data else ""
 
 
 class OptionalRadioField(RadioField):
@@ -96,18 +52,30 @@ class ReviewForm(VersionedForm):
         validators=[Optional(), *short_text(13)],
         widget=GovTextInput(),
     )
-    region_id = SelectField("Probation region", coerce=int, validators=[InputRequired(message="Select the probation region")],
-                            invalid_value_message="Select the probation region",
-                            invalid_choice_message="Select the probation region", widget=GovSelect())
-    offence_category_id = SelectField("Offence category", coerce=int,
-                                      validators=[InputRequired(message="Select the offence category")],
-                                      invalid_value_message="Select the offence category",
-                                      invalid_choice_message="Select the offence category", widget=GovSelect())
-    received_on = GovukDateField("Date the review was received", name_in_errors="Date received",
-                                 required_message="Enter the date the review was received",
-                                 description="For example, 17 12 2021")
-    offence_on = GovukDateField("Date of the offence (optional)", name_in_errors="Date of the offence")
-    charged_on = GovukDateField("Date of charge (optional)", name_in_errors="Date of charge")
+    region_id = SelectField(
+        "Probation region",
+        coerce=int,
+        validators=[InputRequired(message="Select the probation region")],
+        invalid_value_message="Select the probation region",
+        invalid_choice_message="Select the probation region",
+        widget=GovSelect(),
+    )
+    offence_category_id = SelectField(
+        "Offence category",
+        coerce=int,
+        validators=[InputRequired(message="Select the offence category")],
+        invalid_value_message="Select the offence category",
+        invalid_choice_message="Select the offence category",
+        widget=GovSelect(),
+    )
+    received_on = DateField(
+        "Date the review was received",
+        name_in_errors="Date received",
+        required_message="Enter the date the review was received",
+        description="For example, 17 12 2021",
+    )
+    offence_on = DateField("Date of the offence (optional)", name_in_errors="Date of the offence")
+    charged_on = DateField("Date of charge (optional)", name_in_errors="Date of charge")
     author_role = StringField(
         "Review author's role (optional)",
         description="The job, not the name: for example, Head of Public Protection.",
@@ -139,8 +107,12 @@ class ReviewForm(VersionedForm):
 
 
 class ExtensionForm(VersionedForm):
-    new_due_on = GovukDateField("New due date", name_in_errors="New due date",
-                                required_message="Enter the new due date", description="For example, 27 3 2025")
+    new_due_on = DateField(
+        "New due date",
+        name_in_errors="New due date",
+        required_message="Enter the new due date",
+        description="For example, 27 3 2025",
+    )
     reason = TextAreaField(
         "Reason for the extension",
         description="For example, the region asked for more time because the review was resubmitted.",
@@ -156,45 +128,70 @@ class ImportUploadForm(PortalForm):
 
 
 class SampleDrawForm(PortalForm):
-    period_start = GovukDateField("Reviews received from", name_in_errors="Start of the period",
-                                  required_message="Enter the start of the period", description="For example, 1 4 2024")
-    period_end = GovukDateField("Reviews received up to and including", name_in_errors="End of the period",
-                                required_message="Enter the end of the period", description="For example, 31 3 2025")
+    period_start = DateField(
+        "Reviews received from",
+        name_in_errors="Start of the period",
+        required_message="Enter the start of the period",
+        description="For example, 1 4 2024",
+    )
+    period_end = DateField(
+        "Reviews received up to and including",
+        name_in_errors="End of the period",
+        required_message="Enter the end of the period",
+        description="For example, 31 3 2025",
+    )
     share_percent = IntegerField(
         "Share of reviews to sample, as a percentage",
         default=DEFAULT_SHARE_PERCENT,
         description="The consultation sets about 20%. Every region and offence category in the period is covered "
         "whatever the share.",
-        validators=[InputRequired(message="Enter the share to sample, as a whole number from 1 to 100"),
-                    NumberRange(min=1, max=100, message="The share must be a whole number from 1 to 100")],
+        validators=[
+            InputRequired(message="Enter the share to sample, as a whole number from 1 to 100"),
+            NumberRange(min=1, max=100, message="The share must be a whole number from 1 to 100"),
+        ],
         widget=GovTextInput(),
     )
     seed = IntegerField(
         "Seed (optional)",
         description="Leave blank for a new random draw. Enter the seed of an earlier draw to reproduce it on the "
         "same reviews.",
-        validators=[Optional(), NumberRange(min=0, max=MAX_SEED, message=f"The seed must be a whole number from 0 to {MAX_SEED}")],
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_SEED, message=f"The seed must be a whole number from 0 to {MAX_SEED}"),
+        ],
         widget=GovTextInput(),
     )
-    note = StringField("Note (optional)", description="For example, quarter 1 sample.",
-                       validators=[Optional(), *short_text(500)], widget=GovTextInput())
+    note = StringField(
+        "Note (optional)",
+        description="For example, quarter 1 sample.",
+        validators=[Optional(), *short_text(500)],
+        widget=GovTextInput(),
+    )
     submit = SubmitField("Draw the sample", widget=GovSubmitInput())
 
-    def process(self, formdata: Any = None, obj: Any = None, data: Any = None, extra_filters: Any = None,
-                **kwargs: Any) -> None:
+    def process(
+        self, formdata: Any = None, obj: Any = None, data: Any = None, extra_filters: Any = None, **kwargs: Any
+    ) -> None:
         super().process(formdata, obj, data, extra_filters, **kwargs)
         # Whole numbers only: "20.5" or "twenty" are refused with the field's own message.
-        for name, message in (("share_percent", "The share must be a whole number from 1 to 100"),
-                              ("seed", f"The seed must be a whole number from 0 to {MAX_SEED}")):
+        for name, message in (
+            ("share_percent", "The share must be a whole number from 1 to 100"),
+            ("seed", f"The seed must be a whole number from 0 to {MAX_SEED}"),
+        ):
             field = self[name]
             if field.process_errors:
                 field.process_errors = [message]
 
 
 class AssignForm(VersionedForm):
-    assessor_id = SelectField("Inspector", coerce=int, validators=[InputRequired(message="Select an inspector")],
-                              invalid_value_message="Select an inspector", invalid_choice_message="Select an inspector",
-                              widget=GovSelect())
+    assessor_id = SelectField(
+        "Inspector",
+        coerce=int,
+        validators=[InputRequired(message="Select an inspector")],
+        invalid_value_message="Select an inspector",
+        invalid_choice_message="Select an inspector",
+        widget=GovSelect(),
+    )
     submit = SubmitField("Assign", widget=GovSubmitInput())
 
     def validate_assessor_id(self, field: SelectField) -> None:
@@ -210,29 +207,42 @@ class IssueForm(VersionedForm):
 
 
 class CopyStandardsForm(PortalForm):
-    name = StringField("Name of the new version", description="For example, 2025 revision.",
-                       validators=[DataRequired(message="Enter a name for the new version"), *short_text(100)],
-                       widget=GovTextInput())
+    name = StringField(
+        "Name of the new version",
+        description="For example, 2025 revision.",
+        validators=[DataRequired(message="Enter a name for the new version"), *short_text(100)],
+        widget=GovTextInput(),
+    )
     submit = SubmitField("Copy to a new draft", widget=GovSubmitInput())
 
 
 class StandardWordingForm(PortalForm):
-    title = StringField("Title", validators=[DataRequired(message="Enter the standard's title"), *short_text(200)],
-                        widget=GovTextInput())
-    statement = TextAreaField("Statement", validators=[DataRequired(message="Enter the standard's statement"),
-                                                       *long_text(2_000)], widget=GovTextArea())
+    title = StringField(
+        "Title",
+        validators=[DataRequired(message="Enter the standard's title"), *short_text(200)],
+        widget=GovTextInput(),
+    )
+    statement = TextAreaField(
+        "Statement",
+        validators=[DataRequired(message="Enter the standard's statement"), *long_text(2_000)],
+        widget=GovTextArea(),
+    )
     submit = SubmitField("Save wording", widget=GovSubmitInput())
 
 
 class WordingForm(PortalForm):
-    text = TextAreaField("Wording", validators=[DataRequired(message="Enter the wording"), *long_text(2_000)],
-                         widget=GovTextArea())
+    text = TextAreaField(
+        "Wording", validators=[DataRequired(message="Enter the wording"), *long_text(2_000)], widget=GovTextArea()
+    )
     submit = SubmitField("Save wording", widget=GovSubmitInput())
 
 
 class OffenceCategoryForm(PortalForm):
-    name = StringField("Name", validators=[DataRequired(message="Enter the offence category's name"), *short_text(120)],
-                       widget=GovTextInput())
+    name = StringField(
+        "Name",
+        validators=[DataRequired(message="Enter the offence category's name"), *short_text(120)],
+        widget=GovTextInput(),
+    )
     active = RadioField(
         "Can new reviews be filed under it?",
         choices=[("yes", "Yes"), ("no", "No, keep it only for reviews already filed under it")],
@@ -250,9 +260,12 @@ RATING_CHOICES = [(str(int(r)), f"{r.label} ({int(r)})") for r in RATINGS_HIGH_T
 
 
 class AssessmentFormBase(VersionedForm):
-    summary = TextAreaField("Summary of the judgements (optional)",
-                            description="Shown at the top of the QA report.",
-                            validators=[Optional(), *long_text(FEEDBACK_MAX)], widget=GovTextArea())
+    summary = TextAreaField(
+        "Summary of the judgements (optional)",
+        description="Shown at the top of the QA report.",
+        validators=[Optional(), *long_text(FEEDBACK_MAX)],
+        widget=GovTextArea(),
+    )
     save = SubmitField("Save as draft", widget=GovSubmitInput())
     complete = SubmitField("Save and mark as complete", widget=GovSubmitInput())
 
@@ -267,15 +280,23 @@ def assessment_form_class(version: StandardsVersion) -> type[AssessmentFormBase]
     for standard in version.standards:
         for prompt in standard.prompts:
             fields[f"answer_{prompt.id}"] = OptionalRadioField(
-                f"{prompt.label}) {prompt.text}", choices=ANSWER_CHOICES, coerce=_choice_or_none,
-                widget=GovRadioInput())
+                f"{prompt.label}) {prompt.text}", choices=ANSWER_CHOICES, coerce=_choice_or_none, widget=GovRadioInput()
+            )
             fields[f"note_{prompt.id}"] = TextAreaField(
-                f"Note on {prompt.label} (optional)", validators=[Optional(), *long_text(NOTE_MAX)], widget=GovTextArea())
+                f"Note on {prompt.label} (optional)",
+                validators=[Optional(), *long_text(NOTE_MAX)],
+                widget=GovTextArea(),
+            )
         fields[f"rating_{standard.id}"] = OptionalRadioField(
-            f"Rating for standard {standard.number}", choices=RATING_CHOICES, coerce=_choice_or_none,
-            widget=GovRadioInput())
+            f"Rating for standard {standard.number}",
+            choices=RATING_CHOICES,
+            coerce=_choice_or_none,
+            widget=GovRadioInput(),
+        )
         fields[f"feedback_{standard.id}"] = TextAreaField(
             f"Feedback on standard {standard.number}",
             description="Explain the judgement: the review's strengths and what it needed to do better.",
-            validators=[Optional(), *long_text(FEEDBACK_MAX)], widget=GovTextArea())
+            validators=[Optional(), *long_text(FEEDBACK_MAX)],
+            widget=GovTextArea(),
+        )
     return type(f"AssessmentForm{version.id}", (AssessmentFormBase,), fields)

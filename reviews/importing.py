@@ -65,12 +65,38 @@ COLUMN_LABELS = {
 }
 
 TEMPLATE_ROWS = [
-    ["SFO-2024-0101", "North West Probation Region", "Murder", "2024-05-03", "2023-11-20", "2023-11-24",
-     "Head of Public Protection", "Review of supervision before a further offence in the community.",
-     "", "", "", "", "", ""],
-    ["", "Wales Probation Region", "Rape", "17/12/2021", "02/09/2021", "05/09/2021", "Senior Probation Officer",
-     "Imported with its QA ratings from the 2021 spreadsheet.", "2", "1", "Good", "Requires improvement",
-     "12/01/2022", ""],
+    [
+        "SFO-2024-0101",
+        "North West Probation Region",
+        "Murder",
+        "2024-05-03",
+        "2023-11-20",
+        "2023-11-24",
+        "Head of Public Protection",
+        "Review of supervision before a further offence in the community.",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ],
+    [
+        "",
+        "Wales Probation Region",
+        "Rape",
+        "17/12/2021",
+        "02/09/2021",
+        "05/09/2021",
+        "Senior Probation Officer",
+        "Imported with its QA ratings from the 2021 spreadsheet.",
+        "2",
+        "1",
+        "Good",
+        "Requires improvement",
+        "12/01/2022",
+        "",
+    ],
 ]
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
@@ -148,8 +174,10 @@ def load_lookups(today: date) -> Lookups:
         regions={_key(r.name): r for r in regions},
         categories={_key(c.name): c for c in categories},
         reviews_by_reference={r.reference: r for r in reviews},
-        review_keys={_natural_key(r.region_id, r.offence_category_id, r.received_on, r.offence_on, r.charged_on,
-                                  r.summary) for r in reviews},
+        review_keys={
+            _natural_key(r.region_id, r.offence_category_id, r.received_on, r.offence_on, r.charged_on, r.summary)
+            for r in reviews
+        },
         inspectors={u.email.casefold(): u for u in people if is_inspector(u)},
         today=today,
     )
@@ -194,7 +222,8 @@ def check_csv(text: str, lookups: Lookups) -> ImportCheck:
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
         result.file_problems.append(
-            "The first row must name the columns. Missing: " + ", ".join(missing)
+            "The first row must name the columns. Missing: "
+            + ", ".join(missing)
             + ". Download the template to see the columns."
         )
         return result
@@ -260,8 +289,10 @@ def _check_row(
     if not v.get("received_on"):
         problems.append("Enter the date the review was received")
     problems.extend(
-        message for _field, message in date_problems(dates["received_on"], dates["offence_on"], dates["charged_on"],
-                                                     lookups.today)
+        message
+        for _field, message in date_problems(
+            dates["received_on"], dates["offence_on"], dates["charged_on"], lookups.today
+        )
     )
 
     author_role = v.get("author_role") or None
@@ -312,9 +343,17 @@ def _check_row(
     else:
         assert region is not None and category is not None and dates["received_on"] is not None
         row.parsed = ParsedRow(
-            reference=reference, region=region, offence_category=category, received_on=dates["received_on"],
-            offence_on=dates["offence_on"], charged_on=dates["charged_on"], author_role=author_role, summary=summary,
-            scores=scores, qa_issued_on=qa_issued_on, assessor=assessor,
+            reference=reference,
+            region=region,
+            offence_category=category,
+            received_on=dates["received_on"],
+            offence_on=dates["offence_on"],
+            charged_on=dates["charged_on"],
+            author_role=author_role,
+            summary=summary,
+            scores=scores,
+            qa_issued_on=qa_issued_on,
+            assessor=assessor,
         )
         row.outcome = _outcome(row, lookups)
 
@@ -335,8 +374,14 @@ def _check_row(
 
 
 def _row_key(parsed: ParsedRow) -> tuple[object, ...]:
-    return _natural_key(parsed.region.id, parsed.offence_category.id, parsed.received_on, parsed.offence_on,
-                        parsed.charged_on, parsed.summary)
+    return _natural_key(
+        parsed.region.id,
+        parsed.offence_category.id,
+        parsed.received_on,
+        parsed.offence_on,
+        parsed.charged_on,
+        parsed.summary,
+    )
 
 
 def _outcome(row: RowResult, lookups: Lookups) -> Outcome:

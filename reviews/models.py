@@ -17,7 +17,19 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -78,8 +90,12 @@ class ReviewStatus(enum.StrEnum):
 
 
 # Statuses in which the Inspectorate owes (or may owe, until the sample is drawn) a QA report.
-AWAITING_REPORT = (ReviewStatus.AWAITING_SAMPLE, ReviewStatus.AWAITING_ASSIGNMENT, ReviewStatus.IN_PROGRESS,
-                   ReviewStatus.COMPLETE)
+AWAITING_REPORT = (
+    ReviewStatus.AWAITING_SAMPLE,
+    ReviewStatus.AWAITING_ASSIGNMENT,
+    ReviewStatus.IN_PROGRESS,
+    ReviewStatus.COMPLETE,
+)
 AWAITING_REPORT_SQL = "status IN (" + ", ".join(f"'{status.value}'" for status in AWAITING_REPORT) + ")"
 
 REVIEW_STATUS_LABELS = {
@@ -128,8 +144,12 @@ class Review(VersionedMixin, TimestampMixin, db.Model):
         # Open work (overdue, due this week) is a few dozen reviews among years of them: a
         # partial index holds only those. Queries must name the statuses as literals (see
         # ``reviews.queries.awaiting_report``) for the planner to match it.
-        Index("ix_reviews_awaiting_report_due_on", "due_on",
-              sqlite_where=text(AWAITING_REPORT_SQL), postgresql_where=text(AWAITING_REPORT_SQL)),
+        Index(
+            "ix_reviews_awaiting_report_due_on",
+            "due_on",
+            sqlite_where=text(AWAITING_REPORT_SQL),
+            postgresql_where=text(AWAITING_REPORT_SQL),
+        ),
     )
 
     region: Mapped[Organisation] = relationship(lazy="joined")
@@ -516,7 +536,6 @@ class ReviewImport(TimestampMixin, db.Model):
     skipped_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     uploaded_by: Mapped[User | None] = relationship()
-
 
 
 @event.listens_for(Session, "after_flush")

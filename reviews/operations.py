@@ -66,7 +66,10 @@ def path_for(endpoint: str, **values: object) -> str:
 def next_reference(year: int) -> str:
     prefix = f"SFO-{year:04d}-"
     last = db.session.scalar(
-        db.select(Review.reference).where(Review.reference.like(prefix + "%")).order_by(Review.reference.desc()).limit(1)
+        db.select(Review.reference)
+        .where(Review.reference.like(prefix + "%"))
+        .order_by(Review.reference.desc())
+        .limit(1)
     )
     number = int(last[-4:]) + 1 if last else 1
     if number > 9999:
@@ -102,8 +105,14 @@ def _new_review(details: ReviewDetails, reference: str) -> Review:
 
 
 def _audit_new_review(review: Review, action: str) -> None:
-    audit.record(action, review, summary=f"{review.reference} added to the register",
-                 reference=review.reference, region=review.region.name, received_on=review.received_on.isoformat())
+    audit.record(
+        action,
+        review,
+        summary=f"{review.reference} added to the register",
+        reference=review.reference,
+        region=review.region.name,
+        received_on=review.received_on.isoformat(),
+    )
 
 
 def create_review(details: ReviewDetails, *, reference: str | None = None) -> Review:
@@ -130,8 +139,12 @@ def update_review(review: Review, details: ReviewDetails, *, version: int | str 
     after = _snapshot(review)
     changed = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]}
     if changed:
-        audit.record("review.updated", review, summary=f"{review.reference} details changed: " + ", ".join(changed),
-                     changes=changed)
+        audit.record(
+            "review.updated",
+            review,
+            summary=f"{review.reference} details changed: " + ", ".join(changed),
+            changes=changed,
+        )
 
 
 def _snapshot(review: Review) -> dict[str, str | None]:
@@ -151,16 +164,22 @@ def extend_deadline(review: Review, *, new_due_on: date, reason: str, actor: Use
     if review.status in (review.status.ISSUED, review.status.HMPPS):
         raise ReviewProblem("The QA report on this review is not awaited, so its due date cannot change")
     if new_due_on <= review.due_on:
-        raise ReviewProblem(f"The new due date must be after the current one, {govuk_date(review.due_on)}",
-                            "new_due_on")
-    extension = ReviewExtension(review=review, previous_due_on=review.due_on, new_due_on=new_due_on, reason=reason,
-                                granted_by=actor)
+        raise ReviewProblem(
+            f"The new due date must be after the current one, {govuk_date(review.due_on)}", "new_due_on"
+        )
+    extension = ReviewExtension(
+        review=review, previous_due_on=review.due_on, new_due_on=new_due_on, reason=reason, granted_by=actor
+    )
     db.session.add(extension)
     review.due_on = new_due_on
-    audit.record("review.deadline_extended", review,
-                 summary=f"Due date moved from {govuk_date(extension.previous_due_on)} to {govuk_date(new_due_on)}",
-                 previous_due_on=extension.previous_due_on.isoformat(), new_due_on=new_due_on.isoformat(),
-                 reason=reason)
+    audit.record(
+        "review.deadline_extended",
+        review,
+        summary=f"Due date moved from {govuk_date(extension.previous_due_on)} to {govuk_date(new_due_on)}",
+        previous_due_on=extension.previous_due_on.isoformat(),
+        new_due_on=new_due_on.isoformat(),
+        reason=reason,
+    )
     return extension
 
 
@@ -170,8 +189,11 @@ def extend_deadline(review: Review, *, new_due_on: date, reason: str, actor: Use
 def sampling_population(period_start: date, period_end: date, *, lock: bool = False) -> list[Review]:
     query = (
         db.select(Review)
-        .where(Review.assurance == Assurance.AWAITING_SAMPLE,
-               Review.received_on >= period_start, Review.received_on <= period_end)
+        .where(
+            Review.assurance == Assurance.AWAITING_SAMPLE,
+            Review.received_on >= period_start,
+            Review.received_on <= period_end,
+        )
         .order_by(Review.id)
     )
     if lock:
@@ -193,33 +215,61 @@ def draw_sample(
     if not population:
         raise ReviewProblem(
             f"No reviews received between {govuk_date(period_start)} and {govuk_date(period_end)} are awaiting a "
-            "sample", "period_start")
+            "sample",
+            "period_start",
+        )
     candidates = [sampling.Candidate(r.id, r.region.name, r.offence_category.name) for r in population]
     picks = {p.id: (order, p) for order, p in enumerate(sampling.draw_sample(candidates, share_percent, seed), start=1)}
-    draw = SampleDraw(drawn_by=actor, drawn_at_utc=utc_now(), period_start=period_start, period_end=period_end,
-                      share_percent=share_percent, seed=seed, population_size=len(population),
-                      sample_size=len(picks), note=note)
+    draw = SampleDraw(
+        drawn_by=actor,
+        drawn_at_utc=utc_now(),
+        period_start=period_start,
+        period_end=period_end,
+        share_percent=share_percent,
+        seed=seed,
+        population_size=len(population),
+        sample_size=len(picks),
+        note=note,
+    )
     db.session.add(draw)
     for review in population:
         order, pick = picks.get(review.id, (None, None))
-        draw.entries.append(SampleDrawEntry(
-            review=review, region_name=review.region.name, category_name=review.offence_category.name,
-            selected=pick is not None, pick_order=order,
-            reason=pick.reason.value if pick else None, explanation=pick.explanation if pick else None,
-        ))
+        draw.entries.append(
+            SampleDrawEntry(
+                review=review,
+                region_name=review.region.name,
+                category_name=review.offence_category.name,
+                selected=pick is not None,
+                pick_order=order,
+                reason=pick.reason.value if pick else None,
+                explanation=pick.explanation if pick else None,
+            )
+        )
         review.assurance = Assurance.INSPECTORATE if pick else Assurance.HMPPS
     db.session.flush()
-    audit.record("sample.drawn", draw,
-                 summary=f"{len(picks)} of {len(population)} reviews sampled ({share_percent}%, seed {seed})",
-                 seed=seed, share_percent=share_percent, period_start=period_start.isoformat(),
-                 period_end=period_end.isoformat(), population=[r.id for r in population], sample=list(picks))
+    audit.record(
+        "sample.drawn",
+        draw,
+        summary=f"{len(picks)} of {len(population)} reviews sampled ({share_percent}%, seed {seed})",
+        seed=seed,
+        share_percent=share_percent,
+        period_start=period_start.isoformat(),
+        period_end=period_end.isoformat(),
+        population=[r.id for r in population],
+        sample=list(picks),
+    )
     for review in population:
         if review.id in picks:
-            audit.record("review.sampled", review, summary=f"Sampled for Inspectorate QA: {picks[review.id][1].explanation}",
-                         draw_id=draw.id)
+            audit.record(
+                "review.sampled",
+                review,
+                summary=f"Sampled for Inspectorate QA: {picks[review.id][1].explanation}",
+                draw_id=draw.id,
+            )
         else:
-            audit.record("review.marked_for_hmpps", review, summary="Not sampled: marked for HMPPS assurance",
-                         draw_id=draw.id)
+            audit.record(
+                "review.marked_for_hmpps", review, summary="Not sampled: marked for HMPPS assurance", draw_id=draw.id
+            )
     return draw
 
 
@@ -227,7 +277,9 @@ def draw_sample(
 
 
 def copy_standards_version(source: StandardsVersion, name: str, actor: User) -> StandardsVersion:
-    if db.session.scalar(db.select(StandardsVersion.id).where(db.func.lower(StandardsVersion.name) == db.func.lower(name))):
+    if db.session.scalar(
+        db.select(StandardsVersion.id).where(db.func.lower(StandardsVersion.name) == db.func.lower(name))
+    ):
         raise ReviewProblem("A version with this name already exists", "name")
     copy = build_version(name, version_data(source), status=StandardsVersionStatus.DRAFT)
     copy.copied_from = source
@@ -246,38 +298,57 @@ def update_standard_wording(standard: Standard, *, title: str, statement: str) -
     _ensure_editable(standard.version)
     before = {"title": standard.title, "statement": standard.statement}
     standard.title, standard.statement = title, statement
-    audit.record("standards.wording_changed", standard.version, summary=f"Standard {standard.number} reworded",
-                 item=f"standard {standard.number}", before=before, after={"title": title, "statement": statement})
+    audit.record(
+        "standards.wording_changed",
+        standard.version,
+        summary=f"Standard {standard.number} reworded",
+        item=f"standard {standard.number}",
+        before=before,
+        after={"title": title, "statement": statement},
+    )
 
 
 def update_key_question_wording(question: KeyQuestion, *, text: str) -> None:
     _ensure_editable(question.standard.version)
     before = question.text
     question.text = text
-    audit.record("standards.wording_changed", question.standard.version,
-                 summary=f"Key question {question.number} reworded", item=f"key question {question.number}",
-                 before=before, after=text)
+    audit.record(
+        "standards.wording_changed",
+        question.standard.version,
+        summary=f"Key question {question.number} reworded",
+        item=f"key question {question.number}",
+        before=before,
+        after=text,
+    )
 
 
 def update_prompt_wording(prompt: Prompt, *, text: str) -> None:
     _ensure_editable(prompt.key_question.standard.version)
     before = prompt.text
     prompt.text = text
-    audit.record("standards.wording_changed", prompt.key_question.standard.version,
-                 summary=f"Prompt {prompt.label} reworded", item=f"prompt {prompt.label}", before=before, after=text)
+    audit.record(
+        "standards.wording_changed",
+        prompt.key_question.standard.version,
+        summary=f"Prompt {prompt.label} reworded",
+        item=f"prompt {prompt.label}",
+        before=before,
+        after=text,
+    )
 
 
 def publish_standards_version(version: StandardsVersion) -> list[StandardsVersion]:
     """Put a draft into use for new assessments; the version it replaces is kept, retired."""
     _ensure_editable(version)
-    replaced = list(db.session.scalars(
-        db.select(StandardsVersion).where(StandardsVersion.status == StandardsVersionStatus.CURRENT)))
+    replaced = list(
+        db.session.scalars(db.select(StandardsVersion).where(StandardsVersion.status == StandardsVersionStatus.CURRENT))
+    )
     for old in replaced:
         old.status = StandardsVersionStatus.RETIRED
     version.status = StandardsVersionStatus.CURRENT
     version.published_at_utc = utc_now()
-    audit.record("standards.published", version, summary=f"“{version.name}” put into use",
-                 replaced=[v.name for v in replaced])
+    audit.record(
+        "standards.published", version, summary=f"“{version.name}” put into use", replaced=[v.name for v in replaced]
+    )
     return replaced
 
 
@@ -314,8 +385,13 @@ def update_offence_category(category: OffenceCategory, *, name: str, active: boo
     before = {"name": category.name, "active": category.active}
     category.name, category.active = name, active
     if before != {"name": name, "active": active}:
-        audit.record("offence_category.updated", category, summary=f"Offence category “{name}” changed",
-                     before=before, after={"name": name, "active": active})
+        audit.record(
+            "offence_category.updated",
+            category,
+            summary=f"Offence category “{name}” changed",
+            before=before,
+            after={"name": name, "active": active},
+        )
 
 
 # --- assessments -------------------------------------------------------------------------
@@ -333,19 +409,37 @@ def assign_assessor(review: Review, assessor: User, actor: User) -> Assessment:
         previous = assessment.assessor.full_name if assessment.assessor else None
         assessment.assessor = assessor
         assessment.updated_at_utc = utc_now()
-        audit.record("assessment.reassigned", assessment, summary=f"{review.reference} reassigned to {assessor.full_name}",
-                     review_id=review.id, previous=previous, assessor=assessor.email)
+        audit.record(
+            "assessment.reassigned",
+            assessment,
+            summary=f"{review.reference} reassigned to {assessor.full_name}",
+            review_id=review.id,
+            previous=previous,
+            assessor=assessor.email,
+        )
         return assessment
     version = current_version()
     if version is None:
         raise ReviewProblem("No version of the standards is in use. An admin must put one into use first.")
-    assessment = Assessment(review=review, standards_version=version, assessor=assessor, assigned_at_utc=utc_now(),
-                            stage=AssessmentStage.DRAFT, last_saved_by=actor)
+    assessment = Assessment(
+        review=review,
+        standards_version=version,
+        assessor=assessor,
+        assigned_at_utc=utc_now(),
+        stage=AssessmentStage.DRAFT,
+        last_saved_by=actor,
+    )
     assessment.ratings = [StandardRating(standard=s, position=s.number, feedback="") for s in version.standards]
     db.session.add(assessment)
     db.session.flush()
-    audit.record("assessment.assigned", assessment, summary=f"{review.reference} assigned to {assessor.full_name}",
-                 review_id=review.id, assessor=assessor.email, standards_version=version.name)
+    audit.record(
+        "assessment.assigned",
+        assessment,
+        summary=f"{review.reference} assigned to {assessor.full_name}",
+        review_id=review.id,
+        assessor=assessor.email,
+        standards_version=version.name,
+    )
     return assessment
 
 
@@ -364,10 +458,16 @@ def completion_problems(assessment: Assessment, data: AssessmentInput) -> list[t
     for standard in assessment.standards_version.standards:
         score, feedback = data.ratings.get(standard.id, (None, ""))
         if score is None:
-            problems.append((f"rating_{standard.id}", f"Select a rating for standard {standard.number}, {standard.title}"))
+            problems.append(
+                (f"rating_{standard.id}", f"Select a rating for standard {standard.number}, {standard.title}")
+            )
         if not feedback.strip():
-            problems.append((f"feedback_{standard.id}",
-                             f"Enter feedback explaining the rating for standard {standard.number}, {standard.title}"))
+            problems.append(
+                (
+                    f"feedback_{standard.id}",
+                    f"Enter feedback explaining the rating for standard {standard.number}, {standard.title}",
+                )
+            )
     return problems
 
 
@@ -409,23 +509,35 @@ def save_assessment(
         assessment.stage = AssessmentStage.DRAFT
         assessment.completed_at_utc = None
     after = {r.position: r.score for r in assessment.ratings}
-    action = "assessment.completed" if complete else (
-        "assessment.reopened" if was == AssessmentStage.COMPLETE else "assessment.saved")
+    action = (
+        "assessment.completed"
+        if complete
+        else ("assessment.reopened" if was == AssessmentStage.COMPLETE else "assessment.saved")
+    )
     overall = assessment.overall
-    audit.record(action, assessment,
-                 summary={"assessment.completed": f"QA completed: overall {overall.label if overall else 'not rated'}",
-                          "assessment.reopened": "QA reopened as a draft",
-                          "assessment.saved": "QA draft saved"}[action],
-                 review_id=assessment.review_id,
-                 ratings_before={str(k): v for k, v in before.items()},
-                 ratings_after={str(k): v for k, v in after.items()},
-                 composite=assessment.composite)
+    audit.record(
+        action,
+        assessment,
+        summary={
+            "assessment.completed": f"QA completed: overall {overall.label if overall else 'not rated'}",
+            "assessment.reopened": "QA reopened as a draft",
+            "assessment.saved": "QA draft saved",
+        }[action],
+        review_id=assessment.review_id,
+        ratings_before={str(k): v for k, v in before.items()},
+        ratings_after={str(k): v for k, v in after.items()},
+        composite=assessment.composite,
+    )
 
 
 def report_recipients(review: Review) -> list[User]:
-    return list(db.session.scalars(
-        db.select(User).where(User.organisation_id == review.region_id, User.active.is_(True)).order_by(User.full_name)
-    ))
+    return list(
+        db.session.scalars(
+            db.select(User)
+            .where(User.organisation_id == review.region_id, User.active.is_(True))
+            .order_by(User.full_name)
+        )
+    )
 
 
 def issue_report(
@@ -448,19 +560,38 @@ def issue_report(
     messages: list[OutboxMessage] = []
     context = {"reference": review.reference, "region": review.region.name, "link": link}
     for person in report_recipients(review) if notify else []:
-        messages.append(queue_email(to=person.email, subject=f"QA report on SFO review {review.reference}",
-                                    template="reviews_qa_report_issued", context=context, recipient=person,
-                                    concerning=assessment, about_a_case=True))
+        messages.append(
+            queue_email(
+                to=person.email,
+                subject=f"QA report on SFO review {review.reference}",
+                template="reviews_qa_report_issued",
+                context=context,
+                recipient=person,
+                concerning=assessment,
+                about_a_case=True,
+            )
+        )
     if review.region.contact_email and notify:
-        messages.append(queue_email(to=review.region.contact_email,
-                                    subject=f"QA report on SFO review {review.reference}",
-                                    template="reviews_qa_report_issued", context=context, concerning=assessment,
-                                    about_a_case=True))
+        messages.append(
+            queue_email(
+                to=review.region.contact_email,
+                subject=f"QA report on SFO review {review.reference}",
+                template="reviews_qa_report_issued",
+                context=context,
+                concerning=assessment,
+                about_a_case=True,
+            )
+        )
     on_time = today <= review.due_on
-    audit.record("qa_report.issued", assessment,
-                 summary=f"QA report issued to {review.region.name} ({'on time' if on_time else 'late'})",
-                 review_id=review.id, on_time=on_time, due_on=review.due_on.isoformat(),
-                 recipients=[m.to_address for m in messages])
+    audit.record(
+        "qa_report.issued",
+        assessment,
+        summary=f"QA report issued to {review.region.name} ({'on time' if on_time else 'late'})",
+        review_id=review.id,
+        on_time=on_time,
+        due_on=review.due_on.isoformat(),
+        recipients=[m.to_address for m in messages],
+    )
     return messages
 
 
@@ -472,9 +603,13 @@ count_reads_as_changes(*REPORT_READS)
 def record_report_access(review: Review, *, action: str, actor: User) -> None:
     """Every reading of a QA report is audited, in the Inspectorate and in the region."""
     what = "downloaded as PDF" if action.endswith("_pdf") else "viewed"
-    audit.record(action, review, summary=f"QA report on {review.reference} {what}",
-                 assessment_id=review.assessment.id if review.assessment else None,
-                 organisation=actor.organisation.name)
+    audit.record(
+        action,
+        review,
+        summary=f"QA report on {review.reference} {what}",
+        assessment_id=review.assessment.id if review.assessment else None,
+        organisation=actor.organisation.name,
+    )
 
 
 # --- imports -----------------------------------------------------------------------------
@@ -484,8 +619,13 @@ def store_upload(filename: str, text: str, actor: User) -> ReviewImport:
     upload = ReviewImport(uploaded_by=actor, filename=filename[:255] or "upload.csv", content=text)
     db.session.add(upload)
     db.session.flush()
-    audit.record("reviews.import_uploaded", upload, summary=f"{upload.filename} uploaded for preview",
-                 filename=upload.filename, size=len(text))
+    audit.record(
+        "reviews.import_uploaded",
+        upload,
+        summary=f"{upload.filename} uploaded for preview",
+        filename=upload.filename,
+        size=len(text),
+    )
     return upload
 
 
@@ -542,17 +682,24 @@ def commit_import(upload: ReviewImport, actor: User) -> importing.ImportCheck:
         _audit_new_review(review, "review.imported")
         if assessment is not None:
             overall = assessment.overall
-            audit.record("assessment.imported", assessment,
-                         summary=f"QA ratings imported: overall {overall.label if overall else ''}".strip(),
-                         review_id=review.id, scores=parsed.scores,
-                         issued_on=parsed.qa_issued_on.isoformat() if parsed.qa_issued_on else None)
+            audit.record(
+                "assessment.imported",
+                assessment,
+                summary=f"QA ratings imported: overall {overall.label if overall else ''}".strip(),
+                review_id=review.id,
+                scores=parsed.scores,
+                issued_on=parsed.qa_issued_on.isoformat() if parsed.qa_issued_on else None,
+            )
     upload.status = ImportStatus.IMPORTED
     upload.imported_at_utc = utc_now()
     upload.created_count = len(created)
     upload.skipped_count = len(check.rows) - len(created)
-    audit.record("reviews.imported", upload,
-                 summary=f"Reviews imported from {upload.filename}: {len(created)} added, {upload.skipped_count} rows skipped",
-                 created=[review.reference for review, _p, _a in created])
+    audit.record(
+        "reviews.imported",
+        upload,
+        summary=f"Reviews imported from {upload.filename}: {len(created)} added, {upload.skipped_count} rows skipped",
+        created=[review.reference for review, _p, _a in created],
+    )
     return check
 
 
@@ -560,12 +707,17 @@ def _import_assessment(review: Review, parsed: importing.ParsedRow, version: Sta
     assert parsed.scores is not None and version is not None
     review.assurance = Assurance.INSPECTORATE
     assessment = Assessment(
-        review=review, standards_version=version, assessor=parsed.assessor, imported=True,
+        review=review,
+        standards_version=version,
+        assessor=parsed.assessor,
+        imported=True,
         stage=AssessmentStage.ISSUED if parsed.qa_issued_on else AssessmentStage.COMPLETE,
         issued_on=parsed.qa_issued_on,
     )
-    assessment.ratings = [StandardRating(standard=s, position=s.number, score=score, feedback="")
-                          for s, score in zip(version.standards, parsed.scores, strict=True)]
+    assessment.ratings = [
+        StandardRating(standard=s, position=s.number, score=score, feedback="")
+        for s, score in zip(version.standards, parsed.scores, strict=True)
+    ]
     db.session.add(assessment)
     return assessment
 
@@ -573,11 +725,14 @@ def _import_assessment(review: Review, parsed: importing.ParsedRow, version: Sta
 def load_assessment(assessment_id: int) -> Assessment | None:
     """An assessment with its version's wording, ratings and answers, in a fixed number of queries."""
     return db.session.scalar(
-        db.select(Assessment).where(Assessment.id == assessment_id).options(
+        db.select(Assessment)
+        .where(Assessment.id == assessment_id)
+        .options(
             selectinload(Assessment.ratings),
             selectinload(Assessment.answers),
-            selectinload(Assessment.standards_version).selectinload(StandardsVersion.standards)
-            .selectinload(Standard.key_questions).selectinload(KeyQuestion.prompts),
+            selectinload(Assessment.standards_version)
+            .selectinload(StandardsVersion.standards)
+            .selectinload(Standard.key_questions)
+            .selectinload(KeyQuestion.prompts),
         )
     )
-

@@ -108,8 +108,13 @@ class RegisterFilters:
 
     def as_args(self, **overrides: Any) -> dict[str, Any]:
         args = {
-            "region": self.region_id, "category": self.category_id, "status": self.status.value if self.status else None,
-            "due": self.due, "reference": self.reference or None, "sort": self.sort, "direction": self.direction,
+            "region": self.region_id,
+            "category": self.category_id,
+            "status": self.status.value if self.status else None,
+            "due": self.due,
+            "reference": self.reference or None,
+            "sort": self.sort,
+            "direction": self.direction,
         }
         args.update(overrides)
         return {k: v for k, v in args.items() if v not in (None, "")}
@@ -127,8 +132,7 @@ def register_query(filters: RegisterFilters, today: date) -> Select[tuple[Review
         .options(
             contains_eager(Review.region),
             contains_eager(Review.offence_category),
-            selectinload(Review.assessment).options(
-                joinedload(Assessment.assessor), selectinload(Assessment.ratings)),
+            selectinload(Review.assessment).options(joinedload(Assessment.assessor), selectinload(Assessment.ratings)),
             selectinload(Review.extensions),
         )
     )
@@ -170,8 +174,11 @@ def inspector_choices() -> list[tuple[int, str]]:
     rows = db.session.execute(
         db.select(User.id, User.full_name)
         .join(User.organisation)
-        .where(User.active.is_(True), User.role.in_([Role.INSPECTOR, Role.ADMIN]),
-               Organisation.kind == OrganisationKind.INSPECTORATE)
+        .where(
+            User.active.is_(True),
+            User.role.in_([Role.INSPECTOR, Role.ADMIN]),
+            Organisation.kind == OrganisationKind.INSPECTORATE,
+        )
         .order_by(User.full_name)
     ).all()
     return [(r.id, r.full_name) for r in rows]
@@ -231,7 +238,8 @@ def dashboard(today: date, user: User) -> dict[str, Any]:
     # Driven from the person's own assessments (indexed by assessor), not from every review.
     mine = db.session.scalars(
         _listing(and_(Assessment.assessor_id == user.id, Assessment.stage != AssessmentStage.ISSUED), Review.due_on)
-        .join(Review.assessment).limit(DASHBOARD_LIMIT)
+        .join(Review.assessment)
+        .limit(DASHBOARD_LIMIT)
     ).all()
     year_start = reporting_year_start(today)
     issued = db.session.execute(
@@ -244,8 +252,14 @@ def dashboard(today: date, user: User) -> dict[str, Any]:
         on_time=sum(1 for row in issued if row.issued_on <= row.due_on),
         within_target=sum(1 for row in issued if row.issued_on <= row.target_due_on),
     )
-    return {"counts": counts, "listings": listings, "mine": mine, "timeliness": timeliness,
-            "year_start": year_start, "week": (monday, sunday)}
+    return {
+        "counts": counts,
+        "listings": listings,
+        "mine": mine,
+        "timeliness": timeliness,
+        "year_start": year_start,
+        "week": (monday, sunday),
+    }
 
 
 # --- a review's timeline ------------------------------------------------------------------
@@ -258,26 +272,33 @@ def timeline(review: Review, limit: int = 100) -> list[AuditEvent]:
     about_review = and_(AuditEvent.object_type == "Review", AuditEvent.object_id == str(review.id))
     conditions = [about_review]
     if review.assessment is not None:
-        conditions.append(and_(AuditEvent.object_type == "Assessment",
-                               AuditEvent.object_id == str(review.assessment.id)))
-    return list(db.session.scalars(
-        db.select(AuditEvent)
-        .where(or_(*conditions), AuditEvent.action.not_in(_NOT_IN_TIMELINE))
-        .order_by(AuditEvent.occurred_at_utc.desc(), AuditEvent.id.desc())
-        .limit(limit)
-    ))
+        conditions.append(
+            and_(AuditEvent.object_type == "Assessment", AuditEvent.object_id == str(review.assessment.id))
+        )
+    return list(
+        db.session.scalars(
+            db.select(AuditEvent)
+            .where(or_(*conditions), AuditEvent.action.not_in(_NOT_IN_TIMELINE))
+            .order_by(AuditEvent.occurred_at_utc.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def report_readings(review: Review) -> int:
     """How often the region's people have opened or downloaded the issued report."""
     region_people = db.select(User.id).where(User.organisation_id == review.region_id)
-    return db.session.scalar(
-        db.select(db.func.count(AuditEvent.id)).where(
-            AuditEvent.object_type == "Review", AuditEvent.object_id == str(review.id),
-            AuditEvent.action.in_(REPORT_READS),
-            AuditEvent.actor_id.in_(region_people),
+    return (
+        db.session.scalar(
+            db.select(db.func.count(AuditEvent.id)).where(
+                AuditEvent.object_type == "Review",
+                AuditEvent.object_id == str(review.id),
+                AuditEvent.action.in_(REPORT_READS),
+                AuditEvent.actor_id.in_(region_people),
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def region_reports(user: User) -> Select[tuple[Review]]:
@@ -285,12 +306,14 @@ def region_reports(user: User) -> Select[tuple[Review]]:
     return (
         db.select(Review)
         .join(Review.assessment)
-        .where(Review.region_id == user.organisation_id, Assessment.stage == AssessmentStage.ISSUED,
-               Review.region.has(Organisation.kind == OrganisationKind.PROBATION_REGION))
+        .where(
+            Review.region_id == user.organisation_id,
+            Assessment.stage == AssessmentStage.ISSUED,
+            Review.region.has(Organisation.kind == OrganisationKind.PROBATION_REGION),
+        )
         .options(contains_eager(Review.assessment).selectinload(Assessment.ratings))
         .order_by(Assessment.issued_on.desc(), Review.id.desc())
     )
-
 
 
 TIMELINE_TITLES = {

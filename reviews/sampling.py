@@ -87,8 +87,9 @@ def draw_sample(population: Sequence[Candidate], share_percent: int, seed: int) 
                 if gain == 2:
                     break
         assert best is not None  # every missing stratum has a member in the population
-        picks.append(Pick(best.id, PickReason.COVERAGE, _coverage_explanation(best, missing_regions,
-                                                                              missing_categories)))
+        picks.append(
+            Pick(best.id, PickReason.COVERAGE, _coverage_explanation(best, missing_regions, missing_categories))
+        )
         picked.add(best.id)
         missing_regions.discard(best.region)
         missing_categories.discard(best.category)
@@ -112,7 +113,9 @@ def _coverage_explanation(candidate: Candidate, regions: set[str], categories: s
     return "Drawn so the sample covers " + " and ".join(parts)
 
 
-def coverage(population: Iterable[Candidate], sampled_ids: Iterable[int]) -> tuple[list[CoverageRow], list[CoverageRow]]:
+def coverage(
+    population: Iterable[Candidate], sampled_ids: Iterable[int]
+) -> tuple[list[CoverageRow], list[CoverageRow]]:
     """Population against sample, per region and per offence category (sorted by name)."""
     members = list(population)
     chosen = set(sampled_ids)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from agencies.models import Organisation, OrganisationKind, User
 from core.audit import AuditEvent
 from core.formatting import LONDON, govuk_date, london_today, utc_now
-from core.seeding import demo_seeder, reference_seeder
 from extensions import db
 from reviews import operations
 from reviews.deadlines import is_working_day, week_bounds
@@ -26,7 +25,6 @@ from reviews.standards_data import FIRST_VERSION_NAME, OFFENCE_CATEGORIES, STAND
 from reviews.validation import ReviewDetails
 
 
-@reference_seeder
 def seed_offence_categories() -> None:
     # Only into an empty list: once admins have edited it, their names stand (a renamed
     # category must not come back under its old name on the next deployment).
@@ -37,7 +35,6 @@ def seed_offence_categories() -> None:
     db.session.flush()
 
 
-@reference_seeder
 def seed_first_standards_version() -> None:
     if db.session.scalar(db.select(StandardsVersion.id).where(StandardsVersion.name == FIRST_VERSION_NAME)):
         return
@@ -53,19 +50,34 @@ def seed_first_standards_version() -> None:
     db.session.flush()
 
 
-
 # --- demo data ---------------------------------------------------------------------------
 
 DEMO_SEED = 20210217  # the consultation's month: any fixed number makes the demo the same every time
 DEMO_NOTE = "Demo data: sample for"
 DEMO_REGIONS = [
-    "North West Probation Region", "North West Probation Region", "North West Probation Region",
-    "North East Probation Region", "Yorkshire and the Humber Probation Region", "Greater Manchester Probation Region",
-    "Wales Probation Region", "London Probation Region", "West Midlands Probation Region",
+    "North West Probation Region",
+    "North West Probation Region",
+    "North West Probation Region",
+    "North East Probation Region",
+    "Yorkshire and the Humber Probation Region",
+    "Greater Manchester Probation Region",
+    "Wales Probation Region",
+    "London Probation Region",
+    "West Midlands Probation Region",
 ]
-DEMO_CATEGORIES = ["Murder", "Murder", "Attempted murder", "Manslaughter", "Rape", "Serious violence",
-                   "Serious violence", "Other serious sexual offence", "Arson endangering life",
-                   "Kidnapping or false imprisonment", "Sexual offence against a child under 13"]
+DEMO_CATEGORIES = [
+    "Murder",
+    "Murder",
+    "Attempted murder",
+    "Manslaughter",
+    "Rape",
+    "Serious violence",
+    "Serious violence",
+    "Other serious sexual offence",
+    "Arson endangering life",
+    "Kidnapping or false imprisonment",
+    "Sexual offence against a child under 13",
+]
 DEMO_SUMMARIES = [
     "Further offence committed while on licence after release from custody; the review examines risk assessment "
     "before release and information sharing with the police.",
@@ -75,22 +87,24 @@ DEMO_SUMMARIES = [
     "management oversight.",
     "Further offence while the person was managed under MAPPA level 2; the review considers the multi-agency "
     "risk management plan.",
-    "Further offence after a period of missed appointments; the review examines enforcement decisions and "
-    "home visits.",
-    "Further offence while living in approved premises; the review considers licence conditions and exclusion "
-    "zones.",
+    "Further offence after a period of missed appointments; the review examines enforcement decisions and home visits.",
+    "Further offence while living in approved premises; the review considers licence conditions and exclusion zones.",
 ]
-DEMO_AUTHOR_ROLES = ["Head of Public Protection", "Senior Probation Officer", "SFO Review Manager",
-                     "Quality Development Officer"]
+DEMO_AUTHOR_ROLES = [
+    "Head of Public Protection",
+    "Senior Probation Officer",
+    "SFO Review Manager",
+    "Quality Development Officer",
+]
 DEMO_FEEDBACK = {
     3: "The review is thorough and transparent: it tests each decision against what was known at the time and "
-       "draws out the reasons behind the deficiencies it finds.",
+    "draws out the reasons behind the deficiencies it finds.",
     2: "The review analyses the key decisions well and reaches a clear judgement. It could say more about the "
-       "reasons behind the missed opportunities.",
+    "reasons behind the missed opportunities.",
     1: "The review describes what happened but does not analyse why. Crucial decisions about risk are listed "
-       "without a judgement on whether they were reasonable.",
+    "without a judgement on whether they were reasonable.",
     0: "The review does not give a clear judgement on whether all reasonable steps were taken, and the analysis "
-       "does not support the conclusions it reaches.",
+    "does not support the conclusions it reaches.",
 }
 DEMO_EXTENSION_REASONS = [
     "The region sent a revised review after our initial questions.",
@@ -110,21 +124,28 @@ def _backdate(moment: datetime, actor: User | None) -> None:
 
 
 def _at(day: date, hour: int = 10) -> datetime:
-    return datetime.combine(day, time(hour, 30), tzinfo=LONDON).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour, 30), tzinfo=LONDON).astimezone(UTC)
 
 
-@demo_seeder
 def seed_demo_reviews() -> list[str]:
     """About 40 reviews over the last 18 months, in every state, the same on every run."""
     if db.session.scalar(db.select(SampleDraw.id).where(SampleDraw.note.like(DEMO_NOTE + "%")).limit(1)):
         return []
     inspector = db.session.scalar(db.select(User).where(User.email == "inspector@inspectorate.example"))
     admin = db.session.scalar(db.select(User).where(User.email == "admin@inspectorate.example"))
-    regions = {o.name: o for o in db.session.scalars(
-        db.select(Organisation).where(Organisation.kind == OrganisationKind.PROBATION_REGION))}
+    regions = {
+        o.name: o
+        for o in db.session.scalars(
+            db.select(Organisation).where(Organisation.kind == OrganisationKind.PROBATION_REGION)
+        )
+    }
     categories = {c.name: c for c in db.session.scalars(db.select(OffenceCategory))}
-    if inspector is None or admin is None or not all(name in regions for name in DEMO_REGIONS) or \
-            not all(name in categories for name in DEMO_CATEGORIES):
+    if (
+        inspector is None
+        or admin is None
+        or not all(name in regions for name in DEMO_REGIONS)
+        or not all(name in categories for name in DEMO_CATEGORIES)
+    ):
         return []  # not the demo organisations (or an edited list): leave the register alone
 
     rng = random.Random(DEMO_SEED)  # nosec B311 - demo data, not security
@@ -136,9 +157,13 @@ def seed_demo_reviews() -> list[str]:
         received = today - timedelta(days=days_ago)
         charged = received - timedelta(days=rng.randint(20, 60))
         details = ReviewDetails(
-            region=regions[rng.choice(DEMO_REGIONS)], offence_category=categories[rng.choice(DEMO_CATEGORIES)],
-            received_on=received, offence_on=charged - timedelta(days=rng.randint(1, 10)), charged_on=charged,
-            author_role=rng.choice(DEMO_AUTHOR_ROLES), summary=rng.choice(DEMO_SUMMARIES),
+            region=regions[rng.choice(DEMO_REGIONS)],
+            offence_category=categories[rng.choice(DEMO_CATEGORIES)],
+            received_on=received,
+            offence_on=charged - timedelta(days=rng.randint(1, 10)),
+            charged_on=charged,
+            author_role=rng.choice(DEMO_AUTHOR_ROLES),
+            summary=rng.choice(DEMO_SUMMARIES),
         )
         review = operations.create_review(details)
         review.created_at_utc = _at(received, 9)
@@ -149,10 +174,18 @@ def seed_demo_reviews() -> list[str]:
     # Two draws: the older reviews (all assured by now) and the recent ones (QA in progress).
     old_end = today - timedelta(days=120)
     recent_end = today - timedelta(days=22)
-    for start, end, drawn_on in ((today - timedelta(days=540), old_end, old_end + timedelta(days=1)),
-                                 (old_end + timedelta(days=1), recent_end, recent_end + timedelta(days=1))):
-        draw = operations.draw_sample(period_start=start, period_end=end, share_percent=20, seed=DEMO_SEED,
-                                      note=f"{DEMO_NOTE} {govuk_date(start)} to {govuk_date(end)}", actor=inspector)
+    for start, end, drawn_on in (
+        (today - timedelta(days=540), old_end, old_end + timedelta(days=1)),
+        (old_end + timedelta(days=1), recent_end, recent_end + timedelta(days=1)),
+    ):
+        draw = operations.draw_sample(
+            period_start=start,
+            period_end=end,
+            share_percent=20,
+            seed=DEMO_SEED,
+            note=f"{DEMO_NOTE} {govuk_date(start)} to {govuk_date(end)}",
+            actor=inspector,
+        )
         draw.drawn_at_utc = _at(drawn_on, 11)
         _backdate(_at(drawn_on, 11), inspector)
         created.append(f"sample draw of {draw.sample_size} from {draw.population_size}")
@@ -175,9 +208,13 @@ def seed_demo_reviews() -> list[str]:
         complete = state != "draft"
         data = operations.AssessmentInput(
             answers=answers,
-            ratings={s.id: (score if complete or s.number < 3 else None, DEMO_FEEDBACK[score] if complete else "")
-                     for s, score in zip(assessment.standards_version.standards, scores, strict=True)},
-            summary="The review is open about what went wrong; the action plan needs sharper measures." if complete else "",
+            ratings={
+                s.id: (score if complete or s.number < 3 else None, DEMO_FEEDBACK[score] if complete else "")
+                for s, score in zip(assessment.standards_version.standards, scores, strict=True)
+            },
+            summary="The review is open about what went wrong; the action plan needs sharper measures."
+            if complete
+            else "",
         )
         operations.save_assessment(assessment, data, complete=complete, version=assessment.version, actor=inspector)
         _backdate(_at(assigned_on + timedelta(days=5), 15), inspector)
@@ -186,8 +223,9 @@ def seed_demo_reviews() -> list[str]:
             friday = week_bounds(today)[0] + timedelta(days=4)
             new_due = friday if friday >= today else today + timedelta(days=3)
             if new_due > review.due_on:
-                operations.extend_deadline(review, new_due_on=new_due, reason=rng.choice(DEMO_EXTENSION_REASONS),
-                                           actor=inspector)
+                operations.extend_deadline(
+                    review, new_due_on=new_due, reason=rng.choice(DEMO_EXTENSION_REASONS), actor=inspector
+                )
                 _backdate(_at(today - timedelta(days=1), 12), inspector)
                 due_this_week_shown = True
         if state != "issued":
@@ -195,11 +233,18 @@ def seed_demo_reviews() -> list[str]:
         # Most reports go out on time; some after an agreed extension; a few late.
         kind = ["on time", "on time", "extended", "on time", "late"][number % 5]
         if kind == "extended":
-            operations.extend_deadline(review, new_due_on=review.due_on + timedelta(days=14),
-                                       reason=rng.choice(DEMO_EXTENSION_REASONS), actor=inspector)
+            operations.extend_deadline(
+                review,
+                new_due_on=review.due_on + timedelta(days=14),
+                reason=rng.choice(DEMO_EXTENSION_REASONS),
+                actor=inspector,
+            )
             _backdate(_at(review.target_due_on - timedelta(days=2), 12), inspector)
-        issued_on = review.due_on + timedelta(days=rng.randint(2, 9)) if kind == "late" else \
-            review.due_on - timedelta(days=rng.randint(0, 4))
+        issued_on = (
+            review.due_on + timedelta(days=rng.randint(2, 9))
+            if kind == "late"
+            else review.due_on - timedelta(days=rng.randint(0, 4))
+        )
         issued_on = min(issued_on, today)
         while not is_working_day(issued_on):  # reports go out on working days
             issued_on -= timedelta(days=1)

@@ -25,9 +25,7 @@ def build_version(name: str, data: StandardsData, *, status: StandardsVersionSta
         standard = Standard(number=number, title=title, statement=statement)
         for q_position, (q_number, q_text, prompts) in enumerate(questions, start=1):
             question = KeyQuestion(number=q_number, position=q_position, text=q_text)
-            question.prompts = [
-                Prompt(letter=LETTERS[i], position=i + 1, text=text) for i, text in enumerate(prompts)
-            ]
+            question.prompts = [Prompt(letter=LETTERS[i], position=i + 1, text=text) for i, text in enumerate(prompts)]
             standard.key_questions.append(question)
         version.standards.append(standard)
     db.session.add(version)

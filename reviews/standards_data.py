@@ -27,7 +27,10 @@ _ANALYSIS_PROMPTS = [
     "Does the SFO review sufficiently consider whether all reasonable action was taken?",
     "Does the SFO review sufficiently analyse crucial decisions?",
     "Does the SFO review sufficiently analyse missed opportunities?",
-    "Does the SFO review sufficiently explore underpinning reasons for any deficiencies in practice where they existed?",
+    (
+        "Does the SFO review sufficiently explore underpinning reasons for any deficiencies in practice "
+        "where they existed?"
+    ),
     "Does the SFO review sufficiently examine the partnership work with other agencies?",
 ]
 

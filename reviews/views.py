@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -57,7 +58,7 @@ from reviews.sampling import Candidate, coverage
 from reviews.standards import current_version, load_version
 from reviews.validation import date_problems
 
-from reviews import reviews_bp  # isort: skip
+reviews_bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
 # --- the register ------------------------------------------------------------------------
 
@@ -65,20 +66,26 @@ from reviews import reviews_bp  # isort: skip
 @reviews_bp.get("/")
 @access.allow(can.may_view_register)
 @cached_page
-def list_reviews():  # type: ignore[no-untyped-def]
+def list_reviews() -> ResponseReturnValue:
     filters = queries.RegisterFilters.from_args(request.args)
     page = paginate(queries.register_query(filters, london_today()))
     return render_template(
-        "reviews/list.html", page=page, filters=filters, regions=queries.region_choices(),
-        categories=queries.category_choices(include_inactive=True), statuses=list(ReviewStatus),
-        due_filters=queries.DUE_FILTERS, sorts=queries.SORTS, today=london_today(),
+        "reviews/list.html",
+        page=page,
+        filters=filters,
+        regions=queries.region_choices(),
+        categories=queries.category_choices(include_inactive=True),
+        statuses=list(ReviewStatus),
+        due_filters=queries.DUE_FILTERS,
+        sorts=queries.SORTS,
+        today=london_today(),
     )
 
 
 @reviews_bp.get("/dashboard")
 @access.allow(access.is_inspector)
 @cached_page
-def dashboard():  # type: ignore[no-untyped-def]
+def dashboard() -> ResponseReturnValue:
     today = london_today()
     return render_template("reviews/dashboard.html", today=today, **queries.dashboard(today, current_user))
 
@@ -105,9 +112,13 @@ def _details_from(form: ReviewForm) -> operations.ReviewDetails | None:
         return None
     assert region is not None and category is not None
     return operations.ReviewDetails(
-        region=region, offence_category=category, received_on=form.received_on.data,
-        offence_on=form.offence_on.data, charged_on=form.charged_on.data,
-        author_role=form.author_role.data or None, summary=form.summary.data,
+        region=region,
+        offence_category=category,
+        received_on=form.received_on.data,
+        offence_on=form.offence_on.data,
+        charged_on=form.charged_on.data,
+        author_role=form.author_role.data or None,
+        summary=form.summary.data,
     )
 
 
@@ -149,7 +160,7 @@ def _save(form: Any, change: Callable[[], object], latest_version: Callable[[], 
 
 @reviews_bp.route("/new", methods=["GET", "POST"])
 @access.allow(can.may_manage_reviews)
-def create_review():  # type: ignore[no-untyped-def]
+def create_review() -> ResponseReturnValue:
     form = ReviewForm()
     _review_form_choices(form)
     if form.validate_on_submit() and (details := _details_from(form)):
@@ -162,8 +173,10 @@ def create_review():  # type: ignore[no-untyped-def]
         except IntegrityError:
             # Another person took the same reference in the same moment; the next save takes the next one.
             db.session.rollback()
-            form.reference.errors = [*form.reference.errors,
-                                     "Someone added a review with this reference at the same moment. Save again."]
+            form.reference.errors = [
+                *form.reference.errors,
+                "Someone added a review with this reference at the same moment. Save again.",
+            ]
         else:
             flash(f"{review.reference} added to the register", "success")
             return redirect(url_for("reviews.show_review", review_id=review.id))
@@ -173,17 +186,21 @@ def create_review():  # type: ignore[no-untyped-def]
 @reviews_bp.get("/<int:review_id>")
 @access.load("review_id", can.review_for_staff)
 @cached_page
-def show_review(review: Review):  # type: ignore[no-untyped-def]
+def show_review(review: Review) -> ResponseReturnValue:
     issued = review.status == ReviewStatus.ISSUED
     return render_template(
-        "reviews/review.html", review=review, events=queries.timeline(review), today=london_today(),
-        timeline_title=queries.timeline_title, readings=queries.report_readings(review) if issued else 0,
+        "reviews/review.html",
+        review=review,
+        events=queries.timeline(review),
+        today=london_today(),
+        timeline_title=queries.timeline_title,
+        readings=queries.report_readings(review) if issued else 0,
     )
 
 
 @reviews_bp.route("/<int:review_id>/edit", methods=["GET", "POST"])
 @access.load("review_id", can.review_for_staff, can.may_change_review)
-def edit_review(review: Review):  # type: ignore[no-untyped-def]
+def edit_review(review: Review) -> ResponseReturnValue:
     form = ReviewForm(obj=review if request.method == "GET" else None)
     _review_form_choices(form, review)
     del form.reference  # the reference identifies the case everywhere: it never changes
@@ -191,8 +208,11 @@ def edit_review(review: Review):  # type: ignore[no-untyped-def]
         form.version.data = review.version
     outcome = None
     if form.validate_on_submit() and (details := _details_from(form)):
-        outcome = _save(form, lambda: operations.update_review(review, details, version=form.version.data),
-                        lambda: _latest(Review, review.id))
+        outcome = _save(
+            form,
+            lambda: operations.update_review(review, details, version=form.version.data),
+            lambda: _latest(Review, review.id),
+        )
         if outcome == SAVED:
             flash(f"{review.reference} saved", "success")
             return redirect(url_for("reviews.show_review", review_id=review.id))
@@ -206,16 +226,18 @@ def _latest(model: type[Review] | type[Assessment], object_id: int) -> int | Non
 
 @reviews_bp.route("/<int:review_id>/extend", methods=["GET", "POST"])
 @access.load("review_id", can.review_for_staff, can.may_change_review)
-def extend_deadline(review: Review):  # type: ignore[no-untyped-def]
+def extend_deadline(review: Review) -> ResponseReturnValue:
     form = ExtensionForm()
     if request.method == "GET":
         form.version.data = review.version
     outcome = None
     if form.validate_on_submit():
+
         def extend() -> None:
             review.check_version(form.version.data)
-            operations.extend_deadline(review, new_due_on=form.new_due_on.data, reason=form.reason.data,
-                                       actor=current_user)
+            operations.extend_deadline(
+                review, new_due_on=form.new_due_on.data, reason=form.reason.data, actor=current_user
+            )
 
         outcome = _save(form, extend, lambda: _latest(Review, review.id))
         if outcome == SAVED:
@@ -229,7 +251,7 @@ def extend_deadline(review: Review):  # type: ignore[no-untyped-def]
 
 @reviews_bp.route("/import", methods=["GET", "POST"])
 @access.allow(can.may_manage_reviews)
-def upload_import():  # type: ignore[no-untyped-def]
+def upload_import() -> ResponseReturnValue:
     form = ImportUploadForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -248,27 +270,38 @@ def upload_import():  # type: ignore[no-untyped-def]
                 stored = operations.store_upload(upload.filename, text, current_user)
                 db.session.commit()
                 return redirect(url_for("reviews.preview_import", import_id=stored.id))
-    return render_template("reviews/import_upload.html", form=form, columns=importing.COLUMNS,
-                           labels=importing.COLUMN_LABELS, required=importing.REQUIRED_COLUMNS)
+    return render_template(
+        "reviews/import_upload.html",
+        form=form,
+        columns=importing.COLUMNS,
+        labels=importing.COLUMN_LABELS,
+        required=importing.REQUIRED_COLUMNS,
+    )
 
 
 @reviews_bp.get("/import/template.csv")
 @access.allow(can.may_manage_reviews)
-def download_import_template():  # type: ignore[no-untyped-def]
+def download_import_template() -> ResponseReturnValue:
     return send_download(importing.template_csv(), "sfo-reviews-import-template.csv", "text/csv")
 
 
 @reviews_bp.get("/import/<int:import_id>")
 @access.load("import_id", can.import_for_uploader, as_name="upload")
-def preview_import(upload: ReviewImport):  # type: ignore[no-untyped-def]
+def preview_import(upload: ReviewImport) -> ResponseReturnValue:
     check = importing.check_csv(upload.content, importing.load_lookups(london_today()))
-    return render_template("reviews/import_preview.html", upload=upload, check=check, form=ConfirmForm(),
-                           Outcome=importing.Outcome, labels=importing.COLUMN_LABELS)
+    return render_template(
+        "reviews/import_preview.html",
+        upload=upload,
+        check=check,
+        form=ConfirmForm(),
+        Outcome=importing.Outcome,
+        labels=importing.COLUMN_LABELS,
+    )
 
 
 @reviews_bp.post("/import/<int:import_id>/confirm")
 @access.load("import_id", can.import_for_uploader, as_name="upload")
-def confirm_import(upload: ReviewImport):  # type: ignore[no-untyped-def]
+def confirm_import(upload: ReviewImport) -> ResponseReturnValue:
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -280,9 +313,15 @@ def confirm_import(upload: ReviewImport):  # type: ignore[no-untyped-def]
         return redirect(url_for("reviews.preview_import", import_id=upload.id))
     db.session.commit()
     skipped = upload.skipped_count
-    flash(f"{_count(upload.created_count, 'review')} imported."
-          + (f" {_count(skipped, 'row')} of the file {'was' if skipped == 1 else 'were'} not imported." if skipped else ""),
-          "success")
+    flash(
+        f"{_count(upload.created_count, 'review')} imported."
+        + (
+            f" {_count(skipped, 'row')} of the file {'was' if skipped == 1 else 'were'} not imported."
+            if skipped
+            else ""
+        ),
+        "success",
+    )
     return redirect(url_for("reviews.list_reviews", sort="received", direction="desc"))
 
 
@@ -291,28 +330,35 @@ def confirm_import(upload: ReviewImport):  # type: ignore[no-untyped-def]
 
 @reviews_bp.get("/samples")
 @access.allow(can.may_view_register)
-def list_draws():  # type: ignore[no-untyped-def]
+def list_draws() -> ResponseReturnValue:
     page = paginate(db.select(SampleDraw).order_by(SampleDraw.drawn_at_utc.desc(), SampleDraw.id.desc()))
-    awaiting = db.session.scalar(db.select(db.func.count(Review.id)).where(
-        queries.status_condition(ReviewStatus.AWAITING_SAMPLE)))
+    awaiting = db.session.scalar(
+        db.select(db.func.count(Review.id)).where(queries.status_condition(ReviewStatus.AWAITING_SAMPLE))
+    )
     return render_template("reviews/draws.html", page=page, awaiting=awaiting)
 
 
 @reviews_bp.route("/samples/new", methods=["GET", "POST"])
 @access.allow(can.may_manage_reviews)
-def draw_sample():  # type: ignore[no-untyped-def]
+def draw_sample() -> ResponseReturnValue:
     form = SampleDrawForm()
     if request.method == "GET":
-        earliest = db.session.scalar(db.select(db.func.min(Review.received_on)).where(
-            queries.status_condition(ReviewStatus.AWAITING_SAMPLE)))
+        earliest = db.session.scalar(
+            db.select(db.func.min(Review.received_on)).where(queries.status_condition(ReviewStatus.AWAITING_SAMPLE))
+        )
         form.period_start.data = earliest
         form.period_end.data = london_today()
     if form.validate_on_submit():
         seed = form.seed.data if form.seed.data is not None else operations.new_seed()
         try:
-            draw = operations.draw_sample(period_start=form.period_start.data, period_end=form.period_end.data,
-                                          share_percent=form.share_percent.data, seed=seed, note=form.note.data or "",
-                                          actor=current_user)
+            draw = operations.draw_sample(
+                period_start=form.period_start.data,
+                period_end=form.period_end.data,
+                share_percent=form.share_percent.data,
+                seed=seed,
+                note=form.note.data or "",
+                actor=current_user,
+            )
             db.session.commit()
         except ReviewProblem as problem:
             db.session.rollback()
@@ -320,27 +366,39 @@ def draw_sample():  # type: ignore[no-untyped-def]
         except IntegrityError:
             # Someone drew a sample of some of these reviews at the same moment (SQLite has no row locks).
             db.session.rollback()
-            flash("Someone else drew a sample of some of these reviews at the same time. Check the sample draws "
-                  "before drawing again.", "info")
+            flash(
+                "Someone else drew a sample of some of these reviews at the same time. Check the sample draws "
+                "before drawing again.",
+                "info",
+            )
         else:
-            flash(f"Sample drawn: {draw.sample_size} of {_count(draw.population_size, 'review')} for Inspectorate QA",
-                  "success")
+            flash(
+                f"Sample drawn: {draw.sample_size} of {_count(draw.population_size, 'review')} for Inspectorate QA",
+                "success",
+            )
             return redirect(url_for("reviews.show_draw", draw_id=draw.id))
     return render_template("reviews/draw_form.html", form=form)
 
 
 @reviews_bp.get("/samples/<int:draw_id>")
 @access.load("draw_id", can.draw_for_staff)
-def show_draw(draw: SampleDraw):  # type: ignore[no-untyped-def]
+def show_draw(draw: SampleDraw) -> ResponseReturnValue:
     entries = db.session.scalars(
-        db.select(SampleDrawEntry).where(SampleDrawEntry.draw_id == draw.id)
+        db.select(SampleDrawEntry)
+        .where(SampleDrawEntry.draw_id == draw.id)
         .options(selectinload(SampleDrawEntry.review))
         .order_by(SampleDrawEntry.selected.desc(), SampleDrawEntry.pick_order, SampleDrawEntry.id)
     ).all()
     population = [Candidate(e.review_id, e.region_name, e.category_name) for e in entries]
     regions, categories = coverage(population, [e.review_id for e in entries if e.selected])
-    return render_template("reviews/draw.html", draw=draw, picks=[e for e in entries if e.selected],
-                           others=[e for e in entries if not e.selected], regions=regions, categories=categories)
+    return render_template(
+        "reviews/draw.html",
+        draw=draw,
+        picks=[e for e in entries if e.selected],
+        others=[e for e in entries if not e.selected],
+        regions=regions,
+        categories=categories,
+    )
 
 
 # --- assessment --------------------------------------------------------------------------
@@ -348,7 +406,7 @@ def show_draw(draw: SampleDraw):  # type: ignore[no-untyped-def]
 
 @reviews_bp.route("/<int:review_id>/assign", methods=["GET", "POST"])
 @access.load("review_id", can.review_for_staff, can.may_change_review)
-def assign_assessor(review: Review):  # type: ignore[no-untyped-def]
+def assign_assessor(review: Review) -> ResponseReturnValue:
     form = AssignForm()
     form.assessor_id.choices = [(0, "Select an inspector"), *queries.inspector_choices()]
     assessment = review.assessment
@@ -398,7 +456,7 @@ def _fill_assessment_form(form: AssessmentFormBase, assessment: Assessment) -> N
 
 @reviews_bp.route("/<int:review_id>/assessment", methods=["GET", "POST"])
 @access.load("review_id", can.review_for_staff, can.may_assess)
-def edit_assessment(review: Review):  # type: ignore[no-untyped-def]
+def edit_assessment(review: Review) -> ResponseReturnValue:
     assessment = operations.load_assessment(review.assessment.id)  # type: ignore[union-attr]
     assert assessment is not None
     form = assessment_form_class(assessment.standards_version)()
@@ -412,27 +470,39 @@ def edit_assessment(review: Review):  # type: ignore[no-untyped-def]
             for field, message in operations.completion_problems(assessment, data):
                 form[field].errors = [*form[field].errors, message]
         if not form.errors:
+
             def latest() -> int | None:
                 # The other person's save is shown beside what was typed.
                 nonlocal saved_by_someone_else
                 saved_by_someone_else = operations.load_assessment(assessment.id)
                 return saved_by_someone_else.version if saved_by_someone_else else None
 
-            outcome = _save(form, lambda: operations.save_assessment(
-                assessment, data, complete=complete, version=form.version.data, actor=current_user), latest)
+            outcome = _save(
+                form,
+                lambda: operations.save_assessment(
+                    assessment, data, complete=complete, version=form.version.data, actor=current_user
+                ),
+                latest,
+            )
             if outcome == SAVED:
                 if complete:
                     flash("Assessment complete. Check the QA report, then issue it.", "success")
                     return redirect(url_for("reviews.show_report", review_id=review.id))
                 flash("Draft saved", "success")
                 return redirect(url_for("reviews.edit_assessment", review_id=review.id))
-    return render_template("reviews/assessment_form.html", form=form, review=review, assessment=assessment,
-                           version=assessment.standards_version, stale=saved_by_someone_else)
+    return render_template(
+        "reviews/assessment_form.html",
+        form=form,
+        review=review,
+        assessment=assessment,
+        version=assessment.standards_version,
+        stale=saved_by_someone_else,
+    )
 
 
 @reviews_bp.route("/<int:review_id>/issue", methods=["GET", "POST"])
 @access.load("review_id", can.review_for_staff, can.may_assess)
-def issue_report(review: Review):  # type: ignore[no-untyped-def]
+def issue_report(review: Review) -> ResponseReturnValue:
     assessment = review.assessment
     assert assessment is not None
     if assessment.stage != AssessmentStage.COMPLETE:
@@ -447,22 +517,37 @@ def issue_report(review: Review):  # type: ignore[no-untyped-def]
             db.session.commit()
         except (StaleEdit, StaleDataError):
             db.session.rollback()
-            flash("Someone changed the assessment after you opened this page. Check the QA report again before "
-                  "issuing it.", "info")
+            flash(
+                "Someone changed the assessment after you opened this page. Check the QA report again before "
+                "issuing it.",
+                "info",
+            )
             return redirect(url_for("reviews.show_report", review_id=review.id))
         except ReviewProblem as problem:
             db.session.rollback()
             flash(str(problem), "info")
             return redirect(url_for("reviews.show_review", review_id=review.id))
         if messages:
-            flash(f"QA report issued. {len(messages)} {'person has' if len(messages) == 1 else 'people have'} "
-                  f"been emailed a link to it in {review.region.name}.", "success")
+            flash(
+                f"QA report issued. {len(messages)} {'person has' if len(messages) == 1 else 'people have'} "
+                f"been emailed a link to it in {review.region.name}.",
+                "success",
+            )
         else:
-            flash(f"QA report issued, but nobody in {review.region.name} has an account to be told about it. "
-                  "Ask an admin to add the region's SFO review team.", "info")
+            flash(
+                f"QA report issued, but nobody in {review.region.name} has an account to be told about it. "
+                "Ask an admin to add the region's SFO review team.",
+                "info",
+            )
         return redirect(url_for("reviews.show_review", review_id=review.id))
-    return render_template("reviews/issue.html", form=form, review=review, assessment=assessment,
-                           recipients=operations.report_recipients(review), today=london_today())
+    return render_template(
+        "reviews/issue.html",
+        form=form,
+        review=review,
+        assessment=assessment,
+        recipients=operations.report_recipients(review),
+        today=london_today(),
+    )
 
 
 # --- QA reports --------------------------------------------------------------------------
@@ -475,20 +560,25 @@ def _report_context(review: Review) -> dict[str, Any]:
 
 @reviews_bp.get("/<int:review_id>/qa-report")
 @access.load("review_id", can.report_for)
-def show_report(review: Review):  # type: ignore[no-untyped-def]
+def show_report(review: Review) -> ResponseReturnValue:
     operations.record_report_access(review, action="read.qa_report", actor=current_user)
     db.session.commit()
-    return render_template("reviews/qa_report.html", **_report_context(review),
-                           may_issue=can.may_assess(current_user, review))
+    return render_template(
+        "reviews/qa_report.html", **_report_context(review), may_issue=can.may_assess(current_user, review)
+    )
 
 
 @reviews_bp.get("/<int:review_id>/qa-report.pdf")
 @access.load("review_id", can.report_for)
-def download_report(review: Review):  # type: ignore[no-untyped-def]
+def download_report(review: Review) -> ResponseReturnValue:
     context = _report_context(review)
     # The reference in the footer of every page: a printed page that strays still says what it is.
-    pdf = render_pdf("reviews/qa_report_pdf.html", title=f"QA report on SFO review {review.reference}",
-                     stamp=f"QA report on {review.reference}", **context)
+    pdf = render_pdf(
+        "reviews/qa_report_pdf.html",
+        title=f"QA report on SFO review {review.reference}",
+        stamp=f"QA report on {review.reference}",
+        **context,
+    )
     operations.record_report_access(review, action="read.qa_report_pdf", actor=current_user)
     db.session.commit()
     return send_download(pdf, f"qa-report-{review.reference}.pdf", "application/pdf")
@@ -496,7 +586,7 @@ def download_report(review: Review):  # type: ignore[no-untyped-def]
 
 @reviews_bp.get("/reports")
 @access.allow(access.is_agency_member)
-def list_my_reports():  # type: ignore[no-untyped-def]
+def list_my_reports() -> ResponseReturnValue:
     page = paginate(queries.region_reports(current_user))
     return render_template("reviews/my_reports.html", page=page, is_region=can.is_probation_member(current_user))
 
@@ -506,17 +596,21 @@ def list_my_reports():  # type: ignore[no-untyped-def]
 
 @reviews_bp.get("/offence-categories")
 @access.allow(can.may_manage_reference_data)
-def list_offence_categories():  # type: ignore[no-untyped-def]
-    counts = dict(db.session.execute(
-        db.select(Review.offence_category_id, db.func.count(Review.id)).group_by(Review.offence_category_id)).all())
+def list_offence_categories() -> ResponseReturnValue:
+    counts = dict(
+        db.session.execute(
+            db.select(Review.offence_category_id, db.func.count(Review.id)).group_by(Review.offence_category_id)
+        ).all()
+    )
     categories = db.session.scalars(
-        db.select(OffenceCategory).order_by(OffenceCategory.position, OffenceCategory.name)).all()
+        db.select(OffenceCategory).order_by(OffenceCategory.position, OffenceCategory.name)
+    ).all()
     return render_template("reviews/offence_categories.html", categories=categories, counts=counts)
 
 
 @reviews_bp.route("/offence-categories/new", methods=["GET", "POST"])
 @access.allow(can.may_manage_reference_data)
-def create_offence_category():  # type: ignore[no-untyped-def]
+def create_offence_category() -> ResponseReturnValue:
     form = OffenceCategoryForm()
     del form.active
     if form.validate_on_submit():
@@ -533,7 +627,7 @@ def create_offence_category():  # type: ignore[no-untyped-def]
 
 @reviews_bp.route("/offence-categories/<int:category_id>", methods=["GET", "POST"])
 @access.load("category_id", can.offence_category_for_admin)
-def edit_offence_category(category: OffenceCategory):  # type: ignore[no-untyped-def]
+def edit_offence_category(category: OffenceCategory) -> ResponseReturnValue:
     form = OffenceCategoryForm(obj=category if request.method == "GET" else None)
     if request.method == "GET":
         form.active.data = "yes" if category.active else "no"
@@ -554,30 +648,42 @@ def edit_offence_category(category: OffenceCategory):  # type: ignore[no-untyped
 
 @reviews_bp.get("/standards")
 @access.allow(can.may_view_register)
-def list_standards_versions():  # type: ignore[no-untyped-def]
-    versions = db.session.scalars(db.select(StandardsVersion).order_by(StandardsVersion.created_at_utc.desc(),
-                                                                       StandardsVersion.id.desc())).all()
-    in_use = dict(db.session.execute(
-        db.select(Assessment.standards_version_id, db.func.count(Assessment.id))
-        .group_by(Assessment.standards_version_id)).all())
-    return render_template("reviews/standards_versions.html", versions=versions, in_use=in_use,
-                           current=current_version())
+def list_standards_versions() -> ResponseReturnValue:
+    versions = db.session.scalars(
+        db.select(StandardsVersion).order_by(StandardsVersion.created_at_utc.desc(), StandardsVersion.id.desc())
+    ).all()
+    in_use = dict(
+        db.session.execute(
+            db.select(Assessment.standards_version_id, db.func.count(Assessment.id)).group_by(
+                Assessment.standards_version_id
+            )
+        ).all()
+    )
+    return render_template(
+        "reviews/standards_versions.html", versions=versions, in_use=in_use, current=current_version()
+    )
 
 
 @reviews_bp.get("/standards/<int:version_id>")
 @access.load("version_id", can.standards_version_for_staff)
-def show_standards_version(version: StandardsVersion):  # type: ignore[no-untyped-def]
+def show_standards_version(version: StandardsVersion) -> ResponseReturnValue:
     loaded = load_version(version.id)
-    used_by = db.session.scalar(db.select(db.func.count(Assessment.id)).where(
-        Assessment.standards_version_id == version.id))
-    return render_template("reviews/standards_version.html", version=loaded, confirm=ConfirmForm(), used_by=used_by,
-                           may_edit=can.may_edit_wording(current_user, version),
-                           may_copy=can.may_manage_reference_data(current_user))
+    used_by = db.session.scalar(
+        db.select(db.func.count(Assessment.id)).where(Assessment.standards_version_id == version.id)
+    )
+    return render_template(
+        "reviews/standards_version.html",
+        version=loaded,
+        confirm=ConfirmForm(),
+        used_by=used_by,
+        may_edit=can.may_edit_wording(current_user, version),
+        may_copy=can.may_manage_reference_data(current_user),
+    )
 
 
 @reviews_bp.route("/standards/<int:version_id>/copy", methods=["GET", "POST"])
 @access.load("version_id", can.standards_version_for_staff, can.may_copy_standards)
-def copy_standards_version(version: StandardsVersion):  # type: ignore[no-untyped-def]
+def copy_standards_version(version: StandardsVersion) -> ResponseReturnValue:
     form = CopyStandardsForm()
     if form.validate_on_submit():
         try:
@@ -614,41 +720,48 @@ def _standards_admin_action(version: StandardsVersion, action: str) -> Any:
 
 @reviews_bp.post("/standards/<int:version_id>/publish")
 @access.load("version_id", can.standards_version_for_staff, can.may_edit_wording)
-def publish_standards_version(version: StandardsVersion):  # type: ignore[no-untyped-def]
+def publish_standards_version(version: StandardsVersion) -> ResponseReturnValue:
     return _standards_admin_action(version, "publish")
 
 
 @reviews_bp.post("/standards/<int:version_id>/delete")
 @access.load("version_id", can.standards_version_for_staff, can.may_edit_wording)
-def discard_standards_version(version: StandardsVersion):  # type: ignore[no-untyped-def]
+def discard_standards_version(version: StandardsVersion) -> ResponseReturnValue:
     return _standards_admin_action(version, "discard")
 
 
 @reviews_bp.route("/standards/standard/<int:standard_id>", methods=["GET", "POST"])
 @access.load("standard_id", can.standard_for_admin, can.may_edit_wording)
-def edit_standard_wording(standard: Standard):  # type: ignore[no-untyped-def]
+def edit_standard_wording(standard: Standard) -> ResponseReturnValue:
     form = StandardWordingForm(obj=standard if request.method == "GET" else None)
     if form.validate_on_submit():
         operations.update_standard_wording(standard, title=form.title.data, statement=form.statement.data)
         db.session.commit()
         flash(f"Standard {standard.number} saved", "success")
         return redirect(url_for("reviews.show_standards_version", version_id=standard.version_id))
-    return render_template("reviews/wording_form.html", form=form, version=standard.version,
-                           what=f"standard {standard.number}", current=standard.heading)
+    return render_template(
+        "reviews/wording_form.html",
+        form=form,
+        version=standard.version,
+        what=f"standard {standard.number}",
+        current=standard.heading,
+    )
 
 
 @reviews_bp.route("/standards/key-question/<int:key_question_id>", methods=["GET", "POST"])
 @access.load("key_question_id", can.key_question_for_admin, can.may_edit_wording, as_name="question")
-def edit_key_question_wording(question: KeyQuestion):  # type: ignore[no-untyped-def]
-    return _edit_text(question, f"key question {question.number}", question.standard.version,
-                      operations.update_key_question_wording)
+def edit_key_question_wording(question: KeyQuestion) -> ResponseReturnValue:
+    return _edit_text(
+        question, f"key question {question.number}", question.standard.version, operations.update_key_question_wording
+    )
 
 
 @reviews_bp.route("/standards/prompt/<int:prompt_id>", methods=["GET", "POST"])
 @access.load("prompt_id", can.prompt_for_admin, can.may_edit_wording)
-def edit_prompt_wording(prompt: Prompt):  # type: ignore[no-untyped-def]
-    return _edit_text(prompt, f"prompt {prompt.label}", prompt.key_question.standard.version,
-                      operations.update_prompt_wording)
+def edit_prompt_wording(prompt: Prompt) -> ResponseReturnValue:
+    return _edit_text(
+        prompt, f"prompt {prompt.label}", prompt.key_question.standard.version, operations.update_prompt_wording
+    )
 
 
 def _edit_text(item: KeyQuestion | Prompt, what: str, version: StandardsVersion, update: Any) -> Any:

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, event, text
 
 from agencies.models import Organisation, OrganisationKind, Role, User
 from extensions import db, limiter
+from tests.smtp import smtp_server  # noqa: F401  (a real SMTP server on loopback, for any test that asks)
 
 TEST_PASSWORD = "correct horse battery staple"  # nosec B105 - test-only
 
@@ -67,7 +68,7 @@ def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def app(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     from flask_migrate import upgrade
 
-    from core import create_app
+    from portal.app import create_app
 
     instance = tmp_path_factory.mktemp("instance")
     os.environ["INSTANCE_PATH"] = str(instance)
@@ -102,7 +103,7 @@ def _empty_database() -> None:
 @pytest.fixture(autouse=True)
 def _app_context(app: Flask) -> Iterator[None]:
     """Each test runs in an app context over an empty database holding the reference data."""
-    from core.seeding import seed_reference_data
+    from portal.seeding import seed_reference_data
 
     with app.app_context():
         limiter.reset()
@@ -244,7 +245,8 @@ def count_queries(app: Flask):  # type: ignore[no-untyped-def]
 
 def pytest_report_header(config: pytest.Config) -> str:
     url = os.environ.get("TEST_DATABASE_URL", "")
-    return f"database: {'PostgreSQL (' + url.split('@')[-1] + ')' if url.startswith('postgresql') else 'SQLite (temporary file)'}"
+    where = f"PostgreSQL ({url.split('@')[-1]})" if url.startswith("postgresql") else "SQLite (temporary file)"
+    return f"database: {where}"
 
 
 ROOT = Path(__file__).resolve().parent.parent

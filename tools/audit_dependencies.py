@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+
 # Runs pip-audit from this virtualenv with fixed arguments and no shell.
 import subprocess  # nosec B404
 import sys
@@ -37,8 +38,17 @@ def main(requirement_files: list[str]) -> int:
     pip_audit = Path(sys.executable).with_name("pip-audit")
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder) / "report.json"
-        arguments = [str(pip_audit), "--progress-spinner", "off", "--disable-pip", "--no-deps",
-                     "--format", "json", "--output", str(output)]
+        arguments = [
+            str(pip_audit),
+            "--progress-spinner",
+            "off",
+            "--disable-pip",
+            "--no-deps",
+            "--format",
+            "json",
+            "--output",
+            str(output),
+        ]
         for requirements in requirement_files:
             arguments += ["--requirement", requirements]
         completed = subprocess.run(arguments, check=False)  # nosec B603
@@ -48,11 +58,14 @@ def main(requirement_files: list[str]) -> int:
         found, skipped, checked = summarise(json.loads(output.read_text(encoding="utf-8")))
     for line in found:
         print(f"VULNERABLE: {line}")
-    print(f"pip-audit: {checked} pinned packages checked, {len(found)} known vulnerabilities, "
-          f"{len(skipped)} not checked")
+    print(
+        f"pip-audit: {checked} pinned packages checked, {len(found)} known vulnerabilities, {len(skipped)} not checked"
+    )
     if skipped:
-        print(f"WARNING: could not look up {len(skipped)} packages (the vulnerability service is not "
-              f"reachable from here?): {', '.join(sorted(skipped))}")
+        print(
+            f"WARNING: could not look up {len(skipped)} packages (the vulnerability service is not "
+            f"reachable from here?): {', '.join(sorted(skipped))}"
+        )
     if found:
         return 1
     if skipped and os.environ.get("AUDIT_STRICT") == "1":

@@ -259,14 +259,18 @@ def pdf_text(data: bytes) -> str:
 def start_flagging(page: Page, reference: str) -> None:
     """From anywhere, signed in as an inspector: to the form that flags ``reference``."""
     open_from_menu(page, "Cases", "Multi-agency cases")
-    follow(page, page.get_by_role("button", name="Flag a review as a multi-agency case"),
-           "Which review is a multi-agency case?")
+    follow(
+        page,
+        page.get_by_role("button", name="Flag a review as a multi-agency case"),
+        "Which review is a multi-agency case?",
+    )
     page.get_by_label("Which review is a multi-agency case?").fill(reference.lower())
     submit(page, "Continue", title=f"Flag {reference} as a multi-agency case")
 
 
-def flag_case(page: Page, reference: str, agencies: list[str], *, person_name: str = "Jordan Example",
-              reply_by: date, born: date) -> None:
+def flag_case(
+    page: Page, reference: str, agencies: list[str], *, person_name: str = "Jordan Example", reply_by: date, born: date
+) -> None:
     """On the flag form: ask ``agencies`` about the case, and land on the case's page."""
     group = page.get_by_role("group", name="Agencies to ask")
     for agency in agencies:
@@ -373,8 +377,11 @@ def send_reply(page: Page, panel: str, answer: str, confirmation: str) -> None:
 def compile_learning(page: Page, reference: str, point: str, learning: str) -> None:
     """Signed in as an inspector: make the agency's ``point`` on the case shared ``learning``."""
     open_from_menu(page, "Actions")
-    follow(page, page.get_by_role("link", name="Compile learning and record actions from a case"),
-           "Shared learning by case")
+    follow(
+        page,
+        page.get_by_role("link", name="Compile learning and record actions from a case"),
+        "Shared learning by case",
+    )
     follow(page, page.get_by_role("link", name=reference), f"Shared learning for case {reference}")
     page.get_by_label(point, exact=False).check()
     follow(page, page.get_by_role("button", name="Compile the selected points"), "Compile learning")

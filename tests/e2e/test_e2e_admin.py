@@ -21,13 +21,23 @@ def test_admin_adds_an_organisation_and_a_person(page: Page) -> None:
     # The organisation: empty first, then a half-fixed form keeps what was typed.
     open_from_menu(page, "Organisations")
     follow(page, page.get_by_role("button", name="Add an organisation"), "Add an organisation")
-    submit(page, "Save organisation", "Enter the organisation's name", "Select the kind of organisation",
-           title="Add an organisation")
+    submit(
+        page,
+        "Save organisation",
+        "Enter the organisation's name",
+        "Select the kind of organisation",
+        title="Add an organisation",
+    )
 
     page.get_by_label("Name", exact=True).fill("Eastshire Police")
     page.get_by_label("Shared contact email address (optional)").fill("not an email")
-    submit(page, "Save organisation", "Select the kind of organisation",
-           "Enter an email address in the correct format, like team@example.org", title="Add an organisation")
+    submit(
+        page,
+        "Save organisation",
+        "Select the kind of organisation",
+        "Enter an email address in the correct format, like team@example.org",
+        title="Add an organisation",
+    )
     expect(page.get_by_label("Name", exact=True)).to_have_value("Eastshire Police")
 
     page.get_by_role("group", name="Kind of organisation").get_by_label("Police", exact=True).check()
@@ -39,8 +49,9 @@ def test_admin_adds_an_organisation_and_a_person(page: Page) -> None:
     # The person: empty, then filled in.
     open_from_menu(page, "People")
     follow(page, page.get_by_role("button", name="Add a person"), "Add a person")
-    submit(page, "Save person", "Enter the person's full name", "Enter the person's email address",
-           title="Add a person")
+    submit(
+        page, "Save person", "Enter the person's full name", "Enter the person's email address", title="Add a person"
+    )
 
     page.get_by_label("Full name").fill("Priya <script>alert(1)</script> Shah")
     page.get_by_label("Email address").fill("priya.shah@eastshire.police.example")
@@ -73,7 +84,6 @@ def test_admin_adds_an_organisation_and_a_person(page: Page) -> None:
     expect(table.get_by_role("row", name="organisation.created")).to_contain_text("admin@inspectorate.example")
     actions = db.session.scalars(db.select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert "organisation.created" in actions and "person.created" in actions
-
 
 
 def test_an_admin_page_refuses_an_inspector(page: Page) -> None:

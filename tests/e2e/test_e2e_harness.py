@@ -23,8 +23,10 @@ GOOD_PAGE = """<!DOCTYPE html><html lang="en"><head><title>{title} – Learning 
 
 
 def test_check_accessibility_lists_each_violation_readably(page: Page) -> None:
-    page.set_content('<!DOCTYPE html><html><head><title>x</title></head><body><main><img src="/x.png">'
-                     '<input type="text"></main></body></html>')
+    page.set_content(
+        '<!DOCTYPE html><html><head><title>x</title></head><body><main><img src="/x.png">'
+        '<input type="text"></main></body></html>'
+    )
     with pytest.raises(AssertionError) as failure:
         check_accessibility(page)
     message = str(failure.value)
@@ -45,8 +47,11 @@ def test_check_page_refuses_a_title_outside_the_pattern(page: Page) -> None:
 
 
 def test_check_page_refuses_a_page_without_a_skip_link(page: Page) -> None:
-    page.set_content(GOOD_PAGE.format(title="Harness no skip", body="<h1>Harness</h1>").replace(
-        '<a href="#main-content">Skip to main content</a>', ""))
+    page.set_content(
+        GOOD_PAGE.format(title="Harness no skip", body="<h1>Harness</h1>").replace(
+            '<a href="#main-content">Skip to main content</a>', ""
+        )
+    )
     with pytest.raises(AssertionError, match="no skip link"):
         check_page(page)
 
@@ -61,9 +66,11 @@ def test_two_kinds_of_page_may_not_share_a_title(page: Page) -> None:
 
 
 def test_an_error_summary_that_does_not_take_focus_is_caught(page: Page) -> None:
-    body = ('<h1>Form</h1><div class="govuk-error-summary"><div role="alert"><h2>There is a problem</h2>'
-            '<ul><li><a href="#name">Enter a name</a></li></ul></div></div><label for="name">Name</label>'
-            '<input id="name">')
+    body = (
+        '<h1>Form</h1><div class="govuk-error-summary"><div role="alert"><h2>There is a problem</h2>'
+        '<ul><li><a href="#name">Enter a name</a></li></ul></div></div><label for="name">Name</label>'
+        '<input id="name">'
+    )
     page.set_content(GOOD_PAGE.format(title="Harness focus", body=body).replace("<title>", "<title>Error: "))
     page.set_default_timeout(1_000)
     with pytest.raises(AssertionError):
@@ -71,8 +78,12 @@ def test_an_error_summary_that_does_not_take_focus_is_caught(page: Page) -> None
 
 
 def test_tab_to_fails_when_the_keyboard_cannot_reach_the_target(page: Page) -> None:
-    page.set_content(GOOD_PAGE.format(title="Harness keyboard", body='<h1>Keys</h1><button>Reachable</button>'
-                                      '<span role="button">Mouse only</span>'))
+    page.set_content(
+        GOOD_PAGE.format(
+            title="Harness keyboard",
+            body='<h1>Keys</h1><button>Reachable</button><span role="button">Mouse only</span>',
+        )
+    )
     assert tab_to(page, page.get_by_role("button", name="Reachable")) >= 1
     with pytest.raises(AssertionError, match="never reached"):
         tab_to(page, page.get_by_role("button", name="Mouse only"), limit=5)
@@ -101,12 +112,16 @@ def test_the_watcher_reports_script_errors_csp_refusals_and_server_errors(browse
         problems: list[str] = []
         _watch(page, problems)
         # A page served with a strict policy and an inline script: the browser refuses it.
-        page.route("**/probe", lambda route: route.fulfill(
-            status=200, content_type="text/html",
-            headers={"Content-Security-Policy": "script-src 'self'"},
-            body="<!DOCTYPE html><html lang=en><title>probe</title><script>document.title='ran'</script>"
-                 "<img src=x onerror=\"throw new Error('boom')\"></html>",
-        ))
+        page.route(
+            "**/probe",
+            lambda route: route.fulfill(
+                status=200,
+                content_type="text/html",
+                headers={"Content-Security-Policy": "script-src 'self'"},
+                body="<!DOCTYPE html><html lang=en><title>probe</title><script>document.title='ran'</script>"
+                "<img src=x onerror=\"throw new Error('boom')\"></html>",
+            ),
+        )
         page.goto("/probe")
         # Wait for the error itself: navigating away at once can drop it before it is reported.
         with page.expect_event("pageerror"):

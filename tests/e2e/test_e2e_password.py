@@ -41,8 +41,9 @@ def test_a_person_resets_a_forgotten_password(page: Page) -> None:
     expect_error_summary(page, "Enter your email address", title="Reset your password")
     page.get_by_label("Email address").fill("nurse@health")
     page.get_by_role("button", name="Send reset link").click()
-    expect_error_summary(page, "Enter an email address in the correct format, like name@example.com",
-                         title="Reset your password")
+    expect_error_summary(
+        page, "Enter an email address in the correct format, like name@example.com", title="Reset your password"
+    )
 
     page.get_by_label("Email address").fill("nurse@health.example")
     page.get_by_role("button", name="Send reset link").click()

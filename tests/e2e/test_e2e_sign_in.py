@@ -9,7 +9,7 @@ from flask import current_app
 from playwright.sync_api import Page, expect
 
 from agencies.models import OrganisationKind, Role, User
-from core.navigation import NAVIGATION
+from portal.navigation import NAVIGATION
 from tests.conftest import make_organisation, make_user
 from tests.e2e.harness import check_page, expect_error_summary, service_navigation, sign_in, sign_out
 
@@ -48,9 +48,9 @@ def test_each_role_signs_in_sees_its_menu_and_signs_out(page: Page, role: Role) 
     for text in expected:
         page.get_by_role("navigation", name="Menu").get_by_role("link", name=text, exact=True).click()
         check_page(page)
-        expect(page.get_by_role("navigation", name="Menu").get_by_role("link", name=text, exact=True)).to_have_attribute(
-            "aria-current", re.compile("page|true")
-        )
+        expect(
+            page.get_by_role("navigation", name="Menu").get_by_role("link", name=text, exact=True)
+        ).to_have_attribute("aria-current", re.compile("page|true"))
 
     sign_out(page)
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)

@@ -10,8 +10,10 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from agencies.models import Role
 from extensions import db
-from learning.action_models import ActionRecord, ActionStatus
+from learning.models import ActionRecord, ActionStatus
+from tests.conftest import make_user
 from tests.e2e.harness import (
     check_page,
     compile_learning,
@@ -22,8 +24,6 @@ from tests.e2e.harness import (
     sign_in,
     submit,
 )
-from agencies.models import Role
-from tests.conftest import make_user
 from tests.factories.cases import today
 from tests.factories.learning import learning_case
 
@@ -41,21 +41,39 @@ def test_the_inspector_records_an_action_and_the_police_complete_it(open_page) -
     # --- the inspector compiles the learning and records the action ----------------------------------
     page: Page = open_page()
     sign_in(page, inspector.email)
-    compile_learning(page, reference, "Repeat incidents at one address must be linked.",
-                     "Repeat incidents at one address must be linked before risk is graded.")
+    compile_learning(
+        page,
+        reference,
+        "Repeat incidents at one address must be linked.",
+        "Repeat incidents at one address must be linked before risk is graded.",
+    )
 
-    follow(page, page.get_by_role("link", name="Record an action for learning 1"),
-           f"Record an action for case {reference}")
+    follow(
+        page, page.get_by_role("link", name="Record an action for learning 1"), f"Record an action for case {reference}"
+    )
     # Started from the learning: its theme and level are filled in, and it is ticked.
     expect(page.get_by_label("Theme")).to_have_value(str(case_theme_id))
-    submit(page, "Save action", "Enter a short title for the action", "Enter what will change",
-           "Choose the organisation that owns the action", "Enter the due date",
-           "Enter how progress and outcomes will be evidenced", title=f"Record an action for case {reference}")
-    fill_action(page, "Link repeat domestic incidents", owner="Northshire Police", due_on=today() + timedelta(days=60),
-                change="The control room checks earlier incidents at the address.",
-                evidence="A dip sample of 30 incidents.")
+    submit(
+        page,
+        "Save action",
+        "Enter a short title for the action",
+        "Enter what will change",
+        "Choose the organisation that owns the action",
+        "Enter the due date",
+        "Enter how progress and outcomes will be evidenced",
+        title=f"Record an action for case {reference}",
+    )
+    fill_action(
+        page,
+        "Link repeat domestic incidents",
+        owner="Northshire Police",
+        due_on=today() + timedelta(days=60),
+        change="The control room checks earlier incidents at the address.",
+        evidence="A dip sample of 30 incidents.",
+    )
     page.get_by_label("QA standard whose rating this action addresses").select_option(
-        label=f"{standard_heading}: rated Requires improvement (1)")
+        label=f"{standard_heading}: rated Requires improvement (1)"
+    )
     submit(page, "Save action", title="ACT-0001: Link repeat domestic incidents")
     expect(page.get_by_role("main")).to_contain_text(standard_heading)
 
@@ -63,17 +81,31 @@ def test_the_inspector_records_an_action_and_the_police_complete_it(open_page) -
     police_page: Page = open_page()
     sign_in(police_page, officer_email)
     open_from_menu(police_page, "Actions")
-    follow(police_page, police_page.get_by_role("link", name="Link repeat domestic incidents"),
-           "ACT-0001: Link repeat domestic incidents")
-    post_progress(police_page, "ACT-0001: Link repeat domestic incidents", "In progress",
-                  "The control room procedure is rewritten.")
+    follow(
+        police_page,
+        police_page.get_by_role("link", name="Link repeat domestic incidents"),
+        "ACT-0001: Link repeat domestic incidents",
+    )
+    post_progress(
+        police_page,
+        "ACT-0001: Link repeat domestic incidents",
+        "In progress",
+        "The control room procedure is rewritten.",
+    )
 
-    follow(police_page, police_page.get_by_role("button", name="Post a progress update"),
-           "Post progress on action ACT-0001")
+    follow(
+        police_page,
+        police_page.get_by_role("button", name="Post a progress update"),
+        "Post progress on action ACT-0001",
+    )
     police_page.get_by_label("Completed", exact=True).check()
     police_page.get_by_label("Progress", exact=True).fill("All control room staff are trained.")
-    submit(police_page, "Post update", "Enter the evidence that the action is complete",
-           title="Post progress on action ACT-0001")
+    submit(
+        police_page,
+        "Post update",
+        "Enter the evidence that the action is complete",
+        title="Post progress on action ACT-0001",
+    )
     expect(police_page.get_by_label("Progress", exact=True)).to_have_value("All control room staff are trained.")
     police_page.get_by_label("Evidence of progress or outcomes").fill("Dip sample: 30 of 30 incidents linked.")
     submit(police_page, "Post update", title="ACT-0001: Link repeat domestic incidents")

@@ -12,8 +12,8 @@ from playwright.sync_api import Page
 from agencies.models import OrganisationKind, Role
 from core.formatting import utc_now
 from extensions import db
-from panels.panel_models import Panel, PanelStatus, Reply
-from panels.panel_rules import london_date
+from panels.models import Panel, PanelStatus, Reply
+from panels.rules import london_date
 from tests.conftest import make_organisation, make_user
 from tests.e2e.harness import (
     add_to_agenda,
@@ -49,8 +49,16 @@ def test_inspector_schedules_a_panel_and_an_agency_accepts_and_downloads_invite_
     sign_in(page, "inspector@inspectorate.example")
     open_from_menu(page, "Panels")
     follow(page, page.get_by_role("button", name="Create a panel"), "Create a panel")
-    submit(page, "Create draft panel", "Enter a title", "Enter the date of the panel", "Enter the start time",
-           "Enter the end time", "Enter a place or a video link", title="Create a panel")
+    submit(
+        page,
+        "Create draft panel",
+        "Enter a title",
+        "Enter the date of the panel",
+        "Enter the start time",
+        "Enter the end time",
+        "Enter a place or a video link",
+        title="Create a panel",
+    )
 
     fill_panel_details(page, "Northshire learning panel", day)
     add_to_agenda(page, "Northshire learning panel", f"{reference} – {case.offence_category.name}")
@@ -74,8 +82,11 @@ def test_inspector_schedules_a_panel_and_an_agency_accepts_and_downloads_invite_
     text = pdf_text(download(police_page, "Download the panel pack (PDF)"))
     assert "Prepared for Priya Constable, Northshire Police" in text and reference in text
 
-    follow(police_page, police_page.get_by_role("link", name="Subscribe to all your panels in your calendar app"),
-           "Your calendar feed")
+    follow(
+        police_page,
+        police_page.get_by_role("link", name="Subscribe to all your panels in your calendar app"),
+        "Your calendar feed",
+    )
     police_page.get_by_role("button", name="Make a feed address").click()
     check_page(police_page, "Your calendar feed")
     address = police_page.get_by_label("Your feed address").input_value()

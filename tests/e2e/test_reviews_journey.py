@@ -66,16 +66,34 @@ def test_import_sample_rate_issue_and_only_the_region_reads(open_page) -> None: 
     template = download(page, "Download the template CSV file")
     submit(page, "Upload and check", "Select a CSV file", title="Import reviews from a CSV file")
 
-    upload = reviews_csv(template, [
-        {"reference": reference, "region": "North West Probation Region", "offence_category": "Murder",
-         "received_on": received.strftime("%d/%m/%Y"), "offence_on": (received - timedelta(days=60)).isoformat(),
-         "author_role": "Head of Public Protection", "summary": "Supervision before a further offence."},
-        {"region": "Wales Probation Region", "offence_category": "Rape",
-         "received_on": (received - timedelta(days=2)).isoformat(), "summary": "A review from Wales."},
-        {"region": "Atlantis Probation Region", "offence_category": "Murder", "received_on": f"31/02/{received.year}"},
-    ])
+    upload = reviews_csv(
+        template,
+        [
+            {
+                "reference": reference,
+                "region": "North West Probation Region",
+                "offence_category": "Murder",
+                "received_on": received.strftime("%d/%m/%Y"),
+                "offence_on": (received - timedelta(days=60)).isoformat(),
+                "author_role": "Head of Public Protection",
+                "summary": "Supervision before a further offence.",
+            },
+            {
+                "region": "Wales Probation Region",
+                "offence_category": "Rape",
+                "received_on": (received - timedelta(days=2)).isoformat(),
+                "summary": "A review from Wales.",
+            },
+            {
+                "region": "Atlantis Probation Region",
+                "offence_category": "Murder",
+                "received_on": f"31/02/{received.year}",
+            },
+        ],
+    )
     page.get_by_label("Upload a CSV file").set_input_files(
-        files=[{"name": "sfo-reviews.csv", "mimeType": "text/csv", "buffer": upload}])
+        files=[{"name": "sfo-reviews.csv", "mimeType": "text/csv", "buffer": upload}]
+    )
     submit(page, "Upload and check", title="Check the import")
     rows = page.get_by_role("table", name="Every row of the file").get_by_role("row")
     expect(rows.filter(has_text=reference)).to_contain_text("Will be imported")
@@ -87,7 +105,8 @@ def test_import_sample_rate_issue_and_only_the_region_reads(open_page) -> None: 
 
     submit(page, "Import 2 reviews", title="SFO reviews")
     expect(page.get_by_role("alert", name="Success")).to_contain_text(
-        "2 reviews imported. 1 row of the file was not imported.")
+        "2 reviews imported. 1 row of the file was not imported."
+    )
     expect(page.get_by_role("main")).to_contain_text(reference)
 
     # --- draw a sample: both reviews are drawn, to cover both regions and both categories ----------------
@@ -108,8 +127,10 @@ def test_import_sample_rate_issue_and_only_the_region_reads(open_page) -> None: 
     follow(page, page.get_by_role("button", name="Continue the assessment"), assessment_title)
     messages = []
     for number, title in standards.items():
-        messages += [f"Select a rating for standard {number}, {title}",
-                     f"Enter feedback explaining the rating for standard {number}, {title}"]
+        messages += [
+            f"Select a rating for standard {number}, {title}",
+            f"Enter feedback explaining the rating for standard {number}, {title}",
+        ]
     submit(page, "Save and mark as complete", *messages, title=assessment_title)
 
     def rating_group(number: int):  # type: ignore[no-untyped-def]
@@ -137,14 +158,18 @@ def test_import_sample_rate_issue_and_only_the_region_reads(open_page) -> None: 
     expect(page.get_by_role("main")).not_to_contain_text("Wyn Officer")
     submit(page, "Issue the QA report", title=reference)
     expect(page.get_by_role("alert", name="Success")).to_contain_text(
-        "QA report issued. 1 person has been emailed a link to it in North West Probation Region.")
+        "QA report issued. 1 person has been emailed a link to it in North West Probation Region."
+    )
 
     review = db.session.scalar(db.select(Review).where(Review.reference == reference))
     assert review.assessment.stage == AssessmentStage.ISSUED
     assert [r.score for r in sorted(review.assessment.ratings, key=lambda r: r.position)] == [2, 1, 2, 3]
-    assert [m.to_address for m in db.session.scalars(
-        db.select(OutboxMessage).where(OutboxMessage.template == "reviews_qa_report_issued"))] == [
-        "probation@probation.example"]
+    assert [
+        m.to_address
+        for m in db.session.scalars(
+            db.select(OutboxMessage).where(OutboxMessage.template == "reviews_qa_report_issued")
+        )
+    ] == ["probation@probation.example"]
     review_id = review.id
 
     # --- the region reads the report and downloads it ---------------------------------------------------------

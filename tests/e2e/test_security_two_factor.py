@@ -58,8 +58,12 @@ def test_set_up_sign_in_with_a_code_and_a_recovery_code(page: Page, two_steps_re
     totp, used = pyotp.TOTP(secret), set()
 
     page.get_by_label("Code from your authenticator app").fill("12345")
-    submit(page, "Continue", "The code is not right. Enter the code your authenticator app shows now",
-           title="Set up two-step sign-in")
+    submit(
+        page,
+        "Continue",
+        "The code is not right. Enter the code your authenticator app shows now",
+        title="Set up two-step sign-in",
+    )
     page.get_by_label("Code from your authenticator app").fill(fresh_code(totp, used))
     submit(page, "Continue", title="Save your recovery codes")
     codes = page.locator("#recovery-codes code").all_inner_texts()

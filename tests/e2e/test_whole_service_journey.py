@@ -21,12 +21,11 @@ from icalendar import Calendar
 from playwright.sync_api import Page, expect
 
 from agencies.models import OrganisationKind, Role
-from agencies.return_models import AgencyReturn, ReturnStatus
+from cases.models import AgencyReturn, MultiAgencyCase, ReturnStatus
 from extensions import db
-from learning.action_models import ActionRecord, ActionStatus
+from learning.models import ActionRecord, ActionStatus
 from learning.rules import ReportingYear
-from panels.case_models import MultiAgencyCase
-from panels.panel_models import Panel, PanelStatus
+from panels.models import Panel, PanelStatus
 from tests.conftest import make_organisation, make_user
 from tests.e2e.harness import (
     add_to_agenda,
@@ -78,15 +77,36 @@ class Agency:
 
 
 AGENCIES = [
-    Agency("Northshire Police", OrganisationKind.POLICE, "police@police.example", "Priya Constable",
-           "Detective Sergeant", "Repeat incidents at one address were never linked.", "Yes, I will attend",
-           "ACCEPTED"),
-    Agency("Northshire NHS Foundation Trust", OrganisationKind.HEALTH, "health@health.example", "Hamid Nurse",
-           "Named Nurse for Safeguarding", "The GP did not hear of the domestic incidents.", "Maybe (tentative)",
-           "TENTATIVE"),
-    Agency("Northshire Children's Services", OrganisationKind.CHILDRENS_SERVICES, "childrens@council.example",
-           "Chloe Worker", "Team Manager", "The referral about the children was closed without a visit.",
-           "Yes, I will attend", "ACCEPTED"),
+    Agency(
+        "Northshire Police",
+        OrganisationKind.POLICE,
+        "police@police.example",
+        "Priya Constable",
+        "Detective Sergeant",
+        "Repeat incidents at one address were never linked.",
+        "Yes, I will attend",
+        "ACCEPTED",
+    ),
+    Agency(
+        "Northshire NHS Foundation Trust",
+        OrganisationKind.HEALTH,
+        "health@health.example",
+        "Hamid Nurse",
+        "Named Nurse for Safeguarding",
+        "The GP did not hear of the domestic incidents.",
+        "Maybe (tentative)",
+        "TENTATIVE",
+    ),
+    Agency(
+        "Northshire Children's Services",
+        OrganisationKind.CHILDRENS_SERVICES,
+        "childrens@council.example",
+        "Chloe Worker",
+        "Team Manager",
+        "The referral about the children was closed without a visit.",
+        "Yes, I will attend",
+        "ACCEPTED",
+    ),
 ]
 
 
@@ -122,8 +142,13 @@ def test_flag_returns_panel_learning_completed_action_and_summary(open_page) -> 
     inspector: Page = open_page()
     sign_in(inspector, "inspector@inspectorate.example")
     start_flagging(inspector, reference)
-    flag_case(inspector, reference, [a.organisation for a in AGENCIES], reply_by=today() + timedelta(days=14),
-              born=today().replace(year=1988))
+    flag_case(
+        inspector,
+        reference,
+        [a.organisation for a in AGENCIES],
+        reply_by=today() + timedelta(days=14),
+        born=today().replace(year=1988),
+    )
     case = db.session.scalar(db.select(MultiAgencyCase))
     case_label = f"{reference} – {case.offence_category.name}"
 
@@ -168,13 +193,25 @@ def test_flag_returns_panel_learning_completed_action_and_summary(open_page) -> 
         assert f"Prepared for {agency.person}, {agency.organisation}" in pack and reference in pack
 
     # --- the inspector records shared learning and an action the police own ------------------------------------
-    compile_learning(inspector, reference, police.learning_point,
-                     "Repeat incidents at one address must be linked before risk is graded.")
-    follow(inspector, inspector.get_by_role("link", name="Record an action for learning 1"),
-           f"Record an action for case {reference}")
-    fill_action(inspector, "Link repeat domestic incidents", owner=police.organisation,
-                due_on=today() + timedelta(days=60), change="The control room checks earlier incidents.",
-                evidence="A dip sample of 30 incidents.")
+    compile_learning(
+        inspector,
+        reference,
+        police.learning_point,
+        "Repeat incidents at one address must be linked before risk is graded.",
+    )
+    follow(
+        inspector,
+        inspector.get_by_role("link", name="Record an action for learning 1"),
+        f"Record an action for case {reference}",
+    )
+    fill_action(
+        inspector,
+        "Link repeat domestic incidents",
+        owner=police.organisation,
+        due_on=today() + timedelta(days=60),
+        change="The control room checks earlier incidents.",
+        evidence="A dip sample of 30 incidents.",
+    )
     submit(inspector, "Save action", title=ACTION)
     expect(inspector.get_by_role("main")).to_contain_text(PANEL)  # agreed at the panel the case is on
 
@@ -182,8 +219,13 @@ def test_flag_returns_panel_learning_completed_action_and_summary(open_page) -> 
     police_page = pages[police.email]
     open_from_menu(police_page, "Actions")
     follow(police_page, police_page.get_by_role("link", name="Link repeat domestic incidents"), ACTION)
-    post_progress(police_page, ACTION, "Completed", "Control room staff are trained.",
-                  evidence="Dip sample: 30 of 30 incidents linked.")
+    post_progress(
+        police_page,
+        ACTION,
+        "Completed",
+        "Control room staff are trained.",
+        evidence="Dip sample: 30 of 30 incidents linked.",
+    )
     expect(police_page.get_by_role("main")).to_contain_text("Dip sample: 30 of 30 incidents linked.")
     db.session.expire_all()
     action = db.session.scalar(db.select(ActionRecord))

@@ -7,8 +7,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from agencies.models import Organisation, OrganisationKind, Role, User
-from agencies.return_models import AgencyReturn, Involvement, UnderpinningReason
-from agencies.return_operations import (
+from cases.models import AgencyReturn, CaseInvitation, Involvement, MultiAgencyCase, UnderpinningReason
+from cases.operations import CaseDetails, flag_case
+from cases.returns.operations import (
     ChronologyRow,
     InvolvementAnswers,
     LearningPointRow,
@@ -17,11 +18,9 @@ from agencies.return_operations import (
     save_involvement,
     submit_return,
 )
+from cases.themes import LearningLevel, LearningTheme
 from core.formatting import london_today, utc_now
 from extensions import db
-from learning.models import LearningLevel, LearningTheme
-from panels.case_models import CaseInvitation, MultiAgencyCase
-from panels.case_operations import CaseDetails, flag_case
 from reviews.models import OffenceCategory, Review
 from tests.conftest import make_organisation, make_user
 
@@ -115,22 +114,35 @@ def make_theme(name: str = "Information sharing") -> LearningTheme:
 def complete_findings(*, chronology: int = 2, learning_points: int = 1) -> ReturnFindings:
     theme = make_theme()
     return ReturnFindings(
-        author_name="Sam Author", author_role="Detective Sergeant", author_involved=False,
-        records_reviewed="Crime reports and custody records", records_secured_on=today() - timedelta(days=2),
-        what_went_well="Quick attendance.", missed_opportunities="No referral was made.",
-        underpinning_reasons=[UnderpinningReason.WORKLOAD], underpinning_detail="Demand was high.",
-        good_practice="Shared the risk assessment.", recommendations="Automate the repeat flag.",
-        chronology=[ChronologyRow(today() - timedelta(days=100 - n), f"Contact number {n + 1}", "Significant")
-                    for n in range(chronology)],
-        learning_points=[LearningPointRow(f"Learning {n + 1}", theme.id, LearningLevel.LOCAL)
-                         for n in range(learning_points)],
+        author_name="Sam Author",
+        author_role="Detective Sergeant",
+        author_involved=False,
+        records_reviewed="Crime reports and custody records",
+        records_secured_on=today() - timedelta(days=2),
+        what_went_well="Quick attendance.",
+        missed_opportunities="No referral was made.",
+        underpinning_reasons=[UnderpinningReason.WORKLOAD],
+        underpinning_detail="Demand was high.",
+        good_practice="Shared the risk assessment.",
+        recommendations="Automate the repeat flag.",
+        chronology=[
+            ChronologyRow(today() - timedelta(days=100 - n), f"Contact number {n + 1}", "Significant")
+            for n in range(chronology)
+        ],
+        learning_points=[
+            LearningPointRow(f"Learning {n + 1}", theme.id, LearningLevel.LOCAL) for n in range(learning_points)
+        ],
     )
 
 
 def write_return(agency_return: AgencyReturn, by: User, *, submit: bool = False) -> AgencyReturn:
     """Confirm involvement and save a complete draft (and submit it if asked), as ``by``."""
-    save_involvement(agency_return, InvolvementAnswers(Involvement.INVOLVED, today() - timedelta(days=200), None,
-                                                       "Call-outs to the address"), agency_return.version, by)
+    save_involvement(
+        agency_return,
+        InvolvementAnswers(Involvement.INVOLVED, today() - timedelta(days=200), None, "Call-outs to the address"),
+        agency_return.version,
+        by,
+    )
     db.session.flush()
     save_draft(agency_return, complete_findings(), agency_return.version, by)
     db.session.flush()

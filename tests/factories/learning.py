@@ -13,16 +13,13 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from agencies.models import Organisation, OrganisationKind, Role, User
-from agencies.return_models import AgencyReturn
-from agencies.return_operations import LearningPointRow, save_draft, save_involvement, submit_return
-from agencies.return_operations import InvolvementAnswers
-from agencies.return_models import Involvement
+from cases.models import AgencyReturn, Involvement, MultiAgencyCase
+from cases.returns.operations import InvolvementAnswers, LearningPointRow, save_draft, save_involvement, submit_return
+from cases.themes import LearningLevel, LearningTheme
 from extensions import db
-from learning.action_models import ActionRecord
-from learning.action_operations import ActionDetails, create_action
-from learning.models import LearningLevel, LearningTheme
-from panels.case_models import MultiAgencyCase
-from panels.panel_models import Panel, PanelAgendaItem, PanelStatus
+from learning.models import ActionRecord
+from learning.operations import ActionDetails, create_action
+from panels.models import Panel, PanelAgendaItem, PanelStatus
 from reviews.models import (
     Assessment,
     AssessmentStage,
@@ -83,8 +80,11 @@ def make_review(
 ) -> Review:
     review = Review(
         reference=reference or f"SFO-{received_on.year}-{next(_numbers) + 5000:04d}",
-        region=region or probation_region(), offence_category=offence or category("Murder"),
-        received_on=received_on, summary="", assurance=assurance,
+        region=region or probation_region(),
+        offence_category=offence or category("Murder"),
+        received_on=received_on,
+        summary="",
+        assurance=assurance,
     )
     db.session.add(review)
     db.session.flush()
@@ -102,19 +102,27 @@ def assess(
     version = version or current_standards()
     standards = list(version.standards)
     assessment = Assessment(
-        review=review, standards_version=version, imported=True, issued_on=issued_on,
+        review=review,
+        standards_version=version,
+        imported=True,
+        issued_on=issued_on,
         stage=AssessmentStage.ISSUED if issued_on else AssessmentStage.COMPLETE,
     )
     db.session.add(assessment)
-    assessment.ratings = [StandardRating(standard=s, position=s.number, score=score, feedback="")
-                          for s, score in zip(standards, scores, strict=True)]
+    assessment.ratings = [
+        StandardRating(standard=s, position=s.number, score=score, feedback="")
+        for s, score in zip(standards, scores, strict=True)
+    ]
     db.session.flush()
     return assessment
 
 
 def extend(review: Review, new_due_on: date) -> None:
-    db.session.add(ReviewExtension(review=review, previous_due_on=review.due_on, new_due_on=new_due_on,
-                                   reason="Agreed with the region"))
+    db.session.add(
+        ReviewExtension(
+            review=review, previous_due_on=review.due_on, new_due_on=new_due_on, reason="Agreed with the region"
+        )
+    )
     review.due_on = new_due_on
     db.session.flush()
 
@@ -126,14 +134,19 @@ def assessed_review(scores: Sequence[int] = (2, 1, 2, 1), **review_fields: objec
     return review
 
 
-def submit_learning(case: MultiAgencyCase, org: Organisation, by: User,
-                    points: Sequence[tuple[str, str, LearningLevel]]) -> AgencyReturn:
+def submit_learning(
+    case: MultiAgencyCase, org: Organisation, by: User, points: Sequence[tuple[str, str, LearningLevel]]
+) -> AgencyReturn:
     """The organisation's return on the case, submitted with these learning points (text, theme, level)."""
     invitation = case.invitation_for(org.id)
     assert invitation is not None
     agency_return = invitation.agency_return
-    save_involvement(agency_return, InvolvementAnswers(Involvement.INVOLVED, today() - timedelta(days=200), None,
-                                                       "Call-outs to the address"), agency_return.version, by)
+    save_involvement(
+        agency_return,
+        InvolvementAnswers(Involvement.INVOLVED, today() - timedelta(days=200), None, "Call-outs to the address"),
+        agency_return.version,
+        by,
+    )
     db.session.flush()
     findings = dataclasses.replace(
         complete_findings(),
@@ -152,11 +165,19 @@ def learning_case(review: Review | None = None) -> tuple[MultiAgencyCase, Organi
     childrens = organisation("Northshire Children's Services", OrganisationKind.CHILDRENS_SERVICES)
     case = make_case([police, childrens], review=review or assessed_review())
     officer = member_of(police)
-    submit_learning(case, police, officer, [
-        ("Repeat incidents at one address must be linked.", "Domestic abuse", LearningLevel.LOCAL),
-        ("Tell children's services about every incident with children present.", "Information sharing",
-         LearningLevel.MULTI_AGENCY),
-    ])
+    submit_learning(
+        case,
+        police,
+        officer,
+        [
+            ("Repeat incidents at one address must be linked.", "Domestic abuse", LearningLevel.LOCAL),
+            (
+                "Tell children's services about every incident with children present.",
+                "Information sharing",
+                LearningLevel.MULTI_AGENCY,
+            ),
+        ],
+    )
     return case, police, childrens, officer
 
 
@@ -176,21 +197,41 @@ def make_action(
     standard = None
     if standard_number is not None and assessment is not None:
         standard = next(s for s in assessment.standards_version.standards if s.number == standard_number)
-    action = create_action(ActionDetails(
-        title=title or f"Action number {next(_numbers)}", what_will_change="Referrals will be made within a day.",
-        owner=owner, level=level, theme=theme(theme_name), due_on=due_on or today() + timedelta(days=30),
-        evidence_measure="An audit of 20 cases.", case=case, assessment=assessment, standard=standard,
-    ), by or inspectorate_inspector())
+    action = create_action(
+        ActionDetails(
+            title=title or f"Action number {next(_numbers)}",
+            what_will_change="Referrals will be made within a day.",
+            owner=owner,
+            level=level,
+            theme=theme(theme_name),
+            due_on=due_on or today() + timedelta(days=30),
+            evidence_measure="An audit of 20 cases.",
+            case=case,
+            assessment=assessment,
+            standard=standard,
+        ),
+        by or inspectorate_inspector(),
+    )
     db.session.commit()
     return action
 
 
-def panel_for(cases: Sequence[MultiAgencyCase], *, starts_at: datetime, status: PanelStatus = PanelStatus.HELD,
-              title: str = "Northshire learning panel") -> Panel:
+def panel_for(
+    cases: Sequence[MultiAgencyCase],
+    *,
+    starts_at: datetime,
+    status: PanelStatus = PanelStatus.HELD,
+    title: str = "Northshire learning panel",
+) -> Panel:
     """A panel with these cases on its agenda (built directly: the panels' own factories
     exercise scheduling; here only the panel's time, status and agenda matter)."""
-    panel = Panel(uid=f"panel-test-{next(_numbers)}@learning-panels.test", title=title, starts_at_utc=starts_at,
-                  ends_at_utc=starts_at + timedelta(hours=2), status=status)
+    panel = Panel(
+        uid=f"panel-test-{next(_numbers)}@learning-panels.test",
+        title=title,
+        starts_at_utc=starts_at,
+        ends_at_utc=starts_at + timedelta(hours=2),
+        status=status,
+    )
     panel.agenda = [PanelAgendaItem(case=case, position=n) for n, case in enumerate(cases, start=1)]
     db.session.add(panel)
     db.session.commit()

@@ -45,9 +45,7 @@ def queue_notice(
 
 def queue_many(count: int, *, commit: bool = True) -> list[int]:
     """``count`` messages to distinct addresses, queued in one transaction."""
-    ids = [
-        queue_notice(f"person{n}@bulk.example", subject=f"Bulk message {n}", commit=False) for n in range(count)
-    ]
+    ids = [queue_notice(f"person{n}@bulk.example", subject=f"Bulk message {n}", commit=False) for n in range(count)]
     db.session.flush()
     result = [message.id for message in ids]
     if commit:

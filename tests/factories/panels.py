@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from agencies.models import Organisation, OrganisationKind, Role, User
+from cases.models import MultiAgencyCase
 from core.formatting import utc_now
 from extensions import db
 from notifications.models import OutboxMessage
-from panels import panel_operations as operations
-from panels.case_models import MultiAgencyCase
-from panels.panel_models import AttendeeRole, Panel
-from panels.panel_rules import london_date, panel_times
+from panels import operations as operations
+from panels.models import AttendeeRole, Panel
+from panels.rules import london_date, panel_times
 from tests.conftest import make_organisation, make_user
 from tests.factories.cases import invitation_of, make_case, write_return
 from tests.factories.reviews import issued_review
@@ -30,19 +30,34 @@ def future(days: int = 14, at: time = time(10, 0), hours: int = 2) -> tuple[date
     return panel_times(day, at, time(at.hour + hours, at.minute))
 
 
-def details(title: str = "Northshire learning panel", *, starts_at: datetime | None = None,
-            ends_at: datetime | None = None, place: str = "Room 3, County Hall",
-            video_link: str = "https://meet.example.org/panel") -> operations.PanelDetails:
+def details(
+    title: str = "Northshire learning panel",
+    *,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    place: str = "Room 3, County Hall",
+    video_link: str = "https://meet.example.org/panel",
+) -> operations.PanelDetails:
     if starts_at is None:
         starts_at, ends_at = future()
-    return operations.PanelDetails(title=title, starts_at_utc=starts_at,
-                                   ends_at_utc=ends_at or starts_at + timedelta(hours=2),
-                                   place=place, video_link=video_link)
+    return operations.PanelDetails(
+        title=title,
+        starts_at_utc=starts_at,
+        ends_at_utc=ends_at or starts_at + timedelta(hours=2),
+        place=place,
+        video_link=video_link,
+    )
 
 
-def make_panel(convener: User, *, cases: Iterable[MultiAgencyCase] = (),
-               attendees: Iterable[tuple[User, AttendeeRole] | User] = (), schedule: bool = False,
-               convener_role: AttendeeRole | None = AttendeeRole.CHAIR, **detail_fields: object) -> Panel:
+def make_panel(
+    convener: User,
+    *,
+    cases: Iterable[MultiAgencyCase] = (),
+    attendees: Iterable[tuple[User, AttendeeRole] | User] = (),
+    schedule: bool = False,
+    convener_role: AttendeeRole | None = AttendeeRole.CHAIR,
+    **detail_fields: object,
+) -> Panel:
     panel = operations.create_panel(details(**detail_fields), convener, convener_role=convener_role)  # type: ignore[arg-type]
     for case in cases:
         operations.add_agenda_item(panel, case, None, convener)
@@ -97,21 +112,43 @@ def panel_world(*, schedule: bool = True, assessed: bool = True) -> PanelWorld:
     region = make_organisation(OrganisationKind.PROBATION_REGION, "North West Probation Region")
     other_force = make_organisation(OrganisationKind.POLICE, "Westvale Police")
     police = make_user(Role.AGENCY_MEMBER, police_org, email="police@police.example", full_name="Priya Constable")
-    police_colleague = make_user(Role.AGENCY_MEMBER, police_org, email="police.colleague@police.example",
-                                 full_name="Pat Colleague")
+    police_colleague = make_user(
+        Role.AGENCY_MEMBER, police_org, email="police.colleague@police.example", full_name="Pat Colleague"
+    )
     health = make_user(Role.AGENCY_MEMBER, health_org, email="health@health.example", full_name="Hamid Nurse")
     probation = make_user(Role.AGENCY_MEMBER, region, email="probation@probation.example", full_name="Paul Officer")
-    outsider = make_user(Role.AGENCY_MEMBER, other_force, email="police2@otherpolice.example",
-                         full_name="Owen Sergeant")
+    outsider = make_user(
+        Role.AGENCY_MEMBER, other_force, email="police2@otherpolice.example", full_name="Owen Sergeant"
+    )
     review = issued_review(region=region) if assessed else None
     case = make_case([police_org, health_org], review=review, by=inspector)
     write_return(invitation_of(case, police_org).agency_return, police, submit=True)
     other_case = make_case([health_org], by=inspector)
     panel = make_panel(inspector, cases=[case, other_case], attendees=[police, health], schedule=schedule)
-    people = {"inspector": inspector, "admin": admin, "police": police, "police_colleague": police_colleague,
-              "health": health, "probation": probation, "outsider": outsider}
-    return PanelWorld(inspector, admin, police, police_colleague, health, probation, outsider, police_org, health_org,
-                      case, other_case, panel, people)
+    people = {
+        "inspector": inspector,
+        "admin": admin,
+        "police": police,
+        "police_colleague": police_colleague,
+        "health": health,
+        "probation": probation,
+        "outsider": outsider,
+    }
+    return PanelWorld(
+        inspector,
+        admin,
+        police,
+        police_colleague,
+        health,
+        probation,
+        outsider,
+        police_org,
+        health_org,
+        case,
+        other_case,
+        panel,
+        people,
+    )
 
 
 def reloaded(world: PanelWorld) -> PanelWorld:

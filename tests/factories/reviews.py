@@ -41,8 +41,12 @@ def make_review(
         offence_category = category(offence_category)
     review = operations.create_review(
         operations.ReviewDetails(
-            region=region or make_region("North West Probation Region"), offence_category=offence_category,
-            received_on=received_on, offence_on=None, charged_on=None, author_role="Head of Public Protection",
+            region=region or make_region("North West Probation Region"),
+            offence_category=offence_category,
+            received_on=received_on,
+            offence_on=None,
+            charged_on=None,
+            author_role="Head of Public Protection",
             summary=summary,
         ),
         reference=reference,
@@ -77,12 +81,15 @@ def rate(
     standards = assessment.standards_version.standards
     data = operations.AssessmentInput(
         answers=answers or {},
-        ratings={s.id: (score, f"Standard {s.number}: {feedback}" if score is not None else "")
-                 for s, score in zip(standards, scores, strict=True)},
+        ratings={
+            s.id: (score, f"Standard {s.number}: {feedback}" if score is not None else "")
+            for s, score in zip(standards, scores, strict=True)
+        },
         summary="Overall the review is sound.",
     )
-    operations.save_assessment(assessment, data, complete=complete, version=assessment.version,
-                               actor=actor or assessment.assessor)
+    operations.save_assessment(
+        assessment, data, complete=complete, version=assessment.version, actor=actor or assessment.assessor
+    )
     db.session.commit()
     return assessment
 

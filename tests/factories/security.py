@@ -25,7 +25,7 @@ from extensions import db
 
 DEMO_PASSWORD = "harbour meadow lantern copper"  # nosec B105 - test-only
 
-# The demo people the walkers act as (core/seeding.py DEMO_ACCOUNTS).
+# The demo people the walkers act as (agencies/seed.py DEMO_ACCOUNTS).
 DEMO_PEOPLE = {
     "admin": "admin@inspectorate.example",
     "inspector": "inspector@inspectorate.example",
@@ -45,7 +45,7 @@ ARGUMENT_TABLES = {"user_id": "users", "person_id": "users"}
 
 def seed_demo() -> dict[str, User]:
     """The demo organisations, people and every capability's demo data; people by role."""
-    from core.seeding import seed_demo_data
+    from portal.seeding import seed_demo_data
 
     seed_demo_data(DEMO_PASSWORD)
     db.session.commit()
@@ -67,7 +67,9 @@ def table_for_argument(argument: str) -> str | None:
         return ARGUMENT_TABLES[argument]
     base = argument.removesuffix("_id")
     tables = db.metadata.tables
-    plural = base[:-1] + "ies" if base.endswith("y") else base + ("es" if base.endswith(("s", "x", "ch", "sh")) else "s")
+    plural = (
+        base[:-1] + "ies" if base.endswith("y") else base + ("es" if base.endswith(("s", "x", "ch", "sh")) else "s")
+    )
     for candidate in (plural, base):
         if candidate in tables:
             return candidate
@@ -182,7 +184,7 @@ def sign_in_with_password(client: FlaskClient, email: str, password: str, **kwar
 
 def production_app(monkeypatch: Any) -> Flask:
     """The app as production builds it: real-looking settings, nothing reached until used."""
-    from core import create_app
+    from portal.app import create_app
 
     monkeypatch.setenv("SECRET_KEY", "s" * 48)
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://portal@db.internal/portal")

@@ -5,18 +5,18 @@ Inspectorate; and its link back to the rating survives a new version of the stan
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from cases.themes import LearningLevel
 from core.audit import AuditEvent
 from extensions import db
 from learning import tracker as tracker_module
-from learning.action_models import ActionRecord, ActionStatus, LearningItem
-from learning.action_operations import ItemDetails, Refused, compile_item
-from learning.models import LearningLevel
+from learning.models import ActionRecord, ActionStatus, LearningItem
+from learning.operations import ItemDetails, Refused, compile_item
 from notifications.models import OutboxMessage
-from panels.panel_models import PanelStatus
+from panels.models import PanelStatus
 from reviews.operations import copy_standards_version, publish_standards_version, update_standard_wording
 from tests.conftest import make_user
 from tests.factories.cases import inspectorate_inspector, today
@@ -59,11 +59,16 @@ def test_the_inspector_compiles_learning_and_records_an_action_linked_to_it_and_
     # Merge both of the police's points into one item, edited, with a theme and level.
     form = client.get(f"/learning/cases/{case.id}/learning/new?point={points[0].id}&point={points[1].id}")
     assert "Repeat incidents at one address must be linked.\n\nTell children" in form.get_data(as_text=True)
-    response = client.post(f"/learning/cases/{case.id}/learning/new", data={
-        "sources": [str(points[0].id), str(points[1].id)],
-        "description": "Link repeat incidents and tell children's services.",
-        "theme_id": str(theme("Domestic abuse").id), "level": "multi_agency", "submit": "y",
-    })
+    response = client.post(
+        f"/learning/cases/{case.id}/learning/new",
+        data={
+            "sources": [str(points[0].id), str(points[1].id)],
+            "description": "Link repeat incidents and tell children's services.",
+            "theme_id": str(theme("Domestic abuse").id),
+            "level": "multi_agency",
+            "submit": "y",
+        },
+    )
     assert response.status_code == 302
     item = db.session.scalar(db.select(LearningItem))
     assert [p.id for p in item.sources] == [points[0].id, points[1].id]
@@ -72,13 +77,22 @@ def test_the_inspector_compiles_learning_and_records_an_action_linked_to_it_and_
     assessment = case.review.assessment
     standard = assessment.standards_version.standards[1]
     prompt = standard.prompts[0]
-    response = client.post(f"/learning/cases/{case.id}/actions/new", data=_action_form(
-        police.id, learning_item_ids=[str(item.id)], standard_id=str(standard.id), prompt_id=str(prompt.id)))
+    response = client.post(
+        f"/learning/cases/{case.id}/actions/new",
+        data=_action_form(
+            police.id, learning_item_ids=[str(item.id)], standard_id=str(standard.id), prompt_id=str(prompt.id)
+        ),
+    )
     assert response.status_code == 302
     action = db.session.scalar(db.select(ActionRecord))
     assert response.headers["Location"].endswith(f"/learning/actions/{action.id}")
     assert (action.owner_id, action.status, action.assessment_id, action.standard_id, action.prompt_id) == (
-        police.id, ActionStatus.OPEN, assessment.id, standard.id, prompt.id)
+        police.id,
+        ActionStatus.OPEN,
+        assessment.id,
+        standard.id,
+        prompt.id,
+    )
     assert action.learning_items == [item]
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "action.created")) is not None
 
@@ -104,9 +118,15 @@ def test_a_prompt_from_another_standard_is_refused_and_the_form_keeps_what_was_t
     case, police, _childrens, _officer = learning_case()
     standards = case.review.assessment.standards_version.standards
     client = client_for(inspectorate_inspector())
-    response = client.post(f"/learning/cases/{case.id}/actions/new", data=_action_form(
-        police.id, title="Keep this title", standard_id=str(standards[0].id),
-        prompt_id=str(standards[2].prompts[0].id)))
+    response = client.post(
+        f"/learning/cases/{case.id}/actions/new",
+        data=_action_form(
+            police.id,
+            title="Keep this title",
+            standard_id=str(standards[0].id),
+            prompt_id=str(standards[2].prompts[0].id),
+        ),
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert f"<title>Error: Record an action for case {case.reference}" in page
@@ -118,8 +138,14 @@ def test_a_prompt_from_another_standard_is_refused_and_the_form_keeps_what_was_t
 def test_bad_input_gets_an_error_summary_not_a_500(client_for) -> None:  # type: ignore[no-untyped-def]
     case, police, _childrens, _officer = learning_case()
     client = client_for(inspectorate_inspector())
-    data = _action_form(police.id, title="<script>alert(1)</script>\r\nX" * 30, due_on=["31", "2", "2025"],
-                        theme_id="99999", level="galactic", learning_item_ids=["x"])
+    data = _action_form(
+        police.id,
+        title="<script>alert(1)</script>\r\nX" * 30,
+        due_on=["31", "2", "2025"],
+        theme_id="99999",
+        level="galactic",
+        learning_item_ids=["x"],
+    )
     data["owner_id"] = "abc"
     response = client.post(f"/learning/cases/{case.id}/actions/new", data=data)
     page = response.get_data(as_text=True)
@@ -135,24 +161,40 @@ def test_the_owner_records_progress_and_completes_the_action_with_evidence(clien
     action = make_action(police, case=case, standard_number=2)
     client = client_for(officer)
 
-    response = client.post(f"/learning/actions/{action.id}/update", data={
-        "version": str(action.version), "status": "in_progress", "progress": "Procedure rewritten.", "submit": "y"})
+    response = client.post(
+        f"/learning/actions/{action.id}/update",
+        data={
+            "version": str(action.version),
+            "status": "in_progress",
+            "progress": "Procedure rewritten.",
+            "submit": "y",
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert action.status == ActionStatus.IN_PROGRESS
 
     # Completing without evidence: refused, with what was typed kept.
-    response = client.post(f"/learning/actions/{action.id}/update", data={
-        "version": str(action.version), "status": "completed", "progress": "All staff trained.", "submit": "y"})
+    response = client.post(
+        f"/learning/actions/{action.id}/update",
+        data={"version": str(action.version), "status": "completed", "progress": "All staff trained.", "submit": "y"},
+    )
     page = response.get_data(as_text=True)
     assert "Enter the evidence that the action is complete" in page
     assert "All staff trained." in page
     db.session.expire_all()
     assert action.status == ActionStatus.IN_PROGRESS
 
-    response = client.post(f"/learning/actions/{action.id}/update", data={
-        "version": str(action.version), "status": "completed", "progress": "All staff trained.",
-        "evidence": "Dip sample: 30 of 30 incidents linked.", "submit": "y"})
+    response = client.post(
+        f"/learning/actions/{action.id}/update",
+        data={
+            "version": str(action.version),
+            "status": "completed",
+            "progress": "All staff trained.",
+            "evidence": "Dip sample: 30 of 30 incidents linked.",
+            "submit": "y",
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert (action.status, action.completed_on) == (ActionStatus.COMPLETED, today())
@@ -167,21 +209,37 @@ def test_the_owner_records_progress_and_completes_the_action_with_evidence(clien
     response = client.get(f"/learning/actions/{action.id}/update")
     assert response.status_code == 302
     inspector_client = client_for(inspectorate_inspector())
-    response = inspector_client.post(f"/learning/actions/{action.id}/update", data={
-        "version": str(action.version), "status": "in_progress", "progress": "The audit found gaps.", "submit": "y"})
+    response = inspector_client.post(
+        f"/learning/actions/{action.id}/update",
+        data={
+            "version": str(action.version),
+            "status": "in_progress",
+            "progress": "The audit found gaps.",
+            "submit": "y",
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert (action.status, action.completed_on) == (ActionStatus.IN_PROGRESS, None)
-    assert [u.status_after for u in action.updates] == [ActionStatus.IN_PROGRESS, ActionStatus.COMPLETED,
-                                                       ActionStatus.IN_PROGRESS]
+    assert [u.status_after for u in action.updates] == [
+        ActionStatus.IN_PROGRESS,
+        ActionStatus.COMPLETED,
+        ActionStatus.IN_PROGRESS,
+    ]
 
 
 def test_the_owner_can_decline_an_action_with_a_reason(client_for) -> None:  # type: ignore[no-untyped-def]
     case, police, _childrens, officer = learning_case()
     action = make_action(police, case=case)
-    response = client_for(officer).post(f"/learning/actions/{action.id}/update", data={
-        "version": str(action.version), "status": "not_accepted",
-        "progress": "This is the health trust's responsibility.", "submit": "y"})
+    response = client_for(officer).post(
+        f"/learning/actions/{action.id}/update",
+        data={
+            "version": str(action.version),
+            "status": "not_accepted",
+            "progress": "This is the health trust's responsibility.",
+            "submit": "y",
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert action.status == ActionStatus.NOT_ACCEPTED
@@ -193,10 +251,19 @@ def test_a_stale_update_is_refused_and_what_was_typed_comes_back(client_for) -> 
     colleague = member_of(police)
     action = make_action(police, case=case)
     opened_version = action.version
-    client_for(colleague).post(f"/learning/actions/{action.id}/update", data={
-        "version": str(opened_version), "status": "in_progress", "progress": "Colleague's update.", "submit": "y"})
-    response = client_for(officer).post(f"/learning/actions/{action.id}/update", data={
-        "version": str(opened_version), "status": "in_progress", "progress": "My own words.", "submit": "y"})
+    client_for(colleague).post(
+        f"/learning/actions/{action.id}/update",
+        data={
+            "version": str(opened_version),
+            "status": "in_progress",
+            "progress": "Colleague's update.",
+            "submit": "y",
+        },
+    )
+    response = client_for(officer).post(
+        f"/learning/actions/{action.id}/update",
+        data={"version": str(opened_version), "status": "in_progress", "progress": "My own words.", "submit": "y"},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Your changes have not been saved" in page
@@ -211,11 +278,13 @@ def test_a_stale_edit_of_the_action_is_refused(client_for) -> None:  # type: ign
     action = make_action(police, case=case, title="Original title")
     opened = action.version
     client = client_for(inspectorate_inspector())
-    first = client.post(f"/learning/actions/{action.id}/edit", data=_action_form(
-        police.id, version=str(opened), title="First change"))
+    first = client.post(
+        f"/learning/actions/{action.id}/edit", data=_action_form(police.id, version=str(opened), title="First change")
+    )
     assert first.status_code == 302
-    second = client.post(f"/learning/actions/{action.id}/edit", data=_action_form(
-        police.id, version=str(opened), title="Second change"))
+    second = client.post(
+        f"/learning/actions/{action.id}/edit", data=_action_form(police.id, version=str(opened), title="Second change")
+    )
     assert "Your changes have not been saved" in second.get_data(as_text=True)
     assert 'value="Second change"' in second.get_data(as_text=True)
     db.session.expire_all()
@@ -248,8 +317,9 @@ def test_the_link_to_the_standard_survives_a_new_version_of_the_standards(client
 
 def test_learning_with_actions_cannot_be_removed(client_for) -> None:  # type: ignore[no-untyped-def]
     case, police, _childrens, _officer = learning_case()
-    item = compile_item(case, ItemDetails("Our own learning.", theme("Mental health"), LearningLevel.NATIONAL),
-                        inspectorate_inspector())
+    item = compile_item(
+        case, ItemDetails("Our own learning.", theme("Mental health"), LearningLevel.NATIONAL), inspectorate_inspector()
+    )
     db.session.commit()
     action = make_action(police, case=case)
     action.learning_items = [item]
@@ -262,11 +332,12 @@ def test_learning_with_actions_cannot_be_removed(client_for) -> None:  # type: i
 def test_learning_and_actions_record_the_panel_they_were_agreed_at(client_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
 
     case, police, _childrens, _officer = learning_case()
-    earlier = panel_for([case], starts_at=datetime(2026, 1, 10, 10, tzinfo=timezone.utc), title="January panel")
-    held = panel_for([case], starts_at=datetime(2026, 2, 10, 10, tzinfo=timezone.utc), title="February panel")
-    panel_for([case], starts_at=datetime(2026, 3, 10, 10, tzinfo=timezone.utc), title="Called-off panel",
-              status=PanelStatus.CANCELLED)
-    elsewhere = panel_for([], starts_at=datetime(2026, 2, 11, 10, tzinfo=timezone.utc), title="Another panel")
+    earlier = panel_for([case], starts_at=datetime(2026, 1, 10, 10, tzinfo=UTC), title="January panel")
+    held = panel_for([case], starts_at=datetime(2026, 2, 10, 10, tzinfo=UTC), title="February panel")
+    panel_for(
+        [case], starts_at=datetime(2026, 3, 10, 10, tzinfo=UTC), title="Called-off panel", status=PanelStatus.CANCELLED
+    )
+    elsewhere = panel_for([], starts_at=datetime(2026, 2, 11, 10, tzinfo=UTC), title="Another panel")
     client = client_for(inspectorate_inspector())
 
     # The latest held panel is offered first; a cancelled one is not offered at all.
@@ -274,13 +345,23 @@ def test_learning_and_actions_record_the_panel_they_were_agreed_at(client_for, m
     assert re.search(rf'<option (selected value="{held.id}"|value="{held.id}" selected)>February panel', form)
     assert "Called-off panel" not in form and "Another panel" not in form
     with pytest.raises(Refused):
-        compile_item(case, ItemDetails("Learning", theme("Mental health"), LearningLevel.LOCAL, panel=elsewhere),
-                     inspectorate_inspector())
+        compile_item(
+            case,
+            ItemDetails("Learning", theme("Mental health"), LearningLevel.LOCAL, panel=elsewhere),
+            inspectorate_inspector(),
+        )
     db.session.rollback()
 
-    response = client.post(f"/learning/cases/{case.id}/learning/new", data={
-        "description": "Learning agreed in January.", "theme_id": str(theme("Mental health").id),
-        "level": "local", "panel_id": str(earlier.id), "submit": "y"})
+    response = client.post(
+        f"/learning/cases/{case.id}/learning/new",
+        data={
+            "description": "Learning agreed in January.",
+            "theme_id": str(theme("Mental health").id),
+            "level": "local",
+            "panel_id": str(earlier.id),
+            "submit": "y",
+        },
+    )
     assert response.status_code == 302
     item = db.session.scalar(db.select(LearningItem))
     assert item.panel == earlier
@@ -288,8 +369,10 @@ def test_learning_and_actions_record_the_panel_they_were_agreed_at(client_for, m
     # An action started from that learning starts at its panel.
     form = client.get(f"/learning/cases/{case.id}/actions/new?item={item.id}").get_data(as_text=True)
     assert re.search(rf'<option (selected value="{earlier.id}"|value="{earlier.id}" selected)>January panel', form)
-    response = client.post(f"/learning/cases/{case.id}/actions/new", data=_action_form(
-        police.id, learning_item_ids=[str(item.id)], panel_id=str(earlier.id)))
+    response = client.post(
+        f"/learning/cases/{case.id}/actions/new",
+        data=_action_form(police.id, learning_item_ids=[str(item.id)], panel_id=str(earlier.id)),
+    )
     assert response.status_code == 302
     action = db.session.scalar(db.select(ActionRecord))
     assert action.panel == earlier

@@ -3,7 +3,7 @@ then one a week until the action is closed; a new due date starts again. Time-tr
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import time_machine
 
@@ -11,18 +11,21 @@ from agencies.models import Role
 from core.audit import AuditEvent
 from core.formatting import utc_now
 from extensions import db
-from learning.action_models import ActionStatus
+from learning.models import ActionStatus
 from learning.reminders import send_due_action_reminders
 from notifications.models import OutboxMessage
 from tests.conftest import make_user
 from tests.factories.learning import make_action, member_of, organisation
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def _reminders() -> list[OutboxMessage]:
-    return list(db.session.scalars(
-        db.select(OutboxMessage).where(OutboxMessage.subject.like("%is overdue")).order_by(OutboxMessage.id)))
+    return list(
+        db.session.scalars(
+            db.select(OutboxMessage).where(OutboxMessage.subject.like("%is overdue")).order_by(OutboxMessage.id)
+        )
+    )
 
 
 def test_reminders_go_once_when_overdue_then_weekly_until_closed() -> None:
@@ -50,8 +53,10 @@ def test_reminders_go_once_when_overdue_then_weekly_until_closed() -> None:
     assert all(m.subject == f"Action {action.reference} is overdue" for m in reminders)
     assert "was due by 10 June 2026" in reminders[0].body_text
     assert f"/learning/actions/{action.id}" in reminders[0].body_text
-    assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "action.reminder_sent")).details[
-        "first"] is True
+    assert (
+        db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "action.reminder_sent")).details["first"]
+        is True
+    )
 
     assert run(datetime(2026, 6, 11, 9, tzinfo=UTC)) == 0  # the same day again: nothing more
     assert run(datetime(2026, 6, 17, 22, 59, tzinfo=UTC)) == 0  # six days, 23 hours and 59 minutes on

@@ -9,9 +9,9 @@ import re
 from datetime import timedelta
 
 from agencies.models import OrganisationKind, Role
+from cases.themes import LearningLevel
 from extensions import db
-from learning.action_models import ActionStatus
-from learning.models import LearningLevel
+from learning.models import ActionStatus
 from learning.tracker import CSV_COLUMNS
 from tests.conftest import make_organisation, make_user
 from tests.factories.cases import inspectorate_inspector, today
@@ -27,10 +27,20 @@ def _seed() -> None:
     police = organisation("Northshire Police")
     childrens = organisation("Northshire Children's Services", OrganisationKind.CHILDRENS_SERVICES)
     make_action(police, title="Alpha overdue", due_on=today() - timedelta(days=3), level=LearningLevel.LOCAL)
-    make_action(police, title="Bravo completed late", due_on=today() - timedelta(days=9),
-                level=LearningLevel.REGIONAL, theme_name="Mental health").status = ActionStatus.COMPLETED
-    make_action(childrens, title="Charlie later", due_on=today() + timedelta(days=40),
-                level=LearningLevel.MULTI_AGENCY, theme_name="Child safeguarding")
+    make_action(
+        police,
+        title="Bravo completed late",
+        due_on=today() - timedelta(days=9),
+        level=LearningLevel.REGIONAL,
+        theme_name="Mental health",
+    ).status = ActionStatus.COMPLETED
+    make_action(
+        childrens,
+        title="Charlie later",
+        due_on=today() + timedelta(days=40),
+        level=LearningLevel.MULTI_AGENCY,
+        theme_name="Child safeguarding",
+    )
     db.session.commit()
 
 
@@ -57,7 +67,8 @@ def test_filters_and_sorting(client_for) -> None:  # type: ignore[no-untyped-def
     assert shown("owner_name=SHIRE%20POL") == ["Bravo completed late", "Alpha overdue"]
     assert shown("owner_name=children") == ["Charlie later"]
     assert "<strong>Owner:</strong> Northshire Police" in client.get(f"/learning/actions?owner={police.id}").get_data(
-        as_text=True)
+        as_text=True
+    )
 
     page = client.get("/learning/actions?status=nonsense&owner=x1&sort=<script>").get_data(as_text=True)
     assert "The status filter was not understood and has been ignored" in page

@@ -10,8 +10,14 @@ from extensions import db
 from notifications.models import OutboxMessage
 from tests.conftest import make_organisation, make_user
 
-ADMIN_PAGES = ["/admin/people", "/admin/people/new", "/admin/organisations", "/admin/organisations/new", "/admin/audit",
-               "/admin/audit.csv"]
+ADMIN_PAGES = [
+    "/admin/people",
+    "/admin/people/new",
+    "/admin/organisations",
+    "/admin/organisations/new",
+    "/admin/audit",
+    "/admin/audit.csv",
+]
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)
@@ -30,19 +36,24 @@ def test_admin_pages_send_anonymous_people_to_sign_in(client, path: str) -> None
 
 def test_admin_adds_an_organisation(client_for, admin) -> None:  # type: ignore[no-untyped-def]
     client = client_for(admin)
-    response = client.post("/admin/organisations/new", data={"name": "Eastshire Police", "kind": "police",
-                                                              "contact_email": "mash@eastshire.police.example"})
+    response = client.post(
+        "/admin/organisations/new",
+        data={"name": "Eastshire Police", "kind": "police", "contact_email": "mash@eastshire.police.example"},
+    )
     assert response.status_code == 302
     organisation = db.session.scalar(db.select(Organisation).where(Organisation.name == "Eastshire Police"))
     assert organisation.kind == OrganisationKind.POLICE
-    assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "organisation.created")).object_id == str(organisation.id)
+    assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "organisation.created")).object_id == str(
+        organisation.id
+    )
     assert "Eastshire Police" in client.get("/admin/organisations").get_data(as_text=True)
 
 
 def test_organisation_form_errors_keep_what_was_typed(client_for, admin) -> None:  # type: ignore[no-untyped-def]
     client = client_for(admin)
-    page = client.post("/admin/organisations/new", data={"name": "Half-typed Trust", "kind": "",
-                                                         "contact_email": "not an email"}).get_data(as_text=True)
+    page = client.post(
+        "/admin/organisations/new", data={"name": "Half-typed Trust", "kind": "", "contact_email": "not an email"}
+    ).get_data(as_text=True)
     assert "Select the kind of organisation" in page
     assert "Enter an email address in the correct format" in page
     assert 'value="Half-typed Trust"' in page and 'value="not an email"' in page
@@ -64,15 +75,24 @@ def test_admin_edits_an_organisation(client_for, admin) -> None:  # type: ignore
     db.session.refresh(organisation)
     assert organisation.name == "New Name Housing"
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "organisation.updated"))
-    assert event.details["before"]["name"] == "Old Name Housing" and event.details["after"]["name"] == "New Name Housing"
+    assert (
+        event.details["before"]["name"] == "Old Name Housing" and event.details["after"]["name"] == "New Name Housing"
+    )
 
 
 def test_admin_adds_a_person_who_is_emailed_a_first_sign_in_link(client_for, admin) -> None:  # type: ignore[no-untyped-def]
     police = make_organisation(OrganisationKind.POLICE, "Southshire Police")
     db.session.commit()
-    response = client_for(admin).post("/admin/people/new", data={
-        "full_name": "Sam Detective", "email": "Sam.Detective@Southshire.Police.Example", "job_title": "DS",
-        "organisation_id": police.id, "role": "agency_member"})
+    response = client_for(admin).post(
+        "/admin/people/new",
+        data={
+            "full_name": "Sam Detective",
+            "email": "Sam.Detective@Southshire.Police.Example",
+            "job_title": "DS",
+            "organisation_id": police.id,
+            "role": "agency_member",
+        },
+    )
     assert response.status_code == 302
     person = db.session.scalar(db.select(User).where(User.email == "sam.detective@southshire.police.example"))
     assert person.organisation == police and person.password_hash is None
@@ -85,17 +105,33 @@ def test_admin_adds_a_person_who_is_emailed_a_first_sign_in_link(client_for, adm
 def test_inspector_role_needs_the_inspectorate(client_for, admin) -> None:  # type: ignore[no-untyped-def]
     police = make_organisation(OrganisationKind.POLICE)
     db.session.commit()
-    page = client_for(admin).post("/admin/people/new", data={
-        "full_name": "Wrong Role", "email": "wrong.role@example.org", "organisation_id": police.id, "role": "inspector"})
+    page = client_for(admin).post(
+        "/admin/people/new",
+        data={
+            "full_name": "Wrong Role",
+            "email": "wrong.role@example.org",
+            "organisation_id": police.id,
+            "role": "inspector",
+        },
+    )
     assert "Only people in the Inspectorate can be admins or inspectors" in page.get_data(as_text=True)
     assert db.session.scalar(db.select(User).where(User.email == "wrong.role@example.org")) is None
 
 
 def test_extra_posted_fields_are_ignored(client_for, admin) -> None:  # type: ignore[no-untyped-def]
     member = make_user(Role.AGENCY_MEMBER)
-    client_for(admin).post(f"/admin/people/{member.id}/edit", data={
-        "full_name": "Renamed", "email": member.email, "organisation_id": member.organisation_id,
-        "role": "agency_member", "active": "false", "password_hash": "x", "session_token": "chosen"})
+    client_for(admin).post(
+        f"/admin/people/{member.id}/edit",
+        data={
+            "full_name": "Renamed",
+            "email": member.email,
+            "organisation_id": member.organisation_id,
+            "role": "agency_member",
+            "active": "false",
+            "password_hash": "x",
+            "session_token": "chosen",
+        },
+    )
     db.session.refresh(member)
     assert member.full_name == "Renamed" and member.active and member.session_token != "chosen"
     assert member.password_hash != "x"
@@ -147,6 +183,10 @@ def test_people_list_filters_and_paginates(client_for, admin) -> None:  # type: 
 
 def test_an_empty_person_form_reports_every_problem_at_once(client_for, admin) -> None:  # type: ignore[no-untyped-def]
     page = client_for(admin).post("/admin/people/new", data={"organisation_id": "0"}).get_data(as_text=True)
-    for message in ("Enter the person&#39;s full name", "Enter the person&#39;s email address", "Select an organisation"):
+    for message in (
+        "Enter the person&#39;s full name",
+        "Enter the person&#39;s email address",
+        "Select an organisation",
+    ):
         assert message in page
     assert page.count("Select an organisation</a>") == 1  # once in the summary, not repeated

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
@@ -14,24 +14,36 @@ from pypdf import PdfReader
 
 from agencies.models import OrganisationKind
 from extensions import db
-from learning.summary import SUMMARY_CSV_COLUMNS
+from learning.summary.figures import SUMMARY_CSV_COLUMNS
 from tests.factories.cases import inspectorate_inspector
 from tests.factories.learning import assess, make_action, make_review, organisation
 
-SECTIONS = ["Reviews received, sampled and assured", "Overall ratings", "Ratings by standard",
-            "By probation region", "By offence category", "Timeliness of QA reports", "Multi-agency work",
-            "Learning themes by frequency", "Actions", "Change from the previous year"]
+SECTIONS = [
+    "Reviews received, sampled and assured",
+    "Overall ratings",
+    "Ratings by standard",
+    "By probation region",
+    "By offence category",
+    "Timeliness of QA reports",
+    "Multi-agency work",
+    "Learning themes by frequency",
+    "Actions",
+    "Change from the previous year",
+]
 
 
 @pytest.fixture
 def year_of_data():  # type: ignore[no-untyped-def]
-    with time_machine.travel(datetime(2026, 5, 15, 11, 0, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 5, 15, 11, 0, tzinfo=UTC), tick=False):
         region = organisation("North West Probation Region", OrganisationKind.PROBATION_REGION)
-        for scores, received in (((2, 2, 2, 1), date(2025, 5, 1)), ((1, 1, 1, 1), date(2025, 6, 1)),
-                                 ((2, 2, 2, 2), date(2025, 7, 1))):
+        for scores, received in (
+            ((2, 2, 2, 1), date(2025, 5, 1)),
+            ((1, 1, 1, 1), date(2025, 6, 1)),
+            ((2, 2, 2, 2), date(2025, 7, 1)),
+        ):
             review = make_review(received_on=received, region=region)
             assess(review, scores, issued_on=received.replace(day=10))
-        make_action(organisation("Northshire Police"), title="=HYPERLINK(\"http://evil.example\")")
+        make_action(organisation("Northshire Police"), title='=HYPERLINK("http://evil.example")')
         db.session.commit()
         yield
 
@@ -57,12 +69,16 @@ def test_the_page_shows_every_section_with_a_table_beside_each_chart(client_for,
 def test_the_default_year_is_this_reporting_year_and_nonsense_is_an_error_on_the_form(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
     inspector = inspectorate_inspector()
     # Signed in within each travelled day, so the session is not older than the clock.
-    with time_machine.travel(datetime(2026, 3, 31, 12, tzinfo=timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 3, 31, 12, tzinfo=UTC), tick=False):
         client = client_for(inspector)
-        assert "Annual summary: April 2025 to March 2026" in client.get("/learning/annual-summary").get_data(as_text=True)
-    with time_machine.travel(datetime(2026, 4, 1, 12, tzinfo=timezone.utc), tick=False):
+        assert "Annual summary: April 2025 to March 2026" in client.get("/learning/annual-summary").get_data(
+            as_text=True
+        )
+    with time_machine.travel(datetime(2026, 4, 1, 12, tzinfo=UTC), tick=False):
         client = client_for(inspector)
-        assert "Annual summary: April 2026 to March 2027" in client.get("/learning/annual-summary").get_data(as_text=True)
+        assert "Annual summary: April 2026 to March 2027" in client.get("/learning/annual-summary").get_data(
+            as_text=True
+        )
         for nonsense in ("1850", "abc", "<script>", "2025-26"):
             response = client.get(f"/learning/annual-summary?year={nonsense}")
             page = response.get_data(as_text=True)
@@ -78,8 +94,9 @@ def test_the_csv_has_the_documented_columns_and_every_figure(client_for, year_of
     assert response.mimetype == "text/csv"
     assert 'filename="annual-summary-2025-2026.csv"' in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0] == SUMMARY_CSV_COLUMNS == ["Reporting year", "Section", "Breakdown", "Measure", "Count",
-                                              "Percentage"]
+    assert (
+        rows[0] == SUMMARY_CSV_COLUMNS == ["Reporting year", "Section", "Breakdown", "Measure", "Count", "Percentage"]
+    )
     by_key = {(r[1], r[2], r[3]): (r[4], r[5]) for r in rows[1:] if r[0] == "2025 to 2026"}
     assert by_key[("Reviews", "All", "Received")] == ("3", "")
     assert by_key[("Overall rating", "All", "Good")] == ("2", "67")
@@ -88,8 +105,17 @@ def test_the_csv_has_the_documented_columns_and_every_figure(client_for, year_of
     assert by_key[("Timeliness", "QA reports issued", "Within 15 working days")] == ("3", "100")
     assert by_key[("Actions", "All", "Agreed")] == ("0", "")  # the action was recorded in 2026
     sections = {r[1] for r in rows[1:]}
-    assert {"Reviews", "Overall rating", "Standard rating", "Probation region", "Offence category", "Timeliness",
-            "Multi-agency work", "Actions", "Change from the previous year"} <= sections
+    assert {
+        "Reviews",
+        "Overall rating",
+        "Standard rating",
+        "Probation region",
+        "Offence category",
+        "Timeliness",
+        "Multi-agency work",
+        "Actions",
+        "Change from the previous year",
+    } <= sections
 
 
 def test_the_pdf_parses_and_holds_the_figures_and_marking(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
@@ -109,4 +135,4 @@ def test_the_pdf_parses_and_holds_the_figures_and_marking(client_for, year_of_da
 def test_the_tracker_csv_neutralises_formulas(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
     response = client_for(inspectorate_inspector()).get("/learning/actions.csv")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[1][1] == "'=HYPERLINK(\"http://evil.example\")"
+    assert rows[1][1] == '\'=HYPERLINK("http://evil.example")'

@@ -17,20 +17,20 @@ The data set, for the reporting year April 2025 to March 2026 (and the year befo
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
 
 from agencies.models import OrganisationKind
-from agencies.return_models import Involvement
+from cases.models import Involvement
+from cases.themes import LearningLevel
 from extensions import db
-from learning.action_models import ActionRecord, ActionStatus, LearningItem
-from learning.action_operations import ItemDetails, compile_item
-from learning.models import LearningLevel
+from learning.models import ActionRecord, ActionStatus, LearningItem
+from learning.operations import ItemDetails, compile_item
 from learning.rules import ReportingYear
-from learning.summary import annual_summary, changes
-from panels.panel_models import PanelStatus
+from learning.summary.figures import annual_summary, changes
+from panels.models import PanelStatus
 from reviews.models import Assurance
 from reviews.rating import Rating
 from tests.factories.cases import inspectorate_inspector, make_case
@@ -47,7 +47,7 @@ from tests.factories.learning import (
     theme,
 )
 
-UTC = timezone.utc
+UTC = UTC
 TODAY = date(2026, 5, 15)
 
 
@@ -96,13 +96,23 @@ def build_data_set() -> None:
     for invitation in case_a.invitations:
         invitation.invited_at_utc = _utc(2025, 5, 1, 10)
     case_a.invitation_for(childrens.id).withdrawn_at_utc = _utc(2025, 5, 2, 9)
-    police_return = submit_learning(case_a, police, member_of(police), [
-        ("Link repeat incidents.", "Domestic abuse", LearningLevel.LOCAL),
-        ("Tell children's services.", "Information sharing", LearningLevel.MULTI_AGENCY),
-    ])
-    health_return = submit_learning(case_a, health, member_of(health), [
-        ("Ask about children at every contact.", "Mental health", LearningLevel.LOCAL),
-    ])
+    police_return = submit_learning(
+        case_a,
+        police,
+        member_of(police),
+        [
+            ("Link repeat incidents.", "Domestic abuse", LearningLevel.LOCAL),
+            ("Tell children's services.", "Information sharing", LearningLevel.MULTI_AGENCY),
+        ],
+    )
+    health_return = submit_learning(
+        case_a,
+        health,
+        member_of(health),
+        [
+            ("Ask about children at every contact.", "Mental health", LearningLevel.LOCAL),
+        ],
+    )
     police_return.submitted_at_utc = _utc(2025, 5, 22, 23, 30)  # 00:30 on 23 May in London: late
     health_return.submitted_at_utc = _utc(2025, 5, 20, 12)
     health_return.involvement = Involvement.NOT_INVOLVED
@@ -124,8 +134,11 @@ def build_data_set() -> None:
     panel_for([case_a], starts_at=_utc(2025, 10, 1, 9), status=PanelStatus.SCHEDULED)
 
     inspector = inspectorate_inspector()
-    for name, created in (("Domestic abuse", _utc(2025, 6, 1, 9)), ("Information sharing", _utc(2025, 6, 1, 9)),
-                          ("Child safeguarding", _utc(2026, 3, 31, 23, 30))):
+    for name, created in (
+        ("Domestic abuse", _utc(2025, 6, 1, 9)),
+        ("Information sharing", _utc(2025, 6, 1, 9)),
+        ("Child safeguarding", _utc(2026, 3, 31, 23, 30)),
+    ):
         item = compile_item(case_a, ItemDetails(f"Learning on {name}", theme(name), LearningLevel.LOCAL), inspector)
         item.created_at_utc = created
     db.session.commit()
@@ -155,13 +168,24 @@ def test_every_figure_of_the_year(frozen, count_queries) -> None:  # type: ignor
 
     assert (figures.received, figures.sampled, figures.hmpps, figures.assured, figures.not_rated) == (7, 5, 1, 5, 1)
     assert figures.sampled_percent == 71
-    assert _shares(figures.overall) == [("Outstanding", 0, 0), ("Good", 2, 50), ("Requires improvement", 1, 25),
-                                        ("Inadequate", 1, 25)]
+    assert _shares(figures.overall) == [
+        ("Outstanding", 0, 0),
+        ("Good", 2, 50),
+        ("Requires improvement", 1, 25),
+        ("Inadequate", 1, 25),
+    ]
     assert figures.overall.good_or_better_percent == 50
 
-    assert [(row.number, row.ratings.counts[Rating.OUTSTANDING], row.ratings.counts[Rating.GOOD],
-             row.ratings.counts[Rating.REQUIRES_IMPROVEMENT], row.ratings.counts[Rating.INADEQUATE])
-            for row in figures.standards] == [(1, 0, 3, 1, 1), (2, 0, 2, 1, 1), (3, 0, 2, 2, 0), (4, 0, 1, 3, 0)]
+    assert [
+        (
+            row.number,
+            row.ratings.counts[Rating.OUTSTANDING],
+            row.ratings.counts[Rating.GOOD],
+            row.ratings.counts[Rating.REQUIRES_IMPROVEMENT],
+            row.ratings.counts[Rating.INADEQUATE],
+        )
+        for row in figures.standards
+    ] == [(1, 0, 3, 1, 1), (2, 0, 2, 1, 1), (3, 0, 2, 2, 0), (4, 0, 1, 3, 0)]
     assert [share.percent for share in figures.standards[0].ratings.shares] == [0, 60, 20, 20]
     assert [share.percent for share in figures.standards[3].ratings.shares] == [0, 25, 75, 0]
     assert figures.standards[0].heading.startswith("Standard 1: ")
@@ -170,8 +194,12 @@ def test_every_figure_of_the_year(frozen, count_queries) -> None:  # type: ignor
     assert list(regions) == ["London Probation Region", "North West Probation Region"]
     nw, london = regions["North West Probation Region"], regions["London Probation Region"]
     assert (nw.received, nw.sampled, nw.assured) == (4, 3, 2)
-    assert _shares(nw.ratings) == [("Outstanding", 0, 0), ("Good", 1, 50), ("Requires improvement", 1, 50),
-                                   ("Inadequate", 0, 0)]
+    assert _shares(nw.ratings) == [
+        ("Outstanding", 0, 0),
+        ("Good", 1, 50),
+        ("Requires improvement", 1, 50),
+        ("Inadequate", 0, 0),
+    ]
     assert (london.received, london.sampled, london.assured) == (3, 2, 3)
     assert [s.count for s in london.ratings.shares] == [0, 1, 0, 1]
 
@@ -184,33 +212,59 @@ def test_every_figure_of_the_year(frozen, count_queries) -> None:  # type: ignor
     assert categories["Arson endangering life"].received == 0
     assert [row.name for row in figures.categories][:2] == ["Murder", "Attempted murder"]
 
-    assert _shares(figures.timeliness) == [("Within 15 working days", 3, 60), ("Within an agreed extension", 1, 20),
-                                           ("Late", 1, 20)]
+    assert _shares(figures.timeliness) == [
+        ("Within 15 working days", 3, 60),
+        ("Within an agreed extension", 1, 20),
+        ("Late", 1, 20),
+    ]
 
     work = figures.multi_agency
-    assert (work.cases_flagged, work.agencies_invited, work.returns_submitted, work.returns_on_time,
-            work.involvement_confirmed, work.agencies_involved, work.panels_held) == (1, 2, 2, 1, 2, 1, 2)
+    assert (
+        work.cases_flagged,
+        work.agencies_invited,
+        work.returns_submitted,
+        work.returns_on_time,
+        work.involvement_confirmed,
+        work.agencies_involved,
+        work.panels_held,
+    ) == (1, 2, 2, 1, 2, 1, 2)
     assert work.returns_on_time_percent == 50
 
     assert [(row.name, row.learning_points, row.learning_items) for row in figures.themes] == [
-        ("Domestic abuse", 1, 1), ("Information sharing", 1, 1), ("Mental health", 1, 0)]
+        ("Domestic abuse", 1, 1),
+        ("Information sharing", 1, 1),
+        ("Mental health", 1, 0),
+    ]
 
     actions = figures.actions
     assert (actions.total, actions.completed, actions.accepted, actions.completion_rate, actions.overdue) == (
-        4, 1, 3, 33, 1)
+        4,
+        1,
+        3,
+        33,
+        1,
+    )
     assert actions.count(LearningLevel.LOCAL, ActionStatus.OPEN) == 1
     assert actions.count(LearningLevel.LOCAL, ActionStatus.COMPLETED) == 1
     assert actions.count(LearningLevel.MULTI_AGENCY, ActionStatus.IN_PROGRESS) == 1
     assert actions.count(LearningLevel.NATIONAL, ActionStatus.NOT_ACCEPTED) == 1
     assert actions.count(level=LearningLevel.REGIONAL) == 0
     assert [(s.label, s.count, s.percent) for s in actions.by_status] == [
-        ("Open", 1, 25), ("In progress", 1, 25), ("Completed", 1, 25), ("Not accepted", 1, 25)]
+        ("Open", 1, 25),
+        ("In progress", 1, 25),
+        ("Completed", 1, 25),
+        ("Not accepted", 1, 25),
+    ]
 
     previous = summary.previous
     assert (previous.received, previous.sampled, previous.assured) == (2, 2, 1)
     assert [s.count for s in previous.overall.shares] == [0, 0, 1, 0]
-    assert (previous.multi_agency.cases_flagged, previous.multi_agency.agencies_invited,
-            previous.multi_agency.returns_on_time, previous.multi_agency.panels_held) == (1, 1, 0, 0)
+    assert (
+        previous.multi_agency.cases_flagged,
+        previous.multi_agency.agencies_invited,
+        previous.multi_agency.returns_on_time,
+        previous.multi_agency.panels_held,
+    ) == (1, 1, 0, 0)
     assert (previous.actions.total, previous.actions.completion_rate) == (1, 100)
 
     assert [(c.measure, c.this_year, c.previous_year, c.difference_text) for c in changes(figures, previous)] == [
@@ -248,8 +302,12 @@ def test_the_year_boundaries_fall_between_31_march_and_1_april(frozen) -> None: 
         assess(made, (2, 2, 2, 2), issued_on=received)
     police = organisation("Northshire Police")
     # Actions recorded at London midnight either side of each boundary.
-    for created in (_utc(2025, 3, 31, 22, 59), _utc(2025, 3, 31, 23, 0), _utc(2026, 3, 31, 22, 59),
-                    _utc(2026, 3, 31, 23, 0)):
+    for created in (
+        _utc(2025, 3, 31, 22, 59),
+        _utc(2025, 3, 31, 23, 0),
+        _utc(2026, 3, 31, 22, 59),
+        _utc(2026, 3, 31, 23, 0),
+    ):
         make_action(police).created_at_utc = created
     db.session.commit()
 
@@ -267,14 +325,18 @@ def test_an_imported_year_reproduces_the_published_split(frozen) -> None:  # typ
     from reviews.operations import commit_import, store_upload
 
     organisation("Wales Probation Region", OrganisationKind.PROBATION_REGION)
-    rows = ["region,offence_category,received_on,standard_1_rating,standard_2_rating,standard_3_rating,"
-            "standard_4_rating,qa_issued_on"]
+    rows = [
+        "region,offence_category,received_on,standard_1_rating,standard_2_rating,standard_3_rating,"
+        "standard_4_rating,qa_issued_on"
+    ]
     bands = [(2, 2, 2, 1)] * 41 + [(1, 1, 1, 1)] * 48 + [(0, 0, 1, 1)]
     start = date(2023, 4, 3)
     for number, scores in enumerate(bands):
         received = start + timedelta(days=3 * number)
-        rows.append(f"Wales Probation Region,Murder,{received.isoformat()},{','.join(map(str, scores))},"
-                    f"{(received + timedelta(days=14)).isoformat()}")
+        rows.append(
+            f"Wales Probation Region,Murder,{received.isoformat()},{','.join(map(str, scores))},"
+            f"{(received + timedelta(days=14)).isoformat()}"
+        )
     upload = store_upload("2023-24.csv", "\n".join(rows) + "\n", inspectorate_inspector())
     check = commit_import(upload, inspectorate_inspector())
     db.session.commit()
@@ -282,8 +344,12 @@ def test_an_imported_year_reproduces_the_published_split(frozen) -> None:  # typ
 
     figures = annual_summary(ReportingYear(2023), TODAY).current
     assert figures.assured == 90
-    assert _shares(figures.overall) == [("Outstanding", 0, 0), ("Good", 41, 46), ("Requires improvement", 48, 53),
-                                        ("Inadequate", 1, 1)]
+    assert _shares(figures.overall) == [
+        ("Outstanding", 0, 0),
+        ("Good", 41, 46),
+        ("Requires improvement", 48, 53),
+        ("Inadequate", 1, 1),
+    ]
     assert sum(share.percent for share in figures.overall.shares) == 100
 
 

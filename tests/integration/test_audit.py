@@ -35,7 +35,9 @@ def test_events_cannot_be_changed_or_deleted() -> None:
 
 
 def test_secrets_are_never_written() -> None:
-    event = audit.record("test.secret", password="hunter2", token="abc", nested={"totp_secret": "x", "ok": 1}, kept="yes")
+    event = audit.record(
+        "test.secret", password="hunter2", token="abc", nested={"totp_secret": "x", "ok": 1}, kept="yes"
+    )
     assert event.details == {"nested": {"ok": 1}, "kept": "yes"}
 
 
@@ -55,7 +57,7 @@ def test_admin_filters_the_trail_by_action_person_and_date(client_for, admin) ->
 
 
 def test_admin_exports_the_trail_as_csv(client_for, admin) -> None:  # type: ignore[no-untyped-def]
-    audit.record("test.export", summary="=HYPERLINK(\"http://evil\")", actor=admin)
+    audit.record("test.export", summary='=HYPERLINK("http://evil")', actor=admin)
     db.session.commit()
     response = client_for(admin).get("/admin/audit.csv?action=test.")
     assert response.headers["Content-Disposition"] == 'attachment; filename="audit-trail.csv"'

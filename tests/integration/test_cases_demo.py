@@ -3,11 +3,10 @@ police return and a health draft; the second police force sees nothing of it."""
 
 from __future__ import annotations
 
-from agencies.return_models import ReturnStatus
-from core.seeding import seed_demo_data
+from cases.models import MultiAgencyCase, ReturnStatus
+from cases.seed import DEMO_AGENCIES
 from extensions import db
-from panels.case_models import MultiAgencyCase
-from panels.seed import DEMO_AGENCIES
+from portal.seeding import seed_demo_data
 from tests.conftest import sign_in_as
 
 
@@ -32,13 +31,13 @@ def test_the_demo_case_and_who_sees_it(app) -> None:  # type: ignore[no-untyped-
     people = _people()
     for email in ("police@police.example", "health@health.example", "childrens@council.example"):
         client = sign_in_as(app.test_client(), people[email])
-        assert case.reference in client.get("/panels/cases").get_data(as_text=True), email
-        assert client.get(f"/panels/cases/{case.id}").status_code == 200
+        assert case.reference in client.get("/cases").get_data(as_text=True), email
+        assert client.get(f"/cases/{case.id}").status_code == 200
     outsider = sign_in_as(app.test_client(), people["police2@otherpolice.example"])
-    assert case.reference not in outsider.get("/panels/cases").get_data(as_text=True)
-    assert outsider.get(f"/panels/cases/{case.id}").status_code == 404
+    assert case.reference not in outsider.get("/cases").get_data(as_text=True)
+    assert outsider.get(f"/cases/{case.id}").status_code == 404
     for invitation in case.invitations:
-        assert outsider.get(f"/panels/returns/{invitation.agency_return.id}").status_code == 404
+        assert outsider.get(f"/cases/returns/{invitation.agency_return.id}").status_code == 404
 
     # Seeding again changes nothing.
     count = db.session.scalar(db.select(db.func.count(MultiAgencyCase.id)))

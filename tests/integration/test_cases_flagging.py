@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 
 from agencies.models import Organisation, OrganisationKind, Role
+from cases.models import MultiAgencyCase
 from core.audit import AuditEvent
 from extensions import db
 from notifications.models import OutboxMessage
-from panels.case_models import MultiAgencyCase
 from tests.conftest import make_organisation, make_user
 from tests.factories.cases import PERSON_NAME, PNC, invitation_of, make_case, make_review, offence_category, today
 
@@ -53,33 +53,39 @@ def agencies() -> dict[str, Organisation]:
     return {"police": police, "health": health}
 
 
-def test_inspector_flags_a_review_and_each_agency_is_emailed_without_identifiers(client_for, inspector, agencies) -> None:  # type: ignore[no-untyped-def]
+def test_inspector_flags_a_review_and_each_agency_is_emailed_without_identifiers(
+    client_for, inspector, agencies
+) -> None:  # type: ignore[no-untyped-def]
     officers = [make_user(Role.AGENCY_MEMBER, agencies["police"], email=f"officer{n}@police.example") for n in (1, 2)]
     make_user(Role.AGENCY_MEMBER, agencies["police"], email="gone@police.example", active=False)
     nurse = make_user(Role.AGENCY_MEMBER, agencies["health"], email="nurse@health.example")
     review = make_review("SFO-2026-0123")
     db.session.commit()
 
-    response = client_for(inspector).post(f"/panels/reviews/{review.id}/flag",
-                                          data=_flag_data([agencies["police"], agencies["health"]]))
+    response = client_for(inspector).post(
+        f"/cases/reviews/{review.id}/flag", data=_flag_data([agencies["police"], agencies["health"]])
+    )
     assert response.status_code == 302
     case = db.session.scalar(db.select(MultiAgencyCase).where(MultiAgencyCase.review_id == review.id))
-    assert response.headers["Location"] == f"/panels/cases/{case.id}"
+    assert response.headers["Location"] == f"/cases/{case.id}"
     assert case.person_name == "Alex Example" and case.flagged_by == inspector
     assert {i.organisation.name for i in case.invitations} == {"Northshire Police", "Northshire NHS Trust"}
 
     messages = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.to_address)).all()
     # One email each: two active officers, the police mailbox and the nurse; never the deactivated officer.
     assert sorted(m.to_address for m in messages) == sorted(
-        [officers[0].email, officers[1].email, "mash@northshire.police.example", nurse.email])
+        [officers[0].email, officers[1].email, "mash@northshire.police.example", nurse.email]
+    )
     for message in messages:
         assert message.subject.startswith("OFFICIAL-SENSITIVE: ")
         assert "SFO-2026-0123" in message.subject
-        assert f"http://portal.test/panels/cases/{case.id}" in message.body_text
+        assert f"http://portal.test/cases/{case.id}" in message.body_text
         for secret in ("Alex Example", "PNC 11/222222B", "1988"):
             assert secret not in message.body_text and secret not in message.body_html
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "case.flagged")).object_id == str(case.id)
-    assert "Nobody could be emailed" not in client_for(inspector).get(response.headers["Location"]).get_data(as_text=True)
+    assert "Nobody could be emailed" not in client_for(inspector).get(response.headers["Location"]).get_data(
+        as_text=True
+    )
     assert len(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "case.agency_invited")).all()) == 2
 
 
@@ -88,7 +94,7 @@ def test_the_inspector_is_warned_when_an_agency_has_nobody_to_email(client_for, 
     review = make_review()
     db.session.commit()
     client = client_for(inspector)
-    response = client.post(f"/panels/reviews/{review.id}/flag", data=_flag_data([empty]))
+    response = client.post(f"/cases/reviews/{review.id}/flag", data=_flag_data([empty]))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Nobody could be emailed at Northshire Housing" in page
 
@@ -96,10 +102,15 @@ def test_the_inspector_is_warned_when_an_agency_has_nobody_to_email(client_for, 
 def test_flagging_errors_keep_everything_typed(client_for, inspector, agencies) -> None:  # type: ignore[no-untyped-def]
     review = make_review()
     db.session.commit()
-    data = _flag_data([], reason="<script>alert(1)</script>", date_of_birth=["31", "2", ""],
-                      reply_by=_date(today() - timedelta(days=1)), partner_summary="")
+    data = _flag_data(
+        [],
+        reason="<script>alert(1)</script>",
+        date_of_birth=["31", "2", ""],
+        reply_by=_date(today() - timedelta(days=1)),
+        partner_summary="",
+    )
     data.pop("organisation_ids")
-    response = client_for(inspector).post(f"/panels/reviews/{review.id}/flag", data=data)
+    response = client_for(inspector).post(f"/cases/reviews/{review.id}/flag", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert page.count("govuk-error-summary") >= 1 and "<title>Error: " in page
@@ -117,11 +128,16 @@ def test_an_inspector_adds_a_missing_organisation_without_losing_the_form(client
     review = make_review()
     db.session.commit()
     client = client_for(inspector)
-    data = _flag_data([agencies["police"]], reason="Typed before adding", add_organisation="y",
-                      new_organisation_name="Northshire Youth Justice Service", new_organisation_kind="youth_justice",
-                      new_organisation_email="yjs@northshire.example")
+    data = _flag_data(
+        [agencies["police"]],
+        reason="Typed before adding",
+        add_organisation="y",
+        new_organisation_name="Northshire Youth Justice Service",
+        new_organisation_kind="youth_justice",
+        new_organisation_email="yjs@northshire.example",
+    )
     data.pop("submit")
-    page = client.post(f"/panels/reviews/{review.id}/flag", data=data).get_data(as_text=True)
+    page = client.post(f"/cases/reviews/{review.id}/flag", data=data).get_data(as_text=True)
     added = db.session.scalar(db.select(Organisation).where(Organisation.name == "Northshire Youth Justice Service"))
     assert added is not None and added.kind == OrganisationKind.YOUTH_JUSTICE
     assert added.contact_email == "yjs@northshire.example"
@@ -133,24 +149,24 @@ def test_an_inspector_adds_a_missing_organisation_without_losing_the_form(client
 
     # An incomplete organisation is refused on its own, with the rest of the form kept.
     data.update(new_organisation_name="", new_organisation_kind="")
-    page = client.post(f"/panels/reviews/{review.id}/flag", data=data).get_data(as_text=True)
+    page = client.post(f"/cases/reviews/{review.id}/flag", data=data).get_data(as_text=True)
     assert "Enter the name of the organisation to add" in page and "Select the kind of organisation" in page
     assert "Typed before adding" in page
 
 
 def test_a_review_is_flagged_only_once(client_for, inspector, agencies) -> None:  # type: ignore[no-untyped-def]
     case = make_case([agencies["police"]])
-    response = client_for(inspector).get(f"/panels/reviews/{case.review_id}/flag")
-    assert response.status_code == 302 and response.headers["Location"] == f"/panels/cases/{case.id}"
+    response = client_for(inspector).get(f"/cases/reviews/{case.review_id}/flag")
+    assert response.status_code == 302 and response.headers["Location"] == f"/cases/{case.id}"
 
 
 def test_finding_a_review_by_reference(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
     review = make_review("SFO-2026-0777")
     db.session.commit()
     client = client_for(inspector)
-    response = client.post("/panels/cases/new", data={"reference": " sfo-2026-0777 "})
-    assert response.headers["Location"] == f"/panels/reviews/{review.id}/flag"
-    page = client.post("/panels/cases/new", data={"reference": "SFO-2026-9999"}).get_data(as_text=True)
+    response = client.post("/cases/new", data={"reference": " sfo-2026-0777 "})
+    assert response.headers["Location"] == f"/cases/reviews/{review.id}/flag"
+    page = client.post("/cases/new", data={"reference": "SFO-2026-9999"}).get_data(as_text=True)
     assert "No review has this reference" in page and 'value="SFO-2026-9999"' in page
 
 
@@ -158,28 +174,29 @@ def test_identifier_views_are_audited_every_time(client_for, inspector, agencies
     case = make_case([agencies["police"]])
     officer = make_user(Role.AGENCY_MEMBER, agencies["police"])
     for person in (inspector, officer, officer):
-        page = client_for(person).get(f"/panels/cases/{case.id}/identifiers").get_data(as_text=True)
+        page = client_for(person).get(f"/cases/{case.id}/identifiers").get_data(as_text=True)
         assert PERSON_NAME in page and PNC in page
-    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "read.case_identifiers")
-                                .order_by(AuditEvent.id)).all()
+    events = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "read.case_identifiers").order_by(AuditEvent.id)
+    ).all()
     assert [e.actor_id for e in events] == [inspector.id, officer.id, officer.id]
     assert all(e.object_type == "MultiAgencyCase" and e.object_id == str(case.id) for e in events)
     # The audit trail never holds the identifiers themselves.
     assert all(PERSON_NAME not in e.summary and PERSON_NAME not in str(e.details) for e in events)
     # The case page itself does not show them.
-    case_page = client_for(officer).get(f"/panels/cases/{case.id}").get_data(as_text=True)
+    case_page = client_for(officer).get(f"/cases/{case.id}").get_data(as_text=True)
     assert PERSON_NAME not in case_page and PNC not in case_page
 
 
 def test_the_case_page_shows_each_agencys_status(client_for, inspector, agencies) -> None:  # type: ignore[no-untyped-def]
     case = make_case([agencies["police"], agencies["health"]])
     officer = make_user(Role.AGENCY_MEMBER, agencies["police"])
-    page = client_for(inspector).get(f"/panels/cases/{case.id}").get_data(as_text=True)
+    page = client_for(inspector).get(f"/cases/{case.id}").get_data(as_text=True)
     assert tags(page).count("Notified") == 2
-    client_for(officer).get(f"/panels/cases/{case.id}")  # the police open the request
+    client_for(officer).get(f"/cases/{case.id}")  # the police open the request
     db.session.expire_all()
     assert invitation_of(case, agencies["police"]).first_opened_at_utc is not None
-    page = client_for(inspector).get(f"/panels/cases/{case.id}").get_data(as_text=True)
+    page = client_for(inspector).get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Opened" in tags(page) and "Notified" in tags(page)
     # An inspector looking does not count as the agency opening it.
     assert invitation_of(case, agencies["health"]).first_opened_at_utc is None
@@ -191,12 +208,15 @@ def test_editing_the_case_is_versioned_and_a_stale_save_keeps_the_typed_text(cli
     colleague = make_user(Role.INSPECTOR)
     data = _flag_data([], version=str(version))
     data.pop("organisation_ids")
-    client_for(colleague).post(f"/panels/cases/{case.id}/edit", data={**data, "reason": "Colleague's reason"})
+    client_for(colleague).post(f"/cases/{case.id}/edit", data={**data, "reason": "Colleague's reason"})
     db.session.expire_all()
     assert case.reason == "Colleague's reason" and case.version == version + 1
 
-    page = client_for(inspector).post(f"/panels/cases/{case.id}/edit",
-                                      data={**data, "reason": "My stale reason"}).get_data(as_text=True)
+    page = (
+        client_for(inspector)
+        .post(f"/cases/{case.id}/edit", data={**data, "reason": "My stale reason"})
+        .get_data(as_text=True)
+    )
     assert "Someone else changed this record" in page and "<title>Error: " in page
     assert "My stale reason" in page  # what I typed is still in the form
     assert "Colleague&#39;s reason" in page or "Colleague's reason" in page  # and theirs is shown
@@ -204,8 +224,9 @@ def test_editing_the_case_is_versioned_and_a_stale_save_keeps_the_typed_text(cli
     assert case.reason == "Colleague's reason"
     # Saving again, having seen their version, goes through.
     assert f'value="{version + 1}"' in page
-    client_for(inspector).post(f"/panels/cases/{case.id}/edit",
-                               data={**data, "reason": "My considered reason", "version": str(version + 1)})
+    client_for(inspector).post(
+        f"/cases/{case.id}/edit", data={**data, "reason": "My considered reason", "version": str(version + 1)}
+    )
     db.session.expire_all()
     assert case.reason == "My considered reason"
 
@@ -221,7 +242,7 @@ def test_a_new_reply_by_date_is_emailed_and_rearms_reminders(client_for, inspect
     before = db.session.scalar(db.select(db.func.count(OutboxMessage.id)))
     data = _flag_data([], version=str(case.version), reply_by=_date(today() + timedelta(days=40)))
     data.pop("organisation_ids")
-    client_for(inspector).post(f"/panels/cases/{case.id}/edit", data=data)
+    client_for(inspector).post(f"/cases/{case.id}/edit", data=data)
     db.session.expire_all()
     assert case.reply_by == today() + timedelta(days=40)
     assert invitation.due_soon_reminder_sent_at_utc is None
@@ -235,14 +256,14 @@ def test_a_new_reply_by_date_is_emailed_and_rearms_reminders(client_for, inspect
 def test_inviting_more_agencies_and_withdrawing_then_reinviting(client_for, inspector, agencies) -> None:  # type: ignore[no-untyped-def]
     case = make_case([agencies["police"]])
     client = client_for(inspector)
-    page = client.get(f"/panels/cases/{case.id}/invite").get_data(as_text=True)
+    page = client.get(f"/cases/{case.id}/invite").get_data(as_text=True)
     assert "Northshire NHS Trust" in page and f'value="{agencies["police"].id}"' not in page
-    client.post(f"/panels/cases/{case.id}/invite", data={"organisation_ids": [str(agencies["health"].id)], "submit": "y"})
+    client.post(f"/cases/{case.id}/invite", data={"organisation_ids": [str(agencies["health"].id)], "submit": "y"})
     db.session.expire_all()
     health = invitation_of(case, agencies["health"])
     assert health.is_active and health.agency_return is not None
 
-    response = client.post(f"/panels/invitations/{health.id}/withdraw", data={"reason": "Not involved after all"})
+    response = client.post(f"/cases/invitations/{health.id}/withdraw", data={"reason": "Not involved after all"})
     assert response.status_code == 302
     db.session.expire_all()
     assert not health.is_active and health.withdrawal_reason == "Not involved after all"
@@ -250,11 +271,11 @@ def test_inviting_more_agencies_and_withdrawing_then_reinviting(client_for, insp
     assert event.details["reason"] == "Not involved after all"
     # A withdrawal with no reason is refused.
     police = invitation_of(case, agencies["police"])
-    page = client.post(f"/panels/invitations/{police.id}/withdraw", data={"reason": " "}).get_data(as_text=True)
+    page = client.post(f"/cases/invitations/{police.id}/withdraw", data={"reason": " "}).get_data(as_text=True)
     assert "Enter why you are withdrawing the request" in page
 
     return_id = health.agency_return.id
-    client.post(f"/panels/cases/{case.id}/invite", data={"organisation_ids": [str(agencies["health"].id)], "submit": "y"})
+    client.post(f"/cases/{case.id}/invite", data={"organisation_ids": [str(agencies["health"].id)], "submit": "y"})
     db.session.expire_all()
     assert health.is_active and health.agency_return.id == return_id  # they get their return back
 
@@ -262,15 +283,16 @@ def test_inviting_more_agencies_and_withdrawing_then_reinviting(client_for, insp
 def test_closing_and_reopening_a_case(client_for, inspector, agencies) -> None:  # type: ignore[no-untyped-def]
     case = make_case([agencies["police"]])
     client = client_for(inspector)
-    page = client.post(f"/panels/cases/{case.id}/close",
-                       data={"closed_on": _date(today() + timedelta(days=3))}).get_data(as_text=True)
+    page = client.post(f"/cases/{case.id}/close", data={"closed_on": _date(today() + timedelta(days=3))}).get_data(
+        as_text=True
+    )
     assert "The date the case closed must be today or in the past" in page
-    client.post(f"/panels/cases/{case.id}/close", data={"closed_on": _date(today())})
+    client.post(f"/cases/{case.id}/close", data={"closed_on": _date(today())})
     db.session.expire_all()
     assert case.closed_on == today()
-    page = client.get(f"/panels/cases/{case.id}").get_data(as_text=True)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "will be erased on" in page and "Closed" in page
-    client.post(f"/panels/cases/{case.id}/reopen")
+    client.post(f"/cases/{case.id}/reopen")
     db.session.expire_all()
     assert case.closed_on is None
     actions = set(db.session.scalars(db.select(AuditEvent.action)))

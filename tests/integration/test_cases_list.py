@@ -19,14 +19,14 @@ def test_the_inspectorate_list_does_not_grow_queries_with_rows(client_for, inspe
     officer = make_user(Role.AGENCY_MEMBER, agencies[0])
     client = client_for(inspector)
     make_case(agencies)
-    client.get("/panels/cases")  # warm-up: per-process caches
-    few = _statements_for(client, "/panels/cases", count_queries)
+    client.get("/cases")  # warm-up: per-process caches
+    few = _statements_for(client, "/cases", count_queries)
     for _ in range(6):
         case = make_case(agencies)
         write_return(invitation_of(case, agencies[0]).agency_return, officer, submit=True)
-    many = _statements_for(client, "/panels/cases", count_queries)
+    many = _statements_for(client, "/cases", count_queries)
     assert many == few
-    page = client.get("/panels/cases").get_data(as_text=True)
+    page = client.get("/cases").get_data(as_text=True)
     assert "1 of 3 submitted" in page and "0 of 3 submitted" in page
 
 
@@ -35,30 +35,30 @@ def test_the_agency_list_does_not_grow_queries_with_rows(client_for, count_queri
     officer = make_user(Role.AGENCY_MEMBER, police)
     client = client_for(officer)
     make_case([police])
-    client.get("/panels/cases")
-    few = _statements_for(client, "/panels/cases", count_queries)
+    client.get("/cases")
+    few = _statements_for(client, "/cases", count_queries)
     for _ in range(6):
         make_case([police])
-    many = _statements_for(client, "/panels/cases", count_queries)
+    many = _statements_for(client, "/cases", count_queries)
     assert many == few
 
 
 def test_the_list_is_paginated_and_filtered(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
     police = make_organisation(OrganisationKind.POLICE, "Northshire Police")
     cases = [make_case([police]) for _ in range(27)]
-    from panels.case_operations import close_case
+    from cases.operations import close_case
     from tests.factories.cases import today
 
     close_case(cases[0], today(), inspector)
     db.session.commit()
     client = client_for(inspector)
-    first = client.get("/panels/cases").get_data(as_text=True)
+    first = client.get("/cases").get_data(as_text=True)
     assert "Showing 1 to 25 of 26" in first and cases[0].reference not in first
-    second = client.get("/panels/cases?page=2").get_data(as_text=True)
+    second = client.get("/cases?page=2").get_data(as_text=True)
     assert "Showing 26 to 26 of 26" in second
-    closed = client.get("/panels/cases?status=closed").get_data(as_text=True)
+    closed = client.get("/cases?status=closed").get_data(as_text=True)
     assert cases[0].reference in closed and cases[1].reference not in closed
-    everything = client.get("/panels/cases?status=all&page=2").get_data(as_text=True)
+    everything = client.get("/cases?status=all&page=2").get_data(as_text=True)
     assert "of 27" in everything
     # Hostile query strings get the default view, not an error.
-    assert client.get("/panels/cases?status=<script>&page=abc").status_code == 200
+    assert client.get("/cases?status=<script>&page=abc").status_code == 200

@@ -3,16 +3,16 @@ whichever way the clock moves between worker runs; and the inspector's manual re
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
 
 from agencies.models import Organisation, OrganisationKind, Role, User
+from cases.operations import send_due_reminders
 from core.audit import AuditEvent
 from extensions import db
 from notifications.models import OutboxMessage
-from panels.case_operations import send_due_reminders
 from tests.conftest import make_organisation, make_user
 from tests.factories.cases import invitation_of, make_case, write_return
 
@@ -20,7 +20,7 @@ REPLY_BY = date(2026, 3, 20)  # Friday: "due soon" on Tuesday 17 March, overdue 
 
 
 def at(day: date, hour: int = 9) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, 0, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
 
 
 def reminders(kind: str | None = None) -> list[OutboxMessage]:
@@ -77,19 +77,19 @@ def test_reminders_go_once_before_and_once_after_the_reply_by_date(app, case, ag
     assert len(reminders()) == 4
     for message in reminders():
         assert "SFO-" in message.subject and "Testperson" not in message.body_text
-        assert f"/panels/cases/{case.id}" in message.body_text
+        assert f"/cases/{case.id}" in message.body_text
     sent = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "case.reminder_sent")).all()
     assert sorted(e.details["kind"] for e in sent) == ["due_soon", "due_soon", "overdue", "overdue"]
 
 
 def test_the_london_date_decides_not_the_utc_one(case) -> None:  # type: ignore[no-untyped-def]
     # 23:30 UTC on 16 March is still 16 March in London (GMT): not yet due.
-    assert send_due_reminders(datetime(2026, 3, 16, 23, 30, tzinfo=timezone.utc)) == 0
-    assert send_due_reminders(datetime(2026, 3, 17, 0, 30, tzinfo=timezone.utc)) == 2
+    assert send_due_reminders(datetime(2026, 3, 16, 23, 30, tzinfo=UTC)) == 0
+    assert send_due_reminders(datetime(2026, 3, 17, 0, 30, tzinfo=UTC)) == 2
 
 
 def test_submitted_and_withdrawn_agencies_are_not_reminded(app, case, agencies) -> None:  # type: ignore[no-untyped-def]
-    from panels.case_operations import withdraw_invitation
+    from cases.operations import withdraw_invitation
 
     officer = db.session.scalar(db.select(User).where(User.email == "officer@police.example"))
     with time_machine.travel(at(date(2026, 3, 10)), tick=False):
@@ -103,7 +103,7 @@ def test_submitted_and_withdrawn_agencies_are_not_reminded(app, case, agencies) 
 
 
 def test_moving_the_reply_by_date_rearms_the_reminders(case, agencies) -> None:  # type: ignore[no-untyped-def]
-    from panels.case_operations import update_case
+    from cases.operations import update_case
     from tests.factories.cases import case_details
 
     assert send_due_reminders(at(date(2026, 3, 21))) == 2  # overdue
@@ -121,7 +121,7 @@ def test_the_inspector_sends_a_manual_reminder(client_for, case, agencies) -> No
     inspector = make_user(Role.INSPECTOR)
     police = invitation_of(case, agencies["police"])
     with time_machine.travel(at(date(2026, 3, 10)), tick=False):
-        response = client_for(inspector).post(f"/panels/invitations/{police.id}/remind")
+        response = client_for(inspector).post(f"/cases/invitations/{police.id}/remind")
     assert response.status_code == 302
     manual = reminders()
     assert [m.to_address for m in manual] == ["officer@police.example"]

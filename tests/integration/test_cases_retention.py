@@ -3,22 +3,22 @@ leaving the reference; the admin edits the period."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
 
 from agencies.models import OrganisationKind, Role
+from cases.models import CaseSettings
+from cases.operations import close_case, erase_expired_identifiers
 from core.audit import AuditEvent
 from extensions import db
-from panels.case_models import CaseSettings
-from panels.case_operations import close_case, erase_expired_identifiers
 from tests.conftest import make_organisation, make_user
 from tests.factories.cases import PERSON_NAME, PNC, make_case
 
 
 def at(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -69,22 +69,22 @@ def test_erased_identifiers_page_says_so_and_the_case_still_shows(client_for, po
     erase_expired_identifiers(date(2026, 6, 1))
     db.session.commit()
     inspector = make_user(Role.INSPECTOR)
-    page = client_for(inspector).get(f"/panels/cases/{case.id}/identifiers").get_data(as_text=True)
+    page = client_for(inspector).get(f"/cases/{case.id}/identifiers").get_data(as_text=True)
     assert "were erased on" in page and PERSON_NAME not in page and case.reference in page
     # Looking is still recorded.
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "read.case_identifiers")) is not None
-    assert "Erased on" in client_for(inspector).get(f"/panels/cases/{case.id}").get_data(as_text=True)
+    assert "Erased on" in client_for(inspector).get(f"/cases/{case.id}").get_data(as_text=True)
 
 
 def test_the_admin_sets_the_retention_period(client_for, admin, police) -> None:  # type: ignore[no-untyped-def]
     case = _closed_case(police, date(2026, 3, 1))
     client = client_for(admin)
-    page = client.get("/panels/retention").get_data(as_text=True)
+    page = client.get("/cases/retention").get_data(as_text=True)
     assert 'value="12"' in page
     for bad, message in (("0", "between 1 and 120"), ("abc", "Enter a whole number of months"), ("", "Enter a number")):
-        page = client.post("/panels/retention", data={"retention_months": bad}).get_data(as_text=True)
+        page = client.post("/cases/retention", data={"retention_months": bad}).get_data(as_text=True)
         assert message in page and "<title>Error: " in page
-    assert client.post("/panels/retention", data={"retention_months": "3"}).status_code == 302
+    assert client.post("/cases/retention", data={"retention_months": "3"}).status_code == 302
     assert db.session.scalar(db.select(CaseSettings.retention_months)) == 3
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "case.retention_changed"))
     assert (event.details["before"], event.details["after"], event.actor_id) == (12, 3, admin.id)

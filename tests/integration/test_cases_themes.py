@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from cases.themes import THEMES, LearningTheme, seed_learning_themes
 from core.audit import AuditEvent
 from extensions import db
-from learning.models import LearningTheme
-from learning.seed import THEMES, seed_learning_themes
 
 
 def test_the_starting_themes_are_seeded_once() -> None:
@@ -26,16 +25,16 @@ def test_an_admin_renamed_theme_is_not_brought_back_by_seeding() -> None:
 
 def test_admin_adds_renames_and_retires_themes(client_for, admin) -> None:  # type: ignore[no-untyped-def]
     client = client_for(admin)
-    assert "Information sharing" in client.get("/learning/themes").get_data(as_text=True)
-    client.post("/learning/themes/new", data={"name": "Neurodiversity", "active": "y"})
+    assert "Information sharing" in client.get("/cases/themes").get_data(as_text=True)
+    client.post("/cases/themes/new", data={"name": "Neurodiversity", "active": "y"})
     theme = db.session.scalar(db.select(LearningTheme).where(LearningTheme.name == "Neurodiversity"))
     assert theme.active and theme.position == len(THEMES) + 1
-    page = client.post("/learning/themes/new", data={"name": "neurodiversity", "active": "y"}).get_data(as_text=True)
+    page = client.post("/cases/themes/new", data={"name": "neurodiversity", "active": "y"}).get_data(as_text=True)
     assert "A theme with this name already exists" in page
-    page = client.post("/learning/themes/new", data={"name": "", "active": "y"}).get_data(as_text=True)
+    page = client.post("/cases/themes/new", data={"name": "", "active": "y"}).get_data(as_text=True)
     assert "Enter the name of the theme" in page and "<title>Error: " in page
 
-    client.post(f"/learning/themes/{theme.id}", data={"name": "Neurodiversity and learning disability"})
+    client.post(f"/cases/themes/{theme.id}", data={"name": "Neurodiversity and learning disability"})
     db.session.expire_all()
     assert theme.name == "Neurodiversity and learning disability" and not theme.active  # unticked: retired
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "theme.updated"))
@@ -54,6 +53,6 @@ def test_a_retired_theme_is_not_offered_for_new_learning_points(client_for) -> N
     retired = db.session.scalar(db.select(LearningTheme).where(LearningTheme.name == "Accommodation"))
     retired.active = False
     db.session.commit()
-    page = client_for(officer).get(f"/panels/returns/{invitation_of(case, police).agency_return.id}/edit")
+    page = client_for(officer).get(f"/cases/returns/{invitation_of(case, police).agency_return.id}/edit")
     html = page.get_data(as_text=True)
     assert ">Mental health<" in html and ">Accommodation<" not in html

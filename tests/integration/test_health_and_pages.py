@@ -17,7 +17,7 @@ def test_health_check_reports_the_database(client) -> None:  # type: ignore[no-u
 
 
 def test_health_check_is_503_when_the_database_does_not_answer(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from core import create_app
+    from portal.app import create_app
 
     broken = create_app("test", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/dir/nothing.sqlite3")
     response = broken.test_client().get("/healthz")
@@ -33,7 +33,7 @@ def test_not_found_page_is_govuk_style(client) -> None:  # type: ignore[no-untyp
 
 
 def test_server_errors_show_no_traceback(db_url: str) -> None:
-    from core import create_app
+    from portal.app import create_app
 
     app = create_app("test", SQLALCHEMY_DATABASE_URI=db_url)
 
@@ -107,6 +107,26 @@ def test_frontend_assets_are_served_locally(client) -> None:  # type: ignore[no-
 
 
 def test_the_most_specific_menu_item_is_active(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
-    page = client_for(inspector).get("/panels/cases").get_data(as_text=True)
-    active = re.findall(r'govuk-service-navigation__item--active">\s*<a[^>]*>\s*<strong[^>]*>([^<]+)<', page)
-    assert active == ["Cases"]
+    from tests.conftest import make_organisation
+    from tests.factories.cases import make_case
+
+    case = make_case([make_organisation(name="Menu Police")])
+    client = client_for(inspector)
+    # A case's return lives under Cases, not under Panels.
+    for path in ("/cases", f"/cases/{case.id}", f"/cases/returns/{case.invitations[0].agency_return.id}"):
+        page = client.get(path).get_data(as_text=True)
+        active = re.findall(r'govuk-service-navigation__item--active">\s*<a[^>]*>\s*<strong[^>]*>([^<]+)<', page)
+        assert active == ["Cases"], path
+
+
+def test_old_case_and_return_addresses_redirect_permanently(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(inspector)
+    for old, new in (
+        ("/panels/cases", "/cases/"),
+        ("/panels/cases/7?x=1", "/cases/7?x=1"),
+        ("/panels/cases/7/identifiers", "/cases/7/identifiers"),
+        ("/panels/returns/3/edit", "/cases/returns/3/edit"),
+    ):
+        response = client.get(old)
+        assert response.status_code == 301, old
+        assert response.headers["Location"] == new

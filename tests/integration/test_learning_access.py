@@ -5,14 +5,14 @@ in. Another organisation's action by id is a 404, as if it did not exist."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
 
 from agencies.models import OrganisationKind, Role
-from learning.action_operations import ItemDetails, compile_item
-from learning.models import LearningLevel
+from cases.themes import LearningLevel
+from learning.operations import ItemDetails, compile_item
 from tests.conftest import make_user
 from tests.factories.cases import inspectorate_inspector, probation_region
 from tests.factories.learning import learning_case, make_action, member_of, panel_for, theme
@@ -31,12 +31,13 @@ def world(app, client_for) -> World:  # type: ignore[no-untyped-def]
     case, police, childrens, officer = learning_case()
     action = make_action(police, case=case, title="Police action")
     make_action(childrens, case=case, title="Children's action")
-    item = compile_item(case, ItemDetails("Shared learning", theme("Mental health"), LearningLevel.LOCAL),
-                        inspectorate_inspector())
+    item = compile_item(
+        case, ItemDetails("Shared learning", theme("Mental health"), LearningLevel.LOCAL), inspectorate_inspector()
+    )
     from extensions import db
 
     db.session.commit()
-    panel = panel_for([case], starts_at=datetime(2026, 2, 10, 10, tzinfo=timezone.utc))
+    panel = panel_for([case], starts_at=datetime(2026, 2, 10, 10, tzinfo=UTC))
     people = {
         "inspector": inspectorate_inspector(),
         "admin": make_user(Role.ADMIN, email="admin@inspectorate.test"),
@@ -97,8 +98,9 @@ def test_access_matrix(world: World, route: str) -> None:
     assert statuses == MATRIX[route], dict(zip(VIEWERS, statuses, strict=True))
 
 
-@pytest.mark.parametrize("route", ["edit_action", "post_update", "compile", "action_for_case", "edit_item",
-                                   "remove_item"])
+@pytest.mark.parametrize(
+    "route", ["edit_action", "post_update", "compile", "action_for_case", "edit_item", "remove_item"]
+)
 def test_posting_is_refused_to_those_who_may_not_see_or_change(world: World, route: str) -> None:
     expected = dict(zip(VIEWERS, MATRIX[route], strict=True))
     for viewer in ("other_agency", "probation", "anonymous"):
@@ -122,14 +124,14 @@ def test_an_unknown_id_is_a_404_for_the_inspectorate_too(world: World) -> None:
 
 
 def test_case_and_panel_pages_link_to_their_learning(client_for) -> None:  # type: ignore[no-untyped-def]
-    from core.seeding import seed_demo_data
     from extensions import db
     from panels.models import MultiAgencyCase, Panel
+    from portal.seeding import seed_demo_data
 
     seed_demo_data("demo password for links")
     inspector = make_user(Role.INSPECTOR)
     case = db.session.scalars(db.select(MultiAgencyCase)).first()
     panel = db.session.scalars(db.select(Panel)).first()
     client = client_for(inspector)
-    assert f"/learning/cases/{case.id}" in client.get(f"/panels/cases/{case.id}").get_data(as_text=True)
+    assert f"/learning/cases/{case.id}" in client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert f"/learning/panels/{panel.id}" in client.get(f"/panels/{panel.id}").get_data(as_text=True)

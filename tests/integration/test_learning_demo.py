@@ -3,9 +3,9 @@ services, one with progress updates; seeding again changes nothing."""
 
 from __future__ import annotations
 
-from core.seeding import seed_demo_data
 from extensions import db
-from learning.action_models import ActionRecord, ActionStatus, LearningItem
+from learning.models import ActionRecord, ActionStatus, LearningItem
+from portal.seeding import seed_demo_data
 
 
 def test_the_demo_has_learning_and_actions_for_police_and_childrens_services() -> None:

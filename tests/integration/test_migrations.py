@@ -28,8 +28,8 @@ def fresh_database_url(tmp_path):  # type: ignore[no-untyped-def]
 
 
 def test_upgrade_to_head_and_down_to_base(fresh_database_url: str) -> None:
-    from core import create_app
     from extensions import db
+    from portal.app import create_app
 
     app = create_app("test", SQLALCHEMY_DATABASE_URI=fresh_database_url)
     with app.app_context():

@@ -111,7 +111,11 @@ def test_the_list_filters_by_status_and_recipient(client_for, admin) -> None:  #
 @pytest.mark.parametrize(
     "query",
     [
-        "status=<script>alert(1)</script>", "to=" + "x" * 5000, "to=%0d%0aSet-Cookie:x", "page=-3", "page=abc",
+        "status=<script>alert(1)</script>",
+        "to=" + "x" * 5000,
+        "to=%0d%0aSet-Cookie:x",
+        "page=-3",
+        "page=abc",
         "status=failed&page=99",
     ],
 )
@@ -237,4 +241,3 @@ def test_an_admin_cannot_read_someone_elses_password_link(app, client_for, admin
 
     assert token not in page
     assert "/password/set/[hidden: only the recipient can use this link]" in page
-

@@ -24,7 +24,7 @@ from notifications.retry_policy import RetryPolicy
 from notifications.worker import run_worker, send_all_due, send_due
 from tests.conftest import make_user
 from tests.factories.notifications import CALENDAR_INVITE, invite_attachment, queue_notice
-from tests.smtp import SmtpServer, smtp_server  # noqa: F401  (fixture)
+from tests.smtp import SmtpServer
 
 
 def _message(message_id: int) -> OutboxMessage:
@@ -95,7 +95,9 @@ def test_each_recipient_gets_a_message_of_their_own(smtp_server: SmtpServer) -> 
 
     received = smtp_server.received
     assert sorted(r.rcpt_tos for r in received) == [
-        ("one@police.example",), ("three@council.example",), ("two@health.example",)
+        ("one@police.example",),
+        ("three@council.example",),
+        ("two@health.example",),
     ]
     for item in received:
         # The To: header names that recipient alone: no agency sees another's address.
@@ -132,7 +134,8 @@ def test_non_ascii_text_arrives_intact(smtp_server: SmtpServer) -> None:  # noqa
     ids=["451-at-data", "550-at-data", "550-at-rcpt"],
 )
 def test_a_refusal_leaves_the_message_queued_with_the_error_and_a_later_run_delivers_it(
-    smtp_server: SmtpServer, refuse  # noqa: F811
+    smtp_server: SmtpServer,
+    refuse,  # noqa: F811
 ) -> None:
     refuse(smtp_server)
     queued = queue_notice("bob@police.example")
@@ -186,7 +189,9 @@ def test_a_stopped_server_leaves_every_message_queued_and_they_go_once_it_is_bac
 
 
 def test_back_off_doubles_and_after_the_limit_the_message_is_failed_and_shown_to_admins(
-    app, smtp_server: SmtpServer, client_for  # noqa: F811
+    app,
+    smtp_server: SmtpServer,
+    client_for,  # noqa: F811
 ) -> None:
     smtp_server.refuse_data("451 4.3.0 Try again later")
     queued = queue_notice("erin@police.example", subject="Your agency's return is due")
@@ -248,7 +253,10 @@ def test_cr_lf_in_a_subject_cannot_add_a_header(smtp_server: SmtpServer) -> None
     queue_notice("gina@police.example", subject="Hello\r\nBcc: victim@evil.example\r\nX-Injected: yes")
     # A row written without queue_email is made safe at sending time too.
     raw = OutboxMessage(
-        to_address="hal@police.example", subject="Hi\nBcc: other@evil.example", body_text="t", body_html="<p>h</p>",
+        to_address="hal@police.example",
+        subject="Hi\nBcc: other@evil.example",
+        body_text="t",
+        body_html="<p>h</p>",
         template="notice",
     )
     db.session.add(raw)
@@ -356,7 +364,10 @@ def test_the_mail_catcher_keeps_each_message_as_an_eml_file(app, tmp_path) -> No
 
 def test_queue_email_is_only_added_to_the_callers_transaction() -> None:
     message = queue_email(
-        to="olu@police.example", subject="s", template="notice", context={"paragraphs": ["p"]},
+        to="olu@police.example",
+        subject="s",
+        template="notice",
+        context={"paragraphs": ["p"]},
     )
     assert message in db.session.new
     db.session.rollback()
@@ -366,7 +377,10 @@ def test_queue_email_is_only_added_to_the_callers_transaction() -> None:
 def test_a_row_that_cannot_be_built_counts_as_a_failed_attempt_and_the_rest_still_go(smtp_server: SmtpServer) -> None:  # noqa: F811
     # Written without queue_email, so nothing refused the shared list when it was queued.
     broken = OutboxMessage(
-        to_address="a@police.example, b@health.example", subject="Shared", body_text="t", body_html="<p>h</p>",
+        to_address="a@police.example, b@health.example",
+        subject="Shared",
+        body_text="t",
+        body_html="<p>h</p>",
         template="notice",
     )
     db.session.add(broken)
@@ -384,7 +398,8 @@ def test_a_row_that_cannot_be_built_counts_as_a_failed_attempt_and_the_rest_stil
 
 
 def test_the_running_worker_delivers_what_is_queued_while_it_runs_and_stops_when_asked(
-    app, smtp_server: SmtpServer  # noqa: F811
+    app,
+    smtp_server: SmtpServer,  # noqa: F811
 ) -> None:
     stop = threading.Event()
     reports = []

@@ -10,7 +10,7 @@ from extensions import db
 from notifications.models import OutboxMessage
 from notifications.worker import send_all_due
 from tests.conftest import make_user
-from tests.smtp import SmtpServer, smtp_server  # noqa: F401  (fixture)
+from tests.smtp import SmtpServer
 
 NEW_PASSWORD = "violet orchard summit"  # nosec B105 - test-only
 
@@ -20,7 +20,8 @@ def _links(text: str) -> list[str]:
 
 
 def test_a_requested_reset_arrives_by_email_and_its_link_sets_the_password(
-    client, smtp_server: SmtpServer  # noqa: F811
+    client,
+    smtp_server: SmtpServer,  # noqa: F811
 ) -> None:
     user = make_user(email="forgetful@police.example", full_name="Fran Forgetful")
 
@@ -58,8 +59,11 @@ def test_a_new_persons_first_sign_in_link_arrives_and_works(app, client_for, smt
     response = client_for(admin).post(
         "/admin/people/new",
         data={
-            "full_name": "Nell Newcomer", "email": "nell@inspectorate.example", "organisation_id": organisation_id,
-            "role": Role.INSPECTOR.value, "job_title": "Inspector",
+            "full_name": "Nell Newcomer",
+            "email": "nell@inspectorate.example",
+            "organisation_id": organisation_id,
+            "role": Role.INSPECTOR.value,
+            "job_title": "Inspector",
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)

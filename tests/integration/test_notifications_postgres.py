@@ -16,7 +16,7 @@ from extensions import db
 from notifications.models import MessageStatus, OutboxMessage
 from notifications.worker import PassResult, send_all_due, send_due
 from tests.factories.notifications import queue_many
-from tests.smtp import SmtpServer, smtp_server  # noqa: F401  (fixture)
+from tests.smtp import SmtpServer
 
 pytestmark = [
     pytest.mark.postgres,

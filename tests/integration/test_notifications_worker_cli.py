@@ -14,7 +14,7 @@ from extensions import db
 from notifications.models import MessageStatus, OutboxMessage
 from tests.conftest import ROOT
 from tests.factories.notifications import queue_notice
-from tests.smtp import SmtpServer, smtp_server  # noqa: F401  (fixture)
+from tests.smtp import SmtpServer
 
 
 def test_send_delivers_everything_due_once_and_exits(app, smtp_server: SmtpServer) -> None:  # noqa: F811
@@ -62,7 +62,7 @@ def _migrated_database(url: str) -> None:
     """A separate SQLite file for the worker process, migrated and holding one message."""
     from flask_migrate import upgrade
 
-    from core import create_app
+    from portal.app import create_app
 
     other = create_app("test", SQLALCHEMY_DATABASE_URI=url)
     with other.app_context():
@@ -73,7 +73,7 @@ def _migrated_database(url: str) -> None:
 
 
 def _status_in(url: str) -> MessageStatus:
-    from core import create_app
+    from portal.app import create_app
 
     other = create_app("test", SQLALCHEMY_DATABASE_URI=url)
     with other.app_context():
@@ -85,7 +85,9 @@ def _status_in(url: str) -> MessageStatus:
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_the_loop_delivers_then_stops_cleanly_on_a_signal(
-    smtp_server: SmtpServer, tmp_path: Path, stop_signal: signal.Signals  # noqa: F811
+    smtp_server: SmtpServer,
+    tmp_path: Path,
+    stop_signal: signal.Signals,  # noqa: F811
 ) -> None:
     url = f"sqlite:///{tmp_path / 'worker.sqlite3'}"
     _migrated_database(url)
@@ -100,7 +102,11 @@ def test_the_loop_delivers_then_stops_cleanly_on_a_signal(
     env.pop("TEST_DATABASE_URL", None)
     worker = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "notifications", "send", "--loop", "--interval", "0.2"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         [received] = smtp_server.wait_for(1, timeout=30)

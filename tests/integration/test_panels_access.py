@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from extensions import db
-from panels.panel_models import Panel
+from panels.models import Panel
 from tests.conftest import sign_in_as
 from tests.factories.panels import PanelWorld, panel_world
 
@@ -23,14 +23,42 @@ WHO = ["inspector", "admin", "police", "police_colleague", "probation", "outside
 Url = Callable[[PanelWorld], str]
 OK, MOVED, SIGN_IN = 200, 302, "sign-in"
 
-MANAGE = {"inspector": OK, "admin": OK, "police": 403, "police_colleague": 404, "probation": 404, "outsider": 404,
-          "anonymous": SIGN_IN}
-INSPECTORATE_ONLY_OBJECT = {"inspector": OK, "admin": OK, "police": 404, "police_colleague": 404, "probation": 404,
-                            "outsider": 404, "anonymous": SIGN_IN}
-SEE = {"inspector": OK, "admin": OK, "police": OK, "police_colleague": 404, "probation": 404, "outsider": 404,
-       "anonymous": SIGN_IN}
-EVERYONE = {"inspector": OK, "admin": OK, "police": OK, "police_colleague": OK, "probation": OK, "outsider": OK,
-            "anonymous": SIGN_IN}
+MANAGE = {
+    "inspector": OK,
+    "admin": OK,
+    "police": 403,
+    "police_colleague": 404,
+    "probation": 404,
+    "outsider": 404,
+    "anonymous": SIGN_IN,
+}
+INSPECTORATE_ONLY_OBJECT = {
+    "inspector": OK,
+    "admin": OK,
+    "police": 404,
+    "police_colleague": 404,
+    "probation": 404,
+    "outsider": 404,
+    "anonymous": SIGN_IN,
+}
+SEE = {
+    "inspector": OK,
+    "admin": OK,
+    "police": OK,
+    "police_colleague": 404,
+    "probation": 404,
+    "outsider": 404,
+    "anonymous": SIGN_IN,
+}
+EVERYONE = {
+    "inspector": OK,
+    "admin": OK,
+    "police": OK,
+    "police_colleague": OK,
+    "probation": OK,
+    "outsider": OK,
+    "anonymous": SIGN_IN,
+}
 
 ROUTES: list[tuple[str, str, Url, dict[str, int | str]]] = [
     ("list", "GET", lambda w: "/panels/", EVERYONE),
@@ -44,20 +72,36 @@ ROUTES: list[tuple[str, str, Url, dict[str, int | str]]] = [
     ("cancel", "GET", lambda w: f"/panels/{w.panel.id}/cancel", MANAGE),
     ("outcome", "GET", lambda w: f"/panels/{w.panel.id}/outcome", {**MANAGE, "inspector": MOVED, "admin": MOVED}),
     ("agenda time", "GET", lambda w: f"/panels/agenda-items/{w.panel.agenda[0].id}/time", INSPECTORATE_ONLY_OBJECT),
-    ("move agenda item", "POST", lambda w: f"/panels/agenda-items/{w.panel.agenda[0].id}/move/down",
-     {**INSPECTORATE_ONLY_OBJECT, "inspector": MOVED, "admin": MOVED}),
-    ("remove agenda item", "POST", lambda w: f"/panels/agenda-items/{w.panel.agenda[0].id}/remove",
-     {**INSPECTORATE_ONLY_OBJECT, "inspector": MOVED, "admin": MOVED}),
+    (
+        "move agenda item",
+        "POST",
+        lambda w: f"/panels/agenda-items/{w.panel.agenda[0].id}/move/down",
+        {**INSPECTORATE_ONLY_OBJECT, "inspector": MOVED, "admin": MOVED},
+    ),
+    (
+        "remove agenda item",
+        "POST",
+        lambda w: f"/panels/agenda-items/{w.panel.agenda[0].id}/remove",
+        {**INSPECTORATE_ONLY_OBJECT, "inspector": MOVED, "admin": MOVED},
+    ),
     ("attendee role", "GET", lambda w: f"/panels/attendees/{w.panel.attendees[1].id}/role", INSPECTORATE_ONLY_OBJECT),
-    ("remove attendee", "GET", lambda w: f"/panels/attendees/{w.panel.attendees[1].id}/remove",
-     INSPECTORATE_ONLY_OBJECT),
+    (
+        "remove attendee",
+        "GET",
+        lambda w: f"/panels/attendees/{w.panel.attendees[1].id}/remove",
+        INSPECTORATE_ONLY_OBJECT,
+    ),
     ("reply", "GET", lambda w: f"/panels/{w.panel.id}/reply", {**SEE, "admin": 403}),
     ("invite file", "GET", lambda w: f"/panels/{w.panel.id}/invite.ics", {**SEE, "admin": 403}),
     ("pack", "GET", lambda w: f"/panels/{w.panel.id}/pack.pdf", SEE),
     ("feed page", "GET", lambda w: "/panels/calendar-feed", EVERYONE),
     ("make feed", "POST", lambda w: "/panels/calendar-feed", EVERYONE),
-    ("revoke feed", "POST", lambda w: "/panels/calendar-feed/revoke", {k: (MOVED if v == OK else v)
-                                                                         for k, v in EVERYONE.items()}),
+    (
+        "revoke feed",
+        "POST",
+        lambda w: "/panels/calendar-feed/revoke",
+        {k: (MOVED if v == OK else v) for k, v in EVERYONE.items()},
+    ),
 ]
 
 
@@ -68,8 +112,9 @@ def world() -> PanelWorld:
 
 @pytest.mark.parametrize("who", WHO)
 @pytest.mark.parametrize(("name", "method", "url", "expected"), ROUTES, ids=[r[0] for r in ROUTES])
-def test_route_access(app: Flask, world: PanelWorld, who: str, name: str, method: str, url: Url,
-                      expected: dict[str, int | str]) -> None:
+def test_route_access(
+    app: Flask, world: PanelWorld, who: str, name: str, method: str, url: Url, expected: dict[str, int | str]
+) -> None:
     client = app.test_client()
     if who != "anonymous":
         sign_in_as(client, world.people[who])
@@ -98,7 +143,7 @@ def test_the_list_shows_an_agency_only_its_own_panels(app: Flask, world: PanelWo
 
 
 def test_a_removed_attendee_loses_access_at_once(app: Flask, world: PanelWorld) -> None:
-    from panels import panel_operations as operations
+    from panels import operations as operations
 
     client = sign_in_as(app.test_client(), world.police)
     assert client.get(f"/panels/{world.panel.id}").status_code == 200
@@ -119,17 +164,37 @@ def test_a_refused_request_is_audited(app: Flask, world: PanelWorld) -> None:
 
 def test_every_panels_route_is_in_the_matrix(app: Flask) -> None:
     """A panels route added later must be added to the matrix above."""
-    covered = {"panels.list_panels", "panels.show_panel", "panels.create_panel", "panels.edit_panel",
-               "panels.add_agenda_item", "panels.add_attendee", "panels.schedule_panel", "panels.cancel_panel",
-               "panels.record_outcome", "panels.change_agenda_time", "panels.move_agenda_item",
-               "panels.remove_agenda_item", "panels.change_attendee_role", "panels.remove_attendee",
-               "panels.reply_to_panel", "panels.download_invite", "panels.download_pack", "panels.manage_feed",
-               "panels.create_feed", "panels.revoke_feed",
-               "panels.calendar_feed"}  # public by design: tests/integration/test_panels_feed.py
-    import panels.panel_views as views
+    covered = {
+        "panels.list_panels",
+        "panels.show_panel",
+        "panels.create_panel",
+        "panels.edit_panel",
+        "panels.add_agenda_item",
+        "panels.add_attendee",
+        "panels.schedule_panel",
+        "panels.cancel_panel",
+        "panels.record_outcome",
+        "panels.change_agenda_time",
+        "panels.move_agenda_item",
+        "panels.remove_agenda_item",
+        "panels.change_attendee_role",
+        "panels.remove_attendee",
+        "panels.reply_to_panel",
+        "panels.download_invite",
+        "panels.download_pack",
+        "panels.manage_feed",
+        "panels.create_feed",
+        "panels.revoke_feed",
+        "panels.calendar_feed",
+    }  # public by design: tests/integration/test_panels_feed.py
+    import panels.views as views
 
-    mine = {f"panels.{name}" for name, value in vars(views).items()
-            if callable(value) and getattr(value, "__module__", "") == views.__name__
-            and f"panels.{name}" in app.view_functions}
+    mine = {
+        f"panels.{name}"
+        for name, value in vars(views).items()
+        if callable(value)
+        and getattr(value, "__module__", "") == views.__name__
+        and f"panels.{name}" in app.view_functions
+    }
     assert mine == covered
     assert Panel.__tablename__ == "panels"

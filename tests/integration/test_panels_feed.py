@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -11,8 +12,8 @@ from icalendar import Calendar
 from agencies.models import User
 from core.audit import REFUSED_ACTION, AuditEvent
 from extensions import db
-from panels import panel_operations as operations
-from panels.panel_models import CalendarFeedToken
+from panels import operations as operations
+from panels.models import CalendarFeedToken
 from tests.conftest import sign_in_as
 from tests.factories.panels import make_panel, panel_world
 
@@ -32,8 +33,9 @@ def uids(response_data: bytes) -> dict[str, str]:
 
 def test_the_feed_lists_only_the_persons_panels_and_needs_no_sign_in(app: Flask) -> None:
     world = panel_world(schedule=True)
-    not_theirs = make_panel(world.inspector, cases=[world.other_case], attendees=[world.health], schedule=True,
-                            title="Health only")
+    not_theirs = make_panel(
+        world.inspector, cases=[world.other_case], attendees=[world.health], schedule=True, title="Health only"
+    )
     draft = make_panel(world.inspector, cases=[world.case], attendees=[world.police], title="Still a draft")
     path = make_feed(sign_in_as(app.test_client(), world.police))
 
@@ -111,7 +113,7 @@ def test_unknown_tokens_and_deactivated_people_get_404(app: Flask) -> None:
 
 
 def test_the_feed_updates_when_the_panel_moves(app: Flask) -> None:
-    from datetime import timedelta, timezone
+    from datetime import timedelta
 
     from tests.factories.panels import details
 
@@ -119,11 +121,12 @@ def test_the_feed_updates_when_the_panel_moves(app: Flask) -> None:
     path = make_feed(sign_in_as(app.test_client(), world.police))
     panel = world.panel
     new_start = panel.starts_at_utc + timedelta(days=3)
-    operations.update_details(panel, details(starts_at=new_start, ends_at=new_start + timedelta(hours=1)),
-                              panel.version, world.inspector)
+    operations.update_details(
+        panel, details(starts_at=new_start, ends_at=new_start + timedelta(hours=1)), panel.version, world.inspector
+    )
     db.session.commit()
 
     [vevent] = Calendar.from_ical(app.test_client().get(path).data).walk("VEVENT")
 
-    assert vevent.decoded("DTSTART").astimezone(timezone.utc) == new_start
+    assert vevent.decoded("DTSTART").astimezone(UTC) == new_start
     assert vevent["SEQUENCE"] == 1

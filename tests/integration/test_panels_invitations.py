@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 from icalendar import Calendar
 
@@ -13,11 +13,11 @@ from core.audit import AuditEvent
 from extensions import db
 from notifications.models import OutboxMessage
 from notifications.worker import send_all_due
-from panels import panel_operations as operations
-from panels.panel_models import AttendeeRole, Reply
+from panels import operations as operations
+from panels.models import AttendeeRole, Reply
 from tests.conftest import make_user
 from tests.factories.panels import details, future, make_panel, panel_emails, panel_world
-from tests.smtp import SmtpServer, smtp_server  # noqa: F401  (fixture)
+from tests.smtp import SmtpServer
 
 
 def calendar_of(message: OutboxMessage) -> tuple[str, Calendar]:
@@ -50,7 +50,8 @@ def test_scheduling_emails_each_attendee_once_with_a_request_they_can_add_to_the
 
     messages = panel_emails()
     assert sorted(m.to_address for m in messages) == sorted(
-        ["inspector@inspectorate.example", "police@police.example", "health@health.example"])
+        ["inspector@inspectorate.example", "police@police.example", "health@health.example"]
+    )
     panel = world.panel
     for message in messages:
         assert message.template == "panel_invitation"
@@ -61,10 +62,13 @@ def test_scheduling_emails_each_attendee_once_with_a_request_they_can_add_to_the
         vevent = only_event(cal)
         assert vevent["UID"] == panel.uid and panel.uid.startswith(f"panel-{panel.id}-")
         assert vevent["SEQUENCE"] == 0
-        assert vevent.decoded("DTSTART").astimezone(timezone.utc) == panel.starts_at_utc
+        assert vevent.decoded("DTSTART").astimezone(UTC) == panel.starts_at_utc
         assert vevent.decoded("DTSTAMP") == panel.updated_at_utc.replace(microsecond=0)
-        assert attendee_addresses(vevent) == {"inspector@inspectorate.example", "police@police.example",
-                                              "health@health.example"}
+        assert attendee_addresses(vevent) == {
+            "inspector@inspectorate.example",
+            "police@police.example",
+            "health@health.example",
+        }
         assert str(vevent["ORGANIZER"]) == "mailto:inspector@inspectorate.example"
         # The details are in the body too; case references, never case details.
         assert "Room 3, County Hall" in message.body_text and "https://meet.example.org/panel" in message.body_text
@@ -72,8 +76,10 @@ def test_scheduling_emails_each_attendee_once_with_a_request_they_can_add_to_the
         assert "Jordan" not in message.body_text and "Jordan" not in message.body_html
         assert f"http://portal.test/panels/{panel.id}/reply" in message.body_text
     police_copy = only_event(calendar_of(panel_emails(to="police@police.example")[0])[1])
-    roles = {str(v).removeprefix("mailto:"): (v.params["ROLE"], v.params["PARTSTAT"], v.params["RSVP"])
-             for v in police_copy["ATTENDEE"]}
+    roles = {
+        str(v).removeprefix("mailto:"): (v.params["ROLE"], v.params["PARTSTAT"], v.params["RSVP"])
+        for v in police_copy["ATTENDEE"]
+    }
     assert roles["inspector@inspectorate.example"] == ("CHAIR", "NEEDS-ACTION", "TRUE")
     assert roles["police@police.example"] == ("REQ-PARTICIPANT", "NEEDS-ACTION", "TRUE")
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "panel.scheduled")) is not None
@@ -106,14 +112,16 @@ def test_moving_the_panel_sends_an_update_with_the_same_uid_and_a_higher_sequenc
     first = only_event(calendar_of(panel_emails(to="police@police.example")[0])[1])
     new_start, new_end = future(days=21, hours=3)
 
-    changed = operations.update_details(panel, details(starts_at=new_start, ends_at=new_end), panel.version,
-                                        world.inspector)
+    changed = operations.update_details(
+        panel, details(starts_at=new_start, ends_at=new_end), panel.version, world.inspector
+    )
     db.session.commit()
 
     assert changed == ["starts_at_utc", "ends_at_utc"]
     updates = panel_emails(template="panel_update")
     assert sorted(m.to_address for m in updates) == sorted(
-        ["inspector@inspectorate.example", "police@police.example", "health@health.example"])
+        ["inspector@inspectorate.example", "police@police.example", "health@health.example"]
+    )
     update = next(m for m in updates if m.to_address == "police@police.example")
     content_type, cal = calendar_of(update)
     assert method_parameter(content_type) == "REQUEST" == cal["METHOD"]
@@ -121,7 +129,7 @@ def test_moving_the_panel_sends_an_update_with_the_same_uid_and_a_higher_sequenc
     assert vevent["UID"] == first["UID"]
     assert vevent["SEQUENCE"] == first["SEQUENCE"] + 1
     assert vevent.decoded("DTSTAMP") >= first.decoded("DTSTAMP")
-    assert vevent.decoded("DTSTART").astimezone(timezone.utc) == new_start
+    assert vevent.decoded("DTSTART").astimezone(UTC) == new_start
     assert "start, end" in update.body_text
     # A new time asks everyone to reply again.
     assert panel.attendee_for(world.police.id).reply is None
@@ -133,14 +141,23 @@ def test_a_new_place_is_an_update_but_a_new_title_alone_emails_nobody() -> None:
     panel = world.panel
     before = len(panel_emails())
 
-    operations.update_details(panel, details(title="Renamed panel", starts_at=panel.starts_at_utc,
-                                             ends_at=panel.ends_at_utc), panel.version, world.inspector)
+    operations.update_details(
+        panel,
+        details(title="Renamed panel", starts_at=panel.starts_at_utc, ends_at=panel.ends_at_utc),
+        panel.version,
+        world.inspector,
+    )
     db.session.commit()
     assert len(panel_emails()) == before and panel.sequence == 0
 
-    operations.update_details(panel, details(title="Renamed panel", starts_at=panel.starts_at_utc,
-                                             ends_at=panel.ends_at_utc, place="Room 9, Police HQ"),
-                              panel.version, world.inspector)
+    operations.update_details(
+        panel,
+        details(
+            title="Renamed panel", starts_at=panel.starts_at_utc, ends_at=panel.ends_at_utc, place="Room 9, Police HQ"
+        ),
+        panel.version,
+        world.inspector,
+    )
     db.session.commit()
     updates = panel_emails(template="panel_update")
     assert len(updates) == 3 and panel.sequence == 1
@@ -232,18 +249,30 @@ def test_a_panel_has_one_chair() -> None:
 def test_each_change_is_audited() -> None:
     world = panel_world(schedule=True)
     panel = world.panel
-    operations.update_details(panel, details(starts_at=panel.starts_at_utc + timedelta(days=1),
-                                             ends_at=panel.ends_at_utc + timedelta(days=1)),
-                              panel.version, world.inspector)
+    operations.update_details(
+        panel,
+        details(starts_at=panel.starts_at_utc + timedelta(days=1), ends_at=panel.ends_at_utc + timedelta(days=1)),
+        panel.version,
+        world.inspector,
+    )
     operations.remove_attendee(panel.attendee_for(world.health.id), world.inspector)
     operations.cancel_panel(panel, "Clash", panel.version, world.inspector)
     db.session.commit()
-    actions = list(db.session.scalars(
-        db.select(AuditEvent.action).where(AuditEvent.object_type == "Panel", AuditEvent.object_id == str(panel.id))
-        .order_by(AuditEvent.id)))
+    actions = list(
+        db.session.scalars(
+            db.select(AuditEvent.action)
+            .where(AuditEvent.object_type == "Panel", AuditEvent.object_id == str(panel.id))
+            .order_by(AuditEvent.id)
+        )
+    )
     assert actions[:2] == ["panel.created", "panel.agenda_added"]
-    assert {"panel.attendee_added", "panel.scheduled", "panel.updated", "panel.attendee_removed",
-            "panel.cancelled"} <= set(actions)
+    assert {
+        "panel.attendee_added",
+        "panel.scheduled",
+        "panel.updated",
+        "panel.attendee_removed",
+        "panel.cancelled",
+    } <= set(actions)
     updated = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "panel.updated"))
     assert set(updated.details["changes"]) == {"starts_at_utc", "ends_at_utc"}
 

@@ -30,7 +30,8 @@ def squashed(text: str) -> str:
 
 
 def test_the_pack_holds_the_marking_on_every_page_the_recipient_the_agenda_and_the_returns(
-        app: Flask, world: PanelWorld) -> None:
+    app: Flask, world: PanelWorld
+) -> None:
     client = sign_in_as(app.test_client(), world.police)
 
     response = client.get(f"/panels/{world.panel.id}/pack.pdf")
@@ -93,13 +94,20 @@ def test_anonymous_people_are_sent_to_sign_in(app: Flask, world: PanelWorld) -> 
 
 
 def test_hostile_text_is_printed_as_text(app: Flask, world: PanelWorld) -> None:
-    from panels import panel_operations as operations
+    from panels import operations as operations
     from tests.factories.panels import details
 
     panel = world.panel
-    operations.update_details(panel, details(title="<b>Bold</b> & <img src='file:///etc/passwd'>",
-                                             starts_at=panel.starts_at_utc, ends_at=panel.ends_at_utc),
-                              panel.version, world.inspector)
+    operations.update_details(
+        panel,
+        details(
+            title="<b>Bold</b> & <img src='file:///etc/passwd'>",
+            starts_at=panel.starts_at_utc,
+            ends_at=panel.ends_at_utc,
+        ),
+        panel.version,
+        world.inspector,
+    )
     db.session.commit()
     pack = build_pack(load_panel(panel.id), world.police)
     assert "<b>Bold</b> & <img src='file:///etc/passwd'>" in squashed(" ".join(pages_of(pack.pdf)))

@@ -13,17 +13,21 @@ from flask.testing import FlaskClient
 
 from core.formatting import utc_now
 from extensions import db
-from panels import panel_operations as operations
-from panels.panel_models import AttendeeRole, Panel, PanelStatus, Reply
-from panels.panel_rules import london_date
+from panels import operations as operations
+from panels.models import AttendeeRole, Panel, PanelStatus, Reply
+from panels.rules import london_date
 from tests.conftest import sign_in_as
 from tests.factories.panels import PanelWorld, details, future, make_panel, panel_emails, panel_world, reloaded
 
 
 def form_for(day, start: str = "10am", end: str = "12:30pm", **fields: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
     data: dict[str, object] = {
-        "title": "Northshire learning panel", "date": [str(day.day), str(day.month), str(day.year)],
-        "start_time": start, "end_time": end, "place": "Room 3, County Hall", "video_link": "",
+        "title": "Northshire learning panel",
+        "date": [str(day.day), str(day.month), str(day.year)],
+        "start_time": start,
+        "end_time": end,
+        "place": "Room 3, County Hall",
+        "video_link": "",
         "convener_role": "chair",
     }
     data.update(fields)
@@ -50,14 +54,15 @@ def inspector_client(app: Flask, world: PanelWorld) -> FlaskClient:
 
 def test_an_inspector_creates_a_draft_panel_with_london_times(app: Flask, world: PanelWorld) -> None:
     day = london_date(world.panel.starts_at_utc) + timedelta(days=30)
-    response = inspector_client(app, world).post("/panels/new", data=form_for(day, "9:30am", "1pm",
-                                                                                convener_role="note_taker"))
+    response = inspector_client(app, world).post(
+        "/panels/new", data=form_for(day, "9:30am", "1pm", convener_role="note_taker")
+    )
 
     assert response.status_code == 302
     panel = db.session.scalar(db.select(Panel).order_by(Panel.id.desc()).limit(1))
     assert panel.status == PanelStatus.DRAFT and panel.convened_by_id == world.inspector.id
     assert london_date(panel.starts_at_utc) == day
-    assert (panel.starts_at_utc.astimezone().tzinfo is not None)
+    assert panel.starts_at_utc.astimezone().tzinfo is not None
     assert panel.attendee_for(world.inspector.id).role == AttendeeRole.NOTE_TAKER
     page = inspector_client(app, world).get(response.headers["Location"]).get_data(as_text=True)
     assert "9:30am to 1pm (UK time)" in page and "Draft" in page
@@ -66,20 +71,30 @@ def test_an_inspector_creates_a_draft_panel_with_london_times(app: Flask, world:
 @pytest.mark.parametrize(
     ("changes", "messages"),
     [
-        ({"title": "", "start_time": "", "end_time": "", "place": "", "date": ["", "", ""]},
-         ["Enter a title", "Enter the date of the panel", "Enter the start time", "Enter the end time",
-          "Enter a place or a video link"]),
+        (
+            {"title": "", "start_time": "", "end_time": "", "place": "", "date": ["", "", ""]},
+            [
+                "Enter a title",
+                "Enter the date of the panel",
+                "Enter the start time",
+                "Enter the end time",
+                "Enter a place or a video link",
+            ],
+        ),
         ({"date": ["31", "2", "2027"]}, ["Date of the panel must be a real date"]),
         ({"start_time": "25:00"}, ["Enter a real time, like 10am or 14:30"]),
         ({"start_time": "2pm", "end_time": "1pm"}, ["The end time must be after the start time"]),
-        ({"video_link": "javascript:alert(1)"}, ["Enter a video link that starts with https://, like https://meet.example.org/abc"]),
+        (
+            {"video_link": "javascript:alert(1)"},
+            ["Enter a video link that starts with https://, like https://meet.example.org/abc"],
+        ),
         ({"title": "x" * 201}, ["Must be 200 characters or fewer"]),
         ({"title": "Panel\r\nBcc: evil@example.com"}, ["Enter text on one line, without special characters"]),
     ],
 )
-def test_bad_details_get_an_error_summary_and_keep_what_was_typed(app: Flask, world: PanelWorld,
-                                                                    changes: dict[str, object],
-                                                                    messages: list[str]) -> None:
+def test_bad_details_get_an_error_summary_and_keep_what_was_typed(
+    app: Flask, world: PanelWorld, changes: dict[str, object], messages: list[str]
+) -> None:
     day = london_date(world.panel.starts_at_utc) + timedelta(days=30)
     data = form_for(day, place="<script>alert(1)</script>")
     data.update(changes)
@@ -95,10 +110,12 @@ def test_bad_details_get_an_error_summary_and_keep_what_was_typed(app: Flask, wo
 
 
 @pytest.mark.parametrize("date_value", ["2026-02-30", "<script>"])
-def test_a_date_posted_in_the_wrong_shape_is_an_error_not_a_crash(app: Flask, world: PanelWorld,
-                                                                   date_value: object) -> None:
-    response = inspector_client(app, world).post("/panels/new", data={**form_for(world.panel.starts_at_utc),
-                                                                      "date": date_value})
+def test_a_date_posted_in_the_wrong_shape_is_an_error_not_a_crash(
+    app: Flask, world: PanelWorld, date_value: object
+) -> None:
+    response = inspector_client(app, world).post(
+        "/panels/new", data={**form_for(world.panel.starts_at_utc), "date": date_value}
+    )
     assert response.status_code == 200
     assert error_summary(response.get_data(as_text=True)) == ["Date of the panel must include a month and a year"]
 
@@ -108,7 +125,8 @@ def test_a_time_the_clocks_skip_is_refused(app: Flask, world: PanelWorld) -> Non
 
     response = inspector_client(app, world).post("/panels/new", data=form_for(date(2027, 3, 28), "1:30am", "3am"))
     assert error_summary(response.get_data(as_text=True)) == [
-        "1:30am does not exist on 28 March 2027: the clocks go forward"]
+        "1:30am does not exist on 28 March 2027: the clocks go forward"
+    ]
 
 
 def test_a_panel_in_the_past_is_refused(app: Flask, world: PanelWorld) -> None:
@@ -126,8 +144,9 @@ def test_a_stale_edit_is_refused_and_what_was_typed_comes_back(app: Flask, world
     db.session.commit()
     day = london_date(world.panel.starts_at_utc)
 
-    response = client.post(f"/panels/{world.panel.id}/edit", data={
-        **form_for(day, title="My new title"), "version": version})
+    response = client.post(
+        f"/panels/{world.panel.id}/edit", data={**form_for(day, title="My new title"), "version": version}
+    )
 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -137,8 +156,9 @@ def test_a_stale_edit_is_refused_and_what_was_typed_comes_back(app: Flask, world
     assert db.session.get(Panel, world.panel.id).title == "Northshire learning panel"
     # Saving again from the refreshed form goes through.
     version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
-    again = client.post(f"/panels/{world.panel.id}/edit", data={**form_for(day, title="My new title"),
-                                                                "version": version})
+    again = client.post(
+        f"/panels/{world.panel.id}/edit", data={**form_for(day, title="My new title"), "version": version}
+    )
     assert again.status_code == 302
     db.session.expire_all()
     assert db.session.get(Panel, world.panel.id).title == "My new title"
@@ -147,8 +167,9 @@ def test_a_stale_edit_is_refused_and_what_was_typed_comes_back(app: Flask, world
 def test_moving_a_scheduled_panel_through_the_form_says_who_was_emailed(app: Flask, world: PanelWorld) -> None:
     client = inspector_client(app, world)
     day = london_date(world.panel.starts_at_utc) + timedelta(days=2)
-    response = client.post(f"/panels/{world.panel.id}/edit", data={**form_for(day), "version": world.panel.version},
-                           follow_redirects=True)
+    response = client.post(
+        f"/panels/{world.panel.id}/edit", data={**form_for(day), "version": world.panel.version}, follow_redirects=True
+    )
     assert "We have emailed 3 people an updated calendar invitation." in response.get_data(as_text=True)
     assert len(panel_emails(template="panel_update")) == 3
 
@@ -174,7 +195,10 @@ def test_the_agenda_can_be_added_to_timed_reordered_and_trimmed(app: Flask) -> N
     client.post(f"/panels/agenda-items/{item.id}/move/up")
     db.session.expire_all()
     assert [i.case.reference for i in db.session.get(Panel, world.panel.id).agenda] == [
-        world.case.reference, third.reference, world.other_case.reference]
+        world.case.reference,
+        third.reference,
+        world.other_case.reference,
+    ]
     client.post(f"/panels/agenda-items/{item.id}/remove")
     db.session.expire_all()
     assert third.reference not in [i.case.reference for i in db.session.get(Panel, world.panel.id).agenda]
@@ -191,8 +215,9 @@ def test_only_eligible_people_are_offered_and_accepted(app: Flask) -> None:
     assert "Pat Colleague – Northshire Police" in page
     assert "Owen Sergeant" not in page  # his force is asked about nothing
     assert "Priya Constable" not in page  # already on the list
-    response = client.post(f"/panels/{world.panel.id}/attendees/add",
-                           data={"user_id": world.outsider.id, "role": "member"})
+    response = client.post(
+        f"/panels/{world.panel.id}/attendees/add", data={"user_id": world.outsider.id, "role": "member"}
+    )
     assert error_summary(response.get_data(as_text=True)) == ["Select a person"]
     assert world.panel.attendee_for(world.outsider.id) is None
 
@@ -232,15 +257,24 @@ def test_the_outcome_is_recorded_after_the_panel_starts(app: Flask, world: Panel
         client = inspector_client(app, world)  # signed in "now", the day of the panel
         page = client.get(f"/panels/{world.panel.id}/outcome").get_data(as_text=True)
         assert "Who attended?" in page
-        response = client.post(f"/panels/{world.panel.id}/outcome", data={
-            "attended": [str(police_row.id)], "notes": "Agreed three actions.", "mark_held": "Save and mark as held",
-            "version": world.panel.version})
+        response = client.post(
+            f"/panels/{world.panel.id}/outcome",
+            data={
+                "attended": [str(police_row.id)],
+                "notes": "Agreed three actions.",
+                "mark_held": "Save and mark as held",
+                "version": world.panel.version,
+            },
+        )
         assert response.status_code == 302
         db.session.expire_all()
         panel = db.session.get(Panel, world.panel.id)
         assert panel.status == PanelStatus.HELD and panel.notes == "Agreed three actions."
         assert {a.user.email: a.attended for a in panel.attendees} == {
-            "inspector@inspectorate.example": False, "police@police.example": True, "health@health.example": False}
+            "inspector@inspectorate.example": False,
+            "police@police.example": True,
+            "health@health.example": False,
+        }
         past = client.get("/panels/?show=past").get_data(as_text=True)
         assert panel.title in past and "Held" in past
         assert panel.title not in client.get("/panels/").get_data(as_text=True)
@@ -254,9 +288,15 @@ def test_the_outcome_is_recorded_after_the_panel_starts(app: Flask, world: Panel
 
 def test_lists_split_upcoming_from_past_and_page_them(app: Flask, world: PanelWorld) -> None:
     for number in range(30):
-        make_panel(world.inspector, cases=[world.case], attendees=[world.police], schedule=True,
-                   title=f"Panel number {number:02d}", starts_at=future(days=40 + number)[0],
-                   ends_at=future(days=40 + number)[1])
+        make_panel(
+            world.inspector,
+            cases=[world.case],
+            attendees=[world.police],
+            schedule=True,
+            title=f"Panel number {number:02d}",
+            starts_at=future(days=40 + number)[0],
+            ends_at=future(days=40 + number)[1],
+        )
     police = sign_in_as(app.test_client(), world.police)
     first = police.get("/panels/").get_data(as_text=True)
     second = police.get("/panels/?page=2").get_data(as_text=True)
@@ -280,8 +320,13 @@ def test_the_list_does_not_query_per_row(app: Flask, count_queries) -> None:  # 
         client.get("/panels/")
     world = reloaded(world)
     for number in range(12):
-        make_panel(world.inspector, cases=[world.case, world.other_case], attendees=[world.police, world.health],
-                   schedule=True, title=f"Extra {number}")
+        make_panel(
+            world.inspector,
+            cases=[world.case, world.other_case],
+            attendees=[world.police, world.health],
+            schedule=True,
+            title=f"Extra {number}",
+        )
     fresh_session()
     with count_queries() as many:
         page = client.get("/panels/").get_data(as_text=True)
@@ -316,5 +361,9 @@ def test_an_attendee_reply_does_not_make_an_inspectors_edit_stale(app: Flask, wo
     operations.reply_to_panel(world.panel.attendee_for(world.police.id), Reply.ACCEPTED, world.police)
     db.session.commit()
     assert db.session.get(Panel, world.panel.id).version == version
-    operations.update_details(world.panel, details(title="Still fine", starts_at=world.panel.starts_at_utc,
-                                                   ends_at=world.panel.ends_at_utc), version, world.inspector)
+    operations.update_details(
+        world.panel,
+        details(title="Still fine", starts_at=world.panel.starts_at_utc, ends_at=world.panel.ends_at_utc),
+        version,
+        world.inspector,
+    )

@@ -10,8 +10,8 @@ from flask import Flask
 
 from core.formatting import utc_now
 from extensions import db
-from panels import panel_operations as operations
-from panels.panel_models import Panel, Reply
+from panels import operations as operations
+from panels.models import Panel, Reply
 from panels.reminders import send_due_panel_reminders
 from tests.factories.panels import details, panel_emails, panel_world
 
@@ -57,9 +57,12 @@ def test_reminders_move_with_the_panel() -> None:
 
     # A week later than planned, moved while the week reminder was already out.
     with time_machine.travel(start - timedelta(days=5), tick=False):
-        operations.update_details(panel, details(starts_at=start + timedelta(days=7),
-                                                 ends_at=panel.ends_at_utc + timedelta(days=7)),
-                                  panel.version, world.inspector)
+        operations.update_details(
+            panel,
+            details(starts_at=start + timedelta(days=7), ends_at=panel.ends_at_utc + timedelta(days=7)),
+            panel.version,
+            world.inspector,
+        )
         db.session.commit()
     new_start = db.session.get(Panel, panel.id).starts_at_utc
 

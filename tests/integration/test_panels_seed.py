@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from core.seeding import seed_demo_data
 from extensions import db
 from notifications.models import OutboxMessage
-from panels.panel_models import AttendeeRole, Panel, PanelStatus
+from panels.models import AttendeeRole, Panel, PanelStatus
+from portal.seeding import seed_demo_data
 
 
 def test_the_demo_panel_is_scheduled_with_the_agencies_invited_and_seeding_twice_changes_nothing() -> None:

@@ -11,7 +11,9 @@ from tests.conftest import make_user
 
 
 def _link_from_outbox(to: str) -> str:
-    message = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.to_address == to).order_by(OutboxMessage.id.desc()))
+    message = db.session.scalar(
+        db.select(OutboxMessage).where(OutboxMessage.to_address == to).order_by(OutboxMessage.id.desc())
+    )
     assert message is not None, f"no email queued for {to}"
     return re.search(r"http://portal\.test(/password/set/\S+)", message.body_text).group(1)
 
@@ -26,7 +28,10 @@ def test_reset_request_queues_an_email_with_a_working_link(client) -> None:  # t
     assert response.status_code == 302
     # The link works once.
     assert client.get(path).status_code == 404
-    assert client.post("/login", data={"email": "forgot@test.example", "password": "violet orchard summit"}).status_code == 302
+    assert (
+        client.post("/login", data={"email": "forgot@test.example", "password": "violet orchard summit"}).status_code
+        == 302
+    )
     assert db.session.get(User, user.id).password_changed_at_utc is not None
 
 

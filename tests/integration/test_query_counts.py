@@ -32,8 +32,12 @@ def statements_for(count_queries, fetch: Callable[[], str]) -> tuple[int, str]: 
     return counter.count, text
 
 
-def assert_statements_do_not_grow(count_queries, fetch: Callable[[], str], add_rows: AddRows,  # type: ignore[no-untyped-def]
-                                  n: int = 4) -> int:
+def assert_statements_do_not_grow(
+    count_queries,
+    fetch: Callable[[], str],
+    add_rows: AddRows,  # type: ignore[no-untyped-def]
+    n: int = 4,
+) -> int:
     """Fail if rendering 3n rows takes more statements than rendering n. Returns the count."""
     shown = add_rows(n)
     db.session.commit()
@@ -128,13 +132,19 @@ def test_the_guard_refuses_a_page_that_shows_nothing(count_queries) -> None:  # 
 
 def test_a_reviews_actions_do_not_cost_a_query_each(client_for, count_queries) -> None:  # type: ignore[no-untyped-def]
     """The review page lists the actions answering its QA ratings, each naming its prompt."""
-    from learning.action_operations import ActionDetails, create_action
+    from learning.operations import ActionDetails, create_action
     from tests.factories import learning as factories
 
     review = factories.assessed_review()
     assessment = review.assessment
-    prompts = iter([(standard, prompt) for standard in assessment.standards_version.standards
-                    for question in standard.key_questions for prompt in question.prompts[:1]])
+    prompts = iter(
+        [
+            (standard, prompt)
+            for standard in assessment.standards_version.standards
+            for question in standard.key_questions
+            for prompt in question.prompts[:1]
+        ]
+    )
     inspector = make_user(Role.INSPECTOR)
     police = factories.organisation("Query Count Police")
 
@@ -143,11 +153,21 @@ def test_a_reviews_actions_do_not_cost_a_query_each(client_for, count_queries) -
         for _ in range(n):
             standard, prompt = next(prompts)  # each from another key question
             title = f"Answer prompt {prompt.label}"
-            create_action(ActionDetails(
-                title=title, what_will_change="Referrals within a day.", owner=police,
-                level=factories.LearningLevel.LOCAL, theme=factories.theme("Information sharing"),
-                due_on=factories.today(), evidence_measure="An audit.", assessment=assessment, standard=standard,
-                prompt=prompt), inspector)
+            create_action(
+                ActionDetails(
+                    title=title,
+                    what_will_change="Referrals within a day.",
+                    owner=police,
+                    level=factories.LearningLevel.LOCAL,
+                    theme=factories.theme("Information sharing"),
+                    due_on=factories.today(),
+                    evidence_measure="An audit.",
+                    assessment=assessment,
+                    standard=standard,
+                    prompt=prompt,
+                ),
+                inspector,
+            )
             titles.append(title)
         return titles
 

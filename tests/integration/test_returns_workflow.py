@@ -9,12 +9,11 @@ from datetime import timedelta
 import pytest
 
 from agencies.models import Organisation, OrganisationKind, Role, User
-from agencies.return_models import AgencyReturn, Involvement, ReturnStatus
+from cases.models import AgencyReturn, Involvement, MultiAgencyCase, ReturnStatus
+from cases.themes import LearningLevel
 from core.audit import AuditEvent
 from extensions import db
-from learning.models import LearningLevel
 from notifications.models import OutboxMessage
-from panels.case_models import MultiAgencyCase
 from tests.conftest import make_organisation, make_user
 from tests.factories.cases import invitation_of, make_case, make_theme, today, write_return
 
@@ -31,10 +30,12 @@ class Setting:
     def __init__(self) -> None:
         self.police: Organisation = make_organisation(OrganisationKind.POLICE, "Northshire Police")
         self.inspector: User = make_user(Role.INSPECTOR, email="flagger@inspectorate.test")
-        self.officer: User = make_user(Role.AGENCY_MEMBER, self.police, email="officer@police.example",
-                                       full_name="Olivia Officer")
-        self.colleague: User = make_user(Role.AGENCY_MEMBER, self.police, email="colleague@police.example",
-                                         full_name="Carl Colleague")
+        self.officer: User = make_user(
+            Role.AGENCY_MEMBER, self.police, email="officer@police.example", full_name="Olivia Officer"
+        )
+        self.colleague: User = make_user(
+            Role.AGENCY_MEMBER, self.police, email="colleague@police.example", full_name="Carl Colleague"
+        )
         self.case: MultiAgencyCase = make_case([self.police], by=self.inspector)
         self.agency_return: AgencyReturn = invitation_of(self.case, self.police).agency_return
         self.theme = make_theme("Information sharing")
@@ -42,7 +43,7 @@ class Setting:
 
     @property
     def url(self) -> str:
-        return f"/panels/returns/{self.agency_return.id}"
+        return f"/cases/returns/{self.agency_return.id}"
 
     def refresh(self) -> AgencyReturn:
         db.session.expire_all()
@@ -84,19 +85,31 @@ def return_data(s: Setting, version: int, **overrides) -> dict:  # type: ignore[
 
 
 def confirm_involvement(s: Setting, client) -> None:  # type: ignore[no-untyped-def]
-    response = client.post(f"{s.url}/involvement", data={
-        "version": str(s.refresh().version), "involvement": "involved",
-        "contact_started_on": _date(today() - timedelta(days=300)), "contact_ended_on": ["", "", ""],
-        "involvement_nature": "Call-outs to the address"})
+    response = client.post(
+        f"{s.url}/involvement",
+        data={
+            "version": str(s.refresh().version),
+            "involvement": "involved",
+            "contact_started_on": _date(today() - timedelta(days=300)),
+            "contact_ended_on": ["", "", ""],
+            "involvement_nature": "Call-outs to the address",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
 def test_involvement_must_be_explained_when_involved_and_errors_keep_the_answers(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
     client = client_for(s.officer)
-    page = client.post(f"{s.url}/involvement", data={
-        "version": str(s.agency_return.version), "involvement": "involved",
-        "contact_started_on": ["", "", ""], "contact_ended_on": ["3", "", "2025"],
-        "involvement_nature": ""}).get_data(as_text=True)
+    page = client.post(
+        f"{s.url}/involvement",
+        data={
+            "version": str(s.agency_return.version),
+            "involvement": "involved",
+            "contact_started_on": ["", "", ""],
+            "contact_ended_on": ["3", "", "2025"],
+            "involvement_nature": "",
+        },
+    ).get_data(as_text=True)
     assert "Enter when your agency&#39;s contact started" in page or "Enter when your agency's contact started" in page
     assert "Contact ended must include a month" in page
     assert "Describe the nature of your agency" in page
@@ -105,21 +118,35 @@ def test_involvement_must_be_explained_when_involved_and_errors_keep_the_answers
     confirm_involvement(s, client)
     r = s.refresh()
     assert r.involvement == Involvement.INVOLVED and r.involvement_confirmed_at_utc is not None
-    page = client_for(s.inspector).get(f"/panels/cases/{s.case.id}").get_data(as_text=True)
+    page = client_for(s.inspector).get(f"/cases/{s.case.id}").get_data(as_text=True)
     assert "Involvement confirmed" in tags(page)
 
 
 def test_not_involved_agencies_submit_a_short_return(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
     client = client_for(s.officer)
-    client.post(f"{s.url}/involvement", data={
-        "version": str(s.agency_return.version), "involvement": "not_involved",
-        "contact_started_on": ["", "", ""], "contact_ended_on": ["", "", ""],
-        "involvement_nature": "Searched the PNC and our crime system: no records"})
+    client.post(
+        f"{s.url}/involvement",
+        data={
+            "version": str(s.agency_return.version),
+            "involvement": "not_involved",
+            "contact_started_on": ["", "", ""],
+            "contact_ended_on": ["", "", ""],
+            "involvement_nature": "Searched the PNC and our crime system: no records",
+        },
+    )
     r = s.refresh()
-    client.post(f"{s.url}/edit", data={"action": "save", "version": str(r.version), "author_name": "Olivia Officer",
-                                       "author_role": "DS", "author_involved": "no",
-                                       "records_reviewed": "PNC, crime system",
-                                       "records_secured_on": _date(today())})
+    client.post(
+        f"{s.url}/edit",
+        data={
+            "action": "save",
+            "version": str(r.version),
+            "author_name": "Olivia Officer",
+            "author_role": "DS",
+            "author_involved": "no",
+            "records_reviewed": "PNC, crime system",
+            "records_secured_on": _date(today()),
+        },
+    )
     r = s.refresh()
     response = client.post(f"{s.url}/submit", data={"version": str(r.version)})
     assert response.status_code == 302
@@ -135,7 +162,8 @@ def test_a_draft_with_two_chronology_rows_and_a_learning_point_is_saved(s: Setti
     assert [e.what_happened for e in r.chronology] == ["First call-out", "Second call-out"]
     assert r.chronology[0].happened_on == today() - timedelta(days=200)
     assert [(p.description, p.theme_id, p.level) for p in r.learning_points] == [
-        ("Link repeat incidents", s.theme.id, LearningLevel.MULTI_AGENCY)]
+        ("Link repeat incidents", s.theme.id, LearningLevel.MULTI_AGENCY)
+    ]
     assert r.underpinning_reasons == ["workload", "training"] and r.author_involved is False
     assert r.last_saved_by == s.officer and r.status == ReturnStatus.DRAFT
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "return.draft_saved")) is not None
@@ -143,7 +171,7 @@ def test_a_draft_with_two_chronology_rows_and_a_learning_point_is_saved(s: Setti
     assert "Second call-out" in page and "Link repeat incidents" in page
     # Any member of the agency sees and can continue the same draft.
     assert "Second call-out" in client_for(s.colleague).get(f"{s.url}/edit").get_data(as_text=True)
-    assert "Draft" in tags(client_for(s.inspector).get(f"/panels/cases/{s.case.id}").get_data(as_text=True))
+    assert "Draft" in tags(client_for(s.inspector).get(f"/cases/{s.case.id}").get_data(as_text=True))
 
 
 def test_adding_and_removing_rows_keeps_what_was_typed(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
@@ -174,7 +202,8 @@ def test_validation_errors_keep_the_typed_text_and_save_nothing(s: Setting, clie
     confirm_involvement(s, client)
     version = s.refresh().version
     hostile = return_data(
-        s, version,
+        s,
+        version,
         author_name="Olivia\r\nBcc: evil@example.com",
         what_went_well="<script>alert('x')</script>",
         good_practice="x" * 20_001,
@@ -209,7 +238,7 @@ def test_draft_submit_locked_reopened(s: Setting, client_for) -> None:  # type: 
     assert response.status_code == 302
     r = s.refresh()
     assert r.status == ReturnStatus.SUBMITTED and r.submitted_by == s.officer
-    assert "Submitted" in tags(client_for(s.inspector).get(f"/panels/cases/{s.case.id}").get_data(as_text=True))
+    assert "Submitted" in tags(client_for(s.inspector).get(f"/cases/{s.case.id}").get_data(as_text=True))
     told = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.to_address == s.inspector.email))
     assert told is not None and "Northshire Police has replied" in told.subject
 
@@ -230,7 +259,9 @@ def test_draft_submit_locked_reopened(s: Setting, client_for) -> None:  # type: 
     assert r.status == ReturnStatus.DRAFT and r.reopen_reason == "Please add the March call-out"
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "return.reopened"))
     assert event.details["reason"] == "Please add the March call-out" and event.actor_id == s.inspector.id
-    reopened_mail = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.template == "case_return_reopened")).all()
+    reopened_mail = db.session.scalars(
+        db.select(OutboxMessage).where(OutboxMessage.template == "case_return_reopened")
+    ).all()
     assert {m.to_address for m in reopened_mail} == {s.officer.email, s.colleague.email}
     assert all("Please add the March call-out" in m.body_text for m in reopened_mail)
     assert "Please add the March call-out" in client.get(s.url).get_data(as_text=True)
@@ -269,11 +300,18 @@ def test_a_stale_save_is_refused_and_the_typed_text_is_kept(s: Setting, client_f
 
 def test_a_stale_involvement_save_is_refused_too(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
     version = s.agency_return.version
-    client_for(s.colleague).post(f"{s.url}/involvement", data={
-        "version": str(version), "involvement": "not_involved", "involvement_nature": "No records"})
-    page = client_for(s.officer).post(f"{s.url}/involvement", data={
-        "version": str(version), "involvement": "still_checking", "involvement_nature": "Still looking"}
-    ).get_data(as_text=True)
+    client_for(s.colleague).post(
+        f"{s.url}/involvement",
+        data={"version": str(version), "involvement": "not_involved", "involvement_nature": "No records"},
+    )
+    page = (
+        client_for(s.officer)
+        .post(
+            f"{s.url}/involvement",
+            data={"version": str(version), "involvement": "still_checking", "involvement_nature": "Still looking"},
+        )
+        .get_data(as_text=True)
+    )
     assert "Someone else changed this record" in page and "Still looking" in page
     assert 'value="still_checking" checked' in page
     assert s.refresh().involvement == Involvement.NOT_INVOLVED
@@ -283,15 +321,18 @@ def test_a_colleague_submitting_while_you_edit_locks_without_losing_your_text(s:
     write_return(s.agency_return, s.colleague)
     version = s.refresh().version
     client_for(s.colleague).post(f"{s.url}/submit", data={"version": str(version)})
-    page = client_for(s.officer).post(f"{s.url}/edit",
-                                      data=return_data(s, version, good_practice="Late thoughts")).get_data(as_text=True)
+    page = (
+        client_for(s.officer)
+        .post(f"{s.url}/edit", data=return_data(s, version, good_practice="Late thoughts"))
+        .get_data(as_text=True)
+    )
     # The save is refused, but what the officer typed comes back with the reason.
     assert "Late thoughts" in page and "submitted, so it is locked" in page and "<title>Error: " in page
     assert s.refresh().good_practice == "Shared the risk assessment."
 
 
 def test_a_closed_case_locks_its_returns(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
-    client_for(s.inspector).post(f"/panels/cases/{s.case.id}/close", data={"closed_on": _date(today())})
+    client_for(s.inspector).post(f"/cases/{s.case.id}/close", data={"closed_on": _date(today())})
     response = client_for(s.officer).get(f"{s.url}/edit")
     assert response.status_code == 302
     assert "This case is closed" in client_for(s.officer).get(s.url).get_data(as_text=True)

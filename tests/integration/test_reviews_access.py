@@ -36,8 +36,11 @@ def world() -> World:
         "admin": admin,
         "region": make_user(Role.AGENCY_MEMBER, north, email="reader@probation.example"),
         "other_region": make_user(Role.AGENCY_MEMBER, wales, email="wales@probation.example"),
-        "police": make_user(Role.AGENCY_MEMBER, make_organisation(OrganisationKind.POLICE, "Northshire Police"),
-                            email="police@police.example"),
+        "police": make_user(
+            Role.AGENCY_MEMBER,
+            make_organisation(OrganisationKind.POLICE, "Northshire Police"),
+            email="police@police.example",
+        ),
         "anonymous": None,
     }
     issued = make_review(region=north, reference="SFO-2024-0001")
@@ -49,22 +52,35 @@ def world() -> World:
     sampled = make_review(region=north, reference="SFO-2024-0004", assurance=Assurance.INSPECTORATE)
     version = current_version()
     copy = operations.copy_standards_version(version, "Draft revision", admin)
-    upload = ReviewImport(uploaded_by=inspector, filename="reviews.csv", content="region,offence_category,received_on\n")
+    upload = ReviewImport(
+        uploaded_by=inspector, filename="reviews.csv", content="region,offence_category,received_on\n"
+    )
     db.session.add(upload)
     make_review(region=wales, reference="SFO-2024-0005")
     db.session.commit()
     from datetime import date
 
-    draw = operations.draw_sample(period_start=date(2024, 1, 1), period_end=date(2024, 12, 31), share_percent=20,
-                                  seed=1, note="", actor=inspector)
+    draw = operations.draw_sample(
+        period_start=date(2024, 1, 1), period_end=date(2024, 12, 31), share_percent=20, seed=1, note="", actor=inspector
+    )
     db.session.commit()
-    return World(people, {
-        "issued": issued.id, "complete": complete.id, "draft": draft.id, "sampled": sampled.id,
-        "version": version.id, "copy": copy.id, "copy_standard": copy.standards[0].id,
-        "copy_question": copy.standards[0].key_questions[0].id,
-        "copy_prompt": copy.standards[0].key_questions[0].prompts[0].id,
-        "upload": upload.id, "draw": draw.id, "category": category("Murder").id,
-    })
+    return World(
+        people,
+        {
+            "issued": issued.id,
+            "complete": complete.id,
+            "draft": draft.id,
+            "sampled": sampled.id,
+            "version": version.id,
+            "copy": copy.id,
+            "copy_standard": copy.standards[0].id,
+            "copy_question": copy.standards[0].key_questions[0].id,
+            "copy_prompt": copy.standards[0].key_questions[0].prompts[0].id,
+            "upload": upload.id,
+            "draw": draw.id,
+            "category": category("Murder").id,
+        },
+    )
 
 
 STAFF = {"inspector": 200, "admin": 200, "region": 403, "other_region": 403, "police": 403, "anonymous": 302}
@@ -84,8 +100,11 @@ PAGES = [
     ("reviews.extend_deadline", "/reviews/{draft}/extend", STAFF_OBJECT),
     ("reviews.upload_import", "/reviews/import", STAFF),
     ("reviews.download_import_template", "/reviews/import/template.csv", STAFF),
-    ("reviews.preview_import", "/reviews/import/{upload}",
-     {**STAFF_OBJECT, "admin": 404}),  # only the person who uploaded it
+    (
+        "reviews.preview_import",
+        "/reviews/import/{upload}",
+        {**STAFF_OBJECT, "admin": 404},
+    ),  # only the person who uploaded it
     ("reviews.list_draws", "/reviews/samples", STAFF),
     ("reviews.draw_sample", "/reviews/samples/new", STAFF),
     ("reviews.show_draw", "/reviews/samples/{draw}", STAFF_OBJECT),
@@ -120,8 +139,15 @@ def test_the_matrix_covers_every_route_of_the_blueprint(app: Flask) -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("endpoint", "path", "expected"), PAGES, ids=[p[0] for p in PAGES])
-def test_pages(client, client_for, world: World, role: str, endpoint: str, path: str,  # type: ignore[no-untyped-def]
-               expected: dict[str, int]) -> None:
+def test_pages(
+    client,
+    client_for,
+    world: World,
+    role: str,
+    endpoint: str,
+    path: str,  # type: ignore[no-untyped-def]
+    expected: dict[str, int],
+) -> None:
     person = world.people[role]
     http = client_for(person) if person else client
     response = http.get(path.format(**world.ids))
@@ -131,14 +157,25 @@ def test_pages(client, client_for, world: World, role: str, endpoint: str, path:
 
 
 # Every (action, role) the action refuses; the roles it allows are tested with the feature.
-REFUSALS = [(endpoint, path, expected, role) for endpoint, path, expected in ACTIONS for role in ROLES
-            if expected[role] != 200]
+REFUSALS = [
+    (endpoint, path, expected, role) for endpoint, path, expected in ACTIONS for role in ROLES if expected[role] != 200
+]
 
 
-@pytest.mark.parametrize(("endpoint", "path", "expected", "role"), REFUSALS,
-                         ids=[f"{endpoint}-{role}" for endpoint, _path, _expected, role in REFUSALS])
-def test_actions_are_refused_to_everyone_else(client, client_for, world: World, role: str, endpoint: str,  # type: ignore[no-untyped-def]
-                                              path: str, expected: dict[str, int]) -> None:
+@pytest.mark.parametrize(
+    ("endpoint", "path", "expected", "role"),
+    REFUSALS,
+    ids=[f"{endpoint}-{role}" for endpoint, _path, _expected, role in REFUSALS],
+)
+def test_actions_are_refused_to_everyone_else(
+    client,
+    client_for,
+    world: World,
+    role: str,
+    endpoint: str,  # type: ignore[no-untyped-def]
+    path: str,
+    expected: dict[str, int],
+) -> None:
     person = world.people[role]
     http = client_for(person) if person else client
     response = http.post(path.format(**world.ids))
@@ -154,8 +191,13 @@ def test_agency_people_cannot_change_reviews_by_posting(client_for, world: World
 
     review_id = world.ids["draft"]
     before = db.session.get(Review, review_id).version
-    for path in (f"/reviews/{review_id}/edit", f"/reviews/{review_id}/extend", f"/reviews/{review_id}/assessment",
-                 f"/reviews/{world.ids['complete']}/issue", f"/reviews/{world.ids['sampled']}/assign"):
+    for path in (
+        f"/reviews/{review_id}/edit",
+        f"/reviews/{review_id}/extend",
+        f"/reviews/{review_id}/assessment",
+        f"/reviews/{world.ids['complete']}/issue",
+        f"/reviews/{world.ids['sampled']}/assign",
+    ):
         assert http.post(path, data={"summary": "hijacked"}).status_code == 404
     assert http.post("/reviews/new", data={"summary": "x"}).status_code == 403
     assert http.post("/reviews/samples/new", data={}).status_code == 403

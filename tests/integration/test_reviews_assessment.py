@@ -43,7 +43,9 @@ def test_an_inspector_is_assigned_to_a_sampled_review(client_for, inspector) -> 
     client = client_for(inspector)
     page = _page(client.get(f"/reviews/{review.id}/assign"))
     assert colleague.full_name in page
-    assert client.post(f"/reviews/{review.id}/assign", data={"version": 0, "assessor_id": colleague.id}).status_code == 302
+    assert (
+        client.post(f"/reviews/{review.id}/assign", data={"version": 0, "assessor_id": colleague.id}).status_code == 302
+    )
     assessment = review.assessment
     assert assessment.assessor == colleague and assessment.stage == AssessmentStage.DRAFT
     assert assessment.standards_version.name == "2021 draft"
@@ -85,18 +87,26 @@ def test_a_draft_saves_with_blanks_and_the_composite_is_derived(client_for, insp
     assessment = assign(make_review(), inspector)
     standards, prompts = _ids()
     client = client_for(inspector)
-    response = client.post(f"/reviews/{assessment.review_id}/assessment", data={
-        "version": assessment.version, f"rating_{standards[0]}": "3", f"answer_{prompts[2]}": "partly",
-        f"note_{prompts[2]}": "Missed opportunities are listed, not analysed.", "save": "Save as draft",
-        # Typed composites and bands are ignored: they are derived, never typed.
-        "composite": "12", "overall": "Outstanding",
-    })
+    response = client.post(
+        f"/reviews/{assessment.review_id}/assessment",
+        data={
+            "version": assessment.version,
+            f"rating_{standards[0]}": "3",
+            f"answer_{prompts[2]}": "partly",
+            f"note_{prompts[2]}": "Missed opportunities are listed, not analysed.",
+            "save": "Save as draft",
+            # Typed composites and bands are ignored: they are derived, never typed.
+            "composite": "12",
+            "overall": "Outstanding",
+        },
+    )
     assert response.status_code == 302
     db.session.refresh(assessment)
     assert assessment.stage == AssessmentStage.DRAFT
     assert assessment.scores == [3, None, None, None] and assessment.composite is None and assessment.overall is None
-    answer = assessment.answer_for(next(p for s in assessment.standards_version.standards for p in s.prompts
-                                        if p.id == prompts[2]))
+    answer = assessment.answer_for(
+        next(p for s in assessment.standards_version.standards for p in s.prompts if p.id == prompts[2])
+    )
     assert answer.answer == Answer.PARTLY and answer.note == "Missed opportunities are listed, not analysed."
     page = _page(client.get(f"/reviews/{assessment.review_id}/assessment"))
     assert "Missed opportunities are listed, not analysed." in page
@@ -125,9 +135,18 @@ def test_completion_needs_four_ratings_and_feedback_and_keeps_what_was_typed(cli
 def test_bad_values_are_refused_with_messages(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
     assessment = assign(make_review(), inspector)
     standards, prompts = _ids()
-    page = _page(client_for(inspector).post(f"/reviews/{assessment.review_id}/assessment", data={
-        "version": assessment.version, f"answer_{prompts[0]}": "maybe", f"rating_{standards[0]}": "4",
-        f"note_{prompts[1]}": "x" * 2001, "save": "Save as draft"}))
+    page = _page(
+        client_for(inspector).post(
+            f"/reviews/{assessment.review_id}/assessment",
+            data={
+                "version": assessment.version,
+                f"answer_{prompts[0]}": "maybe",
+                f"rating_{standards[0]}": "4",
+                f"note_{prompts[1]}": "x" * 2001,
+                "save": "Save as draft",
+            },
+        )
+    )
     assert page.count("Select one of the options") >= 2
     assert "Must be 2,000 characters or fewer" in page
     db.session.refresh(assessment)
@@ -137,8 +156,9 @@ def test_bad_values_are_refused_with_messages(client_for, inspector) -> None:  #
 def test_completing_derives_the_band_and_shows_tags_with_words(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
     assessment = assign(make_review(), inspector)
     client = client_for(inspector)
-    response = client.post(f"/reviews/{assessment.review_id}/assessment",
-                           data=_full_form(assessment, complete="Save and mark as complete"))
+    response = client.post(
+        f"/reviews/{assessment.review_id}/assessment", data=_full_form(assessment, complete="Save and mark as complete")
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith("/qa-report")
     db.session.refresh(assessment)
     assert assessment.stage == AssessmentStage.COMPLETE and assessment.composite == 8
@@ -148,8 +168,10 @@ def test_completing_derives_the_band_and_shows_tags_with_words(client_for, inspe
     assert '<strong class="govuk-tag govuk-tag--green">Outstanding</strong>' in page
     assert "add up to 8 out of 12" in page
     assert "Clear on the risk assessment." in page  # prompt notes are part of the report
-    assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "assessment.completed")).details[
-        "composite"] == 8
+    assert (
+        db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "assessment.completed")).details["composite"]
+        == 8
+    )
 
 
 def test_a_stale_save_is_refused_and_what_was_typed_is_kept(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
@@ -158,27 +180,48 @@ def test_a_stale_save_is_refused_and_what_was_typed_is_kept(client_for, inspecto
     colleague = make_inspector("colleague@inspectorate.test")
     opened_at = assessment.version
     # The colleague saves first.
-    first = client_for(colleague).post(f"/reviews/{assessment.review_id}/assessment", data={
-        "version": opened_at, f"rating_{standards[0]}": "1", f"feedback_{standards[0]}": "Colleague's feedback",
-        "save": "Save as draft"})
+    first = client_for(colleague).post(
+        f"/reviews/{assessment.review_id}/assessment",
+        data={
+            "version": opened_at,
+            f"rating_{standards[0]}": "1",
+            f"feedback_{standards[0]}": "Colleague's feedback",
+            "save": "Save as draft",
+        },
+    )
     assert first.status_code == 302
     # The inspector, working from the page opened before, saves over it.
-    page = _page(client_for(inspector).post(f"/reviews/{assessment.review_id}/assessment", data={
-        "version": opened_at, f"rating_{standards[0]}": "3", f"feedback_{standards[0]}": "My careful feedback",
-        "save": "Save as draft"}))
+    page = _page(
+        client_for(inspector).post(
+            f"/reviews/{assessment.review_id}/assessment",
+            data={
+                "version": opened_at,
+                f"rating_{standards[0]}": "3",
+                f"feedback_{standards[0]}": "My careful feedback",
+                "save": "Save as draft",
+            },
+        )
+    )
     assert "Your changes have not been saved" in page and "<title>Error:" in page
     assert "My careful feedback" in page  # kept in the form
     assert "Colleague&#39;s feedback" in page or "Colleague's feedback" in page  # shown beside it
     db.session.refresh(assessment)
     assert assessment.scores[0] == 1 and assessment.ratings[0].feedback == "Colleague's feedback"
     # The form now carries the latest version, so saving again (having seen theirs) works.
-    latest = re.search(r'name="version" type="hidden" value="(\d+)"|name="version" value="(\d+)"', page) or \
-        re.search(r'id="version" name="version" type="hidden" value="(\d+)"', page)
+    latest = re.search(r'name="version" type="hidden" value="(\d+)"|name="version" value="(\d+)"', page) or re.search(
+        r'id="version" name="version" type="hidden" value="(\d+)"', page
+    )
     version = next(g for g in latest.groups() if g)
     assert int(version) == assessment.version
-    again = client_for(inspector).post(f"/reviews/{assessment.review_id}/assessment", data={
-        "version": version, f"rating_{standards[0]}": "3", f"feedback_{standards[0]}": "My careful feedback",
-        "save": "Save as draft"})
+    again = client_for(inspector).post(
+        f"/reviews/{assessment.review_id}/assessment",
+        data={
+            "version": version,
+            f"rating_{standards[0]}": "3",
+            f"feedback_{standards[0]}": "My careful feedback",
+            "save": "Save as draft",
+        },
+    )
     assert again.status_code == 302
     db.session.refresh(assessment)
     assert assessment.scores[0] == 3
@@ -191,8 +234,11 @@ def test_issuing_emails_the_regions_people_a_link_only(client_for, inspector) ->
     make_user(Role.AGENCY_MEMBER, region, email="reader@probation.example")
     make_user(Role.AGENCY_MEMBER, region, email="gone@probation.example", active=False)
     make_user(Role.AGENCY_MEMBER, other_region, email="wales@probation.example")
-    make_user(Role.AGENCY_MEMBER, make_organisation(OrganisationKind.POLICE, "Northshire Police"),
-              email="police@police.example")
+    make_user(
+        Role.AGENCY_MEMBER,
+        make_organisation(OrganisationKind.POLICE, "Northshire Police"),
+        email="police@police.example",
+    )
     review = make_review(region=region)
     assessment = rate(assign(review, inspector), [2, 1, 2, 3], feedback="Secret feedback text")
     client = client_for(inspector)
@@ -238,8 +284,9 @@ def test_a_stale_issue_is_refused(client_for, inspector) -> None:  # type: ignor
 
 def test_saving_a_complete_assessment_as_a_draft_reopens_it(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
     assessment = rate(assign(make_review(), inspector), [2, 2, 2, 2])
-    client_for(inspector).post(f"/reviews/{assessment.review_id}/assessment",
-                               data=_full_form(assessment, save="Save as draft"))
+    client_for(inspector).post(
+        f"/reviews/{assessment.review_id}/assessment", data=_full_form(assessment, save="Save as draft")
+    )
     db.session.refresh(assessment)
     assert assessment.stage == AssessmentStage.DRAFT
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "assessment.reopened")) is not None
@@ -258,7 +305,10 @@ def test_an_issued_assessment_keeps_its_wording_after_the_standards_change(clien
     new = db.session.scalar(db.select(StandardsVersion).where(StandardsVersion.name == "2025 revision"))
     new_prompt = new.standards[1].prompts[3]
     assert new_prompt.id != old_prompt.id and new_prompt.text == old_prompt.text
-    assert client.post(f"/reviews/standards/prompt/{new_prompt.id}", data={"text": "Reworded prompt 2.1 d"}).status_code == 302
+    assert (
+        client.post(f"/reviews/standards/prompt/{new_prompt.id}", data={"text": "Reworded prompt 2.1 d"}).status_code
+        == 302
+    )
     # The version in use cannot be reworded.
     assert client.post(f"/reviews/standards/prompt/{old_prompt.id}", data={"text": "Sneaky"}).status_code == 403
     assert client.post(f"/reviews/standards/{new.id}/publish").status_code == 302

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from agencies.models import User
-from core.seeding import seed_demo_organisations_and_people
+from agencies.seed import seed_demo_organisations_and_people
 from extensions import db
 from reviews.models import (
     Assessment,
@@ -28,9 +28,19 @@ TODAY = date(2025, 3, 12)
 
 def _snapshot() -> list[tuple[object, ...]]:
     reviews = db.session.scalars(db.select(Review).order_by(Review.reference)).all()
-    return [(r.reference, r.region.name, r.offence_category.name, r.received_on, r.status, r.due_on,
-             r.assessment.scores if r.assessment else None,
-             r.assessment.issued_on if r.assessment else None) for r in reviews]
+    return [
+        (
+            r.reference,
+            r.region.name,
+            r.offence_category.name,
+            r.received_on,
+            r.status,
+            r.due_on,
+            r.assessment.scores if r.assessment else None,
+            r.assessment.issued_on if r.assessment else None,
+        )
+        for r in reviews
+    ]
 
 
 def _remove_demo_reviews() -> None:
@@ -68,8 +78,12 @@ def test_the_demo_has_reviews_in_every_state_and_is_idempotent_and_deterministic
     # The inspector's pages hold it all without error.
     inspector = db.session.scalar(db.select(User).where(User.email == "inspector@inspectorate.example"))
     staff = client_for(inspector)
-    for path in ["/reviews/dashboard", "/reviews/", "/reviews/samples", f"/reviews/samples/{reviews[0].sample_entry.draw_id}"] + \
-            [f"/reviews/{r.id}" for r in reviews]:
+    for path in [
+        "/reviews/dashboard",
+        "/reviews/",
+        "/reviews/samples",
+        f"/reviews/samples/{reviews[0].sample_entry.draw_id}",
+    ] + [f"/reviews/{r.id}" for r in reviews]:
         assert staff.get(path).status_code == 200, path
     page = staff.get(f"/reviews/{issued[0].id}").get_data(as_text=True)
     assert "Sampled for Inspectorate QA" in page and "QA report issued" in page

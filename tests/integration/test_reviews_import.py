@@ -25,8 +25,9 @@ def _csv(*rows: str, header: str = HEADER) -> bytes:
 
 
 def _upload(client, data: bytes, filename: str = "reviews.csv"):  # type: ignore[no-untyped-def]
-    return client.post("/reviews/import", data={"file": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/reviews/import", data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
+    )
 
 
 def _preview(client, data: bytes) -> tuple[int, str]:  # type: ignore[no-untyped-def]
@@ -98,7 +99,8 @@ def test_every_kind_of_bad_row_is_explained_and_only_good_rows_are_imported(clie
     assert response.status_code == 302
     assert _count_reviews() == 3
     assert "2 reviews imported. 9 rows of the file were not imported." in client.get(
-        response.headers["Location"]).get_data(as_text=True)
+        response.headers["Location"]
+    ).get_data(as_text=True)
     plain = db.session.scalar(db.select(Review).where(Review.reference == "SFO-2024-0100"))
     assert plain.assurance == Assurance.AWAITING_SAMPLE and plain.offence_on == date(2023, 11, 20)
     assert plain.status == ReviewStatus.AWAITING_SAMPLE
@@ -125,8 +127,10 @@ def test_every_kind_of_bad_row_is_explained_and_only_good_rows_are_imported(clie
 @time_machine.travel(date(2024, 7, 1), tick=False)
 def test_importing_the_same_file_again_creates_no_duplicates(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
     make_region("North West Probation Region")
-    data = _csv("SFO-2024-0100,North West Probation Region,Murder,2024-05-03,,,,One,,,,,,",
-                ",North West Probation Region,Rape,2024-05-04,,,,Two without a reference,,,,,,")
+    data = _csv(
+        "SFO-2024-0100,North West Probation Region,Murder,2024-05-03,,,,One,,,,,,",
+        ",North West Probation Region,Rape,2024-05-04,,,,Two without a reference,,,,,,",
+    )
     client = client_for(inspector)
     import_id, _page = _preview(client, data)
     client.post(f"/reviews/import/{import_id}/confirm")
@@ -141,8 +145,10 @@ def test_the_confirmation_reads_the_stored_file_not_posted_rows(client_for, insp
     make_region("North West Probation Region")
     client = client_for(inspector)
     import_id, _page = _preview(client, _csv("SFO-2024-0100,North West Probation Region,Murder,2024-05-03,,,,,,,,,,"))
-    client.post(f"/reviews/import/{import_id}/confirm", data={
-        "rows": "SFO-2024-0999,North West Probation Region,Murder,2024-05-03", "reference": "SFO-2024-0999"})
+    client.post(
+        f"/reviews/import/{import_id}/confirm",
+        data={"rows": "SFO-2024-0999,North West Probation Region,Murder,2024-05-03", "reference": "SFO-2024-0999"},
+    )
     assert db.session.scalars(db.select(Review.reference)).all() == ["SFO-2024-0100"]
 
 
@@ -162,7 +168,7 @@ def test_files_that_are_not_usable_csv_are_refused_in_words(client_for, inspecto
     assert "Missing: region, offence_category, received_on" in page
     _id, page = _preview(client, _csv(header=HEADER))
     assert "The file has no rows of reviews" in page
-    _id, page = _preview(client, "region,offence_category,received_on,region\r\n".encode())
+    _id, page = _preview(client, b"region,offence_category,received_on,region\r\n")
     assert "These columns appear more than once: region" in page
     assert _count_reviews() == 0
 
@@ -170,7 +176,9 @@ def test_files_that_are_not_usable_csv_are_refused_in_words(client_for, inspecto
 def test_windows_1252_and_excel_bom_files_are_read(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
     make_region("North West Probation Region")
     client = client_for(inspector)
-    data = "\ufeff" + HEADER + "\r\nSFO-2024-0100,North West Probation Region,Murder,2024-05-03,,,,Café summary,,,,,,\r\n"
+    data = (
+        "\ufeff" + HEADER + "\r\nSFO-2024-0100,North West Probation Region,Murder,2024-05-03,,,,Café summary,,,,,,\r\n"
+    )
     _id, page = _preview(client, data.encode("utf-8"))
     assert "Import 1 review" in page
     _id, page = _preview(client, data[1:].encode("cp1252"))
@@ -186,8 +194,9 @@ def test_hostile_cells_are_shown_escaped(client_for, inspector) -> None:  # type
 
 def test_another_inspector_cannot_see_or_confirm_my_upload(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
     make_region("North West Probation Region")
-    import_id, _page = _preview(client_for(inspector),
-                                _csv("SFO-2024-0100,North West Probation Region,Murder,2024-05-03,,,,,,,,,,"))
+    import_id, _page = _preview(
+        client_for(inspector), _csv("SFO-2024-0100,North West Probation Region,Murder,2024-05-03,,,,,,,,,,")
+    )
     other = client_for(make_inspector())
     assert other.get(f"/reviews/import/{import_id}").status_code == 404
     assert other.post(f"/reviews/import/{import_id}/confirm").status_code == 404

@@ -13,8 +13,9 @@ from extensions import db
 from tests.conftest import make_organisation, make_user
 from tests.factories.reviews import assign, issue, make_region, make_review, rate
 
-LONG_FEEDBACK = "\n".join(f"Paragraph {n}: the review sets out the decisions in the case in careful detail." * 3
-                          for n in range(40))
+LONG_FEEDBACK = "\n".join(
+    f"Paragraph {n}: the review sets out the decisions in the case in careful detail." * 3 for n in range(40)
+)
 
 
 def _issued(region_name: str = "North West Probation Region", **kwargs: object):  # type: ignore[no-untyped-def]
@@ -47,13 +48,23 @@ def test_the_pdf_holds_the_reference_ratings_and_marking_on_every_page(client_fo
         assert review.reference in text, f"page {number}"
         assert f"Page {number} of {len(pages)}" in text
     whole = "\n".join(pages)
-    for words in ("North West Probation Region", "Murder", "Standard 1: Analysis of practice", "Good",
-                  "Requires improvement", "Inadequate", "Outstanding", "6 out of 12", "Paragraph 39"):
+    for words in (
+        "North West Probation Region",
+        "Murder",
+        "Standard 1: Analysis of practice",
+        "Good",
+        "Requires improvement",
+        "Inadequate",
+        "Outstanding",
+        "6 out of 12",
+        "Paragraph 39",
+    ):
         assert words in whole, words
     # The overall rating: 2 + 1 + 0 + 3 = 6, Requires improvement.
     assert "Overall rating" in whole
-    fonts = {str(font.get_object()["/BaseFont"]) for page in reader.pages
-             for font in page["/Resources"]["/Font"].values()}
+    fonts = {
+        str(font.get_object()["/BaseFont"]) for page in reader.pages for font in page["/Resources"]["/Font"].values()
+    }
     assert fonts and all("Portal-Sans" in f or "Liberation" in f or "Arial" in f for f in fonts), fonts
 
 
@@ -75,8 +86,9 @@ def test_the_regions_people_read_their_reports_and_every_reading_is_audited(clie
     assert review.reference in listing and "Requires improvement" in listing
     assert client.get(f"/reviews/{review.id}/qa-report").status_code == 200
     assert client.get(f"/reviews/{review.id}/qa-report.pdf").status_code == 200
-    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action.like("read.qa_report%"),
-                                                            AuditEvent.actor_id == reader.id)).all()
+    events = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action.like("read.qa_report%"), AuditEvent.actor_id == reader.id)
+    ).all()
     assert sorted(e.action for e in events) == ["read.qa_report", "read.qa_report_pdf"]
     assert all(e.object_id == str(review.id) and e.object_type == "Review" for e in events)
     # The register itself stays the Inspectorate's.
@@ -91,8 +103,9 @@ def test_another_regions_probation_person_gets_404(client_for) -> None:  # type:
     assert client.get(f"/reviews/{review.id}/qa-report").status_code == 404
     assert client.get(f"/reviews/{review.id}/qa-report.pdf").status_code == 404
     assert review.reference not in client.get("/reviews/reports").get_data(as_text=True)
-    refused = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "access.refused",
-                                                            AuditEvent.actor_id == wales.id))
+    refused = db.session.scalar(
+        db.select(AuditEvent).where(AuditEvent.action == "access.refused", AuditEvent.actor_id == wales.id)
+    )
     assert refused.details["status"] == 404
 
 

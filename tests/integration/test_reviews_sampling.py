@@ -17,26 +17,39 @@ CATEGORIES = ["Murder", "Rape", "Manslaughter", "Arson endangering life", "Terro
 def _population(size: int = 40, regions: int = 4, start: date = date(2024, 4, 1)) -> list[Review]:
     places = [make_region(f"Region {n} Probation Region") for n in range(regions)]
     return [
-        make_review(region=places[n % regions], offence_category=CATEGORIES[n % len(CATEGORIES)],
-                    received_on=start + timedelta(days=n), commit=False)
+        make_review(
+            region=places[n % regions],
+            offence_category=CATEGORIES[n % len(CATEGORIES)],
+            received_on=start + timedelta(days=n),
+            commit=False,
+        )
         for n in range(size)
     ]
 
 
 def _form(start: date, end: date, **extra: object) -> dict[str, object]:
-    return {"period_start": [str(start.day), str(start.month), str(start.year)],
-            "period_end": [str(end.day), str(end.month), str(end.year)], "share_percent": "20", **extra}
+    return {
+        "period_start": [str(start.day), str(start.month), str(start.year)],
+        "period_end": [str(end.day), str(end.month), str(end.year)],
+        "share_percent": "20",
+        **extra,
+    }
 
 
 def test_an_inspector_draws_a_recorded_stratified_sample(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
     reviews = _population()
-    rare = make_review(region=make_region("Wales Probation Region"), offence_category="Kidnapping or false imprisonment",
-                       received_on=date(2024, 4, 20), commit=False)
+    rare = make_review(
+        region=make_region("Wales Probation Region"),
+        offence_category="Kidnapping or false imprisonment",
+        received_on=date(2024, 4, 20),
+        commit=False,
+    )
     outside = make_review(received_on=date(2024, 8, 1), commit=False)
     db.session.commit()
     client = client_for(inspector)
-    response = client.post("/reviews/samples/new", data=_form(date(2024, 4, 1), date(2024, 6, 30), seed="4242",
-                                                              note="Quarter 1"))
+    response = client.post(
+        "/reviews/samples/new", data=_form(date(2024, 4, 1), date(2024, 6, 30), seed="4242", note="Quarter 1")
+    )
     assert response.status_code == 302
     draw = db.session.scalar(db.select(SampleDraw))
     assert response.headers["Location"].endswith(f"/reviews/samples/{draw.id}")
@@ -69,16 +82,19 @@ def test_an_inspector_draws_a_recorded_stratified_sample(client_for, inspector) 
 def test_the_same_population_and_seed_give_the_same_sample() -> None:
     _population()
     db.session.commit()
-    first = operations.draw_sample(period_start=date(2024, 4, 1), period_end=date(2024, 6, 30), share_percent=20,
-                                   seed=99, note="", actor=None)
+    first = operations.draw_sample(
+        period_start=date(2024, 4, 1), period_end=date(2024, 6, 30), share_percent=20, seed=99, note="", actor=None
+    )
     chosen = {e.review_id for e in first.entries if e.selected}
     db.session.rollback()  # the same population again, untouched
-    second = operations.draw_sample(period_start=date(2024, 4, 1), period_end=date(2024, 6, 30), share_percent=20,
-                                    seed=99, note="", actor=None)
+    second = operations.draw_sample(
+        period_start=date(2024, 4, 1), period_end=date(2024, 6, 30), share_percent=20, seed=99, note="", actor=None
+    )
     assert {e.review_id for e in second.entries if e.selected} == chosen
     db.session.rollback()
-    third = operations.draw_sample(period_start=date(2024, 4, 1), period_end=date(2024, 6, 30), share_percent=20,
-                                   seed=100, note="", actor=None)
+    third = operations.draw_sample(
+        period_start=date(2024, 4, 1), period_end=date(2024, 6, 30), share_percent=20, seed=100, note="", actor=None
+    )
     assert {e.review_id for e in third.entries if e.selected} != chosen
 
 
@@ -94,14 +110,25 @@ def test_a_review_is_only_ever_in_one_draw(client_for, inspector) -> None:  # ty
 
 def test_the_draw_form_explains_its_mistakes(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
     client = client_for(inspector)
-    page = client.post("/reviews/samples/new", data={
-        "period_start": ["1", "13", "2024"], "period_end": ["", "", ""], "share_percent": "20.5", "seed": "-3",
-    }).get_data(as_text=True)
-    for message in ("Start of the period must be a real date", "Enter the end of the period",
-                    "The share must be a whole number from 1 to 100", "The seed must be a whole number from 0 to"):
+    page = client.post(
+        "/reviews/samples/new",
+        data={
+            "period_start": ["1", "13", "2024"],
+            "period_end": ["", "", ""],
+            "share_percent": "20.5",
+            "seed": "-3",
+        },
+    ).get_data(as_text=True)
+    for message in (
+        "Start of the period must be a real date",
+        "Enter the end of the period",
+        "The share must be a whole number from 1 to 100",
+        "The seed must be a whole number from 0 to",
+    ):
         assert message in page, message
-    page = client.post("/reviews/samples/new", data=_form(date(2024, 6, 1), date(2024, 5, 1), share_percent="0")
-                       ).get_data(as_text=True)
+    page = client.post(
+        "/reviews/samples/new", data=_form(date(2024, 6, 1), date(2024, 5, 1), share_percent="0")
+    ).get_data(as_text=True)
     assert "The share must be a whole number from 1 to 100" in page
     page = client.post("/reviews/samples/new", data=_form(date(2024, 6, 1), date(2024, 5, 1))).get_data(as_text=True)
     assert "The end of the period must be the same as or after its start" in page

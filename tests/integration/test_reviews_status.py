@@ -55,42 +55,51 @@ def test_hmpps_reviews_and_issued_reports_are_not_open_work(app) -> None:  # typ
 
 
 def test_the_migration_fills_in_the_status_of_existing_reviews(fresh_database_url: str) -> None:  # noqa: F811
-    from core import create_app
+    from portal.app import create_app
 
     app = create_app("test", SQLALCHEMY_DATABASE_URI=fresh_database_url)
     with app.app_context():
         upgrade(revision="0007_learning")
         with db.engine.begin() as connection:
-            connection.execute(text("""
+            connection.execute(
+                text("""
                 INSERT INTO organisations (id, name, kind, active, created_at_utc, updated_at_utc)
-                VALUES (1, 'Wales Probation Region', 'probation_region', true, '2024-01-01', '2024-01-01')"""))
+                VALUES (1, 'Wales Probation Region', 'probation_region', true, '2024-01-01', '2024-01-01')""")
+            )
             category = connection.execute(text("SELECT id FROM offence_categories LIMIT 1")).scalar()
             if category is None:
-                connection.execute(text("""INSERT INTO offence_categories (id, name, active, position, created_at_utc,
-                                           updated_at_utc) VALUES (1, 'Murder', true, 1, '2024-01-01', '2024-01-01')"""))
+                connection.execute(
+                    text("""INSERT INTO offence_categories (id, name, active, position, created_at_utc,
+                                           updated_at_utc) VALUES (1, 'Murder', true, 1, '2024-01-01', '2024-01-01')""")
+                )
                 category = 1
-            connection.execute(text("""
+            connection.execute(
+                text("""
                 INSERT INTO standards_versions (id, name, status, created_at_utc, updated_at_utc)
-                VALUES (9, 'v', 'current', '2024-01-01', '2024-01-01')"""))
-            for number, assurance in enumerate(["awaiting_sample", "hmpps", "inspectorate", "inspectorate",
-                                                "inspectorate"], start=1):
-                connection.execute(text("""
+                VALUES (9, 'v', 'current', '2024-01-01', '2024-01-01')""")
+            )
+            for number, assurance in enumerate(
+                ["awaiting_sample", "hmpps", "inspectorate", "inspectorate", "inspectorate"], start=1
+            ):
+                connection.execute(
+                    text("""
                     INSERT INTO reviews (id, reference, region_id, offence_category_id, received_on, summary,
                                          assurance, target_due_on, due_on, version, created_at_utc, updated_at_utc)
                     VALUES (:id, :reference, 1, :category, '2024-05-01', '', :assurance, '2024-05-22',
                             '2024-05-22', 1, '2024-05-01', '2024-05-01')"""),
-                    {"id": number, "reference": f"SFO-2024-000{number}", "category": category,
-                     "assurance": assurance})
+                    {"id": number, "reference": f"SFO-2024-000{number}", "category": category, "assurance": assurance},
+                )
             for review_id, stage in ((4, "draft"), (5, "issued")):
-                connection.execute(text("""
+                connection.execute(
+                    text("""
                     INSERT INTO assessments (review_id, standards_version_id, stage, summary, imported, version,
                                              created_at_utc, updated_at_utc)
                     VALUES (:review, 9, :stage, '', false, 1, '2024-05-01', '2024-05-01')"""),
-                    {"review": review_id, "stage": stage})
+                    {"review": review_id, "stage": stage},
+                )
         upgrade()
         with db.engine.connect() as connection:
             statuses = dict(connection.execute(text("SELECT id, status FROM reviews ORDER BY id")).all())
-        assert statuses == {1: "awaiting_sample", 2: "hmpps", 3: "awaiting_assignment", 4: "in_progress",
-                            5: "issued"}
+        assert statuses == {1: "awaiting_sample", 2: "hmpps", 3: "awaiting_assignment", 4: "in_progress", 5: "issued"}
         downgrade(revision="0007_learning")
         db.engine.dispose()

@@ -59,8 +59,9 @@ def test_changing_the_password(client_for) -> None:  # type: ignore[no-untyped-d
     page = client.get("/account/password").get_data(as_text=True)
     for label in ("Current password", "New password", "Confirm new password"):
         assert label in page
-    response = client.post("/account/password", data={
-        "current_password": TEST_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = client.post(
+        "/account/password", data={"current_password": TEST_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/account"
     db.session.refresh(user)
     assert verify_password(user.password_hash, NEW_PASSWORD) and not verify_password(user.password_hash, TEST_PASSWORD)
@@ -73,16 +74,26 @@ def test_changing_the_password(client_for) -> None:  # type: ignore[no-untyped-d
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"current_password": "not my password", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
-         "Your current password is not right"),
-        ({"current_password": TEST_PASSWORD, "password": "password1234", "confirm": "password1234"},
-         "Password is too easy to guess"),
-        ({"current_password": TEST_PASSWORD, "password": "short", "confirm": "short"},
-         "Password must be 12 characters or more"),
-        ({"current_password": TEST_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "x"},
-         "Passwords do not match"),
-        ({"current_password": TEST_PASSWORD, "password": TEST_PASSWORD, "confirm": TEST_PASSWORD},
-         "must be different from your current one"),
+        (
+            {"current_password": "not my password", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+            "Your current password is not right",
+        ),
+        (
+            {"current_password": TEST_PASSWORD, "password": "password1234", "confirm": "password1234"},
+            "Password is too easy to guess",
+        ),
+        (
+            {"current_password": TEST_PASSWORD, "password": "short", "confirm": "short"},
+            "Password must be 12 characters or more",
+        ),
+        (
+            {"current_password": TEST_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "x"},
+            "Passwords do not match",
+        ),
+        (
+            {"current_password": TEST_PASSWORD, "password": TEST_PASSWORD, "confirm": TEST_PASSWORD},
+            "must be different from your current one",
+        ),
         ({"current_password": "", "password": "", "confirm": ""}, "Enter your current password"),
     ],
 )
@@ -103,10 +114,13 @@ def test_guessing_the_current_password_is_throttled(client_for) -> None:  # type
     user = make_user(email="hijacked@test.example")
     client = client_for(user)
     for number in range(5):
-        client.post("/account/password", data={
-            "current_password": f"guess {number} at it", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
-    response = client.post("/account/password", data={
-        "current_password": TEST_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+        client.post(
+            "/account/password",
+            data={"current_password": f"guess {number} at it", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        )
+    response = client.post(
+        "/account/password", data={"current_password": TEST_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert response.status_code == 429
     db.session.refresh(user)
     assert verify_password(user.password_hash, TEST_PASSWORD)
@@ -115,10 +129,19 @@ def test_guessing_the_current_password_is_throttled(client_for) -> None:  # type
 def test_posted_fields_other_than_the_forms_are_ignored(client_for) -> None:  # type: ignore[no-untyped-def]
     user = make_user(email="sneaky@test.example")
     other = make_organisation(OrganisationKind.INSPECTORATE, "Somewhere Else")
-    client_for(user).post("/account/password", data={
-        "current_password": TEST_PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
-        "role": "admin", "organisation_id": str(other.id), "email": "boss@test.example", "active": "0",
-        "totp_secret": "JBSWY3DPEHPK3PXP"})
+    client_for(user).post(
+        "/account/password",
+        data={
+            "current_password": TEST_PASSWORD,
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+            "role": "admin",
+            "organisation_id": str(other.id),
+            "email": "boss@test.example",
+            "active": "0",
+            "totp_secret": "JBSWY3DPEHPK3PXP",
+        },
+    )
     db.session.refresh(user)
     assert user.role == Role.AGENCY_MEMBER and user.organisation_id != other.id
     assert user.email == "sneaky@test.example" and user.active and user.totp_secret is None
@@ -141,7 +164,8 @@ def test_replacing_recovery_codes_needs_the_password_and_retires_the_old_ones(ap
     stored = set(db.session.scalars(db.select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id)))
     assert stored == {two_factor.hash_recovery_code(c) for c in new}
     assert {"two_factor.recovery_codes_refused", "two_factor.recovery_codes_replaced"} <= set(
-        db.session.scalars(db.select(AuditEvent.action)))
+        db.session.scalars(db.select(AuditEvent.action))
+    )
 
 
 def test_without_an_authenticator_there_are_no_recovery_codes_to_replace(client_for) -> None:  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
@@ -25,7 +25,7 @@ from tests.factories.security import current_code
 @pytest.fixture
 def probe_app(db_url: str) -> Flask:
     """A second app on the same database, free to take test-only routes."""
-    from core import create_app
+    from portal.app import create_app
 
     return create_app("test", SQLALCHEMY_DATABASE_URI=db_url)
 
@@ -43,7 +43,9 @@ def test_record_read_is_committed_by_a_get_that_commits_nothing_else(probe_app: 
 
     read_probe._access_public = True  # type: ignore[attr-defined]
     before = utc_now()
-    response = sign_in_as(probe_app.test_client(), reader).get("/_test/read", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    response = sign_in_as(probe_app.test_client(), reader).get(
+        "/_test/read", environ_base={"REMOTE_ADDR": "203.0.113.9"}
+    )
     assert response.status_code == 200 and response.get_data(as_text=True) == "identifiers"
     db.session.expire_all()
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "read.case_identifiers"))
@@ -51,7 +53,7 @@ def test_record_read_is_committed_by_a_get_that_commits_nothing_else(probe_app: 
     assert (event.actor_id, event.actor_email) == (reader.id, "reader@test.example")
     assert (event.object_type, event.object_id) == ("User", str(subject_id))
     assert event.ip_address == "203.0.113.9"
-    assert event.occurred_at_utc.tzinfo == timezone.utc and before <= event.occurred_at_utc <= utc_now()
+    assert event.occurred_at_utc.tzinfo == UTC and before <= event.occurred_at_utc <= utc_now()
     assert event.details == {"reference": "SFO-2024-0001"}
 
 
@@ -81,11 +83,26 @@ def test_no_secret_ever_reaches_the_audit_trail(app: Flask) -> None:
         client.post("/login/recovery-code", data={"code": "abcde-fghij-klmno-pqrst-uvwxy"})
         code = current_code(admin.totp_secret)
         client.post("/login/code", data={"code": code})
-        client.post("/account/password", data={"current_password": "another wrong one",
-                                               "password": "violet orchard summit", "confirm": "violet orchard summit"})
+        client.post(
+            "/account/password",
+            data={
+                "current_password": "another wrong one",
+                "password": "violet orchard summit",
+                "confirm": "violet orchard summit",
+            },
+        )
         client.post("/account/recovery-codes", data={"current_password": TEST_PASSWORD})
-        secrets = [TEST_PASSWORD, "a wrong password typed", "another wrong one", "violet orchard summit",
-                   admin.totp_secret, code, "abcde-fghij-klmno-pqrst-uvwxy", admin.password_hash, admin.session_token]
+        secrets = [
+            TEST_PASSWORD,
+            "a wrong password typed",
+            "another wrong one",
+            "violet orchard summit",
+            admin.totp_secret,
+            code,
+            "abcde-fghij-klmno-pqrst-uvwxy",
+            admin.password_hash,
+            admin.session_token,
+        ]
     finally:
         app.config["REQUIRE_TWO_FACTOR"] = False
     rows = db.session.scalars(db.select(AuditEvent)).all()
@@ -96,10 +113,14 @@ def test_no_secret_ever_reaches_the_audit_trail(app: Flask) -> None:
 
 def test_the_admin_exports_a_date_range_as_csv(client_for, admin) -> None:  # type: ignore[no-untyped-def]
     def at(day: str) -> datetime:
-        return datetime.fromisoformat(day).replace(hour=12, tzinfo=timezone.utc)
+        return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
 
-    for day, summary in (("2025-03-31", "before the range"), ("2025-04-01", "first day"),
-                         ("2025-04-30", "last day"), ("2025-05-01", "after the range")):
+    for day, summary in (
+        ("2025-03-31", "before the range"),
+        ("2025-04-01", "first day"),
+        ("2025-04-30", "last day"),
+        ("2025-05-01", "after the range"),
+    ):
         event = audit.record("test.dated", summary=summary, actor=admin)
         event.occurred_at_utc = at(day)
     event = audit.record("test.dated", summary="=cmd|' /C calc'!A0", actor_email="=evil@test.example")

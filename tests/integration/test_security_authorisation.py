@@ -30,8 +30,15 @@ ROLES = ["anonymous", "admin", "inspector", "police", "probation", "outsider"]
 # What a hostile POST carries besides the form's own fields: attempts to pick the owner,
 # the role, the organisation or the state of the object.
 HOSTILE_EXTRAS = {
-    "id": "1", "organisation_id": "1", "owner_organisation_id": "1", "user_id": "1", "role": "admin",
-    "active": "1", "status": "submitted", "version": "1", "submit": "Save",
+    "id": "1",
+    "organisation_id": "1",
+    "owner_organisation_id": "1",
+    "user_id": "1",
+    "role": "admin",
+    "active": "1",
+    "status": "submitted",
+    "version": "1",
+    "submit": "Save",
 }
 
 
@@ -104,8 +111,9 @@ def _spreads_request_data(tree: ast.AST) -> list[int]:
     for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg is None:
             target = ast.unparse(node.value)
-            if target.startswith(("request.form", "request.values", "request.args", "request.json",
-                                  "request.get_json")):
+            if target.startswith(
+                ("request.form", "request.values", "request.args", "request.json", "request.get_json")
+            ):
                 lines.append(node.lineno)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             text = ast.unparse(node.func)

@@ -48,8 +48,11 @@ def two_steps(request: pytest.FixtureRequest, app: Flask) -> Iterator[bool]:
 
 def answer(client: FlaskClient, path: str, data: dict[str, str]) -> tuple[int, dict[str, str], str]:
     response = client.post(path, data=data)
-    headers = {k: v for k, v in response.headers.items() if k not in ("Content-Security-Policy", "Set-Cookie",
-                                                                       "Content-Length")}
+    headers = {
+        k: v
+        for k, v in response.headers.items()
+        if k not in ("Content-Security-Policy", "Set-Cookie", "Content-Length")
+    }
     return response.status_code, headers, normalised(response.get_data(as_text=True), data["email"])
 
 
@@ -73,7 +76,9 @@ def test_a_deactivated_account_with_its_right_password_looks_like_a_wrong_passwo
 
 
 def test_password_reset_gives_one_answer_for_every_kind_of_address(app: Flask, accounts) -> None:  # type: ignore[no-untyped-def]
-    answers = {kind: answer(app.test_client(), "/password/forgot", {"email": email}) for kind, email in accounts.items()}
+    answers = {
+        kind: answer(app.test_client(), "/password/forgot", {"email": email}) for kind, email in accounts.items()
+    }
     first = answers["unknown"]
     assert first[0] == 200 and "Check your email" in first[2]
     for kind, other in answers.items():
@@ -85,6 +90,7 @@ def test_password_reset_gives_one_answer_for_every_kind_of_address(app: Flask, a
 
 def test_unknown_addresses_cost_as_much_hashing_as_known_ones(app: Flask, accounts) -> None:  # type: ignore[no-untyped-def]
     """Timing: an unknown address still runs a full argon2 verification (no fast path)."""
+
     def median_time(email: str) -> float:
         times = []
         for _ in range(5):

@@ -34,8 +34,16 @@ def production(monkeypatch: pytest.MonkeyPatch) -> Flask:
 
 def assert_generic_500(page: str) -> None:
     assert "Sorry, there is a problem with the service" in page
-    for leak in ("Traceback", "SELECT", "password_hash", "RuntimeError", "OperationalError", "connection refused",
-                 "admin@inspectorate.example", 'File "'):
+    for leak in (
+        "Traceback",
+        "SELECT",
+        "password_hash",
+        "RuntimeError",
+        "OperationalError",
+        "connection refused",
+        "admin@inspectorate.example",
+        'File "',
+    ):
         assert leak not in page
 
 
@@ -50,7 +58,7 @@ def test_production_shows_a_generic_page_for_any_failure(production: Flask, path
 
 @pytest.mark.parametrize("config_name", ["test", "development"])
 def test_other_configurations_without_the_debugger_show_the_generic_page(db_url: str, config_name: str) -> None:
-    from core import create_app
+    from portal.app import create_app
 
     app = create_app(config_name, SQLALCHEMY_DATABASE_URI=db_url, DEBUG=False, TESTING=False)
     add_failing_routes(app)
@@ -61,7 +69,7 @@ def test_other_configurations_without_the_debugger_show_the_generic_page(db_url:
 
 
 def test_only_development_with_the_debugger_lets_the_traceback_through(db_url: str) -> None:
-    from core import create_app
+    from portal.app import create_app
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=db_url, DEBUG=True)
     add_failing_routes(app)
@@ -70,7 +78,9 @@ def test_only_development_with_the_debugger_lets_the_traceback_through(db_url: s
         app.test_client().get("/_test/explode")
 
 
-def test_when_the_error_page_itself_fails_the_answer_is_still_generic(production: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_when_the_error_page_itself_fails_the_answer_is_still_generic(
+    production: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import core.errors
 
     def broken_render(*_args, **_kwargs):  # type: ignore[no-untyped-def]
@@ -82,10 +92,13 @@ def test_when_the_error_page_itself_fails_the_answer_is_still_generic(production
     assert_generic_500(response.get_data(as_text=True))
 
 
-@pytest.mark.parametrize(("path", "status", "title"), [
-    ("/no/such/page", 404, "Page not found"),
-    ("/logout", 405, "There is a problem with your request"),
-])
+@pytest.mark.parametrize(
+    ("path", "status", "title"),
+    [
+        ("/no/such/page", 404, "Page not found"),
+        ("/logout", 405, "There is a problem with your request"),
+    ],
+)
 def test_http_errors_use_govuk_pages_in_production(production: Flask, path: str, status: int, title: str) -> None:
     response = production.test_client().get(path, base_url="https://portal.example")
     page = response.get_data(as_text=True)

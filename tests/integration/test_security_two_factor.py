@@ -80,7 +80,9 @@ def test_first_sign_in_sets_up_an_authenticator_then_shows_recovery_codes_once(c
     assert uri.scheme == "otpauth" and parse_qs(uri.query)["secret"] == [secret]
     assert parse_qs(uri.query)["issuer"] == ["Learning panels"]
 
-    wrong = client.post("/login/set-up-two-step", data={"code": "000000" if current_code(secret) != "000000" else "111111"})
+    wrong = client.post(
+        "/login/set-up-two-step", data={"code": "000000" if current_code(secret) != "000000" else "111111"}
+    )
     assert wrong.status_code == 200 and "The code is not right" in wrong.get_data(as_text=True)
     assert not is_signed_in(client)
 
@@ -267,7 +269,10 @@ def test_admin_resets_a_persons_second_factor(app: Flask, client_for, required) 
     assert event.actor_id == admin.id and event.object_id == str(person.id)
     # Next sign-in sets up a new authenticator.
     fresh = app.test_client()
-    assert sign_in_with_password(fresh, "lostphone@test.example", TEST_PASSWORD).headers["Location"] == "/login/set-up-two-step"
+    assert (
+        sign_in_with_password(fresh, "lostphone@test.example", TEST_PASSWORD).headers["Location"]
+        == "/login/set-up-two-step"
+    )
 
 
 @pytest.mark.parametrize("role", [Role.INSPECTOR, Role.AGENCY_MEMBER])
@@ -285,7 +290,7 @@ def test_admin_reset_of_an_unknown_person_is_404(client_for) -> None:  # type: i
 
 
 def test_demo_accounts_get_the_demo_totp_secret(app: Flask, monkeypatch: pytest.MonkeyPatch, required) -> None:  # type: ignore[no-untyped-def]
-    from core.seeding import seed_demo_organisations_and_people
+    from agencies.seed import seed_demo_organisations_and_people
 
     secret = pyotp.random_base32()
     monkeypatch.setenv("DEMO_TOTP_SECRET", secret.lower())
@@ -303,7 +308,7 @@ def test_demo_accounts_get_the_demo_totp_secret(app: Flask, monkeypatch: pytest.
 
 @pytest.mark.parametrize("bad", ["not base32!", "ABC"])
 def test_a_malformed_demo_totp_secret_is_refused(monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
-    from core.seeding import demo_totp_secret
+    from agencies.seed import demo_totp_secret
 
     monkeypatch.setenv("DEMO_TOTP_SECRET", bad)
     with pytest.raises(ValueError, match="DEMO_TOTP_SECRET"):

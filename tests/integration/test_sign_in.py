@@ -139,10 +139,14 @@ def test_sessions_expire_after_the_absolute_limit(client) -> None:  # type: igno
 
 def test_next_parameter_cannot_redirect_off_site(client) -> None:  # type: ignore[no-untyped-def]
     make_user(email="redirect@test.example")
-    response = client.post("/login?next=//evil.example/phish", data={"email": "redirect@test.example", "password": TEST_PASSWORD})
+    response = client.post(
+        "/login?next=//evil.example/phish", data={"email": "redirect@test.example", "password": TEST_PASSWORD}
+    )
     assert response.headers["Location"] == "/"
     client.post("/logout")
-    response = client.post("/login?next=/admin/people", data={"email": "redirect@test.example", "password": TEST_PASSWORD})
+    response = client.post(
+        "/login?next=/admin/people", data={"email": "redirect@test.example", "password": TEST_PASSWORD}
+    )
     assert response.headers["Location"] == "/admin/people"
 
 

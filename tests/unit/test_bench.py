@@ -7,7 +7,7 @@ from bench.pages import BenchPage, BenchTiming
 from bench.report import PageResult, ScaleRun, TimingResult, judge, missed, table
 
 PAGE = BenchPage("Review list", "reviews.list_reviews", "inspector")
-SUMMARY = BenchPage("Annual summary", "learning.annual_summary", "inspector", p95_budget_ms={10: 500})
+SUMMARY = BenchPage("Annual summary", "summary.annual_summary", "inspector", p95_budget_ms={10: 500})
 
 
 def load(rps: float, p50: float = 20, p95: float = 60, errors: int = 0) -> LoadResult:
@@ -19,8 +19,9 @@ def run(scale: int, *results: PageResult, reference_rps: float = 300) -> ScaleRu
 
 
 def test_a_fast_flat_page_meets_every_budget() -> None:
-    runs = [run(scale, PageResult(PAGE, scale, "/reviews/", statements=6, load=load(200, p50=30)))
-            for scale in (1, 10, 100)]
+    runs = [
+        run(scale, PageResult(PAGE, scale, "/reviews/", statements=6, load=load(200, p50=30))) for scale in (1, 10, 100)
+    ]
     judge(runs)
     assert missed(runs) == 0
     assert "SQL same at 1×/10×/100×" in runs[-1].pages[0].notes[0]
@@ -52,8 +53,12 @@ def test_growth_with_data_is_missed() -> None:
 
 def test_a_page_budget_at_one_scale_and_a_timing_budget() -> None:
     summary = PageResult(SUMMARY, 10, "/summary", statements=3, load=load(300, p95=140))
-    pack = TimingResult(BenchTiming("Pack", "panels.download_pack", "inspector", budget_seconds=3.0), 10,
-                        median_seconds=2.5, slowest_seconds=3.2)
+    pack = TimingResult(
+        BenchTiming("Pack", "panels.download_pack", "inspector", budget_seconds=3.0),
+        10,
+        median_seconds=2.5,
+        slowest_seconds=3.2,
+    )
     ten = run(10, summary)
     ten.timings = [pack]
     judge([ten])
@@ -62,8 +67,13 @@ def test_a_page_budget_at_one_scale_and_a_timing_budget() -> None:
 
 
 def test_no_completed_request_is_a_miss_not_a_pass() -> None:
-    stuck = PageResult(PAGE, 1, "/reviews/", statements=6,
-                       load=LoadResult(requests=0, seconds=10, p50_ms=0, p95_ms=0, p99_ms=0, errors=0))
+    stuck = PageResult(
+        PAGE,
+        1,
+        "/reviews/",
+        statements=6,
+        load=LoadResult(requests=0, seconds=10, p50_ms=0, p95_ms=0, p99_ms=0, errors=0),
+    )
     runs = [run(1, stuck)]
     judge(runs)
     assert stuck.misses == ["no request completed"]

@@ -4,18 +4,20 @@ by property: what Outlook, Google and Apple need to apply invitations, updates a
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from icalendar import Calendar
 
 from panels import calendar
-from panels.panel_rules import london_to_utc
+from panels.rules import london_to_utc
 
-STAMP = datetime(2026, 5, 1, 12, 30, tzinfo=timezone.utc)
+STAMP = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
 ORGANIZER = calendar.Person("Imogen Inspector", "inspector@inspectorate.example")
 CHAIR = calendar.Invitee(ORGANIZER, "CHAIR", "ACCEPTED")
-POLICE = calendar.Invitee(calendar.Person("Priya Constable", "police@police.example"), "REQ-PARTICIPANT", "NEEDS-ACTION")
+POLICE = calendar.Invitee(
+    calendar.Person("Priya Constable", "police@police.example"), "REQ-PARTICIPANT", "NEEDS-ACTION"
+)
 HEALTH = calendar.Invitee(calendar.Person("Hamid Nurse", "health@health.example"), "OPT-PARTICIPANT", "TENTATIVE")
 NOTES = calendar.Invitee(calendar.Person("Nia Notes", "notes@inspectorate.example"), "NON-PARTICIPANT", "DECLINED")
 
@@ -64,14 +66,34 @@ def test_an_invitation_has_every_property_a_calendar_client_needs() -> None:
     assert str(organizer) == "mailto:inspector@inspectorate.example"
     assert organizer.params["CN"] == "Imogen Inspector"
     assert attendees_of(vevent) == {
-        "inspector@inspectorate.example": {"CN": "Imogen Inspector", "CUTYPE": "INDIVIDUAL", "ROLE": "CHAIR",
-                                           "PARTSTAT": "ACCEPTED", "RSVP": "TRUE"},
-        "police@police.example": {"CN": "Priya Constable", "CUTYPE": "INDIVIDUAL", "ROLE": "REQ-PARTICIPANT",
-                                  "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"},
-        "health@health.example": {"CN": "Hamid Nurse", "CUTYPE": "INDIVIDUAL", "ROLE": "OPT-PARTICIPANT",
-                                  "PARTSTAT": "TENTATIVE", "RSVP": "TRUE"},
-        "notes@inspectorate.example": {"CN": "Nia Notes", "CUTYPE": "INDIVIDUAL", "ROLE": "NON-PARTICIPANT",
-                                       "PARTSTAT": "DECLINED", "RSVP": "TRUE"},
+        "inspector@inspectorate.example": {
+            "CN": "Imogen Inspector",
+            "CUTYPE": "INDIVIDUAL",
+            "ROLE": "CHAIR",
+            "PARTSTAT": "ACCEPTED",
+            "RSVP": "TRUE",
+        },
+        "police@police.example": {
+            "CN": "Priya Constable",
+            "CUTYPE": "INDIVIDUAL",
+            "ROLE": "REQ-PARTICIPANT",
+            "PARTSTAT": "NEEDS-ACTION",
+            "RSVP": "TRUE",
+        },
+        "health@health.example": {
+            "CN": "Hamid Nurse",
+            "CUTYPE": "INDIVIDUAL",
+            "ROLE": "OPT-PARTICIPANT",
+            "PARTSTAT": "TENTATIVE",
+            "RSVP": "TRUE",
+        },
+        "notes@inspectorate.example": {
+            "CN": "Nia Notes",
+            "CUTYPE": "INDIVIDUAL",
+            "ROLE": "NON-PARTICIPANT",
+            "PARTSTAT": "DECLINED",
+            "RSVP": "TRUE",
+        },
     }
 
 
@@ -89,22 +111,26 @@ def test_times_carry_the_london_zone_and_a_full_vtimezone_for_it() -> None:
     assert ("DAYLIGHT", timedelta(0), timedelta(hours=1)) in offsets
     assert ("STANDARD", timedelta(hours=1), timedelta(0)) in offsets
     # Read back through its VTIMEZONE, the instants are the stored UTC ones.
-    assert vevent.decoded("DTSTART").astimezone(timezone.utc) == datetime(2026, 10, 24, 9, 0, tzinfo=timezone.utc)
-    assert vevent.decoded("DTEND").astimezone(timezone.utc) == datetime(2026, 10, 24, 11, 30, tzinfo=timezone.utc)
+    assert vevent.decoded("DTSTART").astimezone(UTC) == datetime(2026, 10, 24, 9, 0, tzinfo=UTC)
+    assert vevent.decoded("DTEND").astimezone(UTC) == datetime(2026, 10, 24, 11, 30, tzinfo=UTC)
 
 
 def test_panels_either_side_of_the_october_clock_change_get_the_right_utc_instants() -> None:
     """10am in London is 09:00Z on Saturday 24 October 2026 (BST) and 10:00Z on Monday 26th (GMT)."""
     before = london_to_utc(date(2026, 10, 24), time(10, 0))
     after = london_to_utc(date(2026, 10, 26), time(10, 0))
-    assert before == datetime(2026, 10, 24, 9, 0, tzinfo=timezone.utc)
-    assert after == datetime(2026, 10, 26, 10, 0, tzinfo=timezone.utc)
+    assert before == datetime(2026, 10, 24, 9, 0, tzinfo=UTC)
+    assert after == datetime(2026, 10, 26, 10, 0, tzinfo=UTC)
 
-    data = calendar.feed([event(starts_at=before, ends_at=before + timedelta(hours=2)),
-                          event(uid="panel-8-x@learning-panels", starts_at=after, ends_at=after + timedelta(hours=2))],
-                         name="Panels")
+    data = calendar.feed(
+        [
+            event(starts_at=before, ends_at=before + timedelta(hours=2)),
+            event(uid="panel-8-x@learning-panels", starts_at=after, ends_at=after + timedelta(hours=2)),
+        ],
+        name="Panels",
+    )
     starts = sorted(v.decoded("DTSTART") for v in Calendar.from_ical(data).walk("VEVENT"))
-    assert [s.astimezone(timezone.utc) for s in starts] == [before, after]
+    assert [s.astimezone(UTC) for s in starts] == [before, after]
     assert b"DTSTART;TZID=Europe/London:20261024T100000" in data
     assert b"DTSTART;TZID=Europe/London:20261026T100000" in data
 
@@ -112,13 +138,21 @@ def test_panels_either_side_of_the_october_clock_change_get_the_right_utc_instan
 def test_an_update_keeps_the_uid_and_raises_the_sequence() -> None:
     moved_start = london_to_utc(date(2026, 11, 2), time(14, 0))
     first = parse(calendar.request(event()))[1]
-    update = parse(calendar.request(event(sequence=1, stamp=STAMP + timedelta(days=1), starts_at=moved_start,
-                                          ends_at=moved_start + timedelta(hours=2))))[1]
+    update = parse(
+        calendar.request(
+            event(
+                sequence=1,
+                stamp=STAMP + timedelta(days=1),
+                starts_at=moved_start,
+                ends_at=moved_start + timedelta(hours=2),
+            )
+        )
+    )[1]
 
     assert update["UID"] == first["UID"]
     assert update["SEQUENCE"] > first["SEQUENCE"]
     assert update.decoded("DTSTAMP") > first.decoded("DTSTAMP")
-    assert update.decoded("DTSTART").astimezone(timezone.utc) == datetime(2026, 11, 2, 14, 0, tzinfo=timezone.utc)
+    assert update.decoded("DTSTART").astimezone(UTC) == datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
 
 
 def test_a_cancellation_is_method_cancel_with_status_cancelled_and_the_same_uid() -> None:
@@ -128,8 +162,12 @@ def test_a_cancellation_is_method_cancel_with_status_cancelled_and_the_same_uid(
     assert vevent["STATUS"] == "CANCELLED"
     assert vevent["UID"] == "panel-7-0123456789abcdef@learning-panels"
     assert vevent["SEQUENCE"] == 3
-    assert set(attendees_of(vevent)) == {"inspector@inspectorate.example", "police@police.example",
-                                         "health@health.example", "notes@inspectorate.example"}
+    assert set(attendees_of(vevent)) == {
+        "inspector@inspectorate.example",
+        "police@police.example",
+        "health@health.example",
+        "notes@inspectorate.example",
+    }
     # A cancelled panel's "request" is a cancellation too: it can never look scheduled.
     assert parse(calendar.request(event(cancelled=True)))[0]["METHOD"] == "CANCEL"
 
@@ -145,18 +183,26 @@ def test_removing_one_person_sends_a_cancel_naming_only_them() -> None:
 
 def test_crlf_in_typed_text_never_adds_a_property() -> None:
     evil = "Panel\r\nATTENDEE:mailto:evil@example.com"
-    data = calendar.request(event(
-        summary=evil,
-        location="Room 1\r\nORGANIZER:mailto:evil@example.com",
-        description="Notes\nSTATUS:CANCELLED",
-        attendees=(calendar.Invitee(calendar.Person("Eve\r\nATTENDEE:mailto:evil@example.com", "eve@example.org"),
-                                    "REQ-PARTICIPANT", "NEEDS-ACTION"),),
-    ))
+    data = calendar.request(
+        event(
+            summary=evil,
+            location="Room 1\r\nORGANIZER:mailto:evil@example.com",
+            description="Notes\nSTATUS:CANCELLED",
+            attendees=(
+                calendar.Invitee(
+                    calendar.Person("Eve\r\nATTENDEE:mailto:evil@example.com", "eve@example.org"),
+                    "REQ-PARTICIPANT",
+                    "NEEDS-ACTION",
+                ),
+            ),
+        )
+    )
     cal, vevent = parse(data)
 
     lines = data.decode().split("\r\n")
-    assert not any(line.startswith(("ATTENDEE:mailto:evil", "ORGANIZER:mailto:evil", "STATUS:CANCELLED"))
-                   for line in lines)
+    assert not any(
+        line.startswith(("ATTENDEE:mailto:evil", "ORGANIZER:mailto:evil", "STATUS:CANCELLED")) for line in lines
+    )
     assert set(attendees_of(vevent)) == {"eve@example.org"}
     assert str(vevent["ORGANIZER"]) == "mailto:inspector@inspectorate.example"
     assert vevent["STATUS"] == "CONFIRMED"
@@ -172,8 +218,16 @@ def test_the_same_panel_gives_the_same_bytes_every_time() -> None:
 def test_a_feed_is_published_without_attendees_and_keeps_cancelled_panels_marked() -> None:
     later = london_to_utc(date(2027, 1, 12), time(9, 30))
     data = calendar.feed(
-        [event(), event(uid="panel-9-y@learning-panels", starts_at=later, ends_at=later + timedelta(hours=1),
-                        cancelled=True, sequence=4)],
+        [
+            event(),
+            event(
+                uid="panel-9-y@learning-panels",
+                starts_at=later,
+                ends_at=later + timedelta(hours=1),
+                cancelled=True,
+                sequence=4,
+            ),
+        ],
         name="Learning panels – Priya Constable",
     )
     cal = Calendar.from_ical(data)
@@ -182,13 +236,15 @@ def test_a_feed_is_published_without_attendees_and_keeps_cancelled_panels_marked
     assert cal["X-WR-CALNAME"] == "Learning panels – Priya Constable"
     assert cal["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
     statuses = {str(v["UID"]): str(v["STATUS"]) for v in cal.walk("VEVENT")}
-    assert statuses == {"panel-7-0123456789abcdef@learning-panels": "CONFIRMED",
-                        "panel-9-y@learning-panels": "CANCELLED"}
+    assert statuses == {
+        "panel-7-0123456789abcdef@learning-panels": "CONFIRMED",
+        "panel-9-y@learning-panels": "CANCELLED",
+    }
     assert not any("ATTENDEE" in v for v in cal.walk("VEVENT"))
     # One VTIMEZONE serves both panels: read through it, each start is the right instant.
     assert len(cal.walk("VTIMEZONE")) == 1
-    starts = {str(v["UID"]): v.decoded("DTSTART").astimezone(timezone.utc) for v in cal.walk("VEVENT")}
-    assert starts["panel-9-y@learning-panels"] == datetime(2027, 1, 12, 9, 30, tzinfo=timezone.utc)
+    starts = {str(v["UID"]): v.decoded("DTSTART").astimezone(UTC) for v in cal.walk("VEVENT")}
+    assert starts["panel-9-y@learning-panels"] == datetime(2027, 1, 12, 9, 30, tzinfo=UTC)
 
 
 def test_naive_times_are_refused() -> None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
-from core.formatting import london_today
-from panels.case_rules import (
+from cases.rules import (
     AgencyStatus,
     InvitationFacts,
     ReminderFacts,
@@ -20,10 +19,12 @@ from panels.case_rules import (
     reminder_due,
     working_days_before,
 )
+from core.formatting import london_today
 
 REPLY_BY = date(2026, 3, 20)  # a Friday
-NEW = InvitationFacts(withdrawn=False, opened=False, involvement_confirmed=False, findings_saved=False,
-                      submitted=False, reply_by=REPLY_BY)
+NEW = InvitationFacts(
+    withdrawn=False, opened=False, involvement_confirmed=False, findings_saved=False, submitted=False, reply_by=REPLY_BY
+)
 
 
 @pytest.mark.parametrize(
@@ -57,8 +58,15 @@ def test_working_days_skip_weekends_and_bank_holidays() -> None:
     assert working_days_before(date(2021, 12, 29), 1) == date(2021, 12, 24)
 
 
-REMINDER = ReminderFacts(reply_by=REPLY_BY, invited_on=date(2026, 3, 1), active=True, submitted=False,
-                         case_closed=False, due_soon_sent=False, overdue_sent=False)
+REMINDER = ReminderFacts(
+    reply_by=REPLY_BY,
+    invited_on=date(2026, 3, 1),
+    active=True,
+    submitted=False,
+    case_closed=False,
+    due_soon_sent=False,
+    overdue_sent=False,
+)
 
 
 def test_due_soon_reminder_falls_three_working_days_before_and_goes_once() -> None:
@@ -89,8 +97,8 @@ def test_no_reminders_for_submitted_withdrawn_or_closed_or_freshly_invited_agenc
 
 def test_london_today_uses_british_summer_time() -> None:
     # 23:30 UTC on 30 June is already 1 July in London.
-    assert london_today(datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)) == date(2026, 7, 1)
-    assert london_today(datetime(2026, 1, 31, 23, 30, tzinfo=timezone.utc)) == date(2026, 1, 31)
+    assert london_today(datetime(2026, 6, 30, 23, 30, tzinfo=UTC)) == date(2026, 7, 1)
+    assert london_today(datetime(2026, 1, 31, 23, 30, tzinfo=UTC)) == date(2026, 1, 31)
 
 
 def test_add_months_clamps_to_the_end_of_short_months() -> None:

@@ -46,18 +46,33 @@ def _macro(app, component: str, name: str, params: dict) -> str:  # type: ignore
 TABLES = [
     {"rows": [[{"text": "a"}, {"text": "b"}]]},
     {
-        "caption": "3 reviews <in> the register", "captionClasses": "govuk-table__caption--m",
-        "classes": "govuk-!-font-size-16", "attributes": {"data-module": "sortable", "id": "t"},
+        "caption": "3 reviews <in> the register",
+        "captionClasses": "govuk-table__caption--m",
+        "classes": "govuk-!-font-size-16",
+        "attributes": {"data-module": "sortable", "id": "t"},
         "firstCellIsHeader": True,
         "head": [
-            {"html": Markup('<a class="govuk-link" href="/x?a=1&amp;b=2">Reference</a>'), "attributes": {"aria-sort": "ascending"}},
+            {
+                "html": Markup('<a class="govuk-link" href="/x?a=1&amp;b=2">Reference</a>'),
+                "attributes": {"aria-sort": "ascending"},
+            },
             {"text": "Count & total", "format": "numeric", "classes": "app-nowrap"},
             {"text": "Span", "colspan": 2},
         ],
         "rows": [
-            [{"text": "SFO-2026-0001"}, {"text": "5", "format": "numeric"}, {"html": Markup("<strong>bold</strong>")}, {"text": ""}],
+            [
+                {"text": "SFO-2026-0001"},
+                {"text": "5", "format": "numeric"},
+                {"html": Markup("<strong>bold</strong>")},
+                {"text": ""},
+            ],
             [],
-            [{"text": "<script>"}, {"text": "1", "rowspan": 2, "attributes": {"data-x": "y\"z"}}, {"text": "x", "classes": "c"}, {"text": "y"}],
+            [
+                {"text": "<script>"},
+                {"text": "1", "rowspan": 2, "attributes": {"data-x": 'y"z'}},
+                {"text": "x", "classes": "c"},
+                {"text": "y"},
+            ],
         ],
     },
 ]
@@ -68,11 +83,14 @@ def test_the_table_matches_the_macro(app, params) -> None:  # type: ignore[no-un
     assert _tree(govuk_table(params)) == _tree(_macro(app, "table", "govukTable", params))
 
 
-@pytest.mark.parametrize("params", [
-    {"text": "Overdue <soon>", "classes": "govuk-tag--red"},
-    {"text": "Plain"},
-    {"html": Markup("  <span>Open</span> "), "attributes": {"title": "t"}},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"text": "Overdue <soon>", "classes": "govuk-tag--red"},
+        {"text": "Plain"},
+        {"html": Markup("  <span>Open</span> "), "attributes": {"title": "t"}},
+    ],
+)
 def test_the_tag_matches_the_macro(app, params) -> None:  # type: ignore[no-untyped-def]
     assert _tree(govuk_tag(params)) == _tree(_macro(app, "tag", "govukTag", params))
 
@@ -82,16 +100,35 @@ def test_text_is_escaped_and_html_is_not() -> None:
     assert "&lt;b&gt;" in html and "&lt;i&gt;" in html and "<em>ok</em>" in html
 
 
-@pytest.mark.parametrize("params", [
-    {"navigation": [{"text": "Dashboard", "href": "/reviews/dashboard", "active": True},
-                    {"text": "Cases & panels", "href": "/panels/cases", "active": False}], "navigationLabel": "Menu"},
-    {"navigation": [{"text": "Only", "href": "/only", "current": True, "attributes": {"data-x": "1"}}],
-     "serviceName": "Learning panels", "serviceUrl": "/", "classes": "app-nav", "menuButtonLabel": "Show menu"},
-    {"navigation": [{"html": Markup("<em>Text</em>")}, None, {"text": "Two", "href": "/two"}],
-     "serviceName": "Plain", "menuButtonText": "Pages", "menuButtonLabel": "Show pages", "navigationId": "nav-2",
-     "navigationClasses": "extra", "collapseNavigationOnMobile": False},
-    {"navigation": []},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {
+            "navigation": [
+                {"text": "Dashboard", "href": "/reviews/dashboard", "active": True},
+                {"text": "Cases & panels", "href": "/cases", "active": False},
+            ],
+            "navigationLabel": "Menu",
+        },
+        {
+            "navigation": [{"text": "Only", "href": "/only", "current": True, "attributes": {"data-x": "1"}}],
+            "serviceName": "Learning panels",
+            "serviceUrl": "/",
+            "classes": "app-nav",
+            "menuButtonLabel": "Show menu",
+        },
+        {
+            "navigation": [{"html": Markup("<em>Text</em>")}, None, {"text": "Two", "href": "/two"}],
+            "serviceName": "Plain",
+            "menuButtonText": "Pages",
+            "menuButtonLabel": "Show pages",
+            "navigationId": "nav-2",
+            "navigationClasses": "extra",
+            "collapseNavigationOnMobile": False,
+        },
+        {"navigation": []},
+    ],
+)
 def test_the_service_navigation_matches_the_macro(app, params) -> None:  # type: ignore[no-untyped-def]
     expected = _macro(app, "service-navigation", "govukServiceNavigation", params)
     assert _tree(govuk_service_navigation(params)) == _tree(expected)

@@ -47,7 +47,7 @@ def test_production_refuses_unsafe_settings(
 
 
 def test_the_app_factory_refuses_to_build_a_production_app_with_defaults(production_env: pytest.MonkeyPatch) -> None:
-    from core import create_app
+    from portal.app import create_app
 
     production_env.delenv("SECRET_KEY")
     with pytest.raises(ConfigurationError):
@@ -55,7 +55,7 @@ def test_the_app_factory_refuses_to_build_a_production_app_with_defaults(product
 
 
 def test_seed_demo_is_refused_in_production(production_env: pytest.MonkeyPatch) -> None:
-    from core import create_app
+    from portal.app import create_app
 
     app = create_app("production")
     with app.app_context():

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -13,11 +13,11 @@ def test_dates_follow_govuk_style() -> None:
 @pytest.mark.parametrize(
     ("utc", "expected"),
     [
-        (datetime(2021, 1, 15, 14, 30, tzinfo=timezone.utc), "2:30pm"),  # GMT
-        (datetime(2021, 7, 15, 13, 30, tzinfo=timezone.utc), "2:30pm"),  # BST: shown in London time
-        (datetime(2021, 7, 15, 11, 0, tzinfo=timezone.utc), "midday"),
-        (datetime(2021, 1, 15, 0, 0, tzinfo=timezone.utc), "midnight"),
-        (datetime(2021, 1, 15, 9, 0, tzinfo=timezone.utc), "9am"),
+        (datetime(2021, 1, 15, 14, 30, tzinfo=UTC), "2:30pm"),  # GMT
+        (datetime(2021, 7, 15, 13, 30, tzinfo=UTC), "2:30pm"),  # BST: shown in London time
+        (datetime(2021, 7, 15, 11, 0, tzinfo=UTC), "midday"),
+        (datetime(2021, 1, 15, 0, 0, tzinfo=UTC), "midnight"),
+        (datetime(2021, 1, 15, 9, 0, tzinfo=UTC), "9am"),
     ],
 )
 def test_times_are_shown_in_london_time(utc: datetime, expected: str) -> None:
@@ -25,5 +25,5 @@ def test_times_are_shown_in_london_time(utc: datetime, expected: str) -> None:
 
 
 def test_a_late_utc_time_can_be_the_next_day_in_london() -> None:
-    moment = datetime(2021, 6, 30, 23, 30, tzinfo=timezone.utc)
+    moment = datetime(2021, 6, 30, 23, 30, tzinfo=UTC)
     assert govuk_datetime(moment) == "1 July 2021 at 12:30am"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from learning.charts import Bar, StackedRow, bar_chart, stacked_bar_chart
+from learning.summary.charts import Bar, StackedRow, bar_chart, stacked_bar_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -23,9 +23,18 @@ def _no_style_attributes(root: ET.Element) -> bool:
 
 
 def test_a_bar_chart_is_an_image_with_a_title_a_description_and_its_numbers_in_text() -> None:
-    root = _parse(bar_chart("overall", title="Overall ratings", description="Good: 41 (46%)",
-                            bars=[Bar("Good", 41, "41 (46%)"), Bar("Requires improvement", 48, "48 (53%)"),
-                                  Bar("Inadequate", 1, "1 (1%)")]))
+    root = _parse(
+        bar_chart(
+            "overall",
+            title="Overall ratings",
+            description="Good: 41 (46%)",
+            bars=[
+                Bar("Good", 41, "41 (46%)"),
+                Bar("Requires improvement", 48, "48 (53%)"),
+                Bar("Inadequate", 1, "1 (1%)"),
+            ],
+        )
+    )
     assert root.get("role") == "img"
     assert root.get("aria-labelledby") == "overall-title overall-desc"
     assert root.find(f"{SVG}title").text == "Overall ratings"
@@ -42,11 +51,15 @@ def test_bar_lengths_are_in_proportion_to_the_values() -> None:
 
 
 def test_a_stacked_chart_labels_each_wide_part_with_a_percentage_that_adds_up() -> None:
-    root = _parse(stacked_bar_chart(
-        "standards", title="Ratings by standard", description="…",
-        series=["Outstanding", "Good", "Requires improvement", "Inadequate"],
-        rows=[StackedRow("Standard 1", [0, 41, 48, 1]), StackedRow("Standard 2", [0, 0, 0, 0])],
-    ))
+    root = _parse(
+        stacked_bar_chart(
+            "standards",
+            title="Ratings by standard",
+            description="…",
+            series=["Outstanding", "Good", "Requires improvement", "Inadequate"],
+            rows=[StackedRow("Standard 1", [0, 41, 48, 1]), StackedRow("Standard 2", [0, 0, 0, 0])],
+        )
+    )
     texts = _texts(root)
     assert texts[:4] == ["Outstanding", "Good", "Requires improvement", "Inadequate"]  # the legend
     assert "46%" in texts and "53%" in texts
@@ -55,13 +68,16 @@ def test_a_stacked_chart_labels_each_wide_part_with_a_percentage_that_adds_up() 
     # Each series has its own pattern, so colour is never the only difference.
     patterns = list(root.iter(f"{SVG}pattern"))
     assert len(patterns) == 4
-    assert len({ET.tostring(p)[ET.tostring(p).index(b">"):] for p in patterns}) == 4
+    assert len({ET.tostring(p)[ET.tostring(p).index(b">") :] for p in patterns}) == 4
     assert _no_style_attributes(root)
 
 
 def test_text_is_escaped_and_ids_are_made_safe() -> None:
-    markup = str(bar_chart('x" onload="alert(1)', title="<script>alert(1)</script>", description="a & b",
-                           bars=[Bar("<b>Theme</b>", 3)]))
+    markup = str(
+        bar_chart(
+            'x" onload="alert(1)', title="<script>alert(1)</script>", description="a & b", bars=[Bar("<b>Theme</b>", 3)]
+        )
+    )
     assert "<script>" not in markup and "<b>" not in markup
     root = _parse(markup)
     assert "onload" not in root.attrib

@@ -3,13 +3,13 @@ status changes and when an overdue reminder is due."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from learning.action_models import ActionStatus
+from learning.models import ActionStatus
 from learning.rules import (
     ReminderFacts,
     ReportingYear,
@@ -21,7 +21,7 @@ from learning.rules import (
     update_problems,
 )
 
-UTC = timezone.utc
+UTC = UTC
 
 
 # --- reporting years -------------------------------------------------------------------------------
@@ -34,13 +34,16 @@ def test_a_reporting_year_runs_from_1_april_to_31_march() -> None:
     assert year.previous == ReportingYear(2024)
 
 
-@pytest.mark.parametrize(("day", "start_year"), [
-    (date(2026, 3, 31), 2025),
-    (date(2026, 4, 1), 2026),
-    (date(2025, 4, 1), 2025),
-    (date(2025, 3, 31), 2024),
-    (date(2024, 2, 29), 2023),
-])
+@pytest.mark.parametrize(
+    ("day", "start_year"),
+    [
+        (date(2026, 3, 31), 2025),
+        (date(2026, 4, 1), 2026),
+        (date(2025, 4, 1), 2025),
+        (date(2025, 3, 31), 2024),
+        (date(2024, 2, 29), 2023),
+    ],
+)
 def test_the_year_containing_a_day_turns_over_on_1_april(day: date, start_year: int) -> None:
     assert ReportingYear.containing(day) == ReportingYear(start_year)
 
@@ -98,15 +101,18 @@ def test_a_single_percentage_rounds_halves_up() -> None:
 # --- progress updates --------------------------------------------------------------------------------
 
 
-def _request(status: ActionStatus, *, progress: str = "Done some work", evidence: str = "",
-             inspectorate: bool = False) -> UpdateRequest:
+def _request(
+    status: ActionStatus, *, progress: str = "Done some work", evidence: str = "", inspectorate: bool = False
+) -> UpdateRequest:
     return UpdateRequest(progress=progress, evidence=evidence, new_status=status, by_inspectorate=inspectorate)
 
 
 def test_completing_an_action_needs_evidence() -> None:
     problems = update_problems(ActionStatus.IN_PROGRESS, _request(ActionStatus.COMPLETED))
     assert problems == {"evidence": "Enter the evidence that the action is complete"}
-    assert update_problems(ActionStatus.IN_PROGRESS, _request(ActionStatus.COMPLETED, evidence="Audit of 20 cases")) == {}
+    assert (
+        update_problems(ActionStatus.IN_PROGRESS, _request(ActionStatus.COMPLETED, evidence="Audit of 20 cases")) == {}
+    )
 
 
 def test_not_accepting_an_action_needs_a_reason() -> None:
@@ -117,7 +123,8 @@ def test_not_accepting_an_action_needs_a_reason() -> None:
 def test_only_the_inspectorate_reopens_a_closed_action() -> None:
     assert statuses_open_to(ActionStatus.COMPLETED, by_inspectorate=False) == []
     assert update_problems(ActionStatus.COMPLETED, _request(ActionStatus.IN_PROGRESS)) == {
-        "status": "Only the Inspectorate can reopen a closed action"}
+        "status": "Only the Inspectorate can reopen a closed action"
+    }
     assert update_problems(ActionStatus.COMPLETED, _request(ActionStatus.IN_PROGRESS, inspectorate=True)) == {}
     assert ActionStatus.OPEN not in statuses_open_to(ActionStatus.NOT_ACCEPTED, by_inspectorate=True)
 
@@ -129,8 +136,13 @@ def test_an_open_action_can_move_to_any_status() -> None:
 # --- reminders -------------------------------------------------------------------------------------
 
 
-def _facts(due_on: date, *, status: ActionStatus = ActionStatus.OPEN, sent_for: date | None = None,
-           last: datetime | None = None) -> ReminderFacts:
+def _facts(
+    due_on: date,
+    *,
+    status: ActionStatus = ActionStatus.OPEN,
+    sent_for: date | None = None,
+    last: datetime | None = None,
+) -> ReminderFacts:
     return ReminderFacts(status=status, due_on=due_on, reminders_for_due_on=sent_for, last_reminder_at=last)
 
 

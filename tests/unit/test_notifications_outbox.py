@@ -8,9 +8,9 @@ import smtplib
 
 import pytest
 
+from agencies.admin import body_paragraphs
 from notifications.delivery import OutgoingAttachment, OutgoingEmail, build_message, describe_error, new_message_id
 from notifications.outbox import header_safe, normalised_content_type, single_address
-from notifications.views import body_paragraphs
 
 
 @pytest.mark.parametrize("address", ["ann@police.example", "a.b+panels@nhs.example.uk", "O'Brien@council.example"])
@@ -21,9 +21,17 @@ def test_a_single_address_is_accepted(address: str) -> None:
 @pytest.mark.parametrize(
     "address",
     [
-        "", "ann", "ann@", "@police.example", "ann@localhost", "a@police.example, b@health.example",
-        "a@police.example;b@health.example", "Ann <ann@police.example>", "ann@police.example\r\nBcc: x@evil.example",
-        "ann @police.example", "x" * 320 + "@police.example",
+        "",
+        "ann",
+        "ann@",
+        "@police.example",
+        "ann@localhost",
+        "a@police.example, b@health.example",
+        "a@police.example;b@health.example",
+        "Ann <ann@police.example>",
+        "ann@police.example\r\nBcc: x@evil.example",
+        "ann @police.example",
+        "x" * 320 + "@police.example",
     ],
 )
 def test_anything_but_one_address_is_refused(address: str) -> None:
@@ -54,8 +62,12 @@ def test_unusable_mime_types_are_refused(content_type: str) -> None:
 
 def _email(**fields: object) -> OutgoingEmail:
     values: dict = {
-        "outbox_id": 1, "to": "ann@police.example", "subject": "Subject", "body_text": "Text",
-        "body_html": "<p>HTML</p>", "message_id": "<1@inspectorate.example>",
+        "outbox_id": 1,
+        "to": "ann@police.example",
+        "subject": "Subject",
+        "body_text": "Text",
+        "body_html": "<p>HTML</p>",
+        "message_id": "<1@inspectorate.example>",
     }
     values.update(fields)
     return OutgoingEmail(**values)
@@ -111,5 +123,7 @@ def test_errors_are_described_for_people(error: BaseException, expected: str) ->
 
 def test_a_text_body_becomes_paragraphs_of_lines() -> None:
     assert body_paragraphs("Dear Ann,\r\n\r\nLine one\nLine two\n\n\n\nhttp://x\n") == [
-        ["Dear Ann,"], ["Line one", "Line two"], ["http://x"]
+        ["Dear Ann,"],
+        ["Line one", "Line two"],
+        ["http://x"],
     ]

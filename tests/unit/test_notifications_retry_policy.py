@@ -55,8 +55,11 @@ def test_attempts_count_from_one() -> None:
 
 def test_settings_come_from_the_config() -> None:
     policy = RetryPolicy.from_config(
-        {"NOTIFICATIONS_MAX_ATTEMPTS": "3", "NOTIFICATIONS_FIRST_RETRY_DELAY": timedelta(seconds=10),
-         "NOTIFICATIONS_LONGEST_RETRY_DELAY": timedelta(seconds=30)}
+        {
+            "NOTIFICATIONS_MAX_ATTEMPTS": "3",
+            "NOTIFICATIONS_FIRST_RETRY_DELAY": timedelta(seconds=10),
+            "NOTIFICATIONS_LONGEST_RETRY_DELAY": timedelta(seconds=30),
+        }
     )
     assert policy == RetryPolicy(max_attempts=3, first_delay=timedelta(seconds=10), longest_delay=timedelta(seconds=30))
     assert RetryPolicy.from_config({}) == RetryPolicy()

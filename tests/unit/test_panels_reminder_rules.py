@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from panels.panel_models import Reply
+from panels.models import Reply
 from panels.reminders import PanelReminder, ReminderFacts, reminder_due
 
-START = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 INVITED = START - timedelta(days=30)
 
 
 def facts(**changes: object) -> ReminderFacts:
-    base = ReminderFacts(starts_at=START, scheduled=True, reply=None, active_person=True, notified_at=INVITED,
-                         week_sent_for=None, day_sent_for=None)
+    base = ReminderFacts(
+        starts_at=START,
+        scheduled=True,
+        reply=None,
+        active_person=True,
+        notified_at=INVITED,
+        week_sent_for=None,
+        day_sent_for=None,
+    )
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
@@ -32,7 +39,9 @@ def facts(**changes: object) -> ReminderFacts:
         (-timedelta(hours=1), None),
     ],
 )
-def test_the_reminder_due_depends_on_how_far_off_the_panel_is(before: timedelta, expected: PanelReminder | None) -> None:
+def test_the_reminder_due_depends_on_how_far_off_the_panel_is(
+    before: timedelta, expected: PanelReminder | None
+) -> None:
     assert reminder_due(facts(), START - before) == expected
 
 
@@ -45,8 +54,9 @@ def test_each_reminder_goes_once_per_start() -> None:
     assert reminder_due(facts(week_sent_for=START), later) == PanelReminder.DAY
 
 
-@pytest.mark.parametrize(("reply", "due"), [(None, True), (Reply.ACCEPTED, True), (Reply.TENTATIVE, False),
-                                            (Reply.DECLINED, False)])
+@pytest.mark.parametrize(
+    ("reply", "due"), [(None, True), (Reply.ACCEPTED, True), (Reply.TENTATIVE, False), (Reply.DECLINED, False)]
+)
 def test_only_people_who_accepted_or_have_not_replied_are_reminded(reply: Reply | None, due: bool) -> None:
     assert (reminder_due(facts(reply=reply), START - timedelta(days=6)) is not None) is due
 

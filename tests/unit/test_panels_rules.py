@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 
-from panels.panel_rules import TimeError, agenda_instant, format_time, london_to_utc, panel_times, parse_time
+from panels.rules import TimeError, agenda_instant, format_time, london_to_utc, panel_times, parse_time
 
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
-        ("10am", time(10, 0)), ("10 AM", time(10, 0)), ("2:30pm", time(14, 30)), ("2.30 p.m.", time(14, 30)),
-        ("12pm", time(12, 0)), ("12am", time(0, 0)), ("14:30", time(14, 30)), ("09:05", time(9, 5)),
-        ("0930", time(9, 30)), ("9.15", time(9, 15)), ("midday", time(12, 0)), (" Noon ", time(12, 0)),
+        ("10am", time(10, 0)),
+        ("10 AM", time(10, 0)),
+        ("2:30pm", time(14, 30)),
+        ("2.30 p.m.", time(14, 30)),
+        ("12pm", time(12, 0)),
+        ("12am", time(0, 0)),
+        ("14:30", time(14, 30)),
+        ("09:05", time(9, 5)),
+        ("0930", time(9, 30)),
+        ("9.15", time(9, 15)),
+        ("midday", time(12, 0)),
+        (" Noon ", time(12, 0)),
         ("midnight", time(0, 0)),
     ],
 )
@@ -29,8 +38,10 @@ def test_anything_else_is_refused_with_a_message(typed: str) -> None:
     assert str(error.value).startswith("Enter")
 
 
-@pytest.mark.parametrize(("value", "text"), [(time(10, 0), "10am"), (time(14, 30), "2:30pm"),
-                                             (time(12, 0), "midday"), (time(0, 0), "midnight"), (None, "")])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(time(10, 0), "10am"), (time(14, 30), "2:30pm"), (time(12, 0), "midday"), (time(0, 0), "midnight"), (None, "")],
+)
 def test_times_are_shown_gov_uk_style_and_read_back(value: time | None, text: str) -> None:
     assert format_time(value) == text
     if value is not None:
@@ -38,8 +49,8 @@ def test_times_are_shown_gov_uk_style_and_read_back(value: time | None, text: st
 
 
 def test_london_times_become_utc_in_summer_and_winter() -> None:
-    assert london_to_utc(date(2026, 7, 1), time(10, 0)) == datetime(2026, 7, 1, 9, 0, tzinfo=timezone.utc)
-    assert london_to_utc(date(2026, 12, 1), time(10, 0)) == datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)
+    assert london_to_utc(date(2026, 7, 1), time(10, 0)) == datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+    assert london_to_utc(date(2026, 12, 1), time(10, 0)) == datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
 
 def test_a_time_the_clocks_skip_in_spring_is_refused() -> None:
@@ -48,7 +59,7 @@ def test_a_time_the_clocks_skip_in_spring_is_refused() -> None:
 
 
 def test_a_time_that_happens_twice_in_autumn_is_the_first_one() -> None:
-    assert london_to_utc(date(2026, 10, 25), time(1, 30)) == datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)
+    assert london_to_utc(date(2026, 10, 25), time(1, 30)) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
 
 
 def test_a_panel_must_end_after_it_starts() -> None:
@@ -59,6 +70,6 @@ def test_a_panel_must_end_after_it_starts() -> None:
 def test_an_agenda_time_stays_a_london_time_when_the_panel_moves_across_the_clock_change() -> None:
     before = london_to_utc(date(2026, 10, 24), time(10, 0))
     after = london_to_utc(date(2026, 10, 26), time(10, 0))
-    assert agenda_instant(before, time(10, 30)) == datetime(2026, 10, 24, 9, 30, tzinfo=timezone.utc)
-    assert agenda_instant(after, time(10, 30)) == datetime(2026, 10, 26, 10, 30, tzinfo=timezone.utc)
+    assert agenda_instant(before, time(10, 30)) == datetime(2026, 10, 24, 9, 30, tzinfo=UTC)
+    assert agenda_instant(after, time(10, 30)) == datetime(2026, 10, 26, 10, 30, tzinfo=UTC)
     assert agenda_instant(after, None) is None

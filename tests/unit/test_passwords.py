@@ -23,8 +23,17 @@ def test_at_least_64_characters_accepted_and_a_ceiling_exists() -> None:
 
 
 @pytest.mark.parametrize(
-    "password", ["password1234", "Password1234!", "qwertyuiop12", "123456789012", "aaaaaaaaaaaaaaa", "abcdefghijklm",
-                 "!!Liverpool1234", "learningpanels123"],
+    "password",
+    [
+        "password1234",
+        "Password1234!",
+        "qwertyuiop12",
+        "123456789012",
+        "aaaaaaaaaaaaaaa",
+        "abcdefghijklm",
+        "!!Liverpool1234",
+        "learningpanels123",
+    ],
 )
 def test_common_and_predictable_passwords_are_refused(password: str) -> None:
     assert password_problems(password) == ["Password is too easy to guess. Try three random words together"]

@@ -15,10 +15,12 @@ from core.pdf import STATIC_DIR, LocalOnlyFetcher, css_string, render_pdf
 
 @pytest.fixture
 def pdf_templates(app: Flask):  # type: ignore[no-untyped-def]
-    loader = DictLoader({
-        "test_pdf/body.html": "<h1>{{ title }}</h1>{% for n in range(n_paragraphs) %}<p>Paragraph {{ n }} "
-                              "{{ text }}</p>{% endfor %}<img src=\"http://203.0.113.9/tracker.png\" alt=\"\">",
-    })
+    loader = DictLoader(
+        {
+            "test_pdf/body.html": "<h1>{{ title }}</h1>{% for n in range(n_paragraphs) %}<p>Paragraph {{ n }} "
+            '{{ text }}</p>{% endfor %}<img src="http://203.0.113.9/tracker.png" alt="">',
+        }
+    )
     app.jinja_loader.loaders.insert(0, loader)  # type: ignore[union-attr]
     yield
     app.jinja_loader.loaders.remove(loader)  # type: ignore[union-attr]
@@ -31,8 +33,13 @@ def _pages(data: bytes) -> tuple[pypdf.PdfReader, list[str]]:
 
 def test_every_page_carries_the_marking_the_stamp_and_its_number(app: Flask, pdf_templates) -> None:  # type: ignore[no-untyped-def]
     with app.test_request_context():
-        data = render_pdf("test_pdf/body.html", title="A long document", stamp='Prepared for "Ann" <Example>',
-                          n_paragraphs=200, text="lorem ipsum dolor sit amet " * 4)
+        data = render_pdf(
+            "test_pdf/body.html",
+            title="A long document",
+            stamp='Prepared for "Ann" <Example>',
+            n_paragraphs=200,
+            text="lorem ipsum dolor sit amet " * 4,
+        )
     reader, pages = _pages(data)
     assert len(pages) > 3
     for number, text in enumerate(pages, start=1):
@@ -60,12 +67,15 @@ def test_a_title_with_markup_is_text(app: Flask, pdf_templates) -> None:  # type
     assert "<script>x</script> & more" in pages[0]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ('plain', '"plain"'),
-    ('say "hi"', '"say \\"hi\\""'),
-    ("back\\slash", '"back\\\\slash"'),
-    ('line\nbreak"; } @page { x', '"line break\\"; } @page { x"'),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain", '"plain"'),
+        ('say "hi"', '"say \\"hi\\""'),
+        ("back\\slash", '"back\\\\slash"'),
+        ('line\nbreak"; } @page { x', '"line break\\"; } @page { x"'),
+    ],
+)
 def test_css_strings_cannot_end_early(text: str, expected: str) -> None:
     assert css_string(text) == expected
 
@@ -75,7 +85,12 @@ def test_only_data_urls_and_the_portals_static_files_are_fetched() -> None:
     assert fetcher.fetch("data:text/plain,hello").read() == b"hello"
     own = STATIC_DIR / "js" / "application.mjs"
     assert b"initAll" in fetcher.fetch(own.as_uri()).read()
-    for url in ("http://203.0.113.9/tracker.png", "https://example.org/x.css", "file:///etc/passwd",
-                f"file://{STATIC_DIR}/../config.py", "ftp://example.org/x"):
+    for url in (
+        "http://203.0.113.9/tracker.png",
+        "https://example.org/x.css",
+        "file:///etc/passwd",
+        f"file://{STATIC_DIR}/../config.py",
+        "ftp://example.org/x",
+    ):
         with pytest.raises(ValueError):
             fetcher.fetch(url)

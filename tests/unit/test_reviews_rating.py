@@ -10,11 +10,19 @@ from reviews.rating import Rating, band, composite, overall
 
 # The bands written out by hand from section 2.5, not computed from BANDS.
 EXPECTED_BAND = {
-    0: Rating.INADEQUATE, 1: Rating.INADEQUATE, 2: Rating.INADEQUATE,
-    3: Rating.REQUIRES_IMPROVEMENT, 4: Rating.REQUIRES_IMPROVEMENT, 5: Rating.REQUIRES_IMPROVEMENT,
+    0: Rating.INADEQUATE,
+    1: Rating.INADEQUATE,
+    2: Rating.INADEQUATE,
+    3: Rating.REQUIRES_IMPROVEMENT,
+    4: Rating.REQUIRES_IMPROVEMENT,
+    5: Rating.REQUIRES_IMPROVEMENT,
     6: Rating.REQUIRES_IMPROVEMENT,
-    7: Rating.GOOD, 8: Rating.GOOD, 9: Rating.GOOD, 10: Rating.GOOD,
-    11: Rating.OUTSTANDING, 12: Rating.OUTSTANDING,
+    7: Rating.GOOD,
+    8: Rating.GOOD,
+    9: Rating.GOOD,
+    10: Rating.GOOD,
+    11: Rating.OUTSTANDING,
+    12: Rating.OUTSTANDING,
 }
 
 ALL_COMBINATIONS = list(itertools.product(range(4), repeat=4))
@@ -34,7 +42,13 @@ def test_every_combination_gives_the_sum_and_its_band(scores: tuple[int, int, in
 
 def test_band_edges_and_labels() -> None:
     assert [band(n).label for n in (2, 3, 6, 7, 10, 11)] == [
-        "Inadequate", "Requires improvement", "Requires improvement", "Good", "Good", "Outstanding"]
+        "Inadequate",
+        "Requires improvement",
+        "Requires improvement",
+        "Good",
+        "Good",
+        "Outstanding",
+    ]
 
 
 def test_no_composite_until_all_four_standards_are_rated() -> None:
@@ -58,9 +72,21 @@ def test_composites_outside_0_to_12_are_refused(bad: int) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("3", Rating.OUTSTANDING), ("0", Rating.INADEQUATE), (" good ", Rating.GOOD),
-     ("Requires  improvement", Rating.REQUIRES_IMPROVEMENT), ("INADEQUATE", Rating.INADEQUATE), (2, Rating.GOOD),
-     ("4", None), ("-1", None), ("2.5", None), ("", None), ("excellent", None), (None, None), (True, None)],
+    [
+        ("3", Rating.OUTSTANDING),
+        ("0", Rating.INADEQUATE),
+        (" good ", Rating.GOOD),
+        ("Requires  improvement", Rating.REQUIRES_IMPROVEMENT),
+        ("INADEQUATE", Rating.INADEQUATE),
+        (2, Rating.GOOD),
+        ("4", None),
+        ("-1", None),
+        ("2.5", None),
+        ("", None),
+        ("excellent", None),
+        (None, None),
+        (True, None),
+    ],
 )
 def test_ratings_are_read_from_numbers_or_words(text: object, expected: Rating | None) -> None:
     assert Rating.parse(text) is expected  # type: ignore[arg-type]

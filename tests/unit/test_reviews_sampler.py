@@ -97,8 +97,12 @@ def test_random_picks_are_spread_over_the_population() -> None:
 
 
 def test_every_pick_says_why_in_words() -> None:
-    population = [Candidate(1, "North West", "Murder"), Candidate(2, "Wales", "Murder"),
-                  Candidate(3, "Wales", "Arson endangering life"), Candidate(4, "Wales", "Rape")]
+    population = [
+        Candidate(1, "North West", "Murder"),
+        Candidate(2, "Wales", "Murder"),
+        Candidate(3, "Wales", "Arson endangering life"),
+        Candidate(4, "Wales", "Rape"),
+    ]
     picks = draw_sample(population, 100, seed=7)
     assert len(picks) == 4
     explanations = {p.id: p.explanation for p in picks}

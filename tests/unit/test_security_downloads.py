@@ -40,7 +40,9 @@ def parsed(header: str) -> tuple[str | None, str | None, str | None]:
         ("", "download", None),
     ],
 )
-def test_names_are_made_safe_and_the_full_name_travels_in_filename_star(given: str, ascii_name: str, full_name: str | None) -> None:
+def test_names_are_made_safe_and_the_full_name_travels_in_filename_star(
+    given: str, ascii_name: str, full_name: str | None
+) -> None:
     header = content_disposition(given)
     assert "\r" not in header and "\n" not in header
     disposition, plain, decoded = parsed(header)

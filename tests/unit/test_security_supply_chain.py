@@ -56,8 +56,9 @@ def top_level(path: Path) -> list[Requirement]:
     return [Requirement(line) for line in lines if line and not line.startswith("-")]
 
 
-@pytest.mark.parametrize(("source", "lock"), [("requirements.in", "requirements.txt"),
-                                              ("requirements-dev.in", "requirements-dev.txt")])
+@pytest.mark.parametrize(
+    ("source", "lock"), [("requirements.in", "requirements.txt"), ("requirements-dev.in", "requirements-dev.txt")]
+)
 def test_the_lock_files_pin_the_whole_closure_at_the_installed_versions(source: str, lock: str) -> None:
     pinned = pins(ROOT / "requirements.txt") | pins(ROOT / lock)
     needed = closure(top_level(ROOT / source)) - {"pip", "setuptools", "wheel"}
@@ -68,10 +69,27 @@ def test_the_lock_files_pin_the_whole_closure_at_the_installed_versions(source: 
 
 def test_bandit_finds_nothing_of_high_severity() -> None:
     bandit = Path(sys.executable).with_name("bandit")
-    targets = [p for p in ("agencies", "core", "reviews", "panels", "learning", "notifications", "tools",
-                           "config.py", "extensions.py", "wsgi.py") if (ROOT / p).exists()]
+    targets = [
+        p
+        for p in (
+            "agencies",
+            "core",
+            "reviews",
+            "panels",
+            "learning",
+            "notifications",
+            "tools",
+            "config.py",
+            "extensions.py",
+            "wsgi.py",
+        )
+        if (ROOT / p).exists()
+    ]
     completed = subprocess.run(  # nosec B603
-        [str(bandit), "-q", "-r", *targets, "-lll", "-f", "json"], cwd=ROOT, capture_output=True, text=True,
+        [str(bandit), "-q", "-r", *targets, "-lll", "-f", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         check=False,
     )
     report = json.loads(completed.stdout)
@@ -92,15 +110,24 @@ def test_the_dependency_audit_reads_pip_audit_reports_honestly() -> None:
         from audit_dependencies import summarise
     finally:
         sys.path.remove(str(ROOT / "tools"))
-    report = json.loads(json.dumps({
-        "dependencies": [
-            {"name": "flask", "version": "3.1.3", "vulns": []},
-            {"name": "jinja2", "version": "3.1.2", "vulns": [
-                {"id": "GHSA-h75v-3vvj-5mfj", "fix_versions": ["3.1.3"], "aliases": ["CVE-2024-22195"]}]},
-            {"name": "private-thing", "skip_reason": "Dependency not found on PyPI"},
-        ],
-        "fixes": [],
-    }))
+    report = json.loads(
+        json.dumps(
+            {
+                "dependencies": [
+                    {"name": "flask", "version": "3.1.3", "vulns": []},
+                    {
+                        "name": "jinja2",
+                        "version": "3.1.2",
+                        "vulns": [
+                            {"id": "GHSA-h75v-3vvj-5mfj", "fix_versions": ["3.1.3"], "aliases": ["CVE-2024-22195"]}
+                        ],
+                    },
+                    {"name": "private-thing", "skip_reason": "Dependency not found on PyPI"},
+                ],
+                "fixes": [],
+            }
+        )
+    )
     found, skipped, checked = summarise(report)
     assert found == ["jinja2 3.1.2: GHSA-h75v-3vvj-5mfj (fixed in 3.1.3)"]
     assert skipped == ["private-thing"] and checked == 2

@@ -1,0 +1,1 @@
+"""Multi-agency cases: invitations, agency returns, learning themes and retention."""

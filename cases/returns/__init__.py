@@ -1,0 +1,1 @@
+"""An agency's return on a case: involvement, findings, chronology and learning points."""

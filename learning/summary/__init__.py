@@ -1,0 +1,1 @@
+"""The annual summary: figures, charts, page, PDF and CSV for a reporting year."""

@@ -1,0 +1,263 @@
+"""Forms for learning panels. Times are typed as people write them ('10am', '14:30') and read
+by ``panel_rules``; dates use the GOV.UK date pattern (day, month, year)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+from urllib.parse import urlsplit
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, StopValidation, ValidationError
+
+from core.forms import DateField, PortalForm, VersionedForm, long_text, short_text
+from panels.models import AttendeeRole, Reply
+from panels.rules import TimeError, format_time, london_date, london_time, london_to_utc, parse_time
+
+ROLE_CHOICES = [(role.value, role.label) for role in AttendeeRole]
+NOT_ATTENDING = "none"
+
+
+def a_time(required_message: str | None):  # type: ignore[no-untyped-def]
+    """Read the field as a time (into ``field.time``); empty is allowed when no message is given."""
+
+    def _check(_form: object, field: StringField) -> None:
+        field.time = None  # type: ignore[attr-defined]
+        if not (field.data or "").strip():
+            if required_message:
+                raise StopValidation(required_message)
+            return
+        if len(field.data) > 20:
+            raise StopValidation("Enter a time like 10am, 2:30pm or 14:30")
+        try:
+            field.time = parse_time(field.data)  # type: ignore[attr-defined]
+        except TimeError as error:
+            raise StopValidation(str(error)) from None
+
+    return _check
+
+
+def id_or_none(value: object) -> int | None:
+    """Coerce a posted id; anything that is not one becomes None (then "Select ..."), never a crash."""
+    try:
+        return int(value)  # type: ignore[call-overload, no-any-return]
+    except (TypeError, ValueError):
+        return None
+
+
+def one_of_the_choices(message: str):  # type: ignore[no-untyped-def]
+    """The posted value (or each of them) must be one the page offered."""
+
+    def _check(_form: object, field: SelectField) -> None:
+        allowed = {value for value, _label in field.choices or []}
+        # Ticking nobody is an answer for checkboxes; a select must have one of its options.
+        values = list(field.data or []) if isinstance(field, SelectMultipleField) else [field.data]
+        if any(value not in allowed for value in values):
+            raise StopValidation(message)
+
+    return _check
+
+
+def web_link(_form: object, field: StringField) -> None:
+    """Only an https (or http) address: the link goes into emails and calendar files."""
+    value = (field.data or "").strip()
+    if not value:
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc or any(c.isspace() for c in value):
+        raise ValidationError("Enter a video link that starts with https://, like https://meet.example.org/abc")
+
+
+class PanelDetailsForm(VersionedForm):
+    title = StringField(
+        "Title",
+        description="For example, Northshire learning panel, March 2026. Attendees see it in their calendar.",
+        validators=[DataRequired(message="Enter a title"), *short_text()],
+        widget=GovTextInput(),
+    )
+    date = DateField(
+        "Date of the panel",
+        name_in_errors="Date of the panel",
+        required_message="Enter the date of the panel",
+        description="For example, 27 3 2026",
+    )
+    start_time = StringField(
+        "Start time",
+        description="UK time, for example 10am or 14:30",
+        validators=[a_time("Enter the start time")],
+        widget=GovTextInput(),
+    )
+    end_time = StringField(
+        "End time",
+        description="UK time, for example 12:30pm or 16:00",
+        validators=[a_time("Enter the end time")],
+        widget=GovTextInput(),
+    )
+    place = StringField(
+        "Place",
+        description="The building and room. Leave it empty if the panel meets only online.",
+        validators=short_text(500),
+        widget=GovTextInput(),
+    )
+    video_link = StringField(
+        "Video link (optional)",
+        description="If people can join online, the meeting's web address.",
+        validators=[*short_text(500), web_link],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    starts_at_utc: datetime | None = None
+    ends_at_utc: datetime | None = None
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        start, end = getattr(self.start_time, "time", None), getattr(self.end_time, "time", None)
+        starts_at = self._instant(self.start_time, start)
+        ends_at = self._instant(self.end_time, end)
+        if starts_at is None or ends_at is None:
+            valid = False  # a field above already says why
+        elif ends_at <= starts_at:
+            self.end_time.errors.append("The end time must be after the start time")
+            valid = False
+        else:
+            self.starts_at_utc, self.ends_at_utc = starts_at, ends_at
+        if not (self.place.data or self.video_link.data) and not self.place.errors and not self.video_link.errors:
+            self.place.errors.append("Enter a place or a video link")
+            valid = False
+        return valid
+
+    def _instant(self, field: StringField, wall_time: time | None) -> datetime | None:
+        if self.date.data is None or wall_time is None:
+            return None
+        try:
+            return london_to_utc(self.date.data, wall_time)
+        except TimeError as error:
+            field.errors.append(str(error))
+            return None
+
+    def fill_from(self, panel: Any) -> None:
+        self.title.data = panel.title
+        self.date.data = london_date(panel.starts_at_utc)
+        self.start_time.data = format_time(london_time(panel.starts_at_utc))
+        self.end_time.data = format_time(london_time(panel.ends_at_utc))
+        self.place.data = panel.place
+        self.video_link.data = panel.video_link
+        self.version.data = str(panel.version)
+
+
+class NewPanelForm(PanelDetailsForm):
+    convener_role = RadioField(
+        "Your role at the panel",
+        choices=[*ROLE_CHOICES, (NOT_ATTENDING, "I will not attend")],
+        default=AttendeeRole.CHAIR.value,
+        validators=[DataRequired(message="Select your role at the panel")],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Create draft panel", widget=GovSubmitInput())
+
+
+class AgendaItemForm(PortalForm):
+    case_id = SelectField(
+        "Case",
+        coerce=id_or_none,
+        validate_choice=False,
+        validators=[one_of_the_choices("Select a case")],
+        widget=GovSelect(),
+    )
+    start_time = StringField(
+        "Time (optional)",
+        description="When the panel turns to this case, for example 10:30am",
+        validators=[a_time(None)],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField("Add to agenda", widget=GovSubmitInput())
+
+
+class AgendaTimeForm(PortalForm):
+    start_time = StringField(
+        "Time (optional)",
+        description="When the panel turns to this case, for example 10:30am. Leave it empty for no time.",
+        validators=[a_time(None)],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField("Save time", widget=GovSubmitInput())
+
+
+class AttendeeForm(PortalForm):
+    user_id = SelectField(
+        "Person",
+        coerce=id_or_none,
+        validate_choice=False,
+        validators=[one_of_the_choices("Select a person")],
+        widget=GovSelect(),
+    )
+    role = RadioField(
+        "Role",
+        choices=ROLE_CHOICES,
+        default=AttendeeRole.MEMBER.value,
+        validators=[DataRequired(message="Select a role")],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Invite", widget=GovSubmitInput())
+
+
+class AttendeeRoleForm(PortalForm):
+    role = RadioField(
+        "Role", choices=ROLE_CHOICES, validators=[DataRequired(message="Select a role")], widget=GovRadioInput()
+    )
+    submit = SubmitField("Save role", widget=GovSubmitInput())
+
+
+class ReplyForm(PortalForm):
+    reply = RadioField(
+        "Will you attend?",
+        choices=[
+            (Reply.ACCEPTED.value, "Yes, I will attend"),
+            (Reply.TENTATIVE.value, "Maybe (tentative)"),
+            (Reply.DECLINED.value, "No, I cannot attend"),
+        ],
+        validators=[DataRequired(message="Select whether you will attend")],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Send reply", widget=GovSubmitInput())
+
+
+class ScheduleForm(VersionedForm):
+    submit = SubmitField("Send invitations", widget=GovSubmitInput())
+
+
+class CancelForm(VersionedForm):
+    reason = TextAreaField(
+        "Why is the panel cancelled?",
+        description="Attendees see this in the cancellation email.",
+        validators=[DataRequired(message="Enter why the panel is cancelled"), *long_text(2000)],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Cancel the panel", widget=GovSubmitInput())
+
+
+class OutcomeForm(VersionedForm):
+    attended = SelectMultipleField(
+        "Who attended?",
+        coerce=id_or_none,
+        validate_choice=False,
+        validators=[one_of_the_choices("Select people from the attendee list")],
+        widget=GovCheckboxesInput(),
+    )
+    notes = TextAreaField(
+        "Notes",
+        description="What the panel discussed and agreed. Action records are made separately.",
+        validators=long_text(),
+        widget=GovTextArea(),
+    )
+    save = SubmitField("Save", widget=GovSubmitInput())
+    mark_held = SubmitField("Save and mark as held", widget=GovSubmitInput())

@@ -1,0 +1,606 @@
+"""State changes on learning panels: create, edit, agenda, attendees, schedule, reply, cancel,
+record the outcome, and the personal calendar feed.
+
+Every function adds to the caller's transaction (audit rows and outbox messages included)
+and leaves the commit to the caller, so a change and the emails it causes commit together.
+
+Calendar rules kept here (RFC 5546): the UID is fixed at creation; the SEQUENCE goes up when
+the time or place changes, when the panel is cancelled and when someone is taken off it, and
+each of those sends the people concerned a file with the new SEQUENCE, so their calendar
+applies it to the entry it already has.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from flask import current_app
+
+from agencies.models import User
+from cases.models import MultiAgencyCase
+from core import audit
+from core.formatting import govuk_date, utc_now
+from extensions import db
+from notifications.outbox import Attachment, portal_link, queue_email
+from panels import calendar
+from panels.models import (
+    AttendeeRole,
+    CalendarFeedToken,
+    Panel,
+    PanelAgendaItem,
+    PanelAttendee,
+    PanelStatus,
+    Reply,
+)
+from panels.permissions import is_eligible
+from panels.rules import agenda_instant, format_time, london_time
+
+
+class PanelError(ValueError):
+    """A change the rules do not allow; the message is for the person who asked."""
+
+
+@dataclass
+class PanelDetails:
+    """What the inspector types about the meeting itself."""
+
+    title: str
+    starts_at_utc: datetime
+    ends_at_utc: datetime
+    place: str
+    video_link: str
+
+
+# Changing these sends attendees an update (a new SEQUENCE) once the panel is scheduled.
+CALENDAR_FIELDS = ("starts_at_utc", "ends_at_utc", "place", "video_link")
+TIME_FIELDS = ("starts_at_utc", "ends_at_utc")
+
+
+# --- calendar data ---------------------------------------------------------------------------
+
+
+def organizer(panel: Panel) -> calendar.Person:
+    """The convening inspector; the service's own address if their account has gone."""
+    if panel.convened_by is not None:
+        return calendar.Person(panel.convened_by.full_name, panel.convened_by.email)
+    return calendar.Person("Learning panels", current_app.config["MAIL_DEFAULT_SENDER"])
+
+
+def _description(panel: Panel) -> str:
+    lines = [calendar.MARKING, "", f"Learning panel convened by HM Inspectorate of Probation: {panel.title}"]
+    if panel.agenda:
+        lines += ["", "Agenda:"]
+        for number, item in enumerate(panel.agenda, start=1):
+            at = f" ({format_time(item.start_time)})" if item.start_time else ""
+            lines.append(f"{number}. {item.case.reference}{at}")
+    if panel.place:
+        lines += ["", f"Place: {panel.place}"]
+    if panel.video_link:
+        lines += ["", f"Join online: {panel.video_link}"]
+    lines += [
+        "",
+        "Reply, and download the panel pack, in the Learning panels portal:",
+        portal_link("panels.show_panel", panel_id=panel.id),
+    ]
+    return "\n".join(lines)
+
+
+def calendar_event(panel: Panel) -> calendar.PanelEvent:
+    return calendar.PanelEvent(
+        uid=panel.uid,
+        sequence=panel.sequence,
+        stamp=panel.updated_at_utc,
+        starts_at=panel.starts_at_utc,
+        ends_at=panel.ends_at_utc,
+        summary=panel.title,
+        organizer=organizer(panel),
+        location=panel.place or panel.video_link,
+        description=_description(panel),
+        url=portal_link("panels.show_panel", panel_id=panel.id),
+        cancelled=panel.is_cancelled,
+        attendees=tuple(invitee(a) for a in panel.attendees),
+    )
+
+
+def invitee(attendee: PanelAttendee) -> calendar.Invitee:
+    return calendar.Invitee(
+        person=calendar.Person(attendee.user.full_name, attendee.user.email),
+        role=attendee.role.ical_role,
+        partstat=attendee.partstat,
+    )
+
+
+def personal_invite(panel: Panel) -> bytes:
+    """The file an attendee downloads: the current state, cancelled if the panel is."""
+    event = calendar_event(panel)
+    return calendar.cancellation(event) if panel.is_cancelled else calendar.request(event)
+
+
+def _touch(panel: Panel) -> None:
+    """Record that the panel changed (a new DTSTAMP and version) when only its agenda or
+    attendee list did: packs and calendar files are built from all of it."""
+    panel.updated_at_utc = utc_now()
+
+
+# --- emails ----------------------------------------------------------------------------------
+
+
+def send_to_attendee(
+    attendee: PanelAttendee,
+    *,
+    template: str,
+    subject: str,
+    ics: bytes | None = None,
+    method: str = "REQUEST",
+    **context: object,
+) -> None:
+    """One email to one attendee, with the calendar file attached when there is one.
+
+    The attachment's Content-Type carries the same METHOD as the file, which is what makes
+    Outlook and Gmail treat it as an invitation, update or cancellation.
+    """
+    panel = attendee.panel
+    attachments = []
+    if ics is not None:
+        attachments.append(Attachment(f"{panel.reference}.ics", f"text/calendar; method={method}; charset=UTF-8", ics))
+    queue_email(
+        to=attendee.user.email,
+        recipient=attendee.user,
+        subject=f"{subject}: {panel.title}, {govuk_date(panel.starts_at_utc)}",
+        template=template,
+        context={
+            "panel": panel,
+            "attendee": attendee,
+            "agenda_references": [item.case.reference for item in panel.agenda],
+            "panel_link": portal_link("panels.show_panel", panel_id=panel.id),
+            "reply_link": portal_link("panels.reply_to_panel", panel_id=panel.id),
+            **context,
+        },
+        concerning=panel,
+        about_a_case=True,
+        attachments=attachments,
+    )
+
+
+def _invite(attendee: PanelAttendee, *, update: bool = False, changes: Iterable[str] = ()) -> None:
+    now = utc_now()
+    ics = calendar.request(calendar_event(attendee.panel))
+    send_to_attendee(
+        attendee,
+        template="panel_update" if update else "panel_invitation",
+        subject="Updated" if update else "Invitation",
+        ics=ics,
+        changes=list(changes),
+    )
+    if attendee.invited_at_utc is None:
+        attendee.invited_at_utc = now
+    attendee.notified_at_utc = now
+
+
+def _flush_for_stamp(panel: Panel) -> None:
+    # The calendar file's DTSTAMP is the row's new updated_at_utc, set when it is flushed.
+    db.session.flush()
+
+
+# --- the panel itself ------------------------------------------------------------------------
+
+
+def _check_future(details: PanelDetails, now: datetime) -> None:
+    if details.starts_at_utc <= now:
+        raise PanelError("The panel must start in the future")
+
+
+def create_panel(details: PanelDetails, by: User, convener_role: AttendeeRole | None = AttendeeRole.CHAIR) -> Panel:
+    """A draft panel convened by ``by``, who is put on the attendee list in ``convener_role``
+    (None: they will not attend). Nobody is emailed until the panel is scheduled."""
+    _check_future(details, utc_now())
+    panel = Panel(
+        uid=f"panel-new-{secrets.token_hex(8)}@learning-panels",
+        title=details.title,
+        starts_at_utc=details.starts_at_utc,
+        ends_at_utc=details.ends_at_utc,
+        place=details.place,
+        video_link=details.video_link,
+        convened_by=by,
+        status=PanelStatus.DRAFT,
+    )
+    db.session.add(panel)
+    db.session.flush()
+    # The UID names the panel and adds a random part, so it is unique across installations.
+    panel.uid = f"panel-{panel.id}-{secrets.token_hex(8)}@learning-panels"
+    if convener_role is not None:
+        panel.attendees.append(PanelAttendee(user=by, role=convener_role))
+    audit.record(
+        "panel.created", panel, f"Created the draft panel {panel.title}", starts_at_utc=panel.starts_at_utc.isoformat()
+    )
+    return panel
+
+
+def update_details(panel: Panel, details: PanelDetails, version: int | str | None, by: User) -> list[str]:
+    """Save the meeting's details; return the names of the fields that changed.
+
+    Once scheduled, a new time or place goes to every invited attendee as an update with a
+    higher SEQUENCE, and a new time clears the replies (people must say again whether they
+    can come) and re-arms the reminders (they are keyed by the start).
+    """
+    panel.check_version(version)
+    if not panel.details_editable:
+        raise PanelError(f"A {panel.status.label.lower()} panel cannot be changed")
+    before = {name: getattr(panel, name) for name in ("title", *CALENDAR_FIELDS)}
+    after = {
+        "title": details.title,
+        "starts_at_utc": details.starts_at_utc,
+        "ends_at_utc": details.ends_at_utc,
+        "place": details.place,
+        "video_link": details.video_link,
+    }
+    changed = [name for name in before if before[name] != after[name]]
+    if not changed:
+        return []
+    if any(name in TIME_FIELDS for name in changed):
+        _check_future(details, utc_now())
+    for name in changed:
+        setattr(panel, name, after[name])
+    moved = any(name in TIME_FIELDS for name in changed)
+    notify = panel.is_scheduled and any(name in CALENDAR_FIELDS for name in changed)
+    if notify:
+        panel.sequence += 1
+    if panel.is_scheduled and moved:
+        for attendee in panel.attendees:
+            attendee.reply = None
+            attendee.replied_at_utc = None
+    audit.record(
+        "panel.updated",
+        panel,
+        f"Changed {', '.join(_field_label(n) for n in changed)} of {panel.title}",
+        changes={n: [_auditable(before[n]), _auditable(after[n])] for n in changed},
+        sequence=panel.sequence,
+    )
+    if notify:
+        _flush_for_stamp(panel)
+        for attendee in panel.attendees:
+            if attendee.was_invited:
+                _invite(attendee, update=True, changes=[_field_label(n) for n in changed if n in CALENDAR_FIELDS])
+    return changed
+
+
+def _field_label(name: str) -> str:
+    return {
+        "title": "title",
+        "starts_at_utc": "start",
+        "ends_at_utc": "end",
+        "place": "place",
+        "video_link": "video link",
+    }[name]
+
+
+def _auditable(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def schedule_problems(panel: Panel, now: datetime) -> list[str]:
+    """What stops a draft from being scheduled, in the words the confirmation page shows."""
+    problems = []
+    if not panel.is_draft:
+        problems.append(f"This panel is already {panel.status.label.lower()}")
+    if panel.starts_at_utc <= now:
+        problems.append("The panel's start time has passed: change its date first")
+    if not panel.agenda:
+        problems.append("Add at least one case to the agenda")
+    if not panel.attendees:
+        problems.append("Add at least one attendee")
+    if not (panel.place or panel.video_link):
+        problems.append("Add a place or a video link")
+    return problems
+
+
+def schedule_panel(panel: Panel, version: int | str | None, by: User) -> int:
+    """Send every attendee their invitation with the calendar file; return how many."""
+    panel.check_version(version)
+    problems = schedule_problems(panel, utc_now())
+    if problems:
+        raise PanelError(problems[0])
+    panel.status = PanelStatus.SCHEDULED
+    panel.scheduled_at_utc = utc_now()
+    audit.record(
+        "panel.scheduled",
+        panel,
+        f"Scheduled {panel.title} and invited {len(panel.attendees)} people",
+        attendees=len(panel.attendees),
+        starts_at_utc=panel.starts_at_utc.isoformat(),
+    )
+    _flush_for_stamp(panel)
+    for attendee in panel.attendees:
+        _invite(attendee)
+    return len(panel.attendees)
+
+
+def cancel_panel(panel: Panel, reason: str, version: int | str | None, by: User) -> int:
+    """Cancel the panel; everyone who was invited gets METHOD:CANCEL. Returns emails sent."""
+    panel.check_version(version)
+    if not panel.details_editable:
+        raise PanelError(f"A {panel.status.label.lower()} panel cannot be cancelled")
+    was_scheduled = panel.is_scheduled
+    panel.status = PanelStatus.CANCELLED
+    panel.cancelled_at_utc = utc_now()
+    panel.cancellation_reason = reason
+    panel.sequence += 1
+    audit.record("panel.cancelled", panel, f"Cancelled {panel.title}", reason=reason, sequence=panel.sequence)
+    if not was_scheduled:
+        return 0
+    _flush_for_stamp(panel)
+    ics = calendar.cancellation(calendar_event(panel))
+    sent = 0
+    for attendee in panel.attendees:
+        if attendee.was_invited:
+            send_to_attendee(
+                attendee, template="panel_cancelled", subject="Cancelled", ics=ics, method="CANCEL", reason=reason
+            )
+            attendee.notified_at_utc = utc_now()
+            sent += 1
+    return sent
+
+
+# --- agenda ----------------------------------------------------------------------------------
+
+
+def _editable(panel: Panel) -> None:
+    if not panel.details_editable:
+        raise PanelError(f"A {panel.status.label.lower()} panel cannot be changed")
+
+
+def _check_agenda_time(panel: Panel, start_time: time | None) -> None:
+    """An agenda time must fall within the panel (it is a London time on the panel's day)."""
+    at = agenda_instant(panel.starts_at_utc, start_time)
+    if at is not None and not panel.starts_at_utc <= at < panel.ends_at_utc:
+        raise PanelError(
+            f"The time must be during the panel, from {format_time(london_time(panel.starts_at_utc))} "
+            f"to before {format_time(london_time(panel.ends_at_utc))}"
+        )
+
+
+def add_agenda_item(panel: Panel, case: MultiAgencyCase, start_time: time | None, by: User) -> PanelAgendaItem:
+    _editable(panel)
+    if any(item.case.id == case.id for item in panel.agenda):
+        raise PanelError(f"{case.reference} is already on the agenda")
+    _check_agenda_time(panel, start_time)
+    item = PanelAgendaItem(case=case, start_time=start_time, position=len(panel.agenda) + 1)
+    panel.agenda.append(item)
+    _touch(panel)
+    db.session.flush()
+    audit.record(
+        "panel.agenda_added",
+        panel,
+        f"Added {case.reference} to the agenda of {panel.title}",
+        case=case.reference,
+        start_time=format_time(start_time),
+    )
+    return item
+
+
+def change_agenda_time(item: PanelAgendaItem, start_time: time | None, by: User) -> None:
+    panel = item.panel
+    _editable(panel)
+    _check_agenda_time(panel, start_time)
+    before = item.start_time
+    item.start_time = start_time
+    _touch(panel)
+    audit.record(
+        "panel.agenda_changed",
+        panel,
+        f"Changed the time of {item.case.reference} on {panel.title}",
+        case=item.case.reference,
+        changes={"start_time": [format_time(before), format_time(start_time)]},
+    )
+
+
+def move_agenda_item(item: PanelAgendaItem, offset: int, by: User) -> bool:
+    """Move an item up (-1) or down (+1) the agenda; False if it is already at that end."""
+    panel = item.panel
+    _editable(panel)
+    items = list(panel.agenda)
+    index = items.index(item)
+    target = index + offset
+    if not 0 <= target < len(items):
+        return False
+    items[index], items[target] = items[target], items[index]
+    for position, each in enumerate(items, start=1):
+        each.position = position
+    _touch(panel)
+    audit.record(
+        "panel.agenda_reordered",
+        panel,
+        f"Moved {item.case.reference} {'up' if offset < 0 else 'down'} the agenda of {panel.title}",
+        order=[each.case.reference for each in items],
+    )
+    return True
+
+
+def remove_agenda_item(item: PanelAgendaItem, by: User) -> None:
+    panel = item.panel
+    _editable(panel)
+    reference = item.case.reference
+    panel.agenda.remove(item)
+    for position, each in enumerate(panel.agenda, start=1):
+        each.position = position
+    _touch(panel)
+    audit.record("panel.agenda_removed", panel, f"Removed {reference} from the agenda of {panel.title}", case=reference)
+
+
+# --- attendees -------------------------------------------------------------------------------
+
+
+def _only_one_chair(panel: Panel, new_chair: PanelAttendee) -> None:
+    for attendee in panel.attendees:
+        if attendee is not new_chair and attendee.role == AttendeeRole.CHAIR:
+            attendee.role = AttendeeRole.MEMBER
+
+
+def add_attendee(panel: Panel, person: User, role: AttendeeRole, by: User) -> PanelAttendee:
+    """Put someone on the list; once the panel is scheduled they are sent the invitation now."""
+    _editable(panel)
+    if panel.attendee_for(person.id) is not None:
+        raise PanelError(f"{person.full_name} is already invited")
+    if not is_eligible(panel, person):
+        raise PanelError(
+            f"{person.full_name} cannot be invited: their organisation is not invited to a case on the agenda"
+        )
+    attendee = PanelAttendee(user=person, role=role)
+    panel.attendees.append(attendee)
+    if role == AttendeeRole.CHAIR:
+        _only_one_chair(panel, attendee)
+    _touch(panel)
+    audit.record(
+        "panel.attendee_added",
+        panel,
+        f"Invited {person.full_name} to {panel.title} as {role.label.lower()}",
+        person=person.email,
+        organisation=person.organisation.name,
+        role=role.value,
+    )
+    if panel.is_scheduled:
+        _flush_for_stamp(panel)
+        _invite(attendee)
+    return attendee
+
+
+def change_attendee_role(attendee: PanelAttendee, role: AttendeeRole, by: User) -> None:
+    panel = attendee.panel
+    _editable(panel)
+    before = attendee.role
+    if before == role:
+        return
+    attendee.role = role
+    if role == AttendeeRole.CHAIR:
+        _only_one_chair(panel, attendee)
+    _touch(panel)
+    audit.record(
+        "panel.attendee_role_changed",
+        panel,
+        f"Made {attendee.user.full_name} {role.label.lower()} of {panel.title}",
+        person=attendee.user.email,
+        changes={"role": [before.value, role.value]},
+    )
+
+
+def remove_attendee(attendee: PanelAttendee, by: User) -> bool:
+    """Take someone off the list. If they had been invited they get a cancellation naming just
+    them (with a higher SEQUENCE), so their calendar drops the entry. Returns whether one was sent."""
+    panel = attendee.panel
+    _editable(panel)
+    person = attendee.user
+    notify = panel.is_scheduled and attendee.was_invited
+    if notify:
+        panel.sequence += 1
+    _touch(panel)
+    audit.record(
+        "panel.attendee_removed",
+        panel,
+        f"Removed {person.full_name} from {panel.title}",
+        person=person.email,
+        organisation=person.organisation.name,
+        notified=notify,
+    )
+    if notify:
+        _flush_for_stamp(panel)
+        ics = calendar.cancellation(calendar_event(panel), only=invitee(attendee))
+        send_to_attendee(attendee, template="panel_removed", subject="No longer invited", ics=ics, method="CANCEL")
+    panel.attendees.remove(attendee)
+    return notify
+
+
+def reply_to_panel(attendee: PanelAttendee, reply: Reply, by: User) -> None:
+    """The attendee's own answer. It does not change the panel's version: a reply must never
+    make an inspector's open edit stale."""
+    panel = attendee.panel
+    if not panel.is_scheduled:
+        raise PanelError(f"You cannot reply to a {panel.status.label.lower()} panel")
+    if panel.ends_at_utc <= utc_now():
+        raise PanelError("This panel has finished")
+    before = attendee.reply
+    attendee.reply = reply
+    attendee.replied_at_utc = utc_now()
+    audit.record(
+        "panel.replied",
+        panel,
+        f"{by.full_name} replied {reply.label.lower()} to {panel.title}",
+        reply=reply.value,
+        previous=before.value if before else None,
+    )
+
+
+# --- after the panel -------------------------------------------------------------------------
+
+
+def record_outcome(
+    panel: Panel, attended_ids: Iterable[int], notes: str, mark_held: bool, version: int | str | None, by: User
+) -> None:
+    """Who came, the notes, and (optionally) that the panel was held."""
+    panel.check_version(version)
+    if panel.status not in (PanelStatus.SCHEDULED, PanelStatus.HELD):
+        raise PanelError(f"The outcome of a {panel.status.label.lower()} panel cannot be recorded")
+    if not panel.has_started(utc_now()):
+        raise PanelError("You can record the outcome once the panel has started")
+    present = set(attended_ids)
+    for attendee in panel.attendees:
+        attendee.attended = attendee.id in present
+    panel.notes = notes
+    newly_held = mark_held and panel.is_scheduled
+    if newly_held:
+        panel.status = PanelStatus.HELD
+        panel.held_recorded_at_utc = utc_now()
+    _touch(panel)
+    audit.record(
+        "panel.held" if newly_held else "panel.outcome_recorded",
+        panel,
+        f"{'Marked ' + panel.title + ' as held' if newly_held else 'Recorded the outcome of ' + panel.title}",
+        attended=sorted(a.user.email for a in panel.attendees if a.attended),
+    )
+
+
+# --- the personal calendar feed --------------------------------------------------------------
+
+
+def active_feed_token(user: User) -> CalendarFeedToken | None:
+    return db.session.scalar(
+        db.select(CalendarFeedToken).where(
+            CalendarFeedToken.user_id == user.id, CalendarFeedToken.revoked_at_utc.is_(None)
+        )
+    )
+
+
+def revoke_feed(user: User) -> bool:
+    """End the person's feed address: every later use of it is a 404."""
+    revoked = False
+    for token in db.session.scalars(
+        db.select(CalendarFeedToken).where(
+            CalendarFeedToken.user_id == user.id, CalendarFeedToken.revoked_at_utc.is_(None)
+        )
+    ):
+        token.revoked_at_utc = utc_now()
+        revoked = True
+    if revoked:
+        audit.record("calendar_feed.revoked", user, f"{user.full_name} revoked their calendar feed address")
+    return revoked
+
+
+def new_feed_token(user: User) -> str:
+    """A new secret feed address (the old one stops working). Only its hash is kept, so the
+    token is returned once, to show the person."""
+    revoke_feed(user)
+    token = secrets.token_urlsafe(32)
+    db.session.add(CalendarFeedToken(user=user, token_hash=CalendarFeedToken.hash_token(token)))
+    audit.record("calendar_feed.created", user, f"{user.full_name} made a new calendar feed address")
+    return token
+
+
+def feed_token(token: str) -> CalendarFeedToken | None:
+    """The stored token this secret belongs to (revoked or not), found by its hash."""
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(
+        db.select(CalendarFeedToken).where(CalendarFeedToken.token_hash == CalendarFeedToken.hash_token(token))
+    )
