@@ -163,10 +163,15 @@ def default_workers() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int) -> Iterator[str]:
+def gunicorn(database_url: str, workers: int, extra_environment: dict[str, str] | None = None) -> Iterator[str]:
     """Serve the bench app on a free loopback port; yields its base URL; stops only its own process."""
     port = free_port()
-    environment = {**os.environ, "BENCH_DB_URL": database_url, "PYTHONDONTWRITEBYTECODE": "1"}
+    environment = {
+        **os.environ,
+        **(extra_environment or {}),
+        "BENCH_DB_URL": database_url,
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
     command = [
         sys.executable,
         "-m",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bench.measure import LoadResult
+from bench.mixed import MixedRun, median
 from bench.pages import BenchPage, BenchTiming
 
 # The issue's budgets, measured on the development machine.
@@ -188,4 +189,55 @@ def table(runs: list[ScaleRun]) -> str:
 def missed(runs: list[ScaleRun]) -> int:
     return sum(len(r.misses) for run in runs for r in run.pages) + sum(
         len(t.misses) for run in runs for t in run.timings
+    )
+
+
+# --- the mixed workload ----------------------------------------------------------------------
+
+# The issue's rule for the page cache: it stays only if it lifts the mixed workload's
+# throughput by at least this much at equal p95.
+MIN_CACHE_LIFT = 0.30
+
+
+def mixed_table(runs: list[MixedRun]) -> str:
+    """Every run, in the order run (the configurations interleaved), then the medians per configuration."""
+    lines = [
+        "| Run | Configuration | req/s | p50 ms | p95 ms | p99 ms | p95 of posts ms | Errors | Posts "
+        "| Page cache hits | Load average (start → end) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for number, run in enumerate(runs, start=1):
+        hits, could = run.cache_answers
+        lines.append(
+            f"| {number} | {run.label} | {run.rps:.1f} | {_cell(run.percentile(0.5))} | "
+            f"{_cell(run.percentile(0.95))} | {_cell(run.percentile(0.99))} | "
+            f"{_cell(run.percentile(0.95, 'POST'))} | {run.errors} of {run.requests} | "
+            f"{run.posts} ({run.posts / run.requests:.0%}) | "
+            f"{f'{hits} of {could}' if could else '–'} | {run.load_before:.1f} → {run.load_after:.1f} |"
+        )
+    for label in dict.fromkeys(run.label for run in runs):
+        same = [run for run in runs if run.label == label]
+        lines.append(
+            f"| median of {len(same)} | {label} | {median([r.rps for r in same]):.1f} | "
+            f"{median([r.percentile(0.5) or 0 for r in same]):.0f} | "
+            f"{median([r.percentile(0.95) or 0 for r in same]):.0f} | "
+            f"{median([r.percentile(0.99) or 0 for r in same]):.0f} | "
+            f"{median([r.percentile(0.95, 'POST') or 0 for r in same]):.0f} | {sum(r.errors for r in same)} | | | |"
+        )
+    return "\n".join(lines)
+
+
+def cache_lift(runs: list[MixedRun], on: str, off: str) -> tuple[float, float] | None:
+    """(throughput with / without the cache - 1, p95 with / without) over the runs' medians."""
+    with_cache = [r for r in runs if r.label == on]
+    without = [r for r in runs if r.label == off]
+    if not with_cache or not without:
+        return None
+    rps_off = median([r.rps for r in without])
+    p95_off = median([r.percentile(0.95) or 0 for r in without])
+    if not rps_off or not p95_off:
+        return None
+    return (
+        median([r.rps for r in with_cache]) / rps_off - 1,
+        median([r.percentile(0.95) or 0 for r in with_cache]) / p95_off,
     )
