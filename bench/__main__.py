@@ -39,20 +39,18 @@ from bench.measure import (
     fresh_session_cookie,
     gunicorn,
     http_get,
+    in_process_milliseconds,
     run_wrk,
     signed_in_client,
     time_download,
-    uncached_milliseconds,
     wrk_path,
 )
 from bench.mixed import MixedRun, Person, Variant, compare, people_in
 from bench.pages import PAGES, TIMINGS, BenchPage, BenchTiming
 from bench.report import (
-    MIN_CACHE_LIFT,
     PageResult,
     ScaleRun,
     TimingResult,
-    cache_lift,
     judge,
     missed,
     mixed_table,
@@ -102,19 +100,15 @@ def run_scale(scale: int, options: argparse.Namespace) -> ScaleRun:
         result = PageResult(page=page, scale=scale)
         result.path, result.skipped = _resolve(app, page)
         if result.path:
-            status, result.statements, result.cached_statements, error = count_statements(
-                app, client_for(page.role), result.path
-            )
+            status, result.statements, error = count_statements(app, client_for(page.role), result.path)
             if status != 200:
                 result.skipped = f"answered {status} to {page.role}" + (f" ({error})" if error else "")
                 result.statements = None
             else:
-                result.uncached_ms = uncached_milliseconds(app, client_for(page.role), result.path)
+                result.in_process_ms = in_process_milliseconds(app, client_for(page.role), result.path)
         run.pages.append(result)
-    _status, run.reference_statements, _cached, _error = count_statements(app, client_for("anonymous"), REFERENCE_PATH)
-    _status, run.signed_in_reference_statements, _cached, _error = count_statements(
-        app, client_for("inspector"), REFERENCE_PATH
-    )
+    _status, run.reference_statements, _error = count_statements(app, client_for("anonymous"), REFERENCE_PATH)
+    _status, run.signed_in_reference_statements, _error = count_statements(app, client_for("inspector"), REFERENCE_PATH)
     timings = [TimingResult(timing=t, scale=scale) for t in TIMINGS]
     paths = {}
     for timing in timings:
@@ -159,11 +153,9 @@ def run_scale(scale: int, options: argparse.Namespace) -> ScaleRun:
     return run
 
 
-# The configurations the mixed workload compares, run interleaved (A, B, A, B).
-MIXED_VARIANTS = [
-    Variant("page cache on", {"PAGE_CACHE_SIZE": "500"}),
-    Variant("page cache off", {"PAGE_CACHE_SIZE": "0"}),
-]
+# The configurations the mixed workload compares, run interleaved (A B, B A, ...): one today. To
+# weigh a change (a cache, a worker count), add a variant with the environment that turns it on.
+MIXED_VARIANTS = [Variant("as built", {})]
 MIXED_DEFAULTS = {"mixed_seconds": 60, "mixed_rounds": 2, "mixed_people": 50, "mixed_workers": 4}
 
 
@@ -193,11 +185,11 @@ def pages_section(runs: list[ScaleRun], options: argparse.Namespace, load_at_sta
         f"{WARM_UP_SECONDS} s warm-up. Budgets: every page at 1× ≥ 0.5× the reference's req/s; p95 < 150 ms; SQL "
         f"statements per request the same at every scale; p50 at 100× ≤ 1.5× of 1×; the 10-case pack < 3 s; the "
         f"annual summary's p95 at 10× < 500 ms.\n\n"
-        "wrk repeats one page as one person, so after the first request the page cache (core/cache.py) answers: "
-        "req/s and latency are a repeat view, the access check and session included. The page's own work is "
-        "shown beside it: SQL statements uncached (which must not grow with the data) and from the cache, and "
-        'the median in-process time of an uncached request ("Uncached ms"), which must not grow by more than '
-        "1.5× from 1× to 100× either."
+        "wrk repeats one page as one person: req/s and latency are that page alone under load, every request "
+        "doing the page's whole work (the access check, the session, the queries and the templates). The page's "
+        "own work is shown beside it: SQL statements per request (which must not grow with the data) and the "
+        'median time of one request in process ("In-process ms"), which must not grow by more than 1.5× from '
+        "1× to 100× either. The mixed workload above is the closer picture of real use."
     )
     if load_at_start > (os.cpu_count() or 1) * 0.25:
         header += (
@@ -221,21 +213,12 @@ def mixed_section(runs: list[MixedRun], people: list[Person], options: argparse.
         "form posts (a draft return saved, progress posted on an action), each with the fields and CSRF token of "
         "the form it fetched, its redirect followed. "
         f"{options.mixed_seconds} s per run after the sign-ins and one untimed walk per person, each run on a "
-        "fresh copy of the 1× data set with its own gunicorn; configurations interleaved because the machine "
-        f"is shared (load average during the runs {min(loads):.1f} to {max(loads):.1f} on {os.cpu_count()} CPUs). "
+        "fresh copy of the 1× data set with its own gunicorn, repeated (and interleaved when configurations are "
+        f"compared) because the machine is shared: load average during the runs {min(loads):.1f} to "
+        f"{max(loads):.1f} on {os.cpu_count()} CPUs. "
         "Errors: answers of 400 and above, no answer, or a post not answered by a redirect."
     )
-    body = f"{header}\n\n{mixed_table(runs)}"
-    lift = cache_lift(runs, MIXED_VARIANTS[0].label, MIXED_VARIANTS[1].label)
-    if lift is not None:
-        gain, p95_ratio = lift
-        met = gain >= MIN_CACHE_LIFT and p95_ratio <= 1.0
-        body += (
-            f"\n\nWith the page cache on, the medians show throughput {gain:+.0%} and p95 {p95_ratio:.2f}× of the "
-            f"runs with it off. The rule (issue 17): the cache stays only if it lifts throughput by at least "
-            f"{MIN_CACHE_LIFT:.0%} at equal p95: **{'met' if met else 'not met'}**."
-        )
-    return body
+    return f"{header}\n\n{mixed_table(runs)}"
 
 
 def run_mixed(options: argparse.Namespace) -> tuple[list[MixedRun], list[Person]]:

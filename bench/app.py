@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from flask import Flask, Response, g, render_template
+from flask import Flask, render_template
 from jinja2 import ChoiceLoader, DictLoader
 
 REFERENCE_PATH = "/__bench__/reference"
@@ -41,8 +41,6 @@ def create_bench_app(database_url: str) -> Flask:
         TEMPLATES_AUTO_RELOAD=False,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=2),
         RATELIMIT_ENABLED=False,
-        # As in production (development turns it off); PAGE_CACHE_SIZE=0 in the environment turns it off.
-        PAGE_CACHE_SIZE=int(os.environ.get("PAGE_CACHE_SIZE", "500")),
     )
     app.jinja_loader = ChoiceLoader([DictLoader({"bench/reference.html": REFERENCE_TEMPLATE}), app.jinja_loader])
 
@@ -51,30 +49,7 @@ def create_bench_app(database_url: str) -> Flask:
     def bench_reference():  # type: ignore[no-untyped-def]
         return render_template("bench/reference.html")
 
-    _mark_page_cache_answers(app)
     return app
-
-
-def _mark_page_cache_answers(app: Flask) -> None:
-    """Say on each response whether the page cache answered it (``X-Bench-Page-Cache: hit`` or
-    ``miss``, only on pages it keeps), so the mixed workload can count how often it does."""
-    cache = app.extensions.get("page_cache")
-    if cache is None:
-        return
-    lookup = cache.get
-
-    def get(key: str) -> str | None:
-        page: str | None = lookup(key)
-        g.bench_page_cache = "miss" if page is None else "hit"
-        return page
-
-    cache.get = get
-
-    @app.after_request
-    def mark(response: Response) -> Response:
-        if "bench_page_cache" in g:
-            response.headers["X-Bench-Page-Cache"] = g.bench_page_cache
-        return response
 
 
 def app_from_environment() -> Flask:
