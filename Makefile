@@ -70,8 +70,10 @@ audit: install
 	$(BIN)/bandit -q -r $(APP_PACKAGES) tools config.py extensions.py wsgi.py -lll
 	$(BIN)/python tools/audit_dependencies.py requirements.txt requirements-dev.txt
 
-# Performance benchmark (not in `make test`): data sets at 1x/10x/100x, gunicorn, wrk; writes
-# bench/results.md. BENCH_ARGS="--scales 1 --seconds 10 --only Audit" narrows it.
+# Performance benchmark (not in `make test`): data sets at 1x/10x/100x, gunicorn, wrk per page, and
+# the mixed workload (50 people, their own pages, 10% posts); writes bench/results.md. Narrow it with
+# BENCH_ARGS="--scales 1 --seconds 10 --only Audit", or BENCH_ARGS="--only mixed" for the mixed
+# workload alone (with BENCH_DATABASE_URL=postgresql+psycopg://... to run it on PostgreSQL).
 bench: install assets
 	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk"; exit 1; }
 	$(BIN)/python -m bench $(BENCH_ARGS)

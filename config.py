@@ -41,9 +41,6 @@ class Config:
     # Sessions: 30 minutes idle (refreshed on every request), 12 hours at most.
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
     SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
-    # Rendered fragments of the busiest pages, per process (core/cache.py); 0 turns it off.
-    PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "500"))
-    PAGE_CACHE_SECONDS = 300
     # The cookie is re-sent when the recorded activity moves on (at most once a minute, see
     # core/security.py), not on every response: its expiry lags the idle limit by under a minute.
     SESSION_REFRESH_EACH_REQUEST = False
@@ -97,8 +94,6 @@ class DevelopmentConfig(Config):
     ENV_NAME = "development"
     SHOW_TRACEBACKS = True
     SQLITE_WAL = True
-    # Off by default in development, so an edited template shows at once on every page.
-    PAGE_CACHE_SIZE = int(os.environ.get("PAGE_CACHE_SIZE", "0"))
 
 
 class TestConfig(Config):

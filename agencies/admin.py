@@ -16,7 +16,6 @@ from agencies.forms import OrganisationForm, PersonForm
 from agencies.models import Organisation, PasswordLinkPurpose, Role, User
 from core import audit
 from core.audit import AuditEvent
-from core.cache import cached_page
 from core.db import contains
 from core.downloads import send_download
 from core.forms import ConfirmForm
@@ -88,7 +87,6 @@ def _organisation_choices() -> list[tuple[int, str]]:
 
 @admin_bp.get("/people")
 @access.allow(access.is_admin)
-@cached_page
 def list_people() -> ResponseReturnValue:
     query = (
         db.select(User)
@@ -264,15 +262,8 @@ def _audit_query():  # type: ignore[no-untyped-def]
     return query, errors
 
 
-def _newest_audit_event() -> int | None:
-    # Reads are audited without counting as changes to the data; the trail shows them, so the
-    # newest event is part of its cache key.
-    return db.session.scalar(db.select(db.func.max(AuditEvent.id)))
-
-
 @admin_bp.get("/audit")
 @access.allow(access.is_admin)
-@cached_page(vary=_newest_audit_event)
 def list_audit_events() -> ResponseReturnValue:
     query, errors = _audit_query()
     page = paginate(query, per_page=50)

@@ -41,7 +41,6 @@ def create_bench_app(database_url: str) -> Flask:
         TEMPLATES_AUTO_RELOAD=False,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=2),
         RATELIMIT_ENABLED=False,
-        PAGE_CACHE_SIZE=500,  # as in production (development turns it off)
     )
     app.jinja_loader = ChoiceLoader([DictLoader({"bench/reference.html": REFERENCE_TEMPLATE}), app.jinja_loader])
 

@@ -90,12 +90,11 @@ class _LastError(logging.Handler):
         self.message = f"{type(error).__name__}: {error}" if error else record.getMessage()
 
 
-def count_statements(app: Flask, client: FlaskClient, path: str) -> tuple[int, int, int, str | None]:
-    """(status, SQL statements cold, SQL statements from the page cache, the logged error if any).
+def count_statements(app: Flask, client: FlaskClient, path: str) -> tuple[int, int, str | None]:
+    """(status, SQL statements, the logged error if any) of one GET of ``path``.
 
-    After a warm-up GET (templates compiled, statements cached), the page cache is emptied and
-    one GET counted: the page's whole work, which must not grow with the data. A second GET
-    counts what a repeat view costs when the page cache serves it.
+    Counted after a warm-up GET (templates compiled, statements cached): the page's whole work,
+    which must not grow with the data.
     """
     from extensions import db
 
@@ -112,26 +111,19 @@ def count_statements(app: Flask, client: FlaskClient, path: str) -> tuple[int, i
 
     with app.app_context():
         engine = db.engine
-    if "page_cache" in app.extensions:
-        app.extensions["page_cache"].clear()
     event.listen(engine, "before_cursor_execute", listener)
     try:
         status = client.get(path).status_code
-        cold = len(statements)
-        client.get(path)
     finally:
         event.remove(engine, "before_cursor_execute", listener)
-    return status, cold, len(statements) - cold, last_error.message
+    return status, len(statements), last_error.message
 
 
-def uncached_milliseconds(app: Flask, client: FlaskClient, path: str, repeats: int = 15) -> float:
-    """The median time of one in-process GET of ``path`` with the page cache emptied first:
-    the page's own work (queries and templates), which the load test's repeat views skip."""
-    cache = app.extensions.get("page_cache")
+def in_process_milliseconds(app: Flask, client: FlaskClient, path: str, repeats: int = 15) -> float:
+    """The median time of one in-process GET of ``path``: the page's own work (queries and
+    templates) without the HTTP server, the network or the load test's queueing."""
     times = []
     for _ in range(repeats):
-        if cache is not None:
-            cache.clear()
         started = time.perf_counter()
         client.get(path)
         times.append((time.perf_counter() - started) * 1000)
@@ -163,10 +155,15 @@ def default_workers() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int) -> Iterator[str]:
+def gunicorn(database_url: str, workers: int, extra_environment: dict[str, str] | None = None) -> Iterator[str]:
     """Serve the bench app on a free loopback port; yields its base URL; stops only its own process."""
     port = free_port()
-    environment = {**os.environ, "BENCH_DB_URL": database_url, "PYTHONDONTWRITEBYTECODE": "1"}
+    environment = {
+        **os.environ,
+        **(extra_environment or {}),
+        "BENCH_DB_URL": database_url,
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
     command = [
         sys.executable,
         "-m",

@@ -46,7 +46,6 @@ from cases.permissions import (
 from cases.returns import operations as return_operations
 from cases.rules import AgencyStatus
 from cases.themes import LearningTheme
-from core.cache import cached_page
 from core.db import StaleEdit, commit_unless_stale
 from core.formatting import london_today
 from core.forms import ConfirmForm, refuse_stale
@@ -263,7 +262,6 @@ def flag_case(review: Review) -> ResponseReturnValue:
 
 @cases_bp.get("/<int:case_id>")
 @access.load("case_id", case_for)
-@cached_page
 def show_case(case: MultiAgencyCase) -> ResponseReturnValue:
     user = access.current_person()
     today = london_today()

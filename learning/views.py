@@ -18,7 +18,6 @@ from agencies import access
 from agencies.models import Organisation
 from cases.models import MultiAgencyCase, ReturnLearningPoint
 from cases.themes import LearningLevel, LearningTheme
-from core.cache import cached_page
 from core.db import StaleEdit
 from core.downloads import send_download
 from core.formatting import govuk_date, london_today, utc_now
@@ -75,7 +74,6 @@ def _save(form: Any, record: Any, change: Callable[[], object]) -> str:
 
 @learning_bp.get("/actions")
 @access.allow(access.signed_in)
-@cached_page
 def list_actions() -> ResponseReturnValue:
     filters = tracker.TrackerFilters.from_args(request.args)
     today = _today()

@@ -19,7 +19,7 @@ from cases.commands import cases_cli
 from cases.returns.views import returns_bp
 from cases.views import cases_bp
 from config import BASE_DIR, INSTANCE_DIR, ConfigurationError, config_for
-from core import cache, components, errors, formatting, security
+from core import components, errors, formatting, security
 from core.pagination import govuk_pagination
 from extensions import csrf, db, limiter, login_manager, mail, migrate
 from learning.reminders import learning_cli
@@ -91,7 +91,6 @@ def _configure_templates(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     formatting.init_app(app)
     components.init_app(app)
-    cache.init_app(app)
     app.add_template_global(navigation_items, "navigation_items")
     app.add_template_global(govuk_pagination, "govuk_pagination")
     app.add_template_global(access.user_can, "user_can")

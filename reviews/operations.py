@@ -17,7 +17,6 @@ from sqlalchemy.orm import selectinload
 from agencies.access import is_inspector
 from agencies.models import OrganisationKind, User
 from core import audit
-from core.cache import count_reads_as_changes
 from core.formatting import govuk_date, london_today, utc_now
 from extensions import db
 from notifications.models import OutboxMessage
@@ -595,9 +594,8 @@ def issue_report(
     return messages
 
 
-# The review page shows how often the region has read its report: these reads are changes.
+# Reads of a QA report by its region (the review page shows how often it was read).
 REPORT_READS = ("read.qa_report", "read.qa_report_pdf")
-count_reads_as_changes(*REPORT_READS)
 
 
 def record_report_access(review: Review, *, action: str, actor: User) -> None:

@@ -14,7 +14,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from agencies import access
 from agencies.models import Organisation, User
-from core.cache import cached_page
 from core.db import StaleEdit
 from core.downloads import send_download
 from core.formatting import govuk_date, london_today
@@ -65,7 +64,6 @@ reviews_bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
 @reviews_bp.get("/")
 @access.allow(can.may_view_register)
-@cached_page
 def list_reviews() -> ResponseReturnValue:
     filters = queries.RegisterFilters.from_args(request.args)
     page = paginate(queries.register_query(filters, london_today()))
@@ -84,7 +82,6 @@ def list_reviews() -> ResponseReturnValue:
 
 @reviews_bp.get("/dashboard")
 @access.allow(access.is_inspector)
-@cached_page
 def dashboard() -> ResponseReturnValue:
     today = london_today()
     return render_template("reviews/dashboard.html", today=today, **queries.dashboard(today, current_user))
@@ -185,7 +182,6 @@ def create_review() -> ResponseReturnValue:
 
 @reviews_bp.get("/<int:review_id>")
 @access.load("review_id", can.review_for_staff)
-@cached_page
 def show_review(review: Review) -> ResponseReturnValue:
     issued = review.status == ReviewStatus.ISSUED
     return render_template(

@@ -107,8 +107,6 @@ def _app_context(app: Flask) -> Iterator[None]:
 
     with app.app_context():
         limiter.reset()
-        # The database is emptied between tests and ids start again: so must the page cache.
-        app.extensions["page_cache"].clear()
         seed_reference_data()
         db.session.commit()
         yield
@@ -230,9 +228,6 @@ def count_queries(app: Flask):  # type: ignore[no-untyped-def]
 
     @contextmanager
     def _count() -> Iterator[QueryCounter]:
-        # Counted cold: a page served from the page cache would hide its queries.
-        if "page_cache" in app.extensions:
-            app.extensions["page_cache"].clear()
         counter = QueryCounter()
         event.listen(db.engine, "before_cursor_execute", counter)
         try:

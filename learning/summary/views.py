@@ -10,7 +10,6 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from agencies import access
-from core.cache import cached_page
 from core.downloads import send_download
 from core.formatting import govuk_date, london_today, utc_now
 from core.pdf import render_pdf
@@ -58,7 +57,6 @@ def _summary_for_request() -> tuple[AnnualSummary, SummaryYearForm]:
 
 @summary_bp.get("/annual-summary")
 @access.allow(can.may_view_summary)
-@cached_page
 def annual_summary() -> ResponseReturnValue:
     summary, form = _summary_for_request()
     return render_template(

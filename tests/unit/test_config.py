@@ -62,21 +62,3 @@ def test_seed_demo_is_refused_in_production(production_env: pytest.MonkeyPatch) 
         result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0
     assert "not allowed" in result.output
-
-
-def test_the_page_cache_is_on_in_production_and_off_in_development(monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
-
-    import config
-
-    monkeypatch.delenv("PAGE_CACHE_SIZE", raising=False)
-    fresh = importlib.reload(config)
-    try:
-        assert fresh.config_for("production").PAGE_CACHE_SIZE == 500
-        assert fresh.config_for("development").PAGE_CACHE_SIZE == 0
-        monkeypatch.setenv("PAGE_CACHE_SIZE", "40")
-        fresh = importlib.reload(config)
-        assert fresh.config_for("development").PAGE_CACHE_SIZE == 40
-    finally:
-        monkeypatch.undo()
-        importlib.reload(config)
