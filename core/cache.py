@@ -61,8 +61,17 @@ def count_reads_as_changes(*actions: str) -> None:
     _READS_SHOWN.update(actions)
 
 
+# Models whose rows are not data a page shows (rendered files: core/renders.py).
+_UNCOUNTED: set[type[Any]] = set()
+
+
+def ignore_changes_to(model: type[Any]) -> None:
+    """Writes to ``model``'s rows (ORM or bulk) do not count as changes."""
+    _UNCOUNTED.add(model)
+
+
 def _changes_data(obj: object) -> bool:
-    if isinstance(obj, DataGeneration):
+    if isinstance(obj, DataGeneration) or type(obj) in _UNCOUNTED:
         return False
     if isinstance(obj, AuditEvent):
         action = obj.action or ""
@@ -90,7 +99,8 @@ def _count_flushed_changes(session: Session, _context: object) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _count_bulk_changes(state: Any) -> None:
-    if (state.is_update or state.is_delete) and DataGeneration.__table__ not in _tables(state.statement):
+    uncounted = {DataGeneration.__table__, *(model.__table__ for model in _UNCOUNTED)}
+    if (state.is_update or state.is_delete) and not _tables(state.statement) & uncounted:
         _bump(state.session)
 
 
