@@ -14,8 +14,8 @@ How it fits together:
   milliseconds), whose fingerprint names exactly what the PDF would show, and calls
   ``document_for(kind, object_id, recipient_id, fingerprint)``. A ready render of that
   fingerprint is served from the database (so every app server shares it); otherwise the row
-  is queued for that fingerprint and the view shows ``status_page`` ("being prepared", which
-  refreshes itself; or "could not be prepared", with a button that calls ``retry``).
+  is queued for that fingerprint and the view answers ``waiting_response`` ("being prepared",
+  which checks again by itself; or "could not be prepared", with a button that calls ``retry``).
 - One row per document (kind, object, recipient or none): a new version replaces the bytes of
   the old, so a superseded version is never served nor kept. Rows untouched for
   ``RENDER_KEEP_DAYS`` are pruned by the worker; a later download renders again.
@@ -47,7 +47,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -274,7 +274,10 @@ def _insert_unless_present(values: dict[str, Any]) -> None:
     db.session.execute(statement)
 
 
-def status_page(
+CHECK_ARGUMENT = "check"
+
+
+def waiting_response(
     state: DocumentState,
     *,
     name: str,
@@ -282,9 +285,20 @@ def status_page(
     back_url: str,
     back_text: str,
     retry_url: str,
-) -> ResponseReturnValue:
-    """The page a download shows until its file is ready: 202 and a self-refreshing page while it
-    is being prepared, or 200 and a "Try again" button when the render failed."""
+) -> ResponseReturnValue | None:
+    """What a download answers instead of its file, or None when the file is to be served.
+
+    - ``?check``: the state as JSON (``{"status": "queued"|"ready"|"failed"}``), for the
+      "being prepared" page's script, which asks every few seconds without reloading the page
+      (a reload loses a screen reader's place) and starts the download once it is ready;
+    - while it is being prepared: 202 and a page that says so (without JavaScript, a
+      ``<meta http-equiv="refresh">`` in ``<noscript>`` reloads it until the file comes);
+    - when the render failed: 200 and a page that says so, with a "Try again" button.
+    """
+    if CHECK_ARGUMENT in request.args:
+        return jsonify(status=state.status.value), 200, {"Cache-Control": "no-store"}
+    if state.ready:
+        return None
     refresh = int(current_app.config.get("RENDER_REFRESH_SECONDS", DEFAULT_REFRESH_SECONDS))
     page = render_template(
         "core/document_status.html",
@@ -294,7 +308,8 @@ def status_page(
         back_url=back_url,
         back_text=back_text,
         retry_url=retry_url,
-        refresh_seconds=None if state.failed else refresh,
+        refresh_seconds=refresh,
+        check_url=f"{request.path}?{CHECK_ARGUMENT}=1",
         confirm=ConfirmForm(),
     )
     return page, (200 if state.failed else 202), {"Cache-Control": "no-store"}

@@ -483,16 +483,17 @@ def download_pack(panel: Panel) -> ResponseReturnValue:
     person = access.current_person()
     fingerprint, cases = pack_fingerprint(panel, person)
     document = renders.document_for(PANEL_PACK, panel.id, person.id, fingerprint)
-    if not document.ready:
+    waiting = renders.waiting_response(
+        document,
+        name="panel pack",
+        about=panel.title,
+        back_url=url_for("panels.show_panel", panel_id=panel.id),
+        back_text="Back to the panel",
+        retry_url=url_for("panels.retry_pack", panel_id=panel.id),
+    )
+    if waiting is not None:
         db.session.commit()  # the render request: with read audits, the one write a GET makes
-        return renders.status_page(
-            document,
-            name="panel pack",
-            about=panel.title,
-            back_url=url_for("panels.show_panel", panel_id=panel.id),
-            back_text="Back to the panel",
-            retry_url=url_for("panels.retry_pack", panel_id=panel.id),
-        )
+        return waiting
     audit.record_read(
         panel,
         "panel_pack",

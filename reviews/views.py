@@ -577,16 +577,17 @@ def _report_document(review: Review) -> renders.DocumentState:
 def download_report(review: Review) -> ResponseReturnValue:
     """The stored PDF of the report as it is now; written by the background renderer, never here."""
     document = _report_document(review)
-    if not document.ready:
+    waiting = renders.waiting_response(
+        document,
+        name="QA report",
+        about=f"SFO review {review.reference}",
+        back_url=url_for("reviews.show_report", review_id=review.id),
+        back_text="Back to the QA report",
+        retry_url=url_for("reviews.retry_report", review_id=review.id),
+    )
+    if waiting is not None:
         db.session.commit()  # the render request: with read audits, the one write a GET makes
-        return renders.status_page(
-            document,
-            name="QA report",
-            about=f"SFO review {review.reference}",
-            back_url=url_for("reviews.show_report", review_id=review.id),
-            back_text="Back to the QA report",
-            retry_url=url_for("reviews.retry_report", review_id=review.id),
-        )
+        return waiting
     operations.record_report_access(review, action="read.qa_report_pdf", actor=current_user)
     db.session.commit()
     return send_download(document.data(), f"qa-report-{review.reference}.pdf", "application/pdf")
