@@ -10,6 +10,7 @@ and a new day does not. Computing it runs only Jinja, so the download stays quic
 from __future__ import annotations
 
 from agencies.models import User
+from core import renders
 from core.renders import DocumentKind, Rendered
 from extensions import db
 from panels.models import Panel
@@ -39,6 +40,14 @@ def render_pack(panel_id: int, recipient_id: int | None) -> Rendered | None:
     fingerprint, _cases = pack_fingerprint(panel, recipient)
     source, _cases = pack_source(panel, recipient)
     return Rendered(data=source.write_pdf(), fingerprint=fingerprint)
+
+
+def prepare_packs(panel: Panel) -> None:
+    """Ask the renderer for every attendee's pack ahead of their first download (the invitations
+    that just went out tell them to download it). In the caller's transaction."""
+    for attendee in panel.attendees:
+        if attendee.user.active:
+            renders.request_render(PANEL_PACK, panel.id, attendee.user_id)
 
 
 PANEL_PACK_DOCUMENT = DocumentKind(PANEL_PACK, render_pack)

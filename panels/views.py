@@ -40,7 +40,7 @@ from panels.forms import (
 )
 from panels.models import AttendeeRole, CalendarFeedToken, Panel, PanelAgendaItem, PanelAttendee, PanelStatus, Reply
 from panels.pack import load_panel, pack_identifiers, pack_references
-from panels.pack_document import PANEL_PACK, pack_fingerprint
+from panels.pack_document import PANEL_PACK, pack_fingerprint, prepare_packs
 from panels.permissions import (
     agenda_item_for,
     attendee_for,
@@ -368,6 +368,7 @@ def schedule_panel(panel: Panel) -> ResponseReturnValue:
             db.session.rollback()
             flash(str(error), "error")
         else:
+            prepare_packs(panel)
             if commit_unless_stale():
                 flash("Invitations sent." + _emailed(sent, "the invitation with a calendar file"), "success")
                 return _to_panel(panel)

@@ -265,6 +265,25 @@ def test_the_fingerprint_ignores_the_day_the_pack_is_prepared(app: Flask, world:
     assert pack_fingerprint(panel, world.health)[0] != fingerprint  # per recipient
 
 
+def test_sending_the_invitations_prepares_every_attendees_pack_ahead_of_the_first_download(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = panel_world(schedule=False)
+    inspector = sign_in_as(app.test_client(), world.inspector)
+    response = inspector.post(f"/panels/{world.panel.id}/schedule", data={"version": str(world.panel.version)})
+    assert response.status_code == 302
+    queued = rows()
+    # The convenor chairs the panel: an attendee too.
+    assert {row.recipient_id for row in queued} == {world.inspector.id, world.police.id, world.health.id}
+    assert {(row.status, row.fingerprint) for row in queued} == {(RenderStatus.QUEUED, None)}
+
+    assert run_renderer().rendered == 3
+    weasyprint_calls = WeasyPrintCalls(monkeypatch)
+    first = sign_in_as(app.test_client(), world.health).get(pack_url(world))
+    assert first.status_code == 200, "the pack prepared when the invitations went out was not served"
+    assert "Prepared for Hamid Nurse" in text_of(first.data) and weasyprint_calls.count == 0
+
+
 # --- the worker ------------------------------------------------------------------------------------
 
 
