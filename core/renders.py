@@ -225,28 +225,21 @@ def document_for(kind: str, object_id: int, recipient_id: int | None, fingerprin
 
 
 def request_render(kind: str, object_id: int, recipient_id: int | None) -> None:
-    """Ask for the current version ahead of any download (for a change that many will download).
+    """Ask for the current version ahead of any download (a change that many will download).
 
-    Nothing is replaced if a render is already waiting; a ready one is re-rendered, and the
-    next download keeps it if nothing it shows has changed.
+    Only a document with no row yet is queued: a stored or waiting one is left as it is, and
+    the next download replaces it if what it shows has changed.
     """
     now = utc_now()
-    key = document_key(kind, object_id, recipient_id)
     _insert_unless_present(
         {
-            "key": key,
+            "key": document_key(kind, object_id, recipient_id),
             "kind": kind,
             "object_id": object_id,
             "recipient_id": recipient_id,
             "created_at_utc": now,
             **_requeue_values(None, now),
         }
-    )
-    db.session.execute(
-        update(RenderedDocument)
-        .where(RenderedDocument.key == key, RenderedDocument.status != RenderStatus.QUEUED)
-        .values(status=RenderStatus.QUEUED, attempts=0, last_error=None, requested_at_utc=now, next_attempt_at_utc=now)
-        .execution_options(synchronize_session=False)
     )
 
 
