@@ -80,6 +80,15 @@ class Config:
     )
     REMINDER_INTERVAL_SECONDS = 300
 
+    # The most text one agency's return may hold: every box, chronology row and learning point
+    # together. Bounds the panel pack (a return at the limit takes seconds to render, not minutes).
+    RETURN_MAX_CHARACTERS = int(os.environ.get("RETURN_MAX_CHARACTERS", "200000"))
+    # PDFs (panel packs, QA reports) are written by the worker, never in a request (core/renders.py).
+    RENDER_LEASE_SECONDS = 15 * 60  # longer than the longest render: then another worker may take it
+    RENDER_MAX_ATTEMPTS = 3
+    RENDER_KEEP_DAYS = 30  # renders nobody asked for in this long are deleted (a download makes them again)
+    RENDER_REFRESH_SECONDS = 5  # how often the "being prepared" page checks again
+
     REQUIRE_TWO_FACTOR = _flag("REQUIRE_TWO_FACTOR")
     ALLOW_DEMO_ACCOUNTS = True
     HSTS = False

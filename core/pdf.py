@@ -29,12 +29,15 @@ What every PDF gets, so callers need not think about it:
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+import weasyprint
 from flask import render_template
 from markupsafe import Markup, escape
 from weasyprint import CSS, HTML
@@ -121,6 +124,53 @@ class LocalOnlyFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
+@dataclass(frozen=True)
+class PdfSource:
+    """A PDF ready to be written: the whole HTML document and its stylesheets.
+
+    Building one runs only Jinja (milliseconds); ``write_pdf`` runs WeasyPrint (seconds for a
+    long document), so requests build sources and the background renderer writes them
+    (core/renders.py). ``fingerprint`` names exactly what the PDF would show.
+    """
+
+    html: str
+    stylesheets: tuple[str, ...]
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for part in (weasyprint.__version__, self.html, *self.stylesheets):
+            digest.update(part.encode("utf-8"))
+            digest.update(b"\x00")
+        return digest.hexdigest()
+
+    def write_pdf(self) -> bytes:
+        font_config = FontConfiguration()
+        css = [CSS(string=sheet, font_config=font_config) for sheet in self.stylesheets]
+        document = HTML(string=self.html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=LocalOnlyFetcher())
+        pdf: bytes = document.write_pdf(stylesheets=css, font_config=font_config, pdf_tags=True)
+        return pdf
+
+
+def pdf_source(
+    template_name: str,
+    *,
+    title: str,
+    marking: str = SECURITY_MARKING,
+    stamp: str = "",
+    lang: str = "en-GB",
+    stylesheets: Sequence[str] = (),
+    **context: Any,
+) -> PdfSource:
+    """The document ``render_pdf`` would write, without writing it (see the module doc)."""
+    body = render_template(template_name, title=title, marking=marking, pdf=True, **context)
+    document = Markup(
+        '<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>'
+        "<body>{body}</body></html>"
+    ).format(lang=escape(lang), title=escape(title), body=Markup(body))
+    page_variables = f":root {{ --marking: {css_string(marking)}; --stamp: {css_string(stamp)}; }}"
+    return PdfSource(html=str(document), stylesheets=(BASE_CSS + page_variables, *stylesheets))
+
+
 def render_pdf(
     template_name: str,
     *,
@@ -131,16 +181,11 @@ def render_pdf(
     stylesheets: Sequence[str] = (),
     **context: Any,
 ) -> bytes:
-    """Render ``template_name`` (the body's content) with ``context`` to PDF bytes. See the module doc."""
-    body = render_template(template_name, title=title, marking=marking, pdf=True, **context)
-    document = Markup(
-        '<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>'
-        "<body>{body}</body></html>"
-    ).format(lang=escape(lang), title=escape(title), body=Markup(body))
-    font_config = FontConfiguration()
-    page_variables = f":root {{ --marking: {css_string(marking)}; --stamp: {css_string(stamp)}; }}"
-    css = [CSS(string=BASE_CSS + page_variables, font_config=font_config)]
-    css += [CSS(string=extra, font_config=font_config) for extra in stylesheets]
-    return HTML(string=str(document), base_url=STATIC_DIR.as_uri() + "/", url_fetcher=LocalOnlyFetcher()).write_pdf(
-        stylesheets=css, font_config=font_config, pdf_tags=True
-    )
+    """Render ``template_name`` (the body's content) with ``context`` to PDF bytes. See the module doc.
+
+    WeasyPrint takes seconds on a long document: in a request, build a ``pdf_source`` and let
+    the background renderer write it (core/renders.py).
+    """
+    return pdf_source(
+        template_name, title=title, marking=marking, stamp=stamp, lang=lang, stylesheets=stylesheets, **context
+    ).write_pdf()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import signal
 import threading
 from types import FrameType
+from typing import Any, cast
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from core import renders
 from core.formatting import utc_now
 from notifications.delivery import transport_for_app
 from notifications.worker import DEFAULT_POLL_SECONDS, PassResult, run_worker, send_all_due
@@ -17,6 +19,10 @@ from notifications.worker import DEFAULT_POLL_SECONDS, PassResult, run_worker, s
 
 def _report(result: PassResult) -> None:
     click.echo(f"{utc_now():%Y-%m-%d %H:%M:%S} UTC  outbox: {result.summary()}")
+
+
+def _report_renders(result: renders.RenderPass) -> None:
+    click.echo(f"{utc_now():%Y-%m-%d %H:%M:%S} UTC  documents: {result.summary()}")
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -56,9 +62,50 @@ def send_command(loop: bool, interval: float) -> None:
         return
     stop = threading.Event()
     _stop_on_signals(stop)
+    # PDFs are rendered beside the email, in a thread, so a long pack never holds up a message.
+    renderer = renders.start_render_thread(
+        cast(Any, current_app)._get_current_object(),
+        stop,
+        poll_seconds=interval,
+        report=_report_renders,
+    )
     click.echo(f"Outbox worker delivering through the {transport.description}; polling every {interval:g}s.")
+    click.echo("Rendering panel packs and QA reports (PDF) in the background.")
     try:
         run_worker(stop, poll_seconds=interval, report=_report)
     except KeyboardInterrupt:  # the second Ctrl-C
-        pass
+        stop.set()
+    renderer.join(timeout=RENDER_STOP_SECONDS)
     click.echo("Outbox worker stopped.")
+
+
+# A render in progress cannot be interrupted; after this long the process exits anyway and the
+# render's lease lets another worker take it later.
+RENDER_STOP_SECONDS = 20.0
+
+
+@notifications_cli.command("render")
+@click.option("--loop", is_flag=True, help="Keep running, polling for PDFs to render, until stopped.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=renders.DEFAULT_POLL_SECONDS,
+    show_default=True,
+    help="Seconds between polls with --loop.",
+)
+def render_command(loop: bool, interval: float) -> None:
+    """Render the PDFs downloads are waiting for (panel packs, QA reports), then exit (or keep going).
+
+    ``send --loop`` already does this in a thread; run this for extra rendering workers.
+    """
+    if not loop:
+        _report_renders(renders.render_due())
+        return
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    click.echo(f"Document renderer polling every {interval:g}s.")
+    try:
+        renders.run_render_worker(stop, poll_seconds=interval, report=_report_renders)
+    except KeyboardInterrupt:
+        pass
+    click.echo("Document renderer stopped.")

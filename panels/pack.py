@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 from agencies.models import User
 from cases.models import AgencyReturn, CaseInvitation, MultiAgencyCase
 from core.formatting import govuk_date, utc_now
-from core.pdf import render_pdf
+from core.pdf import PdfSource, pdf_source
 from extensions import db
 from panels.models import Panel, PanelAgendaItem, PanelAttendee
 from panels.permissions import case_ids_visible_to
@@ -133,23 +133,42 @@ class BuiltPack:
     identifiers: list[str]  # the cases whose identifying details the pack shows (for the audit row)
 
 
-def build_pack(panel: Panel, recipient: User, now: datetime | None = None) -> BuiltPack:
-    """The pack for one recipient. ``panel`` should come from ``load_panel`` (eager loads)."""
+def pack_source(
+    panel: Panel, recipient: User, now: datetime | None = None, *, prepared_on: str | None = None
+) -> tuple[PdfSource, list[PackCase]]:
+    """The pack's HTML for one recipient (Jinja only) and its cases. ``prepared_on`` replaces
+    the date in the stamp (the fingerprint leaves it blank, so a new day is not a new version)."""
     context = pack_context(panel, recipient, now)
-    pdf = render_pdf(
+    if prepared_on is not None:
+        context["prepared_on"] = prepared_on
+    source = pdf_source(
         PACK_TEMPLATE,
         title=f"Panel pack: {panel.title}",
         stamp=f"Prepared for {recipient.full_name}, {recipient.organisation.name} on {context['prepared_on']}",
         stylesheets=[PACK_CSS],
         **context,
     )
-    cases: list[PackCase] = context["cases"]
-    return BuiltPack(
-        pdf=pdf,
-        references=[entry.case.reference for entry in cases],
-        identifiers=[
-            entry.case.reference
-            for entry in cases
-            if entry.visible and not entry.case.identifiers_erased and entry.case.person_name
-        ],
-    )
+    return source, context["cases"]
+
+
+def build_pack(panel: Panel, recipient: User, now: datetime | None = None) -> BuiltPack:
+    """The pack for one recipient. ``panel`` should come from ``load_panel`` (eager loads).
+
+    Writing the PDF takes seconds for long returns: requests never call this; the background
+    renderer does (panels/pack_document.py).
+    """
+    source, cases = pack_source(panel, recipient, now)
+    return BuiltPack(pdf=source.write_pdf(), references=pack_references(cases), identifiers=pack_identifiers(cases))
+
+
+def pack_references(cases: list[PackCase]) -> list[str]:
+    return [entry.case.reference for entry in cases]
+
+
+def pack_identifiers(cases: list[PackCase]) -> list[str]:
+    """The cases whose identifying details the pack shows (for the audit row)."""
+    return [
+        entry.case.reference
+        for entry in cases
+        if entry.visible and not entry.case.identifiers_erased and entry.case.person_name
+    ]

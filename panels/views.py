@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from agencies import access
 from cases.models import MultiAgencyCase
 from cases.permissions import visible_cases
-from core import audit
+from core import audit, renders
 from core.db import StaleEdit, commit_unless_stale
 from core.downloads import send_download
 from core.formatting import utc_now
@@ -39,7 +39,8 @@ from panels.forms import (
     ScheduleForm,
 )
 from panels.models import AttendeeRole, CalendarFeedToken, Panel, PanelAgendaItem, PanelAttendee, PanelStatus, Reply
-from panels.pack import build_pack, load_panel
+from panels.pack import load_panel, pack_identifiers, pack_references
+from panels.pack_document import PANEL_PACK, pack_fingerprint, prepare_packs
 from panels.permissions import (
     agenda_item_for,
     attendee_for,
@@ -367,6 +368,7 @@ def schedule_panel(panel: Panel) -> ResponseReturnValue:
             db.session.rollback()
             flash(str(error), "error")
         else:
+            prepare_packs(panel)
             if commit_unless_stale():
                 flash("Invitations sent." + _emailed(sent, "the invitation with a calendar file"), "success")
                 return _to_panel(panel)
@@ -468,21 +470,56 @@ def download_invite(panel: Panel) -> ResponseReturnValue:
     return send_download(data, f"{panel.reference}.ics", f"text/calendar; method={method}")
 
 
+def _fully_loaded(panel: Panel) -> Panel:
+    """The panel with everything its pack shows loaded (deleted meanwhile: 404)."""
+    return load_panel(panel.id) or abort(404)
+
+
 @panels_bp.get("/<int:panel_id>/pack.pdf")
 @access.load("panel_id", panel_for, may_download_pack)
 def download_pack(panel: Panel) -> ResponseReturnValue:
-    panel = load_panel(panel.id)  # type: ignore[assignment]
-    pack = build_pack(panel, access.current_person())
+    """The stored pack of the panel as it is now, for this person; never rendered here (a long
+    pack takes minutes): until the background renderer has it, a page that says so."""
+    panel = _fully_loaded(panel)
+    person = access.current_person()
+    fingerprint, cases = pack_fingerprint(panel, person)
+    document = renders.document_for(PANEL_PACK, panel.id, person.id, fingerprint)
+    waiting = renders.waiting_response(
+        document,
+        name="panel pack",
+        about=panel.title,
+        back_url=url_for("panels.show_panel", panel_id=panel.id),
+        back_text="Back to the panel",
+        retry_url=url_for("panels.retry_pack", panel_id=panel.id),
+    )
+    if waiting is not None:
+        db.session.commit()  # the render request: with read audits, the one write a GET makes
+        return waiting
     audit.record_read(
         panel,
         "panel_pack",
         f"Downloaded the panel pack for {panel.title}",
         format="pdf",
         panel_version=panel.version,
-        cases=pack.references,
-        identifiers=pack.identifiers,
+        pack_version=fingerprint[:12],
+        cases=pack_references(cases),
+        identifiers=pack_identifiers(cases),
     )
-    return send_download(pack.pdf, f"{panel.reference}-pack.pdf", "application/pdf")
+    return send_download(document.data(), f"{panel.reference}-pack.pdf", "application/pdf")
+
+
+@panels_bp.post("/<int:panel_id>/pack/retry")
+@access.load("panel_id", panel_for, may_download_pack)
+def retry_pack(panel: Panel) -> ResponseReturnValue:
+    """Ask the renderer again for a pack it could not prepare."""
+    if ConfirmForm().validate_on_submit():
+        panel = _fully_loaded(panel)
+        person = access.current_person()
+        fingerprint, _cases = pack_fingerprint(panel, person)
+        if renders.retry(renders.document_for(PANEL_PACK, panel.id, person.id, fingerprint)):
+            audit.record("panel.pack_retried", panel, f"Asked again for the panel pack for {panel.title}")
+        db.session.commit()
+    return redirect(url_for("panels.download_pack", panel_id=panel.id))
 
 
 # --- the personal calendar feed --------------------------------------------------------------------

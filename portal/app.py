@@ -19,22 +19,26 @@ from cases.commands import cases_cli
 from cases.returns.views import returns_bp
 from cases.views import cases_bp
 from config import BASE_DIR, INSTANCE_DIR, ConfigurationError, config_for
-from core import components, errors, formatting, security
+from core import components, errors, formatting, renders, security
 from core.pagination import govuk_pagination
 from extensions import csrf, db, limiter, login_manager, mail, migrate
 from learning.reminders import learning_cli
 from learning.summary.views import summary_bp
 from learning.views import learning_bp
 from notifications.cli import notifications_cli
+from panels.pack_document import PANEL_PACK_DOCUMENT
 from panels.reminders import panels_cli
 from panels.views import panels_bp
 from portal import commands
 from portal.navigation import navigation_items
 from portal.views import portal_bp
+from reviews.report_document import QA_REPORT_DOCUMENT
 from reviews.views import reviews_bp
 
 BLUEPRINTS = (portal_bp, auth_bp, admin_bp, reviews_bp, cases_bp, returns_bp, panels_bp, learning_bp, summary_bp)
 COMMANDS = (notifications_cli, cases_cli, panels_cli, learning_cli)
+# PDFs the background renderer writes (core/renders.py); downloads read the stored files.
+DOCUMENT_KINDS = (PANEL_PACK_DOCUMENT, QA_REPORT_DOCUMENT)
 
 ASSET_DIRS = {
     # URL prefix -> folder; GOV.UK Frontend's compiled CSS expects /assets/images etc.
@@ -64,6 +68,7 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     _configure_templates(app)
     _configure_extensions(app)
     _register_blueprints(app)
+    renders.init_app(app, DOCUMENT_KINDS)
     _serve_frontend_assets(app)
 
     security.init_app(app)

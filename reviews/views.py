@@ -14,14 +14,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from agencies import access
 from agencies.models import Organisation, User
+from core import audit, renders
 from core.db import StaleEdit
 from core.downloads import send_download
 from core.formatting import govuk_date, london_today
 from core.forms import ConfirmForm
 from core.pagination import paginate
-from core.pdf import render_pdf
 from extensions import db
-from reviews import importing, operations, queries
+from reviews import importing, operations, queries, report_document
 from reviews import permissions as can
 from reviews.forms import (
     AssessmentFormBase,
@@ -550,8 +550,7 @@ def issue_report(review: Review) -> ResponseReturnValue:
 
 
 def _report_context(review: Review) -> dict[str, Any]:
-    assessment = operations.load_assessment(review.assessment.id)  # type: ignore[union-attr]
-    return {"review": review, "assessment": assessment, "version": assessment.standards_version}  # type: ignore[union-attr]
+    return report_document.report_context(review)
 
 
 @reviews_bp.get("/<int:review_id>/qa-report")
@@ -564,20 +563,41 @@ def show_report(review: Review) -> ResponseReturnValue:
     )
 
 
+def _report_document(review: Review) -> renders.DocumentState:
+    fingerprint = report_document.report_source(review).fingerprint()
+    return renders.document_for(report_document.QA_REPORT, review.id, None, fingerprint)
+
+
 @reviews_bp.get("/<int:review_id>/qa-report.pdf")
 @access.load("review_id", can.report_for)
 def download_report(review: Review) -> ResponseReturnValue:
-    context = _report_context(review)
-    # The reference in the footer of every page: a printed page that strays still says what it is.
-    pdf = render_pdf(
-        "reviews/qa_report_pdf.html",
-        title=f"QA report on SFO review {review.reference}",
-        stamp=f"QA report on {review.reference}",
-        **context,
+    """The stored PDF of the report as it is now; written by the background renderer, never here."""
+    document = _report_document(review)
+    waiting = renders.waiting_response(
+        document,
+        name="QA report",
+        about=f"SFO review {review.reference}",
+        back_url=url_for("reviews.show_report", review_id=review.id),
+        back_text="Back to the QA report",
+        retry_url=url_for("reviews.retry_report", review_id=review.id),
     )
+    if waiting is not None:
+        db.session.commit()  # the render request: with read audits, the one write a GET makes
+        return waiting
     operations.record_report_access(review, action="read.qa_report_pdf", actor=current_user)
     db.session.commit()
-    return send_download(pdf, f"qa-report-{review.reference}.pdf", "application/pdf")
+    return send_download(document.data(), f"qa-report-{review.reference}.pdf", "application/pdf")
+
+
+@reviews_bp.post("/<int:review_id>/qa-report/retry")
+@access.load("review_id", can.report_for)
+def retry_report(review: Review) -> ResponseReturnValue:
+    """Ask the renderer again for a report PDF it could not prepare."""
+    if ConfirmForm().validate_on_submit():
+        if renders.retry(_report_document(review)):
+            audit.record("reviews.qa_report_pdf_retried", review, f"Asked again for the PDF of {review.reference}")
+        db.session.commit()
+    return redirect(url_for("reviews.download_report", review_id=review.id))
 
 
 @reviews_bp.get("/reports")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import current_app
+
 from agencies.models import User
 from agencies.operations import agency_recipients
 from cases.models import (
@@ -26,9 +28,28 @@ from core import audit
 from core.formatting import utc_now
 from notifications.outbox import portal_link, queue_email
 
+DEFAULT_MAX_RETURN_CHARACTERS = 200_000
+SIZE_ANCHOR = "return-size"  # where the return form says the limit (and any error about it)
+
 
 class ReturnLocked(Exception):
     """The return cannot be changed now (submitted, or the case is closed)."""
+
+
+class ReturnTooLong(Exception):
+    """The return would hold more text than ``RETURN_MAX_CHARACTERS``, all its parts together.
+
+    Every part has its own limit too, but 60 chronology rows and 60 learning points of
+    thousands of characters each add up to a return whose panel pack takes minutes to print.
+    """
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(
+            f"Your return is {length:,} characters long. A return can be up to {limit:,} characters in total, "
+            "across every box, chronology row and learning point: shorten it, then save it again"
+        )
+        self.length = length
+        self.limit = limit
 
 
 class ReturnIncomplete(Exception):
@@ -93,6 +114,49 @@ class ReturnFindings:
     learning_points: list[LearningPointRow] = field(default_factory=list)
 
 
+# The text a return holds, counted towards its limit (everything anyone types into it).
+_COUNTED_FIELDS = (
+    "author_name",
+    "author_role",
+    "records_reviewed",
+    "what_went_well",
+    "missed_opportunities",
+    "underpinning_detail",
+    "good_practice",
+    "recommendations",
+)
+
+
+def max_return_characters() -> int:
+    return int(current_app.config.get("RETURN_MAX_CHARACTERS", DEFAULT_MAX_RETURN_CHARACTERS))
+
+
+def findings_length(findings: ReturnFindings) -> int:
+    """Characters of text in the findings: every box, chronology row and learning point."""
+    return (
+        sum(len(getattr(findings, name) or "") for name in _COUNTED_FIELDS)
+        + sum(len(row.what_happened) + len(row.significance) for row in findings.chronology)
+        + sum(len(point.description) for point in findings.learning_points)
+    )
+
+
+def return_length(agency_return: AgencyReturn) -> int:
+    """Characters of text the return holds now (the involvement page's answer included)."""
+    r = agency_return
+    return (
+        len(r.involvement_nature or "")
+        + sum(len(getattr(r, name) or "") for name in _COUNTED_FIELDS)
+        + sum(len(entry.what_happened or "") + len(entry.significance or "") for entry in r.chronology)
+        + sum(len(point.description or "") for point in r.learning_points)
+    )
+
+
+def _refuse_if_too_long(length: int) -> None:
+    limit = max_return_characters()
+    if length > limit:
+        raise ReturnTooLong(length, limit)
+
+
 def lock_reason(agency_return: AgencyReturn) -> str | None:
     """Why the agency cannot change the return now, or None if it can."""
     if agency_return.is_submitted:
@@ -124,6 +188,9 @@ def save_involvement(
 ) -> None:
     _ensure_editable(agency_return)
     agency_return.check_version(version)
+    _refuse_if_too_long(
+        return_length(agency_return) - len(agency_return.involvement_nature or "") + len(answers.involvement_nature)
+    )
     previous = agency_return.involvement
     agency_return.involvement = answers.involvement
     agency_return.contact_started_on = answers.contact_started_on
@@ -142,9 +209,11 @@ def save_involvement(
 
 
 def save_draft(agency_return: AgencyReturn, findings: ReturnFindings, version: int | str | None, by: User) -> None:
-    """Save everything typed (blank chronology rows and learning points are dropped)."""
+    """Save everything typed (blank chronology rows and learning points are dropped), unless it
+    is more than a return may hold (``ReturnTooLong``: nothing is saved)."""
     _ensure_editable(agency_return)
     agency_return.check_version(version)
+    _refuse_if_too_long(len(agency_return.involvement_nature or "") + findings_length(findings))
     for name in (
         "author_name",
         "author_role",
@@ -192,6 +261,10 @@ def submission_problems(agency_return: AgencyReturn) -> list[Problem]:
     """
     r = agency_return
     problems: list[Problem] = []
+    length, limit = return_length(r), max_return_characters()
+    if length > limit:  # saved before the limit was set
+        shorten = f"Shorten your return to {limit:,} characters or fewer (it has {length:,})"
+        problems.append(Problem(shorten, SIZE_ANCHOR))
     if r.involvement is None or not r.involvement.is_confirmed:
         problems.append(Problem("Confirm whether your agency was involved", "involvement", "involvement"))
     involved = r.involvement == Involvement.INVOLVED

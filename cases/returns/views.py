@@ -27,6 +27,7 @@ from cases.returns.operations import (
     ReturnFindings,
     ReturnIncomplete,
     ReturnLocked,
+    ReturnTooLong,
 )
 from cases.themes import LearningLevel, LearningTheme
 from core.db import StaleEdit, commit_unless_stale
@@ -157,6 +158,12 @@ def confirm_involvement(agency_return: AgencyReturn) -> ResponseReturnValue:
         )
         try:
             return_operations.save_involvement(r, answers, form.version.data, access.current_person())
+        except ReturnTooLong as error:
+            db.session.rollback()
+            form.involvement_nature.errors = [str(error)]
+            return render_template(
+                "cases/returns/involvement.html", form=form, agency_return=r, case=r.invitation.case, stale=False
+            )
         except (StaleEdit, ReturnLocked):
             db.session.rollback()
         else:
@@ -188,6 +195,7 @@ def edit_return(agency_return: AgencyReturn) -> ResponseReturnValue:
     themes = _theme_choices(r)
     action = request.form.get("action", "save") if request.method == "POST" else ""
     stale = False
+    too_long: str | None = None
     list_name, _, index_text = action.removeprefix("remove-").rpartition("-")
     if action.startswith("remove-") and list_name in ("chronology", "learning_points") and index_text.isdigit():
         # Take the row out of what was posted and show the form again: nothing else is lost.
@@ -202,17 +210,32 @@ def edit_return(agency_return: AgencyReturn) -> ResponseReturnValue:
         if request.method == "POST" and form.validate():
             try:
                 return_operations.save_draft(r, _findings_from(form), form.version.data, access.current_person())
+            except ReturnTooLong as error:
+                # Nothing saved; everything typed stays on the page with the reason at the top.
+                db.session.rollback()
+                too_long = str(error)
             except (StaleEdit, ReturnLocked):
                 db.session.rollback()
+                stale = True
             else:
                 if commit_unless_stale():
                     if action == "check":
                         return redirect(url_for("returns.submit_return", return_id=r.id))
                     flash("Your draft has been saved. Your colleagues can see and change it.", "success")
                     return redirect(url_for("returns.edit_return", return_id=r.id))
-            stale = True
-            refuse_stale(form, r.version, return_operations.lock_reason(r))
-    return render_template("cases/returns/edit.html", form=form, agency_return=r, case=r.invitation.case, stale=stale)
+                stale = True
+            if stale:
+                refuse_stale(form, r.version, return_operations.lock_reason(r))
+    return render_template(
+        "cases/returns/edit.html",
+        form=form,
+        agency_return=r,
+        case=r.invitation.case,
+        stale=stale,
+        too_long=too_long,
+        size_anchor=return_operations.SIZE_ANCHOR,
+        max_characters=return_operations.max_return_characters(),
+    )
 
 
 @returns_bp.route("/<int:return_id>/submit", methods=["GET", "POST"])

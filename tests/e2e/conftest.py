@@ -6,6 +6,10 @@
 - ``page`` (function): a page in a fresh browser context (its own cookies) whose relative
   URLs go to the live server: ``page.goto("/login")``. ``open_page()`` gives more of them,
   one per person, for journeys where several people take turns.
+- During every journey the background renderer runs in a thread (as ``flask notifications send
+  --loop`` runs it beside the web servers), so a PDF download shows "being prepared", then
+  refreshes into the file; ``portal.renderer.stop()`` holds it back for a journey that looks
+  at that page.
 - During every journey CSRF protection is ON (the rest of the suite runs without it), and
   the test fails if the server logged an unhandled error or answered 5xx, or if the browser
   reported a script error or a Content Security Policy refusal.
@@ -61,11 +65,34 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+class BackgroundRenderer:
+    """The PDF renderer (core/renders.py) in a thread with its own app context and session."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        from core import renders
+
+        if self._thread is None:
+            self._stop = threading.Event()
+            self._thread = renders.start_render_thread(self.app, self._stop, poll_seconds=0.2)
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join(timeout=120)
+            self._thread = None
+
+
 @dataclass
 class LiveServer:
     url: str
     server: BaseWSGIServer
     problems: list[str] = field(default_factory=list)
+    renderer: BackgroundRenderer | None = None
 
     def __call__(self, path: str) -> str:
         return self.url + path
@@ -101,18 +128,24 @@ def portal(app: Flask, live_server: LiveServer) -> Iterator[LiveServer]:
     db.session.commit()
     csrf_before = app.config["WTF_CSRF_ENABLED"]
     app.config["WTF_CSRF_ENABLED"] = True
+    refresh_before = app.config["RENDER_REFRESH_SECONDS"]
+    app.config["RENDER_REFRESH_SECONDS"] = 1
+    live_server.renderer = BackgroundRenderer(app)
+    live_server.renderer.start()
     live_server.problems.clear()
     collector = _ErrorCollector(live_server.problems)
     collector.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-    watched = [logging.getLogger(name) for name in ("core.errors", "werkzeug", "flask.app")]
+    watched = [logging.getLogger(name) for name in ("core.errors", "core.renders", "werkzeug", "flask.app")]
     for logger in watched:
         logger.addHandler(collector)
     try:
         yield live_server
     finally:
+        live_server.renderer.stop()
         for logger in watched:
             logger.removeHandler(collector)
         app.config["WTF_CSRF_ENABLED"] = csrf_before
+        app.config["RENDER_REFRESH_SECONDS"] = refresh_before
 
 
 # --- the browser ------------------------------------------------------------------------

@@ -240,10 +240,19 @@ def fill_date(page: Page, legend: str, day: date, *, within: Page | Locator | No
 
 
 def download(page: Page, link: str) -> bytes:
-    """Follow a download link on the page and return what the browser saved."""
-    with page.expect_download() as saved:
+    """Follow a download link on the page and return what the browser saved.
+
+    A PDF the background renderer has not written yet first shows its "being prepared" page,
+    which refreshes itself until the file downloads; the person is left on that page (its
+    back link returns to where they were).
+    """
+    start = page.url
+    with page.expect_download(timeout=60_000) as saved:
         page.get_by_role("link", name=link, exact=True).click()
-    return saved.value.path().read_bytes()
+    data = saved.value.path().read_bytes()
+    if page.url != start:
+        expect(page.get_by_role("heading", level=1)).to_contain_text("is being prepared")
+    return data
 
 
 def pdf_text(data: bytes) -> str:

@@ -81,6 +81,8 @@ def test_inspector_schedules_a_panel_and_an_agency_accepts_and_downloads_invite_
 
     text = pdf_text(download(police_page, "Download the panel pack (PDF)"))
     assert "Prepared for Priya Constable, Northshire Police" in text and reference in text
+    # The first download waited on the "being prepared" page, which links back to the panel.
+    follow(police_page, police_page.get_by_role("link", name="Back to the panel"), "Northshire learning panel")
 
     follow(
         police_page,

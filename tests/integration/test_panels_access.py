@@ -21,7 +21,7 @@ WHO = ["inspector", "admin", "police", "police_colleague", "probation", "outside
 
 # (description, method, url builder, expected status per person)
 Url = Callable[[PanelWorld], str]
-OK, MOVED, SIGN_IN = 200, 302, "sign-in"
+OK, PREPARING, MOVED, SIGN_IN = 200, 202, 302, "sign-in"
 
 MANAGE = {
     "inspector": OK,
@@ -93,7 +93,19 @@ ROUTES: list[tuple[str, str, Url, dict[str, int | str]]] = [
     ),
     ("reply", "GET", lambda w: f"/panels/{w.panel.id}/reply", {**SEE, "admin": 403}),
     ("invite file", "GET", lambda w: f"/panels/{w.panel.id}/invite.ics", {**SEE, "admin": 403}),
-    ("pack", "GET", lambda w: f"/panels/{w.panel.id}/pack.pdf", SEE),
+    # The first download of a pack asks for it and says it is being prepared (202).
+    (
+        "pack",
+        "GET",
+        lambda w: f"/panels/{w.panel.id}/pack.pdf",
+        {k: (PREPARING if v == OK else v) for k, v in SEE.items()},
+    ),
+    (
+        "retry pack",
+        "POST",
+        lambda w: f"/panels/{w.panel.id}/pack/retry",
+        {k: (MOVED if v == OK else v) for k, v in SEE.items()},
+    ),
     ("feed page", "GET", lambda w: "/panels/calendar-feed", EVERYONE),
     ("make feed", "POST", lambda w: "/panels/calendar-feed", EVERYONE),
     (
@@ -182,6 +194,7 @@ def test_every_panels_route_is_in_the_matrix(app: Flask) -> None:
         "panels.reply_to_panel",
         "panels.download_invite",
         "panels.download_pack",
+        "panels.retry_pack",
         "panels.manage_feed",
         "panels.create_feed",
         "panels.revoke_feed",

@@ -13,6 +13,7 @@ from extensions import db
 from panels.pack import build_pack, load_panel
 from tests.conftest import sign_in_as
 from tests.factories.panels import POLICE_RETURN_TEXT, PanelWorld, panel_world
+from tests.factories.renders import download
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def test_the_pack_holds_the_marking_on_every_page_the_recipient_the_agenda_and_t
 ) -> None:
     client = sign_in_as(app.test_client(), world.police)
 
-    response = client.get(f"/panels/{world.panel.id}/pack.pdf")
+    response = download(client, f"/panels/{world.panel.id}/pack.pdf")
 
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
@@ -73,7 +74,7 @@ def test_the_inspectorate_sees_every_case_in_full(app: Flask, world: PanelWorld)
 
 
 def test_every_download_is_audited_as_a_read(app: Flask, world: PanelWorld) -> None:
-    sign_in_as(app.test_client(), world.police).get(f"/panels/{world.panel.id}/pack.pdf")
+    download(sign_in_as(app.test_client(), world.police), f"/panels/{world.panel.id}/pack.pdf")
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "read.panel_pack"))
     assert event is not None
     assert event.actor_id == world.police.id and event.object_id == str(world.panel.id)

@@ -336,3 +336,123 @@ def test_a_closed_case_locks_its_returns(s: Setting, client_for) -> None:  # typ
     response = client_for(s.officer).get(f"{s.url}/edit")
     assert response.status_code == 302
     assert "This case is closed" in client_for(s.officer).get(s.url).get_data(as_text=True)
+
+
+# --- the limit on a whole return -----------------------------------------------------------------
+
+INVOLVEMENT_NATURE = "Call-outs to the address"  # what confirm_involvement saved
+COUNTED = [
+    "author_name",
+    "author_role",
+    "records_reviewed",
+    "what_went_well",
+    "missed_opportunities",
+    "underpinning_detail",
+    "good_practice",
+    "recommendations",
+    "chronology-0-what_happened",
+    "chronology-0-significance",
+    "chronology-1-what_happened",
+    "chronology-1-significance",
+    "learning_points-0-description",
+]
+
+
+def words(length: int) -> str:
+    """Readable text of exactly ``length`` characters (nothing the form's strip would remove)."""
+    text = ("The officer attended and recorded the concerns. " * (length // 40 + 1))[:length]
+    return text[:-1] + "." if text.endswith(" ") else text
+
+
+def sized_return_data(s: Setting, version: int, total: int) -> dict:  # type: ignore[type-arg]
+    """The usual return, with chronology rows added until the whole return is ``total`` characters."""
+    data = return_data(s, version)
+    length = len(INVOLVEMENT_NATURE) + sum(len(data[name]) for name in COUNTED)
+    row = 2
+    while length < total:
+        data[f"chronology-{row}-happened_on"] = _date(today() - timedelta(days=50))
+        for name in ("what_happened", "significance"):
+            part = min(5000, total - length)
+            data[f"chronology-{row}-{name}"] = words(part) if part else ""
+            length += part
+        row += 1
+    return data
+
+
+def test_the_form_says_how_long_a_return_may_be(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
+    page = client_for(s.officer).get(f"{s.url}/edit").get_data(as_text=True)
+    assert 'id="return-size"' in page
+    assert "A return can be up to 200,000 characters long in total" in page
+
+
+def test_a_return_of_the_largest_size_allowed_is_saved(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
+    from cases.returns.operations import return_length
+
+    client = client_for(s.officer)
+    confirm_involvement(s, client)
+    response = client.post(f"{s.url}/edit", data=sized_return_data(s, s.refresh().version, 200_000))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert return_length(s.refresh()) == 200_000
+
+
+def test_a_return_over_the_limit_is_refused_and_keeps_what_was_typed(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(s.officer)
+    confirm_involvement(s, client)
+    version = s.refresh().version
+    data = sized_return_data(s, version, 200_001)
+    data["good_practice"] = "Shared the DASH promptly"  # typed with the rest; 9 more characters
+    response = client.post(f"{s.url}/edit", data=data)
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "<title>Error: Your return on" in page
+    assert "There is a problem" in page
+    message = (
+        "Your return is 200,010 characters long. A return can be up to 200,000 characters in total, across every "
+        "box, chronology row and learning point: shorten it, then save it again"
+    )
+    assert page.count(message) == 2  # in the error summary and beside the limit
+    assert 'href="#return-size"' in page and "govuk-form-group--error" in page
+    # Everything typed is on the page again; nothing was saved.
+    assert "Shared the DASH promptly" in page and "Second call-out" in page
+    assert data["chronology-5-what_happened"] in page
+    r = s.refresh()
+    assert r.version == version and r.chronology == [] and not r.good_practice
+
+
+def test_the_involvement_answer_counts_towards_the_limit(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(s.officer)
+    confirm_involvement(s, client)
+    assert client.post(f"{s.url}/edit", data=sized_return_data(s, s.refresh().version, 199_990)).status_code == 302
+    longer = INVOLVEMENT_NATURE + " and to the school, twice"
+    response = client.post(
+        f"{s.url}/involvement",
+        data={
+            "version": str(s.refresh().version),
+            "involvement": "involved",
+            "contact_started_on": _date(today() - timedelta(days=300)),
+            "contact_ended_on": ["", "", ""],
+            "involvement_nature": longer,
+        },
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Your return is 200,015 characters long" in page and 'href="#involvement_nature"' in page
+    assert longer in page
+    assert s.refresh().involvement_nature == INVOLVEMENT_NATURE
+
+
+def test_a_return_saved_before_a_lower_limit_cannot_be_submitted(s: Setting, client_for, app) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(s.officer)
+    confirm_involvement(s, client)
+    assert client.post(f"{s.url}/edit", data=return_data(s, s.refresh().version)).status_code == 302
+    limit = app.config["RETURN_MAX_CHARACTERS"]
+    app.config["RETURN_MAX_CHARACTERS"] = 100
+    try:
+        page = client.get(f"{s.url}/submit").get_data(as_text=True)
+        response = client.post(f"{s.url}/submit", data={"version": str(s.refresh().version)})
+    finally:
+        app.config["RETURN_MAX_CHARACTERS"] = limit
+    assert "Shorten your return to 100 characters or fewer" in page
+    assert f'href="{s.url}/edit#return-size"' in page
+    assert response.status_code == 200 and s.refresh().status == ReturnStatus.DRAFT

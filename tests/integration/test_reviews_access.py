@@ -88,6 +88,8 @@ STAFF_OBJECT = {"inspector": 200, "admin": 200, "region": 404, "other_region": 4
 ADMIN_ONLY = {"inspector": 403, "admin": 200, "region": 403, "other_region": 403, "police": 403, "anonymous": 302}
 ADMIN_OBJECT = {"inspector": 404, "admin": 200, "region": 404, "other_region": 404, "police": 404, "anonymous": 302}
 REPORT = {"inspector": 200, "admin": 200, "region": 200, "other_region": 404, "police": 404, "anonymous": 302}
+# Whoever may read the report may ask again for its PDF (then goes back to the download).
+REPORT_ACTION = {k: (302 if v == 200 else v) for k, v in REPORT.items()}
 AGENCY = {"inspector": 403, "admin": 403, "region": 200, "other_region": 200, "police": 200, "anonymous": 302}
 
 # (endpoint, path template, expected status by role) for every GET page.
@@ -112,7 +114,12 @@ PAGES = [
     ("reviews.edit_assessment", "/reviews/{draft}/assessment", STAFF_OBJECT),
     ("reviews.issue_report", "/reviews/{complete}/issue", STAFF_OBJECT),
     ("reviews.show_report", "/reviews/{issued}/qa-report", REPORT),
-    ("reviews.download_report", "/reviews/{issued}/qa-report.pdf", REPORT),
+    # The first download asks for the PDF and says it is being prepared (202).
+    (
+        "reviews.download_report",
+        "/reviews/{issued}/qa-report.pdf",
+        {k: (202 if v == 200 else v) for k, v in REPORT.items()},
+    ),
     ("reviews.list_my_reports", "/reviews/reports", AGENCY),
     ("reviews.list_offence_categories", "/reviews/offence-categories", ADMIN_ONLY),
     ("reviews.create_offence_category", "/reviews/offence-categories/new", ADMIN_ONLY),
@@ -129,6 +136,7 @@ ACTIONS = [
     ("reviews.confirm_import", "/reviews/import/{upload}/confirm", {**STAFF_OBJECT, "admin": 404}),
     ("reviews.publish_standards_version", "/reviews/standards/{copy}/publish", {**STAFF_OBJECT, "inspector": 403}),
     ("reviews.discard_standards_version", "/reviews/standards/{copy}/delete", {**STAFF_OBJECT, "inspector": 403}),
+    ("reviews.retry_report", "/reviews/{issued}/qa-report/retry", REPORT_ACTION),
 ]
 
 

@@ -11,6 +11,7 @@ from agencies.models import OrganisationKind, Role
 from core.audit import AuditEvent
 from extensions import db
 from tests.conftest import make_organisation, make_user
+from tests.factories.renders import download
 from tests.factories.reviews import assign, issue, make_region, make_review, rate
 
 LONG_FEEDBACK = "\n".join(
@@ -32,7 +33,7 @@ def _pdf_text(data: bytes) -> list[str]:
 
 def test_the_pdf_holds_the_reference_ratings_and_marking_on_every_page(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
     review = _issued()
-    response = client_for(inspector).get(f"/reviews/{review.id}/qa-report.pdf")
+    response = download(client_for(inspector), f"/reviews/{review.id}/qa-report.pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"].startswith("attachment;")
@@ -85,7 +86,7 @@ def test_the_regions_people_read_their_reports_and_every_reading_is_audited(clie
     listing = client.get("/reviews/reports").get_data(as_text=True)
     assert review.reference in listing and "Requires improvement" in listing
     assert client.get(f"/reviews/{review.id}/qa-report").status_code == 200
-    assert client.get(f"/reviews/{review.id}/qa-report.pdf").status_code == 200
+    assert download(client, f"/reviews/{review.id}/qa-report.pdf").status_code == 200
     events = db.session.scalars(
         db.select(AuditEvent).where(AuditEvent.action.like("read.qa_report%"), AuditEvent.actor_id == reader.id)
     ).all()
