@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from core.formatting import LONDON, london_today
+from core.formatting import LONDON, london_today, percentage
 from learning.models import ActionStatus
 
 # An overdue action's owners are reminded once, then every week until it is closed.
@@ -79,16 +79,9 @@ LOW_BASE_NOTE = f"{LOW_BASE_MARK} Share not shown: fewer than {LOW_BASE} in the 
 ROUNDING_NOTE = "Shares are rounded to the nearest whole number on their own, so they may not add up to 100%."
 
 
-def percentage(part: int, whole: int) -> int | None:
-    """A single whole percentage, halves rounded up (None when there is nothing to divide).
-
-    Every share is rounded on its own, as official statistics are: the same count of the same
-    base always reads the same (3 of 8 is 38% wherever it appears), and a set of shares may
-    add up to 99 or 101 (each table says so).
-    """
-    if whole <= 0:
-        return None
-    return (part * 200 + whole) // (whole * 2)
+# ``percentage`` (core.formatting): every share is rounded on its own, halves up, as official
+# statistics are: the same count of the same base always reads the same (3 of 8 is 38% wherever
+# it appears), and a set of shares may add up to 99 or 101 (each table says so).
 
 
 @dataclass(frozen=True)
