@@ -75,7 +75,7 @@ def test_the_page_shows_every_section_with_a_table_beside_each_chart(client_for,
     assert 'value="2025" selected' in page
 
 
-def test_the_default_year_is_this_reporting_year_and_nonsense_is_a_404_with_the_pages_error(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
+def test_the_default_year_is_this_reporting_year_and_nonsense_is_a_404(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
     inspector = inspectorate_inspector()
     # Signed in within each travelled day, so the session is not older than the clock.
     with time_machine.travel(datetime(2026, 3, 31, 12, tzinfo=UTC), tick=False):

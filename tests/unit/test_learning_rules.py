@@ -13,8 +13,8 @@ from learning.models import ActionStatus
 from learning.rules import (
     ReminderFacts,
     ReportingYear,
-    UpdateRequest,
     Share,
+    UpdateRequest,
     percentage,
     reminder_due,
     shares,
