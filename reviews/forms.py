@@ -21,10 +21,9 @@ from core.forms import DateField, PortalForm, VersionedForm, long_text, short_te
 from reviews.models import ANSWER_LABELS, StandardsVersion
 from reviews.rating import RATINGS_HIGH_TO_LOW
 from reviews.sampling import DEFAULT_SHARE_PERCENT, MAX_SEED
-from reviews.validation import AUTHOR_ROLE_MAX, SUMMARY_MAX, is_reference, normalise_reference
+from reviews.validation import AUTHOR_ROLE_MAX, FEEDBACK_MAX, SUMMARY_MAX, is_reference, normalise_reference
 
 NOTE_MAX = 2_000
-FEEDBACK_MAX = 10_000
 
 
 class OptionalRadioField(RadioField):
@@ -164,6 +163,16 @@ class ExtensionForm(VersionedForm):
 class ImportUploadForm(PortalForm):
     file = FileField("Upload a CSV file", widget=GovFileInput())
     submit = SubmitField("Upload and check", widget=GovSubmitInput())
+
+
+class ImportConfirmForm(PortalForm):
+    reason = TextAreaField(
+        "Reason for the changes",
+        description="The file changes reviews whose QA report has been issued. Say why: the reason is kept on each "
+        "review's timeline and in its report's history.",
+        validators=[Optional(), *long_text(2_000)],
+        widget=GovTextArea(),
+    )
 
 
 class SampleDrawForm(PortalForm):

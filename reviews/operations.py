@@ -922,10 +922,13 @@ class _ReferenceAllocator:
                 return reference
 
 
-def commit_import(upload: ReviewImport, actor: User) -> importing.ImportCheck:
-    """Import every new, valid row of the stored file (checked again now) in the caller's transaction.
+def commit_import(upload: ReviewImport, actor: User, reason: str | None = None) -> importing.ImportCheck:
+    """Import every new, valid row of the stored file (checked again now) and make the changes
+    its rows for reviews already held would make, in the caller's transaction.
 
-    Built in memory and written in one flush: a file of thousands of rows takes seconds, not minutes.
+    New rows are built in memory and written in one flush: a file of thousands of rows takes
+    seconds, not minutes. Changes to reviews whose QA report is issued need ``reason``: they
+    are corrections of a record, shown on the review's timeline and in the report's history.
     """
     # Claim the upload first, so two confirmations at once (a double click) import it once.
     claimed = db.session.execute(
@@ -936,18 +939,35 @@ def commit_import(upload: ReviewImport, actor: User) -> importing.ImportCheck:
     ).rowcount
     if claimed != 1:
         raise ReviewProblem("This file has already been imported")
-    check = importing.check_csv(upload.content, importing.load_lookups(london_today()))
+    today = london_today()
+    check = importing.check_csv(upload.content, importing.load_lookups(today))
     if check.file_problems:
         raise ReviewProblem(check.file_problems[0])
+    reason = (reason or "").strip() or None
+    if check.needs_reason and not reason:
+        raise ReviewProblem(
+            "Enter the reason for the changes: the file changes reviews whose QA report has been issued", "reason"
+        )
     rows = [row.parsed for row in check.new_rows if row.parsed is not None]
+    updates = [row for row in check.update_rows if row.parsed is not None and row.existing is not None]
     allocate = _ReferenceAllocator({p.reference for p in rows if p.reference})
-    version = current_version() if any(p.scores is not None for p in rows) else None
-    if version is None and any(p.scores is not None for p in rows):
+    needs_version = any(p.scores is not None for p in rows) or any(
+        row.parsed is not None
+        and row.parsed.scores is not None
+        and row.existing is not None
+        and row.existing.assessment is None
+        for row in updates
+    )
+    version = current_version() if needs_version else None
+    if needs_version and version is None:
         raise ReviewProblem("No version of the standards is in use, so ratings cannot be imported")
     created: list[tuple[Review, importing.ParsedRow, Assessment | None]] = []
     for parsed in rows:
         review = _new_review(parsed, parsed.reference or allocate(parsed.received_on.year))
+        review.assurance = importing.new_assurance(parsed, today)
         assessment = _import_assessment(review, parsed, version) if parsed.scores is not None else None
+        if parsed.qa_extended_to is not None:
+            _import_extension(review, parsed)
         created.append((review, parsed, assessment))
     db.session.flush()
     for review, parsed, assessment in created:
@@ -957,20 +977,36 @@ def commit_import(upload: ReviewImport, actor: User) -> importing.ImportCheck:
             audit.record(
                 "assessment.imported",
                 assessment,
-                summary=f"QA ratings imported: overall {overall.label if overall else ''}".strip(),
+                summary=(
+                    f"QA ratings imported: overall {overall.label if overall else ''}".strip()
+                    + (f"; report issued on {govuk_date(parsed.qa_issued_on)}" if parsed.qa_issued_on else "")
+                ),
                 review_id=review.id,
                 scores=parsed.scores,
                 issued_on=parsed.qa_issued_on.isoformat() if parsed.qa_issued_on else None,
             )
+        elif review.assurance == Assurance.HMPPS:
+            audit.record("review.marked_for_hmpps", review, summary="Imported as left to HMPPS assurance")
+    notified = 0
+    for row in updates:
+        assert row.parsed is not None and row.existing is not None
+        notified += len(_import_update(row.existing, row.parsed, row.changes, version, reason, actor, today))
     upload.status = ImportStatus.IMPORTED
     upload.imported_at_utc = utc_now()
     upload.created_count = len(created)
-    upload.skipped_count = len(check.rows) - len(created)
+    upload.updated_count = len(updates)
+    upload.skipped_count = len(check.rows) - len(created) - len(updates)
     audit.record(
         "reviews.imported",
         upload,
-        summary=f"Reviews imported from {upload.filename}: {len(created)} added, {upload.skipped_count} rows skipped",
+        summary=(
+            f"Reviews imported from {upload.filename}: {len(created)} added, {len(updates)} updated, "
+            f"{upload.skipped_count} rows skipped"
+        ),
         created=[review.reference for review, _p, _a in created],
+        updated=[row.existing.reference for row in updates if row.existing is not None],
+        reason=reason,
+        notified=notified,
     )
     return check
 
@@ -982,16 +1018,140 @@ def _import_assessment(review: Review, parsed: importing.ParsedRow, version: Sta
         review=review,
         standards_version=version,
         assessor=parsed.assessor,
+        assessor_name=parsed.assessor_name,
         imported=True,
         stage=AssessmentStage.ISSUED if parsed.qa_issued_on else AssessmentStage.COMPLETE,
+        assessed_on=parsed.qa_assessed_on,
         issued_on=parsed.qa_issued_on,
     )
     assessment.ratings = [
-        StandardRating(standard=s, position=s.number, score=score, feedback="")
-        for s, score in zip(version.standards, parsed.scores, strict=True)
+        StandardRating(standard=s, position=s.number, score=score, feedback=feedback or "")
+        for s, score, feedback in zip(version.standards, parsed.scores, parsed.feedback, strict=True)
     ]
     db.session.add(assessment)
     return assessment
+
+
+def _import_extension(review: Review, parsed: importing.ParsedRow) -> ReviewExtension:
+    assert parsed.qa_extended_to is not None
+    extension = ReviewExtension(
+        review=review,
+        previous_due_on=review.due_on,
+        new_due_on=parsed.qa_extended_to,
+        reason=parsed.qa_extension_reason or importing.DEFAULT_EXTENSION_REASON,
+        granted_by=None,
+    )
+    db.session.add(extension)
+    review.due_on = parsed.qa_extended_to
+    return extension
+
+
+def _import_update(
+    review: Review,
+    parsed: importing.ParsedRow,
+    changes: list[importing.FieldChange],
+    version: StandardsVersion | None,
+    reason: str | None,
+    actor: User,
+    today: date,
+) -> list[OutboxMessage]:
+    """Make the changes the preview listed for a review already held (checked again just now)."""
+    assessment = review.assessment
+    was_issued = assessment is not None and assessment.is_issued
+    given = parsed.given
+    # The review's own details: a blank cell changes nothing.
+    before = _snapshot(review)
+    old_region, old_received = review.region, review.received_on
+    review.region = parsed.region
+    review.offence_category = parsed.offence_category
+    review.received_on = parsed.received_on
+    for name in ("offence_on", "charged_on", "hmpps_notified_on", "due_to_inspectorate_on"):
+        if name in given:
+            setattr(review, name, getattr(parsed, name))
+    if "author_role" in given:
+        review.author_role = parsed.author_role
+    if "summary" in given:
+        review.summary = parsed.summary
+    if "probation_extension" in given:
+        review.probation_extension = parsed.probation_extension
+    if "probation_extension_days" in given:
+        review.probation_extension_days = parsed.probation_extension_days
+    after = _snapshot(review)
+    changed = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k] and k != "due"}
+    messages = record_review_changes(
+        review, changed, old_region=old_region, old_received=old_received, reason=reason, actor=actor, source="import"
+    )
+    assurance = importing.existing_assurance_after(review, parsed, today)
+    if assurance != review.assurance:
+        audit.record(
+            "review.assurance_imported",
+            review,
+            summary=f"Assured by {importing.ASSURANCE_LABELS[assurance]} (imported; was "
+            f"{importing.ASSURANCE_LABELS[review.assurance]})",
+            before=review.assurance.value,
+            after=assurance.value,
+        )
+        review.assurance = assurance
+    # The QA: new, or changed.
+    if assessment is None and parsed.scores is not None:
+        assessment = _import_assessment(review, parsed, version)
+        db.session.flush()
+        audit.record(
+            "assessment.imported",
+            assessment,
+            summary=f"QA ratings imported over an existing review{' and report issued' if parsed.qa_issued_on else ''}",
+            review_id=review.id,
+            scores=parsed.scores,
+            issued_on=parsed.qa_issued_on.isoformat() if parsed.qa_issued_on else None,
+        )
+    elif assessment is not None:
+        qa_changes = [c for c in changes if c.label.startswith(("Standard ", "Assessor", "Date the QA"))]
+        if qa_changes:
+            scores_before = [r.score for r in assessment.ratings]
+            for rating in assessment.ratings:
+                index = rating.position - 1
+                if parsed.scores is not None and 0 <= index < len(parsed.scores):
+                    rating.score = parsed.scores[index]
+                if 0 <= index < len(parsed.feedback) and parsed.feedback[index]:
+                    rating.feedback = parsed.feedback[index] or ""
+            if parsed.assessor is not None:
+                assessment.assessor, assessment.assessor_name = parsed.assessor, None
+            elif parsed.assessor_name:
+                assessment.assessor, assessment.assessor_name = None, parsed.assessor_name
+            if parsed.qa_assessed_on:
+                assessment.assessed_on = parsed.qa_assessed_on
+            if parsed.qa_issued_on:
+                assessment.issued_on = parsed.qa_issued_on
+                if not assessment.is_issued:
+                    assessment.stage = AssessmentStage.ISSUED
+            assessment.updated_at_utc = utc_now()
+            described = "; ".join(f"{c.label.lower()} {c.before} → {c.after}" for c in qa_changes)
+            audit.record(
+                "assessment.corrected" if was_issued else "assessment.imported",
+                assessment,
+                summary=(
+                    f"Changed by an import after the QA report was issued: {described}. Reason: {reason}"
+                    if was_issued
+                    else f"QA updated by an import: {described}"
+                )[:500],
+                review_id=review.id,
+                reason=reason,
+                scores_before=scores_before,
+                scores_after=[r.score for r in assessment.ratings],
+                changes=[{"what": c.label, "before": c.before, "after": c.after} for c in qa_changes],
+            )
+    if parsed.qa_extended_to is not None and parsed.qa_extended_to != review.due_on:
+        extension = _import_extension(review, parsed)
+        audit.record(
+            "review.deadline_extended",
+            review,
+            summary=f"Due date moved from {govuk_date(extension.previous_due_on)} to {govuk_date(extension.new_due_on)}"
+            " (imported)",
+            previous_due_on=extension.previous_due_on.isoformat(),
+            new_due_on=extension.new_due_on.isoformat(),
+            reason=extension.reason,
+        )
+    return messages
 
 
 def load_assessment(assessment_id: int) -> Assessment | None:

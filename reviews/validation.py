@@ -12,6 +12,7 @@ from reviews.models import REFERENCE_PATTERN, OffenceCategory
 _REFERENCE = re.compile(REFERENCE_PATTERN)
 AUTHOR_ROLE_MAX = 200
 SUMMARY_MAX = 5_000
+FEEDBACK_MAX = 10_000
 
 
 @dataclass

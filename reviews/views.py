@@ -29,6 +29,7 @@ from reviews.forms import (
     AssignForm,
     CopyStandardsForm,
     ExtensionForm,
+    ImportConfirmForm,
     ImportUploadForm,
     IssueForm,
     OffenceCategoryForm,
@@ -323,6 +324,7 @@ def upload_import() -> ResponseReturnValue:
         form=form,
         columns=importing.COLUMNS,
         labels=importing.COLUMN_LABELS,
+        notes=importing.COLUMN_NOTES,
         required=importing.REQUIRED_COLUMNS,
     )
 
@@ -333,36 +335,46 @@ def download_import_template() -> ResponseReturnValue:
     return send_download(importing.template_csv(), "sfo-reviews-import-template.csv", "text/csv")
 
 
-@reviews_bp.get("/import/<int:import_id>")
-@access.load("import_id", can.import_for_uploader, as_name="upload")
-def preview_import(upload: ReviewImport) -> ResponseReturnValue:
+def _render_preview(upload: ReviewImport, form: ImportConfirmForm) -> str:
     check = importing.check_csv(upload.content, importing.load_lookups(london_today()))
     return render_template(
         "reviews/import_preview.html",
         upload=upload,
         check=check,
-        form=ConfirmForm(),
+        form=form,
         Outcome=importing.Outcome,
         labels=importing.COLUMN_LABELS,
     )
 
 
+@reviews_bp.get("/import/<int:import_id>")
+@access.load("import_id", can.import_for_uploader, as_name="upload")
+def preview_import(upload: ReviewImport) -> ResponseReturnValue:
+    return _render_preview(upload, ImportConfirmForm())
+
+
 @reviews_bp.post("/import/<int:import_id>/confirm")
 @access.load("import_id", can.import_for_uploader, as_name="upload")
 def confirm_import(upload: ReviewImport) -> ResponseReturnValue:
-    form = ConfirmForm()
+    form = ImportConfirmForm()
     if not form.validate_on_submit():
-        abort(400)
+        if form.csrf_token.errors:
+            abort(400)
+        return _render_preview(upload, form)
     try:
-        operations.commit_import(upload, current_user)
+        operations.commit_import(upload, current_user, reason=form.reason.data)
     except ReviewProblem as problem:
         db.session.rollback()
+        if problem.field == "reason":
+            form.reason.errors = [str(problem)]
+            return _render_preview(upload, form)
         flash(str(problem), "info")
         return redirect(url_for("reviews.preview_import", import_id=upload.id))
     db.session.commit()
     skipped = upload.skipped_count
     flash(
         f"{_count(upload.created_count, 'review')} imported."
+        + (f" {_count(upload.updated_count, 'review')} updated." if upload.updated_count else "")
         + (
             f" {_count(skipped, 'row')} of the file {'was' if skipped == 1 else 'were'} not imported."
             if skipped
