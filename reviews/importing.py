@@ -570,8 +570,8 @@ def _check_row(
             scores = parsed_scores
     has_qa = any_rating or existing_assessment is not None
     feedback: list[str | None] = [v.get(name) or None for name in FEEDBACK_COLUMNS]
-    for number, text in enumerate(feedback, start=1):
-        if text and len(text) > FEEDBACK_MAX:
+    for number, written in enumerate(feedback, start=1):
+        if written and len(written) > FEEDBACK_MAX:
             problems.append(f"Standard {number} feedback must be {FEEDBACK_MAX:,} characters or fewer")
     if any(feedback) and not has_qa:
         problems.append("Feedback is given without ratings: give the four standard ratings too")

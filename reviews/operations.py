@@ -833,7 +833,7 @@ def issue_report(
     assessment.issued_on = issued_on
     assessment.issued_by = actor
     link = portal_url(path_for("reviews.show_report", review_id=review.id))
-    context = {
+    context: dict[str, object] = {
         "reference": review.reference,
         "region": review.region.name,
         "link": link,

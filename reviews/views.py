@@ -111,11 +111,9 @@ def _review_form_choices(form: ReviewForm, review: Review | None = None) -> None
 EXTENSION_ANSWERS = {"yes": True, "no": False, "unknown": None}
 
 
-def _fill_timeline(form: ReviewForm, review: Review) -> None:
+def _extension_answer(review: Review) -> str:
     """The radios hold words; the review holds yes, no or not recorded."""
-    form.probation_extension.data = next(
-        key for key, value in EXTENSION_ANSWERS.items() if value is review.probation_extension
-    )
+    return next(key for key, value in EXTENSION_ANSWERS.items() if value is review.probation_extension)
 
 
 def _details_from(form: ReviewForm) -> operations.ReviewDetails | None:
@@ -124,7 +122,7 @@ def _details_from(form: ReviewForm) -> operations.ReviewDetails | None:
     dates = (form.received_on.data, form.offence_on.data, form.charged_on.data)
     for field, message in date_problems(*dates, london_today()):
         form[field].errors = [*form[field].errors, message]
-    extension = EXTENSION_ANSWERS.get(form.probation_extension.data)
+    extension = EXTENSION_ANSWERS.get(str(form.probation_extension.data))
     timeline = (
         form.hmpps_notified_on.data,
         form.due_to_inspectorate_on.data,
@@ -236,7 +234,10 @@ def show_review(review: Review) -> ResponseReturnValue:
 @reviews_bp.route("/<int:review_id>/edit", methods=["GET", "POST"])
 @access.load("review_id", can.review_for_staff, can.may_change_review)
 def edit_review(review: Review) -> ResponseReturnValue:
-    form = ReviewForm(obj=review if request.method == "GET" else None)
+    if request.method == "GET":
+        form = ReviewForm(obj=review, probation_extension=_extension_answer(review))
+    else:
+        form = ReviewForm()
     _review_form_choices(form, review)
     del form.reference  # the reference identifies the case everywhere: it never changes
     issued = review.status == ReviewStatus.ISSUED
@@ -244,7 +245,6 @@ def edit_review(review: Review) -> ResponseReturnValue:
         del form.reason
     if request.method == "GET":
         form.version.data = review.version
-        _fill_timeline(form, review)
     outcome = None
     messages: list[Any] = []
     if form.validate_on_submit() and (details := _details_from(form)):

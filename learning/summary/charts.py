@@ -230,16 +230,17 @@ def line_chart(
     height = legend_height + plot_height + axis_height
     parts = _open(chart_id, width, height, title, description)
     for line, entries in enumerate(legend_rows):
-        for x, index in entries:
-            y = line * 26 + 11
+        for left_edge, index in entries:
+            middle = line * 26 + 11
             colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
             dash = _DASHES[index % len(_DASHES)]
             dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
             parts.append(
-                f'<line x1="{x}" y1="{y}" x2="{x + 18}" y2="{y}" stroke="{colour}" stroke-width="3"{dash_attr}/>'
+                f'<line x1="{left_edge}" y1="{middle}" x2="{left_edge + 18}" y2="{middle}" stroke="{colour}" '
+                f'stroke-width="3"{dash_attr}/>'
             )
-            parts.append(_marker(_MARKERS[index % len(_MARKERS)], x + 9, y, colour))
-            parts.append(_text(x + 24, y + 5, series[index].label, size=15))
+            parts.append(_marker(_MARKERS[index % len(_MARKERS)], left_edge + 9, middle, colour))
+            parts.append(_text(left_edge + 24, middle + 5, series[index].label, size=15))
     top = legend_height
     bottom = top + plot_height
 
@@ -247,11 +248,12 @@ def line_chart(
         return bottom - plot_height * value / 100
 
     for tick in (0, 25, 50, 75, 100):
-        y = y_of(tick)
+        tick_y = y_of(tick)
         parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#b1b4b6" stroke-width="1"/>'
+            f'<line x1="{left}" y1="{tick_y:.1f}" x2="{width - right}" y2="{tick_y:.1f}" stroke="#b1b4b6" '
+            'stroke-width="1"/>'
         )
-        parts.append(_text(left - 6, y + 5, f"{tick}%", size=13, fill=SECONDARY_TEXT, anchor="end"))
+        parts.append(_text(left - 6, tick_y + 5, f"{tick}%", size=13, fill=SECONDARY_TEXT, anchor="end"))
     if not points:
         parts.append(_text(left + 8, top + 24, "No figures", fill=SECONDARY_TEXT))
     step = (width - left - right) / max(len(points), 1)
@@ -286,8 +288,8 @@ def line_chart(
         for index, value in enumerate(line_series.values):
             if value is None:
                 continue
-            x, y = x_of(index), y_of(value)
-            parts.append(_marker(_MARKERS[number % len(_MARKERS)], x, y, colour))
-            parts.append(_text(x + 10, y - 8 + 14 * number, f"{value}%", size=13, bold=True))
+            point_x, point_y = x_of(index), y_of(value)
+            parts.append(_marker(_MARKERS[number % len(_MARKERS)], point_x, point_y, colour))
+            parts.append(_text(point_x + 10, point_y - 8 + 14 * number, f"{value}%", size=13, bold=True))
     parts.append("</svg>")
     return Markup("".join(parts))

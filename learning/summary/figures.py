@@ -1041,22 +1041,30 @@ def summary_csv_rows(summary: AnnualSummary) -> Iterable[list[object]]:
                 yield share_row(section, group.name, share)
     for share in figures.timeliness.shares:
         yield share_row("Timeliness", "QA reports issued", share)
-    for row in [figures.extensions.all, *figures.extensions.regions]:
+    for extension in [figures.extensions.all, *figures.extensions.regions]:
         section = "Extensions given to probation"
-        yield count_row(section, row.name, "Received", row.received)
-        yield count_row(section, row.name, "Timeline recorded", row.recorded)
-        yield share_row(section, row.name, row.share)
-        for band in row.length_bands:
-            yield share_row(section, row.name, band, f"Length: {band.label}")
-        if row.length_unknown:
-            yield count_row(section, row.name, "Length not recorded", row.length_unknown)
-        yield [year, section, row.name, "Median length (working days)", row.median_text if row.lengths else "", "", ""]
+        yield count_row(section, extension.name, "Received", extension.received)
+        yield count_row(section, extension.name, "Timeline recorded", extension.recorded)
+        yield share_row(section, extension.name, extension.share)
+        for band in extension.length_bands:
+            yield share_row(section, extension.name, band, f"Length: {band.label}")
+        if extension.length_unknown:
+            yield count_row(section, extension.name, "Length not recorded", extension.length_unknown)
+        yield [
+            year,
+            section,
+            extension.name,
+            "Median length (working days)",
+            extension.median_text if extension.lengths else "",
+            "",
+            "",
+        ]
     for standard_themes in figures.qa_themes:
-        for theme in standard_themes.prompts:
-            breakdown = f"{standard_themes.heading}, prompt {theme.label}: {theme.text}"
-            yield count_row("QA themes", breakdown, "Answered No", theme.no)
-            yield count_row("QA themes", breakdown, "Answered Partly", theme.partly)
-            yield share_row("QA themes", breakdown, theme.share, "No or Partly, of those answered")
+        for missed in standard_themes.prompts:
+            breakdown = f"{standard_themes.heading}, prompt {missed.label}: {missed.text}"
+            yield count_row("QA themes", breakdown, "Answered No", missed.no)
+            yield count_row("QA themes", breakdown, "Answered Partly", missed.partly)
+            yield share_row("QA themes", breakdown, missed.share, "No or Partly, of those answered")
     work = figures.multi_agency
     yield count_row("Multi-agency work", "All", "Cases flagged", work.cases_flagged)
     yield count_row("Multi-agency work", "All", "Agencies invited", work.agencies_invited)
@@ -1082,20 +1090,20 @@ def summary_csv_rows(summary: AnnualSummary) -> Iterable[list[object]]:
         ):
             cells = ["", pct(value)] if change.percent else [pct(value), ""]
             yield [label, "Change from the previous year", breakdown, change.measure, *cells, ""]
-    for row in summary.trend:
-        label = row.year.short_label
-        note = "Published" if row.published else ""
-        yield [label, "Every year on record", "All", "Received", row.received, "", note]
+    for trend_row in summary.trend:
+        label = trend_row.year.short_label
+        note = "Published" if trend_row.published else ""
+        yield [label, "Every year on record", "All", "Received", trend_row.received, "", note]
         yield [
             label,
             "Every year on record",
             "All",
             "Assured (QA reports issued)",
-            row.assured,
+            trend_row.assured,
             "",
-            EXCEEDS_NOTE if row.assured_exceeds else note,
+            EXCEEDS_NOTE if trend_row.assured_exceeds else note,
         ]
-        for share in (row.good_or_better, row.within_target, row.extension):
+        for share in (trend_row.good_or_better, trend_row.within_target, trend_row.extension):
             yield [
                 label,
                 "Every year on record",
