@@ -475,6 +475,10 @@ def draw_sample(
             "sample",
             "period_start",
         )
+    # Drawing decides which reviews count as sampled and which as HMPPS's: a published year's stay as published.
+    refuse_if_published(
+        [r.received_on for r in population], "which of the reviews received in it were sampled", "period_start"
+    )
     candidates = [sampling.Candidate(r.id, r.region.name, r.offence_category.name) for r in population]
     picks = {p.id: (order, p) for order, p in enumerate(sampling.draw_sample(candidates, share_percent, seed), start=1)}
     draw = SampleDraw(

@@ -231,3 +231,22 @@ def test_a_report_whose_deadline_was_extended_shows_both_dates_and_the_reason(cl
         page = words(client.get(f"/reviews/{plain.id}/qa-report").get_data(as_text=True))
         assert "QA report due (15 working days) 27 May 2026 QA report issued" in page
         assert "Deadline extended" not in page
+
+
+def test_a_sample_cannot_be_drawn_over_a_published_year(client_for) -> None:  # type: ignore[no-untyped-def]
+    with time_machine.travel(NOW, tick=False):
+        inspector = make_user(Role.INSPECTOR, email="inspector@inspectorate.test")
+        admin = make_user(Role.ADMIN, email="admin@inspectorate.test")
+        make_review(region=make_region("Wales Probation Region"), received_on=date(2025, 3, 20))
+        client_for(admin).post("/reviews/reporting-years/2024/publish")
+        page = client_for(inspector).post(
+            "/reviews/samples/new",
+            data={"period_start": ["1", "3", "2025"], "period_end": ["31", "3", "2025"], "share_percent": "20"},
+        )
+        assert "The figures for 2024 to 2025 are published, so which of the reviews received in it were sampled" in (
+            unescape(page.get_data(as_text=True))
+        )
+        assert (
+            db.session.scalar(db.select(db.func.count()).select_from(Review).where(Review.status == "awaiting_sample"))
+            == 1
+        )
