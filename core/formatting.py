@@ -57,6 +57,16 @@ def govuk_datetime(value: datetime | None) -> str:
     return f"{govuk_date(value)} at {govuk_time(value)}"
 
 
+def percentage(part: int, whole: int) -> int | None:
+    """A whole percentage, halves rounded up (None when there is nothing to divide).
+
+    Integer arithmetic, so 12.5 is 13 (Python's ``round`` would give 12, rounding halves to even).
+    """
+    if whole <= 0:
+        return None
+    return (part * 200 + whole) // (whole * 2)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(govuk_date, "govuk_date")
     app.add_template_filter(govuk_time, "govuk_time")

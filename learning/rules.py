@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from core.formatting import LONDON, london_today
+from core.formatting import LONDON, london_today, percentage
 from learning.models import ActionStatus
 
 # An overdue action's owners are reminded once, then every week until it is closed.
@@ -72,34 +72,55 @@ def _london_midnight_utc(day: date) -> datetime:
 
 # --- published percentages ---------------------------------------------------------------------
 
+# A share of fewer than this many is not published: "1 (100%)" says more than one review can.
+LOW_BASE = 5
+LOW_BASE_MARK = "[low]"
+LOW_BASE_NOTE = f"{LOW_BASE_MARK} Share not shown: fewer than {LOW_BASE} in the group."
+ROUNDING_NOTE = "Shares are rounded to the nearest whole number on their own, so they may not add up to 100%."
 
-def largest_remainder_percentages(counts: Sequence[int]) -> list[int]:
-    """Whole percentages that add up to exactly 100, as published figures do.
 
-    Each share is rounded down, then the points still missing go to the largest remainders
-    (ties to the larger count, then to the earlier item). 41, 48 and 1 of 90 give 46, 53 and
-    1; 1, 1 and 1 of 3 give 34, 33 and 33, where rounding each alone would publish 99 in all.
-    No counts (or none above zero) gives zeros.
-    """
-    if any(count < 0 for count in counts):
+# ``percentage`` (core.formatting): every share is rounded on its own, halves up, as official
+# statistics are: the same count of the same base always reads the same (3 of 8 is 38% wherever
+# it appears), and a set of shares may add up to 99 or 101 (each table says so).
+
+
+@dataclass(frozen=True)
+class Share:
+    """A count and its share of a base, rounded half up; not shown on a base under ``LOW_BASE``."""
+
+    label: str
+    count: int
+    base: int
+
+    @property
+    def percent(self) -> int | None:
+        """The share to publish: None when there is no base or it is too small to show."""
+        return None if self.low_base else percentage(self.count, self.base)
+
+    @property
+    def low_base(self) -> bool:
+        return 0 < self.base < LOW_BASE
+
+    @property
+    def percent_text(self) -> str:
+        if self.low_base:
+            return LOW_BASE_MARK
+        return "–" if self.percent is None else f"{self.percent}%"
+
+    @property
+    def text(self) -> str:
+        """'48 (53%)', '1 [low]' or '0'."""
+        if self.low_base:
+            return f"{self.count} {LOW_BASE_MARK}"
+        return str(self.count) if self.percent is None else f"{self.count} ({self.percent}%)"
+
+
+def shares(labelled_counts: Sequence[tuple[str, int]], base: int | None = None) -> list[Share]:
+    """Each count as a share of ``base`` (by default their total), each rounded on its own."""
+    if any(count < 0 for _label, count in labelled_counts):
         raise ValueError("Counts cannot be negative")
-    total = sum(counts)
-    if total == 0:
-        return [0 for _ in counts]
-    floors = [count * 100 // total for count in counts]
-    remainders = [count * 100 % total for count in counts]
-    missing = 100 - sum(floors)
-    order = sorted(range(len(counts)), key=lambda i: (-remainders[i], -counts[i], i))
-    for index in order[:missing]:
-        floors[index] += 1
-    return floors
-
-
-def percentage(part: int, whole: int) -> int | None:
-    """A single whole percentage, halves rounded up (None when there is nothing to divide)."""
-    if whole <= 0:
-        return None
-    return (part * 200 + whole) // (whole * 2)
+    whole = sum(count for _label, count in labelled_counts) if base is None else base
+    return [Share(label, count, whole) for label, count in labelled_counts]
 
 
 # --- action status ---------------------------------------------------------------------------

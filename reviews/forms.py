@@ -21,10 +21,9 @@ from core.forms import DateField, PortalForm, VersionedForm, long_text, short_te
 from reviews.models import ANSWER_LABELS, StandardsVersion
 from reviews.rating import RATINGS_HIGH_TO_LOW
 from reviews.sampling import DEFAULT_SHARE_PERCENT, MAX_SEED
-from reviews.validation import AUTHOR_ROLE_MAX, SUMMARY_MAX, is_reference, normalise_reference
+from reviews.validation import AUTHOR_ROLE_MAX, FEEDBACK_MAX, SUMMARY_MAX, is_reference, normalise_reference
 
 NOTE_MAX = 2_000
-FEEDBACK_MAX = 10_000
 
 
 class OptionalRadioField(RadioField):
@@ -89,7 +88,46 @@ class ReviewForm(VersionedForm):
         validators=[DataRequired(message="Enter a short summary of the review"), *long_text(SUMMARY_MAX)],
         widget=GovTextArea(),
     )
+    # The review's own timeline, before it reached the Inspectorate.
+    hmpps_notified_on = DateField(
+        "Date HMPPS was notified of the SFO (optional)",
+        name_in_errors="Date HMPPS was notified",
+        description="For example, 20 11 2023",
+    )
+    due_to_inspectorate_on = DateField(
+        "Date the review was due to the Inspectorate (optional)",
+        name_in_errors="Date due to the Inspectorate",
+        description="Before any extension given to the region.",
+    )
+    probation_extension = OptionalRadioField(
+        "Was the region given an extension to finish the review?",
+        choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Not recorded")],
+        coerce=_choice_or_none,
+        default="unknown",
+        widget=GovRadioInput(),
+    )
+    probation_extension_days = IntegerField(
+        "Length of the extension, in working days (optional)",
+        validators=[Optional()],
+        widget=GovTextInput(),
+    )
+    reason = TextAreaField(
+        "Reason for the change",
+        description="The QA report on this review has been issued. If you change its region, offence category or "
+        "date received, say why: the reason is kept on the review's timeline and in the report's history.",
+        validators=[Optional(), *long_text(2_000)],
+        widget=GovTextArea(),
+    )
     submit = SubmitField("Save review", widget=GovSubmitInput())
+
+    def process(
+        self, formdata: Any = None, obj: Any = None, data: Any = None, extra_filters: Any = None, **kwargs: Any
+    ) -> None:
+        super().process(formdata, obj, data, extra_filters, **kwargs)
+        if self.probation_extension_days.process_errors:
+            self.probation_extension_days.process_errors = [
+                "Length of the extension must be a whole number of working days"
+            ]
 
     def validate_reference(self, field: StringField) -> None:
         if field.data:
@@ -125,6 +163,16 @@ class ExtensionForm(VersionedForm):
 class ImportUploadForm(PortalForm):
     file = FileField("Upload a CSV file", widget=GovFileInput())
     submit = SubmitField("Upload and check", widget=GovSubmitInput())
+
+
+class ImportConfirmForm(PortalForm):
+    reason = TextAreaField(
+        "Reason for the changes",
+        description="The file changes reviews whose QA report has been issued. Say why: the reason is kept on each "
+        "review's timeline and in its report's history.",
+        validators=[Optional(), *long_text(2_000)],
+        widget=GovTextArea(),
+    )
 
 
 class SampleDrawForm(PortalForm):
@@ -200,6 +248,18 @@ class AssignForm(VersionedForm):
 
 
 class IssueForm(VersionedForm):
+    issued_on = DateField(
+        "Date the report was issued (optional)",
+        name_in_errors="Date the report was issued",
+        description="Leave blank to issue it today. Enter an earlier date only to record a report already sent to "
+        "the region outside the portal, for example 12 3 2026.",
+    )
+    reason = TextAreaField(
+        "Reason for recording an earlier date (needed with an earlier date)",
+        description="For example, sent by email before the portal was in use. Kept in the report's history.",
+        validators=[Optional(), *long_text(2_000)],
+        widget=GovTextArea(),
+    )
     submit = SubmitField("Issue the QA report", widget=GovSubmitInput())
 
 

@@ -38,7 +38,7 @@ from core.db import TimestampMixin, UTCDateTime, VersionedMixin
 from core.formatting import utc_now
 from extensions import db
 from reviews import rating as rating_rules
-from reviews.deadlines import qa_due_date
+from reviews.deadlines import add_working_days, qa_due_date
 from reviews.rating import Rating
 
 REFERENCE_PATTERN = r"^SFO-\d{4}-\d{4}$"
@@ -138,6 +138,13 @@ class Review(VersionedMixin, TimestampMixin, db.Model):
     status: Mapped[ReviewStatus] = mapped_column(
         enum_column(ReviewStatus), nullable=False, default=ReviewStatus.AWAITING_SAMPLE
     )
+    # The review's own timeline before it reached the Inspectorate (HMPPS's side of it): when
+    # HMPPS was told of the SFO, when the review was due to the Inspectorate, and whether the
+    # probation region was given more time and how many working days. None is "not recorded".
+    hmpps_notified_on: Mapped[date | None] = mapped_column(Date)
+    due_to_inspectorate_on: Mapped[date | None] = mapped_column(Date)
+    probation_extension: Mapped[bool | None] = mapped_column(Boolean)
+    probation_extension_days: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         Index("ix_reviews_status_due_on", "status", "due_on"),
@@ -184,6 +191,15 @@ class Review(VersionedMixin, TimestampMixin, db.Model):
     @property
     def extended(self) -> bool:
         return bool(self.extensions)
+
+    @property
+    def probation_extended_to(self) -> date | None:
+        """When the review was due to the Inspectorate once the region's extension is counted."""
+        if self.due_to_inspectorate_on is None:
+            return None
+        if self.probation_extension and self.probation_extension_days:
+            return add_working_days(self.due_to_inspectorate_on, self.probation_extension_days)
+        return self.due_to_inspectorate_on
 
     @property
     def awaits_report(self) -> bool:
@@ -418,6 +434,10 @@ class Assessment(VersionedMixin, TimestampMixin, db.Model):
     summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
     # True when the ratings came from a spreadsheet import: no prompt answers, maybe no feedback.
     imported: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Who assessed it when that person has no account (history from before the portal).
+    assessor_name: Mapped[str | None] = mapped_column(String(200))
+    # The London date the assessment was completed: set on completion, or from an import.
+    assessed_on: Mapped[date | None] = mapped_column(Date)
     assigned_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     completed_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -436,6 +456,10 @@ class Assessment(VersionedMixin, TimestampMixin, db.Model):
     answers: Mapped[list[PromptAnswer]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="PromptAnswer.id"
     )
+
+    @property
+    def assessor_display_name(self) -> str | None:
+        return self.assessor.full_name if self.assessor else self.assessor_name
 
     @property
     def scores(self) -> list[int | None]:
@@ -508,6 +532,26 @@ class PromptAnswer(db.Model):
     prompt: Mapped[Prompt] = relationship()
 
 
+# --- published reporting years ---------------------------------------------------------------
+
+
+class PublishedYear(TimestampMixin, db.Model):
+    """A reporting year (April to March) whose figures the Chief Inspector has published.
+
+    Its figures are then a record: changes that would move them (a review's receipt, region,
+    category or extension; a QA report's issue or ratings) are refused until an admin reopens it.
+    """
+
+    __tablename__ = "published_years"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start_year: Mapped[int] = mapped_column(Integer, unique=True, nullable=False)
+    published_at_utc: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    published_by: Mapped[User | None] = relationship()
+
+
 # --- CSV imports -------------------------------------------------------------------------
 
 
@@ -534,6 +578,7 @@ class ReviewImport(TimestampMixin, db.Model):
     imported_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     skipped_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    updated_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     uploaded_by: Mapped[User | None] = relationship()
 

@@ -7,7 +7,7 @@ seeder) commits once, so a change and its audit event stand or fall together.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from agencies.access import is_inspector
-from agencies.models import OrganisationKind, User
+from agencies.models import Organisation, OrganisationKind, User
 from core import audit
 from core.formatting import govuk_date, london_today, utc_now
 from extensions import db
@@ -32,6 +32,7 @@ from reviews.models import (
     OffenceCategory,
     Prompt,
     PromptAnswer,
+    PublishedYear,
     Review,
     ReviewExtension,
     ReviewImport,
@@ -98,6 +99,10 @@ def _new_review(details: ReviewDetails, reference: str) -> Review:
         charged_on=details.charged_on,
         author_role=details.author_role,
         summary=details.summary,
+        hmpps_notified_on=details.hmpps_notified_on,
+        due_to_inspectorate_on=details.due_to_inspectorate_on,
+        probation_extension=details.probation_extension,
+        probation_extension_days=details.probation_extension_days,
     )
     db.session.add(review)
     return review
@@ -124,10 +129,131 @@ def create_review(details: ReviewDetails, *, reference: str | None = None) -> Re
     return review
 
 
-def update_review(review: Review, details: ReviewDetails, *, version: int | str | None) -> None:
-    review.check_version(version)
-    _check_details(details)
-    before = _snapshot(review)
+# --- published reporting years ----------------------------------------------------------------
+
+
+def reporting_year_of(day: date) -> int:
+    """The start year of the reporting year (April to March) holding ``day``."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def year_label(start_year: int) -> str:
+    return f"{start_year} to {start_year + 1}"
+
+
+def published_start_years() -> set[int]:
+    return set(db.session.scalars(db.select(PublishedYear.start_year)))
+
+
+def refuse_if_published(days: Iterable[date | None], what: str, field: str | None = None) -> None:
+    """Refuse a change that would move the figures of a published reporting year.
+
+    ``days`` are the dates that decide which years' figures the change touches (the review's
+    receipt before and after, the report's issue), ``what`` says in words what would change.
+    """
+    years = {reporting_year_of(day) for day in days if day is not None}
+    published = sorted(years & published_start_years()) if years else []
+    if published:
+        labels = " and ".join(year_label(year) for year in published)
+        raise ReviewProblem(
+            f"The figures for {labels} are published, so {what} cannot change. "
+            "An admin can reopen the year if the published figures must be corrected.",
+            field,
+        )
+
+
+def publish_year(start_year: int, actor: User, today: date) -> PublishedYear:
+    if date(start_year + 1, 3, 31) >= today:
+        raise ReviewProblem(f"{year_label(start_year)} has not ended, so its figures cannot be published yet")
+    if db.session.scalar(db.select(PublishedYear.id).where(PublishedYear.start_year == start_year)):
+        raise ReviewProblem(f"{year_label(start_year)} is already published")
+    row = PublishedYear(start_year=start_year, published_at_utc=utc_now(), published_by=actor)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(
+        "reporting_year.published",
+        row,
+        summary=f"Figures for {year_label(start_year)} marked as published: they can no longer change",
+        start_year=start_year,
+    )
+    return row
+
+
+def reopen_year(start_year: int, actor: User) -> None:
+    row = db.session.scalar(db.select(PublishedYear).where(PublishedYear.start_year == start_year))
+    if row is None:
+        raise ReviewProblem(f"{year_label(start_year)} is not published")
+    audit.record(
+        "reporting_year.reopened",
+        row,
+        summary=f"Figures for {year_label(start_year)} reopened for correction",
+        start_year=start_year,
+        published_at_utc=row.published_at_utc.isoformat(),
+    )
+    db.session.delete(row)
+
+
+# --- changing a review --------------------------------------------------------------------
+
+# Fields whose change moves figures of the annual summary (which year, region or category a
+# review counts in; the extension share): refused once the year they count in is published.
+FIGURE_FIELDS = {
+    "region": "region_id",
+    "offence category": "offence_category_id",
+    "date received": "received_on",
+    "extension given to probation": "probation_extension",
+    "extension length (working days)": "probation_extension_days",
+}
+# Fields that, once the QA report is issued, need a reason to change: the report was sent to
+# a region and judged on time or late by them.
+RECORD_FIELDS = ("region", "date received", "offence category")
+
+
+def _snapshot(review: Review) -> dict[str, str | None]:
+    def day(value: date | None) -> str | None:
+        return value.isoformat() if value else None
+
+    extension = review.probation_extension
+    return {
+        "region": review.region.name,
+        "offence category": review.offence_category.name,
+        "date received": review.received_on.isoformat(),
+        "date of offence": day(review.offence_on),
+        "date of charge": day(review.charged_on),
+        "author's role": review.author_role,
+        "summary": review.summary,
+        "date HMPPS notified": day(review.hmpps_notified_on),
+        "date due to the Inspectorate": day(review.due_to_inspectorate_on),
+        "extension given to probation": None if extension is None else ("yes" if extension else "no"),
+        "extension length (working days)": (
+            str(review.probation_extension_days) if review.probation_extension_days is not None else None
+        ),
+        "due": review.due_on.isoformat(),
+    }
+
+
+def _readable(key: str, value: str | None) -> str:
+    if value is None or value == "":
+        return "not recorded"
+    if key.startswith("date") or key == "due":
+        return govuk_date(date.fromisoformat(value))
+    if key == "summary":
+        return "changed"
+    return value
+
+
+def describe_changes(changed: Mapping[str, Mapping[str, str | None]]) -> str:
+    """'date received 3 May 2024 → 2 May 2024; region A → B' (the summary only says it changed)."""
+    parts = []
+    for key, change in changed.items():
+        if key == "summary":
+            parts.append("summary changed")
+        else:
+            parts.append(f"{key} {_readable(key, change['before'])} → {_readable(key, change['after'])}")
+    return "; ".join(parts)
+
+
+def _apply_details(review: Review, details: ReviewDetails) -> None:
     review.region = details.region
     review.offence_category = details.offence_category
     review.received_on = details.received_on
@@ -135,28 +261,159 @@ def update_review(review: Review, details: ReviewDetails, *, version: int | str 
     review.charged_on = details.charged_on
     review.author_role = details.author_role
     review.summary = details.summary
+    review.hmpps_notified_on = details.hmpps_notified_on
+    review.due_to_inspectorate_on = details.due_to_inspectorate_on
+    review.probation_extension = details.probation_extension
+    review.probation_extension_days = details.probation_extension_days
+
+
+def update_review(
+    review: Review,
+    details: ReviewDetails,
+    *,
+    version: int | str | None,
+    reason: str | None = None,
+    actor: User | None = None,
+    source: str = "form",
+) -> list[OutboxMessage]:
+    """Change a review's details. Once its QA report is issued the review is a record: a change
+    of its region, category or date received needs a reason, is shown on its timeline and in
+    the report's history, and a change of region tells both regions. Nothing that moves the
+    figures of a published year may change at all."""
+    review.check_version(version)
+    _check_details(details)
+    before = _snapshot(review)
+    old_region = review.region
+    old_received = review.received_on
+    _apply_details(review, details)
     after = _snapshot(review)
     changed = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k]}
-    if changed:
+    return record_review_changes(
+        review, changed, old_region=old_region, old_received=old_received, reason=reason, actor=actor, source=source
+    )
+
+
+def record_review_changes(
+    review: Review,
+    changed: Mapping[str, Mapping[str, str | None]],
+    *,
+    old_region: Organisation,
+    old_received: date,
+    reason: str | None,
+    actor: User | None,
+    source: str,
+) -> list[OutboxMessage]:
+    """Check, audit and announce changes already made to ``review`` (by the form or an import)."""
+    if not changed:
+        return []
+    assessment = review.assessment
+    issued = assessment is not None and assessment.is_issued
+    figure_changes = [key for key in changed if key in FIGURE_FIELDS]
+    if figure_changes:
+        refuse_if_published(
+            (old_received, review.received_on, assessment.issued_on if issued and assessment else None),
+            f"the {' and '.join(figure_changes)} of {review.reference}",
+            FIGURE_FIELDS[figure_changes[0]],
+        )
+    reason = (reason or "").strip() or None
+    record_changes = [key for key in changed if key in RECORD_FIELDS]
+    if issued and record_changes and not reason:
+        raise ReviewProblem(
+            f"Enter the reason for changing the {' and '.join(record_changes)} after the QA report was issued",
+            "reason",
+        )
+    messages: list[OutboxMessage] = []
+    if issued and review.region_id != old_region.id:
+        messages = _announce_region_change(review, old_region)
+    description = describe_changes(changed)
+    if issued:
+        audit.record(
+            "review.corrected",
+            review,
+            summary=f"Changed after the QA report was issued: {description}. Reason: {reason or 'none given'}"[:500],
+            actor=actor,
+            changes=changed,
+            reason=reason,
+            source=source,
+            assessment_id=assessment.id if assessment else None,
+            notified=[m.to_address for m in messages],
+        )
+    else:
         audit.record(
             "review.updated",
             review,
             summary=f"{review.reference} details changed: " + ", ".join(changed),
+            actor=actor,
             changes=changed,
+            reason=reason,
+            source=source,
         )
+    return messages
 
 
-def _snapshot(review: Review) -> dict[str, str | None]:
-    return {
-        "region": review.region.name,
-        "offence category": review.offence_category.name,
-        "date received": review.received_on.isoformat(),
-        "date of offence": review.offence_on.isoformat() if review.offence_on else None,
-        "date of charge": review.charged_on.isoformat() if review.charged_on else None,
-        "author's role": review.author_role,
-        "summary": review.summary,
-        "due": review.due_on.isoformat(),
+def region_recipients(region_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            db.select(User).where(User.organisation_id == region_id, User.active.is_(True)).order_by(User.full_name)
+        )
+    )
+
+
+def _email_region(
+    region: Organisation, *, subject: str, template: str, context: dict[str, object], concerning: object
+) -> list[OutboxMessage]:
+    """One email to each active person in the region and one to its team mailbox."""
+    messages = [
+        queue_email(
+            to=person.email,
+            subject=subject,
+            template=template,
+            context=context,
+            recipient=person,
+            concerning=concerning,
+            about_a_case=True,
+        )
+        for person in region_recipients(region.id)
+    ]
+    if region.contact_email:
+        messages.append(
+            queue_email(
+                to=region.contact_email,
+                subject=subject,
+                template=template,
+                context=context,
+                concerning=concerning,
+                about_a_case=True,
+            )
+        )
+    return messages
+
+
+def _announce_region_change(review: Review, old_region: Organisation) -> list[OutboxMessage]:
+    """The region that had the report is told it has gone (and can no longer read it); the new
+    region is sent the link, as if issued to it."""
+    link = portal_url(path_for("reviews.show_report", review_id=review.id))
+    subject = f"QA report on SFO review {review.reference} moved to another region"
+    context: dict[str, object] = {
+        "reference": review.reference,
+        "old_region": old_region.name,
+        "new_region": review.region.name,
     }
+    messages = _email_region(
+        old_region,
+        subject=subject,
+        template="reviews_qa_report_moved",
+        context={**context, "to_this_region": False},
+        concerning=review.assessment,
+    )
+    messages += _email_region(
+        review.region,
+        subject=f"QA report on SFO review {review.reference}",
+        template="reviews_qa_report_moved",
+        context={**context, "to_this_region": True, "link": link},
+        concerning=review.assessment,
+    )
+    return messages
 
 
 def extend_deadline(review: Review, *, new_due_on: date, reason: str, actor: User) -> ReviewExtension:
@@ -217,6 +474,10 @@ def draw_sample(
             "sample",
             "period_start",
         )
+    # Drawing decides which reviews count as sampled and which as HMPPS's: a published year's stay as published.
+    refuse_if_published(
+        [r.received_on for r in population], "which of the reviews received in it were sampled", "period_start"
+    )
     candidates = [sampling.Candidate(r.id, r.region.name, r.offence_category.name) for r in population]
     picks = {p.id: (order, p) for order, p in enumerate(sampling.draw_sample(candidates, share_percent, seed), start=1)}
     draw = SampleDraw(
@@ -504,9 +765,11 @@ def save_assessment(
     if complete:
         assessment.stage = AssessmentStage.COMPLETE
         assessment.completed_at_utc = utc_now()
+        assessment.assessed_on = london_today()
     else:
         assessment.stage = AssessmentStage.DRAFT
         assessment.completed_at_utc = None
+        assessment.assessed_on = None
     after = {r.position: r.score for r in assessment.ratings}
     action = (
         "assessment.completed"
@@ -530,65 +793,78 @@ def save_assessment(
 
 
 def report_recipients(review: Review) -> list[User]:
-    return list(
-        db.session.scalars(
-            db.select(User)
-            .where(User.organisation_id == review.region_id, User.active.is_(True))
-            .order_by(User.full_name)
-        )
-    )
+    return region_recipients(review.region_id)
 
 
 def issue_report(
-    assessment: Assessment, *, version: int | str | None, actor: User, notify: bool = True
+    assessment: Assessment,
+    *,
+    version: int | str | None,
+    actor: User,
+    notify: bool = True,
+    issued_on: date | None = None,
+    reason: str | None = None,
 ) -> list[OutboxMessage]:
     """Issue the QA report: the region's people are emailed a link (never the report itself).
 
-    ``notify=False`` is for history (the demo data): the report is issued but nobody is emailed.
+    ``issued_on`` earlier than today records a report already sent outside the portal (last
+    month's work catching up): it needs a reason, which is audited and shown in the report's
+    history, and it counts in the year and timeliness of that date. ``notify=False`` is for
+    history (the demo data): the report is issued but nobody is emailed.
     """
     assessment.check_version(version)
     if assessment.stage != AssessmentStage.COMPLETE:
         raise ReviewProblem("Only a completed assessment can be issued")
     review = assessment.review
     today = london_today()
+    issued_on = issued_on or today
+    reason = (reason or "").strip() or None
+    backdated = issued_on < today
+    if issued_on > today:
+        raise ReviewProblem("The date the report was issued must be today or in the past", "issued_on")
+    if issued_on < review.received_on:
+        raise ReviewProblem(
+            f"The date the report was issued must be the same as or after the date the review was received, "
+            f"{govuk_date(review.received_on)}",
+            "issued_on",
+        )
+    if backdated and not reason:
+        raise ReviewProblem("Enter the reason the report is recorded as issued on an earlier date", "reason")
+    refuse_if_published([issued_on], f"the reports issued in {year_label(reporting_year_of(issued_on))}", "issued_on")
     assessment.stage = AssessmentStage.ISSUED
     assessment.issued_at_utc = utc_now()
-    assessment.issued_on = today
+    assessment.issued_on = issued_on
     assessment.issued_by = actor
     link = portal_url(path_for("reviews.show_report", review_id=review.id))
-    messages: list[OutboxMessage] = []
-    context = {"reference": review.reference, "region": review.region.name, "link": link}
-    for person in report_recipients(review) if notify else []:
-        messages.append(
-            queue_email(
-                to=person.email,
-                subject=f"QA report on SFO review {review.reference}",
-                template="reviews_qa_report_issued",
-                context=context,
-                recipient=person,
-                concerning=assessment,
-                about_a_case=True,
-            )
+    context: dict[str, object] = {
+        "reference": review.reference,
+        "region": review.region.name,
+        "link": link,
+        "issued_on": govuk_date(issued_on) if backdated else None,
+    }
+    messages = (
+        _email_region(
+            review.region,
+            subject=f"QA report on SFO review {review.reference}",
+            template="reviews_qa_report_issued",
+            context=context,
+            concerning=assessment,
         )
-    if review.region.contact_email and notify:
-        messages.append(
-            queue_email(
-                to=review.region.contact_email,
-                subject=f"QA report on SFO review {review.reference}",
-                template="reviews_qa_report_issued",
-                context=context,
-                concerning=assessment,
-                about_a_case=True,
-            )
-        )
-    on_time = today <= review.due_on
+        if notify
+        else []
+    )
+    on_time = issued_on <= review.due_on
+    when = f" on {govuk_date(issued_on)}, recorded after the event. Reason: {reason}" if backdated else ""
     audit.record(
         "qa_report.issued",
         assessment,
-        summary=f"QA report issued to {review.region.name} ({'on time' if on_time else 'late'})",
+        summary=f"QA report issued to {review.region.name} ({'on time' if on_time else 'late'}){when}"[:500],
         review_id=review.id,
         on_time=on_time,
         due_on=review.due_on.isoformat(),
+        issued_on=issued_on.isoformat(),
+        backdated=backdated,
+        reason=reason,
         recipients=[m.to_address for m in messages],
     )
     return messages
@@ -648,10 +924,13 @@ class _ReferenceAllocator:
                 return reference
 
 
-def commit_import(upload: ReviewImport, actor: User) -> importing.ImportCheck:
-    """Import every new, valid row of the stored file (checked again now) in the caller's transaction.
+def commit_import(upload: ReviewImport, actor: User, reason: str | None = None) -> importing.ImportCheck:
+    """Import every new, valid row of the stored file (checked again now) and make the changes
+    its rows for reviews already held would make, in the caller's transaction.
 
-    Built in memory and written in one flush: a file of thousands of rows takes seconds, not minutes.
+    New rows are built in memory and written in one flush: a file of thousands of rows takes
+    seconds, not minutes. Changes to reviews whose QA report is issued need ``reason``: they
+    are corrections of a record, shown on the review's timeline and in the report's history.
     """
     # Claim the upload first, so two confirmations at once (a double click) import it once.
     claimed = db.session.execute(
@@ -662,18 +941,35 @@ def commit_import(upload: ReviewImport, actor: User) -> importing.ImportCheck:
     ).rowcount
     if claimed != 1:
         raise ReviewProblem("This file has already been imported")
-    check = importing.check_csv(upload.content, importing.load_lookups(london_today()))
+    today = london_today()
+    check = importing.check_csv(upload.content, importing.load_lookups(today))
     if check.file_problems:
         raise ReviewProblem(check.file_problems[0])
+    reason = (reason or "").strip() or None
+    if check.needs_reason and not reason:
+        raise ReviewProblem(
+            "Enter the reason for the changes: the file changes reviews whose QA report has been issued", "reason"
+        )
     rows = [row.parsed for row in check.new_rows if row.parsed is not None]
+    updates = [row for row in check.update_rows if row.parsed is not None and row.existing is not None]
     allocate = _ReferenceAllocator({p.reference for p in rows if p.reference})
-    version = current_version() if any(p.scores is not None for p in rows) else None
-    if version is None and any(p.scores is not None for p in rows):
+    needs_version = any(p.scores is not None for p in rows) or any(
+        row.parsed is not None
+        and row.parsed.scores is not None
+        and row.existing is not None
+        and row.existing.assessment is None
+        for row in updates
+    )
+    version = current_version() if needs_version else None
+    if needs_version and version is None:
         raise ReviewProblem("No version of the standards is in use, so ratings cannot be imported")
     created: list[tuple[Review, importing.ParsedRow, Assessment | None]] = []
     for parsed in rows:
         review = _new_review(parsed, parsed.reference or allocate(parsed.received_on.year))
+        review.assurance = importing.new_assurance(parsed, today)
         assessment = _import_assessment(review, parsed, version) if parsed.scores is not None else None
+        if parsed.qa_extended_to is not None:
+            _import_extension(review, parsed)
         created.append((review, parsed, assessment))
     db.session.flush()
     for review, parsed, assessment in created:
@@ -683,20 +979,36 @@ def commit_import(upload: ReviewImport, actor: User) -> importing.ImportCheck:
             audit.record(
                 "assessment.imported",
                 assessment,
-                summary=f"QA ratings imported: overall {overall.label if overall else ''}".strip(),
+                summary=(
+                    f"QA ratings imported: overall {overall.label if overall else ''}".strip()
+                    + (f"; report issued on {govuk_date(parsed.qa_issued_on)}" if parsed.qa_issued_on else "")
+                ),
                 review_id=review.id,
                 scores=parsed.scores,
                 issued_on=parsed.qa_issued_on.isoformat() if parsed.qa_issued_on else None,
             )
+        elif review.assurance == Assurance.HMPPS:
+            audit.record("review.marked_for_hmpps", review, summary="Imported as left to HMPPS assurance")
+    notified = 0
+    for row in updates:
+        assert row.parsed is not None and row.existing is not None
+        notified += len(_import_update(row.existing, row.parsed, row.changes, version, reason, actor, today))
     upload.status = ImportStatus.IMPORTED
     upload.imported_at_utc = utc_now()
     upload.created_count = len(created)
-    upload.skipped_count = len(check.rows) - len(created)
+    upload.updated_count = len(updates)
+    upload.skipped_count = len(check.rows) - len(created) - len(updates)
     audit.record(
         "reviews.imported",
         upload,
-        summary=f"Reviews imported from {upload.filename}: {len(created)} added, {upload.skipped_count} rows skipped",
+        summary=(
+            f"Reviews imported from {upload.filename}: {len(created)} added, {len(updates)} updated, "
+            f"{upload.skipped_count} rows skipped"
+        ),
         created=[review.reference for review, _p, _a in created],
+        updated=[row.existing.reference for row in updates if row.existing is not None],
+        reason=reason,
+        notified=notified,
     )
     return check
 
@@ -708,16 +1020,140 @@ def _import_assessment(review: Review, parsed: importing.ParsedRow, version: Sta
         review=review,
         standards_version=version,
         assessor=parsed.assessor,
+        assessor_name=parsed.assessor_name,
         imported=True,
         stage=AssessmentStage.ISSUED if parsed.qa_issued_on else AssessmentStage.COMPLETE,
+        assessed_on=parsed.qa_assessed_on,
         issued_on=parsed.qa_issued_on,
     )
     assessment.ratings = [
-        StandardRating(standard=s, position=s.number, score=score, feedback="")
-        for s, score in zip(version.standards, parsed.scores, strict=True)
+        StandardRating(standard=s, position=s.number, score=score, feedback=feedback or "")
+        for s, score, feedback in zip(version.standards, parsed.scores, parsed.feedback, strict=True)
     ]
     db.session.add(assessment)
     return assessment
+
+
+def _import_extension(review: Review, parsed: importing.ParsedRow) -> ReviewExtension:
+    assert parsed.qa_extended_to is not None
+    extension = ReviewExtension(
+        review=review,
+        previous_due_on=review.due_on,
+        new_due_on=parsed.qa_extended_to,
+        reason=parsed.qa_extension_reason or importing.DEFAULT_EXTENSION_REASON,
+        granted_by=None,
+    )
+    db.session.add(extension)
+    review.due_on = parsed.qa_extended_to
+    return extension
+
+
+def _import_update(
+    review: Review,
+    parsed: importing.ParsedRow,
+    changes: list[importing.FieldChange],
+    version: StandardsVersion | None,
+    reason: str | None,
+    actor: User,
+    today: date,
+) -> list[OutboxMessage]:
+    """Make the changes the preview listed for a review already held (checked again just now)."""
+    assessment = review.assessment
+    was_issued = assessment is not None and assessment.is_issued
+    given = parsed.given
+    # The review's own details: a blank cell changes nothing.
+    before = _snapshot(review)
+    old_region, old_received = review.region, review.received_on
+    review.region = parsed.region
+    review.offence_category = parsed.offence_category
+    review.received_on = parsed.received_on
+    for name in ("offence_on", "charged_on", "hmpps_notified_on", "due_to_inspectorate_on"):
+        if name in given:
+            setattr(review, name, getattr(parsed, name))
+    if "author_role" in given:
+        review.author_role = parsed.author_role
+    if "summary" in given:
+        review.summary = parsed.summary
+    if "probation_extension" in given:
+        review.probation_extension = parsed.probation_extension
+    if "probation_extension_days" in given:
+        review.probation_extension_days = parsed.probation_extension_days
+    after = _snapshot(review)
+    changed = {k: {"before": before[k], "after": after[k]} for k in after if before[k] != after[k] and k != "due"}
+    messages = record_review_changes(
+        review, changed, old_region=old_region, old_received=old_received, reason=reason, actor=actor, source="import"
+    )
+    assurance = importing.existing_assurance_after(review, parsed, today)
+    if assurance != review.assurance:
+        audit.record(
+            "review.assurance_imported",
+            review,
+            summary=f"Assured by {importing.ASSURANCE_LABELS[assurance]} (imported; was "
+            f"{importing.ASSURANCE_LABELS[review.assurance]})",
+            before=review.assurance.value,
+            after=assurance.value,
+        )
+        review.assurance = assurance
+    # The QA: new, or changed.
+    if assessment is None and parsed.scores is not None:
+        assessment = _import_assessment(review, parsed, version)
+        db.session.flush()
+        audit.record(
+            "assessment.imported",
+            assessment,
+            summary=f"QA ratings imported over an existing review{' and report issued' if parsed.qa_issued_on else ''}",
+            review_id=review.id,
+            scores=parsed.scores,
+            issued_on=parsed.qa_issued_on.isoformat() if parsed.qa_issued_on else None,
+        )
+    elif assessment is not None:
+        qa_changes = [c for c in changes if c.label.startswith(("Standard ", "Assessor", "Date the QA"))]
+        if qa_changes:
+            scores_before = [r.score for r in assessment.ratings]
+            for rating in assessment.ratings:
+                index = rating.position - 1
+                if parsed.scores is not None and 0 <= index < len(parsed.scores):
+                    rating.score = parsed.scores[index]
+                if 0 <= index < len(parsed.feedback) and parsed.feedback[index]:
+                    rating.feedback = parsed.feedback[index] or ""
+            if parsed.assessor is not None:
+                assessment.assessor, assessment.assessor_name = parsed.assessor, None
+            elif parsed.assessor_name:
+                assessment.assessor, assessment.assessor_name = None, parsed.assessor_name
+            if parsed.qa_assessed_on:
+                assessment.assessed_on = parsed.qa_assessed_on
+            if parsed.qa_issued_on:
+                assessment.issued_on = parsed.qa_issued_on
+                if not assessment.is_issued:
+                    assessment.stage = AssessmentStage.ISSUED
+            assessment.updated_at_utc = utc_now()
+            described = "; ".join(f"{c.label.lower()} {c.before} → {c.after}" for c in qa_changes)
+            audit.record(
+                "assessment.corrected" if was_issued else "assessment.imported",
+                assessment,
+                summary=(
+                    f"Changed by an import after the QA report was issued: {described}. Reason: {reason}"
+                    if was_issued
+                    else f"QA updated by an import: {described}"
+                )[:500],
+                review_id=review.id,
+                reason=reason,
+                scores_before=scores_before,
+                scores_after=[r.score for r in assessment.ratings],
+                changes=[{"what": c.label, "before": c.before, "after": c.after} for c in qa_changes],
+            )
+    if parsed.qa_extended_to is not None and parsed.qa_extended_to != review.due_on:
+        extension = _import_extension(review, parsed)
+        audit.record(
+            "review.deadline_extended",
+            review,
+            summary=f"Due date moved from {govuk_date(extension.previous_due_on)} to {govuk_date(extension.new_due_on)}"
+            " (imported)",
+            previous_due_on=extension.previous_due_on.isoformat(),
+            new_due_on=extension.new_due_on.isoformat(),
+            reason=extension.reason,
+        )
+    return messages
 
 
 def load_assessment(assessment_id: int) -> Assessment | None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from agencies.models import Organisation, OrganisationKind, User
 from core.audit import AuditEvent
 from core.db import contains
+from core.formatting import percentage
 from extensions import db
 from reviews.deadlines import week_bounds
 from reviews.models import (
@@ -20,6 +21,7 @@ from reviews.models import (
     Assessment,
     AssessmentStage,
     OffenceCategory,
+    PublishedYear,
     Review,
     ReviewStatus,
 )
@@ -197,11 +199,11 @@ class Timeliness:
 
     @property
     def on_time_percent(self) -> int | None:
-        return round(100 * self.on_time / self.issued) if self.issued else None
+        return percentage(self.on_time, self.issued)
 
     @property
     def within_target_percent(self) -> int | None:
-        return round(100 * self.within_target / self.issued) if self.issued else None
+        return percentage(self.within_target, self.issued)
 
 
 def reporting_year_start(today: date) -> date:
@@ -262,6 +264,54 @@ def dashboard(today: date, user: User) -> dict[str, Any]:
     }
 
 
+# --- reporting years ------------------------------------------------------------------------
+
+
+@dataclass
+class ReportingYearRow:
+    start_year: int
+    received: int
+    assured: int
+    published: PublishedYear | None
+    ended: bool
+
+    @property
+    def label(self) -> str:
+        return f"April {self.start_year} to March {self.start_year + 1}"
+
+
+def reporting_years(today: date) -> list[ReportingYearRow]:
+    """Every reporting year from the first review on record to this one, newest first, with
+    what it holds and whether its figures are published."""
+    this_year = reporting_year_start(today).year
+    first = db.session.scalar(db.select(db.func.min(Review.received_on)))
+    first_year = reporting_year_start(first).year if first else this_year
+    published = {row.start_year: row for row in db.session.scalars(db.select(PublishedYear))}
+    first_year = min([first_year, *published])
+    received: dict[int, int] = {}
+    assured: dict[int, int] = {}
+    for day, count in db.session.execute(
+        db.select(Review.received_on, db.func.count()).group_by(Review.received_on)
+    ).all():
+        received[reporting_year_start(day).year] = received.get(reporting_year_start(day).year, 0) + count
+    for day, count in db.session.execute(
+        db.select(Assessment.issued_on, db.func.count())
+        .where(Assessment.stage == AssessmentStage.ISSUED, Assessment.issued_on.is_not(None))
+        .group_by(Assessment.issued_on)
+    ).all():
+        assured[reporting_year_start(day).year] = assured.get(reporting_year_start(day).year, 0) + count
+    return [
+        ReportingYearRow(
+            start_year=year,
+            received=received.get(year, 0),
+            assured=assured.get(year, 0),
+            published=published.get(year),
+            ended=year < this_year,
+        )
+        for year in range(this_year, first_year - 1, -1)
+    ]
+
+
 # --- a review's timeline ------------------------------------------------------------------
 
 # Readings of the report are audited but would drown the story of the review.
@@ -281,6 +331,35 @@ def timeline(review: Review, limit: int = 100) -> list[AuditEvent]:
             .where(or_(*conditions), AuditEvent.action.not_in(_NOT_IN_TIMELINE))
             .order_by(AuditEvent.occurred_at_utc.desc(), AuditEvent.id.desc())
             .limit(limit)
+        )
+    )
+
+
+# What the QA report's own history shows: how it came to be issued, and every change to the
+# record after that (with its reason).
+REPORT_HISTORY = (
+    "assessment.imported",
+    "qa_report.issued",
+    "review.corrected",
+    "assessment.corrected",
+)
+
+
+def report_history(review: Review) -> list[AuditEvent]:
+    """The issued report's history, oldest first: one query."""
+    if review.assessment is None:
+        return []
+    return list(
+        db.session.scalars(
+            db.select(AuditEvent)
+            .where(
+                or_(
+                    and_(AuditEvent.object_type == "Review", AuditEvent.object_id == str(review.id)),
+                    and_(AuditEvent.object_type == "Assessment", AuditEvent.object_id == str(review.assessment.id)),
+                ),
+                AuditEvent.action.in_(REPORT_HISTORY),
+            )
+            .order_by(AuditEvent.occurred_at_utc, AuditEvent.id)
         )
     )
 
@@ -329,7 +408,9 @@ TIMELINE_TITLES = {
     "assessment.completed": "QA completed",
     "assessment.reopened": "QA reopened as a draft",
     "assessment.imported": "QA ratings imported",
+    "assessment.corrected": "QA report corrected",
     "qa_report.issued": "QA report issued",
+    "review.corrected": "Changed after the QA report was issued",
 }
 
 

@@ -28,6 +28,7 @@ from reviews.forms import (
     AssignForm,
     CopyStandardsForm,
     ExtensionForm,
+    ImportConfirmForm,
     ImportUploadForm,
     IssueForm,
     OffenceCategoryForm,
@@ -55,9 +56,18 @@ from reviews.models import (
 from reviews.operations import ReviewProblem
 from reviews.sampling import Candidate, coverage
 from reviews.standards import current_version, load_version
-from reviews.validation import date_problems
+from reviews.validation import date_problems, timeline_problems
 
 reviews_bp = Blueprint("reviews", __name__, url_prefix="/reviews")
+
+
+@reviews_bp.app_template_global("qa_report_history")
+def qa_report_history(review: Review) -> list[Any]:
+    """The report's history for its page and its PDF, wherever the template is rendered."""
+    return queries.report_history(review)
+
+
+reviews_bp.add_app_template_global(queries.timeline_title, "review_timeline_title")
 
 # --- the register ------------------------------------------------------------------------
 
@@ -95,12 +105,30 @@ def _review_form_choices(form: ReviewForm, review: Review | None = None) -> None
     ]
 
 
+EXTENSION_ANSWERS = {"yes": True, "no": False, "unknown": None}
+
+
+def _extension_answer(review: Review) -> str:
+    """The radios hold words; the review holds yes, no or not recorded."""
+    return next(key for key, value in EXTENSION_ANSWERS.items() if value is review.probation_extension)
+
+
 def _details_from(form: ReviewForm) -> operations.ReviewDetails | None:
     region = db.session.get(Organisation, form.region_id.data)
     category = db.session.get(OffenceCategory, form.offence_category_id.data)
     dates = (form.received_on.data, form.offence_on.data, form.charged_on.data)
     for field, message in date_problems(*dates, london_today()):
         form[field].errors = [*form[field].errors, message]
+    extension = EXTENSION_ANSWERS.get(str(form.probation_extension.data))
+    timeline = (
+        form.hmpps_notified_on.data,
+        form.due_to_inspectorate_on.data,
+        extension,
+        form.probation_extension_days.data,
+    )
+    if not form.probation_extension_days.errors:
+        for field, message in timeline_problems(form.received_on.data, *timeline, london_today()):
+            form[field].errors = [*form[field].errors, message]
     if region is None:
         form.region_id.errors = [*form.region_id.errors, "Select the probation region"]
     if category is None:
@@ -116,6 +144,10 @@ def _details_from(form: ReviewForm) -> operations.ReviewDetails | None:
         charged_on=form.charged_on.data,
         author_role=form.author_role.data or None,
         summary=form.summary.data,
+        hmpps_notified_on=form.hmpps_notified_on.data,
+        due_to_inspectorate_on=form.due_to_inspectorate_on.data,
+        probation_extension=extension,
+        probation_extension_days=form.probation_extension_days.data,
     )
 
 
@@ -160,6 +192,7 @@ def _save(form: Any, change: Callable[[], object], latest_version: Callable[[], 
 def create_review() -> ResponseReturnValue:
     form = ReviewForm()
     _review_form_choices(form)
+    del form.reason  # a reason is asked for only when an issued report's review changes
     if form.validate_on_submit() and (details := _details_from(form)):
         try:
             review = operations.create_review(details, reference=form.reference.data or None)
@@ -197,22 +230,38 @@ def show_review(review: Review) -> ResponseReturnValue:
 @reviews_bp.route("/<int:review_id>/edit", methods=["GET", "POST"])
 @access.load("review_id", can.review_for_staff, can.may_change_review)
 def edit_review(review: Review) -> ResponseReturnValue:
-    form = ReviewForm(obj=review if request.method == "GET" else None)
+    if request.method == "GET":
+        form = ReviewForm(obj=review, probation_extension=_extension_answer(review))
+    else:
+        form = ReviewForm()
     _review_form_choices(form, review)
     del form.reference  # the reference identifies the case everywhere: it never changes
+    issued = review.status == ReviewStatus.ISSUED
+    if not issued:
+        del form.reason
     if request.method == "GET":
         form.version.data = review.version
     outcome = None
+    messages: list[Any] = []
     if form.validate_on_submit() and (details := _details_from(form)):
-        outcome = _save(
-            form,
-            lambda: operations.update_review(review, details, version=form.version.data),
-            lambda: _latest(Review, review.id),
-        )
+
+        def change() -> None:
+            messages.extend(
+                operations.update_review(
+                    review,
+                    details,
+                    version=form.version.data,
+                    reason=form.reason.data if issued else None,
+                    actor=current_user,
+                )
+            )
+
+        outcome = _save(form, change, lambda: _latest(Review, review.id))
         if outcome == SAVED:
-            flash(f"{review.reference} saved", "success")
+            told = f" Both regions have been told ({_count(len(messages), 'email')})." if messages else ""
+            flash(f"{review.reference} saved.{told}", "success")
             return redirect(url_for("reviews.show_review", review_id=review.id))
-    return render_template("reviews/review_form.html", form=form, review=review, stale=outcome == STALE)
+    return render_template("reviews/review_form.html", form=form, review=review, stale=outcome == STALE, issued=issued)
 
 
 def _latest(model: type[Review] | type[Assessment], object_id: int) -> int | None:
@@ -271,6 +320,7 @@ def upload_import() -> ResponseReturnValue:
         form=form,
         columns=importing.COLUMNS,
         labels=importing.COLUMN_LABELS,
+        notes=importing.COLUMN_NOTES,
         required=importing.REQUIRED_COLUMNS,
     )
 
@@ -281,36 +331,46 @@ def download_import_template() -> ResponseReturnValue:
     return send_download(importing.template_csv(), "sfo-reviews-import-template.csv", "text/csv")
 
 
-@reviews_bp.get("/import/<int:import_id>")
-@access.load("import_id", can.import_for_uploader, as_name="upload")
-def preview_import(upload: ReviewImport) -> ResponseReturnValue:
+def _render_preview(upload: ReviewImport, form: ImportConfirmForm) -> str:
     check = importing.check_csv(upload.content, importing.load_lookups(london_today()))
     return render_template(
         "reviews/import_preview.html",
         upload=upload,
         check=check,
-        form=ConfirmForm(),
+        form=form,
         Outcome=importing.Outcome,
         labels=importing.COLUMN_LABELS,
     )
 
 
+@reviews_bp.get("/import/<int:import_id>")
+@access.load("import_id", can.import_for_uploader, as_name="upload")
+def preview_import(upload: ReviewImport) -> ResponseReturnValue:
+    return _render_preview(upload, ImportConfirmForm())
+
+
 @reviews_bp.post("/import/<int:import_id>/confirm")
 @access.load("import_id", can.import_for_uploader, as_name="upload")
 def confirm_import(upload: ReviewImport) -> ResponseReturnValue:
-    form = ConfirmForm()
+    form = ImportConfirmForm()
     if not form.validate_on_submit():
-        abort(400)
+        if form.csrf_token.errors:
+            abort(400)
+        return _render_preview(upload, form)
     try:
-        operations.commit_import(upload, current_user)
+        operations.commit_import(upload, current_user, reason=form.reason.data)
     except ReviewProblem as problem:
         db.session.rollback()
+        if problem.field == "reason":
+            form.reason.errors = [str(problem)]
+            return _render_preview(upload, form)
         flash(str(problem), "info")
         return redirect(url_for("reviews.preview_import", import_id=upload.id))
     db.session.commit()
     skipped = upload.skipped_count
     flash(
         f"{_count(upload.created_count, 'review')} imported."
+        + (f" {_count(upload.updated_count, 'review')} updated." if upload.updated_count else "")
         + (
             f" {_count(skipped, 'row')} of the file {'was' if skipped == 1 else 'were'} not imported."
             if skipped
@@ -509,7 +569,13 @@ def issue_report(review: Review) -> ResponseReturnValue:
         form.version.data = assessment.version
     if form.validate_on_submit():
         try:
-            messages = operations.issue_report(assessment, version=form.version.data, actor=current_user)
+            messages = operations.issue_report(
+                assessment,
+                version=form.version.data,
+                actor=current_user,
+                issued_on=form.issued_on.data,
+                reason=form.reason.data,
+            )
             db.session.commit()
         except (StaleEdit, StaleDataError):
             db.session.rollback()
@@ -521,21 +587,26 @@ def issue_report(review: Review) -> ResponseReturnValue:
             return redirect(url_for("reviews.show_report", review_id=review.id))
         except ReviewProblem as problem:
             db.session.rollback()
-            flash(str(problem), "info")
-            return redirect(url_for("reviews.show_review", review_id=review.id))
-        if messages:
-            flash(
-                f"QA report issued. {len(messages)} {'person has' if len(messages) == 1 else 'people have'} "
-                f"been emailed a link to it in {review.region.name}.",
-                "success",
-            )
+            if problem.field in ("issued_on", "reason"):
+                _problem_to_form(form, problem)
+            else:
+                flash(str(problem), "info")
+                return redirect(url_for("reviews.show_review", review_id=review.id))
         else:
-            flash(
-                f"QA report issued, but nobody in {review.region.name} has an account to be told about it. "
-                "Ask an admin to add the region's SFO review team.",
-                "info",
-            )
-        return redirect(url_for("reviews.show_review", review_id=review.id))
+            when = "" if assessment.issued_on == london_today() else f" as sent on {govuk_date(assessment.issued_on)}"
+            if messages:
+                flash(
+                    f"QA report issued{when}. {len(messages)} {'person has' if len(messages) == 1 else 'people have'} "
+                    f"been emailed a link to it in {review.region.name}.",
+                    "success",
+                )
+            else:
+                flash(
+                    f"QA report issued{when}, but nobody in {review.region.name} has an account to be told about it. "
+                    "Ask an admin to add the region's SFO review team.",
+                    "info",
+                )
+            return redirect(url_for("reviews.show_review", review_id=review.id))
     return render_template(
         "reviews/issue.html",
         form=form,
@@ -605,6 +676,50 @@ def retry_report(review: Review) -> ResponseReturnValue:
 def list_my_reports() -> ResponseReturnValue:
     page = paginate(queries.region_reports(current_user))
     return render_template("reviews/my_reports.html", page=page, is_region=can.is_probation_member(current_user))
+
+
+# --- published reporting years (admin) -------------------------------------------------------
+
+
+@reviews_bp.get("/reporting-years")
+@access.allow(can.may_manage_reference_data)
+def list_published_years() -> ResponseReturnValue:
+    today = london_today()
+    return render_template(
+        "reviews/published_years.html", years=queries.reporting_years(today), confirm=ConfirmForm(), today=today
+    )
+
+
+def _published_year_action(start_year: int, action: str) -> ResponseReturnValue:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    label = operations.year_label(start_year)
+    try:
+        if action == "publish":
+            operations.publish_year(start_year, current_user, london_today())
+            message = f"{label} is published: its figures can no longer change"
+        else:
+            operations.reopen_year(start_year, current_user)
+            message = f"{label} is reopened: its figures can be corrected, then published again"
+    except ReviewProblem as problem:
+        db.session.rollback()
+        flash(str(problem), "info")
+        return redirect(url_for("reviews.list_published_years"))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("reviews.list_published_years"))
+
+
+@reviews_bp.post("/reporting-years/<int:start_year>/publish")
+@access.allow(can.may_manage_reference_data)
+def publish_year(start_year: int) -> ResponseReturnValue:
+    return _published_year_action(start_year, "publish")
+
+
+@reviews_bp.post("/reporting-years/<int:start_year>/reopen")
+@access.allow(can.may_manage_reference_data)
+def reopen_year(start_year: int) -> ResponseReturnValue:
+    return _published_year_action(start_year, "reopen")
 
 
 # --- offence categories (admin) --------------------------------------------------------------

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from learning.rules import largest_remainder_percentages
+from learning.rules import percentage
 
 # viewBox widths: about the pixels the chart takes on a desktop page, so 16px text stays 16px.
 HALF_WIDTH = 460  # beside its table, in half the page
@@ -147,11 +147,11 @@ def stacked_bar_chart(
             )
             parts.append(_text(8, bar_y + 19, "None", size=14, fill=SECONDARY_TEXT))
             continue
-        percents = largest_remainder_percentages(list(row.values))
         x = 0.0
-        for index, (value, pct) in enumerate(zip(row.values, percents, strict=True)):
+        for index, value in enumerate(row.values):
             if value == 0:
                 continue
+            pct = percentage(value, total)  # each part rounded on its own, as in the table
             part = width * value / total
             parts.append(
                 f'<rect x="{x:.1f}" y="{bar_y}" width="{part:.1f}" height="{bar_height}" '
@@ -186,3 +186,110 @@ def _legend_layout(series: Sequence[str], width: int) -> list[list[tuple[int, in
         lines[-1].append((x, index))
         x += entry
     return lines
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a line chart: a value (a percentage) per point on the x axis, or None for a gap."""
+
+    label: str
+    values: Sequence[int | None]
+
+
+# Markers and dashes that tell the lines apart without colour.
+_MARKERS = ("circle", "square", "triangle", "diamond")
+_DASHES = ("", "8 4", "2 4", "12 4 2 4")
+
+
+def _marker(kind: str, x: float, y: float, colour: str) -> str:
+    if kind == "square":
+        return f'<rect x="{x - 6:.1f}" y="{y - 6:.1f}" width="12" height="12" fill="{colour}"/>'
+    if kind == "triangle":
+        return f'<path d="M{x:.1f},{y - 7:.1f} L{x + 7:.1f},{y + 6:.1f} L{x - 7:.1f},{y + 6:.1f} Z" fill="{colour}"/>'
+    if kind == "diamond":
+        corners = f"M{x:.1f},{y - 8:.1f} L{x + 8:.1f},{y:.1f} L{x:.1f},{y + 8:.1f} L{x - 8:.1f},{y:.1f} Z"
+        return f'<path d="{corners}" fill="{colour}"/>'
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{colour}"/>'
+
+
+def line_chart(
+    chart_id: str,
+    *,
+    title: str,
+    description: str,
+    points: Sequence[str],
+    series: Sequence[Series],
+    width: int = FULL_WIDTH,
+) -> Markup:
+    """Percentages (0 to 100) over the points of the x axis (years), one line a series, each
+    with its own marker and dash as well as colour, and every value written beside its marker."""
+    chart_id = _safe_id(chart_id)
+    legend_rows = _legend_layout([s.label for s in series], width)
+    legend_height = 26 * len(legend_rows) + 12
+    left, right, plot_height, axis_height = 44, 24, 260, 40
+    height = legend_height + plot_height + axis_height
+    parts = _open(chart_id, width, height, title, description)
+    for line, entries in enumerate(legend_rows):
+        for left_edge, index in entries:
+            middle = line * 26 + 11
+            colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+            dash = _DASHES[index % len(_DASHES)]
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            parts.append(
+                f'<line x1="{left_edge}" y1="{middle}" x2="{left_edge + 18}" y2="{middle}" stroke="{colour}" '
+                f'stroke-width="3"{dash_attr}/>'
+            )
+            parts.append(_marker(_MARKERS[index % len(_MARKERS)], left_edge + 9, middle, colour))
+            parts.append(_text(left_edge + 24, middle + 5, series[index].label, size=15))
+    top = legend_height
+    bottom = top + plot_height
+
+    def y_of(value: int) -> float:
+        return bottom - plot_height * value / 100
+
+    for tick in (0, 25, 50, 75, 100):
+        tick_y = y_of(tick)
+        parts.append(
+            f'<line x1="{left}" y1="{tick_y:.1f}" x2="{width - right}" y2="{tick_y:.1f}" stroke="#b1b4b6" '
+            'stroke-width="1"/>'
+        )
+        parts.append(_text(left - 6, tick_y + 5, f"{tick}%", size=13, fill=SECONDARY_TEXT, anchor="end"))
+    if not points:
+        parts.append(_text(left + 8, top + 24, "No figures", fill=SECONDARY_TEXT))
+    step = (width - left - right) / max(len(points), 1)
+
+    def x_of(index: int) -> float:
+        return left + step * (index + 0.5)
+
+    for index, label in enumerate(points):
+        parts.append(_text(x_of(index), bottom + 26, label, size=14, anchor="middle"))
+    for number, line_series in enumerate(series):
+        colour = SERIES_COLOURS[number % len(SERIES_COLOURS)]
+        dash = _DASHES[number % len(_DASHES)]
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        # A missing value breaks the line rather than joining across it.
+        run: list[str] = []
+        segments: list[list[str]] = []
+        for index, value in enumerate(line_series.values):
+            if value is None:
+                if run:
+                    segments.append(run)
+                run = []
+                continue
+            run.append(f"{x_of(index):.1f},{y_of(value):.1f}")
+        if run:
+            segments.append(run)
+        for segment in segments:
+            if len(segment) > 1:
+                line_points = " ".join(segment)
+                parts.append(
+                    f'<polyline points="{line_points}" fill="none" stroke="{colour}" stroke-width="3"{dash_attr}/>'
+                )
+        for index, value in enumerate(line_series.values):
+            if value is None:
+                continue
+            point_x, point_y = x_of(index), y_of(value)
+            parts.append(_marker(_MARKERS[number % len(_MARKERS)], point_x, point_y, colour))
+            parts.append(_text(point_x + 10, point_y - 8 + 14 * number, f"{value}%", size=13, bold=True))
+    parts.append("</svg>")
+    return Markup("".join(parts))

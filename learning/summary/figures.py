@@ -9,7 +9,16 @@ What is counted when:
   panels in the year they sat; agencies' learning points in the year their return was
   submitted, shared learning and actions in the year they were recorded;
 - action statuses (and so the completion rate and what is overdue) as they stand on the
-  day the summary is produced.
+  day the summary is produced;
+- extensions given to probation (the review's own timeline, before it reached the
+  Inspectorate) in the year the review was received, as a share of the reviews whose
+  timeline is recorded.
+
+Because each measure counts by its own date, a region can have more reviews assured in a
+year than it had received or sampled in it; every table where that happens says so.
+
+Every share is rounded on its own, halves up (``learning.rules.percentage``), so shares may
+not add up to 100; a share of a base under five is not shown.
 
 The overall rating of an assessment is derived (the band of its composite, 0 to 12) and is
 never stored, so the query derives it too, from the same bands as ``reviews.rating``.
@@ -17,9 +26,11 @@ never stored, so the query derives it too, from the same bands as ``reviews.rati
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from statistics import median
 
 from sqlalchemy import case, func
 
@@ -29,25 +40,28 @@ from cases.themes import LearningLevel, LearningTheme
 from core.formatting import as_london
 from extensions import db
 from learning.models import OPEN_STATUSES, ActionRecord, ActionStatus, LearningItem
-from learning.rules import ReportingYear, largest_remainder_percentages, percentage
+from learning.rules import LOW_BASE, ReportingYear, Share, shares
 from panels.models import Panel, PanelStatus
-from reviews.models import Assessment, AssessmentStage, Assurance, OffenceCategory, Review, Standard, StandardRating
+from reviews.models import (
+    Answer,
+    Assessment,
+    AssessmentStage,
+    Assurance,
+    KeyQuestion,
+    OffenceCategory,
+    Prompt,
+    PromptAnswer,
+    PublishedYear,
+    Review,
+    Standard,
+    StandardRating,
+)
 from reviews.rating import BANDS, RATINGS_HIGH_TO_LOW, STANDARD_COUNT, Rating
 
 # --- building blocks -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Share:
-    label: str
-    count: int
-    percent: int
-
-
-def shares(labelled_counts: Sequence[tuple[str, int]]) -> list[Share]:
-    """Counts with whole percentages that add up to 100 (largest remainder)."""
-    percents = largest_remainder_percentages([count for _, count in labelled_counts])
-    return [Share(label, count, pct) for (label, count), pct in zip(labelled_counts, percents, strict=True)]
+__all__ = ["Share", "shares"]  # the summary's shares are learning.rules' (each rounded on its own)
 
 
 @dataclass
@@ -75,8 +89,12 @@ class RatingDistribution:
         return self.counts[Rating.OUTSTANDING] + self.counts[Rating.GOOD]
 
     @property
+    def good_or_better_share(self) -> Share:
+        return Share("Good or better", self.good_or_better, self.total)
+
+    @property
     def good_or_better_percent(self) -> int | None:
-        return percentage(self.good_or_better, self.total)
+        return self.good_or_better_share.percent
 
 
 @dataclass
@@ -92,6 +110,11 @@ class GroupRow:
     @property
     def has_figures(self) -> bool:
         return bool(self.received or self.sampled or self.assured)
+
+    @property
+    def assured_exceeds(self) -> bool:
+        """More assured than sampled or received: each counts by its own date (a footnote says so)."""
+        return self.assured > self.sampled or self.assured > self.received
 
 
 @dataclass
@@ -125,13 +148,128 @@ class Timeliness:
         return shares([(TIMELINESS_LABELS[key], self.counts[key]) for key in TIMELINESS_LABELS])
 
     @property
+    def within_target_share(self) -> Share:
+        return Share(TIMELINESS_LABELS["within_target"], self.counts["within_target"], self.total)
+
+    @property
     def within_target_percent(self) -> int | None:
-        return percentage(self.counts["within_target"], self.total)
+        return self.within_target_share.percent
 
     @property
     def on_time_percent(self) -> int | None:
         """Issued by the due date, extensions included."""
-        return percentage(self.counts["within_target"] + self.counts["within_extension"], self.total)
+        return Share("On time", self.counts["within_target"] + self.counts["within_extension"], self.total).percent
+
+
+# Lengths of the extensions probation regions were given, in working days.
+EXTENSION_LENGTHS: list[tuple[str, int, int | None]] = [
+    ("Up to 10 working days", 1, 10),
+    ("11 to 20 working days", 11, 20),
+    ("21 to 40 working days", 21, 40),
+    ("More than 40 working days", 41, None),
+]
+
+
+@dataclass
+class ExtensionRow:
+    """Extensions given to probation on the reviews received in the year: all, or one region."""
+
+    name: str
+    received: int = 0
+    recorded: int = 0  # reviews whose timeline says whether an extension was given
+    extended: int = 0
+    lengths: Counter[int] = field(default_factory=Counter)  # working days → reviews
+
+    def add(self, extension: bool | None, days: int | None, count: int) -> None:
+        self.received += count
+        if extension is None:
+            return
+        self.recorded += count
+        if extension:
+            self.extended += count
+            if days:
+                self.lengths[days] += count
+
+    @property
+    def share(self) -> Share:
+        return Share("Given an extension", self.extended, self.recorded)
+
+    @property
+    def length_unknown(self) -> int:
+        return self.extended - sum(self.lengths.values())
+
+    @property
+    def length_bands(self) -> list[Share]:
+        """How many extensions fell in each band of length, as shares of those whose length is known."""
+        known = sum(self.lengths.values())
+        return [
+            Share(
+                label,
+                sum(n for days, n in self.lengths.items() if days >= low and (high is None or days <= high)),
+                known,
+            )
+            for label, low, high in EXTENSION_LENGTHS
+        ]
+
+    @property
+    def median_days(self) -> float | None:
+        if not self.lengths:
+            return None
+        return float(median(self.lengths.elements()))
+
+    @property
+    def median_text(self) -> str:
+        value = self.median_days
+        if value is None:
+            return "–"
+        return f"{value:g}"
+
+    @property
+    def range_text(self) -> str:
+        if not self.lengths:
+            return "–"
+        low, high = min(self.lengths), max(self.lengths)
+        return str(low) if low == high else f"{low} to {high}"
+
+
+@dataclass
+class ExtensionFigures:
+    all: ExtensionRow = field(default_factory=lambda: ExtensionRow("All regions"))
+    regions: list[ExtensionRow] = field(default_factory=list)
+
+
+@dataclass
+class PromptTheme:
+    """A prompt the year's QA most often answered "No" or "Partly"."""
+
+    label: str  # "1.1 d"
+    text: str
+    no: int = 0
+    partly: int = 0
+    answered: int = 0  # answered at all (Yes, Partly, No or Not applicable)
+
+    @property
+    def missed(self) -> int:
+        return self.no + self.partly
+
+    @property
+    def share(self) -> Share:
+        return Share("No or Partly", self.missed, self.answered)
+
+
+@dataclass
+class StandardThemes:
+    number: int
+    title: str
+    prompts: list[PromptTheme] = field(default_factory=list)
+
+    @property
+    def heading(self) -> str:
+        return f"Standard {self.number}: {self.title}"
+
+
+# The prompts listed per standard in the QA themes.
+THEMES_PER_STANDARD = 5
 
 
 @dataclass
@@ -145,12 +283,20 @@ class MultiAgencyWork:
     panels_held: int = 0
 
     @property
+    def returns_on_time_share(self) -> Share:
+        return Share("Returns on time", self.returns_on_time, self.agencies_invited)
+
+    @property
+    def involvement_confirmed_share(self) -> Share:
+        return Share("Involvement confirmed", self.involvement_confirmed, self.agencies_invited)
+
+    @property
     def returns_on_time_percent(self) -> int | None:
-        return percentage(self.returns_on_time, self.agencies_invited)
+        return self.returns_on_time_share.percent
 
     @property
     def involvement_confirmed_percent(self) -> int | None:
-        return percentage(self.involvement_confirmed, self.agencies_invited)
+        return self.involvement_confirmed_share.percent
 
 
 @dataclass
@@ -190,9 +336,13 @@ class ActionFigures:
         return self.total - self.count(status=ActionStatus.NOT_ACCEPTED)
 
     @property
-    def completion_rate(self) -> int | None:
+    def completion_share(self) -> Share:
         """Completed, as a share of the actions accepted."""
-        return percentage(self.completed, self.accepted)
+        return Share("Completed", self.completed, self.accepted)
+
+    @property
+    def completion_rate(self) -> int | None:
+        return self.completion_share.percent
 
     @property
     def by_status(self) -> list[Share]:
@@ -228,10 +378,24 @@ class YearFigures:
     multi_agency: MultiAgencyWork = field(default_factory=MultiAgencyWork)
     themes: list[ThemeRow] = field(default_factory=list)
     actions: ActionFigures = field(default_factory=ActionFigures)
+    extensions: ExtensionFigures = field(default_factory=ExtensionFigures)
+    qa_themes: list[StandardThemes] = field(default_factory=list)
+    assessments_with_answers: int = 0  # of the year's reports, those with prompts answered in the portal
+
+    @property
+    def sampled_share(self) -> Share:
+        return Share("Sampled", self.sampled, self.received)
 
     @property
     def sampled_percent(self) -> int | None:
-        return percentage(self.sampled, self.received)
+        return self.sampled_share.percent
+
+    @property
+    def assured_exceeds(self) -> bool:
+        return self.assured > self.sampled or self.assured > self.received
+
+    def standard(self, number: int) -> StandardRow | None:
+        return next((row for row in self.standards if row.number == number), None)
 
 
 @dataclass(frozen=True)
@@ -263,10 +427,54 @@ class Change:
         return f"{value}%" if self.percent else str(value)
 
 
+@dataclass(frozen=True)
+class StandardChange:
+    """A standard's share rated Good or better this year and last, and the change in points."""
+
+    heading: str
+    this_year: Share
+    previous_year: Share
+
+    @property
+    def change(self) -> Change:
+        return Change(self.heading, self.this_year.percent, self.previous_year.percent, percent=True)
+
+
+@dataclass
+class TrendRow:
+    """One year on record, for the trend table and chart."""
+
+    year: ReportingYear
+    received: int = 0
+    assured: int = 0
+    ratings: RatingDistribution = field(default_factory=RatingDistribution)
+    timeliness: Timeliness = field(default_factory=Timeliness)
+    extensions: ExtensionRow = field(default_factory=lambda: ExtensionRow("All regions"))
+    published: bool = False
+
+    @property
+    def good_or_better(self) -> Share:
+        return self.ratings.good_or_better_share
+
+    @property
+    def within_target(self) -> Share:
+        return self.timeliness.within_target_share
+
+    @property
+    def extension(self) -> Share:
+        return self.extensions.share
+
+    @property
+    def assured_exceeds(self) -> bool:
+        return self.assured > self.received
+
+
 @dataclass
 class AnnualSummary:
     current: YearFigures
     previous: YearFigures
+    trend: list[TrendRow] = field(default_factory=list)
+    published: PublishedYear | None = None
 
     @property
     def year(self) -> ReportingYear:
@@ -275,6 +483,24 @@ class AnnualSummary:
     @property
     def changes(self) -> list[Change]:
         return changes(self.current, self.previous)
+
+    @property
+    def standard_changes(self) -> list[StandardChange]:
+        rows = []
+        for row in self.current.standards:
+            before = self.previous.standard(row.number)
+            rows.append(
+                StandardChange(
+                    row.heading,
+                    row.ratings.good_or_better_share,
+                    before.ratings.good_or_better_share if before else Share("Good or better", 0, 0),
+                )
+            )
+        return rows
+
+    @property
+    def trend_assured_exceeds(self) -> bool:
+        return any(row.assured_exceeds for row in self.trend)
 
 
 # --- the queries ---------------------------------------------------------------------------------
@@ -347,6 +573,139 @@ def _standard_scores(year: ReportingYear) -> list[tuple[int, str, int, int, int]
             .group_by(Standard.number, Standard.title, StandardRating.score)
         ).all()
     ]
+
+
+def _extensions(year: ReportingYear, names: Names) -> ExtensionFigures:
+    """Extensions given to probation on the reviews received in the year, by region (one query)."""
+    rows = db.session.execute(
+        db.select(Review.region_id, Review.probation_extension, Review.probation_extension_days, func.count())
+        .where(Review.received_on >= year.start, Review.received_on <= year.end)
+        .group_by(Review.region_id, Review.probation_extension, Review.probation_extension_days)
+    ).all()
+    figures = ExtensionFigures()
+    regions = {region_id: ExtensionRow(name) for region_id, name in names.regions.items()}
+    for region_id, extension, days, count in rows:
+        figures.all.add(extension, days, count)
+        regions.setdefault(region_id, ExtensionRow(names.regions.get(region_id, "Another organisation"))).add(
+            extension, days, count
+        )
+    figures.regions = sorted(regions.values(), key=lambda row: row.name)
+    return figures
+
+
+def _qa_themes(year: ReportingYear) -> tuple[list[StandardThemes], int]:
+    """Per standard, the prompts the year's reports most often answered "No" or "Partly".
+
+    Prompts are matched across versions of the standards by their label ("1.1 d") and shown
+    in the latest wording. One query for the answers, one for how many reports had any.
+    """
+    rows = db.session.execute(
+        db.select(
+            Standard.number,
+            Standard.title,
+            KeyQuestion.number,
+            Prompt.letter,
+            Prompt.text,
+            func.max(Prompt.id),
+            PromptAnswer.answer,
+            func.count(),
+        )
+        .select_from(PromptAnswer)
+        .join(Assessment, PromptAnswer.assessment_id == Assessment.id)
+        .join(Prompt, PromptAnswer.prompt_id == Prompt.id)
+        .join(KeyQuestion, Prompt.key_question_id == KeyQuestion.id)
+        .join(Standard, KeyQuestion.standard_id == Standard.id)
+        .where(_issued_in(year), PromptAnswer.answer.is_not(None))
+        .group_by(Standard.number, Standard.title, KeyQuestion.number, Prompt.letter, Prompt.text, PromptAnswer.answer)
+    ).all()
+    with_answers = (
+        db.session.scalar(
+            db.select(func.count(func.distinct(PromptAnswer.assessment_id)))
+            .join(Assessment, PromptAnswer.assessment_id == Assessment.id)
+            .where(_issued_in(year), PromptAnswer.answer.is_not(None))
+        )
+        or 0
+    )
+    standards: dict[int, StandardThemes] = {}
+    prompts: dict[tuple[int, str, str], PromptTheme] = {}
+    newest: dict[tuple[int, str, str], int] = {}
+    for number, title, question, letter, text, prompt_id, answer, count in rows:
+        standards.setdefault(number, StandardThemes(number, title))
+        key = (number, question, letter)
+        theme = prompts.setdefault(key, PromptTheme(f"{question} {letter}", text))
+        if prompt_id > newest.get(key, 0):  # the latest wording names the prompt
+            newest[key] = prompt_id
+            theme.text = text
+            standards[number].title = title
+        theme.answered += count
+        if answer == Answer.NO:
+            theme.no += count
+        elif answer == Answer.PARTLY:
+            theme.partly += count
+    for (number, _question, _letter), theme in prompts.items():
+        if theme.missed:
+            standards[number].prompts.append(theme)
+    for row in standards.values():
+        row.prompts.sort(key=lambda t: (-t.missed, -t.no, t.label))
+        del row.prompts[THEMES_PER_STANDARD:]
+    return [standards[number] for number in sorted(standards)], with_answers
+
+
+def _year_of(column, years: Sequence[ReportingYear]):  # type: ignore[no-untyped-def]
+    """The reporting year a date column falls in, in SQL (a CASE over the years asked about)."""
+    return case(*[(column.between(year.start, year.end), year.start_year) for year in years], else_=None)
+
+
+def trend(years: Sequence[ReportingYear], published: set[int]) -> list[TrendRow]:
+    """Every year on record, oldest first: a fixed number of grouped queries, whatever the years."""
+    if not years:
+        return []
+    rows = {year.start_year: TrendRow(year, published=year.start_year in published) for year in years}
+    first, last = min(years).start, max(years).end
+    received_year = _year_of(Review.received_on, years).label("year")
+    for start_year, extension, days, count in db.session.execute(
+        db.select(received_year, Review.probation_extension, Review.probation_extension_days, func.count())
+        .where(Review.received_on >= first, Review.received_on <= last)
+        .group_by("year", Review.probation_extension, Review.probation_extension_days)
+    ).all():
+        if start_year is None:
+            continue
+        rows[start_year].received += count
+        rows[start_year].extensions.add(extension, days, count)
+    issued = db.and_(
+        Assessment.stage == AssessmentStage.ISSUED, Assessment.issued_on >= first, Assessment.issued_on <= last
+    )
+    composites = (
+        db.select(StandardRating.assessment_id, func.sum(StandardRating.score).label("composite"))
+        .join(Assessment, StandardRating.assessment_id == Assessment.id)
+        .where(issued)
+        .group_by(StandardRating.assessment_id)
+        .having(func.count(StandardRating.score) == STANDARD_COUNT)
+        .subquery()
+    )
+    issued_year = _year_of(Assessment.issued_on, years).label("year")
+    band = _band_expression(composites.c.composite).label("band")
+    timeliness = _timeliness_expression().label("timeliness")
+    for start_year, rating_band, on_time, count in db.session.execute(
+        db.select(issued_year, band, timeliness, func.count())
+        .select_from(Assessment)
+        .join(Review, Assessment.review_id == Review.id)
+        .outerjoin(composites, composites.c.assessment_id == Assessment.id)
+        .where(issued)
+        .group_by("year", "band", "timeliness")
+    ).all():
+        if start_year is None:
+            continue
+        row = rows[start_year]
+        row.assured += count
+        row.timeliness.counts[on_time] += count
+        if rating_band is not None:
+            row.ratings.add(Rating(int(rating_band)), count)
+    return [rows[year.start_year] for year in sorted(years)]
+
+
+def published_years() -> dict[int, PublishedYear]:
+    return {row.start_year: row for row in db.session.scalars(db.select(PublishedYear))}
 
 
 def _multi_agency(year: ReportingYear) -> MultiAgencyWork:
@@ -535,13 +894,21 @@ def year_figures(year: ReportingYear, today: date, names: Names | None = None) -
     figures.multi_agency = _multi_agency(year)
     figures.themes = _themes(year, names.themes)
     figures.actions = _actions(year, today)
+    figures.extensions = _extensions(year, names)
+    figures.qa_themes, figures.assessments_with_answers = _qa_themes(year)
     return figures
 
 
 def annual_summary(year: ReportingYear, today: date) -> AnnualSummary:
-    """This year's figures and last year's, for the page, the PDF and the CSV."""
+    """This year's figures and last year's, and every year on record, for the page, the PDF and the CSV."""
     names = _names()
-    return AnnualSummary(current=year_figures(year, today, names), previous=year_figures(year.previous, today, names))
+    published = published_years()
+    return AnnualSummary(
+        current=year_figures(year, today, names),
+        previous=year_figures(year.previous, today, names),
+        trend=trend(list(reversed(available_years(today))), set(published)),
+        published=published.get(year.start_year),
+    )
 
 
 def changes(current: YearFigures, previous: YearFigures) -> list[Change]:
@@ -559,6 +926,12 @@ def changes(current: YearFigures, previous: YearFigures) -> list[Change]:
             "QA reports issued within 15 working days",
             current.timeliness.within_target_percent,
             previous.timeliness.within_target_percent,
+            percent=True,
+        ),
+        Change(
+            "Reviews given an extension",
+            current.extensions.all.share.percent,
+            previous.extensions.all.share.percent,
             percent=True,
         ),
         Change("Multi-agency cases flagged", current.multi_agency.cases_flagged, previous.multi_agency.cases_flagged),
@@ -588,62 +961,127 @@ def available_years(today: date) -> list[ReportingYear]:
 
 # --- CSV ------------------------------------------------------------------------------------------
 
-SUMMARY_CSV_COLUMNS = ["Reporting year", "Section", "Breakdown", "Measure", "Count", "Percentage"]
+SUMMARY_CSV_COLUMNS = ["Reporting year", "Section", "Breakdown", "Measure", "Count", "Percentage", "Note"]
+LOW_BASE_CSV_NOTE = f"Share not shown: base under {LOW_BASE}"
+EXCEEDS_NOTE = "More assured than sampled or received: each is counted by its own date"
 
 
 def summary_csv_rows(summary: AnnualSummary) -> Iterable[list[object]]:
-    """Every figure on the page, one per row, in a shape a spreadsheet can pivot."""
+    """Every figure on the page, one per row, in a shape a spreadsheet can pivot.
+
+    A percentage is the page's, rounded on its own; where its base is under five it is left
+    blank and the Note column says why, as the page marks it.
+    """
     figures = summary.current
     year = figures.year.short_label
 
     def pct(value: int | None) -> object:
         return "" if value is None else value
 
-    yield [year, "Reviews", "All", "Received", figures.received, ""]
-    yield [year, "Reviews", "All", "Sampled for Inspectorate QA", figures.sampled, pct(figures.sampled_percent)]
-    yield [year, "Reviews", "All", "For HMPPS assurance", figures.hmpps, ""]
-    yield [year, "Reviews", "All", "Assured (QA reports issued)", figures.assured, ""]
+    def share_row(section: str, breakdown: str, share: Share, label: str | None = None) -> list[object]:
+        return [
+            year,
+            section,
+            breakdown,
+            label or share.label,
+            share.count,
+            pct(share.percent),
+            LOW_BASE_CSV_NOTE if share.low_base else "",
+        ]
+
+    def count_row(section: str, breakdown: str, measure: str, count: int, note: str = "") -> list[object]:
+        return [year, section, breakdown, measure, count, "", note]
+
+    yield count_row("Reviews", "All", "Received", figures.received)
+    yield share_row("Reviews", "All", figures.sampled_share, "Sampled for Inspectorate QA")
+    yield count_row("Reviews", "All", "For HMPPS assurance", figures.hmpps)
+    yield count_row(
+        "Reviews",
+        "All",
+        "Assured (QA reports issued)",
+        figures.assured,
+        EXCEEDS_NOTE if figures.assured_exceeds else "",
+    )
     for share in figures.overall.shares:
-        yield [year, "Overall rating", "All", share.label, share.count, share.percent]
+        yield share_row("Overall rating", "All", share)
     if figures.not_rated:
-        yield [year, "Overall rating", "All", "Not rated", figures.not_rated, ""]
+        yield count_row("Overall rating", "All", "Not rated", figures.not_rated)
     for row in figures.standards:
         for share in row.ratings.shares:
-            yield [year, "Standard rating", row.heading, share.label, share.count, share.percent]
+            yield share_row("Standard rating", row.heading, share)
+    previous = summary.previous.year.short_label
+    for standard in summary.standard_changes:
+        yield share_row("Standard rated Good or better", standard.heading, standard.this_year)
+        yield [
+            previous,
+            "Standard rated Good or better",
+            standard.heading,
+            "Good or better",
+            standard.previous_year.count,
+            pct(standard.previous_year.percent),
+            LOW_BASE_CSV_NOTE if standard.previous_year.low_base else "",
+        ]
+        yield [
+            year,
+            "Standard rated Good or better",
+            standard.heading,
+            "Change (percentage points)",
+            "",
+            pct(standard.change.difference),
+            "",
+        ]
     for section, groups in (("Probation region", figures.regions), ("Offence category", figures.categories)):
         for group in groups:
-            yield [year, section, group.name, "Received", group.received, ""]
-            yield [year, section, group.name, "Sampled", group.sampled, ""]
-            yield [year, section, group.name, "Assured", group.assured, ""]
+            yield count_row(section, group.name, "Received", group.received)
+            yield count_row(section, group.name, "Sampled", group.sampled)
+            yield count_row(
+                section, group.name, "Assured", group.assured, EXCEEDS_NOTE if group.assured_exceeds else ""
+            )
             for share in group.ratings.shares:
-                yield [year, section, group.name, share.label, share.count, share.percent]
+                yield share_row(section, group.name, share)
     for share in figures.timeliness.shares:
-        yield [year, "Timeliness", "QA reports issued", share.label, share.count, share.percent]
+        yield share_row("Timeliness", "QA reports issued", share)
+    for extension in [figures.extensions.all, *figures.extensions.regions]:
+        section = "Extensions given to probation"
+        yield count_row(section, extension.name, "Received", extension.received)
+        yield count_row(section, extension.name, "Timeline recorded", extension.recorded)
+        yield share_row(section, extension.name, extension.share)
+        for band in extension.length_bands:
+            yield share_row(section, extension.name, band, f"Length: {band.label}")
+        if extension.length_unknown:
+            yield count_row(section, extension.name, "Length not recorded", extension.length_unknown)
+        yield [
+            year,
+            section,
+            extension.name,
+            "Median length (working days)",
+            extension.median_text if extension.lengths else "",
+            "",
+            "",
+        ]
+    for standard_themes in figures.qa_themes:
+        for missed in standard_themes.prompts:
+            breakdown = f"{standard_themes.heading}, prompt {missed.label}: {missed.text}"
+            yield count_row("QA themes", breakdown, "Answered No", missed.no)
+            yield count_row("QA themes", breakdown, "Answered Partly", missed.partly)
+            yield share_row("QA themes", breakdown, missed.share, "No or Partly, of those answered")
     work = figures.multi_agency
-    yield [year, "Multi-agency work", "All", "Cases flagged", work.cases_flagged, ""]
-    yield [year, "Multi-agency work", "All", "Agencies invited", work.agencies_invited, ""]
-    yield [year, "Multi-agency work", "All", "Returns submitted", work.returns_submitted, ""]
-    yield [year, "Multi-agency work", "All", "Returns on time", work.returns_on_time, pct(work.returns_on_time_percent)]
-    yield [
-        year,
-        "Multi-agency work",
-        "All",
-        "Involvement confirmed",
-        work.involvement_confirmed,
-        pct(work.involvement_confirmed_percent),
-    ]
-    yield [year, "Multi-agency work", "All", "Panels held", work.panels_held, ""]
+    yield count_row("Multi-agency work", "All", "Cases flagged", work.cases_flagged)
+    yield count_row("Multi-agency work", "All", "Agencies invited", work.agencies_invited)
+    yield count_row("Multi-agency work", "All", "Returns submitted", work.returns_submitted)
+    yield share_row("Multi-agency work", "All", work.returns_on_time_share)
+    yield share_row("Multi-agency work", "All", work.involvement_confirmed_share)
+    yield count_row("Multi-agency work", "All", "Panels held", work.panels_held)
     for theme in figures.themes:
-        yield [year, "Learning themes", theme.name, "Agencies' learning points", theme.learning_points, ""]
-        yield [year, "Learning themes", theme.name, "Shared learning items", theme.learning_items, ""]
+        yield count_row("Learning themes", theme.name, "Agencies' learning points", theme.learning_points)
+        yield count_row("Learning themes", theme.name, "Shared learning items", theme.learning_items)
     actions = figures.actions
     for level in LearningLevel:
         for status in ActionStatus:
-            yield [year, "Actions", level.label, status.label, actions.count(level=level, status=status), ""]
-    yield [year, "Actions", "All", "Agreed", actions.total, ""]
-    yield [year, "Actions", "All", "Completed", actions.completed, pct(actions.completion_rate)]
-    yield [year, "Actions", "All", "Overdue", actions.overdue, ""]
-    previous = summary.previous.year.short_label
+            yield count_row("Actions", level.label, status.label, actions.count(level=level, status=status))
+    yield count_row("Actions", "All", "Agreed", actions.total)
+    yield share_row("Actions", "All", actions.completion_share)
+    yield count_row("Actions", "All", "Overdue", actions.overdue)
     for change in summary.changes:
         # A count goes in Count; a percentage (and its change, in points) in Percentage.
         for label, breakdown, value in (
@@ -651,4 +1089,27 @@ def summary_csv_rows(summary: AnnualSummary) -> Iterable[list[object]]:
             (year, "Change", change.difference),
         ):
             cells = ["", pct(value)] if change.percent else [pct(value), ""]
-            yield [label, "Change from the previous year", breakdown, change.measure, *cells]
+            yield [label, "Change from the previous year", breakdown, change.measure, *cells, ""]
+    for trend_row in summary.trend:
+        label = trend_row.year.short_label
+        note = "Published" if trend_row.published else ""
+        yield [label, "Every year on record", "All", "Received", trend_row.received, "", note]
+        yield [
+            label,
+            "Every year on record",
+            "All",
+            "Assured (QA reports issued)",
+            trend_row.assured,
+            "",
+            EXCEEDS_NOTE if trend_row.assured_exceeds else note,
+        ]
+        for share in (trend_row.good_or_better, trend_row.within_target, trend_row.extension):
+            yield [
+                label,
+                "Every year on record",
+                "All",
+                share.label,
+                share.count,
+                pct(share.percent),
+                LOW_BASE_CSV_NOTE if share.low_base else note,
+            ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
@@ -14,9 +14,9 @@ from core.downloads import send_download
 from core.formatting import govuk_date, london_today, utc_now
 from core.pdf import render_pdf
 from learning import permissions as can
-from learning.rules import ReportingYear
+from learning.rules import LOW_BASE, LOW_BASE_NOTE, ROUNDING_NOTE, ReportingYear
 from learning.summary import figures as figures_for
-from learning.summary.charts import FULL_WIDTH, Bar, StackedRow, bar_chart, stacked_bar_chart
+from learning.summary.charts import FULL_WIDTH, Bar, Series, StackedRow, bar_chart, line_chart, stacked_bar_chart
 from learning.summary.figures import SUMMARY_CSV_COLUMNS, AnnualSummary, available_years, summary_csv_rows
 from learning.summary.forms import SummaryYearForm
 from learning.tracker import csv_text
@@ -34,8 +34,12 @@ PDF_CSS = """
 """
 
 
-def _chosen_year(years: list[ReportingYear], today: date) -> tuple[ReportingYear, SummaryYearForm]:
-    """The year in ``?year=``, or this reporting year; a year not on offer is an error on the form."""
+def _chosen_year(years: list[ReportingYear], today: date) -> tuple[ReportingYear | None, SummaryYearForm]:
+    """The year in ``?year=``, or this reporting year when none is asked for.
+
+    A year that is not on offer (unknown, out of range, nonsense) is None with the error on the
+    form: the page, the PDF and the CSV then answer 404, never with another year's figures.
+    """
     form = SummaryYearForm(request.args)
     form.year.choices = [(year.start_year, year.label) for year in years]
     current = ReportingYear.containing(today)
@@ -46,25 +50,31 @@ def _chosen_year(years: list[ReportingYear], today: date) -> tuple[ReportingYear
         return ReportingYear(form.year.data), form
     form.year.errors = ["Choose a reporting year from the list"]
     form.year.data = current.start_year
-    return current, form
+    return None, form
 
 
-def _summary_for_request() -> tuple[AnnualSummary, SummaryYearForm]:
+def _summary_for_request() -> tuple[AnnualSummary | None, SummaryYearForm]:
     today = london_today(utc_now())
     year, form = _chosen_year(available_years(today), today)
-    return figures_for.annual_summary(year, today), form
+    return (figures_for.annual_summary(year, today) if year is not None else None), form
+
+
+NOTES = {"rounding": ROUNDING_NOTE, "low_base": LOW_BASE_NOTE, "low_base_limit": LOW_BASE}
 
 
 @summary_bp.get("/annual-summary")
 @access.allow(can.may_view_summary)
 def annual_summary() -> ResponseReturnValue:
     summary, form = _summary_for_request()
+    if summary is None:
+        # The page's own error (the picker, with the message) under a 404: no figures at all.
+        return render_template("learning/summary/year_error.html", form=form, year_form=form), 404
     return render_template(
         "learning/summary/page.html",
         summary=summary,
         figures=summary.current,
         charts=summary_charts(summary),
-        form=form if form.errors else None,
+        notes=NOTES,
         year_form=form,
         years_args={"year": summary.year.start_year},
     )
@@ -74,6 +84,8 @@ def annual_summary() -> ResponseReturnValue:
 @access.allow(can.may_view_summary)
 def download_summary_pdf() -> ResponseReturnValue:
     summary, _form = _summary_for_request()
+    if summary is None:
+        abort(404)
     today = london_today(utc_now())
     pdf = render_pdf(
         # Aggregate figures with no case in them: OFFICIAL, not OFFICIAL-SENSITIVE.
@@ -85,6 +97,7 @@ def download_summary_pdf() -> ResponseReturnValue:
         summary=summary,
         figures=summary.current,
         charts=summary_charts(summary),
+        notes=NOTES,
     )
     return send_download(
         pdf, f"annual-summary-{summary.year.start_year}-{summary.year.start_year + 1}.pdf", "application/pdf"
@@ -95,6 +108,8 @@ def download_summary_pdf() -> ResponseReturnValue:
 @access.allow(can.may_view_summary)
 def download_summary_csv() -> ResponseReturnValue:
     summary, _form = _summary_for_request()
+    if summary is None:
+        abort(404)
     return send_download(
         csv_text(SUMMARY_CSV_COLUMNS, summary_csv_rows(summary)),
         f"annual-summary-{summary.year.start_year}-{summary.year.start_year + 1}.csv",
@@ -109,26 +124,29 @@ def summary_charts(summary: AnnualSummary) -> dict[str, Markup]:
     ratings = [rating.label for rating in RATINGS_HIGH_TO_LOW]
 
     def rating_rows(groups: Any) -> list[StackedRow]:
+        # Groups with fewer than LOW_BASE ratings are left out: their shares are not published.
         return [
             StackedRow(group.name, [group.ratings.counts[r] for r in RATINGS_HIGH_TO_LOW])
             for group in groups
-            if group.ratings.total
+            if group.ratings.total >= LOW_BASE
         ]
+
+    def described(shares: Any) -> str:
+        return ", ".join(f"{s.label}: {s.text}" for s in shares)
 
     themes = figures.themes[:THEMES_CHARTED]
     return {
         "overall": bar_chart(
             "chart-overall",
             title=f"Overall ratings of the reviews assured, {year}",
-            description=", ".join(f"{s.label}: {s.count} ({s.percent}%)" for s in figures.overall.shares)
-            or "No reviews were assured.",
-            bars=[Bar(s.label, s.count, f"{s.count} ({s.percent}%)") for s in figures.overall.shares],
+            description=described(figures.overall.shares) if figures.overall.total else "No reviews were assured.",
+            bars=[Bar(s.label, s.count, s.text) for s in figures.overall.shares],
         ),
         "standards": stacked_bar_chart(
             "chart-standards",
             title=f"Ratings by standard, {year}",
             description="; ".join(
-                f"{row.heading}: " + ", ".join(f"{s.label} {s.percent}%" for s in row.ratings.shares)
+                f"{row.heading}: " + ", ".join(f"{s.label} {s.percent_text}" for s in row.ratings.shares)
                 for row in figures.standards
             )
             or "No standards were rated.",
@@ -136,13 +154,14 @@ def summary_charts(summary: AnnualSummary) -> dict[str, Markup]:
             rows=[
                 StackedRow(row.heading, [row.ratings.counts[r] for r in RATINGS_HIGH_TO_LOW])
                 for row in figures.standards
+                if row.ratings.total >= LOW_BASE
             ],
         ),
         "regions": stacked_bar_chart(
             "chart-regions",
             title=f"Overall ratings by probation region, {year}",
-            description="The share of each overall rating among the reviews assured in each region that had any. "
-            "The table gives the numbers.",
+            description="The share of each overall rating among the reviews assured in each region with "
+            f"{LOW_BASE} or more. The table gives the numbers of every region.",
             series=ratings,
             rows=rating_rows(figures.regions),
             width=FULL_WIDTH,
@@ -150,8 +169,8 @@ def summary_charts(summary: AnnualSummary) -> dict[str, Markup]:
         "categories": stacked_bar_chart(
             "chart-categories",
             title=f"Overall ratings by offence category, {year}",
-            description="The share of each overall rating among the reviews assured in each offence category that "
-            "had any. The table gives the numbers.",
+            description="The share of each overall rating among the reviews assured in each offence category "
+            f"with {LOW_BASE} or more. The table gives the numbers of every category.",
             series=ratings,
             rows=rating_rows(figures.categories),
             width=FULL_WIDTH,
@@ -159,8 +178,8 @@ def summary_charts(summary: AnnualSummary) -> dict[str, Markup]:
         "timeliness": bar_chart(
             "chart-timeliness",
             title=f"Timeliness of QA reports, {year}",
-            description=", ".join(f"{s.label}: {s.count} ({s.percent}%)" for s in figures.timeliness.shares),
-            bars=[Bar(s.label, s.count, f"{s.count} ({s.percent}%)") for s in figures.timeliness.shares],
+            description=described(figures.timeliness.shares),
+            bars=[Bar(s.label, s.count, s.text) for s in figures.timeliness.shares],
         ),
         "themes": bar_chart(
             "chart-themes",
@@ -172,6 +191,37 @@ def summary_charts(summary: AnnualSummary) -> dict[str, Markup]:
             "chart-actions",
             title=f"Actions agreed by status, {year}",
             description=", ".join(f"{s.label}: {s.count}" for s in figures.actions.by_status),
-            bars=[Bar(s.label, s.count, f"{s.count} ({s.percent}%)") for s in figures.actions.by_status],
+            bars=[Bar(s.label, s.count, s.text) for s in figures.actions.by_status],
+        ),
+        "extensions": bar_chart(
+            "chart-extensions",
+            title=f"Lengths of the extensions given to probation, {year}",
+            description=described(figures.extensions.all.length_bands)
+            if figures.extensions.all.lengths
+            else "No extension lengths were recorded.",
+            bars=[Bar(s.label, s.count, s.text) for s in figures.extensions.all.length_bands],
+        ),
+        "trend_assured": bar_chart(
+            "chart-trend-assured",
+            title="Reviews assured in each year on record",
+            description=", ".join(f"{row.year.short_label}: {row.assured}" for row in summary.trend)
+            or "No years on record.",
+            bars=[Bar(row.year.short_label, row.assured) for row in summary.trend],
+        ),
+        "trend_shares": line_chart(
+            "chart-trend-shares",
+            title="Shares in each year on record",
+            description="; ".join(
+                f"{row.year.short_label}: rated Good or better {row.good_or_better.percent_text}, issued within 15 "
+                f"working days {row.within_target.percent_text}, given an extension {row.extension.percent_text}"
+                for row in summary.trend
+            )
+            or "No years on record.",
+            points=[row.year.short_label for row in summary.trend],
+            series=[
+                Series("Rated Good or better", [row.good_or_better.percent for row in summary.trend]),
+                Series("Issued within 15 working days", [row.within_target.percent for row in summary.trend]),
+                Series("Given an extension", [row.extension.percent for row in summary.trend]),
+            ],
         ),
     }

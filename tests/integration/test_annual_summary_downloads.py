@@ -25,10 +25,13 @@ SECTIONS = [
     "By probation region",
     "By offence category",
     "Timeliness of QA reports",
+    "Extensions given to probation",
+    "QA themes: what reviews most often miss",
     "Multi-agency work",
     "Learning themes by frequency",
     "Actions",
     "Change from the previous year",
+    "Every year on record",
 ]
 
 
@@ -36,10 +39,14 @@ SECTIONS = [
 def year_of_data():  # type: ignore[no-untyped-def]
     with time_machine.travel(datetime(2026, 5, 15, 11, 0, tzinfo=UTC), tick=False):
         region = organisation("North West Probation Region", OrganisationKind.PROBATION_REGION)
+        # Six reviews: four Good, two Requires improvement (a base of five or more, so shares show).
         for scores, received in (
             ((2, 2, 2, 1), date(2025, 5, 1)),
             ((1, 1, 1, 1), date(2025, 6, 1)),
             ((2, 2, 2, 2), date(2025, 7, 1)),
+            ((2, 2, 2, 2), date(2025, 8, 1)),
+            ((1, 1, 1, 1), date(2025, 9, 1)),
+            ((2, 2, 2, 2), date(2025, 10, 1)),
         ):
             review = make_review(received_on=received, region=region)
             assess(review, scores, issued_on=received.replace(day=10))
@@ -54,19 +61,21 @@ def test_the_page_shows_every_section_with_a_table_beside_each_chart(client_for,
     headings = re.findall(r'<h2 class="govuk-heading-m" id="[^"]+">([^<]+)</h2>', page)
     assert headings == SECTIONS
     charts = re.findall(r'<svg [^>]*role="img"', page)
-    # No learning was recorded: that section says so rather than draw an empty chart.
-    assert len(charts) == 6
+    # No learning or extension lengths were recorded: those sections say so rather than draw
+    # empty charts. The trend has two: reviews assured, and the shares.
+    assert len(charts) == 8
     assert "No learning was recorded this year." in page
     # Each chart's section has a table, and no inline style anywhere (strict CSP).
     for section in page.split('<section class="app-summary-section"')[1:]:
         if "<svg" in section:
             assert '<table class="govuk-table' in section
     assert 'style="' not in page.split("<main")[1]
-    assert "67%" in page  # 2 of 3 Good: the overall table
+    assert "67%" in page  # 4 of 6 Good: the overall table
+    assert page.count("may not add up to 100%") >= 8  # said under every table of shares
     assert 'value="2025" selected' in page
 
 
-def test_the_default_year_is_this_reporting_year_and_nonsense_is_an_error_on_the_form(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
+def test_the_default_year_is_this_reporting_year_and_nonsense_is_a_404(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
     inspector = inspectorate_inspector()
     # Signed in within each travelled day, so the session is not older than the clock.
     with time_machine.travel(datetime(2026, 3, 31, 12, tzinfo=UTC), tick=False):
@@ -79,13 +88,36 @@ def test_the_default_year_is_this_reporting_year_and_nonsense_is_an_error_on_the
         assert "Annual summary: April 2026 to March 2027" in client.get("/learning/annual-summary").get_data(
             as_text=True
         )
-        for nonsense in ("1850", "abc", "<script>", "2025-26"):
+        for nonsense in ("1850", "abc", "<script>", "2025-26", "2010", "0", "2027", ""):
             response = client.get(f"/learning/annual-summary?year={nonsense}")
             page = response.get_data(as_text=True)
-            assert response.status_code == 200
+            assert response.status_code == 404, nonsense
             assert "<title>Error: Annual summary" in page
             assert "Choose a reporting year from the list" in page
             assert "<script>" not in page.split("<main")[1]
+            # No year's figures at all, neither this year's nor any other.
+            assert "Overall ratings" not in page and "April 2026 to March 2027</h1>" not in page
+
+
+@pytest.mark.parametrize("year", ["2010", "0", "-1", "2027", "2030", "abc", "2025.0", "99999999999999999999", ""])
+@pytest.mark.parametrize("download", ["annual-summary.csv", "annual-summary.pdf"])
+def test_downloads_of_a_year_not_on_record_are_404_never_another_years_figures(  # type: ignore[no-untyped-def]
+    client_for, year_of_data, download: str, year: str
+) -> None:
+    with time_machine.travel(datetime(2026, 5, 15, 12, tzinfo=UTC), tick=False):
+        response = client_for(inspectorate_inspector()).get(f"/learning/{download}?year={year}")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+
+
+def test_every_year_on_record_downloads(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
+    with time_machine.travel(datetime(2026, 5, 15, 12, tzinfo=UTC), tick=False):
+        client = client_for(inspectorate_inspector())
+        # The first review was received in May 2025: its year and this one are on offer, no others.
+        for year in ("2025", "2026"):
+            for path in ("annual-summary", "annual-summary.csv", "annual-summary.pdf"):
+                assert client.get(f"/learning/{path}?year={year}").status_code == 200, (path, year)
+            assert client.get(f"/learning/{path}?year=2024").status_code == 404
 
 
 def test_the_csv_has_the_documented_columns_and_every_figure(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
@@ -95,15 +127,18 @@ def test_the_csv_has_the_documented_columns_and_every_figure(client_for, year_of
     assert 'filename="annual-summary-2025-2026.csv"' in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert (
-        rows[0] == SUMMARY_CSV_COLUMNS == ["Reporting year", "Section", "Breakdown", "Measure", "Count", "Percentage"]
+        rows[0]
+        == SUMMARY_CSV_COLUMNS
+        == ["Reporting year", "Section", "Breakdown", "Measure", "Count", "Percentage", "Note"]
     )
     by_key = {(r[1], r[2], r[3]): (r[4], r[5]) for r in rows[1:] if r[0] == "2025 to 2026"}
-    assert by_key[("Reviews", "All", "Received")] == ("3", "")
-    assert by_key[("Overall rating", "All", "Good")] == ("2", "67")
-    assert by_key[("Overall rating", "All", "Requires improvement")] == ("1", "33")
-    assert by_key[("Probation region", "North West Probation Region", "Assured")] == ("3", "")
-    assert by_key[("Timeliness", "QA reports issued", "Within 15 working days")] == ("3", "100")
+    assert by_key[("Reviews", "All", "Received")] == ("6", "")
+    assert by_key[("Overall rating", "All", "Good")] == ("4", "67")
+    assert by_key[("Overall rating", "All", "Requires improvement")] == ("2", "33")
+    assert by_key[("Probation region", "North West Probation Region", "Assured")] == ("6", "")
+    assert by_key[("Timeliness", "QA reports issued", "Within 15 working days")] == ("6", "100")
     assert by_key[("Actions", "All", "Agreed")] == ("0", "")  # the action was recorded in 2026
+    assert by_key[("Every year on record", "All", "Assured (QA reports issued)")] == ("6", "")
     sections = {r[1] for r in rows[1:]}
     assert {
         "Reviews",
@@ -115,6 +150,9 @@ def test_the_csv_has_the_documented_columns_and_every_figure(client_for, year_of
         "Multi-agency work",
         "Actions",
         "Change from the previous year",
+        "Standard rated Good or better",
+        "Extensions given to probation",
+        "Every year on record",
     } <= sections
 
 

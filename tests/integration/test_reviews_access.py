@@ -11,7 +11,7 @@ from flask import Flask
 from agencies.models import OrganisationKind, Role, User
 from extensions import db
 from reviews import operations
-from reviews.models import Assurance, ReviewImport, StandardsVersion
+from reviews.models import Assurance, PublishedYear, ReviewImport, StandardsVersion
 from reviews.standards import current_version
 from tests.conftest import make_organisation, make_user
 from tests.factories.reviews import assign, category, issue, make_region, make_review, rate
@@ -130,6 +130,7 @@ PAGES = [
     ("reviews.edit_standard_wording", "/reviews/standards/standard/{copy_standard}", ADMIN_OBJECT),
     ("reviews.edit_key_question_wording", "/reviews/standards/key-question/{copy_question}", ADMIN_OBJECT),
     ("reviews.edit_prompt_wording", "/reviews/standards/prompt/{copy_prompt}", ADMIN_OBJECT),
+    ("reviews.list_published_years", "/reviews/reporting-years", ADMIN_ONLY),
 ]
 # POST-only routes: whoever may not act is refused and nothing changes.
 ACTIONS = [
@@ -137,6 +138,8 @@ ACTIONS = [
     ("reviews.publish_standards_version", "/reviews/standards/{copy}/publish", {**STAFF_OBJECT, "inspector": 403}),
     ("reviews.discard_standards_version", "/reviews/standards/{copy}/delete", {**STAFF_OBJECT, "inspector": 403}),
     ("reviews.retry_report", "/reviews/{issued}/qa-report/retry", REPORT_ACTION),
+    ("reviews.publish_year", "/reviews/reporting-years/2023/publish", ADMIN_ONLY),
+    ("reviews.reopen_year", "/reviews/reporting-years/2023/reopen", ADMIN_ONLY),
 ]
 
 
@@ -190,6 +193,7 @@ def test_actions_are_refused_to_everyone_else(
     assert response.status_code == expected[role], (role, endpoint)
     assert db.session.get(StandardsVersion, world.ids["copy"]) is not None
     assert db.session.get(ReviewImport, world.ids["upload"]).status.value == "previewed"
+    assert db.session.scalar(db.select(PublishedYear.id)) is None
 
 
 @pytest.mark.parametrize("role", ["region", "other_region", "police"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from learning.summary.charts import Bar, StackedRow, bar_chart, stacked_bar_chart
+from learning.summary.charts import Bar, Series, StackedRow, bar_chart, line_chart, stacked_bar_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -50,7 +50,7 @@ def test_bar_lengths_are_in_proportion_to_the_values() -> None:
     assert widths[2] == 0
 
 
-def test_a_stacked_chart_labels_each_wide_part_with_a_percentage_that_adds_up() -> None:
+def test_a_stacked_chart_labels_each_wide_part_with_its_own_rounded_percentage() -> None:
     root = _parse(
         stacked_bar_chart(
             "standards",
@@ -88,3 +88,25 @@ def test_text_is_escaped_and_ids_are_made_safe() -> None:
 def test_empty_charts_say_there_are_no_figures() -> None:
     assert "No figures" in _texts(_parse(bar_chart("e", title="t", description="d", bars=[])))
     assert "No figures" in _texts(_parse(stacked_bar_chart("e", title="t", description="d", series=["a"], rows=[])))
+
+
+def test_a_line_chart_draws_each_series_with_its_own_marker_and_dash_and_writes_every_value() -> None:
+    root = _parse(
+        line_chart(
+            "trend",
+            title="Shares by year",
+            description="…",
+            points=["2021 to 2022", "2022 to 2023", "2023 to 2024"],
+            series=[Series("Rated Good or better", [40, None, 46]), Series("Given an extension", [70, 75, 77])],
+        )
+    )
+    texts = _texts(root)
+    assert texts[:2] == ["Rated Good or better", "Given an extension"]
+    assert {"40%", "46%", "70%", "75%", "77%"} <= set(texts)
+    assert "2022 to 2023" in texts
+    # A missing value breaks the line: the first series has no segment of two points.
+    lines = list(root.iter(f"{SVG}polyline"))
+    assert len(lines) == 1 and lines[0].get("stroke-dasharray") == "8 4"
+    assert len(list(root.iter(f"{SVG}circle"))) == 3  # the first series' markers (and its legend)
+    assert _no_style_attributes(root)
+    assert "No figures" in _texts(_parse(line_chart("e", title="t", description="d", points=[], series=[])))

@@ -13,10 +13,11 @@ from learning.models import ActionStatus
 from learning.rules import (
     ReminderFacts,
     ReportingYear,
+    Share,
     UpdateRequest,
-    largest_remainder_percentages,
     percentage,
     reminder_due,
+    shares,
     statuses_open_to,
     update_problems,
 )
@@ -56,46 +57,67 @@ def test_the_year_in_utc_starts_and_ends_at_london_midnight() -> None:
     assert year.end_utc == datetime(2026, 3, 31, 23, 0, tzinfo=UTC)
 
 
-# --- percentages that add up ---------------------------------------------------------------------------
+# --- percentages, each rounded on its own ----------------------------------------------------------
 
 
-def test_the_published_split_of_90_reviews_is_reproduced_exactly() -> None:
-    # 41 Good, 48 Requires improvement, 1 Inadequate of 90 assured: published as 46%, 53%, 1%.
-    assert largest_remainder_percentages([0, 41, 48, 1]) == [0, 46, 53, 1]
+def test_the_published_split_of_90_reviews_is_reproduced_by_rounding_each_share() -> None:
+    # 41 Good, 48 Requires improvement, 1 Outstanding of 90 assured: published as 46%, 53%, 1%.
+    assert [share.percent for share in shares([("O", 1), ("G", 41), ("RI", 48), ("I", 0)])] == [1, 46, 53, 0]
 
 
-def test_rounding_each_share_alone_would_not_add_up_but_these_do() -> None:
-    assert largest_remainder_percentages([1, 1, 1]) == [34, 33, 33]
-    assert largest_remainder_percentages([2, 2, 2, 1]) == [29, 29, 28, 14]
+@pytest.mark.parametrize(
+    ("part", "whole", "expected"),
+    [
+        (3, 8, 38),  # 37.5 rounds up, wherever it appears
+        (5, 8, 63),  # 62.5
+        (1, 8, 13),  # 12.5
+        (1, 3, 33),
+        (2, 3, 67),
+        (5, 7, 71),
+        (1, 200, 1),  # 0.5
+        (199, 200, 100),  # 99.5
+        (0, 5, 0),
+    ],
+)
+def test_each_share_rounds_half_up_on_its_own(part: int, whole: int, expected: int) -> None:
+    assert percentage(part, whole) == expected
+    # A Share publishes the same figure, except on a base under five (not shown at all).
+    assert Share("x", part, whole).percent == (expected if whole >= 5 else None)
 
 
-def test_no_counts_give_no_percentages() -> None:
-    assert largest_remainder_percentages([0, 0, 0]) == [0, 0, 0]
-    assert largest_remainder_percentages([]) == []
+def test_the_same_count_of_the_same_base_reads_the_same_in_any_company() -> None:
+    # Forcing sums to 100 gave 3 of 8 as 38% beside one set and 37% beside another.
+    first = shares([("a", 3), ("b", 3), ("c", 2)])
+    second = shares([("a", 3), ("b", 5)])
+    assert first[0].percent == first[1].percent == second[0].percent == 38
+    assert sum(s.percent for s in first) == 101  # and the table says shares may not add up to 100
+    assert [s.percent for s in shares([("a", 1), ("b", 1), ("c", 1), ("d", 0), ("e", 2)])] == [20, 20, 20, 0, 40]
+    assert [s.percent for s in shares([("a", 1), ("b", 1), ("c", 1)], base=6)] == [17, 17, 17]
 
 
-def test_negative_counts_are_refused() -> None:
-    with pytest.raises(ValueError):
-        largest_remainder_percentages([3, -1])
+def test_shares_of_a_base_under_five_are_flagged_not_shown() -> None:
+    low = Share("Good", 1, 1)
+    assert (low.percent, low.low_base, low.text, low.percent_text) == (None, True, "1 [low]", "[low]")
+    assert Share("Good", 4, 4).percent is None
+    five = Share("Good", 1, 5)
+    assert (five.percent, five.low_base, five.text, five.percent_text) == (20, False, "1 (20%)", "20%")
+    none = Share("Good", 0, 0)
+    assert (none.percent, none.low_base, none.text, none.percent_text) == (None, False, "0", "–")
 
 
-@given(st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=12))
-def test_percentages_always_add_up_to_100_and_stay_within_one_point_of_the_exact_share(counts: list[int]) -> None:
-    result = largest_remainder_percentages(counts)
-    total = sum(counts)
-    if total == 0:
-        assert result == [0] * len(counts)
-        return
-    assert sum(result) == 100
-    for count, shown in zip(counts, result, strict=True):
-        assert abs(shown - count * 100 / total) < 1
-
-
-def test_a_single_percentage_rounds_halves_up() -> None:
-    assert percentage(1, 8) == 13  # 12.5
-    assert percentage(2, 3) == 67
-    assert percentage(0, 5) == 0
+def test_no_base_gives_no_percentage_and_negative_counts_are_refused() -> None:
     assert percentage(3, 0) is None
+    with pytest.raises(ValueError):
+        shares([("a", 3), ("b", -1)])
+
+
+@given(st.integers(min_value=0, max_value=10_000), st.integers(min_value=1, max_value=10_000))
+def test_a_share_is_never_more_than_half_a_point_from_the_exact_share(part: int, extra: int) -> None:
+    whole = part + extra
+    shown = percentage(part, whole)
+    assert shown is not None
+    exact = part * 100 / whole
+    assert -0.5 < shown - exact <= 0.5
 
 
 # --- progress updates --------------------------------------------------------------------------------
