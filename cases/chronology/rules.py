@@ -124,6 +124,18 @@ class Gap:
     def days(self) -> int:
         return (self.before - self.after).days
 
+    @property
+    def length(self) -> str:
+        """'5 months and 29 days', counted in calendar months from the last contact."""
+        months = (self.before.year - self.after.year) * 12 + self.before.month - self.after.month
+        if add_months(self.after, months) > self.before:
+            months -= 1
+        days = (self.before - add_months(self.after, months)).days
+        parts = [f"{months} month{'s' if months != 1 else ''}"] if months else []
+        if days:
+            parts.append(f"{days} day{'s' if days != 1 else ''}")
+        return " and ".join(parts)
+
 
 def _order(row: Row) -> tuple[date, str, int, str]:
     return (row.happened_on, row.agency.casefold(), row.position, row.key)
@@ -221,6 +233,22 @@ def find_gaps(days: Iterable[date], months: int) -> list[Gap]:
 
 
 # --- anonymisation ---------------------------------------------------------------------------
+
+
+class ChronologyView(enum.StrEnum):
+    NAMED = "named"
+    ANONYMISED = "anonymised"
+
+    @property
+    def label(self) -> str:
+        return {"named": "Named", "anonymised": "Anonymised"}[self.value]
+
+    @property
+    def description(self) -> str:
+        return {
+            "named": "Names as the agencies wrote them",
+            "anonymised": "Names replaced by roles: the subject, Victim 1, Child A",
+        }[self.value]
 
 
 class PersonRole(enum.StrEnum):

@@ -146,6 +146,8 @@ def test_gaps_longer_than_the_span_are_found() -> None:
         (date(2024, 7, 12), date(2025, 1, 1)),
     ]
     assert gaps[1].days == 173
+    assert gaps[0].length == "3 months and 1 day" and gaps[1].length == "5 months and 20 days"
+    assert find_gaps([date(2024, 1, 31), date(2024, 6, 30)], 3)[0].length == "5 months"
 
 
 def test_the_gap_span_is_a_setting_and_month_ends_are_handled() -> None:

@@ -12,7 +12,14 @@ GOOD = {
 
 @pytest.fixture
 def production_env(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    for key in ("SECRET_KEY", "DATABASE_URL", "MAIL_SERVER", "ANTIVIRUS_COMMAND", "DEMO_PASSWORD", "ALLOW_DEMO_ACCOUNTS"):
+    for key in (
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "MAIL_SERVER",
+        "ANTIVIRUS_COMMAND",
+        "DEMO_PASSWORD",
+        "ALLOW_DEMO_ACCOUNTS",
+    ):
         monkeypatch.delenv(key, raising=False)
     for key, value in GOOD.items():
         monkeypatch.setenv(key, value)
