@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import selectinload
 
 from agencies import access
+from cases.chronology.rules import ChronologyView
 from cases.models import MultiAgencyCase
 from cases.permissions import visible_cases
 from core import audit
@@ -40,6 +41,7 @@ from panels.forms import (
 )
 from panels.models import AttendeeRole, CalendarFeedToken, Panel, PanelAgendaItem, PanelAttendee, PanelStatus, Reply
 from panels.pack import build_pack, load_panel
+from panels.pack_contents import annex_choices, save_pack_contents
 from panels.permissions import (
     agenda_item_for,
     attendee_for,
@@ -483,6 +485,31 @@ def download_pack(panel: Panel) -> ResponseReturnValue:
         identifiers=pack.identifiers,
     )
     return send_download(pack.pdf, f"{panel.reference}-pack.pdf", "application/pdf")
+
+
+@panels_bp.route("/<int:panel_id>/pack-contents", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, manages_panels)
+def choose_pack_contents(panel: Panel) -> ResponseReturnValue:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        views: dict[int, ChronologyView | None] = {}
+        for attendee in panel.attendees:
+            chosen = request.form.get(f"view-{attendee.id}", "")
+            views[attendee.id] = ChronologyView(chosen) if chosen in ChronologyView._value2member_map_ else None
+        annex_ids = {int(value) for value in request.form.getlist("annex") if value.isdigit()}
+        changed = save_pack_contents(panel, views, annex_ids, access.current_person())
+        if commit_unless_stale():
+            flash("Pack contents saved" if changed else "Nothing was changed", "success")
+            return _to_panel(panel)
+        flash("Someone else changed this panel at the same time. Check the choices and save again.", "error")
+    return render_template(
+        "panels/pack_contents.html",
+        panel=panel,
+        form=form,
+        attendees=sorted(panel.attendees, key=lambda a: (a.user.organisation.name, a.user.full_name)),
+        annexes=annex_choices(panel),
+        views=list(ChronologyView),
+    )
 
 
 # --- the personal calendar feed --------------------------------------------------------------------
