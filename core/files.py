@@ -148,7 +148,7 @@ ACCEPTED: dict[str, tuple[str, str]] = {
     "image/gif": ("GIF image", ".gif"),
 }
 # Extensions a name may already carry for a type (so "scan.jpeg" is not renamed "scan.jpeg.jpg").
-_ALSO = {".jpg": {".jpeg"}, ".txt": {".text", ".log", ".md"}, ".csv": {".txt"}}
+_ALSO = {".jpg": {".jpeg"}, ".txt": {".text", ".log", ".md", ".csv"}, ".csv": {".txt"}}
 # Text that a browser or spreadsheet would run, whatever it is called.
 _ACTIVE_TEXT = ("text/html", "text/xml", "application/xml", "image/svg+xml", "text/javascript", "text/x-shellscript")
 
