@@ -222,8 +222,9 @@ class ActionUpdate(db.Model):
 
     action: Mapped[ActionRecord] = relationship(back_populates="updates")
     author: Mapped[User | None] = relationship()
+    # Loaded with the updates (one query for all of them): the action's page lists every file.
     files: Mapped[list[ActionEvidenceFile]] = relationship(
-        back_populates="update", cascade="all, delete-orphan", order_by="ActionEvidenceFile.id"
+        back_populates="update", cascade="all, delete-orphan", order_by="ActionEvidenceFile.id", lazy="selectin"
     )
 
     @property
