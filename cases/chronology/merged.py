@@ -12,7 +12,6 @@ draft never reaches anyone but its own agency, on its own return's pages.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,7 +31,6 @@ from cases.chronology.rules import (
     Pair,
     PersonRole,
     Row,
-    anonymise,
     anonymiser,
     find_gaps,
     identities,
@@ -228,8 +226,8 @@ def case_identities(case: MultiAgencyCase) -> list[Identity]:
 
 
 def _anonymised(rows: list[Row], people: list[Identity]) -> list[Row]:
-    pattern: re.Pattern[str] | None = anonymiser(people)
-    if pattern is None:
+    replacer = anonymiser(people)
+    if replacer is None:
         return rows
     return [
         Row(
@@ -237,8 +235,8 @@ def _anonymised(rows: list[Row], people: list[Identity]) -> list[Row]:
             happened_on=r.happened_on,
             agency_id=r.agency_id,
             agency=r.agency,
-            what_happened=anonymise(r.what_happened, people, pattern),
-            significance=anonymise(r.significance, people, pattern),
+            what_happened=replacer(r.what_happened),
+            significance=replacer(r.significance),
             significant=r.significant,
             position=r.position,
             added_by_inspectorate=r.added_by_inspectorate,

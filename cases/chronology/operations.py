@@ -14,7 +14,7 @@ from datetime import date
 from agencies.models import User
 from cases.chronology.merged import case_identities
 from cases.chronology.models import SFO_REVIEW_SOURCE, CasePerson, ChronologyAddedRow, ChronologyDecision
-from cases.chronology.rules import ADDED_ROW, RETURN_ROW, PersonRole, anonymise, anonymiser, pair_key, parse_key
+from cases.chronology.rules import ADDED_ROW, RETURN_ROW, PersonRole, anonymiser, pair_key, parse_key
 from cases.models import AgencyReturn, CaseInvitation, MultiAgencyCase, ReturnChronologyEntry, ReturnStatus
 from core import audit
 from core.formatting import utc_now
@@ -228,9 +228,9 @@ def erase_chronology_names(case: MultiAgencyCase) -> int:
     Call it while the subject's name is still on the case.
     """
     people = case_identities(case)
-    pattern = anonymiser(people)
+    replacer = anonymiser(people)
     rewritten = 0
-    if pattern is not None:
+    if replacer is not None:
         entries = db.session.scalars(
             db.select(ReturnChronologyEntry)
             .join(AgencyReturn, AgencyReturn.id == ReturnChronologyEntry.return_id)
@@ -239,7 +239,7 @@ def erase_chronology_names(case: MultiAgencyCase) -> int:
         ).all()
         added = db.session.scalars(db.select(ChronologyAddedRow).where(ChronologyAddedRow.case_id == case.id)).all()
         for row in [*entries, *added]:
-            what, why = anonymise(row.what_happened, people, pattern), anonymise(row.significance, people, pattern)
+            what, why = replacer(row.what_happened), replacer(row.significance)
             if (what, why) != (row.what_happened, row.significance):
                 row.what_happened, row.significance = what, why
                 rewritten += 1

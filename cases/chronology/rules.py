@@ -343,28 +343,39 @@ def _whole_names(name: str) -> list[str]:
     return [" ".join(piece.split()) for piece in pieces if piece and len(piece.strip()) >= 2]
 
 
-def anonymiser(people: Sequence[Identity]) -> re.Pattern[str] | None:
-    """One compiled pattern for every name (longest first, whole words, any case)."""
-    if not people:
-        return None
-    names = sorted({p.name for p in people}, key=len, reverse=True)
-    alternatives = "|".join(r"\s+".join(re.escape(word) for word in name.split()) for name in names)
-    return re.compile(rf"(?<![\w’'])(?:{alternatives})(?:['’]s)?(?![\w’'])", re.IGNORECASE)
+class Anonymiser:
+    """One compiled pattern for every name (longest first, whole words, any case), applied to
+    many texts: a text that holds none of the names' words is returned at once."""
 
+    def __init__(self, people: Sequence[Identity]) -> None:
+        names = sorted({p.name for p in people}, key=len, reverse=True)
+        alternatives = "|".join(r"\s+".join(re.escape(word) for word in name.split()) for name in names)
+        self.pattern = re.compile(rf"(?<![\w’'])(?:{alternatives})(?:['’]s)?(?![\w’'])", re.IGNORECASE)
+        self.labels = {" ".join(p.name.casefold().split()): p.label for p in people}
+        self.words = {word.casefold() for name in names for word in name.split()}
 
-def anonymise(text: str, people: Sequence[Identity], pattern: re.Pattern[str] | None = None) -> str:
-    """``text`` with every recorded name (and part of one) replaced by its label."""
-    pattern = pattern if pattern is not None else anonymiser(people)
-    if pattern is None or not text:
-        return text
-    labels = {" ".join(p.name.casefold().split()): p.label for p in people}
-
-    def replace(match: re.Match[str]) -> str:
+    def _replace(self, match: re.Match[str]) -> str:
         found = match.group(0)
         possessive = ""
         for suffix in ("'s", "’s"):
-            if found.lower().endswith(suffix) and " ".join(found[:-2].casefold().split()) in labels:
+            if found.lower().endswith(suffix) and " ".join(found[:-2].casefold().split()) in self.labels:
                 found, possessive = found[:-2], suffix
-        return labels.get(" ".join(found.casefold().split()), found) + possessive
+        return self.labels.get(" ".join(found.casefold().split()), found) + possessive
 
-    return pattern.sub(replace, text)
+    def __call__(self, text: str) -> str:
+        if not text:
+            return text
+        lowered = text.casefold()
+        if not any(word in lowered for word in self.words):
+            return text
+        return self.pattern.sub(self._replace, text)
+
+
+def anonymiser(people: Sequence[Identity]) -> Anonymiser | None:
+    return Anonymiser(people) if people else None
+
+
+def anonymise(text: str, people: Sequence[Identity], replacer: Anonymiser | None = None) -> str:
+    """``text`` with every recorded name (and part of one) replaced by its label."""
+    replacer = replacer if replacer is not None else anonymiser(people)
+    return replacer(text) if replacer is not None else text
