@@ -131,11 +131,11 @@ def seed_demo_case() -> list[str]:
         inspector,
     )
     db.session.flush()
-    police, health, childrens = (case.invitation_for(agency.id) for agency in agencies)
+    police, health, childrens = (invitation.agency_return for invitation in case.invitations)
     themes = {t.name: t for t in db.session.scalars(db.select(LearningTheme))}
-    _seed_police_return(police.agency_return, people.get("police@police.example"), themes)
-    _seed_health_return(health.agency_return, people.get("health@health.example"))
-    _seed_childrens_return(childrens.agency_return, people.get("childrens@council.example"))
+    _seed_police_return(police, people.get("police@police.example"), themes)
+    _seed_health_return(health, people.get("health@health.example"))
+    _seed_childrens_return(childrens, people.get("childrens@council.example"))
     add_person(case, PersonRole.VICTIM, "Casey Brown", inspector)
     add_person(case, PersonRole.CHILD, "Riley Brown", inspector)
     return [f"multi-agency case {review.reference}"]

@@ -26,7 +26,8 @@ of the benchmark's case (3 agencies, 150 contacts each, the same text in both):
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, cast
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -192,15 +193,11 @@ def _page(case: MultiAgencyCase, view: ChronologyView) -> ResponseReturnValue:
     )
 
 
-@cached_page
-def _anonymised_page(case: MultiAgencyCase) -> ResponseReturnValue:
-    return _page(case, ChronologyView.ANONYMISED)
-
-
 @chronology_bp.get("/<int:case_id>/chronology")
 @access.load("case_id", case_for)
+@cached_page
 def show_chronology(case: MultiAgencyCase) -> ResponseReturnValue:
-    return _anonymised_page(case)
+    return _page(case, ChronologyView.ANONYMISED)
 
 
 @chronology_bp.get("/<int:case_id>/chronology/named")
@@ -306,7 +303,7 @@ def undo_decision(decision: ChronologyDecision) -> ResponseReturnValue:
 
 def _row_details(form: AddedRowForm) -> AddedRowDetails:
     return AddedRowDetails(
-        happened_on=form.happened_on.data,
+        happened_on=cast(date, form.happened_on.data),  # required: the form has validated it
         what_happened=form.what_happened.data,
         significance=form.significance.data or "",
         significant=bool(form.significant.data),

@@ -57,7 +57,9 @@ def _submit_in_browser(page: Page, reference: str, organisation: str) -> None:
     expect(page.get_by_role("alert", name="Success")).to_contain_text("Your return has been submitted")
 
 
-def test_three_agencies_submit_the_inspector_links_a_duplicate_and_the_pack_shows_one_timeline(open_page, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_three_agencies_submit_the_inspector_links_a_duplicate_and_the_pack_shows_one_timeline(  # type: ignore[no-untyped-def]
+    open_page, tmp_path
+) -> None:
     inspector = make_user(Role.INSPECTOR, email="inspector@inspectorate.example", full_name="Imogen Inspector")
     organisations = {
         "police": make_organisation(OrganisationKind.POLICE, "Northshire Police"),
@@ -159,7 +161,8 @@ def test_three_agencies_submit_the_inspector_links_a_duplicate_and_the_pack_show
     council_page: Page = open_page()
     sign_in(council_page, "childrens@council.example")
     open_from_menu(council_page, "Panels")
-    follow(council_page, council_page.get_by_role("link", name="Northshire learning panel"), "Northshire learning panel")
+    panel_link = council_page.get_by_role("link", name="Northshire learning panel")
+    follow(council_page, panel_link, "Northshire learning panel")
     pack = pdf_text(download(council_page, "Download the panel pack (PDF)"))
     merged = pack.split("Merged chronology", 1)[1].split("Agency returns", 1)[0]
     assert "Northshire Police: Call-out after a neighbour heard screaming" in merged
