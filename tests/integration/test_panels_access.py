@@ -94,6 +94,7 @@ ROUTES: list[tuple[str, str, Url, dict[str, int | str]]] = [
     ("reply", "GET", lambda w: f"/panels/{w.panel.id}/reply", {**SEE, "admin": 403}),
     ("invite file", "GET", lambda w: f"/panels/{w.panel.id}/invite.ics", {**SEE, "admin": 403}),
     ("pack", "GET", lambda w: f"/panels/{w.panel.id}/pack.pdf", SEE),
+    ("pack contents", "GET", lambda w: f"/panels/{w.panel.id}/pack-contents", MANAGE),
     ("feed page", "GET", lambda w: "/panels/calendar-feed", EVERYONE),
     ("make feed", "POST", lambda w: "/panels/calendar-feed", EVERYONE),
     (
@@ -182,6 +183,7 @@ def test_every_panels_route_is_in_the_matrix(app: Flask) -> None:
         "panels.reply_to_panel",
         "panels.download_invite",
         "panels.download_pack",
+        "panels.choose_pack_contents",
         "panels.manage_feed",
         "panels.create_feed",
         "panels.revoke_feed",
