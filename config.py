@@ -79,6 +79,25 @@ class Config:
         "learning.reminders:send_due_action_reminders",
     )
     REMINDER_INTERVAL_SECONDS = 300
+    # Jobs the worker runs on every pass (every few seconds), each in its own transaction.
+    WORKER_PASS_JOBS = ("core.files:scan_waiting_files",)
+
+    # Uploaded files (core/files.py). The malware scanner gets each file on standard input; exit
+    # 0 clean, 1 infected. Unset in development: files are available at once. Production must set it.
+    ANTIVIRUS_COMMAND = os.environ.get("ANTIVIRUS_COMMAND", "")
+    ANTIVIRUS_TIMEOUT_SECONDS = int(os.environ.get("ANTIVIRUS_TIMEOUT_SECONDS", "120"))
+    DOCUMENT_MAX_BYTES = 10_000_000  # one document on a return, or one evidence file
+    RETURN_DOCUMENTS_MAX_BYTES = 30_000_000  # every document on one return together
+    UPDATE_EVIDENCE_MAX_BYTES = 30_000_000  # every evidence file posted with one progress update
+    CHRONOLOGY_IMPORT_MAX_BYTES = 2_000_000  # an agency's chronology spreadsheet
+    # Per-endpoint request-body allowances (core.files.upload_allowance): the largest upload the
+    # endpoint takes plus room for the form's other fields.
+    DOCUMENT_UPLOAD_ALLOWANCE = DOCUMENT_MAX_BYTES + 1_000_000
+    EVIDENCE_UPLOAD_ALLOWANCE = UPDATE_EVIDENCE_MAX_BYTES + 1_000_000
+    CHRONOLOGY_IMPORT_ALLOWANCE = CHRONOLOGY_IMPORT_MAX_BYTES + 1_000_000
+
+    # The merged chronology shows a gap where no agency had contact for longer than this.
+    CHRONOLOGY_GAP_MONTHS = int(os.environ.get("CHRONOLOGY_GAP_MONTHS", "3"))
 
     # The most text one agency's return may hold: every box, chronology row and learning point
     # together. Bounds the panel pack (a return at the limit takes seconds to render, not minutes).
@@ -117,6 +136,8 @@ class TestConfig(Config):
     PORTAL_BASE_URL = "http://portal.test"
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 8025
+    # Files are available at once unless a test sets a scanner (tests/antivirus_stub.py).
+    ANTIVIRUS_COMMAND = ""
 
 
 class ProductionConfig(Config):
@@ -148,6 +169,8 @@ class ProductionConfig(Config):
             problems.append("DEMO_TOTP_SECRET must not be set in production")
         if not os.environ.get("MAIL_SERVER"):
             problems.append("MAIL_SERVER must be set")
+        if not os.environ.get("ANTIVIRUS_COMMAND"):
+            problems.append("ANTIVIRUS_COMMAND must be set (uploaded files are checked for malware)")
         if problems:
             raise ConfigurationError("Refusing to start: " + "; ".join(problems))
 

@@ -1384,3 +1384,8 @@ def build_learning(context: BuildContext) -> None:
             for update in timeline
         ),
     )
+
+
+# The merged chronology's case (issue 13) lives with its page in its own module; imported last so
+# its builder runs after the ones above.
+from bench import chronology as _chronology  # noqa: E402,F401

@@ -97,6 +97,12 @@ def _feed_with_fifty_panels() -> dict[str, Any] | None:
     return {"token": FEED_TOKEN} if stored else None
 
 
+def _chronology_case() -> dict[str, Any] | None:
+    from bench.chronology import chronology_case
+
+    return chronology_case()
+
+
 # --- the pages ---------------------------------------------------------------------------
 
 PAGES: list[BenchPage] = [
@@ -104,6 +110,13 @@ PAGES: list[BenchPage] = [
     BenchPage("Review list", "reviews.list_reviews", "inspector"),
     BenchPage("Review page", "reviews.show_review", "inspector", _busiest_review),
     BenchPage("Case page with all returns", "cases.show_case", "inspector", _busiest_case),
+    BenchPage(
+        "Merged chronology, 3 agencies × 150 rows",
+        "chronology.show_chronology",
+        "inspector",
+        _chronology_case,
+        p95_budget_ms={1: 150, 100: 150},
+    ),
     BenchPage("Action tracker", "learning.list_actions", "inspector"),
     BenchPage("Annual summary", "summary.annual_summary", "inspector", p95_budget_ms={10: 500}),
     BenchPage("People (admin)", "admin.list_people", "admin"),

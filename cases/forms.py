@@ -238,6 +238,11 @@ class RetentionForm(PortalForm):
         ],
         widget=GovTextInput(),
     )
+    erase_documents = BooleanField(
+        "Also delete the documents agencies attached to their returns",
+        description="Documents often name the person, victims and children. Unticked, they are kept with the returns.",
+        widget=GovCheckboxInput(),
+    )
     submit = SubmitField("Save", widget=GovSubmitInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -137,6 +137,8 @@ class CaseSettings(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Identifying details are erased this many months after the case closes.
     retention_months: Mapped[int] = mapped_column(Integer, nullable=False, default=DEFAULT_RETENTION_MONTHS)
+    # Whether the documents agencies attached to their returns are deleted with the identifiers.
+    erase_documents: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     updated_by: Mapped[User | None] = relationship()
@@ -280,11 +282,18 @@ class ReturnChronologyEntry(db.Model):
     happened_on: Mapped[date | None] = mapped_column(Date)
     what_happened: Mapped[str] = mapped_column(Text, nullable=False, default="")
     significance: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # The agency's own flag: this contact matters most (it stands out in the merged chronology).
+    significant: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     agency_return: Mapped[AgencyReturn] = relationship(back_populates="chronology")
 
     def as_form_data(self) -> dict[str, Any]:
-        return {"happened_on": self.happened_on, "what_happened": self.what_happened, "significance": self.significance}
+        return {
+            "happened_on": self.happened_on,
+            "what_happened": self.what_happened,
+            "significance": self.significance,
+            "significant": ["yes"] if self.significant else [],
+        }
 
 
 class ReturnLearningPoint(db.Model):

@@ -15,6 +15,8 @@ from sqlalchemy.orm import selectinload
 from agencies import access
 from agencies.models import Organisation, User
 from agencies.operations import agency_recipients
+from cases.chronology.operations import erase_chronology_names
+from cases.documents.operations import erase_documents
 from cases.models import (
     DEFAULT_RETENTION_MONTHS,
     AgencyReturn,
@@ -418,18 +420,22 @@ def case_settings() -> CaseSettings:
     return settings
 
 
-def update_retention(months: int, by: User) -> None:
+def update_retention(months: int, by: User, *, erase_documents: bool | None = None) -> None:
     settings = case_settings()
-    if settings.retention_months == months:
+    documents = settings.erase_documents if erase_documents is None else erase_documents
+    if settings.retention_months == months and settings.erase_documents == documents:
         return
     audit.record(
         "case.retention_changed",
         settings,
-        f"Retention of identifying details set to {months} months",
+        f"Retention of identifying details set to {months} months"
+        + ("" if documents else "; documents on returns are kept"),
         before=settings.retention_months,
         after=months,
+        erase_documents=[settings.erase_documents, documents],
     )
     settings.retention_months = months
+    settings.erase_documents = documents
     settings.updated_by = by
 
 
@@ -442,9 +448,12 @@ def erase_expired_identifiers(today: date) -> list[MultiAgencyCase]:
     """Erase the identifying details of every case whose retention period has ended.
 
     The reference, the dates, the summary and the agencies' returns stay: the learning is kept,
-    the person's identity is not.
+    the person's identity is not. The merged chronology's rows are first rewritten with roles in
+    place of the names recorded for the case, then those names are erased; the documents on
+    the returns are deleted too unless the admin's rule keeps them.
     """
-    months = case_settings().retention_months
+    settings = case_settings()
+    months = settings.retention_months
     candidates = db.session.scalars(
         db.select(MultiAgencyCase)
         .where(MultiAgencyCase.closed_on.is_not(None), MultiAgencyCase.identifiers_erased_at_utc.is_(None))
@@ -455,6 +464,8 @@ def erase_expired_identifiers(today: date) -> list[MultiAgencyCase]:
         due = identifiers_erased_on(case.closed_on, months)
         if due is None or today < due:
             continue
+        rewritten = erase_chronology_names(case)
+        documents = erase_documents(case) if settings.erase_documents else 0
         for name in IDENTIFIER_FIELDS:
             setattr(case, name, None)
         case.identifiers_erased_at_utc = utc_now()
@@ -464,6 +475,8 @@ def erase_expired_identifiers(today: date) -> list[MultiAgencyCase]:
             f"Erased the identifying details of {case.reference}",
             closed_on=case.closed_on.isoformat() if case.closed_on else None,
             retention_months=months,
+            chronology_rows_anonymised=rewritten,
+            documents_deleted=documents,
         )
         erased.append(case)
     return erased

@@ -1,23 +1,45 @@
-"""Who may see and change multi-agency cases and agency returns.
+"""Who may see and change multi-agency cases, agency returns, the merged chronology and the
+documents on returns.
 
 The Inspectorate sees every case and return. An agency member sees a case only while their
 organisation holds an invitation to it that has not been withdrawn, and of the returns only
 their own organisation's; anything else does not seem to exist (the finders return None, so
 the access decorator answers 404). Withdrawing an invitation therefore ends access at once.
+
+The merged chronology follows the panel pack's rule: an agency member sees only their own
+agency's rows until the case is on the agenda of a (scheduled) panel they are invited to;
+from then on, every agency's submitted rows, as their pack shows them. Panels live in a
+package above this one, so the app factory hands their rule in (``use_panel_sharing``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
 from sqlalchemy import Select, exists
 
 from agencies.access import belongs_to, is_admin, is_agency_member, is_inspector, is_inspectorate_staff
 from agencies.models import User
+from cases.chronology.models import CasePerson, ChronologyAddedRow, ChronologyDecision, ChronologyImport
+from cases.documents.models import ReturnDocument
 from cases.models import AgencyReturn, CaseInvitation, MultiAgencyCase
 from cases.themes import LearningTheme
 from extensions import db
 from reviews.models import Review
 
 __all__ = [
+    "added_row_for",
+    "case_person_for",
+    "chronology_import_for",
+    "chronology_organisations",
+    "decision_for",
+    "document_for",
+    "may_change_document",
+    "may_view_named_chronology",
+    "sees_every_agency",
+    "use_panel_sharing",
     "case_for",
     "invitation_for",
     "manages_cases",
@@ -96,3 +118,90 @@ def may_write_return(user: User, agency_return: AgencyReturn) -> bool:
 def may_view_identifiers(user: User, case: MultiAgencyCase) -> bool:
     """The Inspectorate and the invited agencies; the finder has already scoped the case."""
     return is_inspectorate_staff(user) or case.invitation_for(user.organisation_id) is not None
+
+
+# --- the merged chronology --------------------------------------------------------------------
+
+PANEL_SHARING = "cases.shared_at_panel"
+# (person, case id) -> is the case on the agenda of a scheduled panel this person is invited to?
+SharedAtPanel = Callable[[User, int], bool]
+
+
+def use_panel_sharing(app: Any, rule: SharedAtPanel) -> None:
+    """Called by the app factory with ``panels.permissions.attends_panel_with_case``."""
+    app.extensions[PANEL_SHARING] = rule
+
+
+def sees_every_agency(user: User, case: MultiAgencyCase) -> bool:
+    """Every agency's submitted rows (and documents): the Inspectorate, and an invited agency's
+    member once the case is on the agenda of a panel they are invited to."""
+    if is_inspectorate_staff(user):
+        return True
+    if case.invitation_for(user.organisation_id) is None:
+        return False
+    rule: SharedAtPanel = current_app.extensions[PANEL_SHARING]
+    return bool(rule(user, case.id))
+
+
+def chronology_organisations(user: User, case: MultiAgencyCase) -> set[int] | None:
+    """Whose rows this person sees in the case's merged chronology: None for every agency's."""
+    return None if sees_every_agency(user, case) else {user.organisation_id}
+
+
+def may_view_named_chronology(user: User, case: MultiAgencyCase) -> bool:
+    """The named view shows names as the agencies wrote them: whoever may see the identifiers."""
+    return may_view_identifiers(user, case)
+
+
+def _inspectorate_only(user: User, model: type, object_id: int) -> Any:
+    # The inspector's own records about a case: nobody else learns that an id exists.
+    return db.session.get(model, object_id) if is_inspectorate_staff(user) else None
+
+
+def added_row_for(user: User, row_id: int) -> ChronologyAddedRow | None:
+    return _inspectorate_only(user, ChronologyAddedRow, row_id)  # type: ignore[no-any-return]
+
+
+def decision_for(user: User, decision_id: int) -> ChronologyDecision | None:
+    return _inspectorate_only(user, ChronologyDecision, decision_id)  # type: ignore[no-any-return]
+
+
+def case_person_for(user: User, person_id: int) -> CasePerson | None:
+    return _inspectorate_only(user, CasePerson, person_id)  # type: ignore[no-any-return]
+
+
+def chronology_import_for(user: User, import_id: int) -> ChronologyImport | None:
+    """An import belongs to its return's agency (while invited); the Inspectorate never imports."""
+    if not is_agency_member(user):
+        return None
+    return db.session.scalar(
+        db.select(ChronologyImport)
+        .join(AgencyReturn, AgencyReturn.id == ChronologyImport.return_id)
+        .join(CaseInvitation, CaseInvitation.id == AgencyReturn.invitation_id)
+        .where(ChronologyImport.id == import_id, _active_invitation_of(user))
+    )
+
+
+# --- documents on returns -----------------------------------------------------------------------
+
+
+def document_for(user: User, document_id: int) -> ReturnDocument | None:
+    """The Inspectorate; the return's own agency; and, once the return is submitted, members of
+    the other invited agencies who see every agency's rows (the pack lists the documents)."""
+    document = db.session.get(ReturnDocument, document_id)
+    if document is None or is_inspectorate_staff(user):
+        return document
+    invitation = document.agency_return.invitation
+    if belongs_to(user, invitation.organisation_id):
+        return document if invitation.is_active else None
+    if not invitation.is_active or not document.agency_return.is_submitted:
+        return None
+    case = invitation.case
+    mine = case.invitation_for(user.organisation_id)
+    if mine is None or not mine.is_active or not sees_every_agency(user, case):
+        return None
+    return document
+
+
+def may_change_document(user: User, document: ReturnDocument) -> bool:
+    return may_write_return(user, document.agency_return)

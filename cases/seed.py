@@ -1,8 +1,12 @@
 """Reference and demo data for multi-agency cases.
 
 The demo case is flagged through the same operations the screens use, so it looks exactly
-like one an inspector made: Northshire Police has submitted its return, the NHS trust has a
-draft, and children's services has only been notified. Westvale Police is asked nothing.
+like one an inspector made: the police, the NHS trust and children's services have all
+submitted their returns, whose chronologies overlap in the merged chronology: the police
+call-out and the ambulance crew's visit on the same night are "possibly the same event", and
+nobody had contact with the family for almost four months before the offence (a gap). The
+police return carries one document (its internal review, a PDF). A victim and a child are
+named for the anonymised view. Westvale Police is asked nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +15,9 @@ import re
 from datetime import date, timedelta
 
 from agencies.models import Organisation, User
+from cases.chronology.operations import add_person
+from cases.chronology.rules import PersonRole
+from cases.documents.operations import add_document
 from cases.models import (
     DEFAULT_RETENTION_MONTHS,
     AgencyReturn,
@@ -124,33 +131,58 @@ def seed_demo_case() -> list[str]:
         inspector,
     )
     db.session.flush()
-    police, health = (case.invitation_for(agency.id) for agency in agencies[:2])
+    police, health, childrens = (invitation.agency_return for invitation in case.invitations)
     themes = {t.name: t for t in db.session.scalars(db.select(LearningTheme))}
-    _seed_police_return(police.agency_return, people.get("police@police.example"), themes)
-    _seed_health_draft(health.agency_return, people.get("health@health.example"))
+    _seed_police_return(police, people.get("police@police.example"), themes)
+    _seed_health_return(health, people.get("health@health.example"))
+    _seed_childrens_return(childrens, people.get("childrens@council.example"))
+    add_person(case, PersonRole.VICTIM, "Casey Brown", inspector)
+    add_person(case, PersonRole.CHILD, "Riley Brown", inspector)
     return [f"multi-agency case {review.reference}"]
+
+
+def _submit(
+    agency_return: AgencyReturn,
+    author: User,
+    *,
+    involvement: InvolvementAnswers,
+    findings: ReturnFindings,
+    documents: list[tuple[bytes, str]] | None = None,
+) -> None:
+    save_involvement(agency_return, involvement, agency_return.version, author)
+    db.session.flush()
+    save_draft(agency_return, findings, agency_return.version, author)
+    db.session.flush()
+    for data, name in documents or []:
+        add_document(agency_return, data, name, author)
+    submit_return(agency_return, agency_return.version, author)
+    db.session.flush()
+
+
+def _review_pdf() -> bytes:
+    from weasyprint import HTML
+
+    return HTML(  # type: ignore[no-any-return]
+        string="<h1>Northshire Police: internal review</h1><p>OFFICIAL-SENSITIVE. Demo document: the review of the "
+        "two domestic incidents at the address and why they were not linked.</p>"
+    ).write_pdf()
 
 
 def _seed_police_return(agency_return: AgencyReturn, author: User | None, themes: dict[str, LearningTheme]) -> None:
     if author is None:
         return
     today = london_today(utc_now())
-    save_involvement(
+    theme = themes.get("Domestic abuse") or themes.get("Information sharing")
+    _submit(
         agency_return,
-        InvolvementAnswers(
+        author,
+        involvement=InvolvementAnswers(
             Involvement.INVOLVED,
             today - timedelta(days=380),
             None,
             "Two call-outs to domestic incidents at the address; a DASH risk assessment was completed once.",
         ),
-        agency_return.version,
-        author,
-    )
-    db.session.flush()
-    theme = themes.get("Domestic abuse") or themes.get("Information sharing")
-    save_draft(
-        agency_return,
-        ReturnFindings(
+        findings=ReturnFindings(
             author_name=author.full_name,
             author_role=author.job_title or "Detective Sergeant",
             author_involved=False,
@@ -165,13 +197,20 @@ def _seed_police_return(agency_return: AgencyReturn, author: User | None, themes
             chronology=[
                 ChronologyRow(
                     today - timedelta(days=380),
-                    "Call-out to a verbal argument at the address.",
+                    "Call-out to a verbal argument between Jordan Example and Casey Brown at the address.",
                     "First known domestic incident.",
                 ),
                 ChronologyRow(
+                    today - timedelta(days=290),
+                    "Casey Brown reported harassing text messages; words of advice given to Jordan.",
+                    "",
+                ),
+                ChronologyRow(
                     today - timedelta(days=200),
-                    "Call-out after a neighbour heard screaming; DASH completed.",
+                    "Call-out after a neighbour heard screaming; Casey had a cut to the head. DASH completed; "
+                    "Riley Brown was in the house.",
                     "Medium risk recorded; no link made to the earlier incident.",
+                    True,
                 ),
             ],
             learning_points=[
@@ -182,47 +221,91 @@ def _seed_police_return(agency_return: AgencyReturn, author: User | None, themes
                 )
             ],
         ),
-        agency_return.version,
-        author,
+        documents=[(_review_pdf(), "Northshire Police internal review.pdf")],
     )
-    db.session.flush()
-    submit_return(agency_return, agency_return.version, author)
-    db.session.flush()
 
 
-def _seed_health_draft(agency_return: AgencyReturn, author: User | None) -> None:
+def _seed_health_return(agency_return: AgencyReturn, author: User | None) -> None:
     if author is None:
         return
     today = london_today(utc_now())
-    save_involvement(
+    _submit(
         agency_return,
-        InvolvementAnswers(
-            Involvement.INVOLVED,
-            today - timedelta(days=300),
-            today - timedelta(days=150),
-            "The person attended the community mental health team for six months.",
-        ),
-        agency_return.version,
         author,
-    )
-    db.session.flush()
-    save_draft(
-        agency_return,
-        ReturnFindings(
+        involvement=InvolvementAnswers(
+            Involvement.INVOLVED,
+            today - timedelta(days=330),
+            today - timedelta(days=150),
+            "The person attended the community mental health team; the ambulance service attended the address once.",
+        ),
+        findings=ReturnFindings(
             author_name=author.full_name,
             author_role=author.job_title or "Safeguarding Lead",
-            author_involved=None,
-            records_reviewed="Electronic patient record",
-            records_secured_on=None,
-            what_went_well="",
-            missed_opportunities="",
-            underpinning_reasons=[],
-            underpinning_detail="",
+            author_involved=False,
+            records_reviewed="Electronic patient record, ambulance service records",
+            records_secured_on=today - timedelta(days=12),
+            what_went_well="The GP referred promptly.",
+            missed_opportunities="Missed appointments were not followed up before discharge.",
+            underpinning_reasons=[UnderpinningReason.POLICY],
+            underpinning_detail="The discharge policy did not ask about risk to others.",
             good_practice="",
-            recommendations="",
-            chronology=[ChronologyRow(today - timedelta(days=300), "Referral from the GP for low mood.", "")],
+            recommendations="Ask about domestic abuse before discharging after missed appointments.",
+            chronology=[
+                ChronologyRow(today - timedelta(days=330), "Referral from the GP for low mood and drinking.", ""),
+                ChronologyRow(
+                    today - timedelta(days=260),
+                    "Community mental health team assessment: Jordan said arguments at home were getting worse.",
+                    "Domestic abuse was not asked about.",
+                    True,
+                ),
+                ChronologyRow(
+                    today - timedelta(days=200),
+                    "Ambulance crew called by police to the address: Casey Brown treated for a cut to the head.",
+                    "",
+                ),
+                ChronologyRow(
+                    today - timedelta(days=150),
+                    "Discharged from the community mental health team after three missed appointments.",
+                    "",
+                ),
+            ],
         ),
-        agency_return.version,
-        author,
     )
-    db.session.flush()
+
+
+def _seed_childrens_return(agency_return: AgencyReturn, author: User | None) -> None:
+    if author is None:
+        return
+    today = london_today(utc_now())
+    _submit(
+        agency_return,
+        author,
+        involvement=InvolvementAnswers(
+            Involvement.INVOLVED,
+            today - timedelta(days=390),
+            None,
+            "An early help assessment of the family, closed before the incidents; a school referral later.",
+        ),
+        findings=ReturnFindings(
+            author_name=author.full_name,
+            author_role=author.job_title or "Service Manager",
+            author_involved=False,
+            records_reviewed="Children's social care case records, early help records",
+            records_secured_on=today - timedelta(days=9),
+            what_went_well="The school referral was acted on within a day.",
+            missed_opportunities="Children's services were not told of the second domestic incident.",
+            underpinning_reasons=[UnderpinningReason.POLICY],
+            underpinning_detail="No police notification reached the front door.",
+            good_practice="",
+            recommendations="Check police notifications against open and recently closed families.",
+            chronology=[
+                ChronologyRow(today - timedelta(days=390), "Early help assessment of the family closed.", ""),
+                ChronologyRow(
+                    today - timedelta(days=40),
+                    "School referral: Riley Brown's attendance falling; single assessment started.",
+                    "The first contact with the family for almost four months.",
+                    True,
+                ),
+            ],
+        ),
+    )

@@ -413,9 +413,13 @@ def send_reminder(invitation: CaseInvitation) -> ResponseReturnValue:
 @access.allow(access.is_admin)
 def edit_retention() -> ResponseReturnValue:
     settings = operations.case_settings()
-    form = RetentionForm(data={"retention_months": settings.retention_months})
+    form = RetentionForm(
+        data={"retention_months": settings.retention_months, "erase_documents": settings.erase_documents}
+    )
     if form.validate_on_submit():
-        operations.update_retention(form.retention_months.data, access.current_person())
+        operations.update_retention(
+            form.retention_months.data, access.current_person(), erase_documents=bool(form.erase_documents.data)
+        )
         db.session.commit()
         flash(f"Identifying details will be erased {form.retention_months.data} months after a case closes", "success")
         return redirect(url_for("cases.edit_retention"))

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_wtf.file import MultipleFileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovCheckboxInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from cases.themes import LEARNING_LEVEL_LABELS
@@ -117,6 +120,11 @@ class ActionForm(VersionedForm):
         validators=[DataRequired(message="Enter how progress and outcomes will be evidenced"), *long_text(5_000)],
         widget=GovTextArea(),
     )
+    completion_needs_file = BooleanField(
+        "Completing this action needs at least one evidence file",
+        description="The owner must attach a file (an audit report, a revised procedure) before marking it complete.",
+        widget=GovCheckboxInput(),
+    )
     panel_id = SelectField(
         "Panel",
         description="The panel at which the action was agreed.",
@@ -166,6 +174,7 @@ class UpdateForm(VersionedForm):
         validators=[*long_text(5_000)],
         widget=GovTextArea(),
     )
+    evidence_files = MultipleFileField("Evidence files (optional)", widget=GovFileInput(multiple=True))
     submit = SubmitField("Post update", widget=GovSubmitInput())
 
 

@@ -17,19 +17,21 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agencies.models import Organisation, User, enum_column
 from cases.models import MultiAgencyCase, ReturnLearningPoint
 from cases.themes import LearningLevel, LearningTheme
 from core.db import TimestampMixin, UTCDateTime, VersionedMixin
+from core.files import StoredFile
 from core.formatting import utc_now
 from extensions import db
 from panels.models import Panel
 from reviews.models import Assessment, Prompt, Standard, StandardRating
 
 __all__ = [
+    "ActionEvidenceFile",
     "ActionRecord",
     "ActionStatus",
     "ActionUpdate",
@@ -144,6 +146,8 @@ class ActionRecord(VersionedMixin, TimestampMixin, db.Model):
     )
     not_accepted_reason: Mapped[str | None] = mapped_column(Text)
     completed_on: Mapped[date | None] = mapped_column(Date)
+    # Completing it needs at least one evidence file on its progress updates (the inspector's call).
+    completion_needs_file: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     # Where it came from: the case and, back to the QA rating, the assessment and the
     # standard (and prompt) whose rating exposed the gap.
@@ -218,7 +222,26 @@ class ActionUpdate(db.Model):
 
     action: Mapped[ActionRecord] = relationship(back_populates="updates")
     author: Mapped[User | None] = relationship()
+    # Loaded with the updates (one query for all of them): the action's page lists every file.
+    files: Mapped[list[ActionEvidenceFile]] = relationship(
+        back_populates="update", cascade="all, delete-orphan", order_by="ActionEvidenceFile.id", lazy="selectin"
+    )
 
     @property
     def changed_status(self) -> bool:
         return self.status_after is not None and self.status_after != self.status_before
+
+
+class ActionEvidenceFile(db.Model):
+    """A file the owner attached to a progress update as evidence (a ``core.files.StoredFile``)."""
+
+    __tablename__ = "action_evidence_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(
+        ForeignKey("action_updates.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id", ondelete="CASCADE"), nullable=False, index=True)
+
+    update: Mapped[ActionUpdate] = relationship(back_populates="files")
+    file: Mapped[StoredFile] = relationship(lazy="joined")

@@ -15,9 +15,10 @@ from agencies.operations import agency_recipients
 from cases.models import AgencyReturn, CaseInvitation, MultiAgencyCase, ReturnLearningPoint, ReturnStatus
 from cases.themes import LearningLevel, LearningTheme
 from core import audit
+from core.files import FileRefused, detect_type, store_file
 from core.formatting import london_today, utc_now
 from extensions import db
-from learning.models import ActionRecord, ActionStatus, ActionUpdate, LearningItem
+from learning.models import ActionEvidenceFile, ActionRecord, ActionStatus, ActionUpdate, LearningItem
 from learning.rules import UpdateRequest, update_problems
 from notifications.outbox import portal_link, queue_email
 from panels.models import Panel, PanelAgendaItem, PanelStatus
@@ -210,6 +211,7 @@ class ActionDetails:
     due_on: date
     evidence_measure: str
     case: MultiAgencyCase | None = None
+    completion_needs_file: bool = False
     learning_items: list[LearningItem] = field(default_factory=list)
     assessment: Assessment | None = None
     standard: Standard | None = None
@@ -290,6 +292,7 @@ def _apply(action: ActionRecord, details: ActionDetails) -> None:
     action.theme = details.theme
     action.due_on = details.due_on
     action.evidence_measure = details.evidence_measure
+    action.completion_needs_file = details.completion_needs_file
     action.case = details.case
     action.learning_items = list(details.learning_items)
     action.assessment = details.assessment
@@ -307,6 +310,7 @@ def _action_state(action: ActionRecord) -> dict[str, object]:
         "theme": action.theme.name,
         "due_on": action.due_on.isoformat(),
         "evidence_measure": action.evidence_measure,
+        "completion_needs_file": action.completion_needs_file,
         "case_id": action.case.id if action.case else None,
         "learning_items": sorted(item.id for item in action.learning_items),
         "assessment_id": action.assessment.id if action.assessment else None,
@@ -328,18 +332,32 @@ def post_update(
     version: int | str | None,
     by: User,
     now: datetime | None = None,
+    files: Sequence[tuple[bytes, str]] = (),
 ) -> ActionUpdate:
     """Add a progress update to the action's timeline, moving its status if asked.
 
-    Completing needs evidence; not accepting needs a reason (the update's text). Only the
-    Inspectorate reopens a closed action.
+    Completing needs evidence, and an evidence file where the action says so; not accepting
+    needs a reason (the update's text). Only the Inspectorate reopens a closed action.
+    ``files`` are (content, name) pairs already read within the size limits; each is checked
+    by its content and kept (``core.files``), or the update is refused.
     """
     action.check_version(version)
     now = now or utc_now()
     request = UpdateRequest(
-        progress=progress, evidence=evidence, new_status=new_status, by_inspectorate=by.is_inspectorate
+        progress=progress,
+        evidence=evidence,
+        new_status=new_status,
+        by_inspectorate=by.is_inspectorate,
+        files=len(files),
+        earlier_files=evidence_file_count(action),
+        needs_file=action.completion_needs_file,
     )
     problems = update_problems(action.status, request)
+    for data, name in files:
+        try:
+            detect_type(data)
+        except FileRefused as error:
+            problems.setdefault("evidence_files", f"{name}: {error}")
     if problems:
         raise Refused(problems)
     before = action.status
@@ -355,6 +373,8 @@ def post_update(
         status_after=new_status,
     )
     db.session.add(update)
+    for data, name in files:
+        update.files.append(ActionEvidenceFile(file_id=store_file(data, name, by=by).id))
     if new_status != before:
         action.status = new_status
         action.completed_on = london_today(now) if new_status == ActionStatus.COMPLETED else None
@@ -376,10 +396,35 @@ def post_update(
         status_before=before.value,
         status_after=new_status.value,
         with_evidence=bool(evidence.strip()),
+        evidence_files=[f.file.filename for f in update.files],
     )
     if new_status != before and new_status.is_closed and not by.is_inspectorate:
         _notify_recorder(action, by)
     return update
+
+
+def evidence_file_count(action: ActionRecord) -> int:
+    if action.id is None:
+        return 0
+    return int(
+        db.session.scalar(
+            db.select(db.func.count(ActionEvidenceFile.id))
+            .join(ActionUpdate, ActionUpdate.id == ActionEvidenceFile.update_id)
+            .where(ActionUpdate.action_id == action.id)
+        )
+        or 0
+    )
+
+
+def record_evidence_download(evidence: ActionEvidenceFile) -> None:
+    action = evidence.update.action
+    audit.record_read(
+        evidence,
+        "action_evidence",
+        f"Downloaded {evidence.file.filename}, evidence on action {action.reference}",
+        action_id=action.id,
+        sha256=evidence.file.sha256,
+    )
 
 
 # --- emails ------------------------------------------------------------------------------------------

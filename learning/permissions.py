@@ -15,7 +15,7 @@ from agencies.access import belongs_to, is_agency_member, is_inspector, is_inspe
 from agencies.models import User
 from cases.models import MultiAgencyCase
 from extensions import db
-from learning.models import ActionRecord, LearningItem
+from learning.models import ActionEvidenceFile, ActionRecord, LearningItem
 from panels.models import Panel
 from reviews.models import Review
 
@@ -52,6 +52,14 @@ def sees_every_action(user: User) -> bool:
 
 def action_for(user: User, action_id: int) -> ActionRecord | None:
     return db.session.scalar(visible_actions(user).where(ActionRecord.id == action_id))
+
+
+def evidence_for(user: User, evidence_id: int) -> ActionEvidenceFile | None:
+    """An evidence file is seen by whoever may see its action."""
+    evidence = db.session.get(ActionEvidenceFile, evidence_id)
+    if evidence is None or action_for(user, evidence.update.action_id) is None:
+        return None
+    return evidence
 
 
 def case_for_learning(user: User, case_id: int) -> MultiAgencyCase | None:

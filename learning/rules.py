@@ -134,6 +134,11 @@ class UpdateRequest:
     evidence: str
     new_status: ActionStatus
     by_inspectorate: bool
+    # Evidence files: with this update, and on the action's earlier updates; and whether the
+    # inspector said completing the action needs at least one.
+    files: int = 0
+    earlier_files: int = 0
+    needs_file: bool = False
 
 
 def statuses_open_to(current: ActionStatus, *, by_inspectorate: bool) -> list[ActionStatus]:
@@ -167,6 +172,8 @@ def update_problems(current: ActionStatus, request: UpdateRequest) -> dict[str, 
     completing = request.new_status == ActionStatus.COMPLETED and current != ActionStatus.COMPLETED
     if completing and not request.evidence.strip():
         problems["evidence"] = "Enter the evidence that the action is complete"
+    if completing and request.needs_file and not (request.files or request.earlier_files):
+        problems["evidence_files"] = "Attach at least one file as evidence: this action needs one to be completed"
     return problems
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -20,6 +20,7 @@ from cases.models import MultiAgencyCase, ReturnLearningPoint
 from cases.themes import LearningLevel, LearningTheme
 from core.db import StaleEdit
 from core.downloads import send_download
+from core.files import FileRefused, file_size, read_upload, stream_download, upload_allowance
 from core.formatting import govuk_date, london_today, utc_now
 from core.forms import NONE, ConfirmForm
 from core.pagination import paginate
@@ -28,7 +29,7 @@ from learning import operations as ops
 from learning import permissions as can
 from learning import tracker
 from learning.forms import STATUS_CHOICE_LABELS, ActionForm, ItemForm, UpdateForm
-from learning.models import ActionRecord, ActionStatus, LearningItem
+from learning.models import ActionEvidenceFile, ActionRecord, ActionStatus, LearningItem
 from learning.rules import statuses_open_to
 from panels.models import Panel, PanelStatus
 from panels.permissions import panel_for
@@ -135,6 +136,7 @@ def _details_from(
         theme=db.session.get(LearningTheme, form.theme_id.data),  # type: ignore[arg-type]
         due_on=form.due_on.data,
         evidence_measure=form.evidence_measure.data,
+        completion_needs_file=bool(form.completion_needs_file.data),
         case=case,
         learning_items=[items[i] for i in form.learning_item_ids.data or [] if i in items],
         assessment=assessment,
@@ -321,6 +323,7 @@ def _action_form_data(action: ActionRecord) -> dict[str, Any]:
         "theme_id": action.theme_id,
         "due_on": action.due_on,
         "evidence_measure": action.evidence_measure,
+        "completion_needs_file": action.completion_needs_file,
         "learning_item_ids": [item.id for item in action.learning_items],
         "standard_id": action.standard_id or NONE,
         "prompt_id": action.prompt_id or NONE,
@@ -328,8 +331,28 @@ def _action_form_data(action: ActionRecord) -> dict[str, Any]:
     }
 
 
+def _evidence_files(form: UpdateForm) -> list[tuple[bytes, str]] | None:
+    """The posted evidence files, read within the limits; None (with the error on the form) if not."""
+    per_file = int(current_app.config["DOCUMENT_MAX_BYTES"])
+    total_limit = int(current_app.config["UPDATE_EVIDENCE_MAX_BYTES"])
+    found: list[tuple[bytes, str]] = []
+    for upload in request.files.getlist(form.evidence_files.name):
+        if not getattr(upload, "filename", ""):
+            continue  # the empty part a browser sends when no file is chosen
+        try:
+            found.append((read_upload(upload, per_file), upload.filename or "evidence"))
+        except FileRefused as error:
+            form.evidence_files.errors = [f"{upload.filename}: {error}"]
+            return None
+    if sum(len(data) for data, _name in found) > total_limit:
+        form.evidence_files.errors = [f"The files of one update must add up to less than {file_size(total_limit)}"]
+        return None
+    return found
+
+
 @learning_bp.route("/actions/<int:action_id>/update", methods=["GET", "POST"])
 @access.load("action_id", can.action_for, can.may_update_action)
+@upload_allowance("EVIDENCE_UPLOAD_ALLOWANCE")
 def post_update(action: ActionRecord) -> ResponseReturnValue:
     allowed = statuses_open_to(action.status, by_inspectorate=current_user.is_inspectorate)
     if not allowed:
@@ -340,7 +363,7 @@ def post_update(action: ActionRecord) -> ResponseReturnValue:
     )
     form.status.choices = [(status.value, _status_choice(status, action.status)) for status in allowed]
     outcome = ""
-    if form.validate_on_submit():
+    if form.validate_on_submit() and (evidence_files := _evidence_files(form)) is not None:
         outcome = _save(
             form,
             action,
@@ -351,14 +374,32 @@ def post_update(action: ActionRecord) -> ResponseReturnValue:
                 new_status=ActionStatus(form.status.data),
                 version=form.version.data,
                 by=current_user,
+                files=evidence_files,
             ),
         )
         if outcome == "saved":
             flash(f"Update posted. Action {action.reference} is {action.status.label.lower()}.", "success")
             return redirect(url_for("learning.show_action", action_id=action.id))
     return render_template(
-        "learning/actions/update.html", form=form, action=action, stale=outcome == "stale", today=_today()
+        "learning/actions/update.html",
+        form=form,
+        action=action,
+        stale=outcome == "stale",
+        today=_today(),
+        max_file=file_size(int(current_app.config["DOCUMENT_MAX_BYTES"])),
+        max_total=file_size(int(current_app.config["UPDATE_EVIDENCE_MAX_BYTES"])),
     )
+
+
+@learning_bp.get("/actions/evidence/<int:evidence_id>")
+@access.load("evidence_id", can.evidence_for)
+def download_evidence(evidence: ActionEvidenceFile) -> ResponseReturnValue:
+    stored = evidence.file
+    if not stored.available:
+        flash(f"{stored.filename} cannot be downloaded: {stored.scan_status.label.lower()}.", "important")
+        return redirect(url_for("learning.show_action", action_id=evidence.update.action_id))
+    ops.record_evidence_download(evidence)
+    return stream_download(stored)
 
 
 def _status_choice(status: ActionStatus, current: ActionStatus) -> str:

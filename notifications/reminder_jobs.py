@@ -31,3 +31,18 @@ def run_reminder_jobs(now: datetime) -> dict[str, int]:
             logger.exception("Reminder sweep %s failed; it will run again next time", path)
             db.session.rollback()
     return queued
+
+
+def run_pass_jobs(now: datetime) -> dict[str, int]:
+    """Run the jobs configured to run on every pass of the worker (``WORKER_PASS_JOBS``), such as
+    the malware check of uploaded files, each in its own transaction like the sweeps above."""
+    done: dict[str, int] = {}
+    for path in current_app.config.get("WORKER_PASS_JOBS", ()):
+        try:
+            job = import_string(path.replace(":", "."))
+            done[path] = int(job(now) or 0)
+            db.session.commit()
+        except Exception:
+            logger.exception("Worker job %s failed; it will run again on the next pass", path)
+            db.session.rollback()
+    return done

@@ -45,7 +45,7 @@ from notifications.delivery import (
 )
 from notifications.models import MessageStatus, OutboxMessage
 from notifications.outbox import without_secrets
-from notifications.reminder_jobs import run_reminder_jobs
+from notifications.reminder_jobs import run_pass_jobs, run_reminder_jobs
 from notifications.retry_policy import RetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -340,6 +340,7 @@ def run_worker(
                 # needs no separate scheduler; each sweep queues a reminder only once.
                 run_reminder_jobs(utc_now())
                 next_reminder_sweep = time.monotonic() + current_app.config.get("REMINDER_INTERVAL_SECONDS", 300)
+            run_pass_jobs(utc_now())
             result = send_all_due(worker_id=worker_id, should_stop=stop.is_set)
             if result.anything_happened:
                 report(result)

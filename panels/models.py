@@ -17,6 +17,8 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Time, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agencies.models import User, enum_column
+from cases.chronology.rules import ChronologyView
+from cases.documents.models import ReturnDocument
 from cases.models import MultiAgencyCase
 from core.db import TimestampMixin, UTCDateTime, VersionedMixin
 from extensions import db
@@ -27,6 +29,7 @@ __all__ = [
     "Panel",
     "PanelAgendaItem",
     "PanelAttendee",
+    "PanelPackAnnex",
     "PanelStatus",
     "Reply",
 ]
@@ -206,6 +209,9 @@ class PanelAttendee(TimestampMixin, db.Model):
     day_reminder_for_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Recorded after the panel: None until then.
     attended: Mapped[bool | None] = mapped_column(Boolean)
+    # Which view of the merged chronology their pack carries; None: the default for their
+    # organisation (named for the Inspectorate, anonymised for agencies).
+    chronology_view: Mapped[ChronologyView | None] = mapped_column(enum_column(ChronologyView))
 
     panel: Mapped[Panel] = relationship(back_populates="attendees")
     user: Mapped[User] = relationship(lazy="joined")
@@ -217,6 +223,31 @@ class PanelAttendee(TimestampMixin, db.Model):
     @property
     def was_invited(self) -> bool:
         return self.invited_at_utc is not None
+
+    @property
+    def pack_view(self) -> ChronologyView:
+        if self.chronology_view is not None:
+            return self.chronology_view
+        return ChronologyView.NAMED if self.user.is_inspectorate else ChronologyView.ANONYMISED
+
+
+class PanelPackAnnex(TimestampMixin, db.Model):
+    """A PDF document on a submitted return that the inspector appends to the panel's packs.
+
+    Each recipient's pack carries the annexes of the cases they may see."""
+
+    __tablename__ = "panel_pack_annexes"
+    __table_args__ = (UniqueConstraint("panel_id", "document_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), nullable=False, index=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("return_documents.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    panel: Mapped[Panel] = relationship()
+    document: Mapped[ReturnDocument] = relationship(lazy="joined")
 
 
 class CalendarFeedToken(TimestampMixin, db.Model):

@@ -14,16 +14,16 @@ from core import renders
 from core.renders import DocumentKind, Rendered
 from extensions import db
 from panels.models import Panel
-from panels.pack import PackCase, load_panel, pack_source
+from panels.pack import PackSource, load_panel, pack_source
 from panels.permissions import may_download_pack, panel_for
 
 PANEL_PACK = "panel_pack"
 
 
-def pack_fingerprint(panel: Panel, recipient: User) -> tuple[str, list[PackCase]]:
-    """The version of ``recipient``'s pack of ``panel`` (from ``load_panel``), and its cases."""
-    source, cases = pack_source(panel, recipient, prepared_on="")
-    return source.fingerprint(), cases
+def pack_fingerprint(panel: Panel, recipient: User) -> tuple[str, PackSource]:
+    """The version of ``recipient``'s pack of ``panel`` (from ``load_panel``), and its contents."""
+    source = pack_source(panel, recipient, prepared_on="")
+    return source.html.fingerprint(), source
 
 
 def render_pack(panel_id: int, recipient_id: int | None) -> Rendered | None:
@@ -37,9 +37,8 @@ def render_pack(panel_id: int, recipient_id: int | None) -> Rendered | None:
     panel = load_panel(panel_id)
     if panel is None:
         return None
-    fingerprint, _cases = pack_fingerprint(panel, recipient)
-    source, _cases = pack_source(panel, recipient)
-    return Rendered(data=source.write_pdf(), fingerprint=fingerprint)
+    fingerprint, _source = pack_fingerprint(panel, recipient)
+    return Rendered(data=pack_source(panel, recipient).write_pdf(), fingerprint=fingerprint)
 
 
 def prepare_packs(panel: Panel) -> None:

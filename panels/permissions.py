@@ -23,6 +23,7 @@ from panels.models import Panel, PanelAgendaItem, PanelAttendee, PanelStatus
 
 __all__ = [
     "agenda_item_for",
+    "attends_panel_with_case",
     "attendee_for",
     "eligible_people",
     "manages_panels",
@@ -97,6 +98,16 @@ def case_ids_visible_to(user: User, case_ids: list[int]) -> set[int]:
         return set()
     query = visible_cases(user).where(MultiAgencyCase.id.in_(case_ids)).with_only_columns(MultiAgencyCase.id)
     return set(db.session.scalars(query))
+
+
+def attends_panel_with_case(user: User, case_id: int) -> bool:
+    """Is the case on the agenda of a panel this person may see (scheduled, and they are on its
+    attendee list)? Then they see every agency's part of it, as their pack does: the merged
+    chronology asks this (``cases.permissions.sees_every_agency``)."""
+    query = visible_panels(user).where(
+        exists().where(PanelAgendaItem.panel_id == Panel.id, PanelAgendaItem.case_id == case_id)
+    )
+    return db.session.scalar(query.with_only_columns(Panel.id).limit(1)) is not None
 
 
 # --- who may be invited ----------------------------------------------------------------------

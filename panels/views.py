@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import selectinload
 
 from agencies import access
+from cases.chronology.rules import ChronologyView
 from cases.models import MultiAgencyCase
 from cases.permissions import visible_cases
 from core import audit, renders
@@ -39,7 +40,8 @@ from panels.forms import (
     ScheduleForm,
 )
 from panels.models import AttendeeRole, CalendarFeedToken, Panel, PanelAgendaItem, PanelAttendee, PanelStatus, Reply
-from panels.pack import load_panel, pack_identifiers, pack_references
+from panels.pack import load_panel
+from panels.pack_contents import annex_choices, save_pack_contents
 from panels.pack_document import PANEL_PACK, pack_fingerprint, prepare_packs
 from panels.permissions import (
     agenda_item_for,
@@ -482,7 +484,7 @@ def download_pack(panel: Panel) -> ResponseReturnValue:
     pack takes minutes): until the background renderer has it, a page that says so."""
     panel = _fully_loaded(panel)
     person = access.current_person()
-    fingerprint, cases = pack_fingerprint(panel, person)
+    fingerprint, contents = pack_fingerprint(panel, person)
     document = renders.document_for(PANEL_PACK, panel.id, person.id, fingerprint)
     waiting = renders.waiting_response(
         document,
@@ -502,8 +504,8 @@ def download_pack(panel: Panel) -> ResponseReturnValue:
         format="pdf",
         panel_version=panel.version,
         pack_version=fingerprint[:12],
-        cases=pack_references(cases),
-        identifiers=pack_identifiers(cases),
+        cases=contents.references,
+        identifiers=contents.identifiers,
     )
     return send_download(document.data(), f"{panel.reference}-pack.pdf", "application/pdf")
 
@@ -520,6 +522,31 @@ def retry_pack(panel: Panel) -> ResponseReturnValue:
             audit.record("panel.pack_retried", panel, f"Asked again for the panel pack for {panel.title}")
         db.session.commit()
     return redirect(url_for("panels.download_pack", panel_id=panel.id))
+
+
+@panels_bp.route("/<int:panel_id>/pack-contents", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, manages_panels)
+def choose_pack_contents(panel: Panel) -> ResponseReturnValue:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        views: dict[int, ChronologyView | None] = {}
+        for attendee in panel.attendees:
+            chosen = request.form.get(f"view-{attendee.id}", "")
+            views[attendee.id] = ChronologyView(chosen) if chosen in ChronologyView._value2member_map_ else None
+        annex_ids = {int(value) for value in request.form.getlist("annex") if value.isdigit()}
+        changed = save_pack_contents(panel, views, annex_ids, access.current_person())
+        if commit_unless_stale():
+            flash("Pack contents saved" if changed else "Nothing was changed", "success")
+            return _to_panel(panel)
+        flash("Someone else changed this panel at the same time. Check the choices and save again.", "error")
+    return render_template(
+        "panels/pack_contents.html",
+        panel=panel,
+        form=form,
+        attendees=sorted(panel.attendees, key=lambda a: (a.user.organisation.name, a.user.full_name)),
+        annexes=annex_choices(panel),
+        views=list(ChronologyView),
+    )
 
 
 # --- the personal calendar feed --------------------------------------------------------------------

@@ -15,11 +15,14 @@ from sqlalchemy import event
 from agencies import access
 from agencies.admin import admin_bp
 from agencies.views import auth_bp
+from cases.chronology.views import chronology_bp
 from cases.commands import cases_cli
+from cases.documents.views import documents_bp
+from cases.permissions import use_panel_sharing
 from cases.returns.views import returns_bp
 from cases.views import cases_bp
 from config import BASE_DIR, INSTANCE_DIR, ConfigurationError, config_for
-from core import components, errors, formatting, renders, security
+from core import components, errors, files, formatting, renders, security
 from core.pagination import govuk_pagination
 from extensions import csrf, db, limiter, login_manager, mail, migrate
 from learning.reminders import learning_cli
@@ -27,6 +30,7 @@ from learning.summary.views import summary_bp
 from learning.views import learning_bp
 from notifications.cli import notifications_cli
 from panels.pack_document import PANEL_PACK_DOCUMENT
+from panels.permissions import attends_panel_with_case
 from panels.reminders import panels_cli
 from panels.views import panels_bp
 from portal import commands
@@ -35,7 +39,19 @@ from portal.views import portal_bp
 from reviews.report_document import QA_REPORT_DOCUMENT
 from reviews.views import reviews_bp
 
-BLUEPRINTS = (portal_bp, auth_bp, admin_bp, reviews_bp, cases_bp, returns_bp, panels_bp, learning_bp, summary_bp)
+BLUEPRINTS = (
+    portal_bp,
+    auth_bp,
+    admin_bp,
+    reviews_bp,
+    cases_bp,
+    returns_bp,
+    chronology_bp,
+    documents_bp,
+    panels_bp,
+    learning_bp,
+    summary_bp,
+)
 COMMANDS = (notifications_cli, cases_cli, panels_cli, learning_cli)
 # PDFs the background renderer writes (core/renders.py); downloads read the stored files.
 DOCUMENT_KINDS = (PANEL_PACK_DOCUMENT, QA_REPORT_DOCUMENT)
@@ -72,7 +88,10 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     _serve_frontend_assets(app)
 
     security.init_app(app)
+    files.init_app(app)
     errors.init_app(app)
+    # The merged chronology (cases) shares every agency's rows on the panels' rule.
+    use_panel_sharing(app, attends_panel_with_case)
     commands.init_app(app)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)

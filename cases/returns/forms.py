@@ -25,8 +25,10 @@ from cases.models import Involvement, UnderpinningReason
 from cases.themes import LearningLevel
 from core.forms import DateField, PortalForm, VersionedForm, long_text, not_before, not_in_future, short_text
 
-# Enough for any real chronology; bounds what one hostile post can make the server build.
+# Enough for any real list of learning points; bounds what one hostile post can make the server build.
 MAX_ROWS = 60
+# A chronology can be long (a spreadsheet imported from an agency's records): bounded all the same.
+MAX_CHRONOLOGY_ROWS = 400
 
 
 class _RowForm(Form):
@@ -45,6 +47,11 @@ class ChronologyRowForm(_RowForm):
         validators=long_text(5000),
         widget=GovTextArea(),
         description="For example, what it showed about risk, or what could have been done differently",
+    )
+    significant = SelectMultipleField(
+        "Significant contact",
+        choices=[("yes", "This contact is significant")],
+        widget=GovCheckboxesInput(),
     )
 
 
@@ -140,7 +147,7 @@ class ReturnForm(VersionedForm):
         "Date the records were secured",
         validators=[not_in_future("The date the records were secured must be today or in the past")],
     )
-    chronology = FieldList(FormField(ChronologyRowForm), min_entries=1, max_entries=MAX_ROWS)
+    chronology = FieldList(FormField(ChronologyRowForm), min_entries=1, max_entries=MAX_CHRONOLOGY_ROWS)
     what_went_well = StringField("What went well", validators=long_text(), widget=GovTextArea())
     missed_opportunities = StringField("Missed opportunities", validators=long_text(), widget=GovTextArea())
     underpinning_reasons = SelectMultipleField(
@@ -164,7 +171,7 @@ class ReturnForm(VersionedForm):
 
     def add_row(self, list_name: str) -> None:
         field_list: FieldList = self[list_name]
-        if len(field_list.entries) < MAX_ROWS:
+        if len(field_list.entries) < (field_list.max_entries or MAX_ROWS):
             entry = field_list.append_entry()
             if list_name == "learning_points":
                 entry.form.theme_id.choices = self.theme_choices

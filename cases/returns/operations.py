@@ -80,6 +80,7 @@ class ChronologyRow:
     happened_on: date | None
     what_happened: str
     significance: str
+    significant: bool = False
 
     @property
     def is_blank(self) -> bool:
@@ -234,6 +235,7 @@ def save_draft(agency_return: AgencyReturn, findings: ReturnFindings, version: i
             happened_on=row.happened_on,
             what_happened=row.what_happened,
             significance=row.significance,
+            significant=row.significant,
         )
         for position, row in enumerate(r for r in findings.chronology if not r.is_blank)
     ]
@@ -251,6 +253,33 @@ def save_draft(agency_return: AgencyReturn, findings: ReturnFindings, version: i
         chronology_rows=len(agency_return.chronology),
         learning_points=len(agency_return.learning_points),
     )
+
+
+def append_chronology(agency_return: AgencyReturn, rows: list[ChronologyRow], by: User, *, source: str) -> int:
+    """Add rows after the chronology's own (an imported spreadsheet); the return stays a draft."""
+    _ensure_editable(agency_return)
+    start = len(agency_return.chronology)
+    for offset, row in enumerate(rows):
+        agency_return.chronology.append(
+            ReturnChronologyEntry(
+                position=start + offset,
+                happened_on=row.happened_on,
+                what_happened=row.what_happened,
+                significance=row.significance,
+                significant=row.significant,
+            )
+        )
+    if agency_return.findings_saved_at_utc is None:
+        agency_return.findings_saved_at_utc = utc_now()
+    _touch(agency_return, by)
+    audit.record(
+        "return.chronology_imported",
+        agency_return,
+        f"Imported {len(rows)} chronology rows into {_describe(agency_return)}",
+        rows=len(rows),
+        source=source,
+    )
+    return len(rows)
 
 
 def submission_problems(agency_return: AgencyReturn) -> list[Problem]:

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from agencies import access
 from cases import operations
+from cases.documents.operations import documents_of
 from cases.forms import ReopenReturnForm
 from cases.models import AgencyReturn, Involvement, UnderpinningReason
 from cases.permissions import manages_cases, may_write_return, return_for
@@ -95,7 +96,10 @@ def _findings_from(form: ReturnForm) -> ReturnFindings:
         recommendations=form.recommendations.data or "",
         chronology=[
             ChronologyRow(
-                row.form.happened_on.data, row.form.what_happened.data or "", row.form.significance.data or ""
+                row.form.happened_on.data,
+                row.form.what_happened.data or "",
+                row.form.significance.data or "",
+                "yes" in (row.form.significant.data or []),
             )
             for row in form.chronology
         ],
@@ -121,6 +125,7 @@ def show_return(agency_return: AgencyReturn) -> ResponseReturnValue:
     problems = return_operations.submission_problems(agency_return) if not agency_return.is_submitted else []
     return render_template(
         "cases/returns/show.html",
+        documents=documents_of(agency_return),
         agency_return=agency_return,
         case=agency_return.invitation.case,
         may_write=may_write_return(user, agency_return),

@@ -1,5 +1,6 @@
-"""The demo data: a flagged case for police, health and children's services, with a submitted
-police return and a health draft; the second police force sees nothing of it."""
+"""The demo data: a flagged case for police, health and children's services, each with a
+submitted return whose chronologies overlap (one likely duplicate, one gap) and one document
+on the police return; the second police force sees nothing of it."""
 
 from __future__ import annotations
 
@@ -23,10 +24,20 @@ def test_the_demo_case_and_who_sees_it(app) -> None:  # type: ignore[no-untyped-
     assert case is not None and case.person_name
     by_agency = {i.organisation.name: i.agency_return for i in case.invitations}
     assert set(by_agency) == set(DEMO_AGENCIES)
-    assert by_agency["Northshire Police"].status == ReturnStatus.SUBMITTED
-    assert by_agency["Northshire NHS Foundation Trust"].status == ReturnStatus.DRAFT
-    assert by_agency["Northshire NHS Foundation Trust"].findings_saved_at_utc is not None
-    assert by_agency["Northshire County Council Children's Services"].last_saved_at_utc is None
+    assert {r.status for r in by_agency.values()} == {ReturnStatus.SUBMITTED}
+
+    # The merged chronology: one likely duplicate and one gap, names replaced by roles.
+    from cases.chronology.merged import load_merged_chronology
+    from cases.documents.models import ReturnDocument
+
+    chronology = load_merged_chronology(case, organisation_ids=None)
+    assert len(chronology.counts) == 3
+    (pair,) = chronology.pairs
+    assert {pair.first.agency, pair.second.agency} == {"Northshire Police", "Northshire NHS Foundation Trust"}
+    assert len(chronology.gaps) == 1
+    assert "Casey" not in " ".join(r.what_happened for r in chronology.rows_by_key.values())
+    (document,) = db.session.scalars(db.select(ReturnDocument)).all()
+    assert document.agency_return is by_agency["Northshire Police"] and document.file.is_pdf
 
     people = _people()
     for email in ("police@police.example", "health@health.example", "childrens@council.example"):
@@ -43,3 +54,4 @@ def test_the_demo_case_and_who_sees_it(app) -> None:  # type: ignore[no-untyped-
     count = db.session.scalar(db.select(db.func.count(MultiAgencyCase.id)))
     seed_demo_data("harbour meadow lantern copper")
     assert db.session.scalar(db.select(db.func.count(MultiAgencyCase.id))) == count
+    assert db.session.scalar(db.select(db.func.count(ReturnDocument.id))) == 1

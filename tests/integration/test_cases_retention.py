@@ -14,7 +14,7 @@ from cases.operations import close_case, erase_expired_identifiers
 from core.audit import AuditEvent
 from extensions import db
 from tests.conftest import make_organisation, make_user
-from tests.factories.cases import PERSON_NAME, PNC, make_case
+from tests.factories.cases import PERSON_NAME, PNC, make_case, today
 
 
 def at(day: date) -> datetime:
@@ -91,3 +91,61 @@ def test_the_admin_sets_the_retention_period(client_for, admin, police) -> None:
     # The shorter period applies to cases already closed.
     assert erase_expired_identifiers(date(2026, 5, 31)) == []
     assert erase_expired_identifiers(date(2026, 6, 1)) == [case]
+
+
+def test_erasure_anonymises_the_chronology_erases_its_names_and_the_documents(client_for) -> None:  # type: ignore[no-untyped-def]
+    """Item 10 of issue 13: the names in the anonymisation map go with the identifiers, after the
+    chronology's rows have had them replaced by roles; documents go when the admin's rule says so."""
+    from datetime import timedelta
+
+    from cases.chronology.models import CasePerson
+    from cases.chronology.operations import add_person
+    from cases.chronology.rules import PersonRole
+    from cases.documents.models import ReturnDocument
+    from cases.documents.operations import add_document
+    from cases.models import ReturnChronologyEntry
+    from cases.operations import close_case, erase_expired_identifiers
+    from core.files import StoredFile
+    from tests.factories.chronology import overlap_world
+
+    world = overlap_world()
+    add_person(world.case, PersonRole.VICTIM, "Alice Smith", world.inspector)
+    add_document(world.health_return, b"Notes about Alice Smith\n", "notes.txt", world.health_member)
+    close_case(world.case, today() - timedelta(days=800), world.inspector)
+    db.session.commit()
+
+    assert erase_expired_identifiers(today()) == [world.case]
+    db.session.commit()
+    db.session.expire_all()
+    texts = " ".join(e.what_happened for e in db.session.scalars(db.select(ReturnChronologyEntry)))
+    assert "the subject shouting at Victim 1" in texts
+    assert "Jordan" not in texts and "Alice" not in texts
+    assert [p.name for p in db.session.scalars(db.select(CasePerson))] == [None]
+    assert db.session.scalar(db.select(ReturnDocument)) is None and db.session.scalar(db.select(StoredFile)) is None
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "case.identifiers_erased"))
+    assert event is not None and event.details["documents_deleted"] == 1
+    assert event.details["chronology_rows_anonymised"] >= 2
+    # The anonymised chronology still reads, with roles.
+    page = client_for(world.inspector).get(f"/cases/{world.case.id}/chronology").get_data(as_text=True)
+    assert "Victim 1" in page and "erased under the retention policy" in page
+
+
+def test_the_admin_may_keep_documents_past_erasure(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from cases.documents.models import ReturnDocument
+    from cases.documents.operations import add_document
+    from cases.operations import close_case, erase_expired_identifiers
+    from tests.factories.chronology import overlap_world
+
+    client = client_for(admin)
+    assert "Also delete the documents" in client.get("/cases/retention").get_data(as_text=True)
+    client.post("/cases/retention", data={"retention_months": "12"})  # unticked: keep them
+    assert db.session.scalar(db.select(CaseSettings.erase_documents)) is False
+    world = overlap_world()
+    add_document(world.health_return, b"Notes\n", "notes.txt", world.health_member)
+    close_case(world.case, today() - timedelta(days=800), world.inspector)
+    db.session.commit()
+    erase_expired_identifiers(today())
+    db.session.commit()
+    assert db.session.scalar(db.select(ReturnDocument)) is not None

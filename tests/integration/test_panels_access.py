@@ -106,6 +106,7 @@ ROUTES: list[tuple[str, str, Url, dict[str, int | str]]] = [
         lambda w: f"/panels/{w.panel.id}/pack/retry",
         {k: (MOVED if v == OK else v) for k, v in SEE.items()},
     ),
+    ("pack contents", "GET", lambda w: f"/panels/{w.panel.id}/pack-contents", MANAGE),
     ("feed page", "GET", lambda w: "/panels/calendar-feed", EVERYONE),
     ("make feed", "POST", lambda w: "/panels/calendar-feed", EVERYONE),
     (
@@ -195,6 +196,7 @@ def test_every_panels_route_is_in_the_matrix(app: Flask) -> None:
         "panels.download_invite",
         "panels.download_pack",
         "panels.retry_pack",
+        "panels.choose_pack_contents",
         "panels.manage_feed",
         "panels.create_feed",
         "panels.revoke_feed",

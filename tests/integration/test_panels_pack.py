@@ -79,7 +79,15 @@ def test_every_download_is_audited_as_a_read(app: Flask, world: PanelWorld) -> N
     assert event is not None
     assert event.actor_id == world.police.id and event.object_id == str(world.panel.id)
     assert event.details["cases"] == [world.case.reference, world.other_case.reference]
-    assert event.details["identifiers"] == [world.case.reference]
+    # An agency's pack is anonymised unless the inspector chose the named view for them.
+    assert event.details["identifiers"] == []
+    from cases.chronology.rules import ChronologyView
+
+    world.panel.attendee_for(world.police.id).chronology_view = ChronologyView.NAMED
+    db.session.commit()
+    download(sign_in_as(app.test_client(), world.police), f"/panels/{world.panel.id}/pack.pdf")
+    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "read.panel_pack")).all()
+    assert events[-1].details["identifiers"] == [world.case.reference]
 
 
 @pytest.mark.parametrize("who", ["outsider", "police_colleague", "probation"])

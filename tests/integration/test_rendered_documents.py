@@ -259,7 +259,7 @@ def test_the_fingerprint_ignores_the_day_the_pack_is_prepared(app: Flask, world:
     other_day = utc_now() + timedelta(days=3)
     from panels.pack import pack_source
 
-    source, _cases = pack_source(panel, world.police, other_day, prepared_on="")
+    source = pack_source(panel, world.police, other_day, prepared_on="").html
     assert source.fingerprint() == fingerprint
     assert pack_fingerprint(panel, world.health)[0] != fingerprint  # per recipient
 

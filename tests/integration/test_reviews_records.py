@@ -23,6 +23,7 @@ from notifications.models import OutboxMessage
 from reviews import operations
 from reviews.models import AssessmentStage, Review
 from tests.conftest import make_user
+from tests.factories.renders import download
 from tests.factories.reviews import assign, issue, make_region, make_review, rate
 
 NOW = datetime(2025, 6, 2, 11, 0, tzinfo=UTC)  # a Monday in the 2025/26 reporting year
@@ -130,7 +131,7 @@ def test_a_change_after_issue_needs_a_reason_tells_both_regions_and_stops_once_p
         assert "Sent by email before the portal was in use" in history
         assert "region North West Probation Region → Wales Probation Region" in history
         assert "Reason: The offence was in Wales." in history
-        pdf = pdf_words(client_for(wales_reader).get(f"/reviews/{review.id}/qa-report.pdf").data)
+        pdf = pdf_words(download(client_for(wales_reader), f"/reviews/{review.id}/qa-report.pdf").data)
         assert "History of this report" in pdf and "The offence was in Wales." in pdf
 
         # The admin publishes 2024/25: its figures no longer change.
@@ -222,7 +223,7 @@ def test_a_report_whose_deadline_was_extended_shows_both_dates_and_the_reason(cl
             "Reason: The review was resubmitted with new evidence."
         )
         assert expected in page
-        pdf = pdf_words(client.get(f"/reviews/{review.id}/qa-report.pdf").data)
+        pdf = pdf_words(download(client, f"/reviews/{review.id}/qa-report.pdf").data)
         assert "26 May 2026" in pdf and "9 June 2026" in pdf
         assert "The review was resubmitted with new evidence." in pdf
         # Without an extension, one date: the 15 working days.

@@ -81,7 +81,14 @@ def test_removing_a_row_keeps_every_other_row_as_typed() -> None:
 
 
 def test_a_hostile_number_of_rows_is_capped(app: Flask) -> None:
-    data = MultiDict([(f"chronology-{n}-what_happened", "x") for n in range(500)])
+    # A chronology may be long (an agency's spreadsheet imported); it is bounded all the same.
+    from cases.returns.forms import MAX_CHRONOLOGY_ROWS, MAX_ROWS
+
+    data = MultiDict(
+        [(f"chronology-{n}-what_happened", "x") for n in range(1000)]
+        + [(f"learning_points-{n}-description", "x") for n in range(500)]
+    )
     with app.test_request_context(method="POST", data=data):
         form = ReturnForm(theme_choices=[])
-        assert len(form.chronology.entries) <= 60
+        assert len(form.chronology.entries) <= MAX_CHRONOLOGY_ROWS == 400
+        assert len(form.learning_points.entries) <= MAX_ROWS == 60

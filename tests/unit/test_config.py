@@ -6,12 +6,20 @@ GOOD = {
     "SECRET_KEY": "k" * 48,
     "DATABASE_URL": "postgresql+psycopg://portal@db.internal/portal",
     "MAIL_SERVER": "smtp.internal",
+    "ANTIVIRUS_COMMAND": "clamdscan --no-summary -",
 }
 
 
 @pytest.fixture
 def production_env(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    for key in ("SECRET_KEY", "DATABASE_URL", "MAIL_SERVER", "DEMO_PASSWORD", "ALLOW_DEMO_ACCOUNTS"):
+    for key in (
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "MAIL_SERVER",
+        "ANTIVIRUS_COMMAND",
+        "DEMO_PASSWORD",
+        "ALLOW_DEMO_ACCOUNTS",
+    ):
         monkeypatch.delenv(key, raising=False)
     for key, value in GOOD.items():
         monkeypatch.setenv(key, value)
@@ -33,6 +41,7 @@ def test_production_starts_with_real_settings(production_env: pytest.MonkeyPatch
         ("DEMO_PASSWORD", "demo-password-please", "DEMO_PASSWORD"),
         ("ALLOW_DEMO_ACCOUNTS", "1", "demo accounts"),
         ("MAIL_SERVER", None, "MAIL_SERVER"),
+        ("ANTIVIRUS_COMMAND", None, "ANTIVIRUS_COMMAND"),
     ],
 )
 def test_production_refuses_unsafe_settings(

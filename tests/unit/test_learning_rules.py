@@ -191,3 +191,24 @@ def test_a_new_due_date_starts_the_reminders_again() -> None:
 @pytest.mark.parametrize("status", [ActionStatus.COMPLETED, ActionStatus.NOT_ACCEPTED])
 def test_closed_actions_are_never_reminded_about(status: ActionStatus) -> None:
     assert not reminder_due(_facts(date(2025, 1, 1), status=status), datetime(2025, 6, 1, tzinfo=UTC))
+
+
+def test_completion_needs_a_file_only_where_the_action_says_so() -> None:
+    from learning.models import ActionStatus
+    from learning.rules import UpdateRequest, update_problems
+
+    def asking(**fields: object) -> dict[str, str]:
+        values: dict[str, object] = {
+            "progress": "Done.",
+            "evidence": "An audit.",
+            "new_status": ActionStatus.COMPLETED,
+            "by_inspectorate": False,
+        }
+        values.update(fields)
+        return update_problems(ActionStatus.IN_PROGRESS, UpdateRequest(**values))  # type: ignore[arg-type]
+
+    assert asking() == {}
+    assert "evidence_files" in asking(needs_file=True)
+    assert asking(needs_file=True, files=1) == {}
+    assert asking(needs_file=True, earlier_files=2) == {}
+    assert asking(needs_file=True, new_status=ActionStatus.IN_PROGRESS) == {}

@@ -1,0 +1,1 @@
+"""A case's merged chronology: every agency's submitted contacts in one timeline."""

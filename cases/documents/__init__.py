@@ -1,0 +1,1 @@
+"""Documents an agency attaches to its return."""
