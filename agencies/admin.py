@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func
 from sqlalchemy.orm import contains_eager, load_only
+from wtforms import SelectChoice
 
 from agencies import access, operations
 from agencies.forms import OrganisationForm, PersonForm
@@ -81,9 +82,9 @@ def edit_organisation(organisation: Organisation) -> ResponseReturnValue:
 # --- people ------------------------------------------------------------------------------
 
 
-def _organisation_choices() -> list[tuple[int, str]]:
+def _organisation_choices() -> list[SelectChoice]:
     rows = db.session.execute(db.select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
-    return [(0, "Choose an organisation")] + [(row.id, row.name) for row in rows]
+    return [SelectChoice(0, "Choose an organisation")] + [SelectChoice(row.id, row.name) for row in rows]
 
 
 @admin_bp.get("/people")

@@ -21,13 +21,13 @@ from agencies.models import Organisation, User
 from cases.themes import LearningLevel, LearningTheme
 from core.db import TimestampMixin, UTCDateTime, VersionedMixin, enum_column
 from core.formatting import utc_now
-from extensions import db
+from extensions import Base
 from reviews.models import OffenceCategory, Review
 
 DEFAULT_RETENTION_MONTHS = 12
 
 
-class MultiAgencyCase(VersionedMixin, TimestampMixin, db.Model):
+class MultiAgencyCase(VersionedMixin, TimestampMixin, Base):
     """A review flagged for multi-agency learning; at most one case per review."""
 
     __tablename__ = "multi_agency_cases"
@@ -89,7 +89,7 @@ class MultiAgencyCase(VersionedMixin, TimestampMixin, db.Model):
         return f"<MultiAgencyCase {self.id} review={self.review_id}>"
 
 
-class CaseInvitation(TimestampMixin, db.Model):
+class CaseInvitation(TimestampMixin, Base):
     """One organisation asked to look at one case. Withdrawing keeps the row (and its return)
     but removes the organisation's access at once; inviting it again restores both."""
 
@@ -129,7 +129,7 @@ class CaseInvitation(TimestampMixin, db.Model):
         return f"<CaseInvitation {self.id} case={self.case_id} organisation={self.organisation_id}>"
 
 
-class CaseSettings(TimestampMixin, db.Model):
+class CaseSettings(TimestampMixin, Base):
     """Settings the admin edits for every case: one row."""
 
     __tablename__ = "case_settings"
@@ -192,7 +192,7 @@ class UnderpinningReason(enum.StrEnum):
         }[self.value]
 
 
-class AgencyReturn(VersionedMixin, TimestampMixin, db.Model):
+class AgencyReturn(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "agency_returns"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -267,7 +267,7 @@ class AgencyReturn(VersionedMixin, TimestampMixin, db.Model):
         return f"<AgencyReturn {self.id} invitation={self.invitation_id} {self.status}>"
 
 
-class ReturnChronologyEntry(db.Model):
+class ReturnChronologyEntry(Base):
     """A significant contact: date, what happened, and why it matters. Drafts may be partial."""
 
     __tablename__ = "return_chronology_entries"
@@ -287,7 +287,7 @@ class ReturnChronologyEntry(db.Model):
         return {"happened_on": self.happened_on, "what_happened": self.what_happened, "significance": self.significance}
 
 
-class ReturnLearningPoint(db.Model):
+class ReturnLearningPoint(Base):
     """A learning point with the theme it is filed under and the level it must be acted on."""
 
     __tablename__ = "return_learning_points"

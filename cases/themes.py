@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core import audit
 from core.db import TimestampMixin
-from extensions import db
+from extensions import Base, db
 
 
 class LearningLevel(enum.StrEnum):
@@ -35,7 +35,7 @@ LEARNING_LEVEL_LABELS = {
 }
 
 
-class LearningTheme(TimestampMixin, db.Model):
+class LearningTheme(TimestampMixin, Base):
     """A theme learning points and actions are filed under, so recurring learning can be counted.
 
     Themes in use are never deleted, only made inactive: old learning keeps its theme.

@@ -7,6 +7,7 @@ decided by ``cases.permissions`` through the access decorators.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms import SelectChoice
 
 from agencies import access
 from agencies import operations as agency_operations
@@ -60,32 +62,32 @@ cases_bp = Blueprint("cases", __name__, url_prefix="/cases")
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _agency_choices(exclude_ids: set[int] = frozenset()) -> list[tuple[int, str]]:  # type: ignore[assignment]
+def _agency_choices(exclude_ids: AbstractSet[int] = frozenset()) -> list[SelectChoice]:
     # Partner agencies first, then the (many) probation regions.
     rows = db.session.execute(
         db.select(Organisation.id, Organisation.name)
         .where(Organisation.active.is_(True), Organisation.kind != OrganisationKind.INSPECTORATE)
         .order_by(Organisation.kind == OrganisationKind.PROBATION_REGION, Organisation.name)
     ).all()
-    return [(row.id, row.name) for row in rows if row.id not in exclude_ids]
+    return [SelectChoice(row.id, row.name) for row in rows if row.id not in exclude_ids]
 
 
-def _agency_hints(choices: list[tuple[int, str]]) -> list[dict[str, Any]]:
+def _agency_hints(choices: list[SelectChoice]) -> list[dict[str, Any]]:
     kinds = dict(
         db.session.execute(
-            db.select(Organisation.id, Organisation.kind).where(Organisation.id.in_([c[0] for c in choices]))
+            db.select(Organisation.id, Organisation.kind).where(Organisation.id.in_([c.value for c in choices]))
         ).all()
     )
-    return [{"hint": {"text": kinds[value].label}} for value, _name in choices]
+    return [{"hint": {"text": kinds[choice.value].label}} for choice in choices]
 
 
-def _category_choices(current_id: int | None = None) -> list[tuple[int, str]]:
+def _category_choices(current_id: int | None = None) -> list[SelectChoice]:
     rows = db.session.scalars(
         db.select(OffenceCategory)
         .where(db.or_(OffenceCategory.active.is_(True), OffenceCategory.id == (current_id or 0)))
         .order_by(OffenceCategory.position, OffenceCategory.name)
     ).all()
-    return [(0, "Choose an offence category")] + [(c.id, c.name) for c in rows]
+    return [SelectChoice(0, "Choose an offence category")] + [SelectChoice(c.id, c.name) for c in rows]
 
 
 def _details_from(form: CaseDetailsForm) -> operations.CaseDetails:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import UTCDateTime
 from core.formatting import utc_now
-from extensions import db
+from extensions import Base, db
 
 # Audit rows for reads (views and downloads of sensitive data) start with this; a GET that
 # writes anything else is a bug (tests/integration/test_security_authorisation.py).
@@ -27,7 +27,7 @@ REFUSED_ACTION = "access.refused"
 SECRET_KEYS = {"password", "password_hash", "token", "totp_secret", "recovery_codes", "code", "csrf_token"}
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Base):
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_object", "object_type", "object_id"),

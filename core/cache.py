@@ -38,12 +38,12 @@ from sqlalchemy import Integer, event, insert, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.audit import READ_PREFIX, AuditEvent
-from extensions import db
+from extensions import Base, db
 
 GENERATION_ROW = 1
 
 
-class DataGeneration(db.Model):
+class DataGeneration(Base):
     """A single row counting committed changes to the portal's data."""
 
     __tablename__ = "data_generation"

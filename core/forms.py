@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
-from wtforms import Field, FieldList, FormField, HiddenField, SubmitField
+from wtforms import Field, FieldList, FormField, HiddenField, SelectMultipleField, SubmitField
 from wtforms.validators import Length, StopValidation, ValidationError
 
 # Generous but bounded: a very long string is refused with a message, never a 500.
@@ -84,6 +84,27 @@ def short_text(max_length: int = SHORT_TEXT) -> list:
 
 def long_text(max_length: int = LONG_TEXT) -> list:
     return [Length(max=max_length, message=f"Must be {max_length:,} characters or fewer")]
+
+
+FieldCheck = Callable[[Any, Field], None]
+
+
+def one_of_the_choices(message: str) -> FieldCheck:
+    """The posted value (or each of them, for checkboxes) must be one the page offered.
+
+    For selects whose options the view fills in (``validate_choice=False``), so the message is the
+    page's own rather than WTForms' "Not a valid choice". Values are compared as text, since the
+    options may carry ids and the posted value may not have been coerced; an empty select counts as
+    "" so that an optional "Choose ..." option is accepted.
+    """
+
+    def _check(_form: object, field: Field) -> None:
+        offered = {str(choice.value) for choice in field.choices or []}
+        values = list(field.data or []) if isinstance(field, SelectMultipleField) else [field.data]
+        if any(("" if value is None else str(value)) not in offered for value in values):
+            raise StopValidation(message)
+
+    return _check
 
 
 # --- dates: the one GOV.UK date field -------------------------------------------------------
@@ -188,10 +209,7 @@ class DateField(Field):
         return self.data.isoformat() if isinstance(self.data, date) else ""
 
 
-DateCheck = Callable[[Any, Field], None]
-
-
-def required_date(message: str) -> DateCheck:
+def required_date(message: str) -> FieldCheck:
     """Like DataRequired, but says nothing more when the date was typed wrongly."""
 
     def _check(_form: object, field: Field) -> None:
@@ -201,7 +219,7 @@ def required_date(message: str) -> DateCheck:
     return _check
 
 
-def not_in_future(message: str) -> DateCheck:
+def not_in_future(message: str) -> FieldCheck:
     def _check(_form: object, field: Field) -> None:
         from core.formatting import london_today
 
@@ -211,7 +229,7 @@ def not_in_future(message: str) -> DateCheck:
     return _check
 
 
-def not_before(other: str, message: str) -> DateCheck:
+def not_before(other: str, message: str) -> FieldCheck:
     """This date must not be earlier than the date in field ``other`` (an end after its start)."""
 
     def _check(form: Any, field: Field) -> None:

@@ -13,6 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from agencies import access
 from agencies.models import Organisation
@@ -165,14 +166,17 @@ def _fill_action_choices(
         .where(db.or_(Organisation.active.is_(True), Organisation.id == keep_owner))
         .order_by(Organisation.name)
     ).all()
-    form.owner_id.choices = [(NONE, "Choose the owner")] + [(row.id, row.name) for row in owners]
-    form.theme_id.choices = [(NONE, "Choose a theme")] + _theme_choices(action.theme_id if action else None)
+    form.owner_id.choices = [SelectChoice(NONE, "Choose the owner")] + [
+        SelectChoice(row.id, row.name) for row in owners
+    ]
+    form.theme_id.choices = _theme_choices(action.theme_id if action else None)
     form.learning_item_ids.choices = [
-        (item.id, f"{item.description} ({item.theme.name}, {item.level.label})") for item in _case_items(case)
+        SelectChoice(item.id, f"{item.description} ({item.theme.name}, {item.level.label})")
+        for item in _case_items(case)
     ]
     form.panel_id.choices = _panel_choices(case)
-    standards: list[tuple[int, str]] = [(NONE, "None: it does not answer a QA rating")]
-    prompts: list[tuple[int, str]] = [(NONE, "No prompt")]
+    standards = [SelectChoice(NONE, "None: it does not answer a QA rating")]
+    prompts = [SelectChoice(NONE, "No prompt")]
     if assessment is not None:
         ratings = {rating.standard_id: rating for rating in assessment.ratings}
         answers = {answer.prompt_id: answer for answer in assessment.answers}
@@ -185,31 +189,34 @@ def _fill_action_choices(
         for standard in version:
             rating = ratings.get(standard.id)
             rated = f": rated {rating.rating.label} ({rating.score})" if rating and rating.rating is not None else ""
-            standards.append((standard.id, f"{standard.heading}{rated}"))
+            standards.append(SelectChoice(standard.id, f"{standard.heading}{rated}"))
             for prompt in standard.prompts:
                 answer = answers.get(prompt.id)
                 answered = f" (answered {answer.answer.label})" if answer and answer.answer else ""
                 text = prompt.text if len(prompt.text) <= 90 else prompt.text[:88].rstrip() + "…"
-                prompts.append((prompt.id, f"Standard {standard.number}, {prompt.label}: {text}{answered}"))
+                prompts.append(SelectChoice(prompt.id, f"Standard {standard.number}, {prompt.label}: {text}{answered}"))
     form.standard_id.choices = standards
     form.prompt_id.choices = prompts
 
 
-def _panel_choices(case: MultiAgencyCase | None) -> list[tuple[int, str]]:
-    return [(NONE, "Not agreed at a panel")] + [(panel.id, panel_label(panel)) for panel in ops.case_panels(case)]
+def _panel_choices(case: MultiAgencyCase | None) -> list[SelectChoice]:
+    return [SelectChoice(NONE, "Not agreed at a panel")] + [
+        SelectChoice(panel.id, panel_label(panel)) for panel in ops.case_panels(case)
+    ]
 
 
 def panel_label(panel: Panel) -> str:
     return f"{panel.title}, {govuk_date(panel.starts_at_utc)} ({panel.status.label.lower()})"
 
 
-def _theme_choices(keep: int | None = None) -> list[tuple[int, str]]:
+def _theme_choices(keep: int | None = None) -> list[SelectChoice]:
+    """The active themes (and ``keep``, one retired since it was chosen), after a "Choose" prompt."""
     rows = db.session.execute(
         db.select(LearningTheme.id, LearningTheme.name)
         .where(db.or_(LearningTheme.active.is_(True), LearningTheme.id == keep))
         .order_by(LearningTheme.position, LearningTheme.name)
     ).all()
-    return [(row.id, row.name) for row in rows]
+    return [SelectChoice(NONE, "Choose a theme")] + [SelectChoice(row.id, row.name) for row in rows]
 
 
 def _record_action(*, case: MultiAgencyCase | None, review: Review, heading: str) -> Any:
@@ -247,7 +254,7 @@ def _record_action(*, case: MultiAgencyCase | None, review: Review, heading: str
 def _chosen_panel(form: Any, case: MultiAgencyCase | None) -> int:
     """The panel a new item or action starts with: ?panel= from the panel's page, else the
     case's latest held panel (or latest panel)."""
-    offered = {choice[0] for choice in form.panel_id.choices}
+    offered = {choice.value for choice in form.panel_id.choices}
     asked = request.args.get("panel", type=int)
     if asked in offered:
         return asked  # type: ignore[return-value]
@@ -267,7 +274,7 @@ def _prefill_from_query(form: ActionForm, case: MultiAgencyCase | None) -> None:
         if item.panel_id:
             form.panel_id.data = item.panel_id
     standard_id = request.args.get("standard", type=int)
-    if standard_id and any(choice[0] == standard_id for choice in form.standard_id.choices):
+    if standard_id and any(choice.value == standard_id for choice in form.standard_id.choices):
         form.standard_id.data = standard_id
 
 
@@ -340,7 +347,7 @@ def post_update(action: ActionRecord) -> ResponseReturnValue:
     form = UpdateForm(
         data={"version": action.version, "status": action.status.value} if request.method == "GET" else None
     )
-    form.status.choices = [(status.value, _status_choice(status, action.status)) for status in allowed]
+    form.status.choices = [SelectChoice(status.value, _status_choice(status, action.status)) for status in allowed]
     outcome = ""
     if form.validate_on_submit():
         outcome = _save(
@@ -468,9 +475,9 @@ def show_case_learning(case: MultiAgencyCase) -> ResponseReturnValue:
 def _fill_item_choices(
     form: ItemForm, case: MultiAgencyCase, points: list[ReturnLearningPoint], keep_theme: int | None = None
 ) -> None:
-    form.sources.choices = [(point.id, _point_label(point)) for point in points]
+    form.sources.choices = [SelectChoice(point.id, _point_label(point)) for point in points]
     form.panel_id.choices = _panel_choices(case)
-    form.theme_id.choices = [(NONE, "Choose a theme")] + _theme_choices(keep_theme)
+    form.theme_id.choices = _theme_choices(keep_theme)
 
 
 def _point_label(point: ReturnLearningPoint) -> str:

@@ -15,14 +15,14 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, StopValidation, ValidationError
 
-from core.forms import DateField, PortalForm, VersionedForm, long_text, short_text
+from core.forms import DateField, PortalForm, VersionedForm, long_text, one_of_the_choices, short_text
 from panels.models import AttendeeRole, Reply
 from panels.rules import TimeError, format_time, london_date, london_time, london_to_utc, parse_time
 
-ROLE_CHOICES = [(role.value, role.label) for role in AttendeeRole]
+ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in AttendeeRole]
 NOT_ATTENDING = "none"
 
 
@@ -51,19 +51,6 @@ def id_or_none(value: object) -> int | None:
         return int(value)  # type: ignore[call-overload, no-any-return]
     except (TypeError, ValueError):
         return None
-
-
-def one_of_the_choices(message: str):  # type: ignore[no-untyped-def]
-    """The posted value (or each of them) must be one the page offered."""
-
-    def _check(_form: object, field: SelectField) -> None:
-        allowed = {value for value, _label in field.choices or []}
-        # Ticking nobody is an answer for checkboxes; a select must have one of its options.
-        values = list(field.data or []) if isinstance(field, SelectMultipleField) else [field.data]
-        if any(value not in allowed for value in values):
-            raise StopValidation(message)
-
-    return _check
 
 
 def web_link(_form: object, field: StringField) -> None:
@@ -157,7 +144,7 @@ class PanelDetailsForm(VersionedForm):
 class NewPanelForm(PanelDetailsForm):
     convener_role = RadioField(
         "Your role at the panel",
-        choices=[*ROLE_CHOICES, (NOT_ATTENDING, "I will not attend")],
+        choices=[*ROLE_CHOICES, SelectChoice(NOT_ATTENDING, "I will not attend")],
         default=AttendeeRole.CHAIR.value,
         validators=[DataRequired(message="Select your role at the panel")],
         widget=GovRadioInput(),
@@ -221,9 +208,9 @@ class ReplyForm(PortalForm):
     reply = RadioField(
         "Will you attend?",
         choices=[
-            (Reply.ACCEPTED.value, "Yes, I will attend"),
-            (Reply.TENTATIVE.value, "Maybe (tentative)"),
-            (Reply.DECLINED.value, "No, I cannot attend"),
+            SelectChoice(Reply.ACCEPTED.value, "Yes, I will attend"),
+            SelectChoice(Reply.TENTATIVE.value, "Maybe (tentative)"),
+            SelectChoice(Reply.DECLINED.value, "No, I cannot attend"),
         ],
         validators=[DataRequired(message="Select whether you will attend")],
         widget=GovRadioInput(),

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from agencies.models import User, enum_column
 from cases.models import MultiAgencyCase
 from core.db import TimestampMixin, UTCDateTime, VersionedMixin
-from extensions import db
+from extensions import Base
 
 __all__ = [
     "AttendeeRole",
@@ -94,7 +94,7 @@ class Reply(enum.StrEnum):
         return {"accepted": "ACCEPTED", "tentative": "TENTATIVE", "declined": "DECLINED"}[self.value]
 
 
-class Panel(VersionedMixin, TimestampMixin, db.Model):
+class Panel(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "panels"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,7 +167,7 @@ class Panel(VersionedMixin, TimestampMixin, db.Model):
         return f"<Panel {self.id} {self.status}>"
 
 
-class PanelAgendaItem(db.Model):
+class PanelAgendaItem(Base):
     """A multi-agency case on a panel's agenda, in order, with an optional London time."""
 
     __tablename__ = "panel_agenda_items"
@@ -184,7 +184,7 @@ class PanelAgendaItem(db.Model):
     case: Mapped[MultiAgencyCase] = relationship(lazy="joined")
 
 
-class PanelAttendee(TimestampMixin, db.Model):
+class PanelAttendee(TimestampMixin, Base):
     """A person invited to a panel, with their role and reply."""
 
     __tablename__ = "panel_attendees"
@@ -219,7 +219,7 @@ class PanelAttendee(TimestampMixin, db.Model):
         return self.invited_at_utc is not None
 
 
-class CalendarFeedToken(TimestampMixin, db.Model):
+class CalendarFeedToken(TimestampMixin, Base):
     """A person's secret calendar feed address. Only the SHA-256 of the token is stored, so the
     address is shown once, when it is made; revoking it makes every later use a 404."""
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from agencies import access
 from cases.models import MultiAgencyCase
@@ -214,14 +215,18 @@ def edit_panel(panel: Panel) -> ResponseReturnValue:
 # --- agenda ------------------------------------------------------------------------------------
 
 
-def _case_choices(panel: Panel) -> list[tuple[int, str]]:
+def _case_choices(panel: Panel) -> list[SelectChoice]:
     on_agenda = {item.case_id for item in panel.agenda}
     cases = db.session.scalars(
         visible_cases(access.current_person())
         .where(MultiAgencyCase.closed_on.is_(None))
         .order_by(MultiAgencyCase.id.desc())
     ).all()
-    return [(case.id, f"{case.reference} – {case.offence_category.name}") for case in cases if case.id not in on_agenda]
+    return [
+        SelectChoice(case.id, f"{case.reference} – {case.offence_category.name}")
+        for case in cases
+        if case.id not in on_agenda
+    ]
 
 
 @panels_bp.route("/<int:panel_id>/agenda/add", methods=["GET", "POST"])
@@ -300,7 +305,7 @@ def add_attendee(panel: Panel) -> ResponseReturnValue:
         return refused
     form = AttendeeForm()
     people = eligible_people(panel)
-    form.user_id.choices = [(p.id, f"{p.full_name} – {p.organisation.name}") for p in people]
+    form.user_id.choices = [SelectChoice(p.id, f"{p.full_name} – {p.organisation.name}") for p in people]
     if form.validate_on_submit():
         person = next(p for p in people if p.id == form.user_id.data)
         try:
@@ -425,7 +430,9 @@ def record_outcome(panel: Panel) -> ResponseReturnValue:
         flash("You can record the outcome of a scheduled panel once it has started.", "error")
         return _to_panel(panel)
     form = OutcomeForm()
-    form.attended.choices = [(a.id, f"{a.user.full_name} – {a.user.organisation.name}") for a in panel.attendees]
+    form.attended.choices = [
+        SelectChoice(a.id, f"{a.user.full_name} – {a.user.organisation.name}") for a in panel.attendees
+    ]
     if request.method == "GET":
         form.version.data = str(panel.version)
         form.notes.data = panel.notes

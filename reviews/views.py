@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms import SelectChoice
 
 from agencies import access
 from agencies.models import Organisation, User
@@ -91,10 +92,16 @@ def dashboard() -> ResponseReturnValue:
 
 
 def _review_form_choices(form: ReviewForm, review: Review | None = None) -> None:
-    form.region_id.choices = [(0, "Select a probation region"), *queries.region_choices()]
+    form.region_id.choices = [
+        SelectChoice(0, "Select a probation region"),
+        *(SelectChoice(*pair) for pair in queries.region_choices()),
+    ]
     form.offence_category_id.choices = [
-        (0, "Select an offence category"),
-        *queries.category_choices(keep=review.offence_category_id if review else None),
+        SelectChoice(0, "Select an offence category"),
+        *(
+            SelectChoice(*pair)
+            for pair in queries.category_choices(keep=review.offence_category_id if review else None)
+        ),
     ]
 
 
@@ -408,7 +415,10 @@ def show_draw(draw: SampleDraw) -> ResponseReturnValue:
 @access.load("review_id", can.review_for_staff, can.may_change_review)
 def assign_assessor(review: Review) -> ResponseReturnValue:
     form = AssignForm()
-    form.assessor_id.choices = [(0, "Select an inspector"), *queries.inspector_choices()]
+    form.assessor_id.choices = [
+        SelectChoice(0, "Select an inspector"),
+        *(SelectChoice(*pair) for pair in queries.inspector_choices()),
+    ]
     assessment = review.assessment
     if request.method == "GET":
         form.version.data = assessment.version if assessment else 0

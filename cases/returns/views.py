@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from agencies import access
 from cases import operations
@@ -45,14 +46,14 @@ def _locked_redirect(agency_return: AgencyReturn) -> Response | None:
     return None
 
 
-def _theme_choices(agency_return: AgencyReturn) -> list[tuple[str, str]]:
+def _theme_choices(agency_return: AgencyReturn) -> list[SelectChoice]:
     in_use = {p.theme_id for p in agency_return.learning_points if p.theme_id}
     themes = db.session.scalars(
         db.select(LearningTheme)
         .where(db.or_(LearningTheme.active.is_(True), LearningTheme.id.in_(in_use or {0})))
         .order_by(LearningTheme.position, LearningTheme.name)
     ).all()
-    return [(str(theme.id), theme.name) for theme in themes]
+    return [SelectChoice(str(theme.id), theme.name) for theme in themes]
 
 
 def _return_data(agency_return: AgencyReturn) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
+from wtforms import SelectChoice
 
 from agencies import access
 from core.cache import cached_page
@@ -38,7 +39,7 @@ PDF_CSS = """
 def _chosen_year(years: list[ReportingYear], today: date) -> tuple[ReportingYear, SummaryYearForm]:
     """The year in ``?year=``, or this reporting year; a year not on offer is an error on the form."""
     form = SummaryYearForm(request.args)
-    form.year.choices = [(year.start_year, year.label) for year in years]
+    form.year.choices = [SelectChoice(year.start_year, year.label) for year in years]
     current = ReportingYear.containing(today)
     if "year" not in request.args:
         form.year.data = current.start_year

@@ -21,7 +21,7 @@ from werkzeug.routing import Rule
 
 from agencies.models import User
 from core.audit import READ_PREFIX, REFUSED_ACTION, AuditEvent
-from extensions import db
+from extensions import Base, db
 
 DEMO_PASSWORD = "harbour meadow lantern copper"  # nosec B105 - test-only
 
@@ -73,7 +73,7 @@ def table_for_argument(argument: str) -> str | None:
     for candidate in (plural, base):
         if candidate in tables:
             return candidate
-    for mapper in db.Model.registry.mappers:
+    for mapper in Base.registry.mappers:
         if _snake(mapper.class_.__name__) == base:
             return mapper.local_table.name  # type: ignore[union-attr]
     suffixed = [name for name in tables if name.endswith("_" + plural)]
