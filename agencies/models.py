@@ -108,7 +108,7 @@ class User(UserMixin, TimestampMixin, Base):
         return self.session_token
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     def end_all_sessions(self) -> None:

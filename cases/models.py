@@ -14,17 +14,35 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    cast,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from agencies.models import Organisation, User
 from cases.themes import LearningLevel, LearningTheme
+from core.audit import READ_PREFIX, AuditEvent
 from core.db import TimestampMixin, UTCDateTime, VersionedMixin, enum_column
 from core.formatting import utc_now
 from extensions import Base
 from reviews.models import OffenceCategory, Review
 
 DEFAULT_RETENTION_MONTHS = 12
+
+# The read audit (``audit.record_read``) of someone in the invited organisation opening the
+# request, whose object is the invitation: the first one is the request's read receipt.
+REQUEST_READ = "case_request"
 
 
 class MultiAgencyCase(VersionedMixin, TimestampMixin, Base):
@@ -103,8 +121,18 @@ class CaseInvitation(TimestampMixin, Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False, index=True)
     invited_at_utc: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now, index=True)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    # When someone in the organisation first opened the request ("opened" status).
-    first_opened_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When someone in the organisation first opened the request ("opened" status): derived from
+    # the read audit, so looking at a request (a GET) changes no case data.
+    first_opened_at_utc: Mapped[datetime | None] = column_property(
+        select(func.min(AuditEvent.occurred_at_utc))
+        .where(
+            AuditEvent.action == READ_PREFIX + REQUEST_READ,
+            AuditEvent.object_type == "CaseInvitation",
+            AuditEvent.object_id == cast(id, String),
+        )
+        .correlate_except(AuditEvent)
+        .scalar_subquery()
+    )
     withdrawn_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)

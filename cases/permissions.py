@@ -8,7 +8,7 @@ the access decorator answers 404). Withdrawing an invitation therefore ends acce
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists
+from sqlalchemy import ColumnElement, Select, and_, exists, select
 
 from agencies.access import belongs_to, is_admin, is_agency_member, is_inspector, is_inspectorate_staff
 from agencies.models import User
@@ -31,21 +31,21 @@ __all__ = [
 ]
 
 
-def _active_invitation_of(user: User):  # type: ignore[no-untyped-def]
-    return db.and_(CaseInvitation.organisation_id == user.organisation_id, CaseInvitation.withdrawn_at_utc.is_(None))
+def _active_invitation_of(user: User) -> ColumnElement[bool]:
+    return and_(CaseInvitation.organisation_id == user.organisation_id, CaseInvitation.withdrawn_at_utc.is_(None))
 
 
-def visible_cases(user: User) -> Select[tuple[MultiAgencyCase]]:
+def visible_cases(user: User) -> Select[MultiAgencyCase]:
     """The cases this person may see, as a query the caller can order, filter and page."""
-    query = db.select(MultiAgencyCase)
+    query = select(MultiAgencyCase)
     if is_inspectorate_staff(user):
         return query
     return query.where(exists().where(CaseInvitation.case_id == MultiAgencyCase.id, _active_invitation_of(user)))
 
 
-def visible_invitations(user: User) -> Select[tuple[CaseInvitation]]:
+def visible_invitations(user: User) -> Select[CaseInvitation]:
     """Invitations this person may see: all for the Inspectorate, their organisation's active ones otherwise."""
-    query = db.select(CaseInvitation)
+    query = select(CaseInvitation)
     if is_inspectorate_staff(user):
         return query
     return query.where(_active_invitation_of(user))
@@ -63,7 +63,7 @@ def invitation_for(user: User, invitation_id: int) -> CaseInvitation | None:
 
 
 def return_for(user: User, return_id: int) -> AgencyReturn | None:
-    query = db.select(AgencyReturn).join(AgencyReturn.invitation).where(AgencyReturn.id == return_id)
+    query = select(AgencyReturn).join(AgencyReturn.invitation).where(AgencyReturn.id == return_id)
     if not is_inspectorate_staff(user):
         query = query.where(_active_invitation_of(user))
     return db.session.scalar(query)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
 from agencies.models import Organisation, User
 from cases.models import (
     DEFAULT_RETENTION_MONTHS,
@@ -46,7 +48,7 @@ DEMO_AGENCIES = (
 
 
 def seed_case_settings() -> None:
-    if db.session.scalar(db.select(CaseSettings.id).limit(1)) is None:
+    if db.session.scalar(select(CaseSettings.id).limit(1)) is None:
         db.session.add(CaseSettings(retention_months=DEFAULT_RETENTION_MONTHS))
         db.session.flush()
 
@@ -57,13 +59,13 @@ def _demo_review(region: Organisation) -> Review | None:
     Seeders run in import order, so the reviews package's may not have run yet: then this
     makes its own review rather than depend on theirs.
     """
-    candidates = db.session.scalars(db.select(Review).order_by(Review.reference)).all()
+    candidates = db.session.scalars(select(Review).order_by(Review.reference)).all()
     pattern = re.compile(REFERENCE_PATTERN)
     demo = [review for review in candidates if pattern.match(review.reference)]
     for review in sorted(demo, key=lambda r: (r.region_id != region.id, r.reference)):
         return review
     category = db.session.scalar(
-        db.select(OffenceCategory)
+        select(OffenceCategory)
         .where(OffenceCategory.active.is_(True))
         .order_by(OffenceCategory.position, OffenceCategory.name)
         .limit(1)
@@ -90,10 +92,10 @@ def _demo_review(region: Organisation) -> Review | None:
 
 
 def seed_demo_case() -> list[str]:
-    if db.session.scalar(db.select(MultiAgencyCase.id).limit(1)) is not None:
+    if db.session.scalar(select(MultiAgencyCase.id).limit(1)) is not None:
         return []
-    organisations = {o.name: o for o in db.session.scalars(db.select(Organisation))}
-    people = {u.email: u for u in db.session.scalars(db.select(User))}
+    organisations = {o.name: o for o in db.session.scalars(select(Organisation))}
+    people = {u.email: u for u in db.session.scalars(select(User))}
     inspector = people.get("inspector@inspectorate.example")
     region = organisations.get(DEMO_REGION)
     agencies = [organisations[name] for name in DEMO_AGENCIES if name in organisations]
@@ -124,8 +126,9 @@ def seed_demo_case() -> list[str]:
         inspector,
     )
     db.session.flush()
-    police, health = (case.invitation_for(agency.id) for agency in agencies[:2])
-    themes = {t.name: t for t in db.session.scalars(db.select(LearningTheme))}
+    invitations = {invitation.organisation_id: invitation for invitation in case.invitations}
+    police, health = (invitations[agency.id] for agency in agencies[:2])
+    themes = {t.name: t for t in db.session.scalars(select(LearningTheme))}
     _seed_police_return(police.agency_return, people.get("police@police.example"), themes)
     _seed_health_draft(health.agency_return, people.get("health@health.example"))
     return [f"multi-agency case {review.reference}"]

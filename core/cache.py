@@ -34,7 +34,7 @@ from cachetools import TTLCache
 from flask import current_app, g, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import Integer, event, insert, update
+from sqlalchemy import Integer, event, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.audit import READ_PREFIX, AuditEvent
@@ -109,9 +109,10 @@ def data_generation() -> int:
     """The count of changes, read once per request."""
     if "data_generation" not in g:
         g.data_generation = (
-            db.session.scalar(db.select(DataGeneration.value).where(DataGeneration.id == GENERATION_ROW)) or 0
+            db.session.scalar(select(DataGeneration.value).where(DataGeneration.id == GENERATION_ROW)) or 0
         )
-    return g.data_generation
+    generation: int = g.data_generation
+    return generation
 
 
 def page_cache_key(*extra: object) -> str:
@@ -155,7 +156,8 @@ NONCE_HOLE = "\x00csp-nonce\x00"
 
 
 def _csrf_field() -> str:
-    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    name: str = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    return name
 
 
 def _with_holes(page: str) -> str:

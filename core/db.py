@@ -60,9 +60,11 @@ class VersionedMixin:
 
     def check_version(self, submitted: int | str | None) -> None:
         """Refuse a save made from a form that was opened on an older version."""
+        if submitted is None:
+            raise StaleEdit()
         try:
-            submitted_version = int(submitted)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+            submitted_version = int(submitted)
+        except ValueError:
             raise StaleEdit() from None
         if submitted_version != self.version:
             raise StaleEdit()

@@ -9,6 +9,8 @@ from typing import Any
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
 from wtforms import Field, FieldList, FormField, HiddenField, SelectMultipleField, SubmitField
+from wtforms.fields.core import UnboundField
+from wtforms.form import BaseForm
 from wtforms.validators import Length, StopValidation, ValidationError
 
 # Generous but bounded: a very long string is refused with a message, never a 500.
@@ -21,7 +23,7 @@ class PortalForm(FlaskForm):
 
     class Meta:
         # Strip surrounding white space from every text field.
-        def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
+        def bind_field(self, form: BaseForm, unbound_field: UnboundField, options: dict[str, Any]) -> Field:
             # Lists and sub-forms take no filters; their own fields are stripped when bound.
             if issubclass(unbound_field.field_class, (FieldList, FormField)):
                 return unbound_field.bind(form=form, **options)
@@ -148,7 +150,7 @@ class GovDateWidget(GovDateInput):
                 "value": year,
             },
         ]
-        params = super(GovDateInput, self).map_gov_params(field, **kwargs)
+        params: dict[str, Any] = super(GovDateInput, self).map_gov_params(field, **kwargs)
         params["id"] = f"{field.id}-date"
         return params
 
@@ -163,6 +165,7 @@ class DateField(Field):
     """
 
     widget = GovDateWidget()
+    data: date | None
 
     def __init__(
         self,
@@ -204,6 +207,13 @@ class DateField(Field):
     def pre_validate(self, form: Any) -> None:
         if self._problem:
             raise StopValidation(self._problem)
+
+    @property
+    def entered(self) -> date:
+        """The date of a required field (``required_message`` or ``required_date``), read after ``validate``."""
+        if self.data is None:
+            raise ValueError(f"{self.name} has no date: it must be required and the form validated")
+        return self.data
 
     def _value(self) -> str:
         return self.data.isoformat() if isinstance(self.data, date) else ""

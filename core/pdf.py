@@ -141,6 +141,7 @@ def render_pdf(
     page_variables = f":root {{ --marking: {css_string(marking)}; --stamp: {css_string(stamp)}; }}"
     css = [CSS(string=BASE_CSS + page_variables, font_config=font_config)]
     css += [CSS(string=extra, font_config=font_config) for extra in stylesheets]
-    return HTML(string=str(document), base_url=STATIC_DIR.as_uri() + "/", url_fetcher=LocalOnlyFetcher()).write_pdf(
-        stylesheets=css, font_config=font_config, pdf_tags=True
-    )
+    pdf: bytes = HTML(
+        string=str(document), base_url=STATIC_DIR.as_uri() + "/", url_fetcher=LocalOnlyFetcher()
+    ).write_pdf(stylesheets=css, font_config=font_config, pdf_tags=True)
+    return pdf

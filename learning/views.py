@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
@@ -133,10 +134,10 @@ def _details_from(
     return ops.ActionDetails(
         title=form.title.data,
         what_will_change=form.what_will_change.data,
-        owner=db.session.get(Organisation, form.owner_id.data),  # type: ignore[arg-type]
+        owner=db.session.get_one(Organisation, form.owner_id.data),
         level=LearningLevel(form.level.data),
-        theme=db.session.get(LearningTheme, form.theme_id.data),  # type: ignore[arg-type]
-        due_on=form.due_on.data,
+        theme=db.session.get_one(LearningTheme, form.theme_id.data),
+        due_on=form.due_on.entered,
         evidence_measure=form.evidence_measure.data,
         case=case,
         learning_items=[items[i] for i in form.learning_item_ids.data or [] if i in items],
@@ -151,9 +152,7 @@ def _case_items(case: MultiAgencyCase | None) -> list[LearningItem]:
     if case is None:
         return []
     return list(
-        db.session.scalars(
-            db.select(LearningItem).where(LearningItem.case_id == case.id).order_by(LearningItem.position)
-        )
+        db.session.scalars(select(LearningItem).where(LearningItem.case_id == case.id).order_by(LearningItem.position))
     )
 
 
@@ -162,8 +161,8 @@ def _fill_action_choices(
 ) -> None:
     keep_owner = action.owner_id if action else None
     owners = db.session.execute(
-        db.select(Organisation.id, Organisation.name)
-        .where(db.or_(Organisation.active.is_(True), Organisation.id == keep_owner))
+        select(Organisation.id, Organisation.name)
+        .where(or_(Organisation.active.is_(True), Organisation.id == keep_owner))
         .order_by(Organisation.name)
     ).all()
     form.owner_id.choices = [SelectChoice(NONE, "Choose the owner")] + [
@@ -181,7 +180,7 @@ def _fill_action_choices(
         ratings = {rating.standard_id: rating for rating in assessment.ratings}
         answers = {answer.prompt_id: answer for answer in assessment.answers}
         version = db.session.scalars(
-            db.select(Standard)
+            select(Standard)
             .where(Standard.version_id == assessment.standards_version_id)
             .options(selectinload(Standard.key_questions).selectinload(KeyQuestion.prompts))
             .order_by(Standard.number)
@@ -212,14 +211,14 @@ def panel_label(panel: Panel) -> str:
 def _theme_choices(keep: int | None = None) -> list[SelectChoice]:
     """The active themes (and ``keep``, one retired since it was chosen), after a "Choose" prompt."""
     rows = db.session.execute(
-        db.select(LearningTheme.id, LearningTheme.name)
-        .where(db.or_(LearningTheme.active.is_(True), LearningTheme.id == keep))
+        select(LearningTheme.id, LearningTheme.name)
+        .where(or_(LearningTheme.active.is_(True), LearningTheme.id == keep))
         .order_by(LearningTheme.position, LearningTheme.name)
     ).all()
     return [SelectChoice(NONE, "Choose a theme")] + [SelectChoice(row.id, row.name) for row in rows]
 
 
-def _record_action(*, case: MultiAgencyCase | None, review: Review, heading: str) -> Any:
+def _record_action(*, case: MultiAgencyCase | None, review: Review, heading: str) -> ResponseReturnValue:
     assessment = review.assessment
     form = ActionForm()
     _fill_action_choices(form, case=case, assessment=assessment)
@@ -251,13 +250,13 @@ def _record_action(*, case: MultiAgencyCase | None, review: Review, heading: str
     )
 
 
-def _chosen_panel(form: Any, case: MultiAgencyCase | None) -> int:
+def _chosen_panel(form: ActionForm | ItemForm, case: MultiAgencyCase | None) -> int:
     """The panel a new item or action starts with: ?panel= from the panel's page, else the
     case's latest held panel (or latest panel)."""
     offered = {choice.value for choice in form.panel_id.choices}
     asked = request.args.get("panel", type=int)
-    if asked in offered:
-        return asked  # type: ignore[return-value]
+    if asked is not None and asked in offered:
+        return asked
     panel = ops.default_panel(ops.case_panels(case))
     return panel.id if panel else NONE
 
@@ -287,7 +286,7 @@ def create_action_for_case(case: MultiAgencyCase) -> ResponseReturnValue:
 @learning_bp.route("/reviews/<int:review_id>/actions/new", methods=["GET", "POST"])
 @access.load("review_id", can.review_for_actions, can.may_compile)
 def create_action_for_review(review: Review) -> ResponseReturnValue:
-    case = db.session.scalar(db.select(MultiAgencyCase).where(MultiAgencyCase.review_id == review.id))
+    case = db.session.scalar(select(MultiAgencyCase).where(MultiAgencyCase.review_id == review.id))
     return _record_action(case=case, review=review, heading=f"Record an action for review {review.reference}")
 
 
@@ -385,28 +384,30 @@ def _status_choice(status: ActionStatus, current: ActionStatus) -> str:
 @access.allow(access.is_inspectorate_staff)
 def list_learning_cases() -> ResponseReturnValue:
     """Cases with agencies' submitted learning, and how far it has been compiled into actions."""
-    page = paginate(
-        db.select(MultiAgencyCase).order_by(MultiAgencyCase.created_at_utc.desc(), MultiAgencyCase.id.desc())
-    )
+    page = paginate(select(MultiAgencyCase).order_by(MultiAgencyCase.created_at_utc.desc(), MultiAgencyCase.id.desc()))
     case_ids = [case.id for case in page.items]
     points = ops.submitted_point_counts(case_ids)
     items = dict(
         db.session.execute(
-            db.select(LearningItem.case_id, db.func.count(LearningItem.id))
+            select(LearningItem.case_id, func.count(LearningItem.id))
             .where(LearningItem.case_id.in_(case_ids))
             .group_by(LearningItem.case_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     actions = dict(
         db.session.execute(
-            db.select(ActionRecord.case_id, db.func.count(ActionRecord.id))
+            select(ActionRecord.case_id, func.count(ActionRecord.id))
             .where(ActionRecord.case_id.in_(case_ids))
             .group_by(ActionRecord.case_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     counts = {case_id: (points.get(case_id, 0), items.get(case_id, 0), actions.get(case_id, 0)) for case_id in case_ids}
     panels = db.session.scalars(
-        db.select(Panel)
+        select(Panel)
         .where(Panel.status.in_((PanelStatus.SCHEDULED, PanelStatus.HELD)))
         .order_by(Panel.starts_at_utc.desc(), Panel.id.desc())
         .limit(RECENT_PANELS)
@@ -424,10 +425,10 @@ def show_panel_learning(panel: Panel) -> ResponseReturnValue:
     """At or after a panel: each case on its agenda, the learning compiled there and the actions agreed."""
     case_ids = [entry.case_id for entry in panel.agenda]
     items = db.session.scalars(
-        db.select(LearningItem).where(LearningItem.panel_id == panel.id).order_by(LearningItem.position)
+        select(LearningItem).where(LearningItem.panel_id == panel.id).order_by(LearningItem.position)
     ).all()
     actions = db.session.scalars(
-        db.select(ActionRecord).where(ActionRecord.panel_id == panel.id).order_by(ActionRecord.id)
+        select(ActionRecord).where(ActionRecord.panel_id == panel.id).order_by(ActionRecord.id)
     ).all()
     points = ops.submitted_point_counts(case_ids)
     return render_template(
@@ -447,7 +448,7 @@ def show_case_learning(case: MultiAgencyCase) -> ResponseReturnValue:
     points = ops.submitted_learning_points(case)
     items = list(
         db.session.scalars(
-            db.select(LearningItem)
+            select(LearningItem)
             .where(LearningItem.case_id == case.id)
             .options(selectinload(LearningItem.sources), selectinload(LearningItem.actions))
             .order_by(LearningItem.position)
@@ -458,7 +459,7 @@ def show_case_learning(case: MultiAgencyCase) -> ResponseReturnValue:
         for point in item.sources:
             used_in.setdefault(point.id, []).append(number)
     actions = list(
-        db.session.scalars(db.select(ActionRecord).where(ActionRecord.case_id == case.id).order_by(ActionRecord.id))
+        db.session.scalars(select(ActionRecord).where(ActionRecord.case_id == case.id).order_by(ActionRecord.id))
     )
     return render_template(
         "learning/cases/show.html",
@@ -491,7 +492,7 @@ def _item_details(form: ItemForm, points: list[ReturnLearningPoint]) -> ops.Item
     by_id = {point.id: point for point in points}
     return ops.ItemDetails(
         description=form.description.data,
-        theme=db.session.get(LearningTheme, form.theme_id.data),  # type: ignore[arg-type]
+        theme=db.session.get_one(LearningTheme, form.theme_id.data),
         level=LearningLevel(form.level.data),
         sources=[by_id[i] for i in form.sources.data or [] if i in by_id],
         panel=db.session.get(Panel, form.panel_id.data) if form.panel_id.data not in (None, NONE) else None,
@@ -584,7 +585,7 @@ def actions_for_assessment(assessment: Assessment | None) -> list[ActionRecord]:
         return []
     return list(
         db.session.scalars(
-            db.select(ActionRecord)
+            select(ActionRecord)
             .where(ActionRecord.assessment_id == assessment.id)
             .options(
                 selectinload(ActionRecord.standard), selectinload(ActionRecord.prompt).joinedload(Prompt.key_question)

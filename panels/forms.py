@@ -18,7 +18,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, StopValidation, ValidationError
 
-from core.forms import DateField, PortalForm, VersionedForm, long_text, one_of_the_choices, short_text
+from core.forms import DateField, FieldCheck, PortalForm, VersionedForm, long_text, one_of_the_choices, short_text
 from panels.models import AttendeeRole, Reply
 from panels.rules import TimeError, format_time, london_date, london_time, london_to_utc, parse_time
 
@@ -26,11 +26,11 @@ ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in AttendeeRole]
 NOT_ATTENDING = "none"
 
 
-def a_time(required_message: str | None):  # type: ignore[no-untyped-def]
+def a_time(required_message: str | None) -> FieldCheck:
     """Read the field as a time (into ``field.time``); empty is allowed when no message is given."""
 
     def _check(_form: object, field: StringField) -> None:
-        field.time = None  # type: ignore[attr-defined]
+        field.time = None
         if not (field.data or "").strip():
             if required_message:
                 raise StopValidation(required_message)
@@ -38,7 +38,7 @@ def a_time(required_message: str | None):  # type: ignore[no-untyped-def]
         if len(field.data) > 20:
             raise StopValidation("Enter a time like 10am, 2:30pm or 14:30")
         try:
-            field.time = parse_time(field.data)  # type: ignore[attr-defined]
+            field.time = parse_time(field.data)
         except TimeError as error:
             raise StopValidation(str(error)) from None
 
@@ -47,9 +47,11 @@ def a_time(required_message: str | None):  # type: ignore[no-untyped-def]
 
 def id_or_none(value: object) -> int | None:
     """Coerce a posted id; anything that is not one becomes None (then "Select ..."), never a crash."""
+    if isinstance(value, int):
+        return value
     try:
-        return int(value)  # type: ignore[call-overload, no-any-return]
-    except (TypeError, ValueError):
+        return int(str(value)) if isinstance(value, str) else None
+    except ValueError:
         return None
 
 
@@ -106,7 +108,7 @@ class PanelDetailsForm(VersionedForm):
     ends_at_utc: datetime | None = None
 
     def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
+        valid: bool = super().validate(extra_validators)
         start, end = getattr(self.start_time, "time", None), getattr(self.end_time, "time", None)
         starts_at = self._instant(self.start_time, start)
         ends_at = self._instant(self.end_time, end)
@@ -121,6 +123,12 @@ class PanelDetailsForm(VersionedForm):
             self.place.errors.append("Enter a place or a video link")
             valid = False
         return valid
+
+    def times(self) -> tuple[datetime, datetime]:
+        """The start and end in UTC, read after the form validated."""
+        if self.starts_at_utc is None or self.ends_at_utc is None:
+            raise ValueError("The panel's times are known only once the form has validated")
+        return self.starts_at_utc, self.ends_at_utc
 
     def _instant(self, field: StringField, wall_time: time | None) -> datetime | None:
         if self.date.data is None or wall_time is None:

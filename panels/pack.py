@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from agencies.models import User
@@ -74,7 +75,7 @@ class PackCase:
         return format_time(self.item.start_time)
 
 
-def load_panel(panel_id: int) -> Panel | None:
+def load_panel(panel_id: int) -> Panel:
     """The panel with its agenda, cases, QA ratings, returns and attendees, eagerly loaded."""
     review_path = selectinload(Panel.agenda).joinedload(PanelAgendaItem.case).joinedload(MultiAgencyCase.review)
     assessment_path = review_path.selectinload(Review.assessment)
@@ -82,8 +83,8 @@ def load_panel(panel_id: int) -> Panel | None:
         selectinload(Panel.agenda).joinedload(PanelAgendaItem.case).selectinload(MultiAgencyCase.invitations)
     )
     return_path = invitations_path.selectinload(CaseInvitation.agency_return)
-    return db.session.scalar(
-        db.select(Panel)
+    return db.session.scalars(
+        select(Panel)
         .where(Panel.id == panel_id)
         .options(
             assessment_path.selectinload(Assessment.ratings).joinedload(StandardRating.standard),
@@ -92,7 +93,7 @@ def load_panel(panel_id: int) -> Panel | None:
             selectinload(Panel.attendees).joinedload(PanelAttendee.user),
         )
         .execution_options(populate_existing=True)
-    )
+    ).one()
 
 
 def pack_cases(panel: Panel, recipient: User) -> list[PackCase]:

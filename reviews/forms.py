@@ -30,6 +30,8 @@ FEEDBACK_MAX = 10_000
 class OptionalRadioField(RadioField):
     """Radios that may be left unanswered (drafts); an answer must be one of the choices."""
 
+    data: str | None
+
     def pre_validate(self, form: Any) -> None:
         if self.data in (None, ""):
             self.data = None

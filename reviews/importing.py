@@ -15,6 +15,8 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import select
+
 from agencies.access import is_inspector
 from agencies.models import Organisation, OrganisationKind, User
 from extensions import db
@@ -165,11 +167,11 @@ def _key(text: str) -> str:
 
 def load_lookups(today: date) -> Lookups:
     regions = db.session.scalars(
-        db.select(Organisation).where(Organisation.kind == OrganisationKind.PROBATION_REGION)
+        select(Organisation).where(Organisation.kind == OrganisationKind.PROBATION_REGION)
     ).all()
-    categories = db.session.scalars(db.select(OffenceCategory).where(OffenceCategory.active.is_(True))).all()
-    reviews = db.session.scalars(db.select(Review)).all()
-    people = db.session.scalars(db.select(User).where(User.active.is_(True))).all()
+    categories = db.session.scalars(select(OffenceCategory).where(OffenceCategory.active.is_(True))).all()
+    reviews = db.session.scalars(select(Review)).all()
+    people = db.session.scalars(select(User).where(User.active.is_(True))).all()
     return Lookups(
         regions={_key(r.name): r for r in regions},
         categories={_key(c.name): c for c in categories},

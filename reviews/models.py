@@ -29,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     text,
+    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 from sqlalchemy.orm.attributes import set_committed_value
@@ -564,7 +565,5 @@ def _keep_statuses_current(session: Session, _context: object) -> None:
             assessment = review.assessment
             status = review.derived_status(None if assessment in removed else assessment)
             if review.status != status:
-                session.connection().execute(
-                    Review.__table__.update().where(Review.__table__.c.id == review.id).values(status=status)
-                )
+                session.connection().execute(update(Review).where(Review.id == review.id).values(status=status))
                 set_committed_value(review, "status", status)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from agencies.access import is_inspector
@@ -66,10 +67,7 @@ def path_for(endpoint: str, **values: object) -> str:
 def next_reference(year: int) -> str:
     prefix = f"SFO-{year:04d}-"
     last = db.session.scalar(
-        db.select(Review.reference)
-        .where(Review.reference.like(prefix + "%"))
-        .order_by(Review.reference.desc())
-        .limit(1)
+        select(Review.reference).where(Review.reference.like(prefix + "%")).order_by(Review.reference.desc()).limit(1)
     )
     number = int(last[-4:]) + 1 if last else 1
     if number > 9999:
@@ -78,7 +76,7 @@ def next_reference(year: int) -> str:
 
 
 def reference_taken(reference: str, *, except_review: Review | None = None) -> bool:
-    query = db.select(Review.id).where(Review.reference == reference)
+    query = select(Review.id).where(Review.reference == reference)
     if except_review is not None:
         query = query.where(Review.id != except_review.id)
     return db.session.scalar(query) is not None
@@ -188,7 +186,7 @@ def extend_deadline(review: Review, *, new_due_on: date, reason: str, actor: Use
 
 def sampling_population(period_start: date, period_end: date, *, lock: bool = False) -> list[Review]:
     query = (
-        db.select(Review)
+        select(Review)
         .where(
             Review.assurance == Assurance.AWAITING_SAMPLE,
             Review.received_on >= period_start,
@@ -277,9 +275,7 @@ def draw_sample(
 
 
 def copy_standards_version(source: StandardsVersion, name: str, actor: User) -> StandardsVersion:
-    if db.session.scalar(
-        db.select(StandardsVersion.id).where(db.func.lower(StandardsVersion.name) == db.func.lower(name))
-    ):
+    if db.session.scalar(select(StandardsVersion.id).where(func.lower(StandardsVersion.name) == func.lower(name))):
         raise ReviewProblem("A version with this name already exists", "name")
     copy = build_version(name, version_data(source), status=StandardsVersionStatus.DRAFT)
     copy.copied_from = source
@@ -340,7 +336,7 @@ def publish_standards_version(version: StandardsVersion) -> list[StandardsVersio
     """Put a draft into use for new assessments; the version it replaces is kept, retired."""
     _ensure_editable(version)
     replaced = list(
-        db.session.scalars(db.select(StandardsVersion).where(StandardsVersion.status == StandardsVersionStatus.CURRENT))
+        db.session.scalars(select(StandardsVersion).where(StandardsVersion.status == StandardsVersionStatus.CURRENT))
     )
     for old in replaced:
         old.status = StandardsVersionStatus.RETIRED
@@ -362,7 +358,7 @@ def discard_standards_version(version: StandardsVersion) -> None:
 
 
 def _category_name_taken(name: str, except_id: int | None = None) -> bool:
-    query = db.select(OffenceCategory.id).where(db.func.lower(OffenceCategory.name) == db.func.lower(name))
+    query = select(OffenceCategory.id).where(func.lower(OffenceCategory.name) == func.lower(name))
     if except_id is not None:
         query = query.where(OffenceCategory.id != except_id)
     return db.session.scalar(query) is not None
@@ -371,7 +367,7 @@ def _category_name_taken(name: str, except_id: int | None = None) -> bool:
 def create_offence_category(name: str) -> OffenceCategory:
     if _category_name_taken(name):
         raise ReviewProblem("An offence category with this name already exists", "name")
-    last = db.session.scalar(db.select(db.func.max(OffenceCategory.position))) or 0
+    last = db.session.scalar(select(func.max(OffenceCategory.position))) or 0
     category = OffenceCategory(name=name, position=last + 1, active=True)
     db.session.add(category)
     db.session.flush()
@@ -533,9 +529,7 @@ def save_assessment(
 def report_recipients(review: Review) -> list[User]:
     return list(
         db.session.scalars(
-            db.select(User)
-            .where(User.organisation_id == review.region_id, User.active.is_(True))
-            .order_by(User.full_name)
+            select(User).where(User.organisation_id == review.region_id, User.active.is_(True)).order_by(User.full_name)
         )
     )
 
@@ -600,13 +594,12 @@ REPORT_READS = ("read.qa_report", "read.qa_report_pdf")
 count_reads_as_changes(*REPORT_READS)
 
 
-def record_report_access(review: Review, *, action: str, actor: User) -> None:
+def record_report_access(review: Review, *, pdf: bool, actor: User) -> None:
     """Every reading of a QA report is audited, in the Inspectorate and in the region."""
-    what = "downloaded as PDF" if action.endswith("_pdf") else "viewed"
-    audit.record(
-        action,
+    audit.record_read(
         review,
-        summary=f"QA report on {review.reference} {what}",
+        "qa_report_pdf" if pdf else "qa_report",
+        f"QA report on {review.reference} {'downloaded as PDF' if pdf else 'viewed'}",
         assessment_id=review.assessment.id if review.assessment else None,
         organisation=actor.organisation.name,
     )
@@ -656,13 +649,14 @@ def commit_import(upload: ReviewImport, actor: User) -> importing.ImportCheck:
     Built in memory and written in one flush: a file of thousands of rows takes seconds, not minutes.
     """
     # Claim the upload first, so two confirmations at once (a double click) import it once.
-    claimed = db.session.execute(
-        db.update(ReviewImport)
+    claimed = db.session.scalar(
+        update(ReviewImport)
         .where(ReviewImport.id == upload.id, ReviewImport.status == ImportStatus.PREVIEWED)
         .values(status=ImportStatus.IMPORTED)
+        .returning(ReviewImport.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
+    )
+    if claimed is None:
         raise ReviewProblem("This file has already been imported")
     check = importing.check_csv(upload.content, importing.load_lookups(london_today()))
     if check.file_problems:
@@ -725,7 +719,7 @@ def _import_assessment(review: Review, parsed: importing.ParsedRow, version: Sta
 def load_assessment(assessment_id: int) -> Assessment | None:
     """An assessment with its version's wording, ratings and answers, in a fixed number of queries."""
     return db.session.scalar(
-        db.select(Assessment)
+        select(Assessment)
         .where(Assessment.id == assessment_id)
         .options(
             selectinload(Assessment.ratings),

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, false, or_, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from agencies.models import Organisation, OrganisationKind, User
@@ -124,9 +124,9 @@ class RegisterFilters:
         return any((self.region_id, self.category_id, self.status, self.due, self.reference))
 
 
-def register_query(filters: RegisterFilters, today: date) -> Select[tuple[Review]]:
+def register_query(filters: RegisterFilters, today: date) -> Select[Review]:
     query = (
-        db.select(Review)
+        select(Review)
         .join(Review.region)
         .join(Review.offence_category)
         .options(
@@ -153,7 +153,7 @@ def register_query(filters: RegisterFilters, today: date) -> Select[tuple[Review
 
 def region_choices() -> list[tuple[int, str]]:
     rows = db.session.execute(
-        db.select(Organisation.id, Organisation.name)
+        select(Organisation.id, Organisation.name)
         .where(Organisation.kind == OrganisationKind.PROBATION_REGION)
         .order_by(Organisation.name)
     ).all()
@@ -161,7 +161,7 @@ def region_choices() -> list[tuple[int, str]]:
 
 
 def category_choices(*, include_inactive: bool = False, keep: int | None = None) -> list[tuple[int, str]]:
-    query = db.select(OffenceCategory.id, OffenceCategory.name).order_by(OffenceCategory.position, OffenceCategory.name)
+    query = select(OffenceCategory.id, OffenceCategory.name).order_by(OffenceCategory.position, OffenceCategory.name)
     if not include_inactive:
         # A review already filed under a retired category keeps it selectable on its own form.
         query = query.where(or_(OffenceCategory.active.is_(True), OffenceCategory.id == keep if keep else false()))
@@ -172,7 +172,7 @@ def inspector_choices() -> list[tuple[int, str]]:
     from agencies.models import Role
 
     rows = db.session.execute(
-        db.select(User.id, User.full_name)
+        select(User.id, User.full_name)
         .join(User.organisation)
         .where(
             User.active.is_(True),
@@ -209,9 +209,9 @@ def reporting_year_start(today: date) -> date:
     return date(today.year if today.month >= 4 else today.year - 1, 4, 1)
 
 
-def _listing(condition: ColumnElement[bool], order: Any) -> Select[tuple[Review]]:
+def _listing(condition: ColumnElement[bool], order: Any) -> Select[Review]:
     return (
-        db.select(Review)
+        select(Review)
         .where(condition)
         .options(selectinload(Review.assessment).joinedload(Assessment.assessor))
         .order_by(order, Review.id)
@@ -228,8 +228,7 @@ def dashboard(today: date, user: User) -> dict[str, Any]:
         "complete": status_condition(ReviewStatus.COMPLETE),
     }
     counts = {
-        name: db.session.scalar(db.select(db.func.count(Review.id)).where(condition))
-        for name, condition in groups.items()
+        name: db.session.scalar(select(func.count(Review.id)).where(condition)) for name, condition in groups.items()
     }
     listings = {
         name: db.session.scalars(_listing(groups[name], Review.due_on).limit(DASHBOARD_LIMIT)).all()
@@ -243,7 +242,7 @@ def dashboard(today: date, user: User) -> dict[str, Any]:
     ).all()
     year_start = reporting_year_start(today)
     issued = db.session.execute(
-        db.select(Assessment.issued_on, Review.due_on, Review.target_due_on)
+        select(Assessment.issued_on, Review.due_on, Review.target_due_on)
         .join(Assessment.review)
         .where(Assessment.stage == AssessmentStage.ISSUED, Assessment.issued_on >= year_start)
     ).all()
@@ -277,7 +276,7 @@ def timeline(review: Review, limit: int = 100) -> list[AuditEvent]:
         )
     return list(
         db.session.scalars(
-            db.select(AuditEvent)
+            select(AuditEvent)
             .where(or_(*conditions), AuditEvent.action.not_in(_NOT_IN_TIMELINE))
             .order_by(AuditEvent.occurred_at_utc.desc(), AuditEvent.id.desc())
             .limit(limit)
@@ -287,10 +286,10 @@ def timeline(review: Review, limit: int = 100) -> list[AuditEvent]:
 
 def report_readings(review: Review) -> int:
     """How often the region's people have opened or downloaded the issued report."""
-    region_people = db.select(User.id).where(User.organisation_id == review.region_id)
+    region_people = select(User.id).where(User.organisation_id == review.region_id)
     return (
         db.session.scalar(
-            db.select(db.func.count(AuditEvent.id)).where(
+            select(func.count(AuditEvent.id)).where(
                 AuditEvent.object_type == "Review",
                 AuditEvent.object_id == str(review.id),
                 AuditEvent.action.in_(REPORT_READS),
@@ -301,10 +300,10 @@ def report_readings(review: Review) -> int:
     )
 
 
-def region_reports(user: User) -> Select[tuple[Review]]:
+def region_reports(user: User) -> Select[Review]:
     """Issued QA reports on the person's own region's reviews, newest first."""
     return (
-        db.select(Review)
+        select(Review)
         .join(Review.assessment)
         .where(
             Review.region_id == user.organisation_id,

@@ -51,9 +51,8 @@ MAX_ROWS = 60
 class _RowForm(Form):
     """A repeated group inside a return; strips white space like every portal form."""
 
-    class Meta:
-        def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
-            return PortalForm.Meta.bind_field(self, form, unbound_field, options)
+    class Meta(PortalForm.Meta):
+        pass
 
 
 class ChronologyRowForm(_RowForm):
@@ -124,14 +123,6 @@ class InvolvementForm(VersionedForm):
 
 
 class ReturnForm(VersionedForm):
-    class Meta:
-        # PortalForm adds a strip filter to every field, but FieldList and FormField refuse filters: rows'
-        # own fields are stripped by _RowForm instead.
-        def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
-            if unbound_field.field_class in (FieldList, FormField):
-                return unbound_field.bind(form=form, **options)
-            return PortalForm.Meta.bind_field(self, form, unbound_field, options)
-
     author_name = StringField("Your name", validators=[Optional(), *short_text()], widget=GovTextInput())
     author_role = StringField(
         "Your role",

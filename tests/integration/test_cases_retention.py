@@ -22,11 +22,11 @@ def at(day: date) -> datetime:
 
 
 @pytest.fixture
-def police():  # type: ignore[no-untyped-def]
+def police():
     return make_organisation(OrganisationKind.POLICE, "Northshire Police")
 
 
-def _closed_case(police, closed_on: date):  # type: ignore[no-untyped-def]
+def _closed_case(police, closed_on: date):
     with time_machine.travel(at(date(2026, 1, 5)), tick=False):
         case = make_case([police], reply_by=date(2026, 2, 1))
     close_case(case, closed_on, case.flagged_by)
@@ -34,7 +34,7 @@ def _closed_case(police, closed_on: date):  # type: ignore[no-untyped-def]
     return case
 
 
-def test_the_command_erases_identifiers_twelve_months_after_closing(app, police) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_erases_identifiers_twelve_months_after_closing(app, police) -> None:
     expired = _closed_case(police, date(2026, 3, 1))
     recent = _closed_case(police, date(2026, 6, 1))
     with time_machine.travel(at(date(2026, 4, 1)), tick=False):
@@ -64,7 +64,7 @@ def test_the_command_erases_identifiers_twelve_months_after_closing(app, police)
         assert erase_expired_identifiers(date(2027, 3, 2)) == []
 
 
-def test_erased_identifiers_page_says_so_and_the_case_still_shows(client_for, police) -> None:  # type: ignore[no-untyped-def]
+def test_erased_identifiers_page_says_so_and_the_case_still_shows(client_for, police) -> None:
     case = _closed_case(police, date(2025, 1, 1))
     erase_expired_identifiers(date(2026, 6, 1))
     db.session.commit()
@@ -76,7 +76,7 @@ def test_erased_identifiers_page_says_so_and_the_case_still_shows(client_for, po
     assert "Erased on" in client_for(inspector).get(f"/cases/{case.id}").get_data(as_text=True)
 
 
-def test_the_admin_sets_the_retention_period(client_for, admin, police) -> None:  # type: ignore[no-untyped-def]
+def test_the_admin_sets_the_retention_period(client_for, admin, police) -> None:
     case = _closed_case(police, date(2026, 3, 1))
     client = client_for(admin)
     page = client.get("/cases/retention").get_data(as_text=True)

@@ -22,7 +22,7 @@ from tests.factories.reviews import make_review
 REGISTER = "/reviews/"
 
 
-def _references(client, path: str = REGISTER) -> str:  # type: ignore[no-untyped-def]
+def _references(client, path: str = REGISTER) -> str:
     response = client.get(path)
     assert response.status_code == 200
     return response.get_data(as_text=True)
@@ -37,7 +37,7 @@ def _statements() -> Iterator[list[str]]:
     """The SQL run inside the block (unlike ``count_queries``, leaves the page cache alone)."""
     seen: list[str] = []
 
-    def listener(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+    def listener(_conn, _cursor, statement, *_args) -> None:
         seen.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", listener)
@@ -47,7 +47,7 @@ def _statements() -> Iterator[list[str]]:
         event.remove(db.engine, "before_cursor_execute", listener)
 
 
-def test_a_repeat_view_runs_only_the_session_and_generation_queries(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_a_repeat_view_runs_only_the_session_and_generation_queries(client_for, inspector) -> None:
     make_review(reference="SFO-2024-0001")
     client = client_for(inspector)
     with _statements() as cold:
@@ -64,7 +64,7 @@ def _nonce(page: str) -> str:
     return page.split('nonce="', 1)[1].split('"', 1)[0]
 
 
-def test_any_change_shows_at_once(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_any_change_shows_at_once(client_for, inspector) -> None:
     review = make_review(reference="SFO-2024-0001", summary="First summary")
     client = client_for(inspector)
     assert "SFO-2024-0002" not in _references(client)
@@ -79,7 +79,7 @@ def test_any_change_shows_at_once(client_for, inspector) -> None:  # type: ignor
     assert "SFO-2024-0099" in _references(client)
 
 
-def test_a_rolled_back_change_leaves_the_generation_alone(app) -> None:  # type: ignore[no-untyped-def]
+def test_a_rolled_back_change_leaves_the_generation_alone(app) -> None:
     before = _generation()
     make_review(reference="SFO-2024-0003", commit=False)
     db.session.flush()
@@ -87,7 +87,7 @@ def test_a_rolled_back_change_leaves_the_generation_alone(app) -> None:  # type:
     assert _generation() == before
 
 
-def test_reading_is_not_a_change(app) -> None:  # type: ignore[no-untyped-def]
+def test_reading_is_not_a_change(app) -> None:
     review = make_review()
     before = _generation()
     with app.test_request_context():
@@ -103,7 +103,7 @@ def test_reading_is_not_a_change(app) -> None:  # type: ignore[no-untyped-def]
     assert _generation() == before + 2
 
 
-def test_each_person_query_string_and_day_has_its_own_copy(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_each_person_query_string_and_day_has_its_own_copy(client_for, inspector) -> None:
     make_review(reference="SFO-2024-0001")
     other = make_user(Role.INSPECTOR, email="other.inspector@test.example", full_name="Olive Other")
     mine = _references(client_for(inspector))
@@ -117,7 +117,7 @@ def test_each_person_query_string_and_day_has_its_own_copy(client_for, inspector
     assert later != today
 
 
-def test_each_response_gets_its_own_csrf_token_and_nonce(client_for, inspector, app) -> None:  # type: ignore[no-untyped-def]
+def test_each_response_gets_its_own_csrf_token_and_nonce(client_for, inspector, app) -> None:
     make_review(reference="SFO-2024-0001")
     client = client_for(inspector)
     _references(client)
@@ -133,7 +133,7 @@ def test_each_response_gets_its_own_csrf_token_and_nonce(client_for, inspector, 
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
 
 
-def test_pages_with_a_message_to_show_are_not_kept(client_for, inspector, app) -> None:  # type: ignore[no-untyped-def]
+def test_pages_with_a_message_to_show_are_not_kept(client_for, inspector, app) -> None:
     make_review(reference="SFO-2024-0001")
     client = client_for(inspector)
     with client.session_transaction() as session:
@@ -142,7 +142,7 @@ def test_pages_with_a_message_to_show_are_not_kept(client_for, inspector, app) -
     assert "Saved once" not in _references(client)  # shown once, never replayed from the cache
 
 
-def test_the_audit_trail_shows_new_reads_at_once(client_for, admin, app) -> None:  # type: ignore[no-untyped-def]
+def test_the_audit_trail_shows_new_reads_at_once(client_for, admin, app) -> None:
     review = make_review()
     client = client_for(admin)
     assert "Looked at the report" not in _references(client, "/admin/audit")
@@ -152,7 +152,7 @@ def test_the_audit_trail_shows_new_reads_at_once(client_for, admin, app) -> None
     assert "Looked at the report" in _references(client, "/admin/audit")
 
 
-def test_the_access_check_runs_before_the_cache(client_for, app) -> None:  # type: ignore[no-untyped-def]
+def test_the_access_check_runs_before_the_cache(client_for, app) -> None:
     admin = make_user(Role.ADMIN, email="cached.admin@test.example")
     client = client_for(admin)
     assert client.get("/admin/people").status_code == 200

@@ -10,7 +10,7 @@ GOOD = {
 
 
 @pytest.fixture
-def production_env(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def production_env(monkeypatch: pytest.MonkeyPatch):
     for key in ("SECRET_KEY", "DATABASE_URL", "MAIL_SERVER", "DEMO_PASSWORD", "ALLOW_DEMO_ACCOUNTS"):
         monkeypatch.delenv(key, raising=False)
     for key, value in GOOD.items():
