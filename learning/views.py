@@ -387,24 +387,22 @@ def list_learning_cases() -> ResponseReturnValue:
     page = paginate(select(MultiAgencyCase).order_by(MultiAgencyCase.created_at_utc.desc(), MultiAgencyCase.id.desc()))
     case_ids = [case.id for case in page.items]
     points = ops.submitted_point_counts(case_ids)
-    items = dict(
-        db.session.execute(
+    items = {
+        key: count
+        for key, count in db.session.execute(
             select(LearningItem.case_id, func.count(LearningItem.id))
             .where(LearningItem.case_id.in_(case_ids))
             .group_by(LearningItem.case_id)
         )
-        .tuples()
-        .all()
-    )
-    actions = dict(
-        db.session.execute(
+    }
+    actions = {
+        key: count
+        for key, count in db.session.execute(
             select(ActionRecord.case_id, func.count(ActionRecord.id))
             .where(ActionRecord.case_id.in_(case_ids))
             .group_by(ActionRecord.case_id)
         )
-        .tuples()
-        .all()
-    )
+    }
     counts = {case_id: (points.get(case_id, 0), items.get(case_id, 0), actions.get(case_id, 0)) for case_id in case_ids}
     panels = db.session.scalars(
         select(Panel)

@@ -617,13 +617,12 @@ def list_my_reports() -> ResponseReturnValue:
 @reviews_bp.get("/offence-categories")
 @access.allow(can.may_manage_reference_data)
 def list_offence_categories() -> ResponseReturnValue:
-    counts = dict(
-        db.session.execute(
+    counts = {
+        key: count
+        for key, count in db.session.execute(
             select(Review.offence_category_id, func.count(Review.id)).group_by(Review.offence_category_id)
         )
-        .tuples()
-        .all()
-    )
+    }
     categories = db.session.scalars(
         select(OffenceCategory).order_by(OffenceCategory.position, OffenceCategory.name)
     ).all()
@@ -674,13 +673,12 @@ def list_standards_versions() -> ResponseReturnValue:
     versions = db.session.scalars(
         select(StandardsVersion).order_by(StandardsVersion.created_at_utc.desc(), StandardsVersion.id.desc())
     ).all()
-    in_use = dict(
-        db.session.execute(
+    in_use = {
+        key: count
+        for key, count in db.session.execute(
             select(Assessment.standards_version_id, func.count(Assessment.id)).group_by(Assessment.standards_version_id)
         )
-        .tuples()
-        .all()
-    )
+    }
     return render_template(
         "reviews/standards_versions.html", versions=versions, in_use=in_use, current=current_version()
     )

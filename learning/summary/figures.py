@@ -301,15 +301,12 @@ def _issued_in(year: ReportingYear) -> ColumnElement[bool]:
 
 
 def _received_by_group(year: ReportingYear) -> list[tuple[int, int, Assurance, int]]:
-    return list(
-        db.session.execute(
-            select(Review.region_id, Review.offence_category_id, Review.assurance, func.count())
-            .where(Review.received_on >= year.start, Review.received_on <= year.end)
-            .group_by(Review.region_id, Review.offence_category_id, Review.assurance)
-        )
-        .tuples()
-        .all()
+    rows = db.session.execute(
+        select(Review.region_id, Review.offence_category_id, Review.assurance, func.count())
+        .where(Review.received_on >= year.start, Review.received_on <= year.end)
+        .group_by(Review.region_id, Review.offence_category_id, Review.assurance)
     )
+    return [(region_id, category_id, assurance, count) for region_id, category_id, assurance, count in rows]
 
 
 def _assured_by_group(year: ReportingYear) -> list[tuple[int, int, int | None, str, int]]:
@@ -323,19 +320,16 @@ def _assured_by_group(year: ReportingYear) -> list[tuple[int, int, int | None, s
     )
     band = _band_expression(composites.c.composite).label("band")
     timeliness = _timeliness_expression().label("timeliness")
-    return list(
-        db.session.execute(
-            select(Review.region_id, Review.offence_category_id, band, timeliness, func.count())
-            .select_from(Assessment)
-            .join(Review, Assessment.review_id == Review.id)
-            .outerjoin(composites, composites.c.assessment_id == Assessment.id)
-            .where(_issued_in(year))
-            # By label: PostgreSQL cannot match a CASE with bound values in SELECT to one in GROUP BY.
-            .group_by(Review.region_id, Review.offence_category_id, "band", "timeliness")
-        )
-        .tuples()
-        .all()
+    rows = db.session.execute(
+        select(Review.region_id, Review.offence_category_id, band, timeliness, func.count())
+        .select_from(Assessment)
+        .join(Review, Assessment.review_id == Review.id)
+        .outerjoin(composites, composites.c.assessment_id == Assessment.id)
+        .where(_issued_in(year))
+        # By label: PostgreSQL cannot match a CASE with bound values in SELECT to one in GROUP BY.
+        .group_by(Review.region_id, Review.offence_category_id, "band", "timeliness")
     )
+    return [(region_id, category_id, rating, on_time, count) for region_id, category_id, rating, on_time, count in rows]
 
 
 def _standard_scores(year: ReportingYear) -> list[tuple[int, str, int, int, int]]:
@@ -346,7 +340,7 @@ def _standard_scores(year: ReportingYear) -> list[tuple[int, str, int, int, int]
         .join(Standard, StandardRating.standard_id == Standard.id)
         .where(_issued_in(year), StandardRating.score.is_not(None))
         .group_by(Standard.number, Standard.title, StandardRating.score)
-    ).tuples()
+    )
     # Unrated standards are left out by the query; the test below says so to the type checker.
     return [
         (number, title, latest_id, score, count) for number, title, latest_id, score, count in rows if score is not None
