@@ -59,7 +59,6 @@ def _throttled(limit: RequestLimit) -> None:
     audit.record_refusal(
         f"Too many attempts at {request.path}", action="sign_in.throttled", limit=str(limit.limit), key=limit.key[:200]
     )
-    db.session.commit()
 
 
 _per_address = limiter.shared_limit(
