@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from agencies.models import Organisation, OrganisationKind, Role
 from cases.models import MultiAgencyCase
@@ -200,6 +201,27 @@ def test_the_case_page_shows_each_agencys_status(client_for, inspector, agencies
     assert "Opened" in tags(page) and "Notified" in tags(page)
     # An inspector looking does not count as the agency opening it.
     assert invitation_of(case, agencies["health"]).first_opened_at_utc is None
+
+
+def test_the_opened_receipt_is_the_first_read_audit_and_changes_no_case_data(client_for, agencies) -> None:
+    case = make_case([agencies["police"]])
+    invitation = invitation_of(case, agencies["police"])
+    updated, officer = invitation.updated_at_utc, make_user(Role.AGENCY_MEMBER, agencies["police"])
+    client = client_for(officer)
+    client.get(f"/cases/{case.id}")
+    client.get(f"/cases/{case.id}")  # looking again is no new receipt
+    db.session.expire_all()
+    receipts = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "read.case_request",
+            AuditEvent.object_type == "CaseInvitation",
+            AuditEvent.object_id == str(invitation.id),
+        )
+    ).all()
+    assert len(receipts) == 1 and receipts[0].actor_id == officer.id
+    invitation = invitation_of(case, agencies["police"])
+    assert invitation.first_opened_at_utc == receipts[0].occurred_at_utc
+    assert invitation.updated_at_utc == updated  # the invitation row itself is untouched
 
 
 def test_editing_the_case_is_versioned_and_a_stale_save_keeps_the_typed_text(client_for, inspector, agencies) -> None:

@@ -91,3 +91,16 @@ def test_the_admin_sets_the_retention_period(client_for, admin, police) -> None:
     # The shorter period applies to cases already closed.
     assert erase_expired_identifiers(date(2026, 5, 31)) == []
     assert erase_expired_identifiers(date(2026, 6, 1)) == [case]
+
+
+def test_reading_the_retention_period_writes_nothing(client_for, admin) -> None:
+    # Before the reference data has run there is no settings row: the page shows the default
+    # without making one (a GET changes nothing); the first save makes it.
+    db.session.execute(db.delete(CaseSettings))
+    db.session.commit()
+    client = client_for(admin)
+    assert 'value="12"' in client.get("/cases/retention").get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalars(db.select(CaseSettings)).all() == []
+    assert client.post("/cases/retention", data={"retention_months": "6"}).status_code == 302
+    assert db.session.scalars(db.select(CaseSettings.retention_months)).all() == [6]
