@@ -7,6 +7,7 @@ Thin: parse the form, call ``action_operations``, render. Who may do what is dec
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -21,10 +22,10 @@ from agencies.models import Organisation
 from cases.models import MultiAgencyCase, ReturnLearningPoint
 from cases.themes import LearningLevel, LearningTheme
 from core.cache import cached_page
-from core.db import StaleEdit
+from core.db import StaleEdit, VersionedMixin
 from core.downloads import send_download
 from core.formatting import govuk_date, london_today, utc_now
-from core.forms import NONE, ConfirmForm
+from core.forms import NONE, ConfirmForm, PortalForm, VersionedForm
 from core.pagination import paginate
 from extensions import db
 from learning import operations as ops
@@ -40,7 +41,7 @@ from reviews.models import Assessment, KeyQuestion, Prompt, Review, Standard
 learning_bp = Blueprint("learning", __name__, url_prefix="/learning")
 
 
-def _today() -> Any:
+def _today() -> date:
     return london_today(utc_now())
 
 
@@ -48,22 +49,23 @@ def _today() -> Any:
 _PROBLEM_FIELDS = {"standard": "standard_id", "prompt": "prompt_id", "learning_items": "learning_item_ids"}
 
 
-def _problems_to_form(form: Any, error: Exception) -> None:
+def _problems_to_form(form: PortalForm, error: Exception) -> None:
     problems = error.problems if isinstance(error, ops.Refused) else {"sources": str(error)}
     for name, message in problems.items():
         field = getattr(form, _PROBLEM_FIELDS.get(name, name), None) or next(iter(form))
         field.errors = [*field.errors, message]
 
 
-def _save(form: Any, record: Any, change: Callable[[], object]) -> str:
-    """Make a change and commit it: "saved"; "stale" when someone else saved the record first
+def _save(form: VersionedForm, record: VersionedMixin | None, change: Callable[[], object]) -> str:
+    """Make a change and commit it: "saved"; "stale" when someone else saved ``record`` first
     (rolled back: the form keeps what was typed and takes the latest version, so saving again
-    replaces it); or "refused", with the problems on the form."""
+    replaces it); or "refused", with the problems on the form. A new record (None) cannot be stale."""
     try:
         change()
     except StaleEdit:
         db.session.rollback()
-        form.version.data = str(record.version)
+        if record is not None:
+            form.version.data = str(record.version)
         return "stale"
     except (ops.Refused, ops.LearningError) as error:
         _problems_to_form(form, error)

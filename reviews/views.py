@@ -20,7 +20,7 @@ from core.cache import cached_page
 from core.db import StaleEdit
 from core.downloads import send_download
 from core.formatting import govuk_date, london_today
-from core.forms import ConfirmForm
+from core.forms import ConfirmForm, PortalForm, VersionedForm
 from core.pagination import paginate
 from core.pdf import render_pdf
 from extensions import db
@@ -130,7 +130,7 @@ def _details_from(form: ReviewForm) -> operations.ReviewDetails | None:
     )
 
 
-def _problem_to_form(form: Any, problem: ReviewProblem) -> None:
+def _problem_to_form(form: PortalForm, problem: ReviewProblem) -> None:
     field = form._fields.get(problem.field) if problem.field else None
     if field is not None:
         field.errors = [*field.errors, str(problem)]
@@ -146,7 +146,7 @@ def _count(number: int, noun: str) -> str:
 SAVED, STALE, REFUSED = "saved", "stale", "refused"
 
 
-def _save(form: Any, change: Callable[[], object], latest_version: Callable[[], int | None]) -> str:
+def _save(form: VersionedForm, change: Callable[[], object], latest_version: Callable[[], int | None]) -> str:
     """Make ``change`` and commit; on a stale or refused save roll back and say so on the form.
 
     A stale save keeps what was typed; the form's version moves to the latest, so the next

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
@@ -19,7 +19,7 @@ from learning import permissions as can
 from learning.rules import ReportingYear
 from learning.summary import figures as figures_for
 from learning.summary.charts import FULL_WIDTH, Bar, StackedRow, bar_chart, stacked_bar_chart
-from learning.summary.figures import SUMMARY_CSV_COLUMNS, AnnualSummary, available_years, summary_csv_rows
+from learning.summary.figures import SUMMARY_CSV_COLUMNS, AnnualSummary, GroupRow, available_years, summary_csv_rows
 from learning.summary.forms import SummaryYearForm
 from learning.tracker import csv_text
 from reviews.rating import RATINGS_HIGH_TO_LOW
@@ -111,7 +111,7 @@ def summary_charts(summary: AnnualSummary) -> dict[str, Markup]:
     year = summary.year.label
     ratings = [rating.label for rating in RATINGS_HIGH_TO_LOW]
 
-    def rating_rows(groups: Any) -> list[StackedRow]:
+    def rating_rows(groups: Iterable[GroupRow]) -> list[StackedRow]:
         return [
             StackedRow(group.name, [group.ratings.counts[r] for r in RATINGS_HIGH_TO_LOW])
             for group in groups
