@@ -54,8 +54,10 @@ test: install
 # Code checks, run by CI before the tests: ruff (lint and format), the layers contract
 # (import-linter, see pyproject.toml) and the type checker.
 APP_PACKAGES := agencies cases core learning notifications panels portal reviews
+LINTED := $(APP_PACKAGES) tests bench tools stubs migrations config.py extensions.py wsgi.py
 lint: $(BIN)/.installed
-	$(BIN)/ruff check $(APP_PACKAGES) tests bench tools config.py extensions.py wsgi.py
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/lint-imports
 	$(BIN)/mypy $(APP_PACKAGES) config.py extensions.py wsgi.py
 

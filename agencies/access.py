@@ -15,8 +15,10 @@ the helpers here; views never test roles themselves.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
+from weakref import WeakKeyDictionary
 
 from flask import abort, g, request
 from flask_login import current_user
@@ -28,6 +30,7 @@ from notifications.models import OutboxMessage
 
 T = TypeVar("T")
 View = Callable[..., Any]
+V = TypeVar("V", bound=View)
 UserCheck = Callable[[User], bool]
 
 
@@ -53,7 +56,8 @@ def is_agency_member(user: User) -> bool:
 
 def current_person() -> User:
     """The signed-in person (the real object behind Flask-Login's proxy), for operations."""
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    person: User = current_user._get_current_object()
+    return person
 
 
 def signed_in(user: User) -> bool:
@@ -83,22 +87,40 @@ def message_for_admin(user: User, message_id: int) -> OutboxMessage | None:
 # --- decorators ------------------------------------------------------------------------
 
 
-def _refuse(status: int, reason: str) -> None:
-    # Authorisation failures are audited in their own transaction, so the refusal records
-    # even though the request changes nothing else.
-    audit.record(
-        "access.refused",
-        summary=f"{status} for {request.method} {request.path}",
-        status=status,
-        reason=reason,
-        endpoint=request.endpoint,
+@dataclass(frozen=True)
+class Guard:
+    """What a view's access decorators decided, for the route walkers: public, or checked,
+    and the URL arguments its ``load`` decorators resolve."""
+
+    public: bool = False
+    checked: bool = False
+    loads: tuple[str, ...] = ()
+
+
+_guards: WeakKeyDictionary[View, Guard] = WeakKeyDictionary()
+
+
+def guard_of(view: View) -> Guard | None:
+    """The guard of ``view``, looking through decorators put outside the access ones."""
+    current: View | None = view
+    while current is not None:
+        if current in _guards:
+            return _guards[current]
+        current = getattr(current, "__wrapped__", None)
+    return None
+
+
+def _refuse(status: int, reason: str) -> NoReturn:
+    # The refusal is recorded whatever else happens: the audit helper has it committed with
+    # the error response (the request itself changes nothing).
+    audit.record_refusal(
+        f"{status} for {request.method} {request.path}", status=status, reason=reason, endpoint=request.endpoint
     )
-    db.session.commit()
     abort(status)
 
 
-def public(view: View) -> View:
-    view._access_public = True  # type: ignore[attr-defined]
+def public(view: V) -> V:
+    _guards[view] = Guard(public=True)
     return view
 
 
@@ -112,7 +134,8 @@ def allow(check: UserCheck) -> Callable[[View], View]:
                 _refuse(403, check.__name__)
             return view(*args, **kwargs)
 
-        wrapper._access_check = check  # type: ignore[attr-defined]
+        inner = guard_of(view)
+        _guards[wrapper] = Guard(checked=True, loads=inner.loads if inner else ())
         return wrapper
 
     return decorator
@@ -138,15 +161,14 @@ def load(
             obj = finder(current_user, object_id)
             if obj is None:
                 _refuse(404, f"{finder.__name__}({object_id})")
-            if check is not None and not check(current_user, obj):  # type: ignore[arg-type]
+            if check is not None and not check(current_user, obj):
                 _refuse(403, check.__name__)
             g.setdefault("loaded_objects", []).append(obj)
             kwargs[target] = obj
             return view(*args, **kwargs)
 
-        existing = getattr(view, "_access_loads", ())
-        wrapper._access_loads = (*existing, kwarg)  # type: ignore[attr-defined]
-        wrapper._access_check = check or finder  # type: ignore[attr-defined]
+        inner = guard_of(view)
+        _guards[wrapper] = Guard(checked=True, loads=(*(inner.loads if inner else ()), kwarg))
         return wrapper
 
     return decorator
@@ -154,11 +176,13 @@ def load(
 
 def guarded_arguments(view: View) -> set[str]:
     """The URL arguments a view's ``load`` decorators resolve (used by the route walker)."""
-    return set(getattr(view, "_access_loads", ()))
+    guard = guard_of(view)
+    return set(guard.loads) if guard else set()
 
 
 def is_guarded(view: View) -> bool:
-    return bool(getattr(view, "_access_public", False) or getattr(view, "_access_check", None))
+    guard = guard_of(view)
+    return guard is not None and (guard.public or guard.checked)
 
 
 def user_can(check: UserCheck) -> bool:

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, time
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager, load_only
+from wtforms import SelectChoice
 
 from agencies import access, operations
 from agencies.forms import OrganisationForm, PersonForm
@@ -34,7 +35,7 @@ admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 @admin_bp.get("/organisations")
 @access.allow(access.is_admin)
 def list_organisations() -> ResponseReturnValue:
-    page = paginate(db.select(Organisation).order_by(Organisation.name))
+    page = paginate(select(Organisation).order_by(Organisation.name))
     return render_template("admin/organisations.html", page=page)
 
 
@@ -72,7 +73,7 @@ def edit_organisation(organisation: Organisation) -> ResponseReturnValue:
             flash(f"{organisation.name} saved", "success")
             return redirect(url_for("admin.list_organisations"))
     people = db.session.scalars(
-        db.select(User).where(User.organisation_id == organisation.id).order_by(User.full_name).limit(100)
+        select(User).where(User.organisation_id == organisation.id).order_by(User.full_name).limit(100)
     ).all()
     return render_template("admin/organisation_form.html", form=form, organisation=organisation, people=people)
 
@@ -80,16 +81,16 @@ def edit_organisation(organisation: Organisation) -> ResponseReturnValue:
 # --- people ------------------------------------------------------------------------------
 
 
-def _organisation_choices() -> list[tuple[int, str]]:
-    rows = db.session.execute(db.select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
-    return [(0, "Choose an organisation")] + [(row.id, row.name) for row in rows]
+def _organisation_choices() -> list[SelectChoice]:
+    rows = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
+    return [SelectChoice(0, "Choose an organisation")] + [SelectChoice(row.id, row.name) for row in rows]
 
 
 @admin_bp.get("/people")
 @access.allow(access.is_admin)
 def list_people() -> ResponseReturnValue:
     query = (
-        db.select(User)
+        select(User)
         .join(User.organisation)
         .options(contains_eager(User.organisation))
         .order_by(User.full_name, User.id)
@@ -106,7 +107,7 @@ def list_people() -> ResponseReturnValue:
         query = query.where(contains(Organisation.name, organisation_name))
     search = (request.args.get("q") or "").strip()[:200]
     if search:
-        query = query.where(db.or_(contains(User.full_name, search), contains(User.email, search)))
+        query = query.where(or_(contains(User.full_name, search), contains(User.email, search)))
     return render_template(
         "admin/people.html",
         page=paginate(query),
@@ -129,7 +130,7 @@ def create_person() -> ResponseReturnValue:
     return _person_form_page(None)
 
 
-def _person_form_page(person: User | None):  # type: ignore[no-untyped-def]
+def _person_form_page(person: User | None) -> ResponseReturnValue:
     """Add a person (``person`` None) or change one: the same form, checks and outcomes."""
     form = PersonForm(obj=person if person is not None and request.method == "GET" else None)
     form.organisation_id.choices = _organisation_choices()
@@ -165,10 +166,10 @@ def _person_form_page(person: User | None):  # type: ignore[no-untyped-def]
 @access.load("user_id", access.person_for_admin, as_name="person")
 def show_person(person: User) -> ResponseReturnValue:
     events = db.session.scalars(
-        db.select(AuditEvent)
+        select(AuditEvent)
         .where(
-            db.or_(
-                db.and_(AuditEvent.object_type == "User", AuditEvent.object_id == str(person.id)),
+            or_(
+                and_(AuditEvent.object_type == "User", AuditEvent.object_id == str(person.id)),
                 AuditEvent.actor_id == person.id,
             )
         )
@@ -235,8 +236,8 @@ def reset_two_factor(person: User) -> ResponseReturnValue:
 # --- audit trail -------------------------------------------------------------------------
 
 
-def _audit_query():  # type: ignore[no-untyped-def]
-    query = db.select(AuditEvent).order_by(AuditEvent.occurred_at_utc.desc(), AuditEvent.id.desc())
+def _audit_query() -> tuple[Select[AuditEvent], list[dict[str, str]]]:
+    query = select(AuditEvent).order_by(AuditEvent.occurred_at_utc.desc(), AuditEvent.id.desc())
     action = (request.args.get("action") or "").strip()[:80]
     actor = (request.args.get("actor") or "").strip().lower()[:320]
     object_type = (request.args.get("object_type") or "").strip()[:60]
@@ -244,7 +245,7 @@ def _audit_query():  # type: ignore[no-untyped-def]
     if action:
         query = query.where(AuditEvent.action.like(f"{action}%"))
     if actor:
-        query = query.where(db.func.lower(AuditEvent.actor_email).like(f"%{actor}%"))
+        query = query.where(func.lower(AuditEvent.actor_email).like(f"%{actor}%"))
     if object_type:
         query = query.where(AuditEvent.object_type == object_type)
     for name, bound in (("from", time.min), ("to", time.max)):
@@ -315,7 +316,7 @@ def _status_filter() -> MessageStatus | None:
 
 
 def _status_counts() -> dict[MessageStatus, int]:
-    rows = db.session.execute(db.select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
+    rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
     counts = {status: 0 for status in MessageStatus}
     counts.update({status: count for status, count in rows})
     return counts
@@ -327,7 +328,7 @@ def list_messages() -> ResponseReturnValue:
     status = _status_filter()
     search = " ".join((request.args.get("to") or "").split())[:320]
     # The list never needs bodies or attachments: only the columns the table shows.
-    query = db.select(OutboxMessage).order_by(OutboxMessage.created_at_utc.desc(), OutboxMessage.id.desc())
+    query = select(OutboxMessage).order_by(OutboxMessage.created_at_utc.desc(), OutboxMessage.id.desc())
     if status is not None:
         query = query.where(OutboxMessage.status == status)
     if search:

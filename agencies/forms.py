@@ -9,7 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from agencies.models import ORGANISATION_KIND_LABELS, Role
@@ -107,8 +107,8 @@ class ConfirmPasswordForm(PortalForm):
     submit = SubmitField("Get new recovery codes", widget=GovSubmitInput())
 
 
-KIND_CHOICES = [(kind.value, label) for kind, label in ORGANISATION_KIND_LABELS.items()]
-ROLE_CHOICES = [(role.value, role.label) for role in Role]
+KIND_CHOICES = [SelectChoice(kind.value, label) for kind, label in ORGANISATION_KIND_LABELS.items()]
+ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 
 
 class OrganisationForm(PortalForm):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import TimestampMixin, UTCDateTime, enum_column
 from core.formatting import utc_now
-from extensions import db
+from extensions import Base
 
 
 class OrganisationKind(enum.StrEnum):
@@ -57,7 +57,7 @@ class Role(enum.StrEnum):
         return {"admin": "Admin", "inspector": "Inspector", "agency_member": "Agency member"}[self.value]
 
 
-class Organisation(TimestampMixin, db.Model):
+class Organisation(TimestampMixin, Base):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,7 +77,7 @@ class Organisation(TimestampMixin, db.Model):
         return f"<Organisation {self.id} {self.name!r}>"
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,7 +108,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.session_token
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     def end_all_sessions(self) -> None:
@@ -135,7 +135,7 @@ class PasswordLinkPurpose(enum.StrEnum):
     RESET = "reset"
 
 
-class PasswordLink(TimestampMixin, db.Model):
+class PasswordLink(TimestampMixin, Base):
     """A single-use, time-limited link to set a password. Only the token's hash is stored."""
 
     __tablename__ = "password_links"
@@ -158,7 +158,7 @@ class PasswordLink(TimestampMixin, db.Model):
         return self.used_at_utc is None and self.expires_at_utc > utc_now()
 
 
-class RecoveryCode(TimestampMixin, db.Model):
+class RecoveryCode(TimestampMixin, Base):
     """A one-off code that stands in for the authenticator app. Only its hash is stored.
 
     The codes carry 125 bits of entropy, so (as ASVS 6.5.2 allows) a plain SHA-256 is enough:

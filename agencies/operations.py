@@ -1,4 +1,8 @@
-"""State-changing operations on organisations and people; views call these, tests too."""
+"""State-changing operations on organisations and people; views call these, tests too.
+
+Like every operation they flush at most and never commit: the view commits once, whatever
+the outcome (a failed sign-in is recorded as surely as a successful one).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from datetime import timedelta
 
 from flask import current_app, session, url_for
 from flask_login import login_user, logout_user
-from sqlalchemy import func
+from sqlalchemy import delete, func, select
 
 from agencies import two_factor
 from agencies.models import (
@@ -35,7 +39,7 @@ def normalise_email(email: str) -> str:
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(db.select(User).where(func.lower(User.email) == normalise_email(email)))
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
 # --- signing in and out ------------------------------------------------------------------
@@ -59,7 +63,6 @@ def authenticate(email: str, password: str) -> User | None:
             actor_email=normalise_email(email)[:320],
             reason="deactivated" if user is not None and not user.active else "bad credentials",
         )
-        db.session.commit()
         return None
     if needs_rehash(user.password_hash or ""):
         # Upgrade to the current argon2id parameters while the plain password is at hand.
@@ -77,7 +80,6 @@ def start_session(user: User, *, method: str = "password") -> None:
     session["last_seen"] = now
     user.last_signed_in_at_utc = utc_now()
     audit.record("sign_in", user, "Signed in", actor=user, method=method)
-    db.session.commit()
 
 
 def _renew_session(user: User) -> None:
@@ -98,7 +100,6 @@ def sign_out(user: User) -> None:
     """End this and every other session of the person (server-side: the token changes)."""
     user.end_all_sessions()
     audit.record("sign_out", user, "Signed out", actor=user)
-    db.session.commit()
     logout_user()
     session.clear()
 
@@ -123,14 +124,12 @@ def begin_second_step(user: User, next_url: str) -> bool:
         actor=user,
         second_step="set_up" if needs_set_up else "code",
     )
-    db.session.commit()
     two_factor.begin_pending(user, next_url)
     return needs_set_up
 
 
 def _second_step_failed(user: User, reason: str) -> None:
     audit.record("sign_in.second_step_failed", user, "Wrong second-step code", actor=user, reason=reason)
-    db.session.commit()
 
 
 def confirm_two_factor_set_up(user: User, code: str) -> list[str] | None:
@@ -159,7 +158,7 @@ def use_recovery_code(user: User, code: str) -> bool:
     recovery = None
     if user.has_two_factor and two_factor.looks_like_recovery_code(code):
         recovery = db.session.scalar(
-            db.select(RecoveryCode).where(
+            select(RecoveryCode).where(
                 RecoveryCode.user_id == user.id,
                 RecoveryCode.code_hash == two_factor.hash_recovery_code(code),
                 RecoveryCode.used_at_utc.is_(None),
@@ -182,7 +181,7 @@ def use_recovery_code(user: User, code: str) -> bool:
 def unused_recovery_codes(user: User) -> int:
     return (
         db.session.scalar(
-            db.select(func.count(RecoveryCode.id)).where(
+            select(func.count(RecoveryCode.id)).where(
                 RecoveryCode.user_id == user.id, RecoveryCode.used_at_utc.is_(None)
             )
         )
@@ -191,7 +190,7 @@ def unused_recovery_codes(user: User) -> int:
 
 
 def _replace_recovery_codes(user: User) -> list[str]:
-    db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = two_factor.new_recovery_codes()
     db.session.add_all(RecoveryCode(user_id=user.id, code_hash=two_factor.hash_recovery_code(c)) for c in codes)
     return codes
@@ -201,11 +200,9 @@ def regenerate_recovery_codes(user: User, password: str) -> list[str] | None:
     """New recovery codes (the old ones stop working) after the person proves their password."""
     if not user.has_two_factor or not verify_password(user.password_hash, password):
         audit.record("two_factor.recovery_codes_refused", user, "Wrong password for new recovery codes", actor=user)
-        db.session.commit()
         return None
     codes = _replace_recovery_codes(user)
     audit.record("two_factor.recovery_codes_replaced", user, "Replaced recovery codes", actor=user)
-    db.session.commit()
     return codes
 
 
@@ -217,7 +214,7 @@ def reset_two_factor(person: User) -> None:
     person.totp_secret = None
     person.totp_confirmed_at_utc = None
     person.totp_last_used_step = None
-    db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == person.id))
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == person.id))
     person.end_all_sessions()
     audit.record("two_factor.reset", person, f"Reset two-step sign-in for {person.email}")
 
@@ -232,7 +229,6 @@ def change_password(user: User, current: str, new: str) -> dict[str, list[str]]:
     """
     if not verify_password(user.password_hash, current):
         audit.record("password.change_failed", user, "Wrong current password", actor=user)
-        db.session.commit()
         return {"current_password": ["Your current password is not right"]}
     problems = password_problems(new, email=user.email, full_name=user.full_name)
     if not problems and verify_password(user.password_hash, new):
@@ -243,7 +239,6 @@ def change_password(user: User, current: str, new: str) -> dict[str, list[str]]:
     user.password_changed_at_utc = utc_now()
     user.end_all_sessions()
     audit.record("password.changed", user, "Changed their password", actor=user)
-    db.session.commit()
     _renew_session(user)
     return {}
 
@@ -259,7 +254,7 @@ def issue_password_link(user: User, purpose: PasswordLinkPurpose) -> str:
     ]
     # Any older unused link stops working: only the newest one is valid.
     for old in db.session.scalars(
-        db.select(PasswordLink).where(PasswordLink.user_id == user.id, PasswordLink.used_at_utc.is_(None))
+        select(PasswordLink).where(PasswordLink.user_id == user.id, PasswordLink.used_at_utc.is_(None))
     ):
         old.used_at_utc = utc_now()
     link = PasswordLink(
@@ -288,7 +283,7 @@ def issue_password_link(user: User, purpose: PasswordLinkPurpose) -> str:
 
 
 def find_password_link(token: str) -> PasswordLink | None:
-    link = db.session.scalar(db.select(PasswordLink).where(PasswordLink.token_hash == PasswordLink.hash_token(token)))
+    link = db.session.scalar(select(PasswordLink).where(PasswordLink.token_hash == PasswordLink.hash_token(token)))
     if link is None or not link.usable or not link.user.active:
         return None
     return link
@@ -301,7 +296,6 @@ def set_password(link: PasswordLink, password: str) -> User:
     user.end_all_sessions()
     link.used_at_utc = utc_now()
     audit.record("password.set", user, "Password set through a one-off link", actor=user)
-    db.session.commit()
     return user
 
 
@@ -316,14 +310,13 @@ def request_password_reset(email: str) -> None:
             summary="Reset asked for an unknown or inactive address",
             actor_email=normalise_email(email)[:320],
         )
-    db.session.commit()
 
 
 # --- organisations -----------------------------------------------------------------------
 
 
 def _name_taken(name: str, exclude_id: int | None = None) -> bool:
-    query = db.select(Organisation.id).where(func.lower(Organisation.name) == func.lower(name))
+    query = select(Organisation.id).where(func.lower(Organisation.name) == func.lower(name))
     if exclude_id is not None:
         query = query.where(Organisation.id != exclude_id)
     return db.session.scalar(query) is not None
@@ -354,7 +347,7 @@ def update_organisation(organisation: Organisation, *, name: str, kind: str, con
 
 
 def _email_taken(email: str, exclude_id: int | None = None) -> bool:
-    query = db.select(User.id).where(func.lower(User.email) == normalise_email(email))
+    query = select(User.id).where(func.lower(User.email) == normalise_email(email))
     if exclude_id is not None:
         query = query.where(User.id != exclude_id)
     return db.session.scalar(query) is not None
@@ -434,7 +427,7 @@ def reactivate_person(person: User) -> None:
 def agency_recipients(organisation: Organisation) -> list[tuple[str, User | None]]:
     """Each active member of the organisation, then its shared mailbox if set: one email each."""
     people = db.session.scalars(
-        db.select(User)
+        select(User)
         .where(User.organisation_id == organisation.id, User.active.is_(True), User.role == Role.AGENCY_MEMBER)
         .order_by(User.id)
     ).all()

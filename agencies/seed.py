@@ -6,6 +6,8 @@ import base64
 import binascii
 import os
 
+from sqlalchemy import select
+
 from agencies.models import Organisation, OrganisationKind, Role, User
 from agencies.passwords import hash_password
 from core.formatting import utc_now
@@ -73,14 +75,14 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, str, Role]] = [
 
 def seed_demo_organisations_and_people(password: str) -> list[str]:
     created: list[str] = []
-    by_name = {o.name: o for o in db.session.scalars(db.select(Organisation))}
+    by_name = {o.name: o for o in db.session.scalars(select(Organisation))}
     for name, kind in DEMO_ORGANISATIONS:
         if name not in by_name:
             by_name[name] = Organisation(name=name, kind=kind)
             db.session.add(by_name[name])
             created.append(name)
     db.session.flush()
-    existing = {u.email: u for u in db.session.scalars(db.select(User))}
+    existing = {u.email: u for u in db.session.scalars(select(User))}
     password_hash = hash_password(password)
     totp_secret = demo_totp_secret()
     for email, full_name, job_title, organisation, role in DEMO_ACCOUNTS:

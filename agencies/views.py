@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_limiter import RequestLimit
 from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from agencies import access, operations, two_factor
 from agencies.forms import (
@@ -27,7 +29,7 @@ auth_bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def load_user(session_token: str) -> User | None:
-    return db.session.scalar(db.select(User).where(User.session_token == session_token, User.active.is_(True)))
+    return db.session.scalar(select(User).where(User.session_token == session_token, User.active.is_(True)))
 
 
 login_manager.login_view = "auth.sign_in"
@@ -54,10 +56,9 @@ def _pending_account_key() -> str:
 
 
 def _throttled(limit: RequestLimit) -> None:
-    audit.record(
-        "sign_in.throttled", summary=f"Too many attempts at {request.path}", limit=str(limit.limit), key=limit.key[:200]
+    audit.record_refusal(
+        f"Too many attempts at {request.path}", action="sign_in.throttled", limit=str(limit.limit), key=limit.key[:200]
     )
-    db.session.commit()
 
 
 _per_address = limiter.shared_limit(
@@ -92,7 +93,7 @@ _per_pending_account = limiter.shared_limit(
     deduct_when=_failed_attempt,
     on_breach=_throttled,
 )
-def sign_in():  # type: ignore[no-untyped-def]
+def sign_in() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("portal.home"))
     form = SignInForm()
@@ -102,9 +103,12 @@ def sign_in():  # type: ignore[no-untyped-def]
             next_url = _safe_next(request.args.get("next"))
             if two_factor.is_required():
                 needs_set_up = operations.begin_second_step(user, next_url)
+                db.session.commit()
                 return redirect(url_for("auth.set_up_two_factor" if needs_set_up else "auth.verify_two_factor"))
             operations.start_session(user, method="password")
+            db.session.commit()
             return redirect(next_url)
+        db.session.commit()  # the failed attempt is recorded
         form.email.errors.append("Enter a correct email address and password")
     return render_template("agencies/sign_in.html", form=form)
 
@@ -133,7 +137,8 @@ def _back_to_sign_in() -> Response:
 @_per_pending_account
 def set_up_two_factor() -> ResponseReturnValue:
     pending = two_factor.pending()
-    if pending is None or not pending.user.totp_secret:
+    secret = pending.user.totp_secret if pending is not None else None
+    if pending is None or not secret:
         return _back_to_sign_in()
     if pending.user.has_two_factor:
         return redirect(url_for("auth.verify_two_factor"))
@@ -143,18 +148,20 @@ def set_up_two_factor() -> ResponseReturnValue:
         codes = operations.confirm_two_factor_set_up(user, form.code.data)
         if codes is not None:
             operations.start_session(user, method="password and new authenticator")
+            db.session.commit()
             # Shown once, in this response only: the codes are never stored in plain text.
             return render_template(
                 "agencies/recovery_codes.html", codes=codes, next_url=pending.next_url, first_time=True
             )
+        db.session.commit()  # the wrong code is recorded
         form.code.errors.append("The code is not right. Enter the code your authenticator app shows now")
-    uri = two_factor.provisioning_uri(user, user.totp_secret)
+    uri = two_factor.provisioning_uri(user, secret)
     return render_template(
         "agencies/two_factor_set_up.html",
         form=form,
         user=user,
         qr_code=two_factor.qr_code_data_uri(uri),
-        secret=two_factor.grouped(user.totp_secret),
+        secret=two_factor.grouped(secret),
     )
 
 
@@ -180,7 +187,9 @@ def verify_two_factor() -> ResponseReturnValue:
     if form.validate_on_submit():
         if operations.verify_code(pending.user, form.code.data):
             operations.start_session(pending.user, method="password and authenticator code")
+            db.session.commit()
             return redirect(pending.next_url)
+        db.session.commit()  # the wrong code is recorded
         form.code.errors.append("The code is not right. Enter the code your authenticator app shows now")
     return render_template("agencies/two_factor_verify.html", form=form)
 
@@ -197,6 +206,7 @@ def use_recovery_code() -> ResponseReturnValue:
     if form.validate_on_submit():
         if operations.use_recovery_code(pending.user, form.code.data):
             operations.start_session(pending.user, method="password and recovery code")
+            db.session.commit()
             remaining = operations.unused_recovery_codes(pending.user)
             flash(
                 f"You signed in with a recovery code. You have {remaining} left: "
@@ -204,6 +214,7 @@ def use_recovery_code() -> ResponseReturnValue:
                 "info",
             )
             return redirect(pending.next_url)
+        db.session.commit()  # the wrong code is recorded
         form.code.errors.append("The recovery code is not right or has already been used")
     return render_template("agencies/recovery_code.html", form=form)
 
@@ -211,7 +222,8 @@ def use_recovery_code() -> ResponseReturnValue:
 @auth_bp.post("/logout")
 @access.allow(access.signed_in)
 def sign_out() -> ResponseReturnValue:
-    operations.sign_out(current_user._get_current_object())
+    operations.sign_out(access.current_person())
+    db.session.commit()
     flash("You have signed out", "success")
     return redirect(url_for("auth.sign_in"))
 
@@ -236,7 +248,7 @@ _per_signed_in_user = limiter.shared_limit(
 @auth_bp.get("/account")
 @access.allow(access.signed_in)
 def account() -> ResponseReturnValue:
-    user = current_user._get_current_object()
+    user = access.current_person()
     return render_template(
         "agencies/account.html",
         user=user,
@@ -251,9 +263,8 @@ def account() -> ResponseReturnValue:
 def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        problems = operations.change_password(
-            current_user._get_current_object(), form.current_password.data, form.password.data
-        )
+        problems = operations.change_password(access.current_person(), form.current_password.data, form.password.data)
+        db.session.commit()  # the new password, or the failed attempt
         if not problems:
             flash("Your password has been changed. You have been signed out everywhere else.", "success")
             return redirect(url_for("auth.account"))
@@ -266,12 +277,13 @@ def change_password() -> ResponseReturnValue:
 @access.allow(access.signed_in)
 @_per_signed_in_user
 def replace_recovery_codes() -> ResponseReturnValue:
-    user = current_user._get_current_object()
+    user = access.current_person()
     if not user.has_two_factor:
         return redirect(url_for("auth.account"))
     form = ConfirmPasswordForm()
     if form.validate_on_submit():
         codes = operations.regenerate_recovery_codes(user, form.current_password.data)
+        db.session.commit()  # the new codes, or the refusal
         if codes is not None:
             return render_template(
                 "agencies/recovery_codes.html", codes=codes, next_url=url_for("auth.account"), first_time=False
@@ -287,6 +299,7 @@ def request_password_reset() -> ResponseReturnValue:
     form = RequestPasswordResetForm()
     if form.validate_on_submit():
         operations.request_password_reset(form.email.data)
+        db.session.commit()
         # The same answer whether or not the address has an account.
         return render_template("agencies/password_reset_sent.html", email=form.email.data)
     return render_template("agencies/password_forgot.html", form=form)
@@ -305,6 +318,7 @@ def set_password(token: str) -> ResponseReturnValue:
             form.password.errors.extend(problems)
         else:
             operations.set_password(link, form.password.data)
+            db.session.commit()
             flash("Your password has been saved. Sign in with your new password.", "success")
             return redirect(url_for("auth.sign_in"))
     return render_template("agencies/password_set.html", form=form, link=link)

@@ -66,7 +66,7 @@ def _log(message: str) -> None:
     print(message, flush=True)
 
 
-def _resolve(app, entry: BenchPage | BenchTiming) -> tuple[str | None, str | None]:  # type: ignore[no-untyped-def]
+def _resolve(app, entry: BenchPage | BenchTiming) -> tuple[str | None, str | None]:
     """(path, None) or (None, why it is skipped)."""
     from flask import url_for
 
@@ -90,7 +90,7 @@ def run_scale(scale: int, options: argparse.Namespace) -> ScaleRun:
     run = ScaleRun(scale=scale)
     clients = {}
 
-    def client_for(role: str):  # type: ignore[no-untyped-def]
+    def client_for(role: str):
         if role not in clients:
             clients[role] = signed_in_client(app, role)
         return clients[role]
@@ -117,7 +117,7 @@ def run_scale(scale: int, options: argparse.Namespace) -> ScaleRun:
     with gunicorn(url, options.workers) as base:
         _log(f"{scale}×: gunicorn with {options.workers} workers at {base}")
 
-        def load(path: str, cookie: str | None):  # type: ignore[no-untyped-def]
+        def load(path: str, cookie: str | None):
             status, _body, _seconds = http_get(base + path, cookie)
             if status != 200:
                 raise BenchError(f"{path} answered {status} through gunicorn")

@@ -46,7 +46,7 @@ def create_bench_app(database_url: str) -> Flask:
 
     @app.get(REFERENCE_PATH)
     @access.public
-    def bench_reference():  # type: ignore[no-untyped-def]
+    def bench_reference():
         return render_template("bench/reference.html")
 
     return app

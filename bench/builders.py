@@ -162,7 +162,7 @@ def build_audit_trail(context: BuildContext) -> None:
     years = _years(context)
     per_year = AUDIT_EVENTS_PER_YEAR
 
-    def rows():  # type: ignore[no-untyped-def]
+    def rows():
         for year in years:
             start = date(year, 1, 1)
             for _ in range(per_year):
@@ -475,6 +475,7 @@ def _theme(context: BuildContext, moment: datetime) -> int:
 @builder("multi-agency cases, invitations and returns")
 def build_cases(context: BuildContext) -> None:
     from cases.models import (
+        REQUEST_READ,
         AgencyReturn,
         CaseInvitation,
         Involvement,
@@ -485,6 +486,7 @@ def build_cases(context: BuildContext) -> None:
         UnderpinningReason,
     )
     from cases.themes import LearningLevel
+    from core.audit import READ_PREFIX, AuditEvent
     from extensions import db
     from reviews.models import Assessment, Review
 
@@ -594,6 +596,7 @@ def build_cases(context: BuildContext) -> None:
     # Invitations and their returns, decided together: each return's fate follows from when
     # the agency was asked, whether anyone there can answer, and the case's state.
     invitations: list[dict[str, Any]] = []
+    receipts: list[tuple[int, datetime | None]] = []  # (who opened the request, when), per invitation
     returns: list[dict[str, Any]] = []
     plans: list[tuple[int, bool, bool, datetime]] = []  # (case index, involved, with points, when saved)
     reasons = list(UnderpinningReason)
@@ -635,7 +638,6 @@ def build_cases(context: BuildContext) -> None:
                     "organisation_id": organisation,
                     "invited_at_utc": flagged,
                     "invited_by_id": flagger,
-                    "first_opened_at_utc": opened,
                     "withdrawn_at_utc": withdrawn_at,
                     "withdrawn_by_id": flagger if withdrawn else None,
                     "withdrawal_reason": "Asked in error: not involved with the family." if withdrawn else None,
@@ -649,6 +651,7 @@ def build_cases(context: BuildContext) -> None:
                 }
             )
             author = rng.choice(people) if people else None
+            receipts.append((author or flagger, opened))
             involvement = None
             if fate not in ("notified", "opened"):
                 involvement = _weighted(context, [(Involvement.INVOLVED, 75), (Involvement.NOT_INVOLVED, 25)])
@@ -708,6 +711,25 @@ def build_cases(context: BuildContext) -> None:
             )
             plans.append((index, involved and findings, findings, saved or flagged))
     invitation_ids = context.insert(CaseInvitation, invitations)
+    # The "opened" receipt is the first read audit of the request (cases/models.py).
+    context.insert(
+        AuditEvent,
+        [
+            {
+                "occurred_at_utc": opened,
+                "actor_id": reader,
+                "actor_email": f"actor{reader}@people.example",
+                "action": READ_PREFIX + REQUEST_READ,
+                "object_type": "CaseInvitation",
+                "object_id": str(invitation_id),
+                "summary": "Opened the request",
+                "details": {},
+                "ip_address": "10.0.0.1",
+            }
+            for invitation_id, (reader, opened) in zip(invitation_ids, receipts, strict=True)
+            if opened is not None
+        ],
+    )
     for row, invitation_id in zip(returns, invitation_ids, strict=False):
         row["invitation_id"] = invitation_id
     return_ids = context.insert(AgencyReturn, returns)

@@ -106,7 +106,7 @@ def count_statements(app: Flask, client: FlaskClient, path: str) -> tuple[int, i
         logging.getLogger("core.errors").removeHandler(last_error)
     statements: list[str] = []
 
-    def listener(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+    def listener(_conn, _cursor, statement, _params, _context, _many) -> None:
         statements.append(statement)
 
     with app.app_context():

@@ -16,6 +16,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -31,6 +32,7 @@ from core.forms import (
     long_text,
     not_before,
     not_in_future,
+    one_of_the_choices,
     required_date,
     short_text,
     validate_only,
@@ -96,8 +98,10 @@ class CaseDetailsForm(VersionedForm):
     )
 
     def validate_offence_category_id(self, field: SelectField) -> None:
-        if not field.data or field.data not in dict(field.choices or []):
+        # 0 is the "Choose an offence category" prompt.
+        if not field.data:
             raise StopValidation("Select the offence category")
+        one_of_the_choices("Select the offence category")(self, field)
 
     def validate_reply_by(self, field: DateField) -> None:
         from core.formatting import london_today, utc_now
@@ -108,8 +112,10 @@ class CaseDetailsForm(VersionedForm):
 
 # --- agencies ----------------------------------------------------------------------------------
 
-AGENCY_KIND_CHOICES = [("", "Choose the kind of organisation")] + [
-    (kind.value, label) for kind, label in ORGANISATION_KIND_LABELS.items() if kind != OrganisationKind.INSPECTORATE
+AGENCY_KIND_CHOICES = [SelectChoice("", "Choose the kind of organisation")] + [
+    SelectChoice(kind.value, label)
+    for kind, label in ORGANISATION_KIND_LABELS.items()
+    if kind != OrganisationKind.INSPECTORATE
 ]
 
 
@@ -145,11 +151,9 @@ class AgencyChoiceForm(PortalForm):
     add_organisation = SubmitField("Add organisation", widget=GovSubmitInput())
 
     def validate_organisation_ids(self, field: SelectMultipleField) -> None:
-        allowed = {value for value, _label in field.choices or []}
         if not field.data:
             raise StopValidation("Select at least one agency to ask")
-        if any(value not in allowed for value in field.data):
-            raise StopValidation("Select agencies from the list")
+        one_of_the_choices("Select agencies from the list")(self, field)
 
     def check_new_organisation(self) -> bool:
         """Validate the "add an organisation" fields alone; True when they are complete."""
@@ -160,7 +164,8 @@ class AgencyChoiceForm(PortalForm):
                 "Enter the name of the organisation to add",
             ]
             ok = False
-        if self.new_organisation_kind.data not in dict(AGENCY_KIND_CHOICES) or not self.new_organisation_kind.data:
+        kind = self.new_organisation_kind.data
+        if not kind or kind not in {choice.value for choice in AGENCY_KIND_CHOICES}:
             self.new_organisation_kind.errors = [*self.new_organisation_kind.errors, "Select the kind of organisation"]
             ok = False
         return ok

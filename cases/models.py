@@ -14,20 +14,38 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    cast,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from agencies.models import Organisation, User
 from cases.themes import LearningLevel, LearningTheme
+from core.audit import READ_PREFIX, AuditEvent
 from core.db import TimestampMixin, UTCDateTime, VersionedMixin, enum_column
 from core.formatting import utc_now
-from extensions import db
+from extensions import Base
 from reviews.models import OffenceCategory, Review
 
 DEFAULT_RETENTION_MONTHS = 12
 
+# The read audit (``audit.record_read``) of someone in the invited organisation opening the
+# request, whose object is the invitation: the first one is the request's read receipt.
+REQUEST_READ = "case_request"
 
-class MultiAgencyCase(VersionedMixin, TimestampMixin, db.Model):
+
+class MultiAgencyCase(VersionedMixin, TimestampMixin, Base):
     """A review flagged for multi-agency learning; at most one case per review."""
 
     __tablename__ = "multi_agency_cases"
@@ -89,7 +107,7 @@ class MultiAgencyCase(VersionedMixin, TimestampMixin, db.Model):
         return f"<MultiAgencyCase {self.id} review={self.review_id}>"
 
 
-class CaseInvitation(TimestampMixin, db.Model):
+class CaseInvitation(TimestampMixin, Base):
     """One organisation asked to look at one case. Withdrawing keeps the row (and its return)
     but removes the organisation's access at once; inviting it again restores both."""
 
@@ -103,8 +121,18 @@ class CaseInvitation(TimestampMixin, db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False, index=True)
     invited_at_utc: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utc_now, index=True)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    # When someone in the organisation first opened the request ("opened" status).
-    first_opened_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When someone in the organisation first opened the request ("opened" status): derived from
+    # the read audit, so looking at a request (a GET) changes no case data.
+    first_opened_at_utc: Mapped[datetime | None] = column_property(
+        select(func.min(AuditEvent.occurred_at_utc))
+        .where(
+            AuditEvent.action == READ_PREFIX + REQUEST_READ,
+            AuditEvent.object_type == "CaseInvitation",
+            AuditEvent.object_id == cast(id, String),
+        )
+        .correlate_except(AuditEvent)
+        .scalar_subquery()
+    )
     withdrawn_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
@@ -129,7 +157,7 @@ class CaseInvitation(TimestampMixin, db.Model):
         return f"<CaseInvitation {self.id} case={self.case_id} organisation={self.organisation_id}>"
 
 
-class CaseSettings(TimestampMixin, db.Model):
+class CaseSettings(TimestampMixin, Base):
     """Settings the admin edits for every case: one row."""
 
     __tablename__ = "case_settings"
@@ -194,7 +222,7 @@ class UnderpinningReason(enum.StrEnum):
         }[self.value]
 
 
-class AgencyReturn(VersionedMixin, TimestampMixin, db.Model):
+class AgencyReturn(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "agency_returns"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -269,7 +297,7 @@ class AgencyReturn(VersionedMixin, TimestampMixin, db.Model):
         return f"<AgencyReturn {self.id} invitation={self.invitation_id} {self.status}>"
 
 
-class ReturnChronologyEntry(db.Model):
+class ReturnChronologyEntry(Base):
     """A significant contact: date, what happened, and why it matters. Drafts may be partial."""
 
     __tablename__ = "return_chronology_entries"
@@ -296,7 +324,7 @@ class ReturnChronologyEntry(db.Model):
         }
 
 
-class ReturnLearningPoint(db.Model):
+class ReturnLearningPoint(Base):
     """A learning point with the theme it is filed under and the level it must be acted on."""
 
     __tablename__ = "return_learning_points"

@@ -10,15 +10,17 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from agencies import access
 from agencies.models import Organisation, User
 from agencies.operations import agency_recipients
 from cases.chronology.operations import erase_chronology_names
 from cases.documents.operations import erase_documents
 from cases.models import (
     DEFAULT_RETENTION_MONTHS,
+    REQUEST_READ,
     AgencyReturn,
     CaseInvitation,
     CaseSettings,
@@ -120,7 +122,7 @@ def _email_agency(invitation: CaseInvitation, *, subject: str, template: str, **
 
 def flag_case(review: Review, details: CaseDetails, organisations: Iterable[Organisation], by: User) -> MultiAgencyCase:
     """Flag a review as a multi-agency case and ask each organisation to look at it."""
-    if db.session.scalar(db.select(MultiAgencyCase.id).where(MultiAgencyCase.review_id == review.id)) is not None:
+    if db.session.scalar(select(MultiAgencyCase.id).where(MultiAgencyCase.review_id == review.id)) is not None:
         raise CaseError(f"{review.reference} is already a multi-agency case")
     organisations = list(organisations)
     if not organisations:
@@ -241,37 +243,32 @@ def withdraw_invitation(invitation: CaseInvitation, reason: str, by: User) -> No
     )
 
 
-# Looking at case data is audited as a read ("read." actions): pages that only show data
+# Looking at case data is audited as a read (``audit.record_read``): pages that only show data
 # write nothing else, so the security tests can tell a read from a change.
-READ_REQUEST = "read.case_request"
-READ_IDENTIFIERS = "read.case_identifiers"
-READ_RETURN = "read.agency_return"
 
 
-def record_opened(invitation: CaseInvitation, by: User) -> bool:
-    """Note the first time someone in the invited organisation opens the request (a read receipt)."""
+def note_opened(invitation: CaseInvitation, by: User) -> None:
+    """Someone in the invited organisation looking at the request: the first time is its read
+    receipt ("Opened"), kept in the audit trail rather than on the invitation."""
+    if by.is_inspectorate or by.organisation_id != invitation.organisation_id:
+        return
     if invitation.first_opened_at_utc is not None:
-        return False
-    invitation.first_opened_at_utc = utc_now()
-    audit.record(
-        READ_REQUEST,
-        invitation.case,
-        f"{invitation.organisation.name} opened the request",
+        return
+    receipt = audit.record_read(
+        invitation,
+        REQUEST_READ,
+        f"{invitation.organisation.name} opened the request for {invitation.case.reference}",
         organisation=invitation.organisation.name,
-        first=True,
     )
-    return True
-
-
-def note_opened(invitation: CaseInvitation, by: User) -> bool:
-    """An agency member looking at the request marks it opened (once); True if this was the first time."""
-    return access.is_agency_member(by) and record_opened(invitation, by)
+    db.session.flush()
+    # This response shows "Opened" too, as every later read of the invitation will.
+    set_committed_value(invitation, "first_opened_at_utc", receipt.occurred_at_utc)
 
 
 def record_identifiers_viewed(case: MultiAgencyCase, by: User) -> None:
-    audit.record(
-        READ_IDENTIFIERS,
+    audit.record_read(
         case,
+        "case_identifiers",
         f"Viewed the identifying details of {case.reference}",
         organisation=by.organisation.name,
         erased=case.identifiers_erased,
@@ -280,9 +277,9 @@ def record_identifiers_viewed(case: MultiAgencyCase, by: User) -> None:
 
 def record_return_viewed(agency_return: AgencyReturn, by: User) -> None:
     invitation = agency_return.invitation
-    audit.record(
-        READ_RETURN,
+    audit.record_read(
         agency_return,
+        "agency_return",
         f"Viewed {invitation.organisation.name}'s return on {invitation.case.reference}",
         organisation=by.organisation.name,
         status=agency_return.status.value,
@@ -328,14 +325,14 @@ def send_due_reminders(now: datetime) -> int:
     """
     today = london_today(now)
     invitations = db.session.scalars(
-        db.select(CaseInvitation)
+        select(CaseInvitation)
         .join(CaseInvitation.case)
         .join(CaseInvitation.agency_return)
         .where(
             CaseInvitation.withdrawn_at_utc.is_(None),
             MultiAgencyCase.closed_on.is_(None),
             AgencyReturn.status != ReturnStatus.SUBMITTED,
-            db.or_(
+            or_(
                 CaseInvitation.due_soon_reminder_sent_at_utc.is_(None),
                 CaseInvitation.overdue_reminder_sent_at_utc.is_(None),
             ),
@@ -411,13 +408,10 @@ def reopen_case(case: MultiAgencyCase, by: User) -> None:
 
 
 def case_settings() -> CaseSettings:
-    """The one settings row (made with the default if the reference data has not run)."""
-    settings = db.session.scalar(db.select(CaseSettings).order_by(CaseSettings.id).limit(1))
-    if settings is None:
-        settings = CaseSettings(retention_months=DEFAULT_RETENTION_MONTHS)
-        db.session.add(settings)
-        db.session.flush()
-    return settings
+    """The one settings row; before the reference data has run, an unsaved one with the default
+    (reading the setting writes nothing)."""
+    settings = db.session.scalar(select(CaseSettings).order_by(CaseSettings.id).limit(1))
+    return settings if settings is not None else CaseSettings(retention_months=DEFAULT_RETENTION_MONTHS)
 
 
 def update_retention(months: int, by: User, *, erase_documents: bool | None = None) -> None:
@@ -425,6 +419,8 @@ def update_retention(months: int, by: User, *, erase_documents: bool | None = No
     documents = settings.erase_documents if erase_documents is None else erase_documents
     if settings.retention_months == months and settings.erase_documents == documents:
         return
+    if settings.id is None:
+        db.session.add(settings)
     audit.record(
         "case.retention_changed",
         settings,
@@ -455,7 +451,7 @@ def erase_expired_identifiers(today: date) -> list[MultiAgencyCase]:
     settings = case_settings()
     months = settings.retention_months
     candidates = db.session.scalars(
-        db.select(MultiAgencyCase)
+        select(MultiAgencyCase)
         .where(MultiAgencyCase.closed_on.is_not(None), MultiAgencyCase.identifiers_erased_at_utc.is_(None))
         .order_by(MultiAgencyCase.id)
     ).all()

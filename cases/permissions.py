@@ -15,10 +15,10 @@ package above this one, so the app factory hands their rule in (``use_panel_shar
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import Select, exists
+from sqlalchemy import ColumnElement, Select, and_, exists, select
 
 from agencies.access import belongs_to, is_admin, is_agency_member, is_inspector, is_inspectorate_staff
 from agencies.models import User
@@ -53,21 +53,24 @@ __all__ = [
 ]
 
 
-def _active_invitation_of(user: User):  # type: ignore[no-untyped-def]
-    return db.and_(CaseInvitation.organisation_id == user.organisation_id, CaseInvitation.withdrawn_at_utc.is_(None))
+T = TypeVar("T")
 
 
-def visible_cases(user: User) -> Select[tuple[MultiAgencyCase]]:
+def _active_invitation_of(user: User) -> ColumnElement[bool]:
+    return and_(CaseInvitation.organisation_id == user.organisation_id, CaseInvitation.withdrawn_at_utc.is_(None))
+
+
+def visible_cases(user: User) -> Select[MultiAgencyCase]:
     """The cases this person may see, as a query the caller can order, filter and page."""
-    query = db.select(MultiAgencyCase)
+    query = select(MultiAgencyCase)
     if is_inspectorate_staff(user):
         return query
     return query.where(exists().where(CaseInvitation.case_id == MultiAgencyCase.id, _active_invitation_of(user)))
 
 
-def visible_invitations(user: User) -> Select[tuple[CaseInvitation]]:
+def visible_invitations(user: User) -> Select[CaseInvitation]:
     """Invitations this person may see: all for the Inspectorate, their organisation's active ones otherwise."""
-    query = db.select(CaseInvitation)
+    query = select(CaseInvitation)
     if is_inspectorate_staff(user):
         return query
     return query.where(_active_invitation_of(user))
@@ -85,7 +88,7 @@ def invitation_for(user: User, invitation_id: int) -> CaseInvitation | None:
 
 
 def return_for(user: User, return_id: int) -> AgencyReturn | None:
-    query = db.select(AgencyReturn).join(AgencyReturn.invitation).where(AgencyReturn.id == return_id)
+    query = select(AgencyReturn).join(AgencyReturn.invitation).where(AgencyReturn.id == return_id)
     if not is_inspectorate_staff(user):
         query = query.where(_active_invitation_of(user))
     return db.session.scalar(query)
@@ -153,21 +156,21 @@ def may_view_named_chronology(user: User, case: MultiAgencyCase) -> bool:
     return may_view_identifiers(user, case)
 
 
-def _inspectorate_only(user: User, model: type, object_id: int) -> Any:
+def _inspectorate_only(user: User, model: type[T], object_id: int) -> T | None:
     # The inspector's own records about a case: nobody else learns that an id exists.
     return db.session.get(model, object_id) if is_inspectorate_staff(user) else None
 
 
 def added_row_for(user: User, row_id: int) -> ChronologyAddedRow | None:
-    return _inspectorate_only(user, ChronologyAddedRow, row_id)  # type: ignore[no-any-return]
+    return _inspectorate_only(user, ChronologyAddedRow, row_id)
 
 
 def decision_for(user: User, decision_id: int) -> ChronologyDecision | None:
-    return _inspectorate_only(user, ChronologyDecision, decision_id)  # type: ignore[no-any-return]
+    return _inspectorate_only(user, ChronologyDecision, decision_id)
 
 
 def case_person_for(user: User, person_id: int) -> CasePerson | None:
-    return _inspectorate_only(user, CasePerson, person_id)  # type: ignore[no-any-return]
+    return _inspectorate_only(user, CasePerson, person_id)
 
 
 def chronology_import_for(user: User, import_id: int) -> ChronologyImport | None:
@@ -175,7 +178,7 @@ def chronology_import_for(user: User, import_id: int) -> ChronologyImport | None
     if not is_agency_member(user):
         return None
     return db.session.scalar(
-        db.select(ChronologyImport)
+        select(ChronologyImport)
         .join(AgencyReturn, AgencyReturn.id == ChronologyImport.return_id)
         .join(CaseInvitation, CaseInvitation.id == AgencyReturn.invitation_id)
         .where(ChronologyImport.id == import_id, _active_invitation_of(user))

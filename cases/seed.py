@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
 from agencies.models import Organisation, User
 from cases.chronology.operations import add_person
 from cases.chronology.rules import PersonRole
@@ -53,7 +55,7 @@ DEMO_AGENCIES = (
 
 
 def seed_case_settings() -> None:
-    if db.session.scalar(db.select(CaseSettings.id).limit(1)) is None:
+    if db.session.scalar(select(CaseSettings.id).limit(1)) is None:
         db.session.add(CaseSettings(retention_months=DEFAULT_RETENTION_MONTHS))
         db.session.flush()
 
@@ -64,13 +66,13 @@ def _demo_review(region: Organisation) -> Review | None:
     Seeders run in import order, so the reviews package's may not have run yet: then this
     makes its own review rather than depend on theirs.
     """
-    candidates = db.session.scalars(db.select(Review).order_by(Review.reference)).all()
+    candidates = db.session.scalars(select(Review).order_by(Review.reference)).all()
     pattern = re.compile(REFERENCE_PATTERN)
     demo = [review for review in candidates if pattern.match(review.reference)]
     for review in sorted(demo, key=lambda r: (r.region_id != region.id, r.reference)):
         return review
     category = db.session.scalar(
-        db.select(OffenceCategory)
+        select(OffenceCategory)
         .where(OffenceCategory.active.is_(True))
         .order_by(OffenceCategory.position, OffenceCategory.name)
         .limit(1)
@@ -97,10 +99,10 @@ def _demo_review(region: Organisation) -> Review | None:
 
 
 def seed_demo_case() -> list[str]:
-    if db.session.scalar(db.select(MultiAgencyCase.id).limit(1)) is not None:
+    if db.session.scalar(select(MultiAgencyCase.id).limit(1)) is not None:
         return []
-    organisations = {o.name: o for o in db.session.scalars(db.select(Organisation))}
-    people = {u.email: u for u in db.session.scalars(db.select(User))}
+    organisations = {o.name: o for o in db.session.scalars(select(Organisation))}
+    people = {u.email: u for u in db.session.scalars(select(User))}
     inspector = people.get("inspector@inspectorate.example")
     region = organisations.get(DEMO_REGION)
     agencies = [organisations[name] for name in DEMO_AGENCIES if name in organisations]
@@ -132,7 +134,7 @@ def seed_demo_case() -> list[str]:
     )
     db.session.flush()
     police, health, childrens = (invitation.agency_return for invitation in case.invitations)
-    themes = {t.name: t for t in db.session.scalars(db.select(LearningTheme))}
+    themes = {t.name: t for t in db.session.scalars(select(LearningTheme))}
     _seed_police_return(police, people.get("police@police.example"), themes)
     _seed_health_return(health, people.get("health@health.example"))
     _seed_childrens_return(childrens, people.get("childrens@council.example"))

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Boolean, String, func
+from sqlalchemy import Boolean, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import audit
 from core.db import TimestampMixin
-from extensions import db
+from extensions import Base, db
 
 
 class LearningLevel(enum.StrEnum):
@@ -35,7 +35,7 @@ LEARNING_LEVEL_LABELS = {
 }
 
 
-class LearningTheme(TimestampMixin, db.Model):
+class LearningTheme(TimestampMixin, Base):
     """A theme learning points and actions are filed under, so recurring learning can be counted.
 
     Themes in use are never deleted, only made inactive: old learning keeps its theme.
@@ -60,7 +60,7 @@ class DuplicateThemeError(ValueError):
 
 
 def _name_taken(name: str, exclude_id: int | None = None) -> bool:
-    query = db.select(LearningTheme.id).where(func.lower(LearningTheme.name) == func.lower(name))
+    query = select(LearningTheme.id).where(func.lower(LearningTheme.name) == func.lower(name))
     if exclude_id is not None:
         query = query.where(LearningTheme.id != exclude_id)
     return db.session.scalar(query) is not None
@@ -69,7 +69,7 @@ def _name_taken(name: str, exclude_id: int | None = None) -> bool:
 def create_theme(name: str, active: bool = True) -> LearningTheme:
     if _name_taken(name):
         raise DuplicateThemeError("A theme with this name already exists")
-    last = db.session.scalar(db.select(func.max(LearningTheme.position))) or 0
+    last = db.session.scalar(select(func.max(LearningTheme.position))) or 0
     theme = LearningTheme(name=name, active=active, position=last + 1)
     db.session.add(theme)
     db.session.flush()
@@ -114,7 +114,7 @@ def seed_learning_themes() -> None:
     An installation that already has themes keeps its own list: admins may have renamed,
     reordered or retired the starting ones, and seeding again must not bring them back.
     """
-    if db.session.scalar(db.select(LearningTheme.id).limit(1)) is not None:
+    if db.session.scalar(select(LearningTheme.id).limit(1)) is not None:
         return
     for position, name in enumerate(THEMES, start=1):
         db.session.add(LearningTheme(name=name, position=position))

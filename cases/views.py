@@ -7,13 +7,15 @@ decided by ``cases.permissions`` through the access decorators.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms import SelectChoice
 
 from agencies import access
 from agencies import operations as agency_operations
@@ -59,38 +61,38 @@ cases_bp = Blueprint("cases", __name__, url_prefix="/cases")
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _agency_choices(exclude_ids: set[int] = frozenset()) -> list[tuple[int, str]]:  # type: ignore[assignment]
+def _agency_choices(exclude_ids: AbstractSet[int] = frozenset()) -> list[SelectChoice]:
     # Partner agencies first, then the (many) probation regions.
     rows = db.session.execute(
-        db.select(Organisation.id, Organisation.name)
+        select(Organisation.id, Organisation.name)
         .where(Organisation.active.is_(True), Organisation.kind != OrganisationKind.INSPECTORATE)
         .order_by(Organisation.kind == OrganisationKind.PROBATION_REGION, Organisation.name)
     ).all()
-    return [(row.id, row.name) for row in rows if row.id not in exclude_ids]
+    return [SelectChoice(row.id, row.name) for row in rows if row.id not in exclude_ids]
 
 
-def _agency_hints(choices: list[tuple[int, str]]) -> list[dict[str, Any]]:
+def _agency_hints(choices: list[SelectChoice]) -> list[dict[str, Any]]:
     kinds = dict(
         db.session.execute(
-            db.select(Organisation.id, Organisation.kind).where(Organisation.id.in_([c[0] for c in choices]))
+            select(Organisation.id, Organisation.kind).where(Organisation.id.in_([c.value for c in choices]))
         ).all()
     )
-    return [{"hint": {"text": kinds[value].label}} for value, _name in choices]
+    return [{"hint": {"text": kinds[choice.value].label}} for choice in choices]
 
 
-def _category_choices(current_id: int | None = None) -> list[tuple[int, str]]:
+def _category_choices(current_id: int | None = None) -> list[SelectChoice]:
     rows = db.session.scalars(
-        db.select(OffenceCategory)
-        .where(db.or_(OffenceCategory.active.is_(True), OffenceCategory.id == (current_id or 0)))
+        select(OffenceCategory)
+        .where(or_(OffenceCategory.active.is_(True), OffenceCategory.id == (current_id or 0)))
         .order_by(OffenceCategory.position, OffenceCategory.name)
     ).all()
-    return [(0, "Choose an offence category")] + [(c.id, c.name) for c in rows]
+    return [SelectChoice(0, "Choose an offence category")] + [SelectChoice(c.id, c.name) for c in rows]
 
 
 def _details_from(form: CaseDetailsForm) -> operations.CaseDetails:
     return operations.CaseDetails(
         reason=form.reason.data,
-        reply_by=form.reply_by.data,
+        reply_by=form.reply_by.entered,
         person_name=form.person_name.data,
         date_of_birth=form.date_of_birth.data,
         other_identifiers=form.other_identifiers.data or None,
@@ -143,12 +145,12 @@ def _ready_to_invite(form: AgencyChoiceForm, exclude_ids: set[int]) -> bool:
     if request.method == "POST" and form.add_organisation.data:
         _add_organisation(form, exclude_ids)
         return False
-    return form.validate_on_submit()
+    return bool(form.validate_on_submit())
 
 
 def _chosen_organisations(form: AgencyChoiceForm) -> list[Organisation]:
     ids = list(dict.fromkeys(form.organisation_ids.data or []))
-    return list(db.session.scalars(db.select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name)))
+    return list(db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name)))
 
 
 def _warn_if_nobody_to_email(organisations: Iterable[Organisation]) -> None:
@@ -201,15 +203,15 @@ def list_cases() -> ResponseReturnValue:
         return render_template(
             "cases/list.html", page=page, rows=rows, shown=shown, filters=CASE_FILTERS, inspectorate=True
         )
-    query = (
+    invitations = (
         visible_invitations(user)
         .join(CaseInvitation.case)
         .options(joinedload(CaseInvitation.case), joinedload(CaseInvitation.agency_return))
         .order_by(MultiAgencyCase.closed_on.is_not(None), MultiAgencyCase.reply_by, CaseInvitation.id)
     )
-    page = paginate(query)
-    rows = [(invitation, operations.status_of(invitation, today)) for invitation in page.items]
-    return render_template("cases/list.html", page=page, rows=rows, inspectorate=False)
+    page = paginate(invitations)
+    statuses = [(invitation, operations.status_of(invitation, today)) for invitation in page.items]
+    return render_template("cases/list.html", page=page, rows=statuses, inspectorate=False)
 
 
 # --- flagging ---------------------------------------------------------------------------------
@@ -221,7 +223,7 @@ def find_review_to_flag() -> ResponseReturnValue:
     form = FindReviewForm()
     if form.validate_on_submit():
         reference = form.reference.data.upper()
-        review = db.session.scalar(db.select(Review).where(func.upper(Review.reference) == reference))
+        review = db.session.scalar(select(Review).where(func.upper(Review.reference) == reference))
         if review is None:
             form.reference.errors.append("No review has this reference. Check it and try again")
         else:
@@ -232,7 +234,7 @@ def find_review_to_flag() -> ResponseReturnValue:
 @cases_bp.route("/reviews/<int:review_id>/flag", methods=["GET", "POST"])
 @access.load("review_id", review_for_flagging, manages_cases)
 def flag_case(review: Review) -> ResponseReturnValue:
-    existing = db.session.scalar(db.select(MultiAgencyCase).where(MultiAgencyCase.review_id == review.id))
+    existing = db.session.scalar(select(MultiAgencyCase).where(MultiAgencyCase.review_id == review.id))
     if existing is not None:
         flash(f"{review.reference} is already a multi-agency case", "info")
         return redirect(url_for("cases.show_case", case_id=existing.id))
@@ -276,8 +278,9 @@ def show_case(case: MultiAgencyCase) -> ResponseReturnValue:
             confirm=ConfirmForm(),
         )
     invitation = case.invitation_for(user.organisation_id)
-    if invitation is not None and operations.note_opened(invitation, access.current_person()):
-        db.session.commit()
+    if invitation is None:  # the finder admits only the invited organisations
+        abort(404)
+    operations.note_opened(invitation, user)
     return render_template(
         "cases/show.html",
         case=case,
@@ -292,10 +295,10 @@ def show_case(case: MultiAgencyCase) -> ResponseReturnValue:
 @access.load("case_id", case_for, may_view_identifiers)
 def show_identifiers(case: MultiAgencyCase) -> ResponseReturnValue:
     # Every look at the identifying details is recorded, whoever looks.
-    operations.record_identifiers_viewed(case, access.current_person())
-    if not access.is_inspectorate_staff(access.current_person()):
-        operations.record_opened(case.invitation_for(access.current_person().organisation_id), access.current_person())
-    db.session.commit()
+    user = access.current_person()
+    operations.record_identifiers_viewed(case, user)
+    if (invitation := case.invitation_for(user.organisation_id)) is not None:
+        operations.note_opened(invitation, user)
     return render_template("cases/identifiers.html", case=case)
 
 
@@ -350,7 +353,7 @@ def close_case(case: MultiAgencyCase) -> ResponseReturnValue:
         return redirect(url_for("cases.show_case", case_id=case.id))
     form = CloseCaseForm(data={"closed_on": london_today()})
     if form.validate_on_submit():
-        operations.close_case(case, form.closed_on.data, access.current_person())
+        operations.close_case(case, form.closed_on.entered, access.current_person())
         db.session.commit()
         flash(f"{case.reference} is closed", "success")
         return redirect(url_for("cases.show_case", case_id=case.id))
@@ -423,7 +426,6 @@ def edit_retention() -> ResponseReturnValue:
         db.session.commit()
         flash(f"Identifying details will be erased {form.retention_months.data} months after a case closes", "success")
         return redirect(url_for("cases.edit_retention"))
-    db.session.commit()
     return render_template("cases/retention.html", form=form, settings=settings)
 
 
@@ -434,7 +436,7 @@ def edit_retention() -> ResponseReturnValue:
 @access.allow(access.is_admin)
 def list_themes() -> ResponseReturnValue:
     page = paginate(
-        db.select(LearningTheme).order_by(LearningTheme.active.desc(), LearningTheme.position, LearningTheme.name),
+        select(LearningTheme).order_by(LearningTheme.active.desc(), LearningTheme.position, LearningTheme.name),
         per_page=50,
     )
     return render_template("cases/themes/list.html", page=page)

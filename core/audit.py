@@ -2,6 +2,11 @@
 
 ``record`` adds the event to the current session, so it commits (or rolls back) with the
 change it describes. Rows are never updated or deleted through the ORM.
+
+Two kinds of row stand on their own, since the request that writes them changes nothing
+else: reads of sensitive data (``record_read``, the one way a GET writes anything) and
+refused requests (``record_refusal``). They are committed with the response
+(``commit_kept_records``), unless the request failed with a server error.
 """
 
 from __future__ import annotations
@@ -9,14 +14,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import g, has_request_context, request
+from flask import Response, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import UTCDateTime
 from core.formatting import utc_now
-from extensions import db
+from extensions import Base, db
 
 # Audit rows for reads (views and downloads of sensitive data) start with this; a GET that
 # writes anything else is a bug (tests/integration/test_security_authorisation.py).
@@ -27,7 +32,7 @@ REFUSED_ACTION = "access.refused"
 SECRET_KEYS = {"password", "password_hash", "token", "totp_secret", "recovery_codes", "code", "csrf_token"}
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Base):
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_object", "object_type", "object_id"),
@@ -94,15 +99,23 @@ def record_read(obj: Any, what: str, summary: str = "", **details: Any) -> Audit
     committed when the response goes out (a GET has nothing else to commit), and records
     who, what, when in UTC and from which address.
     """
-    event_row = record(READ_PREFIX + what, obj, summary or f"Viewed {what.replace('_', ' ')}", **details)
+    return _kept(record(READ_PREFIX + what, obj, summary or f"Viewed {what.replace('_', ' ')}", **details))
+
+
+def record_refusal(summary: str, obj: Any = None, *, action: str = REFUSED_ACTION, **details: Any) -> AuditEvent:
+    """Audit a refused request (403, 404, too many attempts): kept though the request changes nothing."""
+    return _kept(record(action, obj, summary, **details))
+
+
+def _kept(event_row: AuditEvent) -> AuditEvent:
     if has_request_context():
-        g.audit_reads_pending = True
+        g.audit_rows_to_keep = True
     return event_row
 
 
-def commit_pending_reads(response: Any) -> Any:
-    """after_request: make read-audit rows stick even though GET views never commit."""
-    if g.pop("audit_reads_pending", False) and response.status_code < 500:
+def commit_kept_records(response: Response) -> Response:
+    """after_request: commit the read and refusal rows of a request whose view did not commit."""
+    if g.pop("audit_rows_to_keep", False) and response.status_code < 500:
         db.session.commit()
     return response
 

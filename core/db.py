@@ -6,8 +6,8 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, Integer, func, types
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy import ColumnElement, DateTime, Enum, Integer, func, types
+from sqlalchemy.orm import Mapped, QueryableAttribute, declared_attr, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.formatting import utc_now
@@ -60,15 +60,17 @@ class VersionedMixin:
 
     def check_version(self, submitted: int | str | None) -> None:
         """Refuse a save made from a form that was opened on an older version."""
+        if submitted is None:
+            raise StaleEdit()
         try:
-            submitted_version = int(submitted)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+            submitted_version = int(submitted)
+        except ValueError:
             raise StaleEdit() from None
         if submitted_version != self.version:
             raise StaleEdit()
 
 
-def contains(column: Any, text: str) -> Any:
+def contains(column: QueryableAttribute[Any] | ColumnElement[Any], text: str) -> ColumnElement[bool]:
     """``column`` contains ``text``, case-insensitively, with LIKE's wildcards taken literally."""
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return func.lower(column).like(f"%{escaped}%", escape="\\")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, render_template
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -30,7 +31,7 @@ _PLAIN_PAGE = (
 )
 
 
-def render_error(status: int, template: str | None = None, title: str | None = None):  # type: ignore[no-untyped-def]
+def render_error(status: int, template: str | None = None, title: str | None = None) -> tuple[str, int] | Response:
     default_template, default_title = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
     template, title = template or default_template, title or default_title
     try:
@@ -43,11 +44,11 @@ def render_error(status: int, template: str | None = None, title: str | None = N
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(_error: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_error(_error: CSRFError) -> ResponseReturnValue:
         return render_error(400, "errors/csrf.html", "Your session timed out")
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         if error.code in (301, 302, 303, 307, 308):
             return error
         response = render_error(error.code or 500)
@@ -60,7 +61,7 @@ def init_app(app: Flask) -> None:
         return response
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception):  # type: ignore[no-untyped-def]
+    def unexpected_error(error: Exception) -> ResponseReturnValue:
         # Only a developer's own machine (debug on) shows the interactive traceback.
         if app.config.get("SHOW_TRACEBACKS") and app.debug:
             raise error

@@ -39,14 +39,14 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app, request, stream_with_context
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import audit
 from core.db import TimestampMixin, UTCDateTime, enum_column
 from core.downloads import content_disposition, unicode_filename
 from core.formatting import utc_now
-from extensions import db
+from extensions import Base, db
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class ScanStatus(enum.StrEnum):
         }[self.value]
 
 
-class StoredFile(TimestampMixin, db.Model):
+class StoredFile(TimestampMixin, Base):
     __tablename__ = "stored_files"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,7 +115,7 @@ class StoredFile(TimestampMixin, db.Model):
         return f"<StoredFile {self.id} {self.content_type} {self.size_bytes}B {self.scan_status}>"
 
 
-class StoredFileChunk(db.Model):
+class StoredFileChunk(Base):
     __tablename__ = "stored_file_chunks"
     __table_args__ = (UniqueConstraint("file_id", "position"),)
 
@@ -291,14 +291,14 @@ def store_file(data: bytes, filename: str, *, by: Any = None) -> StoredFile:
 
 def delete_file(stored: StoredFile) -> None:
     """Remove a file and its content (the database cascades the chunks)."""
-    db.session.execute(db.delete(StoredFileChunk).where(StoredFileChunk.file_id == stored.id))
+    db.session.execute(delete(StoredFileChunk).where(StoredFileChunk.file_id == stored.id))
     db.session.delete(stored)
 
 
 def file_bytes(stored: StoredFile) -> bytes:
     """The whole content (for the pack's annexes and the scanner): one query."""
     chunks = db.session.scalars(
-        db.select(StoredFileChunk.data).where(StoredFileChunk.file_id == stored.id).order_by(StoredFileChunk.position)
+        select(StoredFileChunk.data).where(StoredFileChunk.file_id == stored.id).order_by(StoredFileChunk.position)
     )
     return b"".join(chunks)
 
@@ -313,7 +313,7 @@ def stream_download(stored: StoredFile) -> Response:
     def body() -> Iterator[bytes]:
         for position in range(chunks):
             data = db.session.scalar(
-                db.select(StoredFileChunk.data).where(
+                select(StoredFileChunk.data).where(
                     StoredFileChunk.file_id == file_id, StoredFileChunk.position == position
                 )
             )
@@ -407,7 +407,7 @@ def scan_waiting_files(now: datetime | None = None) -> int:
     tried: set[int] = set()
     while len(tried) < SCAN_BATCH:
         stored = db.session.scalar(
-            db.select(StoredFile)
+            select(StoredFile)
             .where(StoredFile.scan_status == ScanStatus.CHECKING, StoredFile.id.not_in(tried or {0}))
             .order_by(StoredFile.id)
             .limit(1)

@@ -8,7 +8,9 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
-from wtforms import Field, FieldList, FormField, HiddenField, SubmitField
+from wtforms import Field, FieldList, FormField, HiddenField, SelectMultipleField, SubmitField
+from wtforms.fields.core import UnboundField
+from wtforms.form import BaseForm
 from wtforms.validators import Length, StopValidation, ValidationError
 
 # Generous but bounded: a very long string is refused with a message, never a 500.
@@ -21,7 +23,7 @@ class PortalForm(FlaskForm):
 
     class Meta:
         # Strip surrounding white space from every text field.
-        def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
+        def bind_field(self, form: BaseForm, unbound_field: UnboundField, options: dict[str, Any]) -> Field:
             # Lists and sub-forms take no filters; their own fields are stripped when bound.
             if issubclass(unbound_field.field_class, (FieldList, FormField)):
                 return unbound_field.bind(form=form, **options)
@@ -86,6 +88,27 @@ def long_text(max_length: int = LONG_TEXT) -> list:
     return [Length(max=max_length, message=f"Must be {max_length:,} characters or fewer")]
 
 
+FieldCheck = Callable[[Any, Field], None]
+
+
+def one_of_the_choices(message: str) -> FieldCheck:
+    """The posted value (or each of them, for checkboxes) must be one the page offered.
+
+    For selects whose options the view fills in (``validate_choice=False``), so the message is the
+    page's own rather than WTForms' "Not a valid choice". Values are compared as text, since the
+    options may carry ids and the posted value may not have been coerced; an empty select counts as
+    "" so that an optional "Choose ..." option is accepted.
+    """
+
+    def _check(_form: object, field: Field) -> None:
+        offered = {str(choice.value) for choice in field.choices or []}
+        values = list(field.data or []) if isinstance(field, SelectMultipleField) else [field.data]
+        if any(("" if value is None else str(value)) not in offered for value in values):
+            raise StopValidation(message)
+
+    return _check
+
+
 # --- dates: the one GOV.UK date field -------------------------------------------------------
 
 
@@ -127,7 +150,7 @@ class GovDateWidget(GovDateInput):
                 "value": year,
             },
         ]
-        params = super(GovDateInput, self).map_gov_params(field, **kwargs)
+        params: dict[str, Any] = super(GovDateInput, self).map_gov_params(field, **kwargs)
         params["id"] = f"{field.id}-date"
         return params
 
@@ -142,6 +165,7 @@ class DateField(Field):
     """
 
     widget = GovDateWidget()
+    data: date | None
 
     def __init__(
         self,
@@ -184,14 +208,18 @@ class DateField(Field):
         if self._problem:
             raise StopValidation(self._problem)
 
+    @property
+    def entered(self) -> date:
+        """The date of a required field (``required_message`` or ``required_date``), read after ``validate``."""
+        if self.data is None:
+            raise ValueError(f"{self.name} has no date: it must be required and the form validated")
+        return self.data
+
     def _value(self) -> str:
         return self.data.isoformat() if isinstance(self.data, date) else ""
 
 
-DateCheck = Callable[[Any, Field], None]
-
-
-def required_date(message: str) -> DateCheck:
+def required_date(message: str) -> FieldCheck:
     """Like DataRequired, but says nothing more when the date was typed wrongly."""
 
     def _check(_form: object, field: Field) -> None:
@@ -201,7 +229,7 @@ def required_date(message: str) -> DateCheck:
     return _check
 
 
-def not_in_future(message: str) -> DateCheck:
+def not_in_future(message: str) -> FieldCheck:
     def _check(_form: object, field: Field) -> None:
         from core.formatting import london_today
 
@@ -211,7 +239,7 @@ def not_in_future(message: str) -> DateCheck:
     return _check
 
 
-def not_before(other: str, message: str) -> DateCheck:
+def not_before(other: str, message: str) -> FieldCheck:
     """This date must not be earlier than the date in field ``other`` (an end after its start)."""
 
     def _check(form: Any, field: Field) -> None:

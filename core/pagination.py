@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import request, url_for
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import SelectPagination
 
 from extensions import db
 
@@ -25,10 +25,17 @@ def count_up_to(query: Any, limit: int) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0
 
 
-def paginate(query: Any, per_page: int = PER_PAGE) -> Pagination:
-    """A page of ``query``; ``total_text`` says how many match ("more than 1,025" past the count)."""
-    page = db.paginate(
-        query,
+class ListPage(SelectPagination):
+    """A page of a list; ``total_text`` says how many match ("more than 1,025" past the count)."""
+
+    total_text: str = ""
+
+
+def paginate(query: Any, per_page: int = PER_PAGE) -> ListPage:
+    """A page of ``query`` (what ``db.paginate`` gives, with ``total_text``)."""
+    page = ListPage(
+        select=query,
+        session=db.session(),
         page=request.args.get("page", 1, type=int),
         per_page=per_page,
         max_per_page=100,
@@ -42,14 +49,16 @@ def paginate(query: Any, per_page: int = PER_PAGE) -> Pagination:
     return page
 
 
-def govuk_pagination(page: Pagination) -> dict[str, Any] | None:
+def govuk_pagination(page: ListPage) -> dict[str, Any] | None:
     """Params for the govukPagination macro, keeping the other query arguments."""
-    if page.pages <= 1:
+    endpoint = request.endpoint
+    if page.pages <= 1 or endpoint is None:
         return None
     args = {k: v for k, v in request.args.items() if k != "page"}
 
     def link(number: int) -> str:
-        return url_for(request.endpoint, **(request.view_args or {}), **args, page=number)
+        values: dict[str, Any] = {**(request.view_args or {}), **args, "page": number}
+        return url_for(endpoint, **values)
 
     items: list[dict[str, Any]] = []
     for number in page.iter_pages(left_edge=1, left_current=1, right_current=2, right_edge=1):
@@ -58,8 +67,8 @@ def govuk_pagination(page: Pagination) -> dict[str, Any] | None:
         else:
             items.append({"number": number, "href": link(number), "current": number == page.page})
     params: dict[str, Any] = {"items": items}
-    if page.has_prev:
-        params["previous"] = {"href": link(page.prev_num)}
-    if page.has_next:
-        params["next"] = {"href": link(page.next_num)}
+    if (previous := page.prev_num) is not None:
+        params["previous"] = {"href": link(previous)}
+    if (following := page.next_num) is not None:
+        params["next"] = {"href": link(following)}
     return params

@@ -57,7 +57,7 @@ from core import audit
 from core.db import TimestampMixin, UTCDateTime, enum_column
 from core.formatting import utc_now
 from core.forms import ConfirmForm
-from extensions import db
+from extensions import Base, db
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class RenderStatus(enum.StrEnum):
     FAILED = "failed"  # gave up after the retries; a person can ask again
 
 
-class RenderedDocument(TimestampMixin, db.Model):
+class RenderedDocument(TimestampMixin, Base):
     __tablename__ = "rendered_documents"
     __table_args__ = (Index("ix_rendered_documents_due", "status", "next_attempt_at_utc"),)
 

@@ -15,7 +15,8 @@ from core.formatting import utc_now
 def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(18)
-    return g.csp_nonce
+    nonce: str = g.csp_nonce
+    return nonce
 
 
 def content_security_policy(nonce: str) -> str:
@@ -96,10 +97,10 @@ def _set_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    from core.audit import commit_pending_reads
+    from core.audit import commit_kept_records
 
     app.before_request(_refuse_nul_characters)
     app.before_request(_enforce_session_limits)
-    app.after_request(commit_pending_reads)
+    app.after_request(commit_kept_records)
     app.after_request(_set_headers)
     app.add_template_global(csp_nonce, "csp_nonce")

@@ -19,14 +19,23 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from cases.themes import LEARNING_LEVEL_LABELS
 from core.forms import NONE, DateField, VersionedForm, coerce_optional_int, long_text, short_text
 from learning.models import ActionStatus
 
-LEVEL_CHOICES = [(level.value, label) for level, label in LEARNING_LEVEL_LABELS.items()]
+LEVEL_CHOICES = [SelectChoice(level.value, label) for level, label in LEARNING_LEVEL_LABELS.items()]
 LEVEL_HINTS = {
     "local": "For one team, office or service",
     "regional": "Across a probation region or an agency's whole area",

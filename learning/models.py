@@ -26,7 +26,7 @@ from cases.themes import LearningLevel, LearningTheme
 from core.db import TimestampMixin, UTCDateTime, VersionedMixin
 from core.files import StoredFile
 from core.formatting import utc_now
-from extensions import db
+from extensions import Base, db
 from panels.models import Panel
 from reviews.models import Assessment, Prompt, Standard, StandardRating
 
@@ -87,7 +87,7 @@ action_learning_items = Table(
 )
 
 
-class LearningItem(VersionedMixin, TimestampMixin, db.Model):
+class LearningItem(VersionedMixin, TimestampMixin, Base):
     """One piece of shared learning for a case, in the inspector's words."""
 
     __tablename__ = "learning_items"
@@ -129,7 +129,7 @@ class LearningItem(VersionedMixin, TimestampMixin, db.Model):
         return f"<LearningItem {self.id} case={self.case_id}>"
 
 
-class ActionRecord(VersionedMixin, TimestampMixin, db.Model):
+class ActionRecord(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "action_records"
     __table_args__ = (Index("ix_action_records_created_at_utc", "created_at_utc"),)  # the annual summary counts by year
 
@@ -201,7 +201,7 @@ class ActionRecord(VersionedMixin, TimestampMixin, db.Model):
         return f"<ActionRecord {self.id} {self.status}>"
 
 
-class ActionUpdate(db.Model):
+class ActionUpdate(Base):
     """A progress update on an action: what happened, the evidence, and any change of status."""
 
     __tablename__ = "action_updates"
@@ -232,7 +232,7 @@ class ActionUpdate(db.Model):
         return self.status_after is not None and self.status_after != self.status_before
 
 
-class ActionEvidenceFile(db.Model):
+class ActionEvidenceFile(Base):
     """A file the owner attached to a progress update as evidence (a ``core.files.StoredFile``)."""
 
     __tablename__ = "action_evidence_files"

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
 
 from agencies.models import Organisation, User
 from agencies.operations import agency_recipients
@@ -48,7 +51,7 @@ def submitted_learning_points(case: MultiAgencyCase) -> list[ReturnLearningPoint
     """
     return list(
         db.session.scalars(
-            db.select(ReturnLearningPoint)
+            select(ReturnLearningPoint)
             .join(ReturnLearningPoint.agency_return)
             .join(AgencyReturn.invitation)
             .join(CaseInvitation.organisation)
@@ -61,8 +64,8 @@ def submitted_learning_points(case: MultiAgencyCase) -> list[ReturnLearningPoint
 def submitted_point_counts(case_ids: Sequence[int]) -> dict[int, int]:
     """How many learning points each case's submitted returns hold, in one query."""
     return dict(
-        db.session.execute(  # type: ignore[arg-type]
-            db.select(CaseInvitation.case_id, db.func.count(ReturnLearningPoint.id))
+        db.session.execute(
+            select(CaseInvitation.case_id, func.count(ReturnLearningPoint.id))
             .join(AgencyReturn, AgencyReturn.invitation_id == CaseInvitation.id)
             .join(ReturnLearningPoint, ReturnLearningPoint.return_id == AgencyReturn.id)
             .where(CaseInvitation.case_id.in_(case_ids), AgencyReturn.status == ReturnStatus.SUBMITTED)
@@ -77,7 +80,7 @@ def case_panels(case: MultiAgencyCase | None) -> list[Panel]:
         return []
     return list(
         db.session.scalars(
-            db.select(Panel)
+            select(Panel)
             .join(PanelAgendaItem, PanelAgendaItem.panel_id == Panel.id)
             .where(PanelAgendaItem.case_id == case.id, Panel.status != PanelStatus.CANCELLED)
             .order_by(Panel.starts_at_utc.desc(), Panel.id.desc())
@@ -125,7 +128,7 @@ def compile_item(case: MultiAgencyCase, details: ItemDetails, by: User) -> Learn
     """Add a piece of shared learning to the case: picked from one agency's learning point,
     merged from several, edited, or added by the inspector (no sources)."""
     _check_item(case, details)
-    last = db.session.scalar(db.select(db.func.max(LearningItem.position)).where(LearningItem.case_id == case.id)) or 0
+    last = db.session.scalar(select(func.max(LearningItem.position)).where(LearningItem.case_id == case.id)) or 0
     item = LearningItem(
         case=case,
         position=last + 1,
@@ -301,7 +304,7 @@ def _apply(action: ActionRecord, details: ActionDetails) -> None:
     action.panel = details.panel
 
 
-def _action_state(action: ActionRecord) -> dict[str, object]:
+def _action_state(action: ActionRecord) -> dict[str, Any]:
     return {
         "title": action.title,
         "what_will_change": action.what_will_change,
@@ -408,7 +411,7 @@ def evidence_file_count(action: ActionRecord) -> int:
         return 0
     return int(
         db.session.scalar(
-            db.select(db.func.count(ActionEvidenceFile.id))
+            select(func.count(ActionEvidenceFile.id))
             .join(ActionUpdate, ActionUpdate.id == ActionEvidenceFile.update_id)
             .where(ActionUpdate.action_id == action.id)
         )

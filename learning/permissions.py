@@ -9,7 +9,7 @@ organisation's members post progress updates and close their actions.
 
 from __future__ import annotations
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from agencies.access import belongs_to, is_agency_member, is_inspector, is_inspectorate_staff
 from agencies.models import User
@@ -35,9 +35,9 @@ manages_learning = is_inspector
 may_view_summary = is_inspectorate_staff
 
 
-def visible_actions(user: User) -> Select[tuple[ActionRecord]]:
+def visible_actions(user: User) -> Select[ActionRecord]:
     """The actions this person may see, as a query the caller can filter, order and page."""
-    query = db.select(ActionRecord)
+    query = select(ActionRecord)
     if is_inspectorate_staff(user):
         return query
     return query.where(ActionRecord.owner_id == user.organisation_id)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from core import audit
 from core.formatting import london_today, utc_now
@@ -27,7 +28,7 @@ def send_due_action_reminders(now: datetime) -> int:
     reminder is never queued twice, even if two runs overlap and one of them rolls back.
     """
     actions = db.session.scalars(
-        db.select(ActionRecord)
+        select(ActionRecord)
         .where(ActionRecord.status.in_(OPEN_STATUSES), ActionRecord.due_on < london_today(now))
         .order_by(ActionRecord.due_on, ActionRecord.id)
     ).all()

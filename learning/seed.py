@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from agencies.models import Organisation, User
 from cases.models import MultiAgencyCase
 from cases.themes import LearningLevel, LearningTheme
@@ -30,19 +32,19 @@ from learning.operations import (
     post_update,
     submitted_learning_points,
 )
-from reviews.models import Standard
+from reviews.models import Assessment, Standard
 
 POLICE = "Northshire Police"
 CHILDRENS = "Northshire County Council Children's Services"
 
 
 def seed_demo_learning() -> list[str]:
-    case = db.session.scalar(db.select(MultiAgencyCase).order_by(MultiAgencyCase.id).limit(1))
-    if case is None or db.session.scalar(db.select(LearningItem.id).where(LearningItem.case_id == case.id).limit(1)):
+    case = db.session.scalar(select(MultiAgencyCase).order_by(MultiAgencyCase.id).limit(1))
+    if case is None or db.session.scalar(select(LearningItem.id).where(LearningItem.case_id == case.id).limit(1)):
         return []
-    people = {u.email: u for u in db.session.scalars(db.select(User))}
-    organisations = {o.name: o for o in db.session.scalars(db.select(Organisation))}
-    themes = {t.name: t for t in db.session.scalars(db.select(LearningTheme))}
+    people = {u.email: u for u in db.session.scalars(select(User))}
+    organisations = {o.name: o for o in db.session.scalars(select(Organisation))}
+    themes = {t.name: t for t in db.session.scalars(select(LearningTheme))}
     inspector, police_member = people.get("inspector@inspectorate.example"), people.get("police@police.example")
     police, childrens = organisations.get(POLICE), organisations.get(CHILDRENS)
     if inspector is None or police is None or childrens is None or not themes:
@@ -147,8 +149,8 @@ def seed_demo_learning() -> list[str]:
     ]
 
 
-def _weakest_standard(assessment: object) -> Standard | None:
-    ratings = [r for r in getattr(assessment, "ratings", []) if r.score is not None]
+def _weakest_standard(assessment: Assessment | None) -> Standard | None:
+    ratings = [r for r in (assessment.ratings if assessment else []) if r.score is not None]
     if not ratings:
         return None
     return min(ratings, key=lambda r: (r.score, r.position)).standard

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from agencies.models import Organisation, User
@@ -107,7 +107,7 @@ def overdue_condition(today: date) -> ColumnElement[bool]:
     return and_(ActionRecord.status.in_(OPEN_STATUSES), ActionRecord.due_on < today)
 
 
-def tracker_query(user: User, filters: TrackerFilters, today: date) -> Select[tuple[ActionRecord]]:
+def tracker_query(user: User, filters: TrackerFilters, today: date) -> Select[ActionRecord]:
     query = (
         visible_actions(user)
         .join(ActionRecord.owner)
@@ -140,7 +140,7 @@ def tracker_query(user: User, filters: TrackerFilters, today: date) -> Select[tu
 
 def owner_name(owner_id: int | None) -> str | None:
     """The organisation an ``owner`` filter (a link from elsewhere) names."""
-    return db.session.scalar(db.select(Organisation.name).where(Organisation.id == owner_id)) if owner_id else None
+    return db.session.scalar(select(Organisation.name).where(Organisation.id == owner_id)) if owner_id else None
 
 
 # The panel filter offers the latest panels with actions; an older one is reached from its
@@ -151,20 +151,22 @@ PANELS_OFFERED = 24
 def panel_choices(user: User, keep: int | None = None) -> list[tuple[int, str]]:
     """The latest panels at which actions this person can see were agreed (and ``keep``)."""
     with_actions = visible_actions(user).where(ActionRecord.panel_id == Panel.id).exists()
-    rows = db.session.execute(
-        db.select(Panel.id, Panel.title, Panel.starts_at_utc)
-        .where(with_actions)
-        .order_by(Panel.starts_at_utc.desc(), Panel.id.desc())
-        .limit(PANELS_OFFERED)
-    ).all()
+    rows = list(
+        db.session.execute(
+            select(Panel.id, Panel.title, Panel.starts_at_utc)
+            .where(with_actions)
+            .order_by(Panel.starts_at_utc.desc(), Panel.id.desc())
+            .limit(PANELS_OFFERED)
+        )
+    )
     if keep and keep not in {row.id for row in rows}:
-        rows += db.session.execute(db.select(Panel.id, Panel.title, Panel.starts_at_utc).where(Panel.id == keep)).all()
+        rows += db.session.execute(select(Panel.id, Panel.title, Panel.starts_at_utc).where(Panel.id == keep))
     return [(row.id, f"{row.title}, {govuk_date(row.starts_at_utc)}") for row in rows]
 
 
 def theme_choices() -> list[tuple[int, str]]:
     rows = db.session.execute(
-        db.select(LearningTheme.id, LearningTheme.name).order_by(
+        select(LearningTheme.id, LearningTheme.name).order_by(
             LearningTheme.active.desc(), LearningTheme.position, LearningTheme.name
         )
     ).all()
@@ -207,7 +209,7 @@ def csv_safe(value: object) -> str:
     return text
 
 
-def csv_text(header: list[str], rows: Iterable[list[object]]) -> str:
+def csv_text(header: list[str], rows: Iterable[Sequence[object]]) -> str:
     """UTF-8 CSV text with a byte-order mark, so Excel reads accented names correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -269,17 +271,17 @@ def _last_update_dates(action_ids: list[int]) -> dict[int, datetime]:
         return {}
     # max() keeps the column's type, so the values come back as aware UTC datetimes.
     rows = db.session.execute(
-        db.select(ActionUpdate.action_id, db.func.max(ActionUpdate.posted_at_utc))
+        select(ActionUpdate.action_id, func.max(ActionUpdate.posted_at_utc))
         .where(ActionUpdate.action_id.in_(action_ids))
         .group_by(ActionUpdate.action_id)
     ).all()
     return {action_id: posted for action_id, posted in rows}
 
 
-def _ratings(actions: list[ActionRecord]) -> dict[tuple[int | None, int | None], StandardRating]:
+def _ratings(actions: Sequence[ActionRecord]) -> dict[tuple[int | None, int | None], StandardRating]:
     pairs = {(a.assessment_id, a.standard_id) for a in actions if a.assessment_id and a.standard_id}
     if not pairs:
         return {}
     assessment_ids = {assessment_id for assessment_id, _ in pairs}
-    rows = db.session.scalars(db.select(StandardRating).where(StandardRating.assessment_id.in_(assessment_ids)))
+    rows = db.session.scalars(select(StandardRating).where(StandardRating.assessment_id.in_(assessment_ids)))
     return {(r.assessment_id, r.standard_id): r for r in rows if (r.assessment_id, r.standard_id) in pairs}

@@ -7,22 +7,25 @@ Thin: parse the form, call ``action_operations``, render. Who may do what is dec
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from agencies import access
 from agencies.models import Organisation
 from cases.models import MultiAgencyCase, ReturnLearningPoint
 from cases.themes import LearningLevel, LearningTheme
-from core.db import StaleEdit
+from core.db import StaleEdit, VersionedMixin
 from core.downloads import send_download
 from core.files import FileRefused, file_size, read_upload, stream_download, upload_allowance
 from core.formatting import govuk_date, london_today, utc_now
-from core.forms import NONE, ConfirmForm
+from core.forms import NONE, ConfirmForm, PortalForm, VersionedForm
 from core.pagination import paginate
 from extensions import db
 from learning import operations as ops
@@ -38,7 +41,7 @@ from reviews.models import Assessment, KeyQuestion, Prompt, Review, Standard
 learning_bp = Blueprint("learning", __name__, url_prefix="/learning")
 
 
-def _today() -> Any:
+def _today() -> date:
     return london_today(utc_now())
 
 
@@ -46,22 +49,23 @@ def _today() -> Any:
 _PROBLEM_FIELDS = {"standard": "standard_id", "prompt": "prompt_id", "learning_items": "learning_item_ids"}
 
 
-def _problems_to_form(form: Any, error: Exception) -> None:
+def _problems_to_form(form: PortalForm, error: Exception) -> None:
     problems = error.problems if isinstance(error, ops.Refused) else {"sources": str(error)}
     for name, message in problems.items():
         field = getattr(form, _PROBLEM_FIELDS.get(name, name), None) or next(iter(form))
         field.errors = [*field.errors, message]
 
 
-def _save(form: Any, record: Any, change: Callable[[], object]) -> str:
-    """Make a change and commit it: "saved"; "stale" when someone else saved the record first
+def _save(form: VersionedForm, record: VersionedMixin | None, change: Callable[[], object]) -> str:
+    """Make a change and commit it: "saved"; "stale" when someone else saved ``record`` first
     (rolled back: the form keeps what was typed and takes the latest version, so saving again
-    replaces it); or "refused", with the problems on the form."""
+    replaces it); or "refused", with the problems on the form. A new record (None) cannot be stale."""
     try:
         change()
     except StaleEdit:
         db.session.rollback()
-        form.version.data = str(record.version)
+        if record is not None:
+            form.version.data = str(record.version)
         return "stale"
     except (ops.Refused, ops.LearningError) as error:
         _problems_to_form(form, error)
@@ -131,10 +135,10 @@ def _details_from(
     return ops.ActionDetails(
         title=form.title.data,
         what_will_change=form.what_will_change.data,
-        owner=db.session.get(Organisation, form.owner_id.data),  # type: ignore[arg-type]
+        owner=db.session.get_one(Organisation, form.owner_id.data),
         level=LearningLevel(form.level.data),
-        theme=db.session.get(LearningTheme, form.theme_id.data),  # type: ignore[arg-type]
-        due_on=form.due_on.data,
+        theme=db.session.get_one(LearningTheme, form.theme_id.data),
+        due_on=form.due_on.entered,
         evidence_measure=form.evidence_measure.data,
         completion_needs_file=bool(form.completion_needs_file.data),
         case=case,
@@ -150,9 +154,7 @@ def _case_items(case: MultiAgencyCase | None) -> list[LearningItem]:
     if case is None:
         return []
     return list(
-        db.session.scalars(
-            db.select(LearningItem).where(LearningItem.case_id == case.id).order_by(LearningItem.position)
-        )
+        db.session.scalars(select(LearningItem).where(LearningItem.case_id == case.id).order_by(LearningItem.position))
     )
 
 
@@ -161,23 +163,26 @@ def _fill_action_choices(
 ) -> None:
     keep_owner = action.owner_id if action else None
     owners = db.session.execute(
-        db.select(Organisation.id, Organisation.name)
-        .where(db.or_(Organisation.active.is_(True), Organisation.id == keep_owner))
+        select(Organisation.id, Organisation.name)
+        .where(or_(Organisation.active.is_(True), Organisation.id == keep_owner))
         .order_by(Organisation.name)
     ).all()
-    form.owner_id.choices = [(NONE, "Choose the owner")] + [(row.id, row.name) for row in owners]
-    form.theme_id.choices = [(NONE, "Choose a theme")] + _theme_choices(action.theme_id if action else None)
+    form.owner_id.choices = [SelectChoice(NONE, "Choose the owner")] + [
+        SelectChoice(row.id, row.name) for row in owners
+    ]
+    form.theme_id.choices = _theme_choices(action.theme_id if action else None)
     form.learning_item_ids.choices = [
-        (item.id, f"{item.description} ({item.theme.name}, {item.level.label})") for item in _case_items(case)
+        SelectChoice(item.id, f"{item.description} ({item.theme.name}, {item.level.label})")
+        for item in _case_items(case)
     ]
     form.panel_id.choices = _panel_choices(case)
-    standards: list[tuple[int, str]] = [(NONE, "None: it does not answer a QA rating")]
-    prompts: list[tuple[int, str]] = [(NONE, "No prompt")]
+    standards = [SelectChoice(NONE, "None: it does not answer a QA rating")]
+    prompts = [SelectChoice(NONE, "No prompt")]
     if assessment is not None:
         ratings = {rating.standard_id: rating for rating in assessment.ratings}
         answers = {answer.prompt_id: answer for answer in assessment.answers}
         version = db.session.scalars(
-            db.select(Standard)
+            select(Standard)
             .where(Standard.version_id == assessment.standards_version_id)
             .options(selectinload(Standard.key_questions).selectinload(KeyQuestion.prompts))
             .order_by(Standard.number)
@@ -185,34 +190,37 @@ def _fill_action_choices(
         for standard in version:
             rating = ratings.get(standard.id)
             rated = f": rated {rating.rating.label} ({rating.score})" if rating and rating.rating is not None else ""
-            standards.append((standard.id, f"{standard.heading}{rated}"))
+            standards.append(SelectChoice(standard.id, f"{standard.heading}{rated}"))
             for prompt in standard.prompts:
                 answer = answers.get(prompt.id)
                 answered = f" (answered {answer.answer.label})" if answer and answer.answer else ""
                 text = prompt.text if len(prompt.text) <= 90 else prompt.text[:88].rstrip() + "…"
-                prompts.append((prompt.id, f"Standard {standard.number}, {prompt.label}: {text}{answered}"))
+                prompts.append(SelectChoice(prompt.id, f"Standard {standard.number}, {prompt.label}: {text}{answered}"))
     form.standard_id.choices = standards
     form.prompt_id.choices = prompts
 
 
-def _panel_choices(case: MultiAgencyCase | None) -> list[tuple[int, str]]:
-    return [(NONE, "Not agreed at a panel")] + [(panel.id, panel_label(panel)) for panel in ops.case_panels(case)]
+def _panel_choices(case: MultiAgencyCase | None) -> list[SelectChoice]:
+    return [SelectChoice(NONE, "Not agreed at a panel")] + [
+        SelectChoice(panel.id, panel_label(panel)) for panel in ops.case_panels(case)
+    ]
 
 
 def panel_label(panel: Panel) -> str:
     return f"{panel.title}, {govuk_date(panel.starts_at_utc)} ({panel.status.label.lower()})"
 
 
-def _theme_choices(keep: int | None = None) -> list[tuple[int, str]]:
+def _theme_choices(keep: int | None = None) -> list[SelectChoice]:
+    """The active themes (and ``keep``, one retired since it was chosen), after a "Choose" prompt."""
     rows = db.session.execute(
-        db.select(LearningTheme.id, LearningTheme.name)
-        .where(db.or_(LearningTheme.active.is_(True), LearningTheme.id == keep))
+        select(LearningTheme.id, LearningTheme.name)
+        .where(or_(LearningTheme.active.is_(True), LearningTheme.id == keep))
         .order_by(LearningTheme.position, LearningTheme.name)
     ).all()
-    return [(row.id, row.name) for row in rows]
+    return [SelectChoice(NONE, "Choose a theme")] + [SelectChoice(row.id, row.name) for row in rows]
 
 
-def _record_action(*, case: MultiAgencyCase | None, review: Review, heading: str) -> Any:
+def _record_action(*, case: MultiAgencyCase | None, review: Review, heading: str) -> ResponseReturnValue:
     assessment = review.assessment
     form = ActionForm()
     _fill_action_choices(form, case=case, assessment=assessment)
@@ -244,13 +252,13 @@ def _record_action(*, case: MultiAgencyCase | None, review: Review, heading: str
     )
 
 
-def _chosen_panel(form: Any, case: MultiAgencyCase | None) -> int:
+def _chosen_panel(form: ActionForm | ItemForm, case: MultiAgencyCase | None) -> int:
     """The panel a new item or action starts with: ?panel= from the panel's page, else the
     case's latest held panel (or latest panel)."""
-    offered = {choice[0] for choice in form.panel_id.choices}
+    offered = {choice.value for choice in form.panel_id.choices}
     asked = request.args.get("panel", type=int)
-    if asked in offered:
-        return asked  # type: ignore[return-value]
+    if asked is not None and asked in offered:
+        return asked
     panel = ops.default_panel(ops.case_panels(case))
     return panel.id if panel else NONE
 
@@ -267,7 +275,7 @@ def _prefill_from_query(form: ActionForm, case: MultiAgencyCase | None) -> None:
         if item.panel_id:
             form.panel_id.data = item.panel_id
     standard_id = request.args.get("standard", type=int)
-    if standard_id and any(choice[0] == standard_id for choice in form.standard_id.choices):
+    if standard_id and any(choice.value == standard_id for choice in form.standard_id.choices):
         form.standard_id.data = standard_id
 
 
@@ -280,7 +288,7 @@ def create_action_for_case(case: MultiAgencyCase) -> ResponseReturnValue:
 @learning_bp.route("/reviews/<int:review_id>/actions/new", methods=["GET", "POST"])
 @access.load("review_id", can.review_for_actions, can.may_compile)
 def create_action_for_review(review: Review) -> ResponseReturnValue:
-    case = db.session.scalar(db.select(MultiAgencyCase).where(MultiAgencyCase.review_id == review.id))
+    case = db.session.scalar(select(MultiAgencyCase).where(MultiAgencyCase.review_id == review.id))
     return _record_action(case=case, review=review, heading=f"Record an action for review {review.reference}")
 
 
@@ -361,7 +369,7 @@ def post_update(action: ActionRecord) -> ResponseReturnValue:
     form = UpdateForm(
         data={"version": action.version, "status": action.status.value} if request.method == "GET" else None
     )
-    form.status.choices = [(status.value, _status_choice(status, action.status)) for status in allowed]
+    form.status.choices = [SelectChoice(status.value, _status_choice(status, action.status)) for status in allowed]
     outcome = ""
     if form.validate_on_submit() and (evidence_files := _evidence_files(form)) is not None:
         outcome = _save(
@@ -417,28 +425,28 @@ def _status_choice(status: ActionStatus, current: ActionStatus) -> str:
 @access.allow(access.is_inspectorate_staff)
 def list_learning_cases() -> ResponseReturnValue:
     """Cases with agencies' submitted learning, and how far it has been compiled into actions."""
-    page = paginate(
-        db.select(MultiAgencyCase).order_by(MultiAgencyCase.created_at_utc.desc(), MultiAgencyCase.id.desc())
-    )
+    page = paginate(select(MultiAgencyCase).order_by(MultiAgencyCase.created_at_utc.desc(), MultiAgencyCase.id.desc()))
     case_ids = [case.id for case in page.items]
     points = ops.submitted_point_counts(case_ids)
-    items = dict(
-        db.session.execute(
-            db.select(LearningItem.case_id, db.func.count(LearningItem.id))
+    items = {
+        key: count
+        for key, count in db.session.execute(
+            select(LearningItem.case_id, func.count(LearningItem.id))
             .where(LearningItem.case_id.in_(case_ids))
             .group_by(LearningItem.case_id)
-        ).all()
-    )
-    actions = dict(
-        db.session.execute(
-            db.select(ActionRecord.case_id, db.func.count(ActionRecord.id))
+        )
+    }
+    actions = {
+        key: count
+        for key, count in db.session.execute(
+            select(ActionRecord.case_id, func.count(ActionRecord.id))
             .where(ActionRecord.case_id.in_(case_ids))
             .group_by(ActionRecord.case_id)
-        ).all()
-    )
+        )
+    }
     counts = {case_id: (points.get(case_id, 0), items.get(case_id, 0), actions.get(case_id, 0)) for case_id in case_ids}
     panels = db.session.scalars(
-        db.select(Panel)
+        select(Panel)
         .where(Panel.status.in_((PanelStatus.SCHEDULED, PanelStatus.HELD)))
         .order_by(Panel.starts_at_utc.desc(), Panel.id.desc())
         .limit(RECENT_PANELS)
@@ -456,10 +464,10 @@ def show_panel_learning(panel: Panel) -> ResponseReturnValue:
     """At or after a panel: each case on its agenda, the learning compiled there and the actions agreed."""
     case_ids = [entry.case_id for entry in panel.agenda]
     items = db.session.scalars(
-        db.select(LearningItem).where(LearningItem.panel_id == panel.id).order_by(LearningItem.position)
+        select(LearningItem).where(LearningItem.panel_id == panel.id).order_by(LearningItem.position)
     ).all()
     actions = db.session.scalars(
-        db.select(ActionRecord).where(ActionRecord.panel_id == panel.id).order_by(ActionRecord.id)
+        select(ActionRecord).where(ActionRecord.panel_id == panel.id).order_by(ActionRecord.id)
     ).all()
     points = ops.submitted_point_counts(case_ids)
     return render_template(
@@ -479,7 +487,7 @@ def show_case_learning(case: MultiAgencyCase) -> ResponseReturnValue:
     points = ops.submitted_learning_points(case)
     items = list(
         db.session.scalars(
-            db.select(LearningItem)
+            select(LearningItem)
             .where(LearningItem.case_id == case.id)
             .options(selectinload(LearningItem.sources), selectinload(LearningItem.actions))
             .order_by(LearningItem.position)
@@ -490,7 +498,7 @@ def show_case_learning(case: MultiAgencyCase) -> ResponseReturnValue:
         for point in item.sources:
             used_in.setdefault(point.id, []).append(number)
     actions = list(
-        db.session.scalars(db.select(ActionRecord).where(ActionRecord.case_id == case.id).order_by(ActionRecord.id))
+        db.session.scalars(select(ActionRecord).where(ActionRecord.case_id == case.id).order_by(ActionRecord.id))
     )
     return render_template(
         "learning/cases/show.html",
@@ -507,9 +515,9 @@ def show_case_learning(case: MultiAgencyCase) -> ResponseReturnValue:
 def _fill_item_choices(
     form: ItemForm, case: MultiAgencyCase, points: list[ReturnLearningPoint], keep_theme: int | None = None
 ) -> None:
-    form.sources.choices = [(point.id, _point_label(point)) for point in points]
+    form.sources.choices = [SelectChoice(point.id, _point_label(point)) for point in points]
     form.panel_id.choices = _panel_choices(case)
-    form.theme_id.choices = [(NONE, "Choose a theme")] + _theme_choices(keep_theme)
+    form.theme_id.choices = _theme_choices(keep_theme)
 
 
 def _point_label(point: ReturnLearningPoint) -> str:
@@ -523,7 +531,7 @@ def _item_details(form: ItemForm, points: list[ReturnLearningPoint]) -> ops.Item
     by_id = {point.id: point for point in points}
     return ops.ItemDetails(
         description=form.description.data,
-        theme=db.session.get(LearningTheme, form.theme_id.data),  # type: ignore[arg-type]
+        theme=db.session.get_one(LearningTheme, form.theme_id.data),
         level=LearningLevel(form.level.data),
         sources=[by_id[i] for i in form.sources.data or [] if i in by_id],
         panel=db.session.get(Panel, form.panel_id.data) if form.panel_id.data not in (None, NONE) else None,
@@ -616,7 +624,7 @@ def actions_for_assessment(assessment: Assessment | None) -> list[ActionRecord]:
         return []
     return list(
         db.session.scalars(
-            db.select(ActionRecord)
+            select(ActionRecord)
             .where(ActionRecord.assessment_id == assessment.id)
             .options(
                 selectinload(ActionRecord.standard), selectinload(ActionRecord.prompt).joinedload(Prompt.key_question)

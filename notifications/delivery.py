@@ -68,7 +68,7 @@ def new_message_id(sender: str) -> str:
     return make_msgid(domain=header_safe(domain) or "learning-panels.invalid")
 
 
-def build_message(email: OutgoingEmail, sender: str) -> Message:
+def build_message(email: OutgoingEmail, sender: str | None) -> Message:
     """A Flask-Mail message: text and HTML alternatives, attachments with their full MIME type.
 
     Subject and address are made header-safe again here: rows may have been written by code

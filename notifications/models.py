@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import TimestampMixin, UTCDateTime, enum_column
 from core.formatting import utc_now
-from extensions import db
+from extensions import Base
 
 
 class Recipient(Protocol):
@@ -54,7 +54,7 @@ _STATUS_TAGS = {
 }
 
 
-class OutboxMessage(TimestampMixin, db.Model):
+class OutboxMessage(TimestampMixin, Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at_utc"),)
 
@@ -97,7 +97,7 @@ class OutboxMessage(TimestampMixin, db.Model):
         return self.status == MessageStatus.FAILED or (self.status == MessageStatus.QUEUED and self.attempts > 0)
 
 
-class OutboxAttachment(db.Model):
+class OutboxAttachment(Base):
     __tablename__ = "outbox_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)

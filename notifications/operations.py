@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from core import audit
 from core.formatting import utc_now
 from extensions import db
@@ -20,7 +22,7 @@ def retry_message(message: OutboxMessage, *, by: object) -> OutboxMessage:
     if not message.can_retry:
         raise NotRetryable(f"This message is {message.status.label.lower()} and cannot be retried")
     previous_status, previous_attempts = message.status, message.attempts
-    details: dict[str, object] = {}
+    details: dict[str, Any] = {}
     recipient = message.recipient
     if recipient is not None and recipient.email.lower() != message.to_address.lower():
         # The address may have been corrected after the failure: send to the one on record now.

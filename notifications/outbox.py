@@ -65,10 +65,11 @@ def normalised_content_type(content_type: str) -> str:
 
 def portal_url(path: str) -> str:
     """An absolute link into the portal for an email (the request's host is never trusted)."""
-    return current_app.config["PORTAL_BASE_URL"].rstrip("/") + path
+    base: str = current_app.config["PORTAL_BASE_URL"]
+    return base.rstrip("/") + path
 
 
-def portal_link(endpoint: str, **values: object) -> str:
+def portal_link(endpoint: str, **values: Any) -> str:
     """An absolute link for an email, in a request or not (the worker and commands have none)."""
     if has_request_context():
         path = url_for(endpoint, **values)

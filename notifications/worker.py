@@ -27,7 +27,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from core import audit
@@ -84,7 +84,7 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-def _due_filter(now: datetime):  # type: ignore[no-untyped-def]
+def _due_filter(now: datetime) -> tuple[ColumnElement[bool], ...]:
     return (
         OutboxMessage.status == MessageStatus.QUEUED,
         OutboxMessage.next_attempt_at_utc <= now,
@@ -103,7 +103,7 @@ def claim_due_messages(
     now = utc_now()
     lease_ends = now + lease
     rows = db.session.scalars(
-        db.select(OutboxMessage)
+        select(OutboxMessage)
         .where(*_due_filter(now))
         .order_by(OutboxMessage.next_attempt_at_utc, OutboxMessage.id)
         .limit(batch_size)

@@ -125,13 +125,17 @@ def _calendar(
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
     for name, value, parameters in extra:
-        calendar.add(name, value, parameters=parameters or None)
+        if parameters:
+            calendar.add(name, value, parameters=parameters)
+        else:
+            calendar.add(name, value)
     for event in events:
         calendar.add_component(event)
     years = [_london(m).year for m in moments] or [datetime.now(UTC).year]
     # The VTIMEZONE covers every year the events touch, with both rules in each year.
     calendar.add_missing_timezones(first_date=date(min(years) - 1, 1, 1), last_date=date(max(years) + 2, 1, 1))
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical
 
 
 def request(panel: PanelEvent) -> bytes:

@@ -15,22 +15,22 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, StopValidation, ValidationError
 
-from core.forms import DateField, PortalForm, VersionedForm, long_text, short_text
+from core.forms import DateField, FieldCheck, PortalForm, VersionedForm, long_text, one_of_the_choices, short_text
 from panels.models import AttendeeRole, Reply
 from panels.rules import TimeError, format_time, london_date, london_time, london_to_utc, parse_time
 
-ROLE_CHOICES = [(role.value, role.label) for role in AttendeeRole]
+ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in AttendeeRole]
 NOT_ATTENDING = "none"
 
 
-def a_time(required_message: str | None):  # type: ignore[no-untyped-def]
+def a_time(required_message: str | None) -> FieldCheck:
     """Read the field as a time (into ``field.time``); empty is allowed when no message is given."""
 
     def _check(_form: object, field: StringField) -> None:
-        field.time = None  # type: ignore[attr-defined]
+        field.time = None
         if not (field.data or "").strip():
             if required_message:
                 raise StopValidation(required_message)
@@ -38,7 +38,7 @@ def a_time(required_message: str | None):  # type: ignore[no-untyped-def]
         if len(field.data) > 20:
             raise StopValidation("Enter a time like 10am, 2:30pm or 14:30")
         try:
-            field.time = parse_time(field.data)  # type: ignore[attr-defined]
+            field.time = parse_time(field.data)
         except TimeError as error:
             raise StopValidation(str(error)) from None
 
@@ -47,23 +47,12 @@ def a_time(required_message: str | None):  # type: ignore[no-untyped-def]
 
 def id_or_none(value: object) -> int | None:
     """Coerce a posted id; anything that is not one becomes None (then "Select ..."), never a crash."""
+    if isinstance(value, int):
+        return value
     try:
-        return int(value)  # type: ignore[call-overload, no-any-return]
-    except (TypeError, ValueError):
+        return int(str(value)) if isinstance(value, str) else None
+    except ValueError:
         return None
-
-
-def one_of_the_choices(message: str):  # type: ignore[no-untyped-def]
-    """The posted value (or each of them) must be one the page offered."""
-
-    def _check(_form: object, field: SelectField) -> None:
-        allowed = {value for value, _label in field.choices or []}
-        # Ticking nobody is an answer for checkboxes; a select must have one of its options.
-        values = list(field.data or []) if isinstance(field, SelectMultipleField) else [field.data]
-        if any(value not in allowed for value in values):
-            raise StopValidation(message)
-
-    return _check
 
 
 def web_link(_form: object, field: StringField) -> None:
@@ -119,7 +108,7 @@ class PanelDetailsForm(VersionedForm):
     ends_at_utc: datetime | None = None
 
     def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
+        valid: bool = super().validate(extra_validators)
         start, end = getattr(self.start_time, "time", None), getattr(self.end_time, "time", None)
         starts_at = self._instant(self.start_time, start)
         ends_at = self._instant(self.end_time, end)
@@ -134,6 +123,12 @@ class PanelDetailsForm(VersionedForm):
             self.place.errors.append("Enter a place or a video link")
             valid = False
         return valid
+
+    def times(self) -> tuple[datetime, datetime]:
+        """The start and end in UTC, read after the form validated."""
+        if self.starts_at_utc is None or self.ends_at_utc is None:
+            raise ValueError("The panel's times are known only once the form has validated")
+        return self.starts_at_utc, self.ends_at_utc
 
     def _instant(self, field: StringField, wall_time: time | None) -> datetime | None:
         if self.date.data is None or wall_time is None:
@@ -157,7 +152,7 @@ class PanelDetailsForm(VersionedForm):
 class NewPanelForm(PanelDetailsForm):
     convener_role = RadioField(
         "Your role at the panel",
-        choices=[*ROLE_CHOICES, (NOT_ATTENDING, "I will not attend")],
+        choices=[*ROLE_CHOICES, SelectChoice(NOT_ATTENDING, "I will not attend")],
         default=AttendeeRole.CHAIR.value,
         validators=[DataRequired(message="Select your role at the panel")],
         widget=GovRadioInput(),
@@ -221,9 +216,9 @@ class ReplyForm(PortalForm):
     reply = RadioField(
         "Will you attend?",
         choices=[
-            (Reply.ACCEPTED.value, "Yes, I will attend"),
-            (Reply.TENTATIVE.value, "Maybe (tentative)"),
-            (Reply.DECLINED.value, "No, I cannot attend"),
+            SelectChoice(Reply.ACCEPTED.value, "Yes, I will attend"),
+            SelectChoice(Reply.TENTATIVE.value, "Maybe (tentative)"),
+            SelectChoice(Reply.DECLINED.value, "No, I cannot attend"),
         ],
         validators=[DataRequired(message="Select whether you will attend")],
         widget=GovRadioInput(),

@@ -21,7 +21,7 @@ from cases.chronology.rules import ChronologyView
 from cases.documents.models import ReturnDocument
 from cases.models import MultiAgencyCase
 from core.db import TimestampMixin, UTCDateTime, VersionedMixin
-from extensions import db
+from extensions import Base
 
 __all__ = [
     "AttendeeRole",
@@ -97,7 +97,7 @@ class Reply(enum.StrEnum):
         return {"accepted": "ACCEPTED", "tentative": "TENTATIVE", "declined": "DECLINED"}[self.value]
 
 
-class Panel(VersionedMixin, TimestampMixin, db.Model):
+class Panel(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "panels"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -170,7 +170,7 @@ class Panel(VersionedMixin, TimestampMixin, db.Model):
         return f"<Panel {self.id} {self.status}>"
 
 
-class PanelAgendaItem(db.Model):
+class PanelAgendaItem(Base):
     """A multi-agency case on a panel's agenda, in order, with an optional London time."""
 
     __tablename__ = "panel_agenda_items"
@@ -187,7 +187,7 @@ class PanelAgendaItem(db.Model):
     case: Mapped[MultiAgencyCase] = relationship(lazy="joined")
 
 
-class PanelAttendee(TimestampMixin, db.Model):
+class PanelAttendee(TimestampMixin, Base):
     """A person invited to a panel, with their role and reply."""
 
     __tablename__ = "panel_attendees"
@@ -231,7 +231,7 @@ class PanelAttendee(TimestampMixin, db.Model):
         return ChronologyView.NAMED if self.user.is_inspectorate else ChronologyView.ANONYMISED
 
 
-class PanelPackAnnex(TimestampMixin, db.Model):
+class PanelPackAnnex(TimestampMixin, Base):
     """A PDF document on a submitted return that the inspector appends to the panel's packs.
 
     Each recipient's pack carries the annexes of the cases they may see."""
@@ -250,7 +250,7 @@ class PanelPackAnnex(TimestampMixin, db.Model):
     document: Mapped[ReturnDocument] = relationship(lazy="joined")
 
 
-class CalendarFeedToken(TimestampMixin, db.Model):
+class CalendarFeedToken(TimestampMixin, Base):
     """A person's secret calendar feed address. Only the SHA-256 of the token is stored, so the
     address is shown once, when it is made; revoking it makes every later use a 404."""
 

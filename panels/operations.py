@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from flask import current_app
+from sqlalchemy import select
 
 from agencies.models import User
 from cases.models import MultiAgencyCase
@@ -566,7 +567,7 @@ def record_outcome(
 
 def active_feed_token(user: User) -> CalendarFeedToken | None:
     return db.session.scalar(
-        db.select(CalendarFeedToken).where(
+        select(CalendarFeedToken).where(
             CalendarFeedToken.user_id == user.id, CalendarFeedToken.revoked_at_utc.is_(None)
         )
     )
@@ -576,7 +577,7 @@ def revoke_feed(user: User) -> bool:
     """End the person's feed address: every later use of it is a 404."""
     revoked = False
     for token in db.session.scalars(
-        db.select(CalendarFeedToken).where(
+        select(CalendarFeedToken).where(
             CalendarFeedToken.user_id == user.id, CalendarFeedToken.revoked_at_utc.is_(None)
         )
     ):
@@ -602,5 +603,5 @@ def feed_token(token: str) -> CalendarFeedToken | None:
     if not token or len(token) > 200:
         return None
     return db.session.scalar(
-        db.select(CalendarFeedToken).where(CalendarFeedToken.token_hash == CalendarFeedToken.hash_token(token))
+        select(CalendarFeedToken).where(CalendarFeedToken.token_hash == CalendarFeedToken.hash_token(token))
     )

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from agencies.models import User
@@ -96,7 +97,7 @@ class PackCase:
         return format_time(self.item.start_time)
 
 
-def load_panel(panel_id: int) -> Panel | None:
+def load_panel(panel_id: int) -> Panel:
     """The panel with its agenda, cases, QA ratings, returns and attendees, eagerly loaded."""
     review_path = selectinload(Panel.agenda).joinedload(PanelAgendaItem.case).joinedload(MultiAgencyCase.review)
     assessment_path = review_path.selectinload(Review.assessment)
@@ -104,8 +105,8 @@ def load_panel(panel_id: int) -> Panel | None:
         selectinload(Panel.agenda).joinedload(PanelAgendaItem.case).selectinload(MultiAgencyCase.invitations)
     )
     return_path = invitations_path.selectinload(CaseInvitation.agency_return)
-    return db.session.scalar(
-        db.select(Panel)
+    return db.session.scalars(
+        select(Panel)
         .where(Panel.id == panel_id)
         .options(
             assessment_path.selectinload(Assessment.ratings).joinedload(StandardRating.standard),
@@ -114,7 +115,7 @@ def load_panel(panel_id: int) -> Panel | None:
             selectinload(Panel.attendees).joinedload(PanelAttendee.user),
         )
         .execution_options(populate_existing=True)
-    )
+    ).one()
 
 
 def chronology_view_for(panel: Panel, recipient: User) -> ChronologyView:
@@ -140,7 +141,7 @@ def case_documents(case_ids: list[int]) -> dict[int, list[ReturnDocument]]:
     if not case_ids:
         return found
     rows = db.session.execute(
-        db.select(CaseInvitation.case_id, ReturnDocument)
+        select(CaseInvitation.case_id, ReturnDocument)
         .join(AgencyReturn, AgencyReturn.id == ReturnDocument.return_id)
         .join(CaseInvitation, CaseInvitation.id == AgencyReturn.invitation_id)
         .where(
@@ -157,7 +158,7 @@ def case_documents(case_ids: list[int]) -> dict[int, list[ReturnDocument]]:
 
 def annex_documents(panel: Panel) -> set[int]:
     """The ids of the documents the inspector chose to append to this panel's packs."""
-    return set(db.session.scalars(db.select(PanelPackAnnex.document_id).where(PanelPackAnnex.panel_id == panel.id)))
+    return set(db.session.scalars(select(PanelPackAnnex.document_id).where(PanelPackAnnex.panel_id == panel.id)))
 
 
 def pack_annexes(cases: list[PackCase], chosen: set[int]) -> list[Annex]:

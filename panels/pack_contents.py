@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import delete
+
 from agencies.models import User
 from cases.chronology.rules import ChronologyView
 from cases.documents.models import ReturnDocument
@@ -56,9 +58,7 @@ def save_pack_contents(
     removed = current - wanted
     if removed:
         db.session.execute(
-            db.delete(PanelPackAnnex).where(
-                PanelPackAnnex.panel_id == panel.id, PanelPackAnnex.document_id.in_(removed)
-            )
+            delete(PanelPackAnnex).where(PanelPackAnnex.panel_id == panel.id, PanelPackAnnex.document_id.in_(removed))
         )
         changed.extend(f"annex removed (document {document_id})" for document_id in sorted(removed))
     if changed:

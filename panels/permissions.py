@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists
+from sqlalchemy import Select, exists, select
 
 from agencies.access import is_inspector, is_inspectorate_staff
 from agencies.models import Organisation, OrganisationKind, User
@@ -36,9 +36,9 @@ __all__ = [
 ]
 
 
-def visible_panels(user: User) -> Select[tuple[Panel]]:
+def visible_panels(user: User) -> Select[Panel]:
     """The panels this person may see, as a query the caller can order, filter and page."""
-    query = db.select(Panel)
+    query = select(Panel)
     if is_inspectorate_staff(user):
         return query
     return query.where(
@@ -115,11 +115,11 @@ def attends_panel_with_case(user: User, case_id: int) -> bool:
 
 def eligible_organisation_ids(panel: Panel) -> set[int]:
     case_ids = [item.case.id for item in panel.agenda]
-    ids = set(db.session.scalars(db.select(Organisation.id).where(Organisation.kind == OrganisationKind.INSPECTORATE)))
+    ids = set(db.session.scalars(select(Organisation.id).where(Organisation.kind == OrganisationKind.INSPECTORATE)))
     if case_ids:
         ids |= set(
             db.session.scalars(
-                db.select(CaseInvitation.organisation_id).where(
+                select(CaseInvitation.organisation_id).where(
                     CaseInvitation.case_id.in_(case_ids), CaseInvitation.withdrawn_at_utc.is_(None)
                 )
             )
@@ -132,7 +132,7 @@ def eligible_people(panel: Panel) -> list[User]:
     those already on the list; ordered by organisation then name."""
     on_list = {a.user_id for a in panel.attendees}
     people = db.session.scalars(
-        db.select(User)
+        select(User)
         .join(User.organisation)
         .where(User.organisation_id.in_(eligible_organisation_ids(panel)), User.active.is_(True))
         .order_by(Organisation.name, User.full_name)

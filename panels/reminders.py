@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import or_, select
 from sqlalchemy.orm import contains_eager
 
 from agencies.models import User
@@ -88,7 +89,7 @@ def send_due_panel_reminders(now: datetime) -> int:
     """Queue the reminders due at ``now``; return how many. The sent markers are written in the
     same transaction as the outbox rows, so a queued reminder is never queued again."""
     attendees = db.session.scalars(
-        db.select(PanelAttendee)
+        select(PanelAttendee)
         .join(PanelAttendee.panel)
         .join(PanelAttendee.user)
         .where(
@@ -96,7 +97,7 @@ def send_due_panel_reminders(now: datetime) -> int:
             Panel.starts_at_utc > now,
             Panel.starts_at_utc <= now + PanelReminder.WEEK.lead_time,
             User.active.is_(True),
-            db.or_(PanelAttendee.reply.is_(None), PanelAttendee.reply == Reply.ACCEPTED),
+            or_(PanelAttendee.reply.is_(None), PanelAttendee.reply == Reply.ACCEPTED),
         )
         .options(contains_eager(PanelAttendee.panel).selectinload(Panel.agenda))
         .order_by(Panel.starts_at_utc, PanelAttendee.id)

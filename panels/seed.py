@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
+from sqlalchemy import select
+
 from agencies.models import User
 from cases.models import MultiAgencyCase
 from core.formatting import london_today, utc_now
@@ -21,11 +23,11 @@ DEMO_ATTENDEES = ("police@police.example", "health@health.example", "childrens@c
 
 
 def seed_demo_panel() -> list[str]:
-    if db.session.scalar(db.select(Panel.id).limit(1)) is not None:
+    if db.session.scalar(select(Panel.id).limit(1)) is not None:
         return []
-    people = {u.email: u for u in db.session.scalars(db.select(User))}
+    people = {u.email: u for u in db.session.scalars(select(User))}
     inspector = people.get("inspector@inspectorate.example")
-    case = db.session.scalar(db.select(MultiAgencyCase).order_by(MultiAgencyCase.id).limit(1))
+    case = db.session.scalar(select(MultiAgencyCase).order_by(MultiAgencyCase.id).limit(1))
     if inspector is None or case is None:
         return []
     day = london_today(utc_now()) + timedelta(days=21)

@@ -10,7 +10,10 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import SelectChoice
 
 from agencies import access
 from cases.chronology.rules import ChronologyView
@@ -81,11 +84,11 @@ def _refuse_stale(form: VersionedForm, panel: Panel) -> None:
     form.version.raw_data = [str(panel.version)]
 
 
-def _to_panel(panel: Panel, anchor: str = "") -> Response:
+def _to_panel(panel: Panel, anchor: str = "") -> WerkzeugResponse:
     return redirect(url_for("panels.show_panel", panel_id=panel.id) + (f"#{anchor}" if anchor else ""))
 
 
-def _only_while_editable(panel: Panel) -> Response | None:
+def _only_while_editable(panel: Panel) -> WerkzeugResponse | None:
     if panel.details_editable:
         return None
     flash(f"This panel is {panel.status.label.lower()}: its details can no longer change.", "error")
@@ -93,10 +96,11 @@ def _only_while_editable(panel: Panel) -> Response | None:
 
 
 def _details(form: PanelDetailsForm) -> operations.PanelDetails:
+    starts_at_utc, ends_at_utc = form.times()
     return operations.PanelDetails(
         title=form.title.data,
-        starts_at_utc=form.starts_at_utc,  # type: ignore[arg-type]
-        ends_at_utc=form.ends_at_utc,  # type: ignore[arg-type]
+        starts_at_utc=starts_at_utc,
+        ends_at_utc=ends_at_utc,
         place=form.place.data or "",
         video_link=form.video_link.data or "",
     )
@@ -118,7 +122,7 @@ def list_panels() -> ResponseReturnValue:
     now = utc_now()
     query = visible_panels(access.current_person())
     if show == "past":
-        query = query.where(db.or_(Panel.ends_at_utc < now, Panel.status == PanelStatus.HELD)).order_by(
+        query = query.where(or_(Panel.ends_at_utc < now, Panel.status == PanelStatus.HELD)).order_by(
             Panel.starts_at_utc.desc(), Panel.id.desc()
         )
     else:
@@ -133,7 +137,7 @@ def list_panels() -> ResponseReturnValue:
 @panels_bp.get("/<int:panel_id>")
 @access.load("panel_id", panel_for)
 def show_panel(panel: Panel) -> ResponseReturnValue:
-    panel = load_panel(panel.id)  # type: ignore[assignment]
+    panel = load_panel(panel.id)
     user = access.current_person()
     visible_case_ids = case_ids_visible_to(user, [item.case_id for item in panel.agenda])
     # Links to the cases' own pages, where that page exists and the person may see the case.
@@ -217,14 +221,18 @@ def edit_panel(panel: Panel) -> ResponseReturnValue:
 # --- agenda ------------------------------------------------------------------------------------
 
 
-def _case_choices(panel: Panel) -> list[tuple[int, str]]:
+def _case_choices(panel: Panel) -> list[SelectChoice]:
     on_agenda = {item.case_id for item in panel.agenda}
     cases = db.session.scalars(
         visible_cases(access.current_person())
         .where(MultiAgencyCase.closed_on.is_(None))
         .order_by(MultiAgencyCase.id.desc())
     ).all()
-    return [(case.id, f"{case.reference} – {case.offence_category.name}") for case in cases if case.id not in on_agenda]
+    return [
+        SelectChoice(case.id, f"{case.reference} – {case.offence_category.name}")
+        for case in cases
+        if case.id not in on_agenda
+    ]
 
 
 @panels_bp.route("/<int:panel_id>/agenda/add", methods=["GET", "POST"])
@@ -235,14 +243,14 @@ def add_agenda_item(panel: Panel) -> ResponseReturnValue:
     form = AgendaItemForm()
     form.case_id.choices = _case_choices(panel)
     if form.validate_on_submit():
-        case = db.session.get(MultiAgencyCase, form.case_id.data)
+        case = db.session.get_one(MultiAgencyCase, form.case_id.data)  # one of the cases offered
         try:
-            operations.add_agenda_item(panel, case, form.start_time.time, access.current_person())  # type: ignore[arg-type, attr-defined]
+            operations.add_agenda_item(panel, case, form.start_time.time, access.current_person())
         except operations.PanelError as error:
             db.session.rollback()
             form.start_time.errors.append(str(error))
         else:
-            _save_change(f"{case.reference} added to the agenda", "agenda")  # type: ignore[union-attr]
+            _save_change(f"{case.reference} added to the agenda", "agenda")
             return _to_panel(panel, "agenda")
     return render_template("panels/agenda_form.html", form=form, panel=panel, item=None)
 
@@ -258,7 +266,7 @@ def change_agenda_time(item: PanelAgendaItem) -> ResponseReturnValue:
         form.start_time.data = format_time(item.start_time)
     elif form.validate_on_submit():
         try:
-            operations.change_agenda_time(item, form.start_time.time, access.current_person())  # type: ignore[attr-defined]
+            operations.change_agenda_time(item, form.start_time.time, access.current_person())
         except operations.PanelError as error:
             db.session.rollback()
             form.start_time.errors.append(str(error))
@@ -303,7 +311,7 @@ def add_attendee(panel: Panel) -> ResponseReturnValue:
         return refused
     form = AttendeeForm()
     people = eligible_people(panel)
-    form.user_id.choices = [(p.id, f"{p.full_name} – {p.organisation.name}") for p in people]
+    form.user_id.choices = [SelectChoice(p.id, f"{p.full_name} – {p.organisation.name}") for p in people]
     if form.validate_on_submit():
         person = next(p for p in people if p.id == form.user_id.data)
         try:
@@ -405,13 +413,15 @@ def cancel_panel(panel: Panel) -> ResponseReturnValue:
 @access.load("panel_id", panel_for, may_reply)
 def reply_to_panel(panel: Panel) -> ResponseReturnValue:
     attendee = panel.attendee_for(access.current_person().id)
+    if attendee is None:  # may_reply has made sure the person is on the list
+        abort(403)
     form = ReplyForm()
-    if request.method == "GET" and attendee.reply:  # type: ignore[union-attr]
-        form.reply.data = attendee.reply.value  # type: ignore[union-attr]
+    if request.method == "GET" and attendee.reply:
+        form.reply.data = attendee.reply.value
     if form.validate_on_submit():
         reply = Reply(form.reply.data)
         try:
-            operations.reply_to_panel(attendee, reply, access.current_person())  # type: ignore[arg-type]
+            operations.reply_to_panel(attendee, reply, access.current_person())
         except operations.PanelError as error:
             db.session.rollback()
             form.reply.errors.append(str(error))
@@ -429,7 +439,9 @@ def record_outcome(panel: Panel) -> ResponseReturnValue:
         flash("You can record the outcome of a scheduled panel once it has started.", "error")
         return _to_panel(panel)
     form = OutcomeForm()
-    form.attended.choices = [(a.id, f"{a.user.full_name} – {a.user.organisation.name}") for a in panel.attendees]
+    form.attended.choices = [
+        SelectChoice(a.id, f"{a.user.full_name} – {a.user.organisation.name}") for a in panel.attendees
+    ]
     if request.method == "GET":
         form.version.data = str(panel.version)
         form.notes.data = panel.notes
@@ -601,16 +613,14 @@ def calendar_feed(token: str) -> ResponseReturnValue:
         abort(404)
     if not stored.active:
         # Audited (without the token) so a leaked, revoked address still being used shows up.
-        audit.record(
-            audit.REFUSED_ACTION,
-            stored.user,
+        audit.record_refusal(
             "Revoked calendar feed address used",
+            stored.user,
             actor=stored.user,
             status=404,
             reason="calendar feed revoked",
             feed_id=stored.id,
         )
-        db.session.commit()
         abort(404)
     data = _feed_for(stored)
     return Response(data, mimetype="text/calendar", headers={"Content-Disposition": 'inline; filename="panels.ics"'})
@@ -620,7 +630,7 @@ def _feed_for(stored: CalendarFeedToken) -> bytes:
     person = stored.user
     since = utc_now() - timedelta(days=FEED_WINDOW_DAYS)
     panels = db.session.scalars(
-        db.select(Panel)
+        select(Panel)
         .join(PanelAttendee, PanelAttendee.panel_id == Panel.id)
         .where(PanelAttendee.user_id == person.id, Panel.status != PanelStatus.DRAFT, Panel.ends_at_utc >= since)
         .options(selectinload(Panel.agenda), selectinload(Panel.attendees))

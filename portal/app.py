@@ -9,8 +9,11 @@ import os
 from pathlib import Path
 
 from flask import Flask, send_from_directory
+from flask.typing import ResponseReturnValue
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from agencies import access
 from agencies.admin import admin_bp
@@ -118,7 +121,7 @@ def _configure_templates(app: Flask) -> None:
     app.add_template_global(navigation_items, "navigation_items")
     app.add_template_global(govuk_pagination, "govuk_pagination")
     app.add_template_global(access.user_can, "user_can")
-    app.add_template_global(access, "access")
+    app.jinja_env.globals["access"] = access
 
 
 def _configure_extensions(app: Flask) -> None:
@@ -140,7 +143,7 @@ def _configure_extensions(app: Flask) -> None:
 def _tune_sqlite(app: Flask) -> None:
     wal = app.config.get("SQLITE_WAL", False)
 
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         if wal:
@@ -165,11 +168,11 @@ def _serve_frontend_assets(app: Flask) -> None:
     govuk_assets = ASSET_DIRS["govuk"] / "assets"
 
     @app.get("/assets/<path:filename>")
-    def frontend_asset(filename: str):  # type: ignore[no-untyped-def]
+    def frontend_asset(filename: str) -> ResponseReturnValue:
         return send_from_directory(govuk_assets, filename, max_age=60 * 60 * 24)
 
     @app.get("/vendor/<package>/<path:filename>")
-    def vendor_script(package: str, filename: str):  # type: ignore[no-untyped-def]
+    def vendor_script(package: str, filename: str) -> ResponseReturnValue:
         folder = ASSET_DIRS.get(package)
         if folder is None or not filename.endswith((".js", ".mjs")):
             from flask import abort
@@ -178,7 +181,7 @@ def _serve_frontend_assets(app: Flask) -> None:
         return send_from_directory(folder, filename, max_age=60 * 60 * 24)
 
     for view in (frontend_asset, vendor_script):
-        view._access_public = True  # type: ignore[attr-defined]
+        access.public(view)
 
     if not (BASE_DIR / "node_modules").exists() and not app.testing:
         raise ConfigurationError("Front-end assets are missing: run `npm ci && npm run build` (make run does)")

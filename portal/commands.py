@@ -38,7 +38,7 @@ def seed_demo_command() -> None:
 
     password = os.environ.get("DEMO_PASSWORD")
     made_up = password is None
-    if made_up:
+    if password is None:
         # Memorable enough to type, long enough for the password rules.
         password = "-".join(secrets.choice(_WORDS) for _ in range(4))
     seed_reference_data()

@@ -14,7 +14,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from core.forms import DateField, PortalForm, VersionedForm, long_text, short_text
@@ -29,11 +29,13 @@ NOTE_MAX = 2_000
 class OptionalRadioField(RadioField):
     """Radios that may be left unanswered (drafts); an answer must be one of the choices."""
 
+    data: str | None
+
     def pre_validate(self, form: Any) -> None:
         if self.data in (None, ""):
             self.data = None
             return
-        if not any(str(value) == str(self.data) for value, _label in self.choices):  # type: ignore[union-attr]
+        if not any(str(choice.value) == str(self.data) for choice in self.choices):
             raise ValidationError("Select one of the options")
 
 
@@ -305,7 +307,7 @@ class OffenceCategoryForm(PortalForm):
     )
     active = RadioField(
         "Can new reviews be filed under it?",
-        choices=[("yes", "Yes"), ("no", "No, keep it only for reviews already filed under it")],
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No, keep it only for reviews already filed under it")],
         default="yes",
         validators=[InputRequired(message="Select whether new reviews can be filed under it")],
         widget=GovRadioInput(),
@@ -315,8 +317,8 @@ class OffenceCategoryForm(PortalForm):
 
 # --- the QA assessment -------------------------------------------------------------------
 
-ANSWER_CHOICES = [(answer.value, label) for answer, label in ANSWER_LABELS.items()]
-RATING_CHOICES = [(str(int(r)), f"{r.label} ({int(r)})") for r in RATINGS_HIGH_TO_LOW]
+ANSWER_CHOICES = [SelectChoice(answer.value, label) for answer, label in ANSWER_LABELS.items()]
+RATING_CHOICES = [SelectChoice(str(int(r)), f"{r.label} ({int(r)})") for r in RATINGS_HIGH_TO_LOW]
 
 
 class AssessmentFormBase(VersionedForm):

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from agencies.access import is_inspector
@@ -341,12 +342,12 @@ def _key(text: str) -> str:
 
 def load_lookups(today: date) -> Lookups:
     regions = db.session.scalars(
-        db.select(Organisation).where(Organisation.kind == OrganisationKind.PROBATION_REGION)
+        select(Organisation).where(Organisation.kind == OrganisationKind.PROBATION_REGION)
     ).all()
-    categories = db.session.scalars(db.select(OffenceCategory).where(OffenceCategory.active.is_(True))).all()
-    reviews = db.session.scalars(db.select(Review)).all()
+    categories = db.session.scalars(select(OffenceCategory).where(OffenceCategory.active.is_(True))).all()
+    reviews = db.session.scalars(select(Review)).all()
     # Inspectors who have left keep their name on the history they assessed.
-    people = db.session.scalars(db.select(User)).all()
+    people = db.session.scalars(select(User)).all()
     return Lookups(
         regions={_key(r.name): r for r in regions},
         categories={_key(c.name): c for c in categories},
@@ -357,7 +358,7 @@ def load_lookups(today: date) -> Lookups:
         },
         inspectors={u.email.casefold(): u for u in people if is_inspector(u)},
         today=today,
-        published=set(db.session.scalars(db.select(PublishedYear.start_year))),
+        published=set(db.session.scalars(select(PublishedYear.start_year))),
     )
 
 
@@ -366,7 +367,7 @@ def _load_details(references: Iterable[str]) -> None:
     wanted = sorted(set(references))
     for start in range(0, len(wanted), 500):
         db.session.scalars(
-            db.select(Review)
+            select(Review)
             .where(Review.reference.in_(wanted[start : start + 500]))
             .options(
                 selectinload(Review.assessment).selectinload(Assessment.ratings),

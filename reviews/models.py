@@ -29,6 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     text,
+    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 from sqlalchemy.orm.attributes import set_committed_value
@@ -36,7 +37,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from agencies.models import Organisation, User, enum_column
 from core.db import TimestampMixin, UTCDateTime, VersionedMixin
 from core.formatting import utc_now
-from extensions import db
+from extensions import Base
 from reviews import rating as rating_rules
 from reviews.deadlines import add_working_days, qa_due_date
 from reviews.rating import Rating
@@ -44,7 +45,7 @@ from reviews.rating import Rating
 REFERENCE_PATTERN = r"^SFO-\d{4}-\d{4}$"
 
 
-class OffenceCategory(TimestampMixin, db.Model):
+class OffenceCategory(TimestampMixin, Base):
     """A list admins can edit; seeded with the categories in the issue."""
 
     __tablename__ = "offence_categories"
@@ -116,7 +117,7 @@ REVIEW_STATUS_TAGS = {
 }
 
 
-class Review(VersionedMixin, TimestampMixin, db.Model):
+class Review(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "reviews"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -220,7 +221,7 @@ class Review(VersionedMixin, TimestampMixin, db.Model):
         return f"<Review {self.reference}>"
 
 
-class ReviewExtension(TimestampMixin, db.Model):
+class ReviewExtension(TimestampMixin, Base):
     """An agreed new due date for the QA report, with the reason (most reviews get one)."""
 
     __tablename__ = "review_extensions"
@@ -239,7 +240,7 @@ class ReviewExtension(TimestampMixin, db.Model):
 # --- sampling ----------------------------------------------------------------------------
 
 
-class SampleDraw(TimestampMixin, db.Model):
+class SampleDraw(TimestampMixin, Base):
     """One run of the sampler: who, when, the seed, the period, the share and the population."""
 
     __tablename__ = "sample_draws"
@@ -261,7 +262,7 @@ class SampleDraw(TimestampMixin, db.Model):
     )
 
 
-class SampleDrawEntry(db.Model):
+class SampleDrawEntry(Base):
     """A review in a draw's population; ``selected`` ones are the sample, with the reason.
 
     The region and category names are copied at the draw, so the coverage table still shows
@@ -302,7 +303,7 @@ class StandardsVersionStatus(enum.StrEnum):
         return {"draft": "govuk-tag--grey", "current": "govuk-tag--green", "retired": "govuk-tag--yellow"}[self.value]
 
 
-class StandardsVersion(TimestampMixin, db.Model):
+class StandardsVersion(TimestampMixin, Base):
     __tablename__ = "standards_versions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -327,7 +328,7 @@ class StandardsVersion(TimestampMixin, db.Model):
         return f"<StandardsVersion {self.name!r} {self.status}>"
 
 
-class Standard(db.Model):
+class Standard(Base):
     __tablename__ = "standards"
     __table_args__ = (UniqueConstraint("version_id", "number", name="uq_standards_version_id_number"),)
 
@@ -353,7 +354,7 @@ class Standard(db.Model):
         return [p for q in self.key_questions for p in q.prompts]
 
 
-class KeyQuestion(db.Model):
+class KeyQuestion(Base):
     __tablename__ = "key_questions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -368,7 +369,7 @@ class KeyQuestion(db.Model):
     )
 
 
-class Prompt(db.Model):
+class Prompt(Base):
     __tablename__ = "prompts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -419,7 +420,7 @@ ANSWER_LABELS = {
 }
 
 
-class Assessment(VersionedMixin, TimestampMixin, db.Model):
+class Assessment(VersionedMixin, TimestampMixin, Base):
     """The Inspectorate's QA of one review, against the standards version it was made with."""
 
     __tablename__ = "assessments"
@@ -488,7 +489,7 @@ class Assessment(VersionedMixin, TimestampMixin, db.Model):
         return self.stage == AssessmentStage.ISSUED
 
 
-class StandardRating(db.Model):
+class StandardRating(Base):
     """The rating (0–3) and written feedback for one standard in one assessment."""
 
     __tablename__ = "standard_ratings"
@@ -514,7 +515,7 @@ class StandardRating(db.Model):
         return Rating(self.score) if self.score is not None else None
 
 
-class PromptAnswer(db.Model):
+class PromptAnswer(Base):
     """The assessor's answer (Yes / Partly / No / Not applicable) and note on one prompt."""
 
     __tablename__ = "prompt_answers"
@@ -535,7 +536,7 @@ class PromptAnswer(db.Model):
 # --- published reporting years ---------------------------------------------------------------
 
 
-class PublishedYear(TimestampMixin, db.Model):
+class PublishedYear(TimestampMixin, Base):
     """A reporting year (April to March) whose figures the Chief Inspector has published.
 
     Its figures are then a record: changes that would move them (a review's receipt, region,
@@ -560,7 +561,7 @@ class ImportStatus(enum.StrEnum):
     IMPORTED = "imported"
 
 
-class ReviewImport(TimestampMixin, db.Model):
+class ReviewImport(TimestampMixin, Base):
     """An uploaded CSV kept server-side between its preview and the person's confirmation.
 
     The confirmation re-reads this stored text: rows are never trusted from a re-post.
@@ -609,7 +610,5 @@ def _keep_statuses_current(session: Session, _context: object) -> None:
             assessment = review.assessment
             status = review.derived_status(None if assessment in removed else assessment)
             if review.status != status:
-                session.connection().execute(
-                    Review.__table__.update().where(Review.__table__.c.id == review.id).values(status=status)
-                )
+                session.connection().execute(update(Review).where(Review.id == review.id).values(status=status))
                 set_committed_value(review, "status", status)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from agencies.access import is_inspector
@@ -66,10 +67,7 @@ def path_for(endpoint: str, **values: object) -> str:
 def next_reference(year: int) -> str:
     prefix = f"SFO-{year:04d}-"
     last = db.session.scalar(
-        db.select(Review.reference)
-        .where(Review.reference.like(prefix + "%"))
-        .order_by(Review.reference.desc())
-        .limit(1)
+        select(Review.reference).where(Review.reference.like(prefix + "%")).order_by(Review.reference.desc()).limit(1)
     )
     number = int(last[-4:]) + 1 if last else 1
     if number > 9999:
@@ -78,7 +76,7 @@ def next_reference(year: int) -> str:
 
 
 def reference_taken(reference: str, *, except_review: Review | None = None) -> bool:
-    query = db.select(Review.id).where(Review.reference == reference)
+    query = select(Review.id).where(Review.reference == reference)
     if except_review is not None:
         query = query.where(Review.id != except_review.id)
     return db.session.scalar(query) is not None
@@ -142,7 +140,7 @@ def year_label(start_year: int) -> str:
 
 
 def published_start_years() -> set[int]:
-    return set(db.session.scalars(db.select(PublishedYear.start_year)))
+    return set(db.session.scalars(select(PublishedYear.start_year)))
 
 
 def refuse_if_published(days: Iterable[date | None], what: str, field: str | None = None) -> None:
@@ -165,7 +163,7 @@ def refuse_if_published(days: Iterable[date | None], what: str, field: str | Non
 def publish_year(start_year: int, actor: User, today: date) -> PublishedYear:
     if date(start_year + 1, 3, 31) >= today:
         raise ReviewProblem(f"{year_label(start_year)} has not ended, so its figures cannot be published yet")
-    if db.session.scalar(db.select(PublishedYear.id).where(PublishedYear.start_year == start_year)):
+    if db.session.scalar(select(PublishedYear.id).where(PublishedYear.start_year == start_year)):
         raise ReviewProblem(f"{year_label(start_year)} is already published")
     row = PublishedYear(start_year=start_year, published_at_utc=utc_now(), published_by=actor)
     db.session.add(row)
@@ -180,7 +178,7 @@ def publish_year(start_year: int, actor: User, today: date) -> PublishedYear:
 
 
 def reopen_year(start_year: int, actor: User) -> None:
-    row = db.session.scalar(db.select(PublishedYear).where(PublishedYear.start_year == start_year))
+    row = db.session.scalar(select(PublishedYear).where(PublishedYear.start_year == start_year))
     if row is None:
         raise ReviewProblem(f"{year_label(start_year)} is not published")
     audit.record(
@@ -354,7 +352,7 @@ def record_review_changes(
 def region_recipients(region_id: int) -> list[User]:
     return list(
         db.session.scalars(
-            db.select(User).where(User.organisation_id == region_id, User.active.is_(True)).order_by(User.full_name)
+            select(User).where(User.organisation_id == region_id, User.active.is_(True)).order_by(User.full_name)
         )
     )
 
@@ -444,7 +442,7 @@ def extend_deadline(review: Review, *, new_due_on: date, reason: str, actor: Use
 
 def sampling_population(period_start: date, period_end: date, *, lock: bool = False) -> list[Review]:
     query = (
-        db.select(Review)
+        select(Review)
         .where(
             Review.assurance == Assurance.AWAITING_SAMPLE,
             Review.received_on >= period_start,
@@ -537,9 +535,7 @@ def draw_sample(
 
 
 def copy_standards_version(source: StandardsVersion, name: str, actor: User) -> StandardsVersion:
-    if db.session.scalar(
-        db.select(StandardsVersion.id).where(db.func.lower(StandardsVersion.name) == db.func.lower(name))
-    ):
+    if db.session.scalar(select(StandardsVersion.id).where(func.lower(StandardsVersion.name) == func.lower(name))):
         raise ReviewProblem("A version with this name already exists", "name")
     copy = build_version(name, version_data(source), status=StandardsVersionStatus.DRAFT)
     copy.copied_from = source
@@ -600,7 +596,7 @@ def publish_standards_version(version: StandardsVersion) -> list[StandardsVersio
     """Put a draft into use for new assessments; the version it replaces is kept, retired."""
     _ensure_editable(version)
     replaced = list(
-        db.session.scalars(db.select(StandardsVersion).where(StandardsVersion.status == StandardsVersionStatus.CURRENT))
+        db.session.scalars(select(StandardsVersion).where(StandardsVersion.status == StandardsVersionStatus.CURRENT))
     )
     for old in replaced:
         old.status = StandardsVersionStatus.RETIRED
@@ -622,7 +618,7 @@ def discard_standards_version(version: StandardsVersion) -> None:
 
 
 def _category_name_taken(name: str, except_id: int | None = None) -> bool:
-    query = db.select(OffenceCategory.id).where(db.func.lower(OffenceCategory.name) == db.func.lower(name))
+    query = select(OffenceCategory.id).where(func.lower(OffenceCategory.name) == func.lower(name))
     if except_id is not None:
         query = query.where(OffenceCategory.id != except_id)
     return db.session.scalar(query) is not None
@@ -631,7 +627,7 @@ def _category_name_taken(name: str, except_id: int | None = None) -> bool:
 def create_offence_category(name: str) -> OffenceCategory:
     if _category_name_taken(name):
         raise ReviewProblem("An offence category with this name already exists", "name")
-    last = db.session.scalar(db.select(db.func.max(OffenceCategory.position))) or 0
+    last = db.session.scalar(select(func.max(OffenceCategory.position))) or 0
     category = OffenceCategory(name=name, position=last + 1, active=True)
     db.session.add(category)
     db.session.flush()
@@ -874,13 +870,12 @@ def issue_report(
 REPORT_READS = ("read.qa_report", "read.qa_report_pdf")
 
 
-def record_report_access(review: Review, *, action: str, actor: User) -> None:
+def record_report_access(review: Review, *, pdf: bool, actor: User) -> None:
     """Every reading of a QA report is audited, in the Inspectorate and in the region."""
-    what = "downloaded as PDF" if action.endswith("_pdf") else "viewed"
-    audit.record(
-        action,
+    audit.record_read(
         review,
-        summary=f"QA report on {review.reference} {what}",
+        "qa_report_pdf" if pdf else "qa_report",
+        f"QA report on {review.reference} {'downloaded as PDF' if pdf else 'viewed'}",
         assessment_id=review.assessment.id if review.assessment else None,
         organisation=actor.organisation.name,
     )
@@ -933,13 +928,14 @@ def commit_import(upload: ReviewImport, actor: User, reason: str | None = None) 
     are corrections of a record, shown on the review's timeline and in the report's history.
     """
     # Claim the upload first, so two confirmations at once (a double click) import it once.
-    claimed = db.session.execute(
-        db.update(ReviewImport)
+    claimed = db.session.scalar(
+        update(ReviewImport)
         .where(ReviewImport.id == upload.id, ReviewImport.status == ImportStatus.PREVIEWED)
         .values(status=ImportStatus.IMPORTED)
+        .returning(ReviewImport.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
+    )
+    if claimed is None:
         raise ReviewProblem("This file has already been imported")
     today = london_today()
     check = importing.check_csv(upload.content, importing.load_lookups(today))
@@ -1159,7 +1155,7 @@ def _import_update(
 def load_assessment(assessment_id: int) -> Assessment | None:
     """An assessment with its version's wording, ratings and answers, in a fixed number of queries."""
     return db.session.scalar(
-        db.select(Assessment)
+        select(Assessment)
         .where(Assessment.id == assessment_id)
         .options(
             selectinload(Assessment.ratings),

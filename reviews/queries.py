@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, false, or_, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from agencies.models import Organisation, OrganisationKind, User
@@ -126,9 +126,9 @@ class RegisterFilters:
         return any((self.region_id, self.category_id, self.status, self.due, self.reference))
 
 
-def register_query(filters: RegisterFilters, today: date) -> Select[tuple[Review]]:
+def register_query(filters: RegisterFilters, today: date) -> Select[Review]:
     query = (
-        db.select(Review)
+        select(Review)
         .join(Review.region)
         .join(Review.offence_category)
         .options(
@@ -155,7 +155,7 @@ def register_query(filters: RegisterFilters, today: date) -> Select[tuple[Review
 
 def region_choices() -> list[tuple[int, str]]:
     rows = db.session.execute(
-        db.select(Organisation.id, Organisation.name)
+        select(Organisation.id, Organisation.name)
         .where(Organisation.kind == OrganisationKind.PROBATION_REGION)
         .order_by(Organisation.name)
     ).all()
@@ -163,7 +163,7 @@ def region_choices() -> list[tuple[int, str]]:
 
 
 def category_choices(*, include_inactive: bool = False, keep: int | None = None) -> list[tuple[int, str]]:
-    query = db.select(OffenceCategory.id, OffenceCategory.name).order_by(OffenceCategory.position, OffenceCategory.name)
+    query = select(OffenceCategory.id, OffenceCategory.name).order_by(OffenceCategory.position, OffenceCategory.name)
     if not include_inactive:
         # A review already filed under a retired category keeps it selectable on its own form.
         query = query.where(or_(OffenceCategory.active.is_(True), OffenceCategory.id == keep if keep else false()))
@@ -174,7 +174,7 @@ def inspector_choices() -> list[tuple[int, str]]:
     from agencies.models import Role
 
     rows = db.session.execute(
-        db.select(User.id, User.full_name)
+        select(User.id, User.full_name)
         .join(User.organisation)
         .where(
             User.active.is_(True),
@@ -211,9 +211,9 @@ def reporting_year_start(today: date) -> date:
     return date(today.year if today.month >= 4 else today.year - 1, 4, 1)
 
 
-def _listing(condition: ColumnElement[bool], order: Any) -> Select[tuple[Review]]:
+def _listing(condition: ColumnElement[bool], order: Any) -> Select[Review]:
     return (
-        db.select(Review)
+        select(Review)
         .where(condition)
         .options(selectinload(Review.assessment).joinedload(Assessment.assessor))
         .order_by(order, Review.id)
@@ -230,8 +230,7 @@ def dashboard(today: date, user: User) -> dict[str, Any]:
         "complete": status_condition(ReviewStatus.COMPLETE),
     }
     counts = {
-        name: db.session.scalar(db.select(db.func.count(Review.id)).where(condition))
-        for name, condition in groups.items()
+        name: db.session.scalar(select(func.count(Review.id)).where(condition)) for name, condition in groups.items()
     }
     listings = {
         name: db.session.scalars(_listing(groups[name], Review.due_on).limit(DASHBOARD_LIMIT)).all()
@@ -245,7 +244,7 @@ def dashboard(today: date, user: User) -> dict[str, Any]:
     ).all()
     year_start = reporting_year_start(today)
     issued = db.session.execute(
-        db.select(Assessment.issued_on, Review.due_on, Review.target_due_on)
+        select(Assessment.issued_on, Review.due_on, Review.target_due_on)
         .join(Assessment.review)
         .where(Assessment.stage == AssessmentStage.ISSUED, Assessment.issued_on >= year_start)
     ).all()
@@ -284,22 +283,22 @@ def reporting_years(today: date) -> list[ReportingYearRow]:
     """Every reporting year from the first review on record to this one, newest first, with
     what it holds and whether its figures are published."""
     this_year = reporting_year_start(today).year
-    first = db.session.scalar(db.select(db.func.min(Review.received_on)))
+    first = db.session.scalar(select(func.min(Review.received_on)))
     first_year = reporting_year_start(first).year if first else this_year
-    published = {row.start_year: row for row in db.session.scalars(db.select(PublishedYear))}
+    published = {row.start_year: row for row in db.session.scalars(select(PublishedYear))}
     first_year = min([first_year, *published])
     received: dict[int, int] = {}
     assured: dict[int, int] = {}
-    for day, count in db.session.execute(
-        db.select(Review.received_on, db.func.count()).group_by(Review.received_on)
-    ).all():
+    for day, count in db.session.execute(select(Review.received_on, func.count()).group_by(Review.received_on)).all():
         received[reporting_year_start(day).year] = received.get(reporting_year_start(day).year, 0) + count
-    for day, count in db.session.execute(
-        db.select(Assessment.issued_on, db.func.count())
+    for issued_on, count in db.session.execute(
+        select(Assessment.issued_on, func.count())
         .where(Assessment.stage == AssessmentStage.ISSUED, Assessment.issued_on.is_not(None))
         .group_by(Assessment.issued_on)
     ).all():
-        assured[reporting_year_start(day).year] = assured.get(reporting_year_start(day).year, 0) + count
+        if issued_on is not None:
+            year = reporting_year_start(issued_on).year
+            assured[year] = assured.get(year, 0) + count
     return [
         ReportingYearRow(
             start_year=year,
@@ -327,7 +326,7 @@ def timeline(review: Review, limit: int = 100) -> list[AuditEvent]:
         )
     return list(
         db.session.scalars(
-            db.select(AuditEvent)
+            select(AuditEvent)
             .where(or_(*conditions), AuditEvent.action.not_in(_NOT_IN_TIMELINE))
             .order_by(AuditEvent.occurred_at_utc.desc(), AuditEvent.id.desc())
             .limit(limit)
@@ -351,7 +350,7 @@ def report_history(review: Review) -> list[AuditEvent]:
         return []
     return list(
         db.session.scalars(
-            db.select(AuditEvent)
+            select(AuditEvent)
             .where(
                 or_(
                     and_(AuditEvent.object_type == "Review", AuditEvent.object_id == str(review.id)),
@@ -366,10 +365,10 @@ def report_history(review: Review) -> list[AuditEvent]:
 
 def report_readings(review: Review) -> int:
     """How often the region's people have opened or downloaded the issued report."""
-    region_people = db.select(User.id).where(User.organisation_id == review.region_id)
+    region_people = select(User.id).where(User.organisation_id == review.region_id)
     return (
         db.session.scalar(
-            db.select(db.func.count(AuditEvent.id)).where(
+            select(func.count(AuditEvent.id)).where(
                 AuditEvent.object_type == "Review",
                 AuditEvent.object_id == str(review.id),
                 AuditEvent.action.in_(REPORT_READS),
@@ -380,10 +379,10 @@ def report_readings(review: Review) -> int:
     )
 
 
-def region_reports(user: User) -> Select[tuple[Review]]:
+def region_reports(user: User) -> Select[Review]:
     """Issued QA reports on the person's own region's reviews, newest first."""
     return (
-        db.select(Review)
+        select(Review)
         .join(Review.assessment)
         .where(
             Review.region_id == user.organisation_id,

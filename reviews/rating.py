@@ -80,14 +80,13 @@ BANDS: tuple[tuple[int, int, Rating], ...] = (
 def composite(scores: Sequence[int | None] | Iterable[int | None]) -> int | None:
     """The sum of the four standard scores, or None until all four are rated."""
     values = list(scores)
-    if len(values) != STANDARD_COUNT or any(v is None for v in values):
+    rated = [int(v) for v in values if v is not None]
+    if len(values) != STANDARD_COUNT or len(rated) != len(values):
         return None
-    total = 0
-    for value in values:
-        if not 0 <= int(value) <= MAX_SCORE:  # type: ignore[arg-type]
+    for value in rated:
+        if not 0 <= value <= MAX_SCORE:
             raise ValueError(f"A standard is rated 0 to {MAX_SCORE}, not {value}")
-        total += int(value)  # type: ignore[arg-type]
-    return total
+    return sum(rated)
 
 
 def band(composite_score: int | None) -> Rating | None:

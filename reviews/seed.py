@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy import select
+
 from agencies.models import Organisation, OrganisationKind, User
 from core.audit import AuditEvent
 from core.formatting import LONDON, govuk_date, london_today, utc_now
@@ -28,7 +30,7 @@ from reviews.validation import ReviewDetails
 def seed_offence_categories() -> None:
     # Only into an empty list: once admins have edited it, their names stand (a renamed
     # category must not come back under its old name on the next deployment).
-    if db.session.scalar(db.select(OffenceCategory.id).limit(1)) is not None:
+    if db.session.scalar(select(OffenceCategory.id).limit(1)) is not None:
         return
     for position, name in enumerate(OFFENCE_CATEGORIES, start=1):
         db.session.add(OffenceCategory(name=name, position=position))
@@ -36,10 +38,10 @@ def seed_offence_categories() -> None:
 
 
 def seed_first_standards_version() -> None:
-    if db.session.scalar(db.select(StandardsVersion.id).where(StandardsVersion.name == FIRST_VERSION_NAME)):
+    if db.session.scalar(select(StandardsVersion.id).where(StandardsVersion.name == FIRST_VERSION_NAME)):
         return
     already_current = db.session.scalar(
-        db.select(StandardsVersion.id).where(StandardsVersion.status == StandardsVersionStatus.CURRENT).limit(1)
+        select(StandardsVersion.id).where(StandardsVersion.status == StandardsVersionStatus.CURRENT).limit(1)
     )
     version = build_version(
         FIRST_VERSION_NAME,
@@ -129,17 +131,15 @@ def _at(day: date, hour: int = 10) -> datetime:
 
 def seed_demo_reviews() -> list[str]:
     """About 40 reviews over the last 18 months, in every state, the same on every run."""
-    if db.session.scalar(db.select(SampleDraw.id).where(SampleDraw.note.like(DEMO_NOTE + "%")).limit(1)):
+    if db.session.scalar(select(SampleDraw.id).where(SampleDraw.note.like(DEMO_NOTE + "%")).limit(1)):
         return []
-    inspector = db.session.scalar(db.select(User).where(User.email == "inspector@inspectorate.example"))
-    admin = db.session.scalar(db.select(User).where(User.email == "admin@inspectorate.example"))
+    inspector = db.session.scalar(select(User).where(User.email == "inspector@inspectorate.example"))
+    admin = db.session.scalar(select(User).where(User.email == "admin@inspectorate.example"))
     regions = {
         o.name: o
-        for o in db.session.scalars(
-            db.select(Organisation).where(Organisation.kind == OrganisationKind.PROBATION_REGION)
-        )
+        for o in db.session.scalars(select(Organisation).where(Organisation.kind == OrganisationKind.PROBATION_REGION))
     }
-    categories = {c.name: c for c in db.session.scalars(db.select(OffenceCategory))}
+    categories = {c.name: c for c in db.session.scalars(select(OffenceCategory))}
     if (
         inspector is None
         or admin is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from extensions import db
@@ -48,7 +49,7 @@ def version_data(version: StandardsVersion) -> list[tuple[int, str, str, list[tu
 def load_version(version_id: int) -> StandardsVersion | None:
     """A version with its standards, questions and prompts in four queries, not one per row."""
     return db.session.scalar(
-        db.select(StandardsVersion)
+        select(StandardsVersion)
         .where(StandardsVersion.id == version_id)
         .options(
             selectinload(StandardsVersion.standards)
@@ -61,7 +62,7 @@ def load_version(version_id: int) -> StandardsVersion | None:
 def current_version() -> StandardsVersion | None:
     """The version new assessments are made against."""
     found = db.session.scalar(
-        db.select(StandardsVersion.id)
+        select(StandardsVersion.id)
         .where(StandardsVersion.status == StandardsVersionStatus.CURRENT)
         .order_by(StandardsVersion.published_at_utc.desc(), StandardsVersion.id.desc())
         .limit(1)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
+from wtforms import SelectChoice
 
 from agencies import access
 from agencies.models import Organisation, User
@@ -18,7 +20,7 @@ from core import audit, renders
 from core.db import StaleEdit
 from core.downloads import send_download
 from core.formatting import govuk_date, london_today
-from core.forms import ConfirmForm
+from core.forms import ConfirmForm, PortalForm, VersionedForm
 from core.pagination import paginate
 from extensions import db
 from reviews import importing, operations, queries, report_document
@@ -98,10 +100,16 @@ def dashboard() -> ResponseReturnValue:
 
 
 def _review_form_choices(form: ReviewForm, review: Review | None = None) -> None:
-    form.region_id.choices = [(0, "Select a probation region"), *queries.region_choices()]
+    form.region_id.choices = [
+        SelectChoice(0, "Select a probation region"),
+        *(SelectChoice(*pair) for pair in queries.region_choices()),
+    ]
     form.offence_category_id.choices = [
-        (0, "Select an offence category"),
-        *queries.category_choices(keep=review.offence_category_id if review else None),
+        SelectChoice(0, "Select an offence category"),
+        *(
+            SelectChoice(*pair)
+            for pair in queries.category_choices(keep=review.offence_category_id if review else None)
+        ),
     ]
 
 
@@ -139,7 +147,7 @@ def _details_from(form: ReviewForm) -> operations.ReviewDetails | None:
     return operations.ReviewDetails(
         region=region,
         offence_category=category,
-        received_on=form.received_on.data,
+        received_on=form.received_on.entered,
         offence_on=form.offence_on.data,
         charged_on=form.charged_on.data,
         author_role=form.author_role.data or None,
@@ -151,7 +159,7 @@ def _details_from(form: ReviewForm) -> operations.ReviewDetails | None:
     )
 
 
-def _problem_to_form(form: Any, problem: ReviewProblem) -> None:
+def _problem_to_form(form: PortalForm, problem: ReviewProblem) -> None:
     field = form._fields.get(problem.field) if problem.field else None
     if field is not None:
         field.errors = [*field.errors, str(problem)]
@@ -167,7 +175,7 @@ def _count(number: int, noun: str) -> str:
 SAVED, STALE, REFUSED = "saved", "stale", "refused"
 
 
-def _save(form: Any, change: Callable[[], object], latest_version: Callable[[], int | None]) -> str:
+def _save(form: VersionedForm, change: Callable[[], object], latest_version: Callable[[], int | None]) -> str:
     """Make ``change`` and commit; on a stale or refused save roll back and say so on the form.
 
     A stale save keeps what was typed; the form's version moves to the latest, so the next
@@ -264,7 +272,10 @@ def edit_review(review: Review) -> ResponseReturnValue:
     return render_template("reviews/review_form.html", form=form, review=review, stale=outcome == STALE, issued=issued)
 
 
-def _latest(model: type[Review] | type[Assessment], object_id: int) -> int | None:
+Versioned = TypeVar("Versioned", Review, Assessment)
+
+
+def _latest(model: type[Versioned], object_id: int) -> int | None:
     found = db.session.get(model, object_id)
     return found.version if found is not None else None
 
@@ -281,7 +292,7 @@ def extend_deadline(review: Review) -> ResponseReturnValue:
         def extend() -> None:
             review.check_version(form.version.data)
             operations.extend_deadline(
-                review, new_due_on=form.new_due_on.data, reason=form.reason.data, actor=current_user
+                review, new_due_on=form.new_due_on.entered, reason=form.reason.data, actor=current_user
             )
 
         outcome = _save(form, extend, lambda: _latest(Review, review.id))
@@ -387,9 +398,9 @@ def confirm_import(upload: ReviewImport) -> ResponseReturnValue:
 @reviews_bp.get("/samples")
 @access.allow(can.may_view_register)
 def list_draws() -> ResponseReturnValue:
-    page = paginate(db.select(SampleDraw).order_by(SampleDraw.drawn_at_utc.desc(), SampleDraw.id.desc()))
+    page = paginate(select(SampleDraw).order_by(SampleDraw.drawn_at_utc.desc(), SampleDraw.id.desc()))
     awaiting = db.session.scalar(
-        db.select(db.func.count(Review.id)).where(queries.status_condition(ReviewStatus.AWAITING_SAMPLE))
+        select(func.count(Review.id)).where(queries.status_condition(ReviewStatus.AWAITING_SAMPLE))
     )
     return render_template("reviews/draws.html", page=page, awaiting=awaiting)
 
@@ -400,7 +411,7 @@ def draw_sample() -> ResponseReturnValue:
     form = SampleDrawForm()
     if request.method == "GET":
         earliest = db.session.scalar(
-            db.select(db.func.min(Review.received_on)).where(queries.status_condition(ReviewStatus.AWAITING_SAMPLE))
+            select(func.min(Review.received_on)).where(queries.status_condition(ReviewStatus.AWAITING_SAMPLE))
         )
         form.period_start.data = earliest
         form.period_end.data = london_today()
@@ -408,8 +419,8 @@ def draw_sample() -> ResponseReturnValue:
         seed = form.seed.data if form.seed.data is not None else operations.new_seed()
         try:
             draw = operations.draw_sample(
-                period_start=form.period_start.data,
-                period_end=form.period_end.data,
+                period_start=form.period_start.entered,
+                period_end=form.period_end.entered,
                 share_percent=form.share_percent.data,
                 seed=seed,
                 note=form.note.data or "",
@@ -440,7 +451,7 @@ def draw_sample() -> ResponseReturnValue:
 @access.load("draw_id", can.draw_for_staff)
 def show_draw(draw: SampleDraw) -> ResponseReturnValue:
     entries = db.session.scalars(
-        db.select(SampleDrawEntry)
+        select(SampleDrawEntry)
         .where(SampleDrawEntry.draw_id == draw.id)
         .options(selectinload(SampleDrawEntry.review))
         .order_by(SampleDrawEntry.selected.desc(), SampleDrawEntry.pick_order, SampleDrawEntry.id)
@@ -464,7 +475,10 @@ def show_draw(draw: SampleDraw) -> ResponseReturnValue:
 @access.load("review_id", can.review_for_staff, can.may_change_review)
 def assign_assessor(review: Review) -> ResponseReturnValue:
     form = AssignForm()
-    form.assessor_id.choices = [(0, "Select an inspector"), *queries.inspector_choices()]
+    form.assessor_id.choices = [
+        SelectChoice(0, "Select an inspector"),
+        *(SelectChoice(*pair) for pair in queries.inspector_choices()),
+    ]
     assessment = review.assessment
     if request.method == "GET":
         form.version.data = assessment.version if assessment else 0
@@ -481,10 +495,19 @@ def assign_assessor(review: Review) -> ResponseReturnValue:
             operations.assign_assessor(review, assessor, current_user)
 
         outcome = _save(form, assign, lambda: _latest(Assessment, assessment.id) if assessment else 0)
-        if outcome == SAVED:
-            flash(f"{review.reference} assigned to {assessor.full_name}", "success")  # type: ignore[union-attr]
+        if outcome == SAVED and assessor is not None:  # saved only with an inspector chosen
+            flash(f"{review.reference} assigned to {assessor.full_name}", "success")
             return redirect(url_for("reviews.show_review", review_id=review.id))
     return render_template("reviews/assign.html", form=form, review=review, stale=outcome == STALE)
+
+
+def _loaded_assessment(review: Review) -> Assessment:
+    """The review's assessment with all its pages show; the access checks (``may_assess``,
+    ``report_for``) admit only reviews that have one."""
+    assessment = operations.load_assessment(review.assessment.id) if review.assessment else None
+    if assessment is None:
+        abort(404)
+    return assessment
 
 
 def _assessment_input(form: AssessmentFormBase, assessment: Assessment) -> operations.AssessmentInput:
@@ -513,8 +536,7 @@ def _fill_assessment_form(form: AssessmentFormBase, assessment: Assessment) -> N
 @reviews_bp.route("/<int:review_id>/assessment", methods=["GET", "POST"])
 @access.load("review_id", can.review_for_staff, can.may_assess)
 def edit_assessment(review: Review) -> ResponseReturnValue:
-    assessment = operations.load_assessment(review.assessment.id)  # type: ignore[union-attr]
-    assert assessment is not None
+    assessment = _loaded_assessment(review)
     form = assessment_form_class(assessment.standards_version)()
     if request.method == "GET":
         _fill_assessment_form(form, assessment)
@@ -627,8 +649,7 @@ def _report_context(review: Review) -> dict[str, Any]:
 @reviews_bp.get("/<int:review_id>/qa-report")
 @access.load("review_id", can.report_for)
 def show_report(review: Review) -> ResponseReturnValue:
-    operations.record_report_access(review, action="read.qa_report", actor=current_user)
-    db.session.commit()
+    operations.record_report_access(review, pdf=False, actor=current_user)
     return render_template(
         "reviews/qa_report.html", **_report_context(review), may_issue=can.may_assess(current_user, review)
     )
@@ -655,7 +676,7 @@ def download_report(review: Review) -> ResponseReturnValue:
     if waiting is not None:
         db.session.commit()  # the render request: with read audits, the one write a GET makes
         return waiting
-    operations.record_report_access(review, action="read.qa_report_pdf", actor=current_user)
+    operations.record_report_access(review, pdf=True, actor=current_user)
     db.session.commit()
     return send_download(document.data(), f"qa-report-{review.reference}.pdf", "application/pdf")
 
@@ -728,13 +749,14 @@ def reopen_year(start_year: int) -> ResponseReturnValue:
 @reviews_bp.get("/offence-categories")
 @access.allow(can.may_manage_reference_data)
 def list_offence_categories() -> ResponseReturnValue:
-    counts = dict(
-        db.session.execute(
-            db.select(Review.offence_category_id, db.func.count(Review.id)).group_by(Review.offence_category_id)
-        ).all()
-    )
+    counts = {
+        key: count
+        for key, count in db.session.execute(
+            select(Review.offence_category_id, func.count(Review.id)).group_by(Review.offence_category_id)
+        )
+    }
     categories = db.session.scalars(
-        db.select(OffenceCategory).order_by(OffenceCategory.position, OffenceCategory.name)
+        select(OffenceCategory).order_by(OffenceCategory.position, OffenceCategory.name)
     ).all()
     return render_template("reviews/offence_categories.html", categories=categories, counts=counts)
 
@@ -781,15 +803,14 @@ def edit_offence_category(category: OffenceCategory) -> ResponseReturnValue:
 @access.allow(can.may_view_register)
 def list_standards_versions() -> ResponseReturnValue:
     versions = db.session.scalars(
-        db.select(StandardsVersion).order_by(StandardsVersion.created_at_utc.desc(), StandardsVersion.id.desc())
+        select(StandardsVersion).order_by(StandardsVersion.created_at_utc.desc(), StandardsVersion.id.desc())
     ).all()
-    in_use = dict(
-        db.session.execute(
-            db.select(Assessment.standards_version_id, db.func.count(Assessment.id)).group_by(
-                Assessment.standards_version_id
-            )
-        ).all()
-    )
+    in_use = {
+        key: count
+        for key, count in db.session.execute(
+            select(Assessment.standards_version_id, func.count(Assessment.id)).group_by(Assessment.standards_version_id)
+        )
+    }
     return render_template(
         "reviews/standards_versions.html", versions=versions, in_use=in_use, current=current_version()
     )
@@ -799,9 +820,7 @@ def list_standards_versions() -> ResponseReturnValue:
 @access.load("version_id", can.standards_version_for_staff)
 def show_standards_version(version: StandardsVersion) -> ResponseReturnValue:
     loaded = load_version(version.id)
-    used_by = db.session.scalar(
-        db.select(db.func.count(Assessment.id)).where(Assessment.standards_version_id == version.id)
-    )
+    used_by = db.session.scalar(select(func.count(Assessment.id)).where(Assessment.standards_version_id == version.id))
     return render_template(
         "reviews/standards_version.html",
         version=loaded,
@@ -828,7 +847,7 @@ def copy_standards_version(version: StandardsVersion) -> ResponseReturnValue:
     return render_template("reviews/standards_copy.html", form=form, version=version)
 
 
-def _standards_admin_action(version: StandardsVersion, action: str) -> Any:
+def _standards_admin_action(version: StandardsVersion, action: str) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -895,7 +914,9 @@ def edit_prompt_wording(prompt: Prompt) -> ResponseReturnValue:
     )
 
 
-def _edit_text(item: KeyQuestion | Prompt, what: str, version: StandardsVersion, update: Any) -> Any:
+def _edit_text(
+    item: KeyQuestion | Prompt, what: str, version: StandardsVersion, update: Callable[..., object]
+) -> ResponseReturnValue:
     form = WordingForm(obj=item if request.method == "GET" else None)
     if form.validate_on_submit():
         update(item, text=form.text.data)

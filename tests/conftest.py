@@ -198,7 +198,7 @@ def agency_member() -> User:
 
 
 @pytest.fixture
-def client_for(app: Flask):  # type: ignore[no-untyped-def]
+def client_for(app: Flask):
     """``client_for(user)`` gives a fresh test client signed in as that person."""
 
     def _client_for(user: User) -> FlaskClient:
@@ -213,7 +213,7 @@ class QueryCounter:
     def __init__(self) -> None:
         self.statements: list[str] = []
 
-    def __call__(self, _conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+    def __call__(self, _conn, _cursor, statement, _params, _context, _many) -> None:
         self.statements.append(statement)
 
     @property
@@ -222,7 +222,7 @@ class QueryCounter:
 
 
 @pytest.fixture
-def count_queries(app: Flask):  # type: ignore[no-untyped-def]
+def count_queries(app: Flask):
     """``with count_queries() as counter:`` counts statements run inside the block."""
     from contextlib import contextmanager
 

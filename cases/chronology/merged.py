@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app
+from sqlalchemy import select
 
 from agencies.models import Organisation
 from cases.chronology.models import CasePerson, ChronologyAddedRow, ChronologyDecision
@@ -127,7 +128,7 @@ class Filters:
 
 def _return_rows(case_ids: list[int], organisation_ids: set[int] | None) -> dict[int, list[Row]]:
     query = (
-        db.select(
+        select(
             CaseInvitation.case_id,
             ReturnChronologyEntry.id,
             ReturnChronologyEntry.happened_on,
@@ -173,7 +174,7 @@ def _source(text: str) -> str:
 
 def _added_rows(case_ids: list[int], organisation_ids: set[int] | None) -> dict[int, list[Row]]:
     query = (
-        db.select(
+        select(
             ChronologyAddedRow.case_id,
             ChronologyAddedRow.id,
             ChronologyAddedRow.happened_on,
@@ -210,7 +211,7 @@ def _added_rows(case_ids: list[int], organisation_ids: set[int] | None) -> dict[
 def _identities_of(cases: list[MultiAgencyCase]) -> dict[int, list[Identity]]:
     people: dict[int, list[tuple[PersonRole, str | None]]] = {case.id: [] for case in cases}
     for case_id, role, name in db.session.execute(
-        db.select(CasePerson.case_id, CasePerson.role, CasePerson.name)
+        select(CasePerson.case_id, CasePerson.role, CasePerson.name)
         .where(CasePerson.case_id.in_([case.id for case in cases]))
         .order_by(CasePerson.case_id, CasePerson.position, CasePerson.id)
     ):
@@ -260,7 +261,7 @@ def load_merged_chronologies(
     people = _identities_of(cases) if view == ChronologyView.ANONYMISED else {}
     decisions: dict[int, list[ChronologyDecision]] = {case_id: [] for case_id in case_ids}
     for decision in db.session.scalars(
-        db.select(ChronologyDecision)
+        select(ChronologyDecision)
         .where(ChronologyDecision.case_id.in_(case_ids))
         .order_by(ChronologyDecision.decided_at_utc, ChronologyDecision.id)
     ):

@@ -36,12 +36,12 @@ from cases.chronology.rules import ADDED_ROW, RETURN_ROW, PersonRole, row_key
 from cases.models import AgencyReturn, MultiAgencyCase
 from core.db import TimestampMixin, UTCDateTime, VersionedMixin, enum_column
 from core.formatting import utc_now
-from extensions import db
+from extensions import Base
 
 SFO_REVIEW_SOURCE = "The SFO review"
 
 
-class ChronologyAddedRow(VersionedMixin, TimestampMixin, db.Model):
+class ChronologyAddedRow(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "chronology_added_rows"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,7 +66,7 @@ class ChronologyAddedRow(VersionedMixin, TimestampMixin, db.Model):
         return row_key(ADDED_ROW, self.id)
 
 
-class ChronologyDecision(TimestampMixin, db.Model):
+class ChronologyDecision(TimestampMixin, Base):
     __tablename__ = "chronology_decisions"
     __table_args__ = (
         UniqueConstraint("case_id", "pair_key"),
@@ -115,7 +115,7 @@ class ChronologyDecision(TimestampMixin, db.Model):
             setattr(self, f"{side}_added_id", row_id if kind == ADDED_ROW else None)
 
 
-class CasePerson(TimestampMixin, db.Model):
+class CasePerson(TimestampMixin, Base):
     __tablename__ = "case_people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -131,7 +131,7 @@ class CasePerson(TimestampMixin, db.Model):
     case: Mapped[MultiAgencyCase] = relationship()
 
 
-class ChronologyImport(TimestampMixin, db.Model):
+class ChronologyImport(TimestampMixin, Base):
     __tablename__ = "chronology_imports"
 
     id: Mapped[int] = mapped_column(primary_key=True)

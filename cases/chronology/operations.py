@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import func, select, update
+
 from agencies.models import User
 from cases.chronology.merged import case_identities
 from cases.chronology.models import SFO_REVIEW_SOURCE, CasePerson, ChronologyAddedRow, ChronologyDecision
@@ -36,7 +38,7 @@ def _row_agency(case: MultiAgencyCase, key: str) -> int:
     kind, row_id = parsed
     if kind == RETURN_ROW:
         organisation_id = db.session.scalar(
-            db.select(CaseInvitation.organisation_id)
+            select(CaseInvitation.organisation_id)
             .join(AgencyReturn, AgencyReturn.invitation_id == CaseInvitation.id)
             .join(ReturnChronologyEntry, ReturnChronologyEntry.return_id == AgencyReturn.id)
             .where(
@@ -48,7 +50,7 @@ def _row_agency(case: MultiAgencyCase, key: str) -> int:
         )
     else:
         organisation_id = db.session.scalar(
-            db.select(ChronologyAddedRow.organisation_id).where(
+            select(ChronologyAddedRow.organisation_id).where(
                 ChronologyAddedRow.id == row_id, ChronologyAddedRow.case_id == case.id
             )
         )
@@ -65,9 +67,7 @@ def decide_pair(case: MultiAgencyCase, first: str, second: str, *, same_event: b
         raise ChronologyError("Rows from one agency are its own record of separate contacts: they cannot be linked")
     key = pair_key(first, second)
     if db.session.scalar(
-        db.select(ChronologyDecision.id).where(
-            ChronologyDecision.case_id == case.id, ChronologyDecision.pair_key == key
-        )
+        select(ChronologyDecision.id).where(ChronologyDecision.case_id == case.id, ChronologyDecision.pair_key == key)
     ):
         raise ChronologyError("Someone has already decided about these two rows: undo that first")
     low, high = sorted((first, second))
@@ -179,7 +179,7 @@ def remove_row(row: ChronologyAddedRow, by: User) -> MultiAgencyCase:
 def case_people(case: MultiAgencyCase) -> list[CasePerson]:
     return list(
         db.session.scalars(
-            db.select(CasePerson).where(CasePerson.case_id == case.id).order_by(CasePerson.position, CasePerson.id)
+            select(CasePerson).where(CasePerson.case_id == case.id).order_by(CasePerson.position, CasePerson.id)
         )
     )
 
@@ -188,7 +188,7 @@ def add_person(case: MultiAgencyCase, role: PersonRole, name: str, by: User) -> 
     if case.identifiers_erased:
         raise ChronologyError("This case's identifying details have been erased: no names can be added")
     position = db.session.scalar(
-        db.select(db.func.coalesce(db.func.max(CasePerson.position), 0)).where(CasePerson.case_id == case.id)
+        select(func.coalesce(func.max(CasePerson.position), 0)).where(CasePerson.case_id == case.id)
     )
     person = CasePerson(case_id=case.id, role=role, name=name, position=(position or 0) + 1, added_by_id=by.id)
     db.session.add(person)
@@ -232,18 +232,19 @@ def erase_chronology_names(case: MultiAgencyCase) -> int:
     rewritten = 0
     if replacer is not None:
         entries = db.session.scalars(
-            db.select(ReturnChronologyEntry)
+            select(ReturnChronologyEntry)
             .join(AgencyReturn, AgencyReturn.id == ReturnChronologyEntry.return_id)
             .join(CaseInvitation, CaseInvitation.id == AgencyReturn.invitation_id)
             .where(CaseInvitation.case_id == case.id)
         ).all()
-        added = db.session.scalars(db.select(ChronologyAddedRow).where(ChronologyAddedRow.case_id == case.id)).all()
-        for row in [*entries, *added]:
+        added = db.session.scalars(select(ChronologyAddedRow).where(ChronologyAddedRow.case_id == case.id)).all()
+        rows: list[ReturnChronologyEntry | ChronologyAddedRow] = [*entries, *added]
+        for row in rows:
             what, why = replacer(row.what_happened), replacer(row.significance)
             if (what, why) != (row.what_happened, row.significance):
                 row.what_happened, row.significance = what, why
                 rewritten += 1
-    db.session.execute(db.update(CasePerson).where(CasePerson.case_id == case.id).values(name=None))
+    db.session.execute(update(CasePerson).where(CasePerson.case_id == case.id).values(name=None))
     return rewritten
 
 

@@ -11,10 +11,10 @@ from agencies.models import User
 from cases.models import AgencyReturn
 from core.db import TimestampMixin
 from core.files import StoredFile
-from extensions import db
+from extensions import Base
 
 
-class ReturnDocument(TimestampMixin, db.Model):
+class ReturnDocument(TimestampMixin, Base):
     __tablename__ = "return_documents"
 
     id: Mapped[int] = mapped_column(primary_key=True)

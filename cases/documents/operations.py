@@ -7,6 +7,7 @@ Operations flush, never commit.
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy import func, select
 
 from agencies.models import User
 from cases.documents.models import ReturnDocument
@@ -28,7 +29,7 @@ def max_return_bytes() -> int:
 def documents_of(agency_return: AgencyReturn) -> list[ReturnDocument]:
     return list(
         db.session.scalars(
-            db.select(ReturnDocument)
+            select(ReturnDocument)
             .where(ReturnDocument.return_id == agency_return.id)
             .order_by(ReturnDocument.position, ReturnDocument.id)
         )
@@ -38,7 +39,7 @@ def documents_of(agency_return: AgencyReturn) -> list[ReturnDocument]:
 def bytes_used(agency_return: AgencyReturn) -> int:
     return int(
         db.session.scalar(
-            db.select(db.func.coalesce(db.func.sum(StoredFile.size_bytes), 0))
+            select(func.coalesce(func.sum(StoredFile.size_bytes), 0))
             .join(ReturnDocument, ReturnDocument.file_id == StoredFile.id)
             .where(ReturnDocument.return_id == agency_return.id)
         )
@@ -64,9 +65,7 @@ def add_document(agency_return: AgencyReturn, data: bytes, filename: str, by: Us
         )
     stored = store_file(data, filename, by=by)
     position = db.session.scalar(
-        db.select(db.func.coalesce(db.func.max(ReturnDocument.position), 0)).where(
-            ReturnDocument.return_id == agency_return.id
-        )
+        select(func.coalesce(func.max(ReturnDocument.position), 0)).where(ReturnDocument.return_id == agency_return.id)
     )
     document = ReturnDocument(
         return_id=agency_return.id, file_id=stored.id, position=(position or 0) + 1, added_by_id=by.id
@@ -119,7 +118,7 @@ def record_download(document: ReturnDocument) -> None:
 def case_documents(case: MultiAgencyCase, *, submitted_only: bool = True) -> list[ReturnDocument]:
     """Every document on the case's returns (of agencies still invited), in one query."""
     query = (
-        db.select(ReturnDocument)
+        select(ReturnDocument)
         .join(AgencyReturn, AgencyReturn.id == ReturnDocument.return_id)
         .join(CaseInvitation, CaseInvitation.id == AgencyReturn.invitation_id)
         .where(CaseInvitation.case_id == case.id, CaseInvitation.withdrawn_at_utc.is_(None))
@@ -136,7 +135,7 @@ def erase_documents(case: MultiAgencyCase) -> int:
     """Delete every document on the case's returns (the retention rule); return how many."""
     documents = list(
         db.session.scalars(
-            db.select(ReturnDocument)
+            select(ReturnDocument)
             .join(AgencyReturn, AgencyReturn.id == ReturnDocument.return_id)
             .join(CaseInvitation, CaseInvitation.id == AgencyReturn.invitation_id)
             .where(CaseInvitation.case_id == case.id)

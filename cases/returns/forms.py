@@ -18,12 +18,31 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from werkzeug.datastructures import MultiDict
-from wtforms import FieldList, Form, FormField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import InputRequired, Optional, StopValidation
 
 from cases.models import Involvement, UnderpinningReason
 from cases.themes import LearningLevel
-from core.forms import DateField, PortalForm, VersionedForm, long_text, not_before, not_in_future, short_text
+from core.forms import (
+    DateField,
+    PortalForm,
+    VersionedForm,
+    long_text,
+    not_before,
+    not_in_future,
+    one_of_the_choices,
+    short_text,
+)
 
 # Enough for any real list of learning points; bounds what one hostile post can make the server build.
 MAX_ROWS = 60
@@ -34,9 +53,8 @@ MAX_CHRONOLOGY_ROWS = 400
 class _RowForm(Form):
     """A repeated group inside a return; strips white space like every portal form."""
 
-    class Meta:
-        def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
-            return PortalForm.Meta.bind_field(self, form, unbound_field, options)
+    class Meta(PortalForm.Meta):
+        pass
 
 
 class ChronologyRowForm(_RowForm):
@@ -55,35 +73,32 @@ class ChronologyRowForm(_RowForm):
     )
 
 
-LEVEL_CHOICES = [("", "Choose a level")] + [(level.value, level.label) for level in LearningLevel]
-
-
-def _one_of_choices(message: str):  # type: ignore[no-untyped-def]
-    def _check(_form: object, field: SelectField) -> None:
-        if field.data and field.data not in {str(value) for value, _label in field.choices or []}:
-            raise StopValidation(message)
-
-    return _check
+LEVEL_CHOICES = [SelectChoice("", "Choose a level")] + [
+    SelectChoice(level.value, level.label) for level in LearningLevel
+]
 
 
 class LearningPointForm(_RowForm):
     description = StringField("Learning point", validators=long_text(5000), widget=GovTextArea())
     theme_id = SelectField(
-        "Theme", validate_choice=False, widget=GovSelect(), validators=[_one_of_choices("Choose a theme from the list")]
+        "Theme",
+        validate_choice=False,
+        widget=GovSelect(),
+        validators=[one_of_the_choices("Choose a theme from the list")],
     )
     level = SelectField(
         "Level",
         choices=LEVEL_CHOICES,
         validate_choice=False,
         widget=GovSelect(),
-        validators=[_one_of_choices("Choose a level from the list")],
+        validators=[one_of_the_choices("Choose a level from the list")],
     )
 
 
 class InvolvementForm(VersionedForm):
     involvement = RadioField(
         "Was your agency involved with the person or their family?",
-        choices=[(i.value, i.label) for i in Involvement],
+        choices=[SelectChoice(i.value, i.label) for i in Involvement],
         validators=[InputRequired(message="Select whether your agency was involved")],
         widget=GovRadioInput(),
     )
@@ -115,14 +130,6 @@ class InvolvementForm(VersionedForm):
 
 
 class ReturnForm(VersionedForm):
-    class Meta:
-        # PortalForm adds a strip filter to every field, but FieldList and FormField refuse filters: rows'
-        # own fields are stripped by _RowForm instead.
-        def bind_field(self, form, unbound_field, options):  # type: ignore[no-untyped-def]
-            if unbound_field.field_class in (FieldList, FormField):
-                return unbound_field.bind(form=form, **options)
-            return PortalForm.Meta.bind_field(self, form, unbound_field, options)
-
     author_name = StringField("Your name", validators=[Optional(), *short_text()], widget=GovTextInput())
     author_role = StringField(
         "Your role",
@@ -133,7 +140,7 @@ class ReturnForm(VersionedForm):
     author_involved = RadioField(
         "Were you involved in the case?",
         description="The author of a return should not have been involved with the person",
-        choices=[("yes", "Yes"), ("no", "No")],
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
         validators=[Optional()],
         widget=GovRadioInput(),
     )
@@ -153,7 +160,7 @@ class ReturnForm(VersionedForm):
     underpinning_reasons = SelectMultipleField(
         "Underpinning reasons",
         description="Why things happened as they did. Select all that apply.",
-        choices=[(reason.value, reason.label) for reason in UnderpinningReason],
+        choices=[SelectChoice(reason.value, reason.label) for reason in UnderpinningReason],
         widget=GovCheckboxesInput(),
     )
     underpinning_detail = StringField("Explain the underpinning reasons", validators=long_text(), widget=GovTextArea())
@@ -162,9 +169,9 @@ class ReturnForm(VersionedForm):
     recommendations = StringField("Recommendations for your agency", validators=long_text(), widget=GovTextArea())
     save = SubmitField("Save draft", widget=GovSubmitInput())
 
-    def __init__(self, *args: Any, theme_choices: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, theme_choices: list[SelectChoice] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = [("", "Choose a theme"), *(theme_choices or [])]
+        choices = [SelectChoice("", "Choose a theme"), *(theme_choices or [])]
         for entry in self.learning_points:
             entry.form.theme_id.choices = choices
         self.theme_choices = choices

@@ -11,7 +11,9 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from agencies import access
 from cases import operations
@@ -47,14 +49,14 @@ def _locked_redirect(agency_return: AgencyReturn) -> Response | None:
     return None
 
 
-def _theme_choices(agency_return: AgencyReturn) -> list[tuple[str, str]]:
+def _theme_choices(agency_return: AgencyReturn) -> list[SelectChoice]:
     in_use = {p.theme_id for p in agency_return.learning_points if p.theme_id}
     themes = db.session.scalars(
-        db.select(LearningTheme)
-        .where(db.or_(LearningTheme.active.is_(True), LearningTheme.id.in_(in_use or {0})))
+        select(LearningTheme)
+        .where(or_(LearningTheme.active.is_(True), LearningTheme.id.in_(in_use or {0})))
         .order_by(LearningTheme.position, LearningTheme.name)
     ).all()
-    return [(str(theme.id), theme.name) for theme in themes]
+    return [SelectChoice(str(theme.id), theme.name) for theme in themes]
 
 
 def _return_data(agency_return: AgencyReturn) -> dict[str, Any]:
@@ -62,7 +64,7 @@ def _return_data(agency_return: AgencyReturn) -> dict[str, Any]:
     return {
         "author_name": r.author_name,
         "author_role": r.author_role,
-        "author_involved": {True: "yes", False: "no"}.get(r.author_involved),  # type: ignore[call-overload]
+        "author_involved": None if r.author_involved is None else ("yes" if r.author_involved else "no"),
         "records_reviewed": r.records_reviewed,
         "records_secured_on": r.records_secured_on,
         "chronology": [entry.as_form_data() for entry in r.chronology],
@@ -118,10 +120,8 @@ def _findings_from(form: ReturnForm) -> ReturnFindings:
 @access.load("return_id", return_for, as_name="agency_return")
 def show_return(agency_return: AgencyReturn) -> ResponseReturnValue:
     user = access.current_person()
-    if access.is_agency_member(user):
-        operations.record_opened(agency_return.invitation, user)
+    operations.note_opened(agency_return.invitation, user)
     operations.record_return_viewed(agency_return, user)
-    db.session.commit()
     problems = return_operations.submission_problems(agency_return) if not agency_return.is_submitted else []
     return render_template(
         "cases/returns/show.html",
@@ -141,8 +141,7 @@ def show_return(agency_return: AgencyReturn) -> ResponseReturnValue:
 def confirm_involvement(agency_return: AgencyReturn) -> ResponseReturnValue:
     if request.method == "GET" and (locked := _locked_redirect(agency_return)) is not None:
         return locked
-    if operations.note_opened(agency_return.invitation, access.current_person()):
-        db.session.commit()
+    operations.note_opened(agency_return.invitation, access.current_person())
     r = agency_return
     form = InvolvementForm(
         data={
@@ -194,8 +193,7 @@ def edit_return(agency_return: AgencyReturn) -> ResponseReturnValue:
     # typed text shown back; only a fresh visit is sent away.
     if request.method == "GET" and (locked := _locked_redirect(agency_return)) is not None:
         return locked
-    if operations.note_opened(agency_return.invitation, access.current_person()):
-        db.session.commit()
+    operations.note_opened(agency_return.invitation, access.current_person())
     r = agency_return
     themes = _theme_choices(r)
     action = request.form.get("action", "save") if request.method == "POST" else ""

@@ -126,13 +126,13 @@ def stacked_bar_chart(
     parts = _open(chart_id, width, height, title, description)
     parts += _patterns(chart_id, len(series))
     for line, entries in enumerate(legend_rows):
-        for x, index in entries:
+        for legend_x, index in entries:
             y = line * 26
             parts.append(
-                f'<rect x="{x}" y="{y + 2}" width="18" height="18" fill="url(#{chart_id}-series-{index})" '
+                f'<rect x="{legend_x}" y="{y + 2}" width="18" height="18" fill="url(#{chart_id}-series-{index})" '
                 f'stroke="{TEXT}" stroke-width="1"/>'
             )
-            parts.append(_text(x + 24, y + 16, series[index], size=15))
+            parts.append(_text(legend_x + 24, y + 16, series[index], size=15))
     if not rows:
         parts.append(_text(0, legend_height + 24, "No figures", fill=SECONDARY_TEXT))
     for number, row in enumerate(rows):

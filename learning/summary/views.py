@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
+from wtforms import SelectChoice
 
 from agencies import access
 from core.downloads import send_download
@@ -17,7 +19,7 @@ from learning import permissions as can
 from learning.rules import LOW_BASE, LOW_BASE_NOTE, ROUNDING_NOTE, ReportingYear
 from learning.summary import figures as figures_for
 from learning.summary.charts import FULL_WIDTH, Bar, Series, StackedRow, bar_chart, line_chart, stacked_bar_chart
-from learning.summary.figures import SUMMARY_CSV_COLUMNS, AnnualSummary, available_years, summary_csv_rows
+from learning.summary.figures import SUMMARY_CSV_COLUMNS, AnnualSummary, GroupRow, available_years, summary_csv_rows
 from learning.summary.forms import SummaryYearForm
 from learning.tracker import csv_text
 from reviews.rating import RATINGS_HIGH_TO_LOW
@@ -41,7 +43,7 @@ def _chosen_year(years: list[ReportingYear], today: date) -> tuple[ReportingYear
     form: the page, the PDF and the CSV then answer 404, never with another year's figures.
     """
     form = SummaryYearForm(request.args)
-    form.year.choices = [(year.start_year, year.label) for year in years]
+    form.year.choices = [SelectChoice(year.start_year, year.label) for year in years]
     current = ReportingYear.containing(today)
     if "year" not in request.args:
         form.year.data = current.start_year
@@ -123,7 +125,7 @@ def summary_charts(summary: AnnualSummary) -> dict[str, Markup]:
     year = summary.year.label
     ratings = [rating.label for rating in RATINGS_HIGH_TO_LOW]
 
-    def rating_rows(groups: Any) -> list[StackedRow]:
+    def rating_rows(groups: Iterable[GroupRow]) -> list[StackedRow]:
         # Groups with fewer than LOW_BASE ratings are left out: their shares are not published.
         return [
             StackedRow(group.name, [group.ratings.counts[r] for r in RATINGS_HIGH_TO_LOW])

@@ -163,19 +163,19 @@ def browser() -> Iterator[object]:
             chromium.close()
 
 
-def _watch(page, problems: list[str]) -> None:  # type: ignore[no-untyped-def]
+def _watch(page, problems: list[str]) -> None:
     """Record what a person would not see but a broken page shows: script errors, CSP refusals, 5xx."""
     documents: set[str] = set()
     page.last_document_status = 200
 
-    def on_response(response) -> None:  # type: ignore[no-untyped-def]
+    def on_response(response) -> None:
         if response.request.resource_type == "document" and response.frame == page.main_frame:
             documents.add(response.url)
             page.last_document_status = response.status
         if response.status >= 500:
             problems.append(f"HTTP {response.status} for {response.request.method} {response.url}")
 
-    def on_console(message) -> None:  # type: ignore[no-untyped-def]
+    def on_console(message) -> None:
         if message.type != "error":
             return
         # A page that is meant to be a 403 or 404 logs its own status; that is not a fault.
@@ -189,7 +189,7 @@ def _watch(page, problems: list[str]) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def open_page(browser, portal: LiveServer, request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+def open_page(browser, portal: LiveServer, request: pytest.FixtureRequest, tmp_path: Path):
     """``open_page()`` gives a page in a new browser context: a different person's browser."""
     contexts = []
     pages = []
@@ -230,9 +230,9 @@ def page(open_page: Callable[[], object]) -> object:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     # Keep the call phase's report on the item so fixtures can save the browser state on failure.
     report = yield
     if report.when == "call":
-        item.rep_call = report  # type: ignore[attr-defined]
+        item.rep_call = report
     return report

@@ -34,7 +34,7 @@ from tests.factories.cases import make_review, make_theme, today
 pytestmark = pytest.mark.e2e
 
 
-def test_inspector_flags_a_case_and_the_police_submit_a_return(open_page) -> None:  # type: ignore[no-untyped-def]
+def test_inspector_flags_a_case_and_the_police_submit_a_return(open_page) -> None:
     police = make_organisation(OrganisationKind.POLICE, "Northshire Police")
     make_organisation(OrganisationKind.HEALTH, "Northshire NHS Foundation Trust")
     other_force = make_organisation(OrganisationKind.POLICE, "Westvale Police")
@@ -154,7 +154,7 @@ def test_inspector_flags_a_case_and_the_police_submit_a_return(open_page) -> Non
     expect(page.get_by_role("row", name="Northshire Police")).to_contain_text("Submitted")
 
 
-def test_an_error_on_the_return_keeps_every_row(open_page) -> None:  # type: ignore[no-untyped-def]
+def test_an_error_on_the_return_keeps_every_row(open_page) -> None:
     from tests.factories.cases import invitation_of, make_case
 
     police = make_organisation(OrganisationKind.POLICE, "Northshire Police")

@@ -103,7 +103,7 @@ def test_journeys_run_with_csrf_protection_on(page: Page) -> None:
     assert "Your session timed out" in response.text()
 
 
-def test_the_watcher_reports_script_errors_csp_refusals_and_server_errors(browser, portal) -> None:  # type: ignore[no-untyped-def]
+def test_the_watcher_reports_script_errors_csp_refusals_and_server_errors(browser, portal) -> None:
     from tests.e2e.conftest import _watch
 
     context = browser.new_context(base_url=portal.url)

@@ -30,7 +30,7 @@ from tests.factories.learning import learning_case
 pytestmark = pytest.mark.e2e
 
 
-def test_the_inspector_records_an_action_and_the_police_complete_it(open_page) -> None:  # type: ignore[no-untyped-def]
+def test_the_inspector_records_an_action_and_the_police_complete_it(open_page) -> None:
     case, police, _childrens, officer = learning_case()
     inspector = make_user(Role.INSPECTOR, email="inspector@inspectorate.example", full_name="Imogen Inspector")
     reference, officer_email = case.review.reference, officer.email

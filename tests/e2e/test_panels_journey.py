@@ -36,7 +36,7 @@ from tests.factories.cases import invitation_of, make_case, write_return
 pytestmark = pytest.mark.e2e
 
 
-def test_inspector_schedules_a_panel_and_an_agency_accepts_and_downloads_invite_and_pack(open_page) -> None:  # type: ignore[no-untyped-def]
+def test_inspector_schedules_a_panel_and_an_agency_accepts_and_downloads_invite_and_pack(open_page) -> None:
     inspector = make_user(Role.INSPECTOR, email="inspector@inspectorate.example", full_name="Imogen Inspector")
     police_org = make_organisation(OrganisationKind.POLICE, "Northshire Police")
     police = make_user(Role.AGENCY_MEMBER, police_org, email="police@police.example", full_name="Priya Constable")

@@ -47,7 +47,7 @@ def reviews_csv(template: bytes, rows: list[dict[str, str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def test_import_sample_rate_issue_and_only_the_region_reads(open_page) -> None:  # type: ignore[no-untyped-def]
+def test_import_sample_rate_issue_and_only_the_region_reads(open_page) -> None:
     make_user(Role.INSPECTOR, email="inspector@inspectorate.example", full_name="Imogen Inspector")
     north_west = make_organisation(OrganisationKind.PROBATION_REGION, "North West Probation Region")
     wales = make_organisation(OrganisationKind.PROBATION_REGION, "Wales Probation Region")
@@ -133,7 +133,7 @@ def test_import_sample_rate_issue_and_only_the_region_reads(open_page) -> None: 
         ]
     submit(page, "Save and mark as complete", *messages, title=assessment_title)
 
-    def rating_group(number: int):  # type: ignore[no-untyped-def]
+    def rating_group(number: int):
         return page.get_by_role("group", name=f"Rating for standard {number}: {standards[number]}")
 
     first_prompt = page.get_by_role("group", name=re.compile(r"^a\) ")).first

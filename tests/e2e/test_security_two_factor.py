@@ -47,7 +47,7 @@ def fresh_code(totp: pyotp.TOTP, used: set[str]) -> str:
     raise AssertionError("no unused code in the window")
 
 
-def test_set_up_sign_in_with_a_code_and_a_recovery_code(page: Page, two_steps_required) -> None:  # type: ignore[no-untyped-def]
+def test_set_up_sign_in_with_a_code_and_a_recovery_code(page: Page, two_steps_required) -> None:
     person = make_user(Role.INSPECTOR, email="twostep@inspectorate.example", full_name="Tam Twostep")
     enter_password(page, person.email, TEST_PASSWORD)
     check_page(page, "Set up two-step sign-in")
@@ -117,7 +117,7 @@ def test_change_password_from_your_account(page: Page) -> None:
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
-def test_a_wrong_code_shows_the_error_summary(page: Page, two_steps_required) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_code_shows_the_error_summary(page: Page, two_steps_required) -> None:
     person = make_user(Role.ADMIN, email="wrongcode@inspectorate.example")
     enter_password(page, person.email, TEST_PASSWORD)
     page.get_by_label("Code from your authenticator app").fill("")

@@ -129,7 +129,7 @@ def submit_agency_return(page: Page, reference: str, agency: Agency) -> None:
     expect(page.get_by_role("alert", name="Success")).to_contain_text("Your return has been submitted")
 
 
-def test_flag_returns_panel_learning_completed_action_and_summary(open_page) -> None:  # type: ignore[no-untyped-def]
+def test_flag_returns_panel_learning_completed_action_and_summary(open_page) -> None:
     make_user(Role.INSPECTOR, email="inspector@inspectorate.example", full_name="Imogen Inspector")
     for agency in AGENCIES:
         organisation = make_organisation(agency.kind, agency.organisation)

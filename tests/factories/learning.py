@@ -129,8 +129,8 @@ def extend(review: Review, new_due_on: date) -> None:
 
 def assessed_review(scores: Sequence[int] = (2, 1, 2, 1), **review_fields: object) -> Review:
     received = review_fields.pop("received_on", today() - timedelta(days=60))
-    review = make_review(received_on=received, **review_fields)  # type: ignore[arg-type]
-    assess(review, scores, issued_on=received + timedelta(days=10))  # type: ignore[operator]
+    review = make_review(received_on=received, **review_fields)
+    assess(review, scores, issued_on=received + timedelta(days=10))
     return review
 
 

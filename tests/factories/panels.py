@@ -58,7 +58,7 @@ def make_panel(
     convener_role: AttendeeRole | None = AttendeeRole.CHAIR,
     **detail_fields: object,
 ) -> Panel:
-    panel = operations.create_panel(details(**detail_fields), convener, convener_role=convener_role)  # type: ignore[arg-type]
+    panel = operations.create_panel(details(**detail_fields), convener, convener_role=convener_role)
     for case in cases:
         operations.add_agenda_item(panel, case, None, convener)
     for entry in attendees:
@@ -157,7 +157,7 @@ def reloaded(world: PanelWorld) -> PanelWorld:
 
     from sqlalchemy import inspect
 
-    def again(obj):  # type: ignore[no-untyped-def]
+    def again(obj):
         return db.session.get(type(obj), inspect(obj).identity[0])
 
     values = {f.name: again(getattr(world, f.name)) for f in fields(world) if f.name != "people"}

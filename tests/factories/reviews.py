@@ -103,7 +103,7 @@ def issue(assessment: Assessment, actor: User | None = None) -> Assessment:
 def issued_review(
     *, region: Organisation | None = None, scores: Sequence[int] = (2, 1, 2, 3), **review_fields: object
 ) -> Review:
-    review = make_review(region=region, **review_fields)  # type: ignore[arg-type]
+    review = make_review(region=region, **review_fields)
     assessment = assign(review)
     rate(assessment, scores)
     issue(assessment)

@@ -23,7 +23,7 @@ from tests.factories.cases import inspectorate_inspector, today
 from tests.factories.learning import learning_case, make_action, member_of, panel_for, theme
 
 
-def _date(day) -> list[str]:  # type: ignore[no-untyped-def]
+def _date(day) -> list[str]:
     return [str(day.day), str(day.month), str(day.year)]
 
 
@@ -48,7 +48,7 @@ def _action_form(owner_id: int, **overrides: object) -> dict[str, object]:
     return data
 
 
-def test_the_inspector_compiles_learning_and_records_an_action_linked_to_it_and_to_the_rating(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_inspector_compiles_learning_and_records_an_action_linked_to_it_and_to_the_rating(client_for) -> None:
     case, police, _childrens, _officer = learning_case()
     inspector = inspectorate_inspector()
     client = client_for(inspector)
@@ -114,7 +114,7 @@ def test_the_inspector_compiles_learning_and_records_an_action_linked_to_it_and_
     assert "Actions answering this QA" in review_page and action.reference in review_page
 
 
-def test_a_prompt_from_another_standard_is_refused_and_the_form_keeps_what_was_typed(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_prompt_from_another_standard_is_refused_and_the_form_keeps_what_was_typed(client_for) -> None:
     case, police, _childrens, _officer = learning_case()
     standards = case.review.assessment.standards_version.standards
     client = client_for(inspectorate_inspector())
@@ -135,7 +135,7 @@ def test_a_prompt_from_another_standard_is_refused_and_the_form_keeps_what_was_t
     assert db.session.scalar(db.select(ActionRecord)) is None
 
 
-def test_bad_input_gets_an_error_summary_not_a_500(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gets_an_error_summary_not_a_500(client_for) -> None:
     case, police, _childrens, _officer = learning_case()
     client = client_for(inspectorate_inspector())
     data = _action_form(
@@ -156,7 +156,7 @@ def test_bad_input_gets_an_error_summary_not_a_500(client_for) -> None:  # type:
     assert db.session.scalar(db.select(ActionRecord)) is None
 
 
-def test_the_owner_records_progress_and_completes_the_action_with_evidence(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_owner_records_progress_and_completes_the_action_with_evidence(client_for) -> None:
     case, police, _childrens, officer = learning_case()
     action = make_action(police, case=case, standard_number=2)
     client = client_for(officer)
@@ -228,7 +228,7 @@ def test_the_owner_records_progress_and_completes_the_action_with_evidence(clien
     ]
 
 
-def test_the_owner_can_decline_an_action_with_a_reason(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_owner_can_decline_an_action_with_a_reason(client_for) -> None:
     case, police, _childrens, officer = learning_case()
     action = make_action(police, case=case)
     response = client_for(officer).post(
@@ -246,7 +246,7 @@ def test_the_owner_can_decline_an_action_with_a_reason(client_for) -> None:  # t
     assert action.not_accepted_reason == "This is the health trust's responsibility."
 
 
-def test_a_stale_update_is_refused_and_what_was_typed_comes_back(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_update_is_refused_and_what_was_typed_comes_back(client_for) -> None:
     case, police, _childrens, officer = learning_case()
     colleague = member_of(police)
     action = make_action(police, case=case)
@@ -273,7 +273,7 @@ def test_a_stale_update_is_refused_and_what_was_typed_comes_back(client_for) -> 
     assert [u.progress for u in action.updates] == ["Colleague's update."]
 
 
-def test_a_stale_edit_of_the_action_is_refused(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_edit_of_the_action_is_refused(client_for) -> None:
     case, police, _childrens, _officer = learning_case()
     action = make_action(police, case=case, title="Original title")
     opened = action.version
@@ -291,7 +291,7 @@ def test_a_stale_edit_of_the_action_is_refused(client_for) -> None:  # type: ign
     assert action.title == "First change"
 
 
-def test_the_link_to_the_standard_survives_a_new_version_of_the_standards(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_link_to_the_standard_survives_a_new_version_of_the_standards(client_for) -> None:
     case, police, _childrens, _officer = learning_case()
     assessment = case.review.assessment
     old_version = assessment.standards_version
@@ -315,7 +315,7 @@ def test_the_link_to_the_standard_survives_a_new_version_of_the_standards(client
     assert old_version.name in page
 
 
-def test_learning_with_actions_cannot_be_removed(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_learning_with_actions_cannot_be_removed(client_for) -> None:
     case, police, _childrens, _officer = learning_case()
     item = compile_item(
         case, ItemDetails("Our own learning.", theme("Mental health"), LearningLevel.NATIONAL), inspectorate_inspector()
@@ -329,7 +329,7 @@ def test_learning_with_actions_cannot_be_removed(client_for) -> None:  # type: i
     assert db.session.get(LearningItem, item.id) is not None
 
 
-def test_learning_and_actions_record_the_panel_they_were_agreed_at(client_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_learning_and_actions_record_the_panel_they_were_agreed_at(client_for, monkeypatch) -> None:
 
     case, police, _childrens, _officer = learning_case()
     earlier = panel_for([case], starts_at=datetime(2026, 1, 10, 10, tzinfo=UTC), title="January panel")

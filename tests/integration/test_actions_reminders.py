@@ -91,7 +91,7 @@ def test_an_owner_with_nobody_to_email_reminds_the_inspector_who_recorded_it() -
     assert [m.to_address for m in _reminders()] == [action.created_by.email]
 
 
-def test_the_command_queues_the_reminders_that_are_due(app) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_queues_the_reminders_that_are_due(app) -> None:
     police = organisation("Northshire Police")
     member_of(police, "one@police.example")
     make_action(police, due_on=(utc_now() - timedelta(days=3)).date())

@@ -44,7 +44,7 @@ def _seed() -> None:
     db.session.commit()
 
 
-def test_filters_and_sorting(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_filters_and_sorting(client_for) -> None:
     _seed()
     client = client_for(inspectorate_inspector())
     police = organisation("Northshire Police")
@@ -77,7 +77,7 @@ def test_filters_and_sorting(client_for) -> None:  # type: ignore[no-untyped-def
     assert "<script>" not in page.split("<main")[1]
 
 
-def test_the_tracker_pages_25_at_a_time(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_tracker_pages_25_at_a_time(client_for) -> None:
     police = organisation("Northshire Police")
     for number in range(27):
         make_action(police, title=f"Action {number:02d}", due_on=today() + timedelta(days=number))
@@ -88,7 +88,7 @@ def test_the_tracker_pages_25_at_a_time(client_for) -> None:  # type: ignore[no-
     assert titles(second) == ["Action 25", "Action 26"]
 
 
-def test_the_csv_has_every_matching_action_and_its_columns(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_csv_has_every_matching_action_and_its_columns(client_for) -> None:
     case, police, _childrens, officer = learning_case()
     make_action(police, case=case, title="Linked to standard 2", standard_number=2)
     _seed()
@@ -107,7 +107,7 @@ def test_the_csv_has_every_matching_action_and_its_columns(client_for) -> None: 
     assert rows[1]["Status"] == "Completed"
 
 
-def test_the_tracker_statement_count_does_not_grow_with_rows(client_for, count_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_tracker_statement_count_does_not_grow_with_rows(client_for, count_queries) -> None:
     client = client_for(make_user(Role.INSPECTOR, email="counting@inspectorate.test"))
 
     def add_rows(n: int) -> list[str]:

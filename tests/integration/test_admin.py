@@ -21,7 +21,7 @@ ADMIN_PAGES = [
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)
-def test_admin_pages_refuse_inspectors_and_agency_members(client_for, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_admin_pages_refuse_inspectors_and_agency_members(client_for, path: str) -> None:
     for role in (Role.INSPECTOR, Role.AGENCY_MEMBER):
         response = client_for(make_user(role)).get(path)
         assert response.status_code == 403
@@ -29,12 +29,12 @@ def test_admin_pages_refuse_inspectors_and_agency_members(client_for, path: str)
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)
-def test_admin_pages_send_anonymous_people_to_sign_in(client, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_admin_pages_send_anonymous_people_to_sign_in(client, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
 
 
-def test_admin_adds_an_organisation(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_admin_adds_an_organisation(client_for, admin) -> None:
     client = client_for(admin)
     response = client.post(
         "/admin/organisations/new",
@@ -49,7 +49,7 @@ def test_admin_adds_an_organisation(client_for, admin) -> None:  # type: ignore[
     assert "Eastshire Police" in client.get("/admin/organisations").get_data(as_text=True)
 
 
-def test_organisation_form_errors_keep_what_was_typed(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_organisation_form_errors_keep_what_was_typed(client_for, admin) -> None:
     client = client_for(admin)
     page = client.post(
         "/admin/organisations/new", data={"name": "Half-typed Trust", "kind": "", "contact_email": "not an email"}
@@ -59,14 +59,14 @@ def test_organisation_form_errors_keep_what_was_typed(client_for, admin) -> None
     assert 'value="Half-typed Trust"' in page and 'value="not an email"' in page
 
 
-def test_duplicate_organisation_names_are_refused(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_organisation_names_are_refused(client_for, admin) -> None:
     make_organisation(OrganisationKind.HEALTH, "Riverside NHS Trust")
     db.session.commit()
     page = client_for(admin).post("/admin/organisations/new", data={"name": "riverside nhs trust", "kind": "health"})
     assert "An organisation with this name already exists" in page.get_data(as_text=True)
 
 
-def test_admin_edits_an_organisation(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_admin_edits_an_organisation(client_for, admin) -> None:
     organisation = make_organisation(OrganisationKind.HOUSING, "Old Name Housing")
     db.session.commit()
     client = client_for(admin)
@@ -80,7 +80,7 @@ def test_admin_edits_an_organisation(client_for, admin) -> None:  # type: ignore
     )
 
 
-def test_admin_adds_a_person_who_is_emailed_a_first_sign_in_link(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_admin_adds_a_person_who_is_emailed_a_first_sign_in_link(client_for, admin) -> None:
     police = make_organisation(OrganisationKind.POLICE, "Southshire Police")
     db.session.commit()
     response = client_for(admin).post(
@@ -102,7 +102,7 @@ def test_admin_adds_a_person_who_is_emailed_a_first_sign_in_link(client_for, adm
     assert db.session.scalar(db.select(PasswordLink)).purpose.value == "first_sign_in"
 
 
-def test_inspector_role_needs_the_inspectorate(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_inspector_role_needs_the_inspectorate(client_for, admin) -> None:
     police = make_organisation(OrganisationKind.POLICE)
     db.session.commit()
     page = client_for(admin).post(
@@ -118,7 +118,7 @@ def test_inspector_role_needs_the_inspectorate(client_for, admin) -> None:  # ty
     assert db.session.scalar(db.select(User).where(User.email == "wrong.role@example.org")) is None
 
 
-def test_extra_posted_fields_are_ignored(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_extra_posted_fields_are_ignored(client_for, admin) -> None:
     member = make_user(Role.AGENCY_MEMBER)
     client_for(admin).post(
         f"/admin/people/{member.id}/edit",
@@ -137,7 +137,7 @@ def test_extra_posted_fields_are_ignored(client_for, admin) -> None:  # type: ig
     assert member.password_hash != "x"
 
 
-def test_deactivating_a_person_ends_their_sessions(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_deactivating_a_person_ends_their_sessions(client_for, admin) -> None:
     member = make_user(Role.ADMIN, email="leaver@test.example")
     leaver = client_for(member)
     assert leaver.get("/admin/people").status_code == 200
@@ -148,20 +148,20 @@ def test_deactivating_a_person_ends_their_sessions(client_for, admin) -> None:  
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "person.deactivated")) is not None
 
 
-def test_admin_cannot_deactivate_themselves(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_admin_cannot_deactivate_themselves(client_for, admin) -> None:
     client_for(admin).post(f"/admin/people/{admin.id}/deactivate")
     db.session.refresh(admin)
     assert admin.active
 
 
-def test_admin_sends_a_password_reset_link(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_admin_sends_a_password_reset_link(client_for, admin) -> None:
     member = make_user(email="reset.me@test.example")
     client_for(admin).post(f"/admin/people/{member.id}/reset-password")
     message = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.to_address == "reset.me@test.example"))
     assert message.subject == "Reset your Learning panels password"
 
 
-def test_people_list_filters_and_paginates(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_people_list_filters_and_paginates(client_for, admin) -> None:
     health = make_organisation(OrganisationKind.HEALTH, "Filter Trust")
     for number in range(30):
         make_user(organisation=health, email=f"nurse{number:02d}@trust.example", full_name=f"Nurse {number:02d}")
@@ -181,7 +181,7 @@ def test_people_list_filters_and_paginates(client_for, admin) -> None:  # type: 
     assert "Officer 100%" in wildcard and "Nurse 10" not in wildcard  # % is a character, not a wildcard
 
 
-def test_an_empty_person_form_reports_every_problem_at_once(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_person_form_reports_every_problem_at_once(client_for, admin) -> None:
     page = client_for(admin).post("/admin/people/new", data={"organisation_id": "0"}).get_data(as_text=True)
     for message in (
         "Enter the person&#39;s full name",

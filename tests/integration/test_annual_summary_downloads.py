@@ -36,7 +36,7 @@ SECTIONS = [
 
 
 @pytest.fixture
-def year_of_data():  # type: ignore[no-untyped-def]
+def year_of_data():
     with time_machine.travel(datetime(2026, 5, 15, 11, 0, tzinfo=UTC), tick=False):
         region = organisation("North West Probation Region", OrganisationKind.PROBATION_REGION)
         # Six reviews: four Good, two Requires improvement (a base of five or more, so shares show).
@@ -55,7 +55,7 @@ def year_of_data():  # type: ignore[no-untyped-def]
         yield
 
 
-def test_the_page_shows_every_section_with_a_table_beside_each_chart(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_shows_every_section_with_a_table_beside_each_chart(client_for, year_of_data) -> None:
     page = client_for(inspectorate_inspector()).get("/learning/annual-summary?year=2025").get_data(as_text=True)
     assert "<title>Annual summary April 2025 to March 2026 – Learning panels</title>" in page
     headings = re.findall(r'<h2 class="govuk-heading-m" id="[^"]+">([^<]+)</h2>', page)
@@ -75,7 +75,7 @@ def test_the_page_shows_every_section_with_a_table_beside_each_chart(client_for,
     assert 'value="2025" selected' in page
 
 
-def test_the_default_year_is_this_reporting_year_and_nonsense_is_a_404(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
+def test_the_default_year_is_this_reporting_year_and_nonsense_is_a_404(client_for, year_of_data) -> None:
     inspector = inspectorate_inspector()
     # Signed in within each travelled day, so the session is not older than the clock.
     with time_machine.travel(datetime(2026, 3, 31, 12, tzinfo=UTC), tick=False):
@@ -120,7 +120,7 @@ def test_every_year_on_record_downloads(client_for, year_of_data) -> None:  # ty
             assert client.get(f"/learning/{path}?year=2024").status_code == 404
 
 
-def test_the_csv_has_the_documented_columns_and_every_figure(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
+def test_the_csv_has_the_documented_columns_and_every_figure(client_for, year_of_data) -> None:
     response = client_for(inspectorate_inspector()).get("/learning/annual-summary.csv?year=2025")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
@@ -156,7 +156,7 @@ def test_the_csv_has_the_documented_columns_and_every_figure(client_for, year_of
     } <= sections
 
 
-def test_the_pdf_parses_and_holds_the_figures_and_marking(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
+def test_the_pdf_parses_and_holds_the_figures_and_marking(client_for, year_of_data) -> None:
     response = client_for(inspectorate_inspector()).get("/learning/annual-summary.pdf?year=2025")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
@@ -170,7 +170,7 @@ def test_the_pdf_parses_and_holds_the_figures_and_marking(client_for, year_of_da
     assert len(reader.pages) >= 2
 
 
-def test_the_tracker_csv_neutralises_formulas(client_for, year_of_data) -> None:  # type: ignore[no-untyped-def]
+def test_the_tracker_csv_neutralises_formulas(client_for, year_of_data) -> None:
     response = client_for(inspectorate_inspector()).get("/learning/actions.csv")
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[1][1] == '\'=HYPERLINK("http://evil.example")'

@@ -52,7 +52,7 @@ TODAY = date(2026, 5, 15)
 
 
 @pytest.fixture
-def frozen():  # type: ignore[no-untyped-def]
+def frozen():
     with time_machine.travel(datetime(2026, 5, 15, 11, 0, tzinfo=UTC), tick=False):
         yield
 
@@ -66,7 +66,7 @@ def build_data_set() -> None:
     london = organisation("London Probation Region", OrganisationKind.PROBATION_REGION)
     murder, rape = category("Murder"), category("Rape")
 
-    def review(region, offence, received, assurance=Assurance.INSPECTORATE, scores=None, issued=None):  # type: ignore[no-untyped-def]
+    def review(region, offence, received, assurance=Assurance.INSPECTORATE, scores=None, issued=None):
         made = make_review(received_on=received, region=region, offence=offence, assurance=assurance)
         if scores is not None:
             assess(made, scores, issued_on=issued)
@@ -143,7 +143,7 @@ def build_data_set() -> None:
         item.created_at_utc = created
     db.session.commit()
 
-    def action(owner, level, status, due, created):  # type: ignore[no-untyped-def]
+    def action(owner, level, status, due, created):
         made = make_action(owner, case=case_a, level=level, due_on=due)
         made.status = status
         made.created_at_utc = created
@@ -156,11 +156,11 @@ def build_data_set() -> None:
     action(police, LearningLevel.REGIONAL, ActionStatus.COMPLETED, date(2025, 6, 1), _utc(2025, 3, 31, 22))
 
 
-def _shares(distribution) -> list[tuple[str, int, int]]:  # type: ignore[no-untyped-def]
+def _shares(distribution) -> list[tuple[str, int, int]]:
     return [(share.label, share.count, share.percent) for share in distribution.shares]
 
 
-def test_every_figure_of_the_year(frozen, count_queries) -> None:  # type: ignore[no-untyped-def]
+def test_every_figure_of_the_year(frozen, count_queries) -> None:
     build_data_set()
     with count_queries() as counter:
         summary = annual_summary(ReportingYear(2025), TODAY)
@@ -290,7 +290,7 @@ def test_every_figure_of_the_year(frozen, count_queries) -> None:  # type: ignor
     assert counter.count <= 36
 
 
-def test_the_query_count_does_not_grow_with_the_data(frozen, count_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_query_count_does_not_grow_with_the_data(frozen, count_queries) -> None:
     build_data_set()
     with count_queries() as few:
         annual_summary(ReportingYear(2025), TODAY)
@@ -301,7 +301,7 @@ def test_the_query_count_does_not_grow_with_the_data(frozen, count_queries) -> N
     assert many.count == few.count
 
 
-def test_the_year_boundaries_fall_between_31_march_and_1_april(frozen) -> None:  # type: ignore[no-untyped-def]
+def test_the_year_boundaries_fall_between_31_march_and_1_april(frozen) -> None:
     nw = organisation("North West Probation Region", OrganisationKind.PROBATION_REGION)
     for received in (date(2025, 3, 31), date(2025, 4, 1), date(2026, 3, 31), date(2026, 4, 1)):
         made = make_review(received_on=received, region=nw)
@@ -325,7 +325,7 @@ def test_the_year_boundaries_fall_between_31_march_and_1_april(frozen) -> None: 
     assert (following.received, following.assured, following.actions.total) == (1, 1, 1)
 
 
-def test_an_imported_year_reproduces_the_published_split(frozen) -> None:  # type: ignore[no-untyped-def]
+def test_an_imported_year_reproduces_the_published_split(frozen) -> None:
     """90 reviews assured: 41 Good, 48 Requires improvement, 1 Inadequate → 46%, 53%, 1%,
     imported through the register's CSV import as a year's spreadsheet would be."""
     from reviews.operations import commit_import, store_upload
@@ -359,7 +359,7 @@ def test_an_imported_year_reproduces_the_published_split(frozen) -> None:  # typ
     assert sum(share.percent for share in figures.overall.shares) == 100
 
 
-def test_an_empty_year_has_noughts_and_no_percentages(frozen) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_year_has_noughts_and_no_percentages(frozen) -> None:
     figures = annual_summary(ReportingYear(2019), TODAY).current
     assert (figures.received, figures.assured, figures.overall.total) == (0, 0, 0)
     assert [s.percent for s in figures.overall.shares] == [None, None, None, None]

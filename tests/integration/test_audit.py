@@ -41,7 +41,7 @@ def test_secrets_are_never_written() -> None:
     assert event.details == {"nested": {"ok": 1}, "kept": "yes"}
 
 
-def test_admin_filters_the_trail_by_action_person_and_date(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_admin_filters_the_trail_by_action_person_and_date(client_for, admin) -> None:
     audit.record("organisation.created", summary="Added A", actor=admin)
     audit.record("person.deactivated", summary="Deactivated B", actor_email="someone.else@test.example")
     db.session.commit()
@@ -56,7 +56,7 @@ def test_admin_filters_the_trail_by_action_person_and_date(client_for, admin) ->
     assert "govuk-error-summary" in bad and "Enter the &#39;from&#39; date in the format 2026-04-01" in bad
 
 
-def test_admin_exports_the_trail_as_csv(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_admin_exports_the_trail_as_csv(client_for, admin) -> None:
     audit.record("test.export", summary='=HYPERLINK("http://evil")', actor=admin)
     db.session.commit()
     response = client_for(admin).get("/admin/audit.csv?action=test.")
@@ -67,7 +67,7 @@ def test_admin_exports_the_trail_as_csv(client_for, admin) -> None:  # type: ign
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "read.audit_trail")) is not None
 
 
-def test_refused_access_is_audited(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_refused_access_is_audited(client_for) -> None:
     member = make_user(Role.AGENCY_MEMBER)
     client_for(member).get("/admin/people")
     refused = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "access.refused"))

@@ -13,7 +13,7 @@ from extensions import db
 from reviews.models import Assessment, Review
 
 
-def test_a_one_year_data_set_builds_and_its_accounts_sign_in(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_one_year_data_set_builds_and_its_accounts_sign_in(client) -> None:
     context = BuildContext(scale=1, rng=random.Random(1))
     for registered in BUILDERS:
         registered.build(context)

@@ -68,7 +68,7 @@ def world() -> World:
     )
 
 
-def _client(client_for, app, person: User | None):  # type: ignore[no-untyped-def]
+def _client(client_for, app, person: User | None):
     return client_for(person) if person is not None else app.test_client()
 
 
@@ -229,7 +229,7 @@ def _fill(path: str, world: World) -> str:
 
 
 @pytest.mark.parametrize(("path", "expected"), GET_MATRIX, ids=[path for path, _ in GET_MATRIX])
-def test_get_access_matrix(app, client_for, world: World, path: str, expected: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+def test_get_access_matrix(app, client_for, world: World, path: str, expected: dict[str, int]) -> None:
     url = _fill(path, world)
     for person in PEOPLE:
         response = _client(client_for, app, world.people[person]).get(url)
@@ -238,7 +238,7 @@ def test_get_access_matrix(app, client_for, world: World, path: str, expected: d
             assert response.headers["Location"].startswith("/login")
 
 
-def test_the_health_member_cannot_reach_the_police_return_even_by_id(app, client_for, world: World) -> None:  # type: ignore[no-untyped-def]
+def test_the_health_member_cannot_reach_the_police_return_even_by_id(app, client_for, world: World) -> None:
     health = client_for(world.people["health"])
     for suffix in ("", "/involvement", "/edit", "/submit", "/reopen"):
         assert health.get(f"/cases/returns/{world.police_return.id}{suffix}").status_code == 404
@@ -249,7 +249,7 @@ def test_the_health_member_cannot_reach_the_police_return_even_by_id(app, client
     assert "Northshire Police" not in page and f"/cases/returns/{world.police_return.id}" not in page
 
 
-def test_posts_by_the_wrong_people_change_nothing(app, client_for, world: World) -> None:  # type: ignore[no-untyped-def]
+def test_posts_by_the_wrong_people_change_nothing(app, client_for, world: World) -> None:
     posts = [
         (f"/cases/invitations/{world.police_invitation.id}/remind", {}),
         (f"/cases/invitations/{world.police_invitation.id}/withdraw", {"reason": "x"}),
@@ -274,7 +274,7 @@ def test_posts_by_the_wrong_people_change_nothing(app, client_for, world: World)
     assert world.submitted_return.is_submitted and world.police_return.good_practice == ""
 
 
-def test_agency_members_cannot_manage_their_own_case(client_for, world: World) -> None:  # type: ignore[no-untyped-def]
+def test_agency_members_cannot_manage_their_own_case(client_for, world: World) -> None:
     police = client_for(world.people["police"])
     assert police.post(f"/cases/invitations/{world.police_invitation.id}/remind").status_code == 403
     assert police.post(f"/cases/returns/{world.submitted_return.id}/reopen", data={"reason": "x"}).status_code == 403
@@ -282,7 +282,7 @@ def test_agency_members_cannot_manage_their_own_case(client_for, world: World) -
     assert world.submitted_return.is_submitted
 
 
-def test_inspectors_cannot_write_an_agencys_return(client_for, world: World) -> None:  # type: ignore[no-untyped-def]
+def test_inspectors_cannot_write_an_agencys_return(client_for, world: World) -> None:
     response = client_for(world.people["inspector"]).post(
         f"/cases/returns/{world.police_return.id}/edit", data={"action": "save", "version": "1", "good_practice": "x"}
     )
@@ -291,7 +291,7 @@ def test_inspectors_cannot_write_an_agencys_return(client_for, world: World) -> 
     assert world.police_return.good_practice == ""
 
 
-def test_withdrawing_an_invitation_removes_access_at_once(client_for, world: World) -> None:  # type: ignore[no-untyped-def]
+def test_withdrawing_an_invitation_removes_access_at_once(client_for, world: World) -> None:
     police = client_for(world.people["police"])
     assert police.get(f"/cases/{world.case.id}").status_code == 200
     withdraw_invitation(world.police_invitation, "Asked the wrong force", world.people["inspector"])
@@ -310,7 +310,7 @@ def test_withdrawing_an_invitation_removes_access_at_once(client_for, world: Wor
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "access.refused")) is not None
 
 
-def test_the_case_list_shows_each_agency_only_its_own_requests(client_for, world: World) -> None:  # type: ignore[no-untyped-def]
+def test_the_case_list_shows_each_agency_only_its_own_requests(client_for, world: World) -> None:
     reference = world.case.reference
     assert reference in client_for(world.people["police"]).get("/cases").get_data(as_text=True)
     assert reference in client_for(world.people["health"]).get("/cases").get_data(as_text=True)

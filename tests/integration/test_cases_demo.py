@@ -17,7 +17,7 @@ def _people() -> dict[str, object]:
     return {u.email: u for u in db.session.scalars(db.select(User))}
 
 
-def test_the_demo_case_and_who_sees_it(app) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_case_and_who_sees_it(app) -> None:
     seed_demo_data("harbour meadow lantern copper")
     db.session.commit()
     case = db.session.scalar(db.select(MultiAgencyCase))

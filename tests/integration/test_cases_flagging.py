@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from agencies.models import Organisation, OrganisationKind, Role
 from cases.models import MultiAgencyCase
@@ -21,11 +22,11 @@ def tags(page: str) -> list[str]:
     return re.findall(r'class="govuk-tag[^"]*">\s*([^<]+?)\s*<', page)
 
 
-def _date(day) -> list[str]:  # type: ignore[no-untyped-def]
+def _date(day) -> list[str]:
     return [str(day.day), str(day.month), str(day.year)]
 
 
-def _flag_data(organisations: list[Organisation], **overrides) -> dict:  # type: ignore[no-untyped-def]
+def _flag_data(organisations: list[Organisation], **overrides) -> dict:
     data = {
         "organisation_ids": [str(o.id) for o in organisations],
         "reason": "Police and health both knew him.",
@@ -55,7 +56,7 @@ def agencies() -> dict[str, Organisation]:
 
 def test_inspector_flags_a_review_and_each_agency_is_emailed_without_identifiers(
     client_for, inspector, agencies
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     officers = [make_user(Role.AGENCY_MEMBER, agencies["police"], email=f"officer{n}@police.example") for n in (1, 2)]
     make_user(Role.AGENCY_MEMBER, agencies["police"], email="gone@police.example", active=False)
     nurse = make_user(Role.AGENCY_MEMBER, agencies["health"], email="nurse@health.example")
@@ -89,7 +90,7 @@ def test_inspector_flags_a_review_and_each_agency_is_emailed_without_identifiers
     assert len(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "case.agency_invited")).all()) == 2
 
 
-def test_the_inspector_is_warned_when_an_agency_has_nobody_to_email(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_the_inspector_is_warned_when_an_agency_has_nobody_to_email(client_for, inspector) -> None:
     empty = make_organisation(OrganisationKind.HOUSING, "Northshire Housing")
     review = make_review()
     db.session.commit()
@@ -99,7 +100,7 @@ def test_the_inspector_is_warned_when_an_agency_has_nobody_to_email(client_for, 
     assert "Nobody could be emailed at Northshire Housing" in page
 
 
-def test_flagging_errors_keep_everything_typed(client_for, inspector, agencies) -> None:  # type: ignore[no-untyped-def]
+def test_flagging_errors_keep_everything_typed(client_for, inspector, agencies) -> None:
     review = make_review()
     db.session.commit()
     data = _flag_data(
@@ -124,7 +125,7 @@ def test_flagging_errors_keep_everything_typed(client_for, inspector, agencies) 
     assert db.session.scalar(db.select(MultiAgencyCase.id)) is None
 
 
-def test_an_inspector_adds_a_missing_organisation_without_losing_the_form(client_for, inspector, agencies) -> None:  # type: ignore[no-untyped-def]
+def test_an_inspector_adds_a_missing_organisation_without_losing_the_form(client_for, inspector, agencies) -> None:
     review = make_review()
     db.session.commit()
     client = client_for(inspector)
@@ -154,13 +155,13 @@ def test_an_inspector_adds_a_missing_organisation_without_losing_the_form(client
     assert "Typed before adding" in page
 
 
-def test_a_review_is_flagged_only_once(client_for, inspector, agencies) -> None:  # type: ignore[no-untyped-def]
+def test_a_review_is_flagged_only_once(client_for, inspector, agencies) -> None:
     case = make_case([agencies["police"]])
     response = client_for(inspector).get(f"/cases/reviews/{case.review_id}/flag")
     assert response.status_code == 302 and response.headers["Location"] == f"/cases/{case.id}"
 
 
-def test_finding_a_review_by_reference(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_finding_a_review_by_reference(client_for, inspector) -> None:
     review = make_review("SFO-2026-0777")
     db.session.commit()
     client = client_for(inspector)
@@ -170,7 +171,7 @@ def test_finding_a_review_by_reference(client_for, inspector) -> None:  # type: 
     assert "No review has this reference" in page and 'value="SFO-2026-9999"' in page
 
 
-def test_identifier_views_are_audited_every_time(client_for, inspector, agencies) -> None:  # type: ignore[no-untyped-def]
+def test_identifier_views_are_audited_every_time(client_for, inspector, agencies) -> None:
     case = make_case([agencies["police"]])
     officer = make_user(Role.AGENCY_MEMBER, agencies["police"])
     for person in (inspector, officer, officer):
@@ -188,7 +189,7 @@ def test_identifier_views_are_audited_every_time(client_for, inspector, agencies
     assert PERSON_NAME not in case_page and PNC not in case_page
 
 
-def test_the_case_page_shows_each_agencys_status(client_for, inspector, agencies) -> None:  # type: ignore[no-untyped-def]
+def test_the_case_page_shows_each_agencys_status(client_for, inspector, agencies) -> None:
     case = make_case([agencies["police"], agencies["health"]])
     officer = make_user(Role.AGENCY_MEMBER, agencies["police"])
     page = client_for(inspector).get(f"/cases/{case.id}").get_data(as_text=True)
@@ -202,7 +203,28 @@ def test_the_case_page_shows_each_agencys_status(client_for, inspector, agencies
     assert invitation_of(case, agencies["health"]).first_opened_at_utc is None
 
 
-def test_editing_the_case_is_versioned_and_a_stale_save_keeps_the_typed_text(client_for, inspector, agencies) -> None:  # type: ignore[no-untyped-def]
+def test_the_opened_receipt_is_the_first_read_audit_and_changes_no_case_data(client_for, agencies) -> None:
+    case = make_case([agencies["police"]])
+    invitation = invitation_of(case, agencies["police"])
+    updated, officer = invitation.updated_at_utc, make_user(Role.AGENCY_MEMBER, agencies["police"])
+    client = client_for(officer)
+    client.get(f"/cases/{case.id}")
+    client.get(f"/cases/{case.id}")  # looking again is no new receipt
+    db.session.expire_all()
+    receipts = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "read.case_request",
+            AuditEvent.object_type == "CaseInvitation",
+            AuditEvent.object_id == str(invitation.id),
+        )
+    ).all()
+    assert len(receipts) == 1 and receipts[0].actor_id == officer.id
+    invitation = invitation_of(case, agencies["police"])
+    assert invitation.first_opened_at_utc == receipts[0].occurred_at_utc
+    assert invitation.updated_at_utc == updated  # the invitation row itself is untouched
+
+
+def test_editing_the_case_is_versioned_and_a_stale_save_keeps_the_typed_text(client_for, inspector, agencies) -> None:
     case = make_case([agencies["police"]])
     version = case.version
     colleague = make_user(Role.INSPECTOR)
@@ -231,7 +253,7 @@ def test_editing_the_case_is_versioned_and_a_stale_save_keeps_the_typed_text(cli
     assert case.reason == "My considered reason"
 
 
-def test_a_new_reply_by_date_is_emailed_and_rearms_reminders(client_for, inspector, agencies) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_reply_by_date_is_emailed_and_rearms_reminders(client_for, inspector, agencies) -> None:
     make_user(Role.AGENCY_MEMBER, agencies["police"], email="officer@police.example")
     case = make_case([agencies["police"]])
     invitation = invitation_of(case, agencies["police"])
@@ -253,7 +275,7 @@ def test_a_new_reply_by_date_is_emailed_and_rearms_reminders(client_for, inspect
     assert "reply_by" in event.details["fields"] and "person_name" not in event.details["before"]
 
 
-def test_inviting_more_agencies_and_withdrawing_then_reinviting(client_for, inspector, agencies) -> None:  # type: ignore[no-untyped-def]
+def test_inviting_more_agencies_and_withdrawing_then_reinviting(client_for, inspector, agencies) -> None:
     case = make_case([agencies["police"]])
     client = client_for(inspector)
     page = client.get(f"/cases/{case.id}/invite").get_data(as_text=True)
@@ -280,7 +302,7 @@ def test_inviting_more_agencies_and_withdrawing_then_reinviting(client_for, insp
     assert health.is_active and health.agency_return.id == return_id  # they get their return back
 
 
-def test_closing_and_reopening_a_case(client_for, inspector, agencies) -> None:  # type: ignore[no-untyped-def]
+def test_closing_and_reopening_a_case(client_for, inspector, agencies) -> None:
     case = make_case([agencies["police"]])
     client = client_for(inspector)
     page = client.post(f"/cases/{case.id}/close", data={"closed_on": _date(today() + timedelta(days=3))}).get_data(

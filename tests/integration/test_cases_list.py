@@ -8,13 +8,13 @@ from tests.conftest import make_organisation, make_user
 from tests.factories.cases import invitation_of, make_case, write_return
 
 
-def _statements_for(client, url: str, count_queries) -> int:  # type: ignore[no-untyped-def]
+def _statements_for(client, url: str, count_queries) -> int:
     with count_queries() as counter:
         assert client.get(url).status_code == 200
     return counter.count
 
 
-def test_the_inspectorate_list_does_not_grow_queries_with_rows(client_for, inspector, count_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_inspectorate_list_does_not_grow_queries_with_rows(client_for, inspector, count_queries) -> None:
     agencies = [make_organisation(OrganisationKind.POLICE, f"Force {n}") for n in range(3)]
     officer = make_user(Role.AGENCY_MEMBER, agencies[0])
     client = client_for(inspector)
@@ -30,7 +30,7 @@ def test_the_inspectorate_list_does_not_grow_queries_with_rows(client_for, inspe
     assert "1 of 3 submitted" in page and "0 of 3 submitted" in page
 
 
-def test_the_agency_list_does_not_grow_queries_with_rows(client_for, count_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_agency_list_does_not_grow_queries_with_rows(client_for, count_queries) -> None:
     police = make_organisation(OrganisationKind.POLICE, "Northshire Police")
     officer = make_user(Role.AGENCY_MEMBER, police)
     client = client_for(officer)
@@ -43,7 +43,7 @@ def test_the_agency_list_does_not_grow_queries_with_rows(client_for, count_queri
     assert many == few
 
 
-def test_the_list_is_paginated_and_filtered(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_the_list_is_paginated_and_filtered(client_for, inspector) -> None:
     police = make_organisation(OrganisationKind.POLICE, "Northshire Police")
     cases = [make_case([police]) for _ in range(27)]
     from cases.operations import close_case

@@ -33,7 +33,7 @@ def reminders(kind: str | None = None) -> list[OutboxMessage]:
     return list(messages)
 
 
-def run_worker(cli, moment: datetime) -> None:  # type: ignore[no-untyped-def]
+def run_worker(cli, moment: datetime) -> None:
     with time_machine.travel(moment, tick=False):
         result = cli.invoke(args=["cases", "send-reminders"])
     assert result.exit_code == 0, result.output
@@ -51,12 +51,12 @@ def agencies() -> dict[str, Organisation]:
 
 
 @pytest.fixture
-def case(agencies):  # type: ignore[no-untyped-def]
+def case(agencies):
     with time_machine.travel(at(date(2026, 3, 2)), tick=False):
         return make_case([agencies["police"], agencies["health"]], reply_by=REPLY_BY)
 
 
-def test_reminders_go_once_before_and_once_after_the_reply_by_date(app, case, agencies) -> None:  # type: ignore[no-untyped-def]
+def test_reminders_go_once_before_and_once_after_the_reply_by_date(app, case, agencies) -> None:
     cli = app.test_cli_runner()
     for day in (date(2026, 3, 2), date(2026, 3, 13), date(2026, 3, 16)):
         run_worker(cli, at(day))
@@ -82,13 +82,13 @@ def test_reminders_go_once_before_and_once_after_the_reply_by_date(app, case, ag
     assert sorted(e.details["kind"] for e in sent) == ["due_soon", "due_soon", "overdue", "overdue"]
 
 
-def test_the_london_date_decides_not_the_utc_one(case) -> None:  # type: ignore[no-untyped-def]
+def test_the_london_date_decides_not_the_utc_one(case) -> None:
     # 23:30 UTC on 16 March is still 16 March in London (GMT): not yet due.
     assert send_due_reminders(datetime(2026, 3, 16, 23, 30, tzinfo=UTC)) == 0
     assert send_due_reminders(datetime(2026, 3, 17, 0, 30, tzinfo=UTC)) == 2
 
 
-def test_submitted_and_withdrawn_agencies_are_not_reminded(app, case, agencies) -> None:  # type: ignore[no-untyped-def]
+def test_submitted_and_withdrawn_agencies_are_not_reminded(app, case, agencies) -> None:
     from cases.operations import withdraw_invitation
 
     officer = db.session.scalar(db.select(User).where(User.email == "officer@police.example"))
@@ -102,7 +102,7 @@ def test_submitted_and_withdrawn_agencies_are_not_reminded(app, case, agencies) 
     assert reminders() == []
 
 
-def test_moving_the_reply_by_date_rearms_the_reminders(case, agencies) -> None:  # type: ignore[no-untyped-def]
+def test_moving_the_reply_by_date_rearms_the_reminders(case, agencies) -> None:
     from cases.operations import update_case
     from tests.factories.cases import case_details
 
@@ -117,7 +117,7 @@ def test_moving_the_reply_by_date_rearms_the_reminders(case, agencies) -> None: 
     assert len(reminders()) == before + 4
 
 
-def test_the_inspector_sends_a_manual_reminder(client_for, case, agencies) -> None:  # type: ignore[no-untyped-def]
+def test_the_inspector_sends_a_manual_reminder(client_for, case, agencies) -> None:
     inspector = make_user(Role.INSPECTOR)
     police = invitation_of(case, agencies["police"])
     with time_machine.travel(at(date(2026, 3, 10)), tick=False):

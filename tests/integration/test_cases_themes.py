@@ -23,7 +23,7 @@ def test_an_admin_renamed_theme_is_not_brought_back_by_seeding() -> None:
     assert db.session.scalar(db.select(LearningTheme).where(LearningTheme.name == "MAPPA")) is None
 
 
-def test_admin_adds_renames_and_retires_themes(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_admin_adds_renames_and_retires_themes(client_for, admin) -> None:
     client = client_for(admin)
     assert "Information sharing" in client.get("/cases/themes").get_data(as_text=True)
     client.post("/cases/themes/new", data={"name": "Neurodiversity", "active": "y"})
@@ -42,7 +42,7 @@ def test_admin_adds_renames_and_retires_themes(client_for, admin) -> None:  # ty
     assert {"theme.created", "theme.updated"} <= set(db.session.scalars(db.select(AuditEvent.action)))
 
 
-def test_a_retired_theme_is_not_offered_for_new_learning_points(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_retired_theme_is_not_offered_for_new_learning_points(client_for) -> None:
     from agencies.models import OrganisationKind, Role
     from tests.conftest import make_organisation, make_user
     from tests.factories.cases import invitation_of, make_case

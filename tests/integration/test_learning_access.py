@@ -27,7 +27,7 @@ class World:
 
 
 @pytest.fixture
-def world(app, client_for) -> World:  # type: ignore[no-untyped-def]
+def world(app, client_for) -> World:
     case, police, childrens, officer = learning_case()
     action = make_action(police, case=case, title="Police action")
     make_action(childrens, case=case, title="Children's action")
@@ -123,7 +123,7 @@ def test_an_unknown_id_is_a_404_for_the_inspectorate_too(world: World) -> None:
     assert world.clients["inspector"].get("/learning/cases/999999").status_code == 404
 
 
-def test_case_and_panel_pages_link_to_their_learning(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_case_and_panel_pages_link_to_their_learning(client_for) -> None:
     from extensions import db
     from panels.models import MultiAgencyCase, Panel
     from portal.seeding import seed_demo_data

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, inspect, text
 
 
 @pytest.fixture
-def fresh_database_url(tmp_path):  # type: ignore[no-untyped-def]
+def fresh_database_url(tmp_path):
     base = os.environ.get("TEST_DATABASE_URL", "")
     if not base.startswith("postgresql"):
         yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"

@@ -52,7 +52,7 @@ MATRIX = [
 
 
 @pytest.mark.parametrize(("who", "list_status", "show_status", "retry_status"), MATRIX)
-def test_only_admins_reach_the_outbox(app, client_for, who, list_status, show_status, retry_status) -> None:  # type: ignore[no-untyped-def]
+def test_only_admins_reach_the_outbox(app, client_for, who, list_status, show_status, retry_status) -> None:
     people = _people()
     message = _failed_message()
     client = client_for(people[who])
@@ -64,7 +64,7 @@ def test_only_admins_reach_the_outbox(app, client_for, who, list_status, show_st
     assert db.session.get(OutboxMessage, message.id).status == expected
 
 
-def test_anonymous_people_are_sent_to_sign_in(app) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_people_are_sent_to_sign_in(app) -> None:
     message = _failed_message()
     client = app.test_client()
     for response in (
@@ -78,13 +78,13 @@ def test_anonymous_people_are_sent_to_sign_in(app) -> None:  # type: ignore[no-u
     assert db.session.get(OutboxMessage, message.id).status == MessageStatus.FAILED
 
 
-def test_a_message_that_does_not_exist_is_not_found(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_a_message_that_does_not_exist_is_not_found(client_for, admin) -> None:
     client = client_for(admin)
     assert client.get("/admin/messages/999999").status_code == 404
     assert client.post("/admin/messages/999999/retry").status_code == 404
 
 
-def test_the_list_filters_by_status_and_recipient(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_the_list_filters_by_status_and_recipient(client_for, admin) -> None:
     queue_notice("waiting@police.example", subject="Still queued")
     sent = queue_notice("done@health.example", subject="Already sent", commit=False)
     sent.status = MessageStatus.SENT
@@ -119,7 +119,7 @@ def test_the_list_filters_by_status_and_recipient(client_for, admin) -> None:  #
         "status=failed&page=99",
     ],
 )
-def test_hostile_list_input_is_harmless(client_for, admin, query) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_list_input_is_harmless(client_for, admin, query) -> None:
     _failed_message()
     response = client_for(admin).get(f"/admin/messages?{query}")
     assert response.status_code == 200
@@ -127,7 +127,7 @@ def test_hostile_list_input_is_harmless(client_for, admin, query) -> None:  # ty
     assert "<script>alert(1)</script>" not in page
 
 
-def test_the_list_is_paginated_and_its_query_count_does_not_grow(client_for, admin, count_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_list_is_paginated_and_its_query_count_does_not_grow(client_for, admin, count_queries) -> None:
     client = client_for(admin)
     for n in range(3):
         queue_notice(f"few{n}@police.example", attachments=(invite_attachment(),), commit=False)
@@ -146,7 +146,7 @@ def test_the_list_is_paginated_and_its_query_count_does_not_grow(client_for, adm
     assert "few0@police.example" in second and "Showing 26 to 33 of 33" in second
 
 
-def test_the_message_page_shows_headers_body_attachments_and_error(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_the_message_page_shows_headers_body_attachments_and_error(client_for, admin) -> None:
     person = make_user(email="police@police.example", full_name="Pat Constable")
     message = queue_notice(
         "police@police.example",
@@ -174,7 +174,7 @@ def test_the_message_page_shows_headers_body_attachments_and_error(client_for, a
     assert len(re.findall(r"<h1\b", page)) == 1
 
 
-def test_a_sent_message_has_no_retry_and_a_forced_retry_is_refused(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_a_sent_message_has_no_retry_and_a_forced_retry_is_refused(client_for, admin) -> None:
     message = queue_notice("done@police.example", commit=False)
     message.status = MessageStatus.SENT
     db.session.commit()
@@ -187,7 +187,7 @@ def test_a_sent_message_has_no_retry_and_a_forced_retry_is_refused(client_for, a
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "email.retried")) is None
 
 
-def test_retry_queues_the_message_afresh_audits_it_and_uses_the_persons_current_address(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_retry_queues_the_message_afresh_audits_it_and_uses_the_persons_current_address(client_for, admin) -> None:
     person = make_user(email="typo@police.exmaple")
     message = _failed_message("typo@police.exmaple", recipient_id=person.id)
     person.email = "fixed@police.example"  # the admin corrected the address after the failure
@@ -206,7 +206,7 @@ def test_retry_queues_the_message_afresh_audits_it_and_uses_the_persons_current_
     assert event.details["previous_attempts"] == 8
 
 
-def test_retry_needs_a_csrf_token(app, client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_retry_needs_a_csrf_token(app, client_for, admin) -> None:
     message = _failed_message()
     app.config["WTF_CSRF_ENABLED"] = True
     try:
@@ -223,12 +223,12 @@ def test_retry_needs_a_csrf_token(app, client_for, admin) -> None:  # type: igno
     assert db.session.get(OutboxMessage, message.id).status == MessageStatus.QUEUED
 
 
-def test_messages_is_in_the_admins_navigation(client_for, admin, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_messages_is_in_the_admins_navigation(client_for, admin, inspector) -> None:
     assert 'href="/admin/messages"' in client_for(admin).get("/admin/messages").get_data(as_text=True)
     assert 'href="/admin/messages"' not in client_for(inspector).get("/").get_data(as_text=True)
 
 
-def test_an_admin_cannot_read_someone_elses_password_link(app, client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_an_admin_cannot_read_someone_elses_password_link(app, client_for, admin) -> None:
     person = make_user(email="victim@police.example")
     with app.test_request_context():
         url = issue_password_link(person, PasswordLinkPurpose.RESET)

@@ -15,13 +15,13 @@ from notifications.reminder_jobs import run_reminder_jobs
 CALLS: list[str] = []
 
 
-def _queues_two(now):  # type: ignore[no-untyped-def]
+def _queues_two(now):
     audit.record("test.reminder_job", summary="swept")
     CALLS.append("ok")
     return 2
 
 
-def _fails(now):  # type: ignore[no-untyped-def]
+def _fails(now):
     audit.record("test.reminder_job_failed", summary="must roll back")
     raise RuntimeError("boom")
 

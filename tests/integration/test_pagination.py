@@ -11,13 +11,13 @@ from tests.factories.reviews import make_review
 
 
 @pytest.fixture
-def six_reviews(app):  # type: ignore[no-untyped-def]
+def six_reviews(app):
     for number in range(6):
         make_review(reference=f"SFO-2024-{number + 1:04d}")
 
 
 @pytest.mark.parametrize(("page", "total_text", "pages"), [(1, "more than 3", 2), (2, "more than 5", 3), (3, "6", 3)])
-def test_the_count_stops_a_little_past_the_page(app, six_reviews, monkeypatch, page, total_text, pages) -> None:  # type: ignore[no-untyped-def]
+def test_the_count_stops_a_little_past_the_page(app, six_reviews, monkeypatch, page, total_text, pages) -> None:
     monkeypatch.setattr(pagination, "COUNT_AHEAD", 3)
     with app.test_request_context(f"/reviews/?page={page}"):
         result = pagination.paginate(db.select(Review).order_by(Review.reference), per_page=2)
@@ -26,7 +26,7 @@ def test_the_count_stops_a_little_past_the_page(app, six_reviews, monkeypatch, p
         assert result.pages == pages
 
 
-def test_the_register_says_more_than_when_it_stops_counting(client_for, inspector, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_register_says_more_than_when_it_stops_counting(client_for, inspector, monkeypatch) -> None:
     monkeypatch.setattr(pagination, "COUNT_AHEAD", 30)
     for number in range(31):
         make_review(reference=f"SFO-2024-{number + 1:04d}", commit=False)

@@ -30,12 +30,12 @@ def method_parameter(content_type: str) -> str:
     return params["method"]
 
 
-def only_event(cal: Calendar):  # type: ignore[no-untyped-def]
+def only_event(cal: Calendar):
     [vevent] = cal.walk("VEVENT")
     return vevent
 
 
-def attendee_addresses(vevent) -> set[str]:  # type: ignore[no-untyped-def]
+def attendee_addresses(vevent) -> set[str]:
     values = vevent.get("ATTENDEE", [])
     values = values if isinstance(values, list) else [values]
     return {str(v).removeprefix("mailto:") for v in values}

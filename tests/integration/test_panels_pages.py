@@ -20,7 +20,7 @@ from tests.conftest import sign_in_as
 from tests.factories.panels import PanelWorld, details, future, make_panel, panel_emails, panel_world, reloaded
 
 
-def form_for(day, start: str = "10am", end: str = "12:30pm", **fields: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def form_for(day, start: str = "10am", end: str = "12:30pm", **fields: str) -> dict[str, object]:
     data: dict[str, object] = {
         "title": "Northshire learning panel",
         "date": [str(day.day), str(day.month), str(day.year)],
@@ -312,7 +312,7 @@ def fresh_session() -> None:
     db.session.remove()
 
 
-def test_the_list_does_not_query_per_row(app: Flask, count_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_list_does_not_query_per_row(app: Flask, count_queries) -> None:
     world = panel_world(schedule=True)
     client = sign_in_as(app.test_client(), world.police)
     fresh_session()
@@ -334,7 +334,7 @@ def test_the_list_does_not_query_per_row(app: Flask, count_queries) -> None:  # 
     assert many.count == few.count
 
 
-def test_the_panel_page_does_not_query_per_case_or_person(app: Flask, count_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_panel_page_does_not_query_per_case_or_person(app: Flask, count_queries) -> None:
     world = panel_world(schedule=False)
     client = inspector_client(app, world)
     panel_id = world.panel.id

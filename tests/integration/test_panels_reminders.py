@@ -21,7 +21,7 @@ def reminded(kind: str | None = None) -> list[str]:
     return sorted(m.to_address for m in messages)
 
 
-def run_at(moment) -> int:  # type: ignore[no-untyped-def]
+def run_at(moment) -> int:
     with time_machine.travel(moment, tick=False):
         sent = send_due_panel_reminders(utc_now())
         db.session.commit()

@@ -18,7 +18,7 @@ def _link_from_outbox(to: str) -> str:
     return re.search(r"http://portal\.test(/password/set/\S+)", message.body_text).group(1)
 
 
-def test_reset_request_queues_an_email_with_a_working_link(client) -> None:  # type: ignore[no-untyped-def]
+def test_reset_request_queues_an_email_with_a_working_link(client) -> None:
     user = make_user(email="forgot@test.example")
     page = client.post("/password/forgot", data={"email": "forgot@test.example"}).get_data(as_text=True)
     assert "Check your email" in page
@@ -35,7 +35,7 @@ def test_reset_request_queues_an_email_with_a_working_link(client) -> None:  # t
     assert db.session.get(User, user.id).password_changed_at_utc is not None
 
 
-def test_reset_for_an_unknown_address_answers_the_same_and_sends_nothing(client) -> None:  # type: ignore[no-untyped-def]
+def test_reset_for_an_unknown_address_answers_the_same_and_sends_nothing(client) -> None:
     make_user(email="known@test.example")
     known = client.post("/password/forgot", data={"email": "known@test.example"}).get_data(as_text=True)
     unknown = client.post("/password/forgot", data={"email": "unknown@test.example"}).get_data(as_text=True)
@@ -44,7 +44,7 @@ def test_reset_for_an_unknown_address_answers_the_same_and_sends_nothing(client)
     assert db.session.scalar(db.select(db.func.count(OutboxMessage.id))) == 1
 
 
-def test_weak_password_is_refused_and_the_link_still_works(client) -> None:  # type: ignore[no-untyped-def]
+def test_weak_password_is_refused_and_the_link_still_works(client) -> None:
     make_user(email="weak@test.example")
     client.post("/password/forgot", data={"email": "weak@test.example"})
     path = _link_from_outbox("weak@test.example")
@@ -55,7 +55,7 @@ def test_weak_password_is_refused_and_the_link_still_works(client) -> None:  # t
     assert client.get(path).status_code == 200
 
 
-def test_expired_link_is_refused(client) -> None:  # type: ignore[no-untyped-def]
+def test_expired_link_is_refused(client) -> None:
     from datetime import timedelta
 
     from core.formatting import utc_now
@@ -69,7 +69,7 @@ def test_expired_link_is_refused(client) -> None:  # type: ignore[no-untyped-def
     assert client.get(path).status_code == 404
 
 
-def test_setting_a_password_ends_existing_sessions(app, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_setting_a_password_ends_existing_sessions(app, client_for) -> None:
     user = make_user(Role.ADMIN, email="sessions@test.example")
     signed_in = client_for(user)
     assert signed_in.get("/admin/people").status_code == 200

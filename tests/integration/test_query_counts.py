@@ -23,7 +23,7 @@ from tests.conftest import make_organisation, make_user
 AddRows = Callable[[int], list[str]]
 
 
-def statements_for(count_queries, fetch: Callable[[], str]) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+def statements_for(count_queries, fetch: Callable[[], str]) -> tuple[int, str]:
     """(statements, page text) for a warm ``fetch``: the first call fills caches, the second counts."""
     fetch()
     db.session.expire_all()  # nothing the test loaded may stand in for a query the page makes
@@ -35,7 +35,7 @@ def statements_for(count_queries, fetch: Callable[[], str]) -> tuple[int, str]: 
 def assert_statements_do_not_grow(
     count_queries,
     fetch: Callable[[], str],
-    add_rows: AddRows,  # type: ignore[no-untyped-def]
+    add_rows: AddRows,
     n: int = 4,
 ) -> int:
     """Fail if rendering 3n rows takes more statements than rendering n. Returns the count."""
@@ -96,7 +96,7 @@ LISTINGS: dict[str, Listing] = {
 
 
 @pytest.mark.parametrize("name", LISTINGS)
-def test_list_page_statements_do_not_grow_with_rows(name: str, client_for, count_queries) -> None:  # type: ignore[no-untyped-def]
+def test_list_page_statements_do_not_grow_with_rows(name: str, client_for, count_queries) -> None:
     listing = LISTINGS[name]
     client: FlaskClient = client_for(make_user(listing.viewer))
 
@@ -108,7 +108,7 @@ def test_list_page_statements_do_not_grow_with_rows(name: str, client_for, count
     assert_statements_do_not_grow(count_queries, fetch, listing.add_rows)
 
 
-def test_the_guard_catches_a_query_per_row(count_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_guard_catches_a_query_per_row(count_queries) -> None:
     """A 'page' that loads each row's organisation separately must fail the guard."""
 
     def naive_page() -> str:
@@ -125,12 +125,12 @@ def test_the_guard_catches_a_query_per_row(count_queries) -> None:  # type: igno
         assert_statements_do_not_grow(count_queries, naive_page, _people)
 
 
-def test_the_guard_refuses_a_page_that_shows_nothing(count_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_guard_refuses_a_page_that_shows_nothing(count_queries) -> None:
     with pytest.raises(AssertionError, match="does not show the rows"):
         assert_statements_do_not_grow(count_queries, lambda: "", _people)
 
 
-def test_a_reviews_actions_do_not_cost_a_query_each(client_for, count_queries) -> None:  # type: ignore[no-untyped-def]
+def test_a_reviews_actions_do_not_cost_a_query_each(client_for, count_queries) -> None:
     """The review page lists the actions answering its QA ratings, each naming its prompt."""
     from learning.operations import ActionDetails, create_action
     from tests.factories import learning as factories

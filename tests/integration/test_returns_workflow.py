@@ -22,7 +22,7 @@ def tags(page: str) -> list[str]:
     return re.findall(r'class="govuk-tag[^"]*">\s*([^<]+?)\s*<', page)
 
 
-def _date(day) -> list[str]:  # type: ignore[no-untyped-def]
+def _date(day) -> list[str]:
     return [str(day.day), str(day.month), str(day.year)]
 
 
@@ -55,7 +55,7 @@ def s() -> Setting:
     return Setting()
 
 
-def return_data(s: Setting, version: int, **overrides) -> dict:  # type: ignore[no-untyped-def]
+def return_data(s: Setting, version: int, **overrides) -> dict:
     data = {
         "action": "save",
         "version": str(version),
@@ -84,7 +84,7 @@ def return_data(s: Setting, version: int, **overrides) -> dict:  # type: ignore[
     return data
 
 
-def confirm_involvement(s: Setting, client) -> None:  # type: ignore[no-untyped-def]
+def confirm_involvement(s: Setting, client) -> None:
     response = client.post(
         f"{s.url}/involvement",
         data={
@@ -98,7 +98,7 @@ def confirm_involvement(s: Setting, client) -> None:  # type: ignore[no-untyped-
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
-def test_involvement_must_be_explained_when_involved_and_errors_keep_the_answers(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_involvement_must_be_explained_when_involved_and_errors_keep_the_answers(s: Setting, client_for) -> None:
     client = client_for(s.officer)
     page = client.post(
         f"{s.url}/involvement",
@@ -122,7 +122,7 @@ def test_involvement_must_be_explained_when_involved_and_errors_keep_the_answers
     assert "Involvement confirmed" in tags(page)
 
 
-def test_not_involved_agencies_submit_a_short_return(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_not_involved_agencies_submit_a_short_return(s: Setting, client_for) -> None:
     client = client_for(s.officer)
     client.post(
         f"{s.url}/involvement",
@@ -153,7 +153,7 @@ def test_not_involved_agencies_submit_a_short_return(s: Setting, client_for) -> 
     assert s.refresh().status == ReturnStatus.SUBMITTED
 
 
-def test_a_draft_with_two_chronology_rows_and_a_learning_point_is_saved(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_draft_with_two_chronology_rows_and_a_learning_point_is_saved(s: Setting, client_for) -> None:
     client = client_for(s.officer)
     confirm_involvement(s, client)
     response = client.post(f"{s.url}/edit", data=return_data(s, s.refresh().version))
@@ -174,7 +174,7 @@ def test_a_draft_with_two_chronology_rows_and_a_learning_point_is_saved(s: Setti
     assert "Draft" in tags(client_for(s.inspector).get(f"/cases/{s.case.id}").get_data(as_text=True))
 
 
-def test_adding_and_removing_rows_keeps_what_was_typed(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_adding_and_removing_rows_keeps_what_was_typed(s: Setting, client_for) -> None:
     client = client_for(s.officer)
     confirm_involvement(s, client)
     version = s.refresh().version
@@ -197,7 +197,7 @@ def test_adding_and_removing_rows_keeps_what_was_typed(s: Setting, client_for) -
     assert s.refresh().chronology == [] and s.agency_return.version == version
 
 
-def test_validation_errors_keep_the_typed_text_and_save_nothing(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_validation_errors_keep_the_typed_text_and_save_nothing(s: Setting, client_for) -> None:
     client = client_for(s.officer)
     confirm_involvement(s, client)
     version = s.refresh().version
@@ -223,7 +223,7 @@ def test_validation_errors_keep_the_typed_text_and_save_nothing(s: Setting, clie
     assert s.refresh().version == version and s.agency_return.chronology == []
 
 
-def test_draft_submit_locked_reopened(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_draft_submit_locked_reopened(s: Setting, client_for) -> None:
     client = client_for(s.officer)
     # Submitting an empty return is refused with the list of what is missing.
     page = client.post(f"{s.url}/submit", data={"version": str(s.agency_return.version)}).get_data(as_text=True)
@@ -273,7 +273,7 @@ def test_draft_submit_locked_reopened(s: Setting, client_for) -> None:  # type: 
     assert s.refresh().status == ReturnStatus.SUBMITTED
 
 
-def test_a_stale_save_is_refused_and_the_typed_text_is_kept(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_save_is_refused_and_the_typed_text_is_kept(s: Setting, client_for) -> None:
     officer, colleague = client_for(s.officer), client_for(s.colleague)
     confirm_involvement(s, officer)
     opened_at = s.refresh().version
@@ -298,7 +298,7 @@ def test_a_stale_save_is_refused_and_the_typed_text_is_kept(s: Setting, client_f
     assert s.refresh().good_practice == "Officer's own words"
 
 
-def test_a_stale_involvement_save_is_refused_too(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_involvement_save_is_refused_too(s: Setting, client_for) -> None:
     version = s.agency_return.version
     client_for(s.colleague).post(
         f"{s.url}/involvement",
@@ -317,7 +317,7 @@ def test_a_stale_involvement_save_is_refused_too(s: Setting, client_for) -> None
     assert s.refresh().involvement == Involvement.NOT_INVOLVED
 
 
-def test_a_colleague_submitting_while_you_edit_locks_without_losing_your_text(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_colleague_submitting_while_you_edit_locks_without_losing_your_text(s: Setting, client_for) -> None:
     write_return(s.agency_return, s.colleague)
     version = s.refresh().version
     client_for(s.colleague).post(f"{s.url}/submit", data={"version": str(version)})
@@ -331,7 +331,7 @@ def test_a_colleague_submitting_while_you_edit_locks_without_losing_your_text(s:
     assert s.refresh().good_practice == "Shared the risk assessment."
 
 
-def test_a_closed_case_locks_its_returns(s: Setting, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_a_closed_case_locks_its_returns(s: Setting, client_for) -> None:
     client_for(s.inspector).post(f"/cases/{s.case.id}/close", data={"closed_on": _date(today())})
     response = client_for(s.officer).get(f"{s.url}/edit")
     assert response.status_code == 302

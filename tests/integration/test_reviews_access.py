@@ -156,7 +156,7 @@ def test_pages(
     world: World,
     role: str,
     endpoint: str,
-    path: str,  # type: ignore[no-untyped-def]
+    path: str,
     expected: dict[str, int],
 ) -> None:
     person = world.people[role]
@@ -183,7 +183,7 @@ def test_actions_are_refused_to_everyone_else(
     client_for,
     world: World,
     role: str,
-    endpoint: str,  # type: ignore[no-untyped-def]
+    endpoint: str,
     path: str,
     expected: dict[str, int],
 ) -> None:
@@ -197,7 +197,7 @@ def test_actions_are_refused_to_everyone_else(
 
 
 @pytest.mark.parametrize("role", ["region", "other_region", "police"])
-def test_agency_people_cannot_change_reviews_by_posting(client_for, world: World, role: str) -> None:  # type: ignore[no-untyped-def]
+def test_agency_people_cannot_change_reviews_by_posting(client_for, world: World, role: str) -> None:
     http = client_for(world.people[role])
     from reviews.models import Review
 

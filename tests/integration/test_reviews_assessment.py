@@ -15,7 +15,7 @@ from tests.conftest import make_organisation, make_user
 from tests.factories.reviews import assign, issue, make_inspector, make_region, make_review, rate
 
 
-def _page(response) -> str:  # type: ignore[no-untyped-def]
+def _page(response) -> str:
     assert response.status_code == 200, response.status_code
     return response.get_data(as_text=True)
 
@@ -37,7 +37,7 @@ def _full_form(assessment: Assessment, **overrides: object) -> dict[str, object]
     return data
 
 
-def test_an_inspector_is_assigned_to_a_sampled_review(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_an_inspector_is_assigned_to_a_sampled_review(client_for, inspector) -> None:
     review = make_review(assurance=Assurance.INSPECTORATE)
     colleague = make_inspector("colleague@inspectorate.test")
     client = client_for(inspector)
@@ -59,7 +59,7 @@ def test_an_inspector_is_assigned_to_a_sampled_review(client_for, inspector) -> 
     assert db.session.scalar(db.select(db.func.count(Assessment.id))) == 1
 
 
-def test_only_sampled_reviews_can_be_assigned_and_only_to_inspectors(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_only_sampled_reviews_can_be_assigned_and_only_to_inspectors(client_for, inspector) -> None:
     unsampled = make_review()
     client = client_for(inspector)
     page = _page(client.post(f"/reviews/{unsampled.id}/assign", data={"version": 0, "assessor_id": inspector.id}))
@@ -71,7 +71,7 @@ def test_only_sampled_reviews_can_be_assigned_and_only_to_inspectors(client_for,
     assert db.session.scalar(db.select(db.func.count(Assessment.id))) == 0
 
 
-def test_the_form_shows_every_prompt_of_its_version(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_the_form_shows_every_prompt_of_its_version(client_for, inspector) -> None:
     assessment = assign(make_review(), inspector)
     page = _page(client_for(inspector).get(f"/reviews/{assessment.review_id}/assessment"))
     _standards, prompts = _ids()
@@ -83,7 +83,7 @@ def test_the_form_shows_every_prompt_of_its_version(client_for, inspector) -> No
     assert page.count('value="not_applicable"') == 41
 
 
-def test_a_draft_saves_with_blanks_and_the_composite_is_derived(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_a_draft_saves_with_blanks_and_the_composite_is_derived(client_for, inspector) -> None:
     assessment = assign(make_review(), inspector)
     standards, prompts = _ids()
     client = client_for(inspector)
@@ -114,7 +114,7 @@ def test_a_draft_saves_with_blanks_and_the_composite_is_derived(client_for, insp
     assert page.count(" checked") == 2  # that answer and the rating of standard 1
 
 
-def test_completion_needs_four_ratings_and_feedback_and_keeps_what_was_typed(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_completion_needs_four_ratings_and_feedback_and_keeps_what_was_typed(client_for, inspector) -> None:
     assessment = assign(make_review(), inspector)
     standards, prompts = _ids()
     data = _full_form(assessment, complete="Save and mark as complete")
@@ -132,7 +132,7 @@ def test_completion_needs_four_ratings_and_feedback_and_keeps_what_was_typed(cli
     assert assessment.stage == AssessmentStage.DRAFT and assessment.scores == [None] * 4
 
 
-def test_bad_values_are_refused_with_messages(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_bad_values_are_refused_with_messages(client_for, inspector) -> None:
     assessment = assign(make_review(), inspector)
     standards, prompts = _ids()
     page = _page(
@@ -153,7 +153,7 @@ def test_bad_values_are_refused_with_messages(client_for, inspector) -> None:  #
     assert assessment.answers == []
 
 
-def test_completing_derives_the_band_and_shows_tags_with_words(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_completing_derives_the_band_and_shows_tags_with_words(client_for, inspector) -> None:
     assessment = assign(make_review(), inspector)
     client = client_for(inspector)
     response = client.post(
@@ -174,7 +174,7 @@ def test_completing_derives_the_band_and_shows_tags_with_words(client_for, inspe
     )
 
 
-def test_a_stale_save_is_refused_and_what_was_typed_is_kept(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_save_is_refused_and_what_was_typed_is_kept(client_for, inspector) -> None:
     assessment = assign(make_review(), inspector)
     standards, _prompts = _ids()
     colleague = make_inspector("colleague@inspectorate.test")
@@ -227,7 +227,7 @@ def test_a_stale_save_is_refused_and_what_was_typed_is_kept(client_for, inspecto
     assert assessment.scores[0] == 3
 
 
-def test_issuing_emails_the_regions_people_a_link_only(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_issuing_emails_the_regions_people_a_link_only(client_for, inspector) -> None:
     region = make_region("North West Probation Region")
     region.contact_email = "sfo-team@probation.example"
     other_region = make_region("Wales Probation Region")
@@ -262,7 +262,7 @@ def test_issuing_emails_the_regions_people_a_link_only(client_for, inspector) ->
     assert client.post(f"/reviews/{review.id}/issue", data={"version": assessment.version}).status_code == 403
 
 
-def test_an_incomplete_assessment_cannot_be_issued(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_an_incomplete_assessment_cannot_be_issued(client_for, inspector) -> None:
     assessment = rate(assign(make_review(), inspector), [2, None, None, None], complete=False)
     client = client_for(inspector)
     response = client.post(f"/reviews/{assessment.review_id}/issue", data={"version": assessment.version})
@@ -272,7 +272,7 @@ def test_an_incomplete_assessment_cannot_be_issued(client_for, inspector) -> Non
     assert db.session.scalar(db.select(db.func.count(OutboxMessage.id))) == 0
 
 
-def test_a_stale_issue_is_refused(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_issue_is_refused(client_for, inspector) -> None:
     assessment = rate(assign(make_review(), inspector), [2, 2, 2, 2])
     opened_at = assessment.version
     rate(assessment, [3, 2, 2, 2])  # changed after the issue page was opened
@@ -282,7 +282,7 @@ def test_a_stale_issue_is_refused(client_for, inspector) -> None:  # type: ignor
     assert assessment.stage == AssessmentStage.COMPLETE
 
 
-def test_saving_a_complete_assessment_as_a_draft_reopens_it(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_saving_a_complete_assessment_as_a_draft_reopens_it(client_for, inspector) -> None:
     assessment = rate(assign(make_review(), inspector), [2, 2, 2, 2])
     client_for(inspector).post(
         f"/reviews/{assessment.review_id}/assessment", data=_full_form(assessment, save="Save as draft")
@@ -292,7 +292,7 @@ def test_saving_a_complete_assessment_as_a_draft_reopens_it(client_for, inspecto
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "assessment.reopened")) is not None
 
 
-def test_an_issued_assessment_keeps_its_wording_after_the_standards_change(client_for, admin, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_an_issued_assessment_keeps_its_wording_after_the_standards_change(client_for, admin, inspector) -> None:
     review = make_review()
     assessment = rate(assign(review, inspector), [2, 1, 2, 3])
     issue(assessment)

@@ -50,7 +50,7 @@ def _remove_demo_reviews() -> None:
 
 
 @time_machine.travel(TODAY, tick=False)
-def test_the_demo_has_reviews_in_every_state_and_is_idempotent_and_deterministic(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_has_reviews_in_every_state_and_is_idempotent_and_deterministic(client_for) -> None:
     seed_demo_organisations_and_people("demo password for tests")
     created = seed_demo_reviews()
     db.session.commit()

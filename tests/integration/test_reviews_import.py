@@ -41,13 +41,13 @@ def _csv(*rows: str, header: str = HEADER) -> bytes:
     return ("\r\n".join([header, *rows]) + "\r\n").encode()
 
 
-def _upload(client, data: bytes, filename: str = "reviews.csv"):  # type: ignore[no-untyped-def]
+def _upload(client, data: bytes, filename: str = "reviews.csv"):
     return client.post(
         "/reviews/import", data={"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
     )
 
 
-def _preview(client, data: bytes) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+def _preview(client, data: bytes) -> tuple[int, str]:
     response = _upload(client, data)
     assert response.status_code == 302, response.get_data(as_text=True)
     import_id = int(response.headers["Location"].rsplit("/", 1)[1])
@@ -61,7 +61,7 @@ def _count_reviews() -> int:
 
 
 @time_machine.travel(date(2024, 7, 1), tick=False)
-def test_every_kind_of_bad_row_is_explained_and_only_good_rows_are_imported(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_every_kind_of_bad_row_is_explained_and_only_good_rows_are_imported(client_for, inspector) -> None:
     north = make_region("North West Probation Region")
     make_region("Wales Probation Region")
     make_review(region=north, reference="SFO-2024-0001", received_on=date(2024, 1, 10))
@@ -145,7 +145,7 @@ def test_every_kind_of_bad_row_is_explained_and_only_good_rows_are_imported(clie
 
 
 @time_machine.travel(date(2024, 7, 1), tick=False)
-def test_importing_the_same_file_again_creates_no_duplicates(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_importing_the_same_file_again_creates_no_duplicates(client_for, inspector) -> None:
     make_region("North West Probation Region")
     data = _csv(
         "SFO-2024-0100,North West Probation Region,Murder,2024-05-03,,,,One,,,,,,",
@@ -161,7 +161,7 @@ def test_importing_the_same_file_again_creates_no_duplicates(client_for, inspect
     assert _count_reviews() == 2
 
 
-def test_the_confirmation_reads_the_stored_file_not_posted_rows(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_the_confirmation_reads_the_stored_file_not_posted_rows(client_for, inspector) -> None:
     make_region("North West Probation Region")
     client = client_for(inspector)
     import_id, _page = _preview(client, _csv("SFO-2024-0100,North West Probation Region,Murder,2024-05-03,,,,,,,,,,"))
@@ -172,7 +172,7 @@ def test_the_confirmation_reads_the_stored_file_not_posted_rows(client_for, insp
     assert db.session.scalars(db.select(Review.reference)).all() == ["SFO-2024-0100"]
 
 
-def test_files_that_are_not_usable_csv_are_refused_in_words(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_files_that_are_not_usable_csv_are_refused_in_words(client_for, inspector) -> None:
     client = client_for(inspector)
     cases = [
         (b"", "The selected file is empty"),
@@ -193,7 +193,7 @@ def test_files_that_are_not_usable_csv_are_refused_in_words(client_for, inspecto
     assert _count_reviews() == 0
 
 
-def test_windows_1252_and_excel_bom_files_are_read(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_windows_1252_and_excel_bom_files_are_read(client_for, inspector) -> None:
     make_region("North West Probation Region")
     client = client_for(inspector)
     data = (
@@ -205,14 +205,14 @@ def test_windows_1252_and_excel_bom_files_are_read(client_for, inspector) -> Non
     assert "Import 1 review" in page
 
 
-def test_hostile_cells_are_shown_escaped(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_cells_are_shown_escaped(client_for, inspector) -> None:
     client = client_for(inspector)
     _id, page = _preview(client, _csv('"<script>alert(1)</script>",<img src=x>,"=cmd|\' /C calc\'!A0",\r\n'))
     assert "<script>alert(1)</script>" not in page and "<img src=x>" not in page
     assert "&lt;img src=x&gt;" in page
 
 
-def test_another_inspector_cannot_see_or_confirm_my_upload(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_another_inspector_cannot_see_or_confirm_my_upload(client_for, inspector) -> None:
     make_region("North West Probation Region")
     import_id, _page = _preview(
         client_for(inspector), _csv("SFO-2024-0100,North West Probation Region,Murder,2024-05-03,,,,,,,,,,")
@@ -223,7 +223,7 @@ def test_another_inspector_cannot_see_or_confirm_my_upload(client_for, inspector
     assert _count_reviews() == 0
 
 
-def test_the_template_downloads_as_csv_and_its_examples_are_importable(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_the_template_downloads_as_csv_and_its_examples_are_importable(client_for, inspector) -> None:
     client = client_for(inspector)
     response = client.get("/reviews/import/template.csv")
     assert response.status_code == 200
@@ -238,7 +238,7 @@ def test_the_template_downloads_as_csv_and_its_examples_are_importable(client_fo
     assert not re.search(r"govuk-tag--red\">Problem", page)
 
 
-def test_agency_members_cannot_import(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_agency_members_cannot_import(client_for) -> None:
     member = make_user("agency_member")
     client = client_for(member)
     assert client.get("/reviews/import").status_code == 403

@@ -14,7 +14,7 @@ from reviews.models import Assurance, OffenceCategory, Review
 from tests.factories.reviews import assign, category, issued_review, make_region, make_review, rate
 
 
-def _page(response) -> str:  # type: ignore[no-untyped-def]
+def _page(response) -> str:
     assert response.status_code == 200, response.status_code
     return response.get_data(as_text=True)
 
@@ -23,7 +23,7 @@ def _references(html: str) -> list[str]:
     return re.findall(r">(SFO-\d{4}-\d{4})</a>", html)
 
 
-def test_inspector_adds_a_review_and_gets_the_next_reference(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_inspector_adds_a_review_and_gets_the_next_reference(client_for, inspector) -> None:
     region = make_region("Wales Probation Region")
     make_review(region=region, received_on=date(2024, 3, 1), reference="SFO-2024-0041")
     response = client_for(inspector).post(
@@ -68,7 +68,7 @@ def test_inspector_adds_a_review_and_gets_the_next_reference(client_for, inspect
     )
 
 
-def test_the_review_form_explains_every_mistake_and_keeps_what_was_typed(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_the_review_form_explains_every_mistake_and_keeps_what_was_typed(client_for, inspector) -> None:
     region = make_region("Wales Probation Region")
     page = _page(
         client_for(inspector).post(
@@ -101,7 +101,7 @@ def test_the_review_form_explains_every_mistake_and_keeps_what_was_typed(client_
     assert db.session.scalar(db.select(db.func.count(Review.id))) == 0
 
 
-def test_dates_that_cannot_all_be_true_are_refused(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_dates_that_cannot_all_be_true_are_refused(client_for, inspector) -> None:
     region = make_region("Wales Probation Region")
     future = date.today() + timedelta(days=30)
     page = _page(
@@ -121,7 +121,7 @@ def test_dates_that_cannot_all_be_true_are_refused(client_for, inspector) -> Non
     assert "Date of charge must be the same as or after the date of the offence" in page
 
 
-def test_a_duplicate_reference_is_refused(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_a_duplicate_reference_is_refused(client_for, inspector) -> None:
     review = make_review(reference="SFO-2024-0007")
     page = _page(
         client_for(inspector).post(
@@ -138,7 +138,7 @@ def test_a_duplicate_reference_is_refused(client_for, inspector) -> None:  # typ
     assert "Reference SFO-2024-0007 is already in the register" in page
 
 
-def test_a_region_must_be_a_probation_region(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_a_region_must_be_a_probation_region(client_for, inspector) -> None:
     from agencies.models import OrganisationKind
     from tests.conftest import make_organisation
 
@@ -172,7 +172,7 @@ def test_a_region_must_be_a_probation_region(client_for, inspector) -> None:  # 
     assert db.session.scalar(db.select(db.func.count(Review.id))) == 0
 
 
-def test_editing_a_review_is_audited_and_moves_the_due_date(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_editing_a_review_is_audited_and_moves_the_due_date(client_for, inspector) -> None:
     review = make_review(received_on=date(2022, 4, 14))
     assert review.due_on == date(2022, 5, 10)  # Easter 2022
     client = client_for(inspector)
@@ -196,7 +196,7 @@ def test_editing_a_review_is_audited_and_moves_the_due_date(client_for, inspecto
     assert event.details["changes"]["offence category"] == {"before": "Murder", "after": "Arson endangering life"}
 
 
-def test_a_stale_edit_is_refused_and_keeps_what_was_typed(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_edit_is_refused_and_keeps_what_was_typed(client_for, inspector) -> None:
     review = make_review()
     opened_at = review.version
     client_for(inspector).post(
@@ -227,7 +227,7 @@ def test_a_stale_edit_is_refused_and_keeps_what_was_typed(client_for, inspector)
     assert review.summary == "First person's summary"
 
 
-def test_an_extension_needs_a_reason_and_a_later_date_and_is_audited(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_an_extension_needs_a_reason_and_a_later_date_and_is_audited(client_for, inspector) -> None:
     review = make_review(received_on=date(2024, 5, 1))
     client = client_for(inspector)
     page = _page(
@@ -269,7 +269,7 @@ def test_an_extension_needs_a_reason_and_a_later_date_and_is_audited(client_for,
 
 
 @time_machine.travel(date(2024, 6, 12), tick=False)
-def test_the_list_filters_by_region_category_status_and_due(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_the_list_filters_by_region_category_status_and_due(client_for, inspector) -> None:
     north = make_region("North West Probation Region")
     wales = make_region("Wales Probation Region")
     overdue = make_review(region=north, received_on=date(2024, 4, 2), reference="SFO-2024-0001")  # due 24 April
@@ -298,7 +298,7 @@ def test_the_list_filters_by_region_category_status_and_due(client_for, inspecto
     del overdue, this_week, hmpps, done
 
 
-def test_the_list_sorts_both_ways(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_the_list_sorts_both_ways(client_for, inspector) -> None:
     make_review(received_on=date(2024, 1, 5), reference="SFO-2024-0003", region=make_region("A Probation Region"))
     make_review(received_on=date(2024, 3, 5), reference="SFO-2024-0001", region=make_region("C Probation Region"))
     make_review(received_on=date(2024, 2, 5), reference="SFO-2024-0002", region=make_region("B Probation Region"))
@@ -319,7 +319,7 @@ def test_the_list_sorts_both_ways(client_for, inspector) -> None:  # type: ignor
     assert 'aria-sort="descending"' in page
 
 
-def test_hostile_query_strings_are_ignored_not_errors(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_hostile_query_strings_are_ignored_not_errors(client_for, inspector) -> None:
     make_review()
     client = client_for(inspector)
     for query in (
@@ -336,7 +336,7 @@ def test_hostile_query_strings_are_ignored_not_errors(client_for, inspector) -> 
         assert "<script>" not in page.split("</head>", 1)[1].replace('<script type="module"', "")
 
 
-def test_the_list_pages_and_its_query_count_does_not_grow_with_rows(client_for, inspector, count_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_list_pages_and_its_query_count_does_not_grow_with_rows(client_for, inspector, count_queries) -> None:
     client = client_for(inspector)
     regions = [make_region(f"Region {n} Probation Region") for n in range(3)]
     for n in range(3):
@@ -362,7 +362,7 @@ def test_the_list_pages_and_its_query_count_does_not_grow_with_rows(client_for, 
     assert len(_references(_page(client.get("/reviews/?page=2")))) == 8
 
 
-def test_admin_edits_the_offence_categories(client_for, admin, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_admin_edits_the_offence_categories(client_for, admin, inspector) -> None:
     client = client_for(admin)
     page = _page(client.get("/reviews/offence-categories"))
     for name in (
@@ -409,7 +409,7 @@ def test_the_offence_category_seeder_leaves_an_edited_list_alone() -> None:
     assert db.session.scalar(db.select(OffenceCategory).where(OffenceCategory.name == "Murder")) is None
 
 
-def test_a_reference_taken_in_the_same_moment_is_a_message_not_a_crash(client_for, inspector, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_reference_taken_in_the_same_moment_is_a_message_not_a_crash(client_for, inspector, monkeypatch) -> None:
     from reviews import operations
 
     review = make_review(reference="SFO-2024-0007")

@@ -19,8 +19,8 @@ LONG_FEEDBACK = "\n".join(
 )
 
 
-def _issued(region_name: str = "North West Probation Region", **kwargs: object):  # type: ignore[no-untyped-def]
-    review = make_review(region=make_region(region_name), **kwargs)  # type: ignore[arg-type]
+def _issued(region_name: str = "North West Probation Region", **kwargs: object):
+    review = make_review(region=make_region(region_name), **kwargs)
     assessment = rate(assign(review), [2, 1, 0, 3], feedback=LONG_FEEDBACK)
     issue(assessment)
     return review
@@ -31,7 +31,7 @@ def _pdf_text(data: bytes) -> list[str]:
     return [page.extract_text() for page in reader.pages]
 
 
-def test_the_pdf_holds_the_reference_ratings_and_marking_on_every_page(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_the_pdf_holds_the_reference_ratings_and_marking_on_every_page(client_for, inspector) -> None:
     review = _issued()
     response = download(client_for(inspector), f"/reviews/{review.id}/qa-report.pdf")
     assert response.status_code == 200
@@ -69,7 +69,7 @@ def test_the_pdf_holds_the_reference_ratings_and_marking_on_every_page(client_fo
     assert fonts and all("Portal-Sans" in f or "Liberation" in f or "Arial" in f for f in fonts), fonts
 
 
-def test_the_html_report_shows_the_same_facts_and_the_marking(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_the_html_report_shows_the_same_facts_and_the_marking(client_for, inspector) -> None:
     review = _issued()
     page = client_for(inspector).get(f"/reviews/{review.id}/qa-report").get_data(as_text=True)
     assert page.count("OFFICIAL-SENSITIVE") >= 2
@@ -79,7 +79,7 @@ def test_the_html_report_shows_the_same_facts_and_the_marking(client_for, inspec
     assert page.count("<h1") == 1
 
 
-def test_the_regions_people_read_their_reports_and_every_reading_is_audited(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_regions_people_read_their_reports_and_every_reading_is_audited(client_for) -> None:
     review = _issued()
     reader = make_user(Role.AGENCY_MEMBER, review.region, email="reader@probation.example")
     client = client_for(reader)
@@ -97,7 +97,7 @@ def test_the_regions_people_read_their_reports_and_every_reading_is_audited(clie
     assert client.get("/reviews/").status_code == 403
 
 
-def test_another_regions_probation_person_gets_404(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_another_regions_probation_person_gets_404(client_for) -> None:
     review = _issued("North West Probation Region")
     wales = make_user(Role.AGENCY_MEMBER, make_region("Wales Probation Region"), email="wales@probation.example")
     client = client_for(wales)
@@ -110,7 +110,7 @@ def test_another_regions_probation_person_gets_404(client_for) -> None:  # type:
     assert refused.details["status"] == 404
 
 
-def test_a_report_not_yet_issued_is_the_inspectorates_alone(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_a_report_not_yet_issued_is_the_inspectorates_alone(client_for, inspector) -> None:
     region = make_region("North West Probation Region")
     review = make_review(region=region)
     rate(assign(review), [2, 2, 2, 2])
@@ -121,7 +121,7 @@ def test_a_report_not_yet_issued_is_the_inspectorates_alone(client_for, inspecto
     assert "This is a preview" in page and "Issue the QA report" in page
 
 
-def test_other_agencies_see_no_reports(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_other_agencies_see_no_reports(client_for) -> None:
     review = _issued()
     police = make_user(Role.AGENCY_MEMBER, make_organisation(OrganisationKind.POLICE, "Northshire Police"))
     client = client_for(police)
@@ -130,7 +130,7 @@ def test_other_agencies_see_no_reports(client_for) -> None:  # type: ignore[no-u
     assert "is not a probation region" in page and review.reference not in page
 
 
-def test_the_review_page_tells_the_story(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_the_review_page_tells_the_story(client_for, inspector) -> None:
     review = _issued()
     reader = make_user(Role.AGENCY_MEMBER, review.region, email="reader@probation.example")
     client_for(reader).get(f"/reviews/{review.id}/qa-report")

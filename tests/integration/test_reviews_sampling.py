@@ -36,7 +36,7 @@ def _form(start: date, end: date, **extra: object) -> dict[str, object]:
     }
 
 
-def test_an_inspector_draws_a_recorded_stratified_sample(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_an_inspector_draws_a_recorded_stratified_sample(client_for, inspector) -> None:
     reviews = _population()
     rare = make_review(
         region=make_region("Wales Probation Region"),
@@ -98,7 +98,7 @@ def test_the_same_population_and_seed_give_the_same_sample() -> None:
     assert {e.review_id for e in third.entries if e.selected} != chosen
 
 
-def test_a_review_is_only_ever_in_one_draw(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_a_review_is_only_ever_in_one_draw(client_for, inspector) -> None:
     _population(size=10)
     db.session.commit()
     client = client_for(inspector)
@@ -108,7 +108,7 @@ def test_a_review_is_only_ever_in_one_draw(client_for, inspector) -> None:  # ty
     assert db.session.scalar(db.select(db.func.count(SampleDraw.id))) == 1
 
 
-def test_the_draw_form_explains_its_mistakes(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_the_draw_form_explains_its_mistakes(client_for, inspector) -> None:
     client = client_for(inspector)
     page = client.post(
         "/reviews/samples/new",
@@ -135,7 +135,7 @@ def test_the_draw_form_explains_its_mistakes(client_for, inspector) -> None:  # 
     assert db.session.scalar(db.select(db.func.count(SampleDraw.id))) == 0
 
 
-def test_the_draw_list_shows_what_awaits_a_sample(client_for, inspector) -> None:  # type: ignore[no-untyped-def]
+def test_the_draw_list_shows_what_awaits_a_sample(client_for, inspector) -> None:
     _population(size=3)
     db.session.commit()
     client = client_for(inspector)

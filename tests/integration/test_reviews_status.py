@@ -19,7 +19,7 @@ def _stored(review: Review) -> str:
     return db.session.execute(text("SELECT status FROM reviews WHERE id = :id"), {"id": review.id}).scalar_one()
 
 
-def test_the_stored_status_follows_the_review_through_qa(app) -> None:  # type: ignore[no-untyped-def]
+def test_the_stored_status_follows_the_review_through_qa(app) -> None:
     review = make_review()
     assert _stored(review) == ReviewStatus.AWAITING_SAMPLE
 
@@ -42,7 +42,7 @@ def test_the_stored_status_follows_the_review_through_qa(app) -> None:  # type: 
     assert _stored(review) == ReviewStatus.AWAITING_ASSIGNMENT
 
 
-def test_hmpps_reviews_and_issued_reports_are_not_open_work(app) -> None:  # type: ignore[no-untyped-def]
+def test_hmpps_reviews_and_issued_reports_are_not_open_work(app) -> None:
     waiting = make_review(received_on=date(2024, 5, 2))
     hmpps = make_review(received_on=date(2024, 5, 3), assurance=Assurance.HMPPS)
     issued = make_review(received_on=date(2024, 5, 6))

@@ -33,7 +33,7 @@ def people() -> dict[str, User]:
 
 
 @pytest.mark.parametrize("who", ["admin", "inspector", "police", "health", "probation"])
-def test_everyone_sees_their_own_account_from_the_header(client_for, who: str) -> None:  # type: ignore[no-untyped-def]
+def test_everyone_sees_their_own_account_from_the_header(client_for, who: str) -> None:
     everyone = people()
     me = everyone[who]
     client = client_for(me)
@@ -47,13 +47,13 @@ def test_everyone_sees_their_own_account_from_the_header(client_for, who: str) -
 
 
 @pytest.mark.parametrize("path", ["/account", "/account/password", "/account/recovery-codes"])
-def test_anonymous_people_are_sent_to_sign_in(client, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_people_are_sent_to_sign_in(client, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     assert client.post(path, data={"current_password": TEST_PASSWORD}).status_code in (302, 405)
 
 
-def test_changing_the_password(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_changing_the_password(client_for) -> None:
     user = make_user(email="changer@test.example")
     client = client_for(user)
     page = client.get("/account/password").get_data(as_text=True)
@@ -97,7 +97,7 @@ def test_changing_the_password(client_for) -> None:  # type: ignore[no-untyped-d
         ({"current_password": "", "password": "", "confirm": ""}, "Enter your current password"),
     ],
 )
-def test_a_refused_change_says_why_and_changes_nothing(client_for, data: dict[str, str], message: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_change_says_why_and_changes_nothing(client_for, data: dict[str, str], message: str) -> None:
     user = make_user(email="refused@test.example")
     before = (user.password_hash, user.session_token)
     response = client_for(user).post("/account/password", data=data)
@@ -110,7 +110,7 @@ def test_a_refused_change_says_why_and_changes_nothing(client_for, data: dict[st
     assert (user.password_hash, user.session_token) == before
 
 
-def test_guessing_the_current_password_is_throttled(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_guessing_the_current_password_is_throttled(client_for) -> None:
     user = make_user(email="hijacked@test.example")
     client = client_for(user)
     for number in range(5):
@@ -126,7 +126,7 @@ def test_guessing_the_current_password_is_throttled(client_for) -> None:  # type
     assert verify_password(user.password_hash, TEST_PASSWORD)
 
 
-def test_posted_fields_other_than_the_forms_are_ignored(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_posted_fields_other_than_the_forms_are_ignored(client_for) -> None:
     user = make_user(email="sneaky@test.example")
     other = make_organisation(OrganisationKind.INSPECTORATE, "Somewhere Else")
     client_for(user).post(
@@ -147,7 +147,7 @@ def test_posted_fields_other_than_the_forms_are_ignored(client_for) -> None:  # 
     assert user.email == "sneaky@test.example" and user.active and user.totp_secret is None
 
 
-def test_replacing_recovery_codes_needs_the_password_and_retires_the_old_ones(app: Flask, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_replacing_recovery_codes_needs_the_password_and_retires_the_old_ones(app: Flask, client_for) -> None:
     user = make_user(email="codes@test.example")
     user.totp_secret, user.totp_confirmed_at_utc = pyotp.random_base32(), utc_now()
     old = two_factor.new_recovery_codes(2)
@@ -168,7 +168,7 @@ def test_replacing_recovery_codes_needs_the_password_and_retires_the_old_ones(ap
     )
 
 
-def test_without_an_authenticator_there_are_no_recovery_codes_to_replace(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_without_an_authenticator_there_are_no_recovery_codes_to_replace(client_for) -> None:
     client = client_for(make_user(email="nocodes@test.example"))
     assert client.get("/account/recovery-codes").headers["Location"] == "/account"
     assert client.post("/account/recovery-codes", data={"current_password": TEST_PASSWORD}).status_code == 302

@@ -13,6 +13,7 @@ import pyotp
 import pytest
 from flask import Flask
 
+from agencies import access
 from agencies.models import Role
 from core import audit
 from core.audit import AuditEvent
@@ -35,13 +36,13 @@ def test_record_read_is_committed_by_a_get_that_commits_nothing_else(probe_app: 
     subject_id = make_user(email="subject@test.example").id
 
     @probe_app.get("/_test/read")
-    def read_probe():  # type: ignore[no-untyped-def]
+    def read_probe():
         from agencies.models import User
 
         audit.record_read(db.session.get(User, subject_id), "case_identifiers", reference="SFO-2024-0001")
         return "identifiers"
 
-    read_probe._access_public = True  # type: ignore[attr-defined]
+    access.public(read_probe)
     before = utc_now()
     response = sign_in_as(probe_app.test_client(), reader).get(
         "/_test/read", environ_base={"REMOTE_ADDR": "203.0.113.9"}
@@ -59,11 +60,11 @@ def test_record_read_is_committed_by_a_get_that_commits_nothing_else(probe_app: 
 
 def test_a_failed_request_does_not_leave_a_half_recorded_read(probe_app: Flask) -> None:
     @probe_app.get("/_test/read-then-fail")
-    def read_then_fail():  # type: ignore[no-untyped-def]
+    def read_then_fail():
         audit.record_read(None, "panel_pack")
         raise RuntimeError("the PDF could not be built")
 
-    read_then_fail._access_public = True  # type: ignore[attr-defined]
+    access.public(read_then_fail)
     assert probe_app.test_client().get("/_test/read-then-fail").status_code == 500
     db.session.expire_all()
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "read.panel_pack")) is None
@@ -111,7 +112,7 @@ def test_no_secret_ever_reaches_the_audit_trail(app: Flask) -> None:
     assert [s for s in secrets if s and s in text] == []
 
 
-def test_the_admin_exports_a_date_range_as_csv(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_the_admin_exports_a_date_range_as_csv(client_for, admin) -> None:
     def at(day: str) -> datetime:
         return datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
 
@@ -141,7 +142,7 @@ def test_the_admin_exports_a_date_range_as_csv(client_for, admin) -> None:  # ty
     assert export.actor_id == admin.id and export.details["filters"]["from"] == "2025-04-01"
 
 
-def test_the_export_refuses_everyone_but_admins(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_export_refuses_everyone_but_admins(client_for) -> None:
     for role in (Role.INSPECTOR, Role.AGENCY_MEMBER):
         response = client_for(make_user(role)).get("/admin/audit.csv")
         assert response.status_code == 403 and "text/csv" not in response.headers["Content-Type"]

@@ -56,7 +56,7 @@ def answer(client: FlaskClient, path: str, data: dict[str, str]) -> tuple[int, d
     return response.status_code, headers, normalised(response.get_data(as_text=True), data["email"])
 
 
-def test_wrong_passwords_get_one_answer_for_every_kind_of_address(app: Flask, accounts, two_steps) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_passwords_get_one_answer_for_every_kind_of_address(app: Flask, accounts, two_steps) -> None:
     answers = {
         kind: answer(app.test_client(), "/login", {"email": email, "password": "not the right password"})
         for kind, email in accounts.items()
@@ -67,7 +67,7 @@ def test_wrong_passwords_get_one_answer_for_every_kind_of_address(app: Flask, ac
         assert other == first, f"the answer for a {kind} address differs"
 
 
-def test_a_deactivated_account_with_its_right_password_looks_like_a_wrong_password(app: Flask, accounts) -> None:  # type: ignore[no-untyped-def]
+def test_a_deactivated_account_with_its_right_password_looks_like_a_wrong_password(app: Flask, accounts) -> None:
     from tests.conftest import TEST_PASSWORD
 
     deactivated = answer(app.test_client(), "/login", {"email": accounts["inactive"], "password": TEST_PASSWORD})
@@ -75,7 +75,7 @@ def test_a_deactivated_account_with_its_right_password_looks_like_a_wrong_passwo
     assert deactivated == unknown
 
 
-def test_password_reset_gives_one_answer_for_every_kind_of_address(app: Flask, accounts) -> None:  # type: ignore[no-untyped-def]
+def test_password_reset_gives_one_answer_for_every_kind_of_address(app: Flask, accounts) -> None:
     answers = {
         kind: answer(app.test_client(), "/password/forgot", {"email": email}) for kind, email in accounts.items()
     }
@@ -88,7 +88,7 @@ def test_password_reset_gives_one_answer_for_every_kind_of_address(app: Flask, a
     assert sent == {accounts["active"], accounts["two-step"]}
 
 
-def test_unknown_addresses_cost_as_much_hashing_as_known_ones(app: Flask, accounts) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_addresses_cost_as_much_hashing_as_known_ones(app: Flask, accounts) -> None:
     """Timing: an unknown address still runs a full argon2 verification (no fast path)."""
 
     def median_time(email: str) -> float:

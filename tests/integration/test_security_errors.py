@@ -7,6 +7,7 @@ import pytest
 from flask import Flask
 from sqlalchemy.exc import OperationalError
 
+from agencies import access
 from tests.factories.security import production_app
 
 SECRET_DETAIL = "SELECT password_hash FROM users WHERE email = 'admin@inspectorate.example'"
@@ -14,15 +15,15 @@ SECRET_DETAIL = "SELECT password_hash FROM users WHERE email = 'admin@inspectora
 
 def add_failing_routes(app: Flask) -> None:
     @app.get("/_test/explode")
-    def explode():  # type: ignore[no-untyped-def]
+    def explode():
         raise RuntimeError(SECRET_DETAIL)
 
     @app.get("/_test/database")
-    def database():  # type: ignore[no-untyped-def]
+    def database():
         raise OperationalError(SECRET_DETAIL, {"email": "admin@inspectorate.example"}, Exception("connection refused"))
 
     for view in (explode, database):
-        view._access_public = True  # type: ignore[attr-defined]
+        access.public(view)
 
 
 @pytest.fixture
@@ -83,7 +84,7 @@ def test_when_the_error_page_itself_fails_the_answer_is_still_generic(
 ) -> None:
     import core.errors
 
-    def broken_render(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+    def broken_render(*_args, **_kwargs):
         raise RuntimeError(SECRET_DETAIL)
 
     monkeypatch.setattr(core.errors, "render_template", broken_render)

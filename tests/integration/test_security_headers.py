@@ -79,7 +79,7 @@ def test_every_get_route_sends_the_security_headers(app: Flask, who: str) -> Non
     assert 200 in statuses or who == "anonymous"
 
 
-def test_error_responses_send_the_security_headers(app: Flask, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_error_responses_send_the_security_headers(app: Flask, client_for) -> None:
     member = make_user(Role.AGENCY_MEMBER)
     client = client_for(member)
     responses = {
@@ -104,7 +104,7 @@ def test_error_responses_send_the_security_headers(app: Flask, client_for) -> No
     assert "GET" not in responses[405].headers.get("Allow", "") and "POST" in responses[405].headers["Allow"]
 
 
-def test_the_audit_export_is_a_safe_uncached_attachment(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_the_audit_export_is_a_safe_uncached_attachment(client_for) -> None:
     response = client_for(make_user(Role.ADMIN)).get("/admin/audit.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert check_headers(response, endpoint="admin.export_audit_events") == []

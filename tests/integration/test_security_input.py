@@ -139,7 +139,7 @@ def test_every_post_route_survives_random_text(app: Flask, who: str) -> None:
     post_random()
 
 
-def test_nul_characters_are_refused_before_any_view(client_for, admin) -> None:  # type: ignore[no-untyped-def]
+def test_nul_characters_are_refused_before_any_view(client_for, admin) -> None:
     client = client_for(admin)
     for response in (
         client.post("/admin/organisations/new", data={"name": "Nul\x00Trust", "kind": "health"}),

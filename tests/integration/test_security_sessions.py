@@ -134,7 +134,7 @@ def end_by_deactivation(app: Flask, user: User, client: FlaskClient) -> None:
 @pytest.mark.parametrize(
     "end_sessions", [end_by_sign_out, end_by_password_change, end_by_second_factor_reset, end_by_deactivation]
 )
-def test_old_cookies_replayed_after_sessions_end_go_to_sign_in(app: Flask, end_sessions) -> None:  # type: ignore[no-untyped-def]
+def test_old_cookies_replayed_after_sessions_end_go_to_sign_in(app: Flask, end_sessions) -> None:
     user = make_user(Role.ADMIN, email="target@test.example")
     acting = signed_in_client(app, user)
     other_device = signed_in_client(app, user)

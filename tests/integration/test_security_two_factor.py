@@ -58,7 +58,7 @@ def test_production_always_requires_the_second_step() -> None:
     assert isinstance(DevelopmentConfig.REQUIRE_TWO_FACTOR, bool)
 
 
-def test_first_sign_in_sets_up_an_authenticator_then_shows_recovery_codes_once(client: FlaskClient, required) -> None:  # type: ignore[no-untyped-def]
+def test_first_sign_in_sets_up_an_authenticator_then_shows_recovery_codes_once(client: FlaskClient, required) -> None:
     user = make_user(Role.INSPECTOR, email="first@test.example")
     response = sign_in_with_password(client, "first@test.example", TEST_PASSWORD)
     assert response.headers["Location"] == "/login/set-up-two-step"
@@ -103,7 +103,7 @@ def test_first_sign_in_sets_up_an_authenticator_then_shows_recovery_codes_once(c
     assert {"sign_in.password_accepted", "sign_in.second_step_failed", "two_factor.set_up", "sign_in"} <= set(actions())
 
 
-def test_later_sign_ins_ask_for_a_code(client: FlaskClient, required) -> None:  # type: ignore[no-untyped-def]
+def test_later_sign_ins_ask_for_a_code(client: FlaskClient, required) -> None:
     user = make_user(Role.ADMIN, email="code@test.example")
     secret = with_authenticator(user)
     response = client.post("/login?next=/admin/people", data={"email": "code@test.example", "password": TEST_PASSWORD})
@@ -118,7 +118,7 @@ def test_later_sign_ins_ask_for_a_code(client: FlaskClient, required) -> None:  
     assert event.actor_id == user.id and event.details["method"] == "password and authenticator code"
 
 
-def test_a_code_works_once(app: Flask, required) -> None:  # type: ignore[no-untyped-def]
+def test_a_code_works_once(app: Flask, required) -> None:
     user = make_user(email="replay@test.example")
     secret = with_authenticator(user)
     code = current_code(secret)
@@ -130,7 +130,7 @@ def test_a_code_works_once(app: Flask, required) -> None:  # type: ignore[no-unt
     assert replayed.status_code == 200 and not is_signed_in(second)
 
 
-def test_codes_from_the_next_step_are_accepted_for_clock_drift(client: FlaskClient, required) -> None:  # type: ignore[no-untyped-def]
+def test_codes_from_the_next_step_are_accepted_for_clock_drift(client: FlaskClient, required) -> None:
     user = make_user(email="drift@test.example")
     secret = with_authenticator(user)
     sign_in_with_password(client, "drift@test.example", TEST_PASSWORD)
@@ -143,7 +143,7 @@ def test_codes_from_the_next_step_are_accepted_for_clock_drift(client: FlaskClie
     assert client.post("/login/code", data={"code": current_code(far_secret, steps_ahead=3)}).status_code == 200
 
 
-def test_a_recovery_code_signs_in_once(app: Flask, required) -> None:  # type: ignore[no-untyped-def]
+def test_a_recovery_code_signs_in_once(app: Flask, required) -> None:
     user = make_user(email="recover@test.example")
     with_authenticator(user)
     codes = two_factor.new_recovery_codes(3)
@@ -167,7 +167,7 @@ def test_a_recovery_code_signs_in_once(app: Flask, required) -> None:  # type: i
     assert "two_factor.recovery_code_used" in actions()
 
 
-def test_another_persons_recovery_code_does_not_work(client: FlaskClient, required) -> None:  # type: ignore[no-untyped-def]
+def test_another_persons_recovery_code_does_not_work(client: FlaskClient, required) -> None:
     mine, theirs = make_user(email="mine@test.example"), make_user(email="theirs@test.example")
     with_authenticator(mine)
     with_authenticator(theirs)
@@ -179,7 +179,7 @@ def test_another_persons_recovery_code_does_not_work(client: FlaskClient, requir
     assert not is_signed_in(client)
 
 
-def test_five_wrong_codes_then_throttled_and_audited(app: Flask, required) -> None:  # type: ignore[no-untyped-def]
+def test_five_wrong_codes_then_throttled_and_audited(app: Flask, required) -> None:
     user = make_user(email="guess@test.example")
     secret = with_authenticator(user)
     client = app.test_client()
@@ -201,7 +201,7 @@ def test_five_wrong_codes_then_throttled_and_audited(app: Flask, required) -> No
     assert "sign_in.throttled" in actions()
 
 
-def test_successful_sign_ins_through_both_steps_are_not_counted(app: Flask, required) -> None:  # type: ignore[no-untyped-def]
+def test_successful_sign_ins_through_both_steps_are_not_counted(app: Flask, required) -> None:
     user = make_user(email="daily@test.example")
     secret = with_authenticator(user)
     for _ in range(7):
@@ -218,7 +218,7 @@ def test_successful_sign_ins_through_both_steps_are_not_counted(app: Flask, requ
     assert sign_in_with_password(client, "daily@test.example", TEST_PASSWORD).status_code == 429
 
 
-def test_the_half_signed_in_state_expires(app: Flask, client: FlaskClient, required) -> None:  # type: ignore[no-untyped-def]
+def test_the_half_signed_in_state_expires(app: Flask, client: FlaskClient, required) -> None:
     user = make_user(email="slow@test.example")
     secret = with_authenticator(user)
     sign_in_with_password(client, "slow@test.example", TEST_PASSWORD)
@@ -230,7 +230,7 @@ def test_the_half_signed_in_state_expires(app: Flask, client: FlaskClient, requi
     assert not is_signed_in(client)
 
 
-def test_a_tampered_or_missing_half_signed_in_state_leads_back_to_sign_in(client: FlaskClient, required) -> None:  # type: ignore[no-untyped-def]
+def test_a_tampered_or_missing_half_signed_in_state_leads_back_to_sign_in(client: FlaskClient, required) -> None:
     for path in ("/login/code", "/login/set-up-two-step", "/login/recovery-code"):
         assert client.get(path).headers["Location"] == "/login"
     with client.session_transaction() as session:
@@ -238,7 +238,7 @@ def test_a_tampered_or_missing_half_signed_in_state_leads_back_to_sign_in(client
     assert client.get("/login/code").headers["Location"] == "/login"
 
 
-def test_ending_sessions_also_ends_a_half_finished_sign_in(client: FlaskClient, required) -> None:  # type: ignore[no-untyped-def]
+def test_ending_sessions_also_ends_a_half_finished_sign_in(client: FlaskClient, required) -> None:
     user = make_user(email="ended@test.example")
     secret = with_authenticator(user)
     sign_in_with_password(client, "ended@test.example", TEST_PASSWORD)
@@ -248,7 +248,7 @@ def test_ending_sessions_also_ends_a_half_finished_sign_in(client: FlaskClient, 
     assert not is_signed_in(client)
 
 
-def test_admin_resets_a_persons_second_factor(app: Flask, client_for, required) -> None:  # type: ignore[no-untyped-def]
+def test_admin_resets_a_persons_second_factor(app: Flask, client_for, required) -> None:
     admin = make_user(Role.ADMIN, email="boss@test.example")
     person = make_user(email="lostphone@test.example")
     with_authenticator(person)
@@ -276,7 +276,7 @@ def test_admin_resets_a_persons_second_factor(app: Flask, client_for, required) 
 
 
 @pytest.mark.parametrize("role", [Role.INSPECTOR, Role.AGENCY_MEMBER])
-def test_only_admins_reset_second_factors(client_for, role: Role) -> None:  # type: ignore[no-untyped-def]
+def test_only_admins_reset_second_factors(client_for, role: Role) -> None:
     person = make_user(email="keep@test.example")
     with_authenticator(person)
     # The person finder is admin-only, so to anyone else the person does not exist.
@@ -285,11 +285,11 @@ def test_only_admins_reset_second_factors(client_for, role: Role) -> None:  # ty
     assert person.has_two_factor
 
 
-def test_admin_reset_of_an_unknown_person_is_404(client_for) -> None:  # type: ignore[no-untyped-def]
+def test_admin_reset_of_an_unknown_person_is_404(client_for) -> None:
     assert client_for(make_user(Role.ADMIN)).post("/admin/people/999999/reset-two-step").status_code == 404
 
 
-def test_demo_accounts_get_the_demo_totp_secret(app: Flask, monkeypatch: pytest.MonkeyPatch, required) -> None:  # type: ignore[no-untyped-def]
+def test_demo_accounts_get_the_demo_totp_secret(app: Flask, monkeypatch: pytest.MonkeyPatch, required) -> None:
     from agencies.seed import seed_demo_organisations_and_people
 
     secret = pyotp.random_base32()

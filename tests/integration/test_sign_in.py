@@ -12,11 +12,11 @@ from extensions import db
 from tests.conftest import TEST_PASSWORD, make_user
 
 
-def sign_in(client, email: str, password: str = TEST_PASSWORD, **kwargs):  # type: ignore[no-untyped-def]
+def sign_in(client, email: str, password: str = TEST_PASSWORD, **kwargs):
     return client.post("/login", data={"email": email, "password": password}, **kwargs)
 
 
-def test_sign_in_page_has_the_labelled_fields_and_button(client) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_page_has_the_labelled_fields_and_button(client) -> None:
     page = client.get("/login").get_data(as_text=True)
     assert '<label class="govuk-label" for="email">' in page and "Email address" in page
     assert re.search(r'<label class="govuk-label" for="password">\s*Password', page)
@@ -24,7 +24,7 @@ def test_sign_in_page_has_the_labelled_fields_and_button(client) -> None:  # typ
     assert "<title>Sign in – Learning panels</title>" in page
 
 
-def test_right_password_signs_in_and_is_audited(client) -> None:  # type: ignore[no-untyped-def]
+def test_right_password_signs_in_and_is_audited(client) -> None:
     user = make_user(Role.INSPECTOR, email="right@test.example")
     response = sign_in(client, "Right@Test.Example ")
     assert response.status_code == 302
@@ -33,7 +33,7 @@ def test_right_password_signs_in_and_is_audited(client) -> None:  # type: ignore
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "sign_in")).actor_id == user.id
 
 
-def test_wrong_password_gives_a_govuk_error_and_is_audited(client) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_password_gives_a_govuk_error_and_is_audited(client) -> None:
     make_user(email="wrong@test.example")
     response = sign_in(client, "wrong@test.example", "not the right password")
     page = response.get_data(as_text=True)
@@ -47,7 +47,7 @@ def test_wrong_password_gives_a_govuk_error_and_is_audited(client) -> None:  # t
     assert "password" not in str(failed.details).lower()
 
 
-def test_unknown_and_known_addresses_get_the_same_answer(client) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_and_known_addresses_get_the_same_answer(client) -> None:
     make_user(email="known@test.example")
     known = sign_in(client, "known@test.example", "not the right password").get_data(as_text=True)
     unknown = sign_in(client, "nobody@test.example", "not the right password").get_data(as_text=True)
@@ -55,7 +55,7 @@ def test_unknown_and_known_addresses_get_the_same_answer(client) -> None:  # typ
     assert strip(known).replace("known", "X") == strip(unknown).replace("nobody", "X")
 
 
-def test_deactivated_person_cannot_sign_in(client) -> None:  # type: ignore[no-untyped-def]
+def test_deactivated_person_cannot_sign_in(client) -> None:
     make_user(email="gone@test.example", active=False)
     response = sign_in(client, "gone@test.example")
     assert response.status_code == 200
@@ -63,7 +63,7 @@ def test_deactivated_person_cannot_sign_in(client) -> None:  # type: ignore[no-u
     assert client.get("/admin/people").status_code == 302
 
 
-def test_failed_sign_ins_are_throttled_per_account(client) -> None:  # type: ignore[no-untyped-def]
+def test_failed_sign_ins_are_throttled_per_account(client) -> None:
     make_user(email="target@test.example")
     for _ in range(5):
         assert sign_in(client, "target@test.example", "guess number one!").status_code == 200
@@ -75,7 +75,7 @@ def test_failed_sign_ins_are_throttled_per_account(client) -> None:  # type: ign
     assert sign_in(client, "other@test.example").status_code == 302
 
 
-def test_failed_sign_ins_are_throttled_per_address(client) -> None:  # type: ignore[no-untyped-def]
+def test_failed_sign_ins_are_throttled_per_address(client) -> None:
     for number in range(20):
         sign_in(client, f"spray{number}@test.example", "guess number one!")
     assert sign_in(client, "spray99@test.example", "guess number one!").status_code == 429
@@ -104,7 +104,7 @@ def test_csrf_token_is_required(app: Flask) -> None:
         app.config["WTF_CSRF_ENABLED"] = False
 
 
-def test_sign_in_starts_a_new_session(client) -> None:  # type: ignore[no-untyped-def]
+def test_sign_in_starts_a_new_session(client) -> None:
     make_user(email="fixation@test.example")
     with client.session_transaction() as session:
         session["planted"] = "by an attacker"
@@ -125,11 +125,11 @@ def test_sign_out_ends_every_session_of_that_person(app: Flask) -> None:
     assert db.session.get(User, user.id).session_token not in ("",)
 
 
-def test_sign_out_is_not_possible_with_get(client) -> None:  # type: ignore[no-untyped-def]
+def test_sign_out_is_not_possible_with_get(client) -> None:
     assert client.get("/logout").status_code == 405
 
 
-def test_sessions_expire_after_the_absolute_limit(client) -> None:  # type: ignore[no-untyped-def]
+def test_sessions_expire_after_the_absolute_limit(client) -> None:
     make_user(Role.ADMIN, email="long@test.example")
     sign_in(client, "long@test.example")
     with client.session_transaction() as session:
@@ -137,7 +137,7 @@ def test_sessions_expire_after_the_absolute_limit(client) -> None:  # type: igno
     assert client.get("/admin/people").status_code == 302
 
 
-def test_next_parameter_cannot_redirect_off_site(client) -> None:  # type: ignore[no-untyped-def]
+def test_next_parameter_cannot_redirect_off_site(client) -> None:
     make_user(email="redirect@test.example")
     response = client.post(
         "/login?next=//evil.example/phish", data={"email": "redirect@test.example", "password": TEST_PASSWORD}
@@ -150,7 +150,7 @@ def test_next_parameter_cannot_redirect_off_site(client) -> None:  # type: ignor
     assert response.headers["Location"] == "/admin/people"
 
 
-def test_outdated_password_hashes_are_upgraded_at_sign_in(client) -> None:  # type: ignore[no-untyped-def]
+def test_outdated_password_hashes_are_upgraded_at_sign_in(client) -> None:
     from argon2 import PasswordHasher
 
     user = make_user(email="upgrade@test.example")

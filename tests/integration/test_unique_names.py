@@ -19,7 +19,7 @@ NAME = "Ärztliche Ölstraße Team"
         ("/reviews/offence-categories/new", {"name": NAME}, "An offence category with this name already exists"),
     ],
 )
-def test_a_non_ascii_name_entered_twice_is_refused_politely(client_for, path: str, data: dict, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_non_ascii_name_entered_twice_is_refused_politely(client_for, path: str, data: dict, message: str) -> None:
     client = client_for(make_user(Role.ADMIN))
     assert client.post(path, data=data).status_code == 302
     again = client.post(path, data=data)

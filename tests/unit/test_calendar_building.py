@@ -36,7 +36,7 @@ def event(**changes: object) -> calendar.PanelEvent:
         url="http://portal.test/panels/7",
         attendees=(CHAIR, POLICE, HEALTH, NOTES),
     )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return replace(base, **changes)
 
 
 def parse(data: bytes) -> tuple[Calendar, object]:
@@ -46,7 +46,7 @@ def parse(data: bytes) -> tuple[Calendar, object]:
 
 
 def attendees_of(vevent: object) -> dict[str, dict[str, str]]:
-    values = vevent.get("ATTENDEE", [])  # type: ignore[attr-defined]
+    values = vevent.get("ATTENDEE", [])
     values = values if isinstance(values, list) else [values]
     return {str(v).removeprefix("mailto:"): dict(v.params) for v in values}
 

@@ -17,14 +17,14 @@ class _Tree(HTMLParser):
         super().__init__()
         self.items: list[tuple] = []
 
-    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+    def handle_starttag(self, tag, attrs):
         attributes = {name: (frozenset(value.split()) if name == "class" else value) for name, value in attrs}
         self.items.append(("start", tag, tuple(sorted(attributes.items(), key=lambda item: item[0]))))
 
-    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+    def handle_endtag(self, tag):
         self.items.append(("end", tag))
 
-    def handle_data(self, data):  # type: ignore[no-untyped-def]
+    def handle_data(self, data):
         if data.strip():
             self.items.append(("text", " ".join(data.split())))
 
@@ -35,7 +35,7 @@ def _tree(markup: str) -> list[tuple]:
     return parser.items
 
 
-def _macro(app, component: str, name: str, params: dict) -> str:  # type: ignore[no-untyped-def]
+def _macro(app, component: str, name: str, params: dict) -> str:
     template = app.jinja_env.from_string(
         f'{{% from "govuk_frontend_jinja/components/{component}/macro.html" import {name} %}}{{{{ {name}(params) }}}}'
     )
@@ -79,7 +79,7 @@ TABLES = [
 
 
 @pytest.mark.parametrize("params", TABLES)
-def test_the_table_matches_the_macro(app, params) -> None:  # type: ignore[no-untyped-def]
+def test_the_table_matches_the_macro(app, params) -> None:
     assert _tree(govuk_table(params)) == _tree(_macro(app, "table", "govukTable", params))
 
 
@@ -91,7 +91,7 @@ def test_the_table_matches_the_macro(app, params) -> None:  # type: ignore[no-un
         {"html": Markup("  <span>Open</span> "), "attributes": {"title": "t"}},
     ],
 )
-def test_the_tag_matches_the_macro(app, params) -> None:  # type: ignore[no-untyped-def]
+def test_the_tag_matches_the_macro(app, params) -> None:
     assert _tree(govuk_tag(params)) == _tree(_macro(app, "tag", "govukTag", params))
 
 
@@ -129,6 +129,6 @@ def test_text_is_escaped_and_html_is_not() -> None:
         {"navigation": []},
     ],
 )
-def test_the_service_navigation_matches_the_macro(app, params) -> None:  # type: ignore[no-untyped-def]
+def test_the_service_navigation_matches_the_macro(app, params) -> None:
     expected = _macro(app, "service-navigation", "govukServiceNavigation", params)
     assert _tree(govuk_service_navigation(params)) == _tree(expected)

@@ -11,7 +11,7 @@ GOOD = {
 
 
 @pytest.fixture
-def production_env(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def production_env(monkeypatch: pytest.MonkeyPatch):
     for key in (
         "SECRET_KEY",
         "DATABASE_URL",

@@ -20,7 +20,7 @@ class WithRows(PortalForm):
     rows = FieldList(FormField(Row), min_entries=1)
 
 
-def test_text_is_stripped_and_field_lists_bind(app) -> None:  # type: ignore[no-untyped-def]
+def test_text_is_stripped_and_field_lists_bind(app) -> None:
     from werkzeug.datastructures import MultiDict
 
     with app.test_request_context(method="POST"):

@@ -24,7 +24,7 @@ def facts(**changes: object) -> ReminderFacts:
         week_sent_for=None,
         day_sent_for=None,
     )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return replace(base, **changes)
 
 
 @pytest.mark.parametrize(

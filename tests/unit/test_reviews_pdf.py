@@ -14,16 +14,16 @@ from core.pdf import STATIC_DIR, LocalOnlyFetcher, css_string, render_pdf
 
 
 @pytest.fixture
-def pdf_templates(app: Flask):  # type: ignore[no-untyped-def]
+def pdf_templates(app: Flask):
     loader = DictLoader(
         {
             "test_pdf/body.html": "<h1>{{ title }}</h1>{% for n in range(n_paragraphs) %}<p>Paragraph {{ n }} "
             '{{ text }}</p>{% endfor %}<img src="http://203.0.113.9/tracker.png" alt="">',
         }
     )
-    app.jinja_loader.loaders.insert(0, loader)  # type: ignore[union-attr]
+    app.jinja_loader.loaders.insert(0, loader)
     yield
-    app.jinja_loader.loaders.remove(loader)  # type: ignore[union-attr]
+    app.jinja_loader.loaders.remove(loader)
 
 
 def _pages(data: bytes) -> tuple[pypdf.PdfReader, list[str]]:
@@ -31,7 +31,7 @@ def _pages(data: bytes) -> tuple[pypdf.PdfReader, list[str]]:
     return reader, [page.extract_text() for page in reader.pages]
 
 
-def test_every_page_carries_the_marking_the_stamp_and_its_number(app: Flask, pdf_templates) -> None:  # type: ignore[no-untyped-def]
+def test_every_page_carries_the_marking_the_stamp_and_its_number(app: Flask, pdf_templates) -> None:
     with app.test_request_context():
         data = render_pdf(
             "test_pdf/body.html",
@@ -51,7 +51,7 @@ def test_every_page_carries_the_marking_the_stamp_and_its_number(app: Flask, pdf
     assert reader.trailer["/Root"]["/MarkInfo"]["/Marked"]  # tagged for screen readers
 
 
-def test_the_marking_and_language_can_be_chosen(app: Flask, pdf_templates) -> None:  # type: ignore[no-untyped-def]
+def test_the_marking_and_language_can_be_chosen(app: Flask, pdf_templates) -> None:
     with app.test_request_context():
         data = render_pdf("test_pdf/body.html", title="Short", marking="OFFICIAL", lang="cy", n_paragraphs=1, text="")
     reader, pages = _pages(data)
@@ -59,7 +59,7 @@ def test_the_marking_and_language_can_be_chosen(app: Flask, pdf_templates) -> No
     assert reader.trailer["/Root"]["/Lang"] == "cy"
 
 
-def test_a_title_with_markup_is_text(app: Flask, pdf_templates) -> None:  # type: ignore[no-untyped-def]
+def test_a_title_with_markup_is_text(app: Flask, pdf_templates) -> None:
     with app.test_request_context():
         data = render_pdf("test_pdf/body.html", title="<script>x</script> & more", n_paragraphs=1, text="")
     reader, pages = _pages(data)

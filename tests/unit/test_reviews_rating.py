@@ -89,7 +89,7 @@ def test_composites_outside_0_to_12_are_refused(bad: int) -> None:
     ],
 )
 def test_ratings_are_read_from_numbers_or_words(text: object, expected: Rating | None) -> None:
-    assert Rating.parse(text) is expected  # type: ignore[arg-type]
+    assert Rating.parse(text) is expected
 
 
 def test_every_rating_has_words_and_a_tag_colour() -> None:

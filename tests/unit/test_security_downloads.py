@@ -58,7 +58,7 @@ def test_long_names_are_cut_but_keep_their_extension() -> None:
     assert len(name) <= 120 and name.endswith(".csv")
 
 
-def test_send_download_is_an_uncached_attachment(app) -> None:  # type: ignore[no-untyped-def]
+def test_send_download_is_an_uncached_attachment(app) -> None:
     response = send_download("a,b\n1,2\n", "Réport.csv", "text/csv")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Cache-Control"] == "no-store"

@@ -53,7 +53,7 @@ def test_common_passwords_and_their_decorated_forms_are_refused(password: str) -
     assert password_problems(password) == ["Password is too easy to guess. Try three random words together"]
 
 
-def test_passwords_never_expire(client) -> None:  # type: ignore[no-untyped-def]
+def test_passwords_never_expire(client) -> None:
     from datetime import timedelta
 
     from core.formatting import utc_now
