@@ -103,7 +103,7 @@ class ReviewForm(VersionedForm):
     )
     probation_extension = OptionalRadioField(
         "Was the region given an extension to finish the review?",
-        choices=[("yes", "Yes"), ("no", "No"), ("unknown", "Not recorded")],
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No"), SelectChoice("unknown", "Not recorded")],
         coerce=_choice_or_none,
         default="unknown",
         widget=GovRadioInput(),

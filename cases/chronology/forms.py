@@ -14,7 +14,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, HiddenField, RadioField, SelectMultipleField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired
 
 from cases.chronology.models import SFO_REVIEW_SOURCE
@@ -78,7 +78,9 @@ class AddedRowForm(VersionedForm):
 class CasePersonForm(PortalForm):
     role = RadioField(
         "Who is this?",
-        choices=[(role.value, role.label) for role in (PersonRole.VICTIM, PersonRole.CHILD, PersonRole.SUBJECT)],
+        choices=[
+            SelectChoice(role.value, role.label) for role in (PersonRole.VICTIM, PersonRole.CHILD, PersonRole.SUBJECT)
+        ],
         validators=[InputRequired(message="Select who this is")],
         widget=GovRadioInput(),
     )

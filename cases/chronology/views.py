@@ -32,6 +32,7 @@ from typing import Any, cast
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import escape
+from wtforms import SelectChoice
 
 from agencies import access
 from cases.chronology import importing
@@ -166,7 +167,7 @@ def _page(case: MultiAgencyCase, view: ChronologyView) -> ResponseReturnValue:
     form = FilterForm(formdata=request.args)
     form.validate()
     chronology = _load(case, view, _filters(form))
-    form.agency.choices = [(count.organisation_id, count.name) for count in chronology.counts]
+    form.agency.choices = [SelectChoice(count.organisation_id, count.name) for count in chronology.counts]
     inspector = manages_cases(user)
     pairs = chronology.pairs if inspector else []
     rows = {key: row for key, row in chronology.rows_by_key.items()}

@@ -68,7 +68,7 @@ class ChronologyRowForm(_RowForm):
     )
     significant = SelectMultipleField(
         "Significant contact",
-        choices=[("yes", "This contact is significant")],
+        choices=[SelectChoice("yes", "This contact is significant")],
         widget=GovCheckboxesInput(),
     )
 
