@@ -169,7 +169,9 @@ def test_three_agencies_submit_the_inspector_links_a_duplicate_and_the_pack_show
     assert "Northshire NHS Trust: Ambulance crew called by police" in merged
     assert "one event, 2 accounts" in merged.lower() and "Possibly the same event" not in merged
     assert merged.index("verbal argument") < merged.index("neighbour heard") < merged.index("School referral")
-    # The attendee now sees every agency's contacts on the page too.
+    # The download waited on the "being prepared" page, which links back to the panel; there the
+    # attendee now sees every agency's contacts too.
+    follow(council_page, council_page.get_by_role("link", name="Back to the panel"), "Northshire learning panel")
     follow(council_page, council_page.get_by_role("link", name=f"Merged chronology of {reference}"))
     expect(council_page.get_by_role("table", name="Contacts in date order")).to_contain_text("Ambulance crew")
     check_page(council_page, f"Merged chronology of {reference}")

@@ -14,10 +14,16 @@ APP_PACKAGES = ["agencies", "cases", "core", "learning", "notifications", "panel
 # Modules whose functions are request handlers or command-line commands: they own the transaction.
 COMMITTING_MODULES = {"views.py", "admin.py", "commands.py", "cli.py"}
 # The mail worker commits each claim and each outcome by design (a crash must not resend), and runs
-# each reminder sweep in its own transaction.
-COMMITTING_FILES = {"notifications/worker.py", "notifications/reminder_jobs.py"}
-# The two helpers views commit through: a save that may be stale, and the kept read and refusal rows.
-COMMITTING_HELPERS = {("core/db.py", "commit_unless_stale"), ("core/audit.py", "commit_kept_records")}
+# each reminder sweep in its own transaction; the background renderer likewise commits each claim,
+# each finished file and each failure, so a killed worker leaves no render half-claimed.
+COMMITTING_FILES = {"notifications/worker.py", "notifications/reminder_jobs.py", "core/renders.py"}
+# The helpers views and the worker commit through: a save that may be stale, the kept read and
+# refusal rows, and the malware scan of uploaded files (one commit per file scanned).
+COMMITTING_HELPERS = {
+    ("core/db.py", "commit_unless_stale"),
+    ("core/audit.py", "commit_kept_records"),
+    ("core/files.py", "scan_waiting_files"),
+}
 
 
 def _is_commit(node: ast.AST) -> bool:
