@@ -75,6 +75,8 @@ class Config:
     # most nine of them and always less than the lease a worker holds on it (notifications/worker.py).
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "30"))
     NOTIFICATIONS_CLAIM_LEASE = timedelta(seconds=int(os.environ.get("OUTBOX_LEASE_SECONDS", "300")))
+    # Admins see a banner (and /healthz says "delayed") when a message has waited longer than this.
+    OUTBOX_ALERT_AFTER_MINUTES = int(os.environ.get("OUTBOX_ALERT_AFTER_MINUTES", "60"))
 
     # Reminder sweeps the outbox worker runs (each queues what is due, once).
     REMINDER_JOBS = (
