@@ -7,8 +7,8 @@ stop it with ``smtp_server.stop()`` (and ``start()`` it again on the same port).
 Faults on command, for the fault suite (``tests/fault/``): ``stall(seconds)`` delays every
 reply (the greeting too), ``hang()`` never answers, ``drop()`` closes the connection when a
 message starts (nothing accepted), ``drop_after_data()`` accepts a message and closes the
-connection instead of answering 250 (the one case where a sender cannot know it went), and
-``accept()`` clears them all.
+connection instead of answering 250 (the one case where a sender cannot know it went),
+``hang_at_message(n)`` never answers the n-th MAIL command, and ``accept()`` clears them all.
 """
 
 from __future__ import annotations
@@ -54,11 +54,16 @@ class RecordingHandler:
         self.hanging = False
         self.drop_on_mail = False
         self.drop_after_data = False
+        self.hang_at_mail: int | None = None
         self.commands = 0
+        self.mails = 0
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]) -> str:  # noqa: N802
+        self.mails += 1
         if self.drop_on_mail:
             server.drop_next_reply = True
+        if self.hang_at_mail == self.mails:
+            server.hang_this_reply = True
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -72,6 +77,8 @@ class RecordingHandler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if self.data_reply:
             return self.data_reply
+        if self.hanging:
+            return "451 4.3.0 Not processing"  # a hung server delivers nothing (and never answers)
         with self.lock:
             self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content))
         if self.drop_after_data:
@@ -83,6 +90,7 @@ class FaultySMTP(SMTP):
     """aiosmtpd's server, with every reply passing through the handler's faults."""
 
     drop_next_reply = False
+    hang_this_reply = False
 
     async def push(self, status: Any) -> None:
         handler: RecordingHandler = self.event_handler
@@ -92,8 +100,9 @@ class FaultySMTP(SMTP):
             handler.commands += 1
         if handler.stall_seconds and final_line:
             await asyncio.sleep(handler.stall_seconds)  # once per reply, whatever its length
-        while handler.hanging:
+        while handler.hanging or (self.hang_this_reply and handler.hang_at_mail is not None):
             await asyncio.sleep(0.02)
+        self.hang_this_reply = False
         if self.drop_next_reply:
             self.drop_next_reply = False
             assert self.transport is not None
@@ -126,6 +135,7 @@ class SmtpServer:
     def stop(self) -> None:
         if self.controller is not None:
             self.handler.hanging = False  # let hung replies end, so the server can stop
+            self.handler.hang_at_mail = None
             self.controller.stop()
             self.controller = None
 
@@ -146,6 +156,11 @@ class SmtpServer:
     def hang(self) -> None:
         self.handler.hanging = True
 
+    def hang_at_message(self, number: int) -> None:
+        """Never answer the ``number``-th MAIL command (counted from the start): a worker sending
+        a batch stops in the middle of it, with the messages before it delivered."""
+        self.handler.hang_at_mail = number
+
     def drop(self) -> None:
         self.handler.drop_on_mail = True
 
@@ -156,6 +171,7 @@ class SmtpServer:
         self.handler.data_reply = self.handler.rcpt_reply = None
         self.handler.stall_seconds = 0.0
         self.handler.hanging = self.handler.drop_on_mail = self.handler.drop_after_data = False
+        self.handler.hang_at_mail = None
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[Received]:
         deadline = time.monotonic() + timeout
