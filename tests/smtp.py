@@ -81,6 +81,7 @@ class RecordingHandler:
             return "451 4.3.0 Not processing"  # a hung server delivers nothing (and never answers)
         with self.lock:
             self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content))
+        server.answering_accepted = True  # a hang switched on now does not hold back this "250"
         if self.drop_after_data:
             server.drop_next_reply = True
         return "250 Message accepted for delivery"
@@ -91,6 +92,7 @@ class FaultySMTP(SMTP):
 
     drop_next_reply = False
     hang_this_reply = False
+    answering_accepted = False
 
     async def push(self, status: Any) -> None:
         handler: RecordingHandler = self.event_handler
@@ -100,9 +102,11 @@ class FaultySMTP(SMTP):
             handler.commands += 1
         if handler.stall_seconds and final_line:
             await asyncio.sleep(handler.stall_seconds)  # once per reply, whatever its length
-        while handler.hanging or (self.hang_this_reply and handler.hang_at_mail is not None):
+        while (handler.hanging and not self.answering_accepted) or (
+            self.hang_this_reply and handler.hang_at_mail is not None
+        ):
             await asyncio.sleep(0.02)
-        self.hang_this_reply = False
+        self.hang_this_reply = self.answering_accepted = False
         if self.drop_next_reply:
             self.drop_next_reply = False
             assert self.transport is not None

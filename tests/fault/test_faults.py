@@ -56,7 +56,7 @@ def test_two_workers_through_refusals_drops_hangs_and_stalls_send_each_message_o
         smtp_server.hang()  # no answer at all: each command times out
         time.sleep(1.5)
         smtp_server.accept()
-        smtp_server.stall(0.3)  # slow, but inside the timeout
+        smtp_server.stall(0.15)  # slow, but well inside the timeout
         workers.drain(timeout=40)
 
     assert_each_sent_exactly_once(smtp_server.received, 12)

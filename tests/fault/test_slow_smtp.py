@@ -20,13 +20,13 @@ from tests.factories.notifications import queue_many
 from tests.fault.conftest import Workers, assert_each_sent_exactly_once
 from tests.smtp import SmtpServer
 
-# Each SMTP command waits at most a second; the server answers each in 0.7 s. Opening a
-# connection and sending one message is six answers (4.2 s); each later message four (2.8 s).
+# Each SMTP command waits at most a second; the server answers each in 0.6 s. Opening a
+# connection and sending one message is six answers (3.6 s); each later message four (2.4 s).
 MAIL_TIMEOUT = 1.0
-STALL = 0.7
+STALL = 0.6
 # A lease a message on a fresh connection fits in (with room to record it), but not two:
 # without a deadline and a renewed claim the second outlives it and another worker sends it too.
-LEASE = timedelta(seconds=6.6)
+LEASE = timedelta(seconds=5.8)
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_a_message_that_would_outlast_its_deadline_is_cut_off_and_tried_again(
     started = time.monotonic()
     result = send_due()
 
-    assert time.monotonic() - started < 3  # the deadline, not six answers of 0.7 s
+    assert time.monotonic() - started < 3  # the deadline, not six answers of 0.6 s
     assert result.retrying == 1 and result.sent == 0
     assert slow_smtp.received == []
     message = db.session.get(OutboxMessage, message_id)
