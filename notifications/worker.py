@@ -82,10 +82,12 @@ class PassResult:
         return any(getattr(self, field.name) for field in fields(self))
 
     def summary(self) -> str:
-        return (
+        text = (
             f"sent {self.sent}, will retry {self.retrying}, failed {self.failed}, "
             f"not sent (recipient deactivated) {self.cancelled}"
         )
+        # Only when it happens: a claim ran out before this worker reached the message.
+        return text + (f", left to another worker {self.lost}" if self.lost else "")
 
 
 def new_worker_id() -> str:
