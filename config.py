@@ -71,6 +71,12 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "learning-panels@inspectorate.example")
     MAIL_CATCHER_DIR = str(INSTANCE_DIR / "mail")
+    # The outbox worker: each SMTP command waits at most MAIL_TIMEOUT seconds, and one message at
+    # most nine of them and always less than the lease a worker holds on it (notifications/worker.py).
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "30"))
+    NOTIFICATIONS_CLAIM_LEASE = timedelta(seconds=int(os.environ.get("OUTBOX_LEASE_SECONDS", "300")))
+    # Admins see a banner (and /healthz says "delayed") when a message has waited longer than this.
+    OUTBOX_ALERT_AFTER_MINUTES = int(os.environ.get("OUTBOX_ALERT_AFTER_MINUTES", "60"))
 
     # Reminder sweeps the outbox worker runs (each queues what is due, once).
     REMINDER_JOBS = (

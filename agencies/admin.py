@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager, load_only
 from wtforms import SelectChoice
@@ -23,6 +24,7 @@ from core.forms import ConfirmForm
 from core.pagination import paginate
 from extensions import db
 from notifications import operations as notification_operations
+from notifications.health import OutboxBacklog, outbox_backlog
 from notifications.models import MessageStatus, OutboxMessage
 from notifications.outbox import without_secrets
 
@@ -357,6 +359,7 @@ def list_messages() -> ResponseReturnValue:
         counts=counts,
         statuses=list(MessageStatus),
         failed_count=counts[MessageStatus.FAILED],
+        confirm=ConfirmForm(),
     )
 
 
@@ -364,6 +367,32 @@ def body_paragraphs(text: str) -> list[list[str]]:
     """Plain text as paragraphs of lines, for showing an email body as the recipient reads it."""
     blocks = text.replace("\r\n", "\n").strip().split("\n\n")
     return [block.strip("\n").split("\n") for block in blocks if block.strip()]
+
+
+@admin_bp.post("/messages/retry-failed")
+@access.allow(access.is_admin)
+def retry_all_failed() -> ResponseReturnValue:
+    """After an outage longer than the retry schedule, once its cause is fixed: every failed
+    message goes again."""
+    if ConfirmForm().validate_on_submit():
+        count = notification_operations.retry_all_failed(by=access.current_person())
+        db.session.commit()
+        if count:
+            flash(
+                f"{count} failed {'message' if count == 1 else 'messages'} will be sent again within a few seconds",
+                "success",
+            )
+        else:
+            flash("There are no failed messages to retry", "success")
+    return redirect(url_for("admin.list_messages"))
+
+
+def outbox_alert() -> OutboxBacklog | None:
+    """For an admin, the outbox's backlog when email is delayed (the banner on every page)."""
+    if not current_user.is_authenticated or not access.is_admin(current_user):
+        return None
+    backlog = outbox_backlog()
+    return backlog if backlog.delayed else None
 
 
 @admin_bp.get("/messages/<int:message_id>")

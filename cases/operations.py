@@ -37,6 +37,7 @@ from cases.rules import (
     reminder_due,
 )
 from core import audit
+from core.db import set_if_unchanged
 from core.formatting import london_today, utc_now
 from extensions import db
 from notifications.outbox import portal_link, queue_email
@@ -320,7 +321,8 @@ def send_manual_reminder(invitation: CaseInvitation, by: User) -> int:
 def send_due_reminders(now: datetime) -> int:
     """Queue the automatic reminders due at ``now``; each goes once. Returns emails queued.
 
-    Safe to call on every worker run: a sent marker is written in the same transaction as
+    Safe to call on every worker run, and from several workers at once: a sent marker is set
+    conditionally (``WHERE marker IS NULL``, the row count checked) in the same transaction as
     the outbox rows, so a reminder that was queued is never queued again.
     """
     today = london_today(now)
@@ -357,12 +359,16 @@ def send_due_reminders(now: datetime) -> int:
         )
         if kind is None:
             continue
+        # The marker is set by a conditional UPDATE: a sweep running at the same moment (another
+        # worker) that read the marker empty too finds it set, and queues nothing.
         if kind == ReminderKind.DUE_SOON:
             subject = f"Reminder: reply by {_short_date(case.reply_by)} about {case.reference}"
-            invitation.due_soon_reminder_sent_at_utc = now
+            marker = CaseInvitation.due_soon_reminder_sent_at_utc
         else:
             subject = f"Overdue: your reply about {case.reference}"
-            invitation.overdue_reminder_sent_at_utc = now
+            marker = CaseInvitation.overdue_reminder_sent_at_utc
+        if not set_if_unchanged(invitation, marker.is_(None), **{marker.key: now}):
+            continue
         sent = _email_agency(
             invitation, subject=subject, template="case_reminder", kind=kind.value, overdue=kind == ReminderKind.OVERDUE
         )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, Enum, Integer, func, types
+from sqlalchemy import ColumnElement, DateTime, Enum, Integer, func, select, types, update
 from sqlalchemy.orm import Mapped, QueryableAttribute, declared_attr, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from core.formatting import utc_now
@@ -97,3 +99,33 @@ def enum_column(enum_cls: type[enum.Enum], **kwargs: object) -> Enum:
         validate_strings=True,
         **kwargs,
     )
+
+
+def set_if_unchanged(obj: Any, condition: ColumnElement[bool], **values: Any) -> bool:
+    """Set ``values`` on the row behind ``obj`` only while ``condition`` holds; True if this
+    transaction did it.
+
+    One conditional ``UPDATE ... WHERE id = :id AND <condition>``, its row count checked: two
+    transactions racing to set the same marker cannot both win (on PostgreSQL the second waits
+    for the first's row lock, then finds the condition false; SQLite has one writer at a time).
+    The loaded object is updated to match without being marked changed.
+    """
+    model = type(obj)
+    result = db.session.execute(
+        update(model).where(model.id == obj.id, condition).values(**values).execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        return False
+    for name, value in values.items():
+        set_committed_value(obj, name, value)
+    return True
+
+
+def try_transaction_lock(name: str) -> bool:
+    """Take a lock named ``name`` until this transaction ends, without waiting: False if another
+    transaction holds it. On PostgreSQL a transaction-level advisory lock; SQLite lets one writer
+    at a time anyway, so there it is always True."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return True
+    key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+    return bool(db.session.scalar(select(func.pg_try_advisory_xact_lock(key))))

@@ -11,9 +11,10 @@ from datetime import datetime
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from core import audit
+from core.db import set_if_unchanged
 from core.formatting import london_today, utc_now
 from extensions import db
 from learning.models import OPEN_STATUSES, ActionRecord
@@ -25,7 +26,8 @@ def send_due_action_reminders(now: datetime) -> int:
     """Queue the reminders due at ``now``; return how many actions were reminded about.
 
     The sent markers are written in the same transaction as the outbox rows, so a queued
-    reminder is never queued twice, even if two runs overlap and one of them rolls back.
+    reminder is never queued twice, even if two runs overlap and one of them rolls back; they are
+    set by compare-and-set, so two sweeps at the same moment cannot both queue it.
     """
     actions = db.session.scalars(
         select(ActionRecord)
@@ -43,8 +45,14 @@ def send_due_action_reminders(now: datetime) -> int:
         if not reminder_due(facts, now):
             continue
         first = action.reminders_for_due_on != action.due_on
-        action.reminders_for_due_on = action.due_on
-        action.last_reminder_at_utc = now
+        # Compare and set: only if the markers are still what this sweep read, so a sweep
+        # running at the same moment that read them too queues nothing.
+        unchanged = and_(
+            ActionRecord.reminders_for_due_on.is_not_distinct_from(facts.reminders_for_due_on),
+            ActionRecord.last_reminder_at_utc.is_not_distinct_from(facts.last_reminder_at),
+        )
+        if not set_if_unchanged(action, unchanged, reminders_for_due_on=action.due_on, last_reminder_at_utc=now):
+            continue
         sent = notify_owner(action, kind="overdue", days_overdue=(london_today(now) - action.due_on).days)
         audit.record(
             "action.reminder_sent",

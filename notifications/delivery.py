@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import smtplib
+import socket
 import tempfile
+import time
 from dataclasses import dataclass
 from email.utils import make_msgid
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from flask import current_app
 from flask_mail import Connection, Message
@@ -21,7 +23,14 @@ from core.formatting import utc_now
 from extensions import mail
 from notifications.outbox import header_safe, single_address
 
-DEFAULT_SMTP_TIMEOUT = 30  # seconds for each SMTP operation; a hung server must not hang the worker
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
+DEFAULT_SMTP_TIMEOUT = 30  # seconds for each SMTP operation (MAIL_TIMEOUT); a hung server must not hang the worker
+# The most commands one message takes when the connection has to be opened: connect (the
+# greeting), EHLO, STARTTLS and EHLO again, AUTH, MAIL, RCPT, DATA and the data itself. The
+# worker gives a message this many MAIL_TIMEOUTs at most (and always less than its claim).
+SMTP_ROUND_TRIPS = 9
 
 
 @dataclass(frozen=True)
@@ -57,8 +66,11 @@ class DeliveryError(Exception):
 class Transport(Protocol):
     description: str
 
-    def send(self, email: OutgoingEmail) -> str:
-        """Deliver one message; return where it went. Raise DeliveryError if refused."""
+    def send(self, email: OutgoingEmail, *, deadline: float | None = None) -> str:
+        """Deliver one message; return where it went. Raise DeliveryError if refused.
+
+        ``deadline`` (a ``time.monotonic()`` value) bounds the whole exchange, however many
+        commands it takes: the worker sets it inside the message's claim."""
 
     def close(self) -> None: ...
 
@@ -123,20 +135,88 @@ def _is_connection_failure(error: BaseException) -> bool:
     return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
 
 
-class _TimedConnection(Connection):
-    """Flask-Mail's connection, with a timeout (it has none, so a hung server would block forever)."""
+class SendDeadlinePassed(TimeoutError):
+    """The message's overall deadline passed between two SMTP commands."""
 
-    def __init__(self, state: Any, timeout: float) -> None:
+
+class _DeadlineMixin:
+    """Every SMTP command waits at most ``timeout`` seconds and never past ``deadline``.
+
+    A server that answers each command just inside the timeout would otherwise stretch one
+    message over many timeouts (connect, EHLO, MAIL, RCPT, DATA, the data itself) and outlive
+    the worker's claim on it, when another worker may send it too.
+    """
+
+    timeout: float
+    sock: socket.socket | None
+    file: Any
+    deadline: float | None = None
+
+    def _arm(self) -> None:
+        if self.deadline is None or self.sock is None:
+            return
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            self.sock.close()
+            raise SendDeadlinePassed("the message's time to send ran out")
+        self.sock.settimeout(min(self.timeout, left))
+
+    def send(self, s: ReadableBuffer | str) -> None:
+        self._arm()
+        super().send(s)  # type: ignore[misc]
+
+    def getreply(self) -> tuple[int, bytes]:
+        self._arm()
+        if getattr(self, "file", None) is None and self.sock is not None:
+            # Each line of a reply re-armed too: a multi-line reply cannot stretch past the deadline.
+            self.file = _ArmedReader(self.sock.makefile("rb"), self._arm)
+        return super().getreply()  # type: ignore[misc, no-any-return]
+
+
+class _ArmedReader:
+    """The reply stream smtplib reads, lines at a time, with the timeout re-armed before each line."""
+
+    def __init__(self, stream: Any, arm: Any) -> None:
+        self.stream = stream
+        self.arm = arm
+
+    def readline(self, size: int = -1) -> bytes:
+        self.arm()
+        return self.stream.readline(size)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+class _DeadlineSMTP(_DeadlineMixin, smtplib.SMTP):
+    pass
+
+
+class _DeadlineSMTPSSL(_DeadlineMixin, smtplib.SMTP_SSL):
+    pass
+
+
+class _TimedConnection(Connection):
+    """Flask-Mail's connection, with a timeout per command (it has none, so a hung server would
+    block forever) and an overall deadline per message (``host.deadline``)."""
+
+    def __init__(self, state: Any, timeout: float, deadline: float | None) -> None:
         super().__init__(state)
         self.timeout = timeout
+        self.deadline = deadline
 
     def configure_host(self) -> smtplib.SMTP:
         state = self.mail
-        host: smtplib.SMTP
+        connect_timeout = self.timeout
+        if self.deadline is not None:
+            connect_timeout = max(0.001, min(self.timeout, self.deadline - time.monotonic()))
+        host: _DeadlineSMTP | _DeadlineSMTPSSL
         if state.use_ssl:
-            host = smtplib.SMTP_SSL(state.server, state.port, timeout=self.timeout)
+            host = _DeadlineSMTPSSL(state.server, state.port, timeout=connect_timeout)
         else:
-            host = smtplib.SMTP(state.server, state.port, timeout=self.timeout)
+            host = _DeadlineSMTP(state.server, state.port, timeout=connect_timeout)
+        host.timeout = self.timeout
+        host.deadline = self.deadline
         if state.use_tls:
             host.starttls()
         if state.username and state.password:
@@ -157,12 +237,15 @@ class SmtpTransport:
         self.connection: _TimedConnection | None = None
         self.description = f"SMTP server {self.state.server}:{self.state.port}"
 
-    def send(self, email: OutgoingEmail) -> str:
+    def send(self, email: OutgoingEmail, *, deadline: float | None = None) -> str:
         try:
             message = build_message(email, self.state.default_sender)
             if self.connection is None:
-                connection = _TimedConnection(self.state, self.timeout)
+                connection = _TimedConnection(self.state, self.timeout, deadline)
                 self.connection = connection.__enter__()
+            host = self.connection.host
+            if isinstance(host, _DeadlineMixin):
+                host.deadline = deadline
             self.connection.send(message)
         except Exception as error:
             unreachable = _is_connection_failure(error)
@@ -196,7 +279,7 @@ class MailCatcherTransport:
         self.sender = sender
         self.description = f"mail catcher folder {self.directory}"
 
-    def send(self, email: OutgoingEmail) -> str:
+    def send(self, email: OutgoingEmail, *, deadline: float | None = None) -> str:
         raw = build_message(email, self.sender).as_bytes()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)

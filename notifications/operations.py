@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from core import audit
 from core.formatting import utc_now
 from extensions import db
@@ -21,8 +23,28 @@ def retry_message(message: OutboxMessage, *, by: object) -> OutboxMessage:
     db.session.refresh(message, with_for_update=True)
     if not message.can_retry:
         raise NotRetryable(f"This message is {message.status.label.lower()} and cannot be retried")
+    _queue_again(message, by=by)
+    return message
+
+
+def retry_all_failed(*, by: object) -> int:
+    """Queue every failed message again (after an outage longer than the retry schedule, once
+    its cause is fixed); return how many. Each is audited as a retry by hand. The caller commits."""
+    messages = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == MessageStatus.FAILED)
+        .order_by(OutboxMessage.id)
+        .with_for_update(of=OutboxMessage)
+        .execution_options(populate_existing=True)
+    ).all()
+    for message in messages:
+        _queue_again(message, by=by, all_failed=True)
+    return len(messages)
+
+
+def _queue_again(message: OutboxMessage, *, by: object, **extra: Any) -> None:
     previous_status, previous_attempts = message.status, message.attempts
-    details: dict[str, Any] = {}
+    details: dict[str, Any] = dict(extra)
     recipient = message.recipient
     if recipient is not None and recipient.email.lower() != message.to_address.lower():
         # The address may have been corrected after the failure: send to the one on record now.
@@ -41,4 +63,3 @@ def retry_message(message: OutboxMessage, *, by: object) -> OutboxMessage:
         last_error=(message.last_error or "")[:400],
         **details,
     )
-    return message

@@ -1,7 +1,8 @@
 """Reminder sweeps the outbox worker runs every few minutes.
 
 Each capability owns its own reminder rules and exposes ``send_due_…(now) -> int`` which
-queues what is due and marks it sent (so running it again queues nothing twice). The list
+queues what is due and marks it sent (so running it again queues nothing twice, and two
+sweeps at the same moment, on two workers, queue it once: see ``run_reminder_jobs``). The list
 lives in settings (``REMINDER_JOBS``, dotted ``module:function`` paths), so this package does
 not depend on the packages that send reminders.
 """
@@ -14,6 +15,7 @@ from datetime import datetime
 from flask import current_app
 from werkzeug.utils import import_string
 
+from core.db import try_transaction_lock
 from extensions import db
 
 logger = logging.getLogger(__name__)
@@ -24,6 +26,13 @@ def run_reminder_jobs(now: datetime) -> dict[str, int]:
     queued: dict[str, int] = {}
     for path in current_app.config.get("REMINDER_JOBS", ()):
         try:
+            # One sweep of each kind at a time across every worker: a worker that finds another
+            # sweeping skips this kind (that sweep is doing the work). Each reminder's marker is
+            # also set conditionally, so even overlapping sweeps queue it once.
+            if not try_transaction_lock(f"reminder sweep {path}"):
+                db.session.rollback()
+                queued[path] = 0
+                continue
             job = import_string(path.replace(":", "."))
             queued[path] = int(job(now) or 0)
             db.session.commit()

@@ -5,13 +5,19 @@
    write a lease (``claimed_until_utc``) on them and commit. Until the lease runs out no other
    worker takes those rows, so a crashed worker's messages are picked up again later.
 2. Send each message with no transaction open (SMTP can be slow; nothing is locked meanwhile).
-3. Record each result in its own short transaction: sent, or failed with the error and the
-   next attempt after an exponential back-off, or failed for good after the retry limit.
-   Every outcome is audited with no actor ("System").
+   Just before, its lease is renewed (only if the claim is still this worker's), and the send
+   has an overall deadline inside that lease (every command at ``MAIL_TIMEOUT``, however many
+   there are), so a slow server cannot make a message outlive its claim.
+3. Record each result in its own short transaction, only while the claim is still this
+   worker's: sent, or failed with the error and the next attempt after an exponential
+   back-off, or failed for good after the retry limit. Every outcome is audited with no actor
+   ("System"). Whatever a batch had not started when it stopped or failed is given back.
 
-Delivery is at least once: if a worker dies after the server accepted a message but before
-recording it, the message goes again once the lease ends, with the same Message-ID.
-On SQLite ``FOR UPDATE SKIP LOCKED`` is not available and one worker must run at a time.
+Delivery is at least once: if the server accepted a message but the worker never learnt it (the
+connection dropped before the server's "250", or the worker died before recording it), the
+message goes again with the same Message-ID. Otherwise it goes exactly once, however many
+workers run (``tests/fault/``). PostgreSQL skips rows another worker is claiming
+(``FOR UPDATE SKIP LOCKED``); on SQLite the claim is a conditional UPDATE, one writer at a time.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import ColumnElement, or_, select, update
@@ -35,6 +42,7 @@ from core.formatting import utc_now
 from extensions import db
 from notifications.delivery import (
     DEFAULT_SMTP_TIMEOUT,
+    SMTP_ROUND_TRIPS,
     DeliveryError,
     OutgoingAttachment,
     OutgoingEmail,
@@ -63,6 +71,7 @@ class PassResult:
     failed: int = 0
     cancelled: int = 0
     released: int = 0
+    lost: int = 0  # claims that passed to another worker before this one got to them
 
     def add(self, other: PassResult) -> None:
         for field in fields(self):
@@ -73,10 +82,12 @@ class PassResult:
         return any(getattr(self, field.name) for field in fields(self))
 
     def summary(self) -> str:
-        return (
+        text = (
             f"sent {self.sent}, will retry {self.retrying}, failed {self.failed}, "
             f"not sent (recipient deactivated) {self.cancelled}"
         )
+        # Only when it happens: a claim ran out before this worker reached the message.
+        return text + (f", left to another worker {self.lost}" if self.lost else "")
 
 
 def new_worker_id() -> str:
@@ -102,12 +113,27 @@ def claim_due_messages(
     """
     now = utc_now()
     lease_ends = now + lease
-    rows = db.session.scalars(
-        select(OutboxMessage)
+    candidates = db.session.scalars(
+        select(OutboxMessage.id)
         .where(*_due_filter(now))
         .order_by(OutboxMessage.next_attempt_at_utc, OutboxMessage.id)
         .limit(batch_size)
         .with_for_update(skip_locked=True, of=OutboxMessage)
+    ).all()
+    if candidates:
+        # The claim itself is conditional (still due, still unclaimed), so a worker that read the
+        # same rows cannot claim them too: on PostgreSQL the rows are locked already; SQLite has
+        # no row locks, but takes one writer at a time and re-checks the condition.
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(candidates), *_due_filter(now))
+            .values(claimed_until_utc=lease_ends, claimed_by=worker_id)
+            .execution_options(synchronize_session=False)
+        )
+    rows = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.id.in_(candidates), OutboxMessage.claimed_by == worker_id)
+        .order_by(OutboxMessage.next_attempt_at_utc, OutboxMessage.id)
         .options(selectinload(OutboxMessage.attachments), selectinload(OutboxMessage.recipient))
         .execution_options(populate_existing=True)
     ).all()
@@ -119,8 +145,6 @@ def claim_due_messages(
             _cancel(message, now)
             cancelled += 1
             continue
-        message.claimed_until_utc = lease_ends
-        message.claimed_by = worker_id
         message.message_id_header = message.message_id_header or new_message_id(sender)
         claimed.append(
             OutgoingEmail(
@@ -156,11 +180,47 @@ def _concerning(message: OutboxMessage) -> str | None:
     return f"{message.concerning_type} {message.concerning_id}" if message.concerning_type else None
 
 
-def _record_sent(email: OutgoingEmail, delivered_to: str) -> None:
+def _still_ours(email: OutgoingEmail, worker_id: str) -> OutboxMessage | None:
+    """The row, locked, if this worker still holds its claim; else None (and the transaction
+    ended). A claim can be lost only to a worker that took the row after the lease ran out."""
     message = db.session.get(OutboxMessage, email.outbox_id, with_for_update=True, populate_existing=True)
     if message is None:  # deleted meanwhile (its organisation's data was erased): nothing to record
         db.session.rollback()
-        return
+        return None
+    if message.claimed_by != worker_id or message.status != MessageStatus.QUEUED:
+        logger.warning(
+            "Outbox message %s: the claim passed to %s before this worker (%s) recorded its attempt",
+            email.outbox_id,
+            message.claimed_by or "nobody",
+            worker_id,
+        )
+        db.session.rollback()
+        return None
+    return message
+
+
+def _renew_claim(email: OutgoingEmail, worker_id: str, lease: timedelta) -> bool:
+    """A fresh lease on this one message before it is sent, only if the claim is still ours."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == email.outbox_id,
+            OutboxMessage.claimed_by == worker_id,
+            OutboxMessage.status == MessageStatus.QUEUED,
+        )
+        .values(claimed_until_utc=utc_now() + lease)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return getattr(result, "rowcount", 0) == 1
+
+
+def _record_sent(email: OutgoingEmail, delivered_to: str, worker_id: str) -> bool:
+    """Record the delivery, only while this worker still holds the claim. False if it does not
+    (the message was sent after its lease ran out, and another worker took it over)."""
+    message = _still_ours(email, worker_id)
+    if message is None:
+        return False
     now = utc_now()
     message.status = MessageStatus.SENT
     # Delivered: the stored copy no longer needs the one-off secrets it carried.
@@ -182,12 +242,12 @@ def _record_sent(email: OutgoingEmail, delivered_to: str) -> None:
         concerning=_concerning(message),
     )
     db.session.commit()
+    return True
 
 
-def _record_failure(email: OutgoingEmail, error: str, policy: RetryPolicy) -> MessageStatus | None:
-    message = db.session.get(OutboxMessage, email.outbox_id, with_for_update=True, populate_existing=True)
+def _record_failure(email: OutgoingEmail, error: str, policy: RetryPolicy, worker_id: str) -> MessageStatus | None:
+    message = _still_ours(email, worker_id)
     if message is None:
-        db.session.rollback()
         return None
     now = utc_now()
     message.attempts += 1
@@ -244,50 +304,85 @@ def send_due(
     worker_id: str | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> PassResult:
-    """One batch: claim, send, record. Needs an app context."""
+    """One batch: claim, send, record. Needs an app context.
+
+    Each message's lease is renewed just before it is sent, and the send has an overall
+    deadline inside that lease (``send_deadline``), so no message outlives its claim however
+    slowly the server answers; its outcome is recorded only while the claim is still this
+    worker's. Whatever the batch did not start (stopped, or the pass failed) is given back.
+    """
     config = current_app.config
     policy = policy or RetryPolicy.from_config(config)
-    lease: timedelta = config.get("NOTIFICATIONS_CLAIM_LEASE", DEFAULT_LEASE)
+    lease = claim_lease(config)
     batch_size = batch_size or int(config.get("NOTIFICATIONS_BATCH_SIZE", DEFAULT_BATCH_SIZE))
     worker_id = worker_id or new_worker_id()
-    # Start a message only while the lease leaves room for a whole SMTP exchange to time out:
-    # after the lease another worker may claim the row, and both would send it.
-    smtp_timeout = timedelta(seconds=float(config.get("MAIL_TIMEOUT") or DEFAULT_SMTP_TIMEOUT))
-    margin = min(2 * smtp_timeout, lease / 2)
+    seconds_per_message = send_deadline(config).total_seconds()
 
-    emails, cancelled, lease_ends = claim_due_messages(worker_id, batch_size=batch_size, lease=lease)
+    emails, cancelled, _lease_ends = claim_due_messages(worker_id, batch_size=batch_size, lease=lease)
     result = PassResult(claimed=len(emails) + cancelled, cancelled=cancelled)
     if not emails:
         return result
     own_transport = transport is None
-    transport = transport or transport_for_app()
+    started = 0  # messages handed to the transport (or skipped): never given back
+    completed = False
     try:
+        transport = transport or transport_for_app()
         for index, email in enumerate(emails):
-            if should_stop() or utc_now() >= lease_ends - margin:
-                result.released += _release(emails[index:], worker_id)
+            if should_stop():
                 break
+            started = index + 1
+            if not _renew_claim(email, worker_id, lease):
+                result.lost += 1  # its lease ran out while earlier messages were sent; another worker has it
+                continue
             try:
-                delivered_to = transport.send(email)
+                delivered_to = transport.send(email, deadline=time.monotonic() + seconds_per_message)
             except Exception as error:
                 # Anything that stops one message (a refusal, or a row that cannot be built into
                 # an email) counts as a failed attempt: it ends up failed and shown to admins,
                 # rather than crashing the worker on the same message again and again.
                 description = error.description if isinstance(error, DeliveryError) else describe_error(error)
                 logger.warning("Outbox message %s not delivered: %s", email.outbox_id, description)
-                _count(result, _record_failure(email, description, policy))
+                _count(result, _record_failure(email, description, policy, worker_id))
                 if isinstance(error, DeliveryError) and error.unreachable:
                     # Nothing else in this batch can get through either: count an attempt for
                     # each so the whole queue backs off, rather than hammering a dead server.
+                    started = len(emails)
                     for other in emails[index + 1 :]:
-                        _count(result, _record_failure(other, description, policy))
+                        _count(result, _record_failure(other, description, policy, worker_id))
                     break
             else:
-                _record_sent(email, delivered_to)
-                result.sent += 1
+                if _record_sent(email, delivered_to, worker_id):
+                    result.sent += 1
+                else:
+                    result.lost += 1
+        completed = True
     finally:
-        if own_transport:
+        if not completed:
+            db.session.rollback()  # the pass failed: a failed flush or a cut connection
+        try:
+            result.released += _release(emails[started:], worker_id)
+        except Exception:
+            # The database is what failed: the claims lapse with their lease instead.
+            logger.exception("Could not give back %s outbox claims", len(emails) - started)
+            db.session.rollback()
+        if own_transport and transport is not None:
             transport.close()
     return result
+
+
+def claim_lease(config: Any) -> timedelta:
+    """How long a claim holds a message (``OUTBOX_LEASE_SECONDS``, 5 minutes by default)."""
+    lease = config.get("NOTIFICATIONS_CLAIM_LEASE", DEFAULT_LEASE)
+    return lease if isinstance(lease, timedelta) else timedelta(seconds=float(lease))
+
+
+def send_deadline(config: Any) -> timedelta:
+    """The longest one message may take: every command of an SMTP exchange at ``MAIL_TIMEOUT``,
+    but always a fifth of the lease (at most 30 seconds) less than the lease, to record it."""
+    lease = claim_lease(config)
+    smtp_timeout = float(config.get("MAIL_TIMEOUT") or DEFAULT_SMTP_TIMEOUT)
+    room_to_record = min(lease / 5, timedelta(seconds=30))
+    return min(timedelta(seconds=SMTP_ROUND_TRIPS * smtp_timeout), lease - room_to_record)
 
 
 def _count(result: PassResult, status: MessageStatus | None) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import contains_eager
 
 from agencies.models import User
 from core import audit
+from core.db import set_if_unchanged
 from core.formatting import utc_now
 from extensions import db
 from panels.models import Panel, PanelAttendee, PanelStatus, Reply
@@ -87,7 +88,8 @@ def facts_for(attendee: PanelAttendee) -> ReminderFacts:
 
 def send_due_panel_reminders(now: datetime) -> int:
     """Queue the reminders due at ``now``; return how many. The sent markers are written in the
-    same transaction as the outbox rows, so a queued reminder is never queued again."""
+    same transaction as the outbox rows, so a queued reminder is never queued again, and set
+    conditionally, so two sweeps at the same moment cannot both queue it."""
     attendees = db.session.scalars(
         select(PanelAttendee)
         .join(PanelAttendee.panel)
@@ -108,10 +110,14 @@ def send_due_panel_reminders(now: datetime) -> int:
         if kind is None:
             continue
         panel = attendee.panel
-        if kind == PanelReminder.WEEK:
-            attendee.week_reminder_for_utc = panel.starts_at_utc
-        else:
-            attendee.day_reminder_for_utc = panel.starts_at_utc
+        # Set only if no other sweep has set it for this start since we read it (the row count
+        # of a conditional UPDATE says which sweep won); the loser queues nothing.
+        marker = (
+            PanelAttendee.week_reminder_for_utc if kind == PanelReminder.WEEK else PanelAttendee.day_reminder_for_utc
+        )
+        unsent = or_(marker.is_(None), marker != panel.starts_at_utc)
+        if not set_if_unchanged(attendee, unsent, **{marker.key: panel.starts_at_utc}):
+            continue
         send_to_attendee(attendee, template="panel_reminder", subject="Reminder", kind=kind.value)
         audit.record(
             "panel.reminder_sent",

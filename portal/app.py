@@ -16,7 +16,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from agencies import access
-from agencies.admin import admin_bp
+from agencies.admin import admin_bp, outbox_alert
 from agencies.views import auth_bp
 from cases.chronology.views import chronology_bp
 from cases.commands import cases_cli
@@ -121,6 +121,7 @@ def _configure_templates(app: Flask) -> None:
     app.add_template_global(navigation_items, "navigation_items")
     app.add_template_global(govuk_pagination, "govuk_pagination")
     app.add_template_global(access.user_can, "user_can")
+    app.add_template_global(outbox_alert, "outbox_alert")
     app.jinja_env.globals["access"] = access
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from agencies import access
 from extensions import db
+from notifications.health import outbox_backlog
 
 portal_bp = Blueprint("portal", __name__)
 
@@ -28,10 +29,15 @@ def home() -> ResponseReturnValue:
 def health() -> ResponseReturnValue:
     try:
         db.session.execute(text("SELECT 1"))
+        backlog = outbox_backlog()
     except Exception:  # any failure to answer means unhealthy
         db.session.rollback()
         return jsonify(status="error", database="unavailable"), 503
-    return jsonify(status="ok", database="ok")
+    if backlog.delayed:
+        # Still 200: the portal serves pages; a monitor reads the detail and alerts someone.
+        minutes = int(backlog.waiting_for.total_seconds() // 60)
+        return jsonify(status="warning", database="ok", outbox="delayed", oldest_queued_minutes=minutes)
+    return jsonify(status="ok", database="ok", outbox="ok")
 
 
 @portal_bp.get("/accessibility")

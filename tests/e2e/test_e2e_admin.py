@@ -105,3 +105,32 @@ def test_a_bad_audit_filter_is_an_error_state(page: Page) -> None:
     page.get_by_role("button", name="Filter").click()
     expect_error_summary(page, "Enter the 'from' date in the format 2026-04-01", title="Audit trail")
     expect(page.get_by_label("From (YYYY-MM-DD)")).to_have_value("yesterday")
+
+
+def test_admin_is_alerted_to_delayed_email_and_retries_every_failed_message(page: Page) -> None:
+    from datetime import timedelta
+
+    from core.formatting import utc_now
+    from notifications.models import MessageStatus, OutboxMessage
+    from tests.factories.notifications import queue_notice
+
+    make_user(Role.ADMIN, email="admin@inspectorate.example", full_name="Ada Admin")
+    waiting = queue_notice("waiting@police.example", commit=False)
+    waiting.created_at_utc = utc_now() - timedelta(hours=3)  # queued during an SMTP outage
+    for n in range(2):
+        failed = queue_notice(f"failed{n}@police.example", commit=False)
+        failed.status = MessageStatus.FAILED
+        failed.attempts = 30
+    db.session.commit()
+
+    sign_in(page, "admin@inspectorate.example")
+    banner = page.get_by_role("region", name="Important")
+    expect(banner).to_contain_text("Email is delayed: the oldest message waiting to be sent was queued 3 hours ago")
+
+    open_from_menu(page, "Messages")
+    expect(page.get_by_text("2 messages have failed")).to_be_visible()
+    submit(page, "Retry all failed", title="Messages")
+    expect(page.get_by_role("alert", name="Success")).to_contain_text("2 failed messages will be sent again")
+    db.session.expire_all()
+    statuses = db.session.scalars(db.select(OutboxMessage.status)).all()
+    assert sorted(statuses) == [MessageStatus.QUEUED] * 3

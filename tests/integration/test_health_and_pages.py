@@ -14,7 +14,7 @@ from tests.conftest import TEST_PASSWORD, make_user
 def test_health_check_reports_the_database(client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "outbox": "ok"}
 
 
 def test_health_check_is_503_when_the_database_does_not_answer(tmp_path) -> None:

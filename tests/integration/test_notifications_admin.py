@@ -241,3 +241,84 @@ def test_an_admin_cannot_read_someone_elses_password_link(app, client_for, admin
 
     assert token not in page
     assert "/password/set/[hidden: only the recipient can use this link]" in page
+
+
+# --- after an outage: retry all failed, and the alert when email is delayed ------------------
+
+
+@pytest.mark.parametrize(("who", "status"), [("admin", 302), ("inspector", 403), ("recipient's agency", 403)])
+def test_only_admins_can_retry_all_failed(client_for, who, status) -> None:
+    people = _people()
+    message = _failed_message()
+    assert client_for(people[who]).post("/admin/messages/retry-failed").status_code == status
+    db.session.expire_all()
+    expected = MessageStatus.QUEUED if who == "admin" else MessageStatus.FAILED
+    assert db.session.get(OutboxMessage, message.id).status == expected
+
+
+def test_retry_all_failed_queues_every_failed_message_afresh_and_audits_each(client_for, admin) -> None:
+    failed = [_failed_message(f"person{n}@police.example") for n in range(3)]
+    sent = queue_notice("done@police.example", commit=False)
+    sent.status = MessageStatus.SENT
+    db.session.commit()
+    client = client_for(admin)
+    assert "Retry all failed" in client.get("/admin/messages").get_data(as_text=True)
+
+    page = client.post("/admin/messages/retry-failed", follow_redirects=True).get_data(as_text=True)
+
+    assert "3 failed messages will be sent again" in page
+    assert "Retry all failed" not in page  # nothing failed any more
+    db.session.expire_all()
+    for message in failed:
+        retried = db.session.get(OutboxMessage, message.id)
+        assert retried.status == MessageStatus.QUEUED and retried.attempts == 0
+    assert db.session.get(OutboxMessage, sent.id).status == MessageStatus.SENT
+    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "email.retried")).all()
+    assert len(events) == 3
+    assert all(event.actor_id == admin.id and event.details["all_failed"] is True for event in events)
+
+
+def test_retry_all_failed_needs_a_csrf_token(app, client_for, admin) -> None:
+    message = _failed_message()
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        client = client_for(admin)
+        assert client.post("/admin/messages/retry-failed").status_code == 400
+        page = client.get("/admin/messages").get_data(as_text=True)
+        form = page[page.index('action="/admin/messages/retry-failed"') :]
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', form)
+        assert token is not None
+        value = token.group(1) or token.group(2)
+        assert client.post("/admin/messages/retry-failed", data={"csrf_token": value}).status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, message.id).status == MessageStatus.QUEUED
+
+
+def test_admins_are_alerted_when_the_oldest_queued_message_has_waited_too_long(app, client_for, admin, inspector):
+    from datetime import timedelta
+
+    import time_machine
+
+    from core.formatting import utc_now
+
+    queue_notice("waiting@police.example")
+    banner = "Email is delayed"
+    assert banner not in client_for(admin).get("/admin/people").get_data(as_text=True)
+    assert app.test_client().get("/healthz").get_json()["outbox"] == "ok"
+
+    with time_machine.travel(utc_now() + timedelta(minutes=app.config["OUTBOX_ALERT_AFTER_MINUTES"] + 5)):
+        page = client_for(admin).get("/admin/people").get_data(as_text=True)
+        assert banner in page and "queued 65 minutes ago" in page
+        assert 'href="/admin/messages?status=queued"' in page
+        # Only admins: the outbox is theirs to look after.
+        assert banner not in client_for(inspector).get("/", follow_redirects=True).get_data(as_text=True)
+        health = app.test_client().get("/healthz")
+        assert health.status_code == 200
+        assert health.get_json() == {
+            "status": "warning",
+            "database": "ok",
+            "outbox": "delayed",
+            "oldest_queued_minutes": 65,
+        }
