@@ -34,6 +34,8 @@ class Attachment:
     filename: str
     content_type: str
     data: bytes
+    # True: an alternative body beside the text and HTML (a text/calendar part), not a file.
+    inline: bool = False
 
 
 def header_safe(text: str) -> str:
@@ -116,6 +118,7 @@ def queue_email(
                 filename=header_safe(a.filename)[:200] or "attachment",
                 content_type=normalised_content_type(a.content_type),
                 data=a.data,
+                inline=a.inline,
             )
             for a in attachments
         ],

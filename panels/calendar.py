@@ -138,6 +138,11 @@ def _calendar(
     return ical
 
 
+def method_of(ics: bytes) -> str:
+    """The METHOD of a calendar file ("" if it has none)."""
+    return str(Calendar.from_ical(ics).get("method", "")).upper()
+
+
 def request(panel: PanelEvent) -> bytes:
     """An invitation or an update (METHOD:REQUEST), listing every attendee with their reply."""
     if panel.cancelled:

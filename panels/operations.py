@@ -138,15 +138,23 @@ def send_to_attendee(
     method: str = "REQUEST",
     **context: object,
 ) -> None:
-    """One email to one attendee, with the calendar file attached when there is one.
+    """One email to one attendee; with a calendar file, an iMIP message (RFC 6047).
 
-    The attachment's Content-Type carries the same METHOD as the file, which is what makes
-    Outlook and Gmail treat it as an invitation, update or cancellation.
+    The calendar goes inline, as a ``text/calendar; method=…; charset=UTF-8`` part of the
+    ``multipart/alternative`` beside the text and HTML bodies (which repeat the date, time,
+    place, video link and portal link: Outlook shows the body, not DESCRIPTION); its method is
+    always the file's METHOD. A copy follows as an ``.ics`` attachment for clients that want
+    a file to open.
     """
     panel = attendee.panel
     attachments = []
     if ics is not None:
-        attachments.append(Attachment(f"{panel.reference}.ics", f"text/calendar; method={method}; charset=UTF-8", ics))
+        if calendar.method_of(ics) != method:
+            raise ValueError(f"The calendar file's METHOD is not {method}")
+        attachments += [
+            Attachment("invite.ics", f"text/calendar; method={method}; charset=UTF-8", ics, inline=True),
+            Attachment(f"{panel.reference}.ics", "application/ics", ics),
+        ]
     queue_email(
         to=attendee.user.email,
         recipient=attendee.user,
@@ -155,7 +163,7 @@ def send_to_attendee(
         context={
             "panel": panel,
             "attendee": attendee,
-            "agenda_references": [item.case.reference for item in panel.agenda],
+            "agenda_references": [_agenda_line(item) for item in panel.agenda],
             "panel_link": portal_link("panels.show_panel", panel_id=panel.id),
             "reply_link": portal_link("panels.reply_to_panel", panel_id=panel.id),
             **context,
@@ -164,6 +172,10 @@ def send_to_attendee(
         about_a_case=True,
         attachments=attachments,
     )
+
+
+def _agenda_line(item: PanelAgendaItem) -> str:
+    return f"{item.case.reference} at {format_time(item.start_time)}" if item.start_time else item.case.reference
 
 
 def _invite(attendee: PanelAttendee, *, update: bool = False, changes: Iterable[str] = ()) -> None:

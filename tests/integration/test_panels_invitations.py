@@ -21,8 +21,11 @@ from tests.smtp import SmtpServer
 
 
 def calendar_of(message: OutboxMessage) -> tuple[str, Calendar]:
-    [attachment] = message.attachments
-    return attachment.content_type, Calendar.from_ical(attachment.data)
+    """The inline calendar part (iMIP); the .ics attachment beside it carries the same bytes."""
+    [inline] = [a for a in message.attachments if a.inline]
+    [attached] = [a for a in message.attachments if not a.inline]
+    assert attached.data == inline.data and attached.filename.endswith(".ics")
+    return inline.content_type, Calendar.from_ical(inline.data)
 
 
 def method_parameter(content_type: str) -> str:
@@ -95,13 +98,33 @@ def test_the_delivered_email_carries_the_calendar_part_with_the_same_method(smtp
     received = smtp_server.wait_for(3)
     for item in received:
         message = email.message_from_bytes(item.data, policy=email.policy.default)
-        [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
-        assert part.get_param("method") == "REQUEST"
+        # RFC 6047: the calendar is one of the alternatives, beside the text and HTML bodies,
+        # and a copy follows as a file.
+        assert message.get_content_type() == "multipart/mixed"
+        alternative, attached = message.get_payload()
+        assert alternative.get_content_type() == "multipart/alternative"
+        assert [p.get_content_type() for p in alternative.get_payload()] == ["text/plain", "text/html", "text/calendar"]
+        part = alternative.get_payload()[2]
+        assert part.get_param("method") == "REQUEST" and part.get_param("charset").upper() == "UTF-8"
+        assert part.get_content_disposition() is None
+        assert attached.get_content_type() == "application/ics"
+        assert attached.get_content_disposition() == "attachment" and attached.get_filename().endswith(".ics")
+        assert attached.get_payload(decode=True) == part.get_payload(decode=True)
         cal = Calendar.from_ical(part.get_payload(decode=True))
         assert cal["METHOD"] == "REQUEST"
         assert only_event(cal)["UID"] == world.panel.uid
         assert str(message["Subject"]).strip().startswith("OFFICIAL-SENSITIVE:")
         assert message["To"] in {"inspector@inspectorate.example", "police@police.example", "health@health.example"}
+        text = alternative.get_payload()[0].get_content()
+        html = alternative.get_payload()[1].get_content()
+        for body in (text, html):
+            for detail in (
+                "Room 3, County Hall",
+                "https://meet.example.org/panel",
+                f"/panels/{world.panel.id}",
+                "UK time",
+            ):
+                assert detail in body
 
 
 def test_moving_the_panel_sends_an_update_with_the_same_uid_and_a_higher_sequence() -> None:
