@@ -7,6 +7,7 @@ from the environment and refuses to start with a default (see ``ProductionConfig
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +23,10 @@ def _flag(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+# Local parts that say nobody reads the mailbox: no-reply, noreply, do-not-reply, donotreply.
+_NO_REPLY = re.compile(r"no[-_.]?reply|do[-_.]?not[-_.]?reply")
 
 
 class ConfigurationError(RuntimeError):
@@ -71,6 +76,11 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "learning-panels@inspectorate.example")
     MAIL_CATCHER_DIR = str(INSTANCE_DIR / "mail")
+    # The ORGANIZER of every panel's calendar invitation: the Inspectorate's panels mailbox, to
+    # which calendar clients send their replies (Accept, Decline) and which forwards them to the
+    # portal's inbound listener. Production requires a real, read mailbox, never a no-reply one.
+    PANEL_ORGANIZER_EMAIL = os.environ.get("PANEL_ORGANIZER_EMAIL", "learning-panels@inspectorate.example")
+    PANEL_ORGANIZER_NAME = os.environ.get("PANEL_ORGANIZER_NAME", "HM Inspectorate of Probation learning panels")
 
     # Reminder sweeps the outbox worker runs (each queues what is due, once).
     REMINDER_JOBS = (
@@ -169,6 +179,11 @@ class ProductionConfig(Config):
             problems.append("DEMO_TOTP_SECRET must not be set in production")
         if not os.environ.get("MAIL_SERVER"):
             problems.append("MAIL_SERVER must be set")
+        organizer = os.environ.get("PANEL_ORGANIZER_EMAIL", "").strip().lower()
+        if not organizer or "@" not in organizer:
+            problems.append("PANEL_ORGANIZER_EMAIL must be set to the panels mailbox (calendar replies go to it)")
+        elif _NO_REPLY.search(organizer.split("@")[0]):
+            problems.append("PANEL_ORGANIZER_EMAIL must be a mailbox that is read, not a no-reply address")
         if not os.environ.get("ANTIVIRUS_COMMAND"):
             problems.append("ANTIVIRUS_COMMAND must be set (uploaded files are checked for malware)")
         if problems:

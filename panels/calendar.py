@@ -46,6 +46,7 @@ class Invitee:
     person: Person
     role: str  # RFC 5545 ROLE: CHAIR, REQ-PARTICIPANT, OPT-PARTICIPANT, NON-PARTICIPANT
     partstat: str  # NEEDS-ACTION, ACCEPTED, TENTATIVE, DECLINED
+    rsvp: bool = True  # asked to reply (False for the convener: it is her own panel)
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def _vevent(panel: PanelEvent, *, with_attendees: bool, cancelled: bool) -> Even
             address.params["CUTYPE"] = "INDIVIDUAL"
             address.params["ROLE"] = invitee.role
             address.params["PARTSTAT"] = invitee.partstat
-            address.params["RSVP"] = "TRUE"
+            address.params["RSVP"] = "TRUE" if invitee.rsvp else "FALSE"
             event.add("attendee", address)
     return event
 

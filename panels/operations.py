@@ -63,11 +63,11 @@ TIME_FIELDS = ("starts_at_utc", "ends_at_utc")
 # --- calendar data ---------------------------------------------------------------------------
 
 
-def organizer(panel: Panel) -> calendar.Person:
-    """The convening inspector; the service's own address if their account has gone."""
-    if panel.convened_by is not None:
-        return calendar.Person(panel.convened_by.full_name, panel.convened_by.email)
-    return calendar.Person("Learning panels", current_app.config["MAIL_DEFAULT_SENDER"])
+def organizer() -> calendar.Person:
+    """The Inspectorate's panels mailbox (``PANEL_ORGANIZER_EMAIL``), never a person on the list:
+    calendar clients send replies to the ORGANIZER, and that mailbox passes them to the portal."""
+    config = current_app.config
+    return calendar.Person(config["PANEL_ORGANIZER_NAME"], config["PANEL_ORGANIZER_EMAIL"])
 
 
 def _description(panel: Panel) -> str:
@@ -97,7 +97,7 @@ def calendar_event(panel: Panel) -> calendar.PanelEvent:
         starts_at=panel.starts_at_utc,
         ends_at=panel.ends_at_utc,
         summary=panel.title,
-        organizer=organizer(panel),
+        organizer=organizer(),
         location=panel.place or panel.video_link,
         description=_description(panel),
         url=portal_link("panels.show_panel", panel_id=panel.id),
@@ -107,10 +107,14 @@ def calendar_event(panel: Panel) -> calendar.PanelEvent:
 
 
 def invitee(attendee: PanelAttendee) -> calendar.Invitee:
+    """An ATTENDEE. The convening inspector is one like the others but is not asked to reply to
+    her own panel: RSVP=FALSE, and ACCEPTED unless she has said otherwise in the portal."""
+    convener = attendee.panel.convened_by_id is not None and attendee.user_id == attendee.panel.convened_by_id
     return calendar.Invitee(
         person=calendar.Person(attendee.user.full_name, attendee.user.email),
         role=attendee.role.ical_role,
-        partstat=attendee.partstat,
+        partstat=attendee.reply.partstat if attendee.reply else ("ACCEPTED" if convener else "NEEDS-ACTION"),
+        rsvp=not convener,
     )
 
 

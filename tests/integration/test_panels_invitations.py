@@ -72,7 +72,9 @@ def test_scheduling_emails_each_attendee_once_with_a_request_they_can_add_to_the
             "police@police.example",
             "health@health.example",
         }
-        assert str(vevent["ORGANIZER"]) == "mailto:inspector@inspectorate.example"
+        # The organiser is the panels mailbox (replies go there), never a person on the list.
+        assert str(vevent["ORGANIZER"]) == "mailto:learning-panels@inspectorate.example"
+        assert vevent["ORGANIZER"].params["CN"] == "HM Inspectorate of Probation learning panels"
         # The details are in the body too; case references, never case details.
         assert "Room 3, County Hall" in message.body_text and "https://meet.example.org/panel" in message.body_text
         assert world.case.reference in message.body_text
@@ -83,7 +85,8 @@ def test_scheduling_emails_each_attendee_once_with_a_request_they_can_add_to_the
         str(v).removeprefix("mailto:"): (v.params["ROLE"], v.params["PARTSTAT"], v.params["RSVP"])
         for v in police_copy["ATTENDEE"]
     }
-    assert roles["inspector@inspectorate.example"] == ("CHAIR", "NEEDS-ACTION", "TRUE")
+    # The convening inspector attends but is not asked to reply to her own panel.
+    assert roles["inspector@inspectorate.example"] == ("CHAIR", "ACCEPTED", "FALSE")
     assert roles["police@police.example"] == ("REQ-PARTICIPANT", "NEEDS-ACTION", "TRUE")
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "panel.scheduled")) is not None
 
@@ -156,7 +159,9 @@ def test_moving_the_panel_sends_an_update_with_the_same_uid_and_a_higher_sequenc
     assert "start, end" in update.body_text
     # A new time asks everyone to reply again.
     assert panel.attendee_for(world.police.id).reply is None
-    assert {str(v.params["PARTSTAT"]) for v in vevent["ATTENDEE"]} == {"NEEDS-ACTION"}
+    partstats = {str(v).removeprefix("mailto:"): str(v.params["PARTSTAT"]) for v in vevent["ATTENDEE"]}
+    assert partstats.pop("inspector@inspectorate.example") == "ACCEPTED"  # the convener
+    assert set(partstats.values()) == {"NEEDS-ACTION"}
 
 
 def test_a_new_place_is_an_update_but_a_new_title_alone_emails_nobody() -> None:

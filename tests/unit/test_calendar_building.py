@@ -15,8 +15,10 @@ from panels import calendar
 from panels.rules import london_to_utc
 
 STAMP = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
-ORGANIZER = calendar.Person("Imogen Inspector", "inspector@inspectorate.example")
-CHAIR = calendar.Invitee(ORGANIZER, "CHAIR", "ACCEPTED")
+ORGANIZER = calendar.Person("HM Inspectorate of Probation learning panels", "learning-panels@inspectorate.example")
+CHAIR = calendar.Invitee(
+    calendar.Person("Imogen Inspector", "inspector@inspectorate.example"), "CHAIR", "ACCEPTED", rsvp=False
+)
 POLICE = calendar.Invitee(
     calendar.Person("Priya Constable", "police@police.example"), "REQ-PARTICIPANT", "NEEDS-ACTION"
 )
@@ -65,15 +67,15 @@ def test_an_invitation_has_every_property_a_calendar_client_needs() -> None:
     assert vevent["LOCATION"] == "Room 3, County Hall"
     assert vevent["STATUS"] == "CONFIRMED"
     organizer = vevent["ORGANIZER"]
-    assert str(organizer) == "mailto:inspector@inspectorate.example"
-    assert organizer.params["CN"] == "Imogen Inspector"
+    assert str(organizer) == "mailto:learning-panels@inspectorate.example"
+    assert organizer.params["CN"] == "HM Inspectorate of Probation learning panels"
     assert attendees_of(vevent) == {
         "inspector@inspectorate.example": {
             "CN": "Imogen Inspector",
             "CUTYPE": "INDIVIDUAL",
             "ROLE": "CHAIR",
             "PARTSTAT": "ACCEPTED",
-            "RSVP": "TRUE",
+            "RSVP": "FALSE",
         },
         "police@police.example": {
             "CN": "Priya Constable",
@@ -247,7 +249,7 @@ def test_crlf_in_typed_text_never_adds_a_property() -> None:
         line.startswith(("ATTENDEE:mailto:evil", "ORGANIZER:mailto:evil", "STATUS:CANCELLED")) for line in lines
     )
     assert set(attendees_of(vevent)) == {"eve@example.org"}
-    assert str(vevent["ORGANIZER"]) == "mailto:inspector@inspectorate.example"
+    assert str(vevent["ORGANIZER"]) == "mailto:learning-panels@inspectorate.example"
     assert vevent["STATUS"] == "CONFIRMED"
     # The text itself survives, as text (newlines become a literal line break in the value).
     assert vevent["SUMMARY"] == "Panel\nATTENDEE:mailto:evil@example.com"
