@@ -80,6 +80,10 @@ class Config:
     # which calendar clients send their replies (Accept, Decline) and which forwards them to the
     # portal's inbound listener. Production requires a real, read mailbox, never a no-reply one.
     PANEL_ORGANIZER_EMAIL = os.environ.get("PANEL_ORGANIZER_EMAIL", "learning-panels@inspectorate.example")
+    # Mail forwarded from that mailbox comes in over SMTP here ("host:port", served by
+    # `flask notifications receive`); each message's calendar parts go to these handlers.
+    INBOUND_SMTP = os.environ.get("INBOUND_SMTP", "")
+    INBOUND_CALENDAR_HANDLERS = ("panels.replies:record_calendar_reply",)
     PANEL_ORGANIZER_NAME = os.environ.get("PANEL_ORGANIZER_NAME", "HM Inspectorate of Probation learning panels")
 
     # Reminder sweeps the outbox worker runs (each queues what is due, once).

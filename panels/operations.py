@@ -268,6 +268,7 @@ def update_details(panel: Panel, details: PanelDetails, version: int | str | Non
     if panel.is_scheduled and moved:
         for attendee in panel.attendees:
             attendee.reply = None
+            attendee.reply_comment = ""
             attendee.replied_at_utc = None
     audit.record(
         "panel.updated",
@@ -529,9 +530,13 @@ def remove_attendee(attendee: PanelAttendee, by: User) -> bool:
     return notify
 
 
-def reply_to_panel(attendee: PanelAttendee, reply: Reply, by: User) -> None:
-    """The attendee's own answer. It does not change the panel's version: a reply must never
-    make an inspector's open edit stale."""
+REPLY_COMMENT_LIMIT = 1000
+
+
+def reply_to_panel(attendee: PanelAttendee, reply: Reply, by: User, comment: str = "", via: str = "portal") -> None:
+    """The attendee's own answer, with what they wrote: from the reply page, or (``via`` "calendar")
+    from their calendar's Accept / Tentative / Decline. It does not change the panel's version:
+    a reply must never make an inspector's open edit stale."""
     panel = attendee.panel
     if not panel.is_scheduled:
         raise PanelError(f"You cannot reply to a {panel.status.label.lower()} panel")
@@ -539,13 +544,18 @@ def reply_to_panel(attendee: PanelAttendee, reply: Reply, by: User) -> None:
         raise PanelError("This panel has finished")
     before = attendee.reply
     attendee.reply = reply
+    attendee.reply_comment = (comment or "").strip()[:REPLY_COMMENT_LIMIT]
     attendee.replied_at_utc = utc_now()
     audit.record(
         "panel.replied",
         panel,
-        f"{by.full_name} replied {reply.label.lower()} to {panel.title}",
+        f"{by.full_name} replied {reply.label.lower()} to {panel.title}"
+        + (" from their calendar" if via == "calendar" else ""),
+        actor=by,
         reply=reply.value,
         previous=before.value if before else None,
+        via=via,
+        with_comment=bool(attendee.reply_comment),
     )
 
 

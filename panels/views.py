@@ -418,10 +418,11 @@ def reply_to_panel(panel: Panel) -> ResponseReturnValue:
     form = ReplyForm()
     if request.method == "GET" and attendee.reply:
         form.reply.data = attendee.reply.value
+        form.comment.data = attendee.reply_comment
     if form.validate_on_submit():
         reply = Reply(form.reply.data)
         try:
-            operations.reply_to_panel(attendee, reply, access.current_person())
+            operations.reply_to_panel(attendee, reply, access.current_person(), comment=form.comment.data or "")
         except operations.PanelError as error:
             db.session.rollback()
             form.reply.errors.append(str(error))

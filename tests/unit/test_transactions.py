@@ -14,8 +14,9 @@ APP_PACKAGES = ["agencies", "cases", "core", "learning", "notifications", "panel
 # Modules whose functions are request handlers or command-line commands: they own the transaction.
 COMMITTING_MODULES = {"views.py", "admin.py", "commands.py", "cli.py"}
 # The mail worker commits each claim and each outcome by design (a crash must not resend), and runs
-# each reminder sweep in its own transaction.
-COMMITTING_FILES = {"notifications/worker.py", "notifications/reminder_jobs.py"}
+# each reminder sweep in its own transaction. The inbound mail listener owns the transaction of each
+# message it takes in, like a request: it commits once, before answering the sending server.
+COMMITTING_FILES = {"notifications/worker.py", "notifications/reminder_jobs.py", "notifications/inbound.py"}
 # The two helpers views commit through: a save that may be stale, and the kept read and refusal rows.
 COMMITTING_HELPERS = {("core/db.py", "commit_unless_stale"), ("core/audit.py", "commit_kept_records")}
 
