@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import UTC, timedelta
+from datetime import UTC, time, timedelta
 
+import pytest
 from icalendar import Calendar
 
 from core.audit import AuditEvent
+from core.formatting import govuk_date
 from extensions import db
 from notifications.models import OutboxMessage
 from notifications.worker import send_all_due
 from panels import operations as operations
 from panels.models import AttendeeRole, Reply
+from panels.rules import london_date, panel_times
 from tests.conftest import make_user
 from tests.factories.panels import details, future, make_panel, panel_emails, panel_world
 from tests.smtp import SmtpServer
@@ -156,7 +159,12 @@ def test_moving_the_panel_sends_an_update_with_the_same_uid_and_a_higher_sequenc
     assert vevent["SEQUENCE"] == first["SEQUENCE"] + 1
     assert vevent.decoded("DTSTAMP") >= first.decoded("DTSTAMP")
     assert vevent.decoded("DTSTART").astimezone(UTC) == new_start
-    assert "start, end" in update.body_text
+    # In words: the same 10am start on a later day, ending an hour later.
+    assert f"The date has changed from {govuk_date(first.decoded('DTSTART'))} to {govuk_date(new_start)}." in (
+        update.body_text
+    )
+    assert "The end time has changed from midday to 1pm (UK time)." in update.body_text
+    assert "Reply again to say whether you can attend at the new time" in update.body_text
     # A new time asks everyone to reply again.
     assert panel.attendee_for(world.police.id).reply is None
     partstats = {str(v).removeprefix("mailto:"): str(v.params["PARTSTAT"]) for v in vevent["ATTENDEE"]}
@@ -192,6 +200,52 @@ def test_a_new_place_is_an_update_but_a_new_title_alone_emails_nobody() -> None:
     vevent = only_event(calendar_of(updates[0])[1])
     assert vevent["LOCATION"] == "Room 9, Police HQ" and vevent["SEQUENCE"] == 1
     assert vevent["SUMMARY"] == "Renamed panel"
+    assert "The place has changed from Room 3, County Hall to Room 9, Police HQ." in updates[0].body_text
+    assert "Reply again" not in updates[0].body_text  # the time is the same: replies stand
+
+
+def test_rescheduling_moves_the_agenda_with_the_panel_and_says_so() -> None:
+    """A 10am panel with its case at 10:15am, moved to 2pm: the case is at 2:15pm on the page, in
+    the calendar's description and in the email, which says what changed in words."""
+    world = panel_world(schedule=True)
+    panel = world.panel
+    [first_item, second_item] = panel.agenda
+    operations.change_agenda_time(first_item, time(10, 15), world.inspector)
+    operations.change_agenda_time(second_item, time(11, 30), world.inspector)
+    db.session.commit()
+    day = london_date(panel.starts_at_utc)
+    starts, ends = panel_times(day, time(14, 0), time(16, 0))
+
+    operations.update_details(panel, details(starts_at=starts, ends_at=ends), panel.version, world.inspector)
+    db.session.commit()
+
+    assert [item.start_time for item in panel.agenda] == [time(14, 15), time(15, 30)]
+    update = panel_emails(to="police@police.example", template="panel_update")[-1]
+    vevent = only_event(calendar_of(update)[1])
+    assert vevent["SEQUENCE"] == 1
+    assert f"{world.case.reference} (2:15pm)" in str(vevent["DESCRIPTION"])
+    assert "10:15am" not in str(vevent["DESCRIPTION"])
+    assert "The time has changed from 10am to 2pm (UK time)." in update.body_text
+    assert f"{world.case.reference} is now at 2:15pm (was 10:15am)" in update.body_text
+    assert f"{world.case.reference} at 2:15pm" in update.body_text  # the details list it at its new time
+    assert "The date has changed" not in update.body_text and "ends at" not in update.body_text
+
+
+def test_a_move_the_agenda_times_would_not_fit_is_refused_and_changes_nothing() -> None:
+    world = panel_world(schedule=True)
+    panel = world.panel
+    operations.change_agenda_time(panel.agenda[0], time(11, 30), world.inspector)
+    db.session.commit()
+    before = (panel.starts_at_utc, panel.ends_at_utc, panel.sequence, len(panel_emails()))
+    day = london_date(panel.starts_at_utc)
+    starts, ends = panel_times(day, time(10, 0), time(11, 0))  # an hour shorter: 11:30am is after the end
+
+    with pytest.raises(operations.PanelError, match=f"agenda times of {world.case.reference} would fall outside"):
+        operations.update_details(panel, details(starts_at=starts, ends_at=ends), panel.version, world.inspector)
+    db.session.rollback()
+
+    assert (panel.starts_at_utc, panel.ends_at_utc, panel.sequence, len(panel_emails())) == before
+    assert panel.agenda[0].start_time == time(11, 30)
 
 
 def test_cancelling_sends_method_cancel_to_everyone_invited() -> None:
