@@ -141,6 +141,7 @@ def send_to_attendee(
     subject: str,
     ics: bytes | None = None,
     method: str = "REQUEST",
+    subject_lead: str = "",
     **context: object,
 ) -> None:
     """One email to one attendee; with a calendar file, an iMIP message (RFC 6047).
@@ -163,7 +164,10 @@ def send_to_attendee(
     queue_email(
         to=attendee.user.email,
         recipient=attendee.user,
-        subject=f"{subject}: {panel.title}, {govuk_date(panel.starts_at_utc)}",
+        subject=f"{subject}: {panel.title}, {govuk_date(panel.starts_at_utc)}"
+        if subject
+        else f"{panel.title}, {govuk_date(panel.starts_at_utc)}",
+        subject_lead=subject_lead,
         template=template,
         context={
             "panel": panel,
@@ -444,7 +448,13 @@ def cancel_panel(panel: Panel, reason: str, version: int | str | None, by: User)
     for attendee in panel.attendees:
         if attendee.was_invited:
             send_to_attendee(
-                attendee, template="panel_cancelled", subject="Cancelled", ics=ics, method="CANCEL", reason=reason
+                attendee,
+                template="panel_cancelled",
+                subject="",
+                subject_lead="Cancelled:",  # first, where calendar and mail clients look for it
+                ics=ics,
+                method="CANCEL",
+                reason=reason,
             )
             attendee.notified_at_utc = utc_now()
             sent += 1

@@ -265,7 +265,7 @@ def test_cancelling_sends_method_cancel_to_everyone_invited() -> None:
         vevent = only_event(cal)
         assert vevent["STATUS"] == "CANCELLED" and vevent["UID"] == uid and vevent["SEQUENCE"] == 1
         assert "The chair is unwell." in message.body_text
-        assert message.subject.startswith("OFFICIAL-SENSITIVE: Cancelled:")
+        assert message.subject == f"Cancelled: OFFICIAL-SENSITIVE: {panel.title}, {govuk_date(panel.starts_at_utc)}"
 
 
 def test_cancelling_a_draft_emails_nobody() -> None:
