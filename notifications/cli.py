@@ -26,13 +26,13 @@ def _report_renders(result: renders.RenderPass) -> None:
     click.echo(f"{utc_now():%Y-%m-%d %H:%M:%S} UTC  documents: {result.summary()}")
 
 
-def _stop_on_signals(stop: threading.Event) -> None:
+def _stop_on_signals(stop: threading.Event, message: str = "Outbox worker stopping after the current message…") -> None:
     """SIGTERM (make run's trap, systemd, docker stop) and Ctrl-C finish the current message,
     give back the remaining claims and exit cleanly. A second Ctrl-C stops at once."""
 
     def _handle(signum: int, _frame: FrameType | None) -> None:
         if not stop.is_set():
-            click.echo("Outbox worker stopping after the current message…", err=True)
+            click.echo(message, err=True)
         stop.set()
         if signum == signal.SIGINT:
             signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -124,7 +124,7 @@ def receive_command(listen: str | None) -> None:
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     stop = threading.Event()
-    _stop_on_signals(stop)
+    _stop_on_signals(stop, "Inbound listener stopping…")
     controller = inbound.start_listener(cast(Any, current_app)._get_current_object(), host, port)
     click.echo(f"Listening for calendar replies by SMTP on {host}:{port}.")
     try:
