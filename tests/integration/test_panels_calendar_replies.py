@@ -8,6 +8,7 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
+import smtplib
 from datetime import UTC, datetime
 
 import pytest
@@ -190,3 +191,22 @@ def test_the_receive_command_needs_an_address(app) -> None:
     app.config["INBOUND_SMTP"] = ""
     result = app.test_cli_runner().invoke(args=["notifications", "receive"])
     assert result.exit_code != 0 and "INBOUND_SMTP" in result.output
+
+
+def test_a_message_that_cannot_be_processed_is_refused_for_now_so_the_mail_server_retries(
+    app,
+    inbound_listener: Listener,  # noqa: F811
+) -> None:
+    world = panel_world(schedule=True)
+    saved = app.config["INBOUND_CALENDAR_HANDLERS"]
+    app.config["INBOUND_CALENDAR_HANDLERS"] = ("panels.replies:no_such_handler",)  # a broken deployment
+    try:
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            inbound_listener.send(reply_message("outlook", world.panel, world.police))
+    finally:
+        app.config["INBOUND_CALENDAR_HANDLERS"] = saved
+    assert refused.value.smtp_code == 451
+    assert attendee_row(world.panel.id, world.police.id).reply is None
+
+    inbound_listener.send(reply_message("outlook", world.panel, world.police))  # the retry
+    assert attendee_row(world.panel.id, world.police.id).reply == Reply.ACCEPTED
