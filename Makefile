@@ -35,11 +35,14 @@ db: install
 demo: db
 	$(BIN)/flask seed-demo
 
-# The web server and the outbox worker side by side; Ctrl-C stops both.
+# The web server, the outbox worker and the inbound mail listener (calendar replies, on
+# INBOUND_SMTP) side by side; Ctrl-C stops them all.
+run: export INBOUND_SMTP ?= 127.0.0.1:2525
 run: demo
 	@echo "Learning panels: http://127.0.0.1:$(PORT)  (mail sent in development is kept in instance/mail/)"
 	@trap 'kill 0' EXIT INT TERM; \
 	$(BIN)/flask notifications send --loop & \
+	$(BIN)/flask notifications receive & \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 worker: install

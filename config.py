@@ -7,6 +7,7 @@ from the environment and refuses to start with a default (see ``ProductionConfig
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +23,10 @@ def _flag(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+# Local parts that say nobody reads the mailbox: no-reply, noreply, do-not-reply, donotreply.
+_NO_REPLY = re.compile(r"no[-_.]?reply|do[-_.]?not[-_.]?reply")
 
 
 class ConfigurationError(RuntimeError):
@@ -77,6 +82,15 @@ class Config:
     NOTIFICATIONS_CLAIM_LEASE = timedelta(seconds=int(os.environ.get("OUTBOX_LEASE_SECONDS", "300")))
     # Admins see a banner (and /healthz says "delayed") when a message has waited longer than this.
     OUTBOX_ALERT_AFTER_MINUTES = int(os.environ.get("OUTBOX_ALERT_AFTER_MINUTES", "60"))
+    # The ORGANIZER of every panel's calendar invitation: the Inspectorate's panels mailbox, to
+    # which calendar clients send their replies (Accept, Decline) and which forwards them to the
+    # portal's inbound listener. Production requires a real, read mailbox, never a no-reply one.
+    PANEL_ORGANIZER_EMAIL = os.environ.get("PANEL_ORGANIZER_EMAIL", "learning-panels@inspectorate.example")
+    # Mail forwarded from that mailbox comes in over SMTP here ("host:port", served by
+    # `flask notifications receive`); each message's calendar parts go to these handlers.
+    INBOUND_SMTP = os.environ.get("INBOUND_SMTP", "")
+    INBOUND_CALENDAR_HANDLERS = ("panels.replies:record_calendar_reply",)
+    PANEL_ORGANIZER_NAME = os.environ.get("PANEL_ORGANIZER_NAME", "HM Inspectorate of Probation learning panels")
 
     # Reminder sweeps the outbox worker runs (each queues what is due, once).
     REMINDER_JOBS = (
@@ -175,6 +189,11 @@ class ProductionConfig(Config):
             problems.append("DEMO_TOTP_SECRET must not be set in production")
         if not os.environ.get("MAIL_SERVER"):
             problems.append("MAIL_SERVER must be set")
+        organizer = os.environ.get("PANEL_ORGANIZER_EMAIL", "").strip().lower()
+        if not organizer or "@" not in organizer:
+            problems.append("PANEL_ORGANIZER_EMAIL must be set to the panels mailbox (calendar replies go to it)")
+        elif _NO_REPLY.search(organizer.split("@")[0]):
+            problems.append("PANEL_ORGANIZER_EMAIL must be a mailbox that is read, not a no-reply address")
         if not os.environ.get("ANTIVIRUS_COMMAND"):
             problems.append("ANTIVIRUS_COMMAND must be set (uploaded files are checked for malware)")
         if problems:

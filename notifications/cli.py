@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 
 from core import renders
 from core.formatting import utc_now
+from notifications import inbound
 from notifications.delivery import transport_for_app
 from notifications.worker import DEFAULT_POLL_SECONDS, PassResult, run_worker, send_all_due
 
@@ -25,13 +26,13 @@ def _report_renders(result: renders.RenderPass) -> None:
     click.echo(f"{utc_now():%Y-%m-%d %H:%M:%S} UTC  documents: {result.summary()}")
 
 
-def _stop_on_signals(stop: threading.Event) -> None:
+def _stop_on_signals(stop: threading.Event, message: str = "Outbox worker stopping after the current message…") -> None:
     """SIGTERM (make run's trap, systemd, docker stop) and Ctrl-C finish the current message,
     give back the remaining claims and exit cleanly. A second Ctrl-C stops at once."""
 
     def _handle(signum: int, _frame: FrameType | None) -> None:
         if not stop.is_set():
-            click.echo("Outbox worker stopping after the current message…", err=True)
+            click.echo(message, err=True)
         stop.set()
         if signum == signal.SIGINT:
             signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -40,7 +41,7 @@ def _stop_on_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, _handle)
 
 
-notifications_cli = AppGroup("notifications", help="Email: the outbox worker.")
+notifications_cli = AppGroup("notifications", help="Email: the outbox worker and the inbound listener.")
 
 
 @notifications_cli.command("send")
@@ -109,3 +110,27 @@ def render_command(loop: bool, interval: float) -> None:
     except KeyboardInterrupt:
         pass
     click.echo("Document renderer stopped.")
+
+
+@notifications_cli.command("receive")
+@click.option("--listen", default=None, help="host:port to listen on (default: the INBOUND_SMTP setting).")
+def receive_command(listen: str | None) -> None:
+    """Take in mail forwarded from the panels mailbox over SMTP (calendar replies) until stopped."""
+    setting = listen or current_app.config.get("INBOUND_SMTP", "")
+    if not setting:
+        raise click.UsageError("Set INBOUND_SMTP (for example 127.0.0.1:2525) or pass --listen.")
+    try:
+        host, port = inbound.parse_address(setting)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    stop = threading.Event()
+    _stop_on_signals(stop, "Inbound listener stopping…")
+    controller = inbound.start_listener(cast(Any, current_app)._get_current_object(), host, port)
+    click.echo(f"Listening for calendar replies by SMTP on {host}:{port}.")
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    controller.stop()
+    click.echo("Inbound listener stopped.")

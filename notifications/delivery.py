@@ -12,6 +12,8 @@ import socket
 import tempfile
 import time
 from dataclasses import dataclass
+from email.encoders import encode_base64
+from email.mime.base import MIMEBase
 from email.utils import make_msgid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -38,6 +40,7 @@ class OutgoingAttachment:
     filename: str
     content_type: str
     data: bytes
+    inline: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,13 +83,45 @@ def new_message_id(sender: str) -> str:
     return make_msgid(domain=header_safe(domain) or "learning-panels.invalid")
 
 
+class _MessageWithInlineParts(Message):
+    """Flask-Mail's message, with parts added to the ``multipart/alternative`` after the text and
+    HTML bodies. RFC 6047 (iMIP) puts an invitation's ``text/calendar; method=…`` part there:
+    that is what Outlook and Gmail answer with Accept / Decline buttons."""
+
+    def __init__(self, *args: Any, inline_parts: tuple[OutgoingAttachment, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.inline_parts = inline_parts
+
+    def _message(self) -> MIMEBase:
+        message = super()._message()
+        if self.inline_parts:
+            alternative = next(
+                (part for part in message.walk() if part.get_content_type() == "multipart/alternative"), message
+            )
+            for inline in self.inline_parts:
+                alternative.attach(_inline_part(inline))
+        return message
+
+
+def _inline_part(inline: OutgoingAttachment) -> MIMEBase:
+    # The content type was checked when queued (no "/" in a parameter), and is kept exactly
+    # as written: "text/calendar; method=REQUEST; charset=UTF-8". Base64 keeps the calendar's
+    # CRLF line ends and its 75-octet folding byte for byte.
+    maintype, subtype = inline.content_type.split("/", 1)
+    part = MIMEBase(maintype, subtype)
+    part.set_payload(inline.data)
+    encode_base64(part)
+    return part
+
+
 def build_message(email: OutgoingEmail, sender: str | None) -> Message:
-    """A Flask-Mail message: text and HTML alternatives, attachments with their full MIME type.
+    """A Flask-Mail message: text and HTML alternatives (and any inline alternative such as a
+    calendar part), attachments with their full MIME type.
 
     Subject and address are made header-safe again here: rows may have been written by code
     that did not go through ``queue_email``.
     """
-    message = Message(
+    message = _MessageWithInlineParts(
         subject=header_safe(email.subject),
         recipients=[single_address(header_safe(email.to))],
         body=email.body_text,
@@ -97,9 +132,12 @@ def build_message(email: OutgoingEmail, sender: str | None) -> Message:
             "Auto-Submitted": "auto-generated",
             "X-Auto-Response-Suppress": "All",
         },
+        inline_parts=tuple(a for a in email.attachments if a.inline),
     )
     message.msgId = email.message_id
     for attachment in email.attachments:
+        if attachment.inline:
+            continue
         message.attach(filename=attachment.filename, content_type=attachment.content_type, data=attachment.data)
     return message
 

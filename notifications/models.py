@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import TimestampMixin, UTCDateTime, enum_column
@@ -108,5 +108,8 @@ class OutboxAttachment(Base):
     # Full MIME type including parameters, e.g. 'text/calendar; method=REQUEST'.
     content_type: Mapped[str] = mapped_column(String(200), nullable=False)
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    # Inline: one of the message's alternatives beside the text and HTML bodies (the
+    # text/calendar part of an invitation, RFC 6047), not a file to save.
+    inline: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     message: Mapped[OutboxMessage] = relationship(back_populates="attachments")

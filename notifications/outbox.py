@@ -34,6 +34,8 @@ class Attachment:
     filename: str
     content_type: str
     data: bytes
+    # True: an alternative body beside the text and HTML (a text/calendar part), not a file.
+    inline: bool = False
 
 
 def header_safe(text: str) -> str:
@@ -88,17 +90,22 @@ def queue_email(
     concerning: Any = None,
     about_a_case: bool = False,
     attachments: list[Attachment] | tuple[Attachment, ...] = (),
+    subject_lead: str = "",
 ) -> OutboxMessage:
     """Render ``notifications/email/<template>.txt`` and ``.html`` and add one outbox row.
 
     Nothing is committed here: the message is sent only if the caller's transaction commits.
     ``about_a_case`` puts the security marking at the front of the subject and the top of
-    the body. ``to`` must be one address: one email per recipient, never a shared list.
+    the body; ``subject_lead`` goes before even that, for a word mail clients look for at the
+    very start ("Cancelled:", as Outlook and Google write a cancelled meeting's subject).
+    ``to`` must be one address: one email per recipient, never a shared list.
     """
     to_address = single_address(header_safe(to))
     subject = header_safe(subject)
     if about_a_case and not subject.startswith(SECURITY_MARKING):
         subject = f"{SECURITY_MARKING}: {subject}"
+    if subject_lead:
+        subject = f"{header_safe(subject_lead)} {subject}"
     subject = subject[:300]
     context = dict(context or {}, recipient=recipient, portal_url=portal_url, about_a_case=about_a_case)
     message = OutboxMessage(
@@ -116,6 +123,7 @@ def queue_email(
                 filename=header_safe(a.filename)[:200] or "attachment",
                 content_type=normalised_content_type(a.content_type),
                 data=a.data,
+                inline=a.inline,
             )
             for a in attachments
         ],

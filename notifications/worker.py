@@ -154,7 +154,9 @@ def claim_due_messages(
                 body_text=message.body_text,
                 body_html=message.body_html,
                 message_id=message.message_id_header,
-                attachments=tuple(OutgoingAttachment(a.filename, a.content_type, a.data) for a in message.attachments),
+                attachments=tuple(
+                    OutgoingAttachment(a.filename, a.content_type, a.data, a.inline) for a in message.attachments
+                ),
             )
         )
     db.session.commit()

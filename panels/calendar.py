@@ -7,8 +7,9 @@ cancellations to the same entry:
 - one UID per panel that never changes, and a SEQUENCE that goes up with each change;
 - DTSTAMP is when the panel last changed, not when the file was made, so downloading the
   same invite twice gives the same bytes;
-- DTSTART and DTEND with ``TZID=Europe/London`` and a VTIMEZONE written from zoneinfo
-  (both the GMT and BST rules for every year the file's panels touch);
+- DTSTART and DTEND with ``TZID=Europe/London`` and a VTIMEZONE of two yearly rules
+  (STANDARD and DAYLIGHT with RRULEs, as Outlook writes it): Outlook mishandles the
+  RDATE-only definitions that ``add_missing_timezones`` writes from zoneinfo;
 - METHOD:REQUEST for invitations and updates; METHOD:CANCEL with STATUS:CANCELLED for a
   cancelled panel, or for the one person taken off it; METHOD:PUBLISH for the feeds.
 
@@ -22,12 +23,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from icalendar import Calendar, Event, vCalAddress
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
 
 from core.formatting import LONDON
 
+TZID = "Europe/London"
 PRODID = "-//HM Inspectorate of Probation//Learning panels//EN"
 MARKING = "OFFICIAL-SENSITIVE"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -44,6 +46,7 @@ class Invitee:
     person: Person
     role: str  # RFC 5545 ROLE: CHAIR, REQ-PARTICIPANT, OPT-PARTICIPANT, NON-PARTICIPANT
     partstat: str  # NEEDS-ACTION, ACCEPTED, TENTATIVE, DECLINED
+    rsvp: bool = True  # asked to reply (False for the convener: it is her own panel)
 
 
 @dataclass(frozen=True)
@@ -108,15 +111,36 @@ def _vevent(panel: PanelEvent, *, with_attendees: bool, cancelled: bool) -> Even
             address.params["CUTYPE"] = "INDIVIDUAL"
             address.params["ROLE"] = invitee.role
             address.params["PARTSTAT"] = invitee.partstat
-            address.params["RSVP"] = "TRUE"
+            address.params["RSVP"] = "TRUE" if invitee.rsvp else "FALSE"
             event.add("attendee", address)
     return event
+
+
+def london_timezone() -> Timezone:
+    """Europe/London as two yearly rules (the UK's since 1996, and the EU's): BST from 1am GMT on
+    the last Sunday of March, GMT from 2am BST on the last Sunday of October."""
+    zone = Timezone()
+    zone.add("tzid", TZID)
+    daylight = TimezoneDaylight()
+    daylight.add("tzname", "BST")
+    daylight.add("tzoffsetfrom", timedelta(0))
+    daylight.add("tzoffsetto", timedelta(hours=1))
+    daylight.add("dtstart", datetime(1996, 3, 31, 1, 0))
+    daylight.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1su"})
+    standard = TimezoneStandard()
+    standard.add("tzname", "GMT")
+    standard.add("tzoffsetfrom", timedelta(hours=1))
+    standard.add("tzoffsetto", timedelta(0))
+    standard.add("dtstart", datetime(1996, 10, 27, 2, 0))
+    standard.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1su"})
+    zone.add_component(daylight)
+    zone.add_component(standard)
+    return zone
 
 
 def _calendar(
     method: str,
     events: list[Event],
-    moments: Iterable[datetime],
     extra: Iterable[tuple[str, object, dict[str, str]]] = (),
 ) -> bytes:
     calendar = Calendar()
@@ -129,13 +153,17 @@ def _calendar(
             calendar.add(name, value, parameters=parameters)
         else:
             calendar.add(name, value)
+    if events:  # the zone first: Outlook reads it before the events that use it
+        calendar.add_component(london_timezone())
     for event in events:
         calendar.add_component(event)
-    years = [_london(m).year for m in moments] or [datetime.now(UTC).year]
-    # The VTIMEZONE covers every year the events touch, with both rules in each year.
-    calendar.add_missing_timezones(first_date=date(min(years) - 1, 1, 1), last_date=date(max(years) + 2, 1, 1))
     ical: bytes = calendar.to_ical()
     return ical
+
+
+def method_of(ics: bytes) -> str:
+    """The METHOD of a calendar file ("" if it has none)."""
+    return str(Calendar.from_ical(ics).get("method", "")).upper()
 
 
 def request(panel: PanelEvent) -> bytes:
@@ -143,7 +171,7 @@ def request(panel: PanelEvent) -> bytes:
     if panel.cancelled:
         return cancellation(panel)
     event = _vevent(panel, with_attendees=True, cancelled=False)
-    return _calendar("REQUEST", [event], [panel.starts_at, panel.ends_at])
+    return _calendar("REQUEST", [event])
 
 
 def cancellation(panel: PanelEvent, only: Invitee | None = None) -> bytes:
@@ -154,7 +182,7 @@ def cancellation(panel: PanelEvent, only: Invitee | None = None) -> bytes:
     """
     event_data = panel if only is None else replace(panel, attendees=(only,))
     event = _vevent(event_data, with_attendees=True, cancelled=True)
-    return _calendar("CANCEL", [event], [panel.starts_at, panel.ends_at])
+    return _calendar("CANCEL", [event])
 
 
 def feed(panels: Iterable[PanelEvent], *, name: str, refresh: timedelta = timedelta(hours=1)) -> bytes:
@@ -169,7 +197,6 @@ def feed(panels: Iterable[PanelEvent], *, name: str, refresh: timedelta = timede
     return _calendar(
         "PUBLISH",
         events,
-        [m for p in items for m in (p.starts_at, p.ends_at)],
         [
             ("name", _one_line(name), {}),
             ("x-wr-calname", _one_line(name), {}),

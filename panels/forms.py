@@ -16,7 +16,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Optional, StopValidation, ValidationError
 
 from core.forms import DateField, FieldCheck, PortalForm, VersionedForm, long_text, one_of_the_choices, short_text
 from panels.models import AttendeeRole, Reply
@@ -222,6 +222,12 @@ class ReplyForm(PortalForm):
         ],
         validators=[DataRequired(message="Select whether you will attend")],
         widget=GovRadioInput(),
+    )
+    comment = TextAreaField(
+        "Comment (optional)",
+        description="For example, who will come in your place. The convening inspector sees it.",
+        validators=[Optional(), *long_text(1000)],
+        widget=GovTextArea(),
     )
     submit = SubmitField("Send reply", widget=GovSubmitInput())
 

@@ -199,6 +199,8 @@ class PanelAttendee(TimestampMixin, Base):
     role: Mapped[AttendeeRole] = mapped_column(enum_column(AttendeeRole), nullable=False, default=AttendeeRole.MEMBER)
     reply: Mapped[Reply | None] = mapped_column(enum_column(Reply))
     replied_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What they wrote with the reply (the reply page's box, or a calendar reply's COMMENT).
+    reply_comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
     # When they were first sent the invitation, and last sent it or an update (reminders are
     # not sent to someone who has just been told).
     invited_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)

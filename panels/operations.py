@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import cast
 
 from flask import current_app
 from sqlalchemy import select
@@ -37,7 +38,7 @@ from panels.models import (
     Reply,
 )
 from panels.permissions import is_eligible
-from panels.rules import agenda_instant, format_time, london_time
+from panels.rules import TimeError, agenda_instant, format_time, london_date, london_time
 
 
 class PanelError(ValueError):
@@ -63,11 +64,11 @@ TIME_FIELDS = ("starts_at_utc", "ends_at_utc")
 # --- calendar data ---------------------------------------------------------------------------
 
 
-def organizer(panel: Panel) -> calendar.Person:
-    """The convening inspector; the service's own address if their account has gone."""
-    if panel.convened_by is not None:
-        return calendar.Person(panel.convened_by.full_name, panel.convened_by.email)
-    return calendar.Person("Learning panels", current_app.config["MAIL_DEFAULT_SENDER"])
+def organizer() -> calendar.Person:
+    """The Inspectorate's panels mailbox (``PANEL_ORGANIZER_EMAIL``), never a person on the list:
+    calendar clients send replies to the ORGANIZER, and that mailbox passes them to the portal."""
+    config = current_app.config
+    return calendar.Person(config["PANEL_ORGANIZER_NAME"], config["PANEL_ORGANIZER_EMAIL"])
 
 
 def _description(panel: Panel) -> str:
@@ -97,7 +98,7 @@ def calendar_event(panel: Panel) -> calendar.PanelEvent:
         starts_at=panel.starts_at_utc,
         ends_at=panel.ends_at_utc,
         summary=panel.title,
-        organizer=organizer(panel),
+        organizer=organizer(),
         location=panel.place or panel.video_link,
         description=_description(panel),
         url=portal_link("panels.show_panel", panel_id=panel.id),
@@ -107,10 +108,14 @@ def calendar_event(panel: Panel) -> calendar.PanelEvent:
 
 
 def invitee(attendee: PanelAttendee) -> calendar.Invitee:
+    """An ATTENDEE. The convening inspector is one like the others but is not asked to reply to
+    her own panel: RSVP=FALSE, and ACCEPTED unless she has said otherwise in the portal."""
+    convener = attendee.panel.convened_by_id is not None and attendee.user_id == attendee.panel.convened_by_id
     return calendar.Invitee(
         person=calendar.Person(attendee.user.full_name, attendee.user.email),
         role=attendee.role.ical_role,
-        partstat=attendee.partstat,
+        partstat=attendee.reply.partstat if attendee.reply else ("ACCEPTED" if convener else "NEEDS-ACTION"),
+        rsvp=not convener,
     )
 
 
@@ -136,26 +141,38 @@ def send_to_attendee(
     subject: str,
     ics: bytes | None = None,
     method: str = "REQUEST",
+    subject_lead: str = "",
     **context: object,
 ) -> None:
-    """One email to one attendee, with the calendar file attached when there is one.
+    """One email to one attendee; with a calendar file, an iMIP message (RFC 6047).
 
-    The attachment's Content-Type carries the same METHOD as the file, which is what makes
-    Outlook and Gmail treat it as an invitation, update or cancellation.
+    The calendar goes inline, as a ``text/calendar; method=…; charset=UTF-8`` part of the
+    ``multipart/alternative`` beside the text and HTML bodies (which repeat the date, time,
+    place, video link and portal link: Outlook shows the body, not DESCRIPTION); its method is
+    always the file's METHOD. A copy follows as an ``.ics`` attachment for clients that want
+    a file to open.
     """
     panel = attendee.panel
     attachments = []
     if ics is not None:
-        attachments.append(Attachment(f"{panel.reference}.ics", f"text/calendar; method={method}; charset=UTF-8", ics))
+        if calendar.method_of(ics) != method:
+            raise ValueError(f"The calendar file's METHOD is not {method}")
+        attachments += [
+            Attachment("invite.ics", f"text/calendar; method={method}; charset=UTF-8", ics, inline=True),
+            Attachment(f"{panel.reference}.ics", "application/ics", ics),
+        ]
     queue_email(
         to=attendee.user.email,
         recipient=attendee.user,
-        subject=f"{subject}: {panel.title}, {govuk_date(panel.starts_at_utc)}",
+        subject=f"{subject}: {panel.title}, {govuk_date(panel.starts_at_utc)}"
+        if subject
+        else f"{panel.title}, {govuk_date(panel.starts_at_utc)}",
+        subject_lead=subject_lead,
         template=template,
         context={
             "panel": panel,
             "attendee": attendee,
-            "agenda_references": [item.case.reference for item in panel.agenda],
+            "agenda_references": [_agenda_line(item) for item in panel.agenda],
             "panel_link": portal_link("panels.show_panel", panel_id=panel.id),
             "reply_link": portal_link("panels.reply_to_panel", panel_id=panel.id),
             **context,
@@ -166,7 +183,11 @@ def send_to_attendee(
     )
 
 
-def _invite(attendee: PanelAttendee, *, update: bool = False, changes: Iterable[str] = ()) -> None:
+def _agenda_line(item: PanelAgendaItem) -> str:
+    return f"{item.case.reference} at {format_time(item.start_time)}" if item.start_time else item.case.reference
+
+
+def _invite(attendee: PanelAttendee, *, update: bool = False, changes: Iterable[str] = (), moved: bool = False) -> None:
     now = utc_now()
     ics = calendar.request(calendar_event(attendee.panel))
     send_to_attendee(
@@ -175,6 +196,7 @@ def _invite(attendee: PanelAttendee, *, update: bool = False, changes: Iterable[
         subject="Updated" if update else "Invitation",
         ics=ics,
         changes=list(changes),
+        moved=moved,
     )
     if attendee.invited_at_utc is None:
         attendee.invited_at_utc = now
@@ -243,8 +265,12 @@ def update_details(panel: Panel, details: PanelDetails, version: int | str | Non
         return []
     if any(name in TIME_FIELDS for name in changed):
         _check_future(details, utc_now())
+    # The agenda moves with the panel (or the change is refused until its times fit).
+    agenda_moves = _moved_agenda(panel, details) if any(name in TIME_FIELDS for name in changed) else []
     for name in changed:
         setattr(panel, name, after[name])
+    for item, _old, new in agenda_moves:
+        item.start_time = new
     moved = any(name in TIME_FIELDS for name in changed)
     notify = panel.is_scheduled and any(name in CALENDAR_FIELDS for name in changed)
     if notify:
@@ -252,20 +278,104 @@ def update_details(panel: Panel, details: PanelDetails, version: int | str | Non
     if panel.is_scheduled and moved:
         for attendee in panel.attendees:
             attendee.reply = None
+            attendee.reply_comment = ""
             attendee.replied_at_utc = None
+    if agenda_moves:
+        _touch(panel)
     audit.record(
         "panel.updated",
         panel,
         f"Changed {', '.join(_field_label(n) for n in changed)} of {panel.title}",
         changes={n: [_auditable(before[n]), _auditable(after[n])] for n in changed},
+        agenda_moved={i.case.reference: [format_time(o), format_time(n)] for i, o, n in agenda_moves},
         sequence=panel.sequence,
     )
     if notify:
+        sentences = change_sentences(before, after, [(i.case.reference, o, n) for i, o, n in agenda_moves])
         _flush_for_stamp(panel)
         for attendee in panel.attendees:
             if attendee.was_invited:
-                _invite(attendee, update=True, changes=[_field_label(n) for n in changed if n in CALENDAR_FIELDS])
+                _invite(attendee, update=True, changes=sentences, moved=moved)
     return changed
+
+
+def _moved_agenda(panel: Panel, details: PanelDetails) -> list[tuple[PanelAgendaItem, time, time]]:
+    """Each timed agenda item's new London time when the panel moves: shifted by as much as the
+    panel's start time moved, and still within the panel. PanelError (nothing changed) if any
+    would fall outside it: the inspector changes those times first."""
+    shift = _minutes(london_time(details.starts_at_utc)) - _minutes(london_time(panel.starts_at_utc))
+    moves: list[tuple[PanelAgendaItem, time, time]] = []
+    misfits: list[str] = []
+    for item in panel.agenda:
+        if item.start_time is None:
+            continue
+        minutes = _minutes(item.start_time) + shift
+        if not 0 <= minutes < 24 * 60:
+            misfits.append(item.case.reference)
+            continue
+        new = time(minutes // 60, minutes % 60)
+        try:
+            at = agenda_instant(details.starts_at_utc, new)
+        except TimeError:  # a time the clocks skip that day
+            at = None
+        if at is None or not details.starts_at_utc <= at < details.ends_at_utc:
+            misfits.append(item.case.reference)
+        elif new != item.start_time:
+            moves.append((item, item.start_time, new))
+    if misfits:
+        raise PanelError(
+            f"The agenda times of {', '.join(misfits)} would fall outside the panel's new time "
+            f"({format_time(london_time(details.starts_at_utc))} to {format_time(london_time(details.ends_at_utc))}): "
+            "change or clear them on the agenda first"
+        )
+    return moves
+
+
+def _minutes(value: time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def change_sentences(
+    before: dict[str, object], after: dict[str, object], agenda_moves: Iterable[tuple[str, time, time]] = ()
+) -> list[str]:
+    """What changed, in words, for the update email: "The time has changed from 10am to 2pm."."""
+    sentences = []
+    old_start, new_start = cast(datetime, before["starts_at_utc"]), cast(datetime, after["starts_at_utc"])
+    old_end, new_end = cast(datetime, before["ends_at_utc"]), cast(datetime, after["ends_at_utc"])
+    if london_date(old_start) != london_date(new_start):
+        sentences.append(f"The date has changed from {govuk_date(old_start)} to {govuk_date(new_start)}.")
+    old_from, new_from = london_time(old_start), london_time(new_start)
+    old_to, new_to = london_time(old_end), london_time(new_end)
+    if old_from != new_from:
+        sentences.append(f"The time has changed from {format_time(old_from)} to {format_time(new_from)} (UK time).")
+        if new_end - new_start != old_end - old_start:
+            sentences.append(f"It now ends at {format_time(new_to)} (it was to end at {format_time(old_to)}).")
+    elif old_to != new_to:
+        sentences.append(f"The end time has changed from {format_time(old_to)} to {format_time(new_to)} (UK time).")
+    moves = list(agenda_moves)
+    if moves:
+        sentences.append(
+            "The agenda moves with it: "
+            + "; ".join(
+                f"{reference} is now at {format_time(new)} (was {format_time(old)})" for reference, old, new in moves
+            )
+            + "."
+        )
+    old_place, new_place = str(before["place"] or ""), str(after["place"] or "")
+    if old_place != new_place:
+        if old_place and new_place:
+            sentences.append(f"The place has changed from {old_place} to {new_place}.")
+        elif new_place:
+            sentences.append(f"The panel now meets in person at {new_place}.")
+        else:
+            sentences.append(f"The panel no longer meets at {old_place}.")
+    old_link, new_link = str(before["video_link"] or ""), str(after["video_link"] or "")
+    if old_link != new_link:
+        if new_link:
+            sentences.append(f"The video link has changed to {new_link}." if old_link else f"Join online: {new_link}.")
+        else:
+            sentences.append("The panel no longer has a video link.")
+    return sentences
 
 
 def _field_label(name: str) -> str:
@@ -338,7 +448,13 @@ def cancel_panel(panel: Panel, reason: str, version: int | str | None, by: User)
     for attendee in panel.attendees:
         if attendee.was_invited:
             send_to_attendee(
-                attendee, template="panel_cancelled", subject="Cancelled", ics=ics, method="CANCEL", reason=reason
+                attendee,
+                template="panel_cancelled",
+                subject="",
+                subject_lead="Cancelled:",  # first, where calendar and mail clients look for it
+                ics=ics,
+                method="CANCEL",
+                reason=reason,
             )
             attendee.notified_at_utc = utc_now()
             sent += 1
@@ -513,9 +629,13 @@ def remove_attendee(attendee: PanelAttendee, by: User) -> bool:
     return notify
 
 
-def reply_to_panel(attendee: PanelAttendee, reply: Reply, by: User) -> None:
-    """The attendee's own answer. It does not change the panel's version: a reply must never
-    make an inspector's open edit stale."""
+REPLY_COMMENT_LIMIT = 1000
+
+
+def reply_to_panel(attendee: PanelAttendee, reply: Reply, by: User, comment: str = "", via: str = "portal") -> None:
+    """The attendee's own answer, with what they wrote: from the reply page, or (``via`` "calendar")
+    from their calendar's Accept / Tentative / Decline. It does not change the panel's version:
+    a reply must never make an inspector's open edit stale."""
     panel = attendee.panel
     if not panel.is_scheduled:
         raise PanelError(f"You cannot reply to a {panel.status.label.lower()} panel")
@@ -523,13 +643,18 @@ def reply_to_panel(attendee: PanelAttendee, reply: Reply, by: User) -> None:
         raise PanelError("This panel has finished")
     before = attendee.reply
     attendee.reply = reply
+    attendee.reply_comment = (comment or "").strip()[:REPLY_COMMENT_LIMIT]
     attendee.replied_at_utc = utc_now()
     audit.record(
         "panel.replied",
         panel,
-        f"{by.full_name} replied {reply.label.lower()} to {panel.title}",
+        f"{by.full_name} replied {reply.label.lower()} to {panel.title}"
+        + (" from their calendar" if via == "calendar" else ""),
+        actor=by,
         reply=reply.value,
         previous=before.value if before else None,
+        via=via,
+        with_comment=bool(attendee.reply_comment),
     )
 
 

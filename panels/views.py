@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -418,10 +429,11 @@ def reply_to_panel(panel: Panel) -> ResponseReturnValue:
     form = ReplyForm()
     if request.method == "GET" and attendee.reply:
         form.reply.data = attendee.reply.value
+        form.comment.data = attendee.reply_comment
     if form.validate_on_submit():
         reply = Reply(form.reply.data)
         try:
-            operations.reply_to_panel(attendee, reply, access.current_person())
+            operations.reply_to_panel(attendee, reply, access.current_person(), comment=form.comment.data or "")
         except operations.PanelError as error:
             db.session.rollback()
             form.reply.errors.append(str(error))
@@ -567,15 +579,30 @@ def choose_pack_contents(panel: Panel) -> ResponseReturnValue:
 FEED_WINDOW_DAYS = 365
 
 
+# The new address travels from the POST to the page that shows it once (post/redirect/get), in
+# the signed session, and is taken out of it by that page: refreshing shows it no more.
+NEW_FEED_KEY = "new_feed_address"
+
+
 @panels_bp.get("/calendar-feed")
 @access.allow(access.signed_in)
 def manage_feed() -> ResponseReturnValue:
     return render_template(
         "panels/feed.html",
         token=operations.active_feed_token(access.current_person()),
-        new_url=None,
+        new_url=session.pop(NEW_FEED_KEY, None),
         confirm=ConfirmForm(),
     )
+
+
+@panels_bp.get("/calendar-feed/new")
+@access.allow(access.signed_in)
+def confirm_new_feed() -> ResponseReturnValue:
+    """Making a new address stops the old one: a step of its own, confirmed."""
+    token = operations.active_feed_token(access.current_person())
+    if token is None:
+        return redirect(url_for("panels.manage_feed"))
+    return render_template("panels/feed_confirm.html", token=token, confirm=ConfirmForm())
 
 
 @panels_bp.post("/calendar-feed")
@@ -584,15 +611,15 @@ def create_feed() -> ResponseReturnValue:
     form = ConfirmForm()
     if not form.validate_on_submit():
         return redirect(url_for("panels.manage_feed"))
-    secret = operations.new_feed_token(access.current_person())
+    person = access.current_person()
+    if operations.active_feed_token(person) is not None and request.form.get("replace") != "yes":
+        # Replacing the address the person's calendar uses is only done from the confirmation.
+        return redirect(url_for("panels.confirm_new_feed"))
+    secret = operations.new_feed_token(person)
     db.session.commit()
-    # Shown once, in this response: only the token's hash is kept.
-    return render_template(
-        "panels/feed.html",
-        token=operations.active_feed_token(access.current_person()),
-        new_url=portal_link("panels.calendar_feed", token=secret),
-        confirm=ConfirmForm(),
-    )
+    # Only the token's hash is kept: the address is shown once, on the page this redirects to.
+    session[NEW_FEED_KEY] = portal_link("panels.calendar_feed", token=secret)
+    return redirect(url_for("panels.manage_feed"), code=303)
 
 
 @panels_bp.post("/calendar-feed/revoke")

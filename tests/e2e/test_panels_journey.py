@@ -93,6 +93,17 @@ def test_inspector_schedules_a_panel_and_an_agency_accepts_and_downloads_invite_
     check_page(police_page, "Your calendar feed")
     address = police_page.get_by_label("Your feed address").input_value()
     assert address.endswith(".ics") and "/panels/feed/" in address
+    # Refreshing repeats the GET: the address is not shown again and not replaced.
+    police_page.reload()
+    check_page(police_page, "Your calendar feed")
+    assert police_page.get_by_label("Your feed address").count() == 0
+    # A new address is a confirmed step of its own.
+    follow(
+        police_page,
+        police_page.get_by_role("button", name="Make a new feed address"),
+        "Make a new calendar feed address",
+    )
+    follow(police_page, police_page.get_by_role("link", name="Keep the address I have"), "Your calendar feed")
 
     db.session.expire_all()
     panel = db.session.scalar(db.select(Panel))

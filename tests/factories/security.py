@@ -214,6 +214,7 @@ def production_app(monkeypatch: Any) -> Flask:
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://portal@db.internal/portal")
     monkeypatch.setenv("MAIL_SERVER", "smtp.internal")
     monkeypatch.setenv("ANTIVIRUS_COMMAND", "clamdscan --no-summary -")
+    monkeypatch.setenv("PANEL_ORGANIZER_EMAIL", "learning-panels@justiceinspectorates.example")
     for name in ("DEMO_PASSWORD", "DEMO_TOTP_SECRET", "ALLOW_DEMO_ACCOUNTS", "REQUIRE_TWO_FACTOR"):
         monkeypatch.delenv(name, raising=False)
     return create_app("production")

@@ -108,7 +108,13 @@ ROUTES: list[tuple[str, str, Url, dict[str, int | str]]] = [
     ),
     ("pack contents", "GET", lambda w: f"/panels/{w.panel.id}/pack-contents", MANAGE),
     ("feed page", "GET", lambda w: "/panels/calendar-feed", EVERYONE),
-    ("make feed", "POST", lambda w: "/panels/calendar-feed", EVERYONE),
+    ("make feed", "POST", lambda w: "/panels/calendar-feed", {k: (303 if v == OK else v) for k, v in EVERYONE.items()}),
+    (
+        "new feed confirmation",
+        "GET",
+        lambda w: "/panels/calendar-feed/new",
+        {k: (MOVED if v == OK else v) for k, v in EVERYONE.items()},
+    ),
     (
         "revoke feed",
         "POST",
@@ -199,6 +205,7 @@ def test_every_panels_route_is_in_the_matrix(app: Flask) -> None:
         "panels.choose_pack_contents",
         "panels.manage_feed",
         "panels.create_feed",
+        "panels.confirm_new_feed",
         "panels.revoke_feed",
         "panels.calendar_feed",
     }  # public by design: tests/integration/test_panels_feed.py

@@ -17,11 +17,15 @@ from panels.models import CalendarFeedToken
 from tests.conftest import sign_in_as
 from tests.factories.panels import make_panel, panel_world
 
+FEED_ADDRESS = re.compile(r'value="http://portal\.test(/panels/feed/[^"]+\.ics)"')
+
 
 def make_feed(client: FlaskClient) -> str:
-    """Ask for a feed address on the page, as a person would; return its path."""
-    page = client.post("/panels/calendar-feed").get_data(as_text=True)
-    match = re.search(r'value="http://portal\.test(/panels/feed/[^"]+\.ics)"', page)
+    """Ask for a feed address on the page (confirming a replacement), as a person would; return
+    its path, shown on the page the post redirects to."""
+    response = client.post("/panels/calendar-feed", data={"replace": "yes"})
+    assert response.status_code == 303 and response.location.endswith("/panels/calendar-feed")
+    match = FEED_ADDRESS.search(client.get(response.location).get_data(as_text=True))
     assert match, "the new feed address is shown on the page"
     return match.group(1)
 
@@ -130,3 +134,44 @@ def test_the_feed_updates_when_the_panel_moves(app: Flask) -> None:
 
     assert vevent.decoded("DTSTART").astimezone(UTC) == new_start
     assert vevent["SEQUENCE"] == 1
+
+
+def test_refreshing_the_page_after_making_an_address_neither_shows_nor_replaces_it(app: Flask) -> None:
+    """Post/redirect/get: F5 on the page repeats the GET, not the POST."""
+    world = panel_world(schedule=True)
+    client = sign_in_as(app.test_client(), world.police)
+    address = make_feed(client)
+
+    again = client.get("/panels/calendar-feed").get_data(as_text=True)
+
+    assert FEED_ADDRESS.search(again) is None  # shown once
+    assert "We do not keep the address itself" in again
+    assert db.session.scalar(db.select(db.func.count()).select_from(CalendarFeedToken)) == 1
+    assert app.test_client().get(address).status_code == 200
+
+
+def test_a_new_address_is_made_only_from_the_confirmation(app: Flask) -> None:
+    world = panel_world(schedule=True)
+    client = sign_in_as(app.test_client(), world.police)
+    first = client.post("/panels/calendar-feed")  # the first address needs no confirmation
+    assert first.status_code == 303
+    address = FEED_ADDRESS.search(client.get(first.location).get_data(as_text=True)).group(1)
+
+    page = client.get("/panels/calendar-feed").get_data(as_text=True)
+    assert 'href="/panels/calendar-feed/new"' in page  # a link to the confirmation, not a button that posts
+    unconfirmed = client.post("/panels/calendar-feed")
+    assert unconfirmed.status_code == 302 and unconfirmed.location.endswith("/panels/calendar-feed/new")
+    assert app.test_client().get(address).status_code == 200  # still the same address
+
+    confirmation = client.get("/panels/calendar-feed/new").get_data(as_text=True)
+    assert "stops working at once" in confirmation and 'name="replace" value="yes"' in confirmation
+    replacement = make_feed(client)
+    assert replacement != address
+    assert app.test_client().get(address).status_code == 404
+
+
+def test_the_feed_is_named_for_calendar_apps(app: Flask) -> None:
+    world = panel_world(schedule=True)
+    client = sign_in_as(app.test_client(), world.police)
+    feed = Calendar.from_ical(app.test_client().get(make_feed(client)).data)
+    assert feed["X-WR-CALNAME"] == "Learning panels – Priya Constable" and feed["METHOD"] == "PUBLISH"

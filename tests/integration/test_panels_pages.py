@@ -237,6 +237,26 @@ def test_the_panel_page_shows_the_replies(app: Flask, world: PanelWorld) -> None
     assert b"PARTSTAT=TENTATIVE" in invite.data and b"METHOD:REQUEST" in invite.data
 
 
+def test_a_reply_can_carry_a_comment_the_inspector_sees_and_other_agencies_do_not(
+    app: Flask, world: PanelWorld
+) -> None:
+    police = sign_in_as(app.test_client(), world.police)
+    response = police.post(
+        f"/panels/{world.panel.id}/reply", data={"reply": "declined", "comment": "Our deputy <b>Sam</b> will come"}
+    )
+    assert response.status_code == 302
+    attendee = world.panel.attendee_for(world.police.id)
+    assert (attendee.reply, attendee.reply_comment) == (Reply.DECLINED, "Our deputy <b>Sam</b> will come")
+    assert "Our deputy &lt;b&gt;Sam&lt;/b&gt; will come" in police.get(f"/panels/{world.panel.id}/reply").get_data(
+        as_text=True
+    )
+
+    inspector_page = inspector_client(app, world).get(f"/panels/{world.panel.id}").get_data(as_text=True)
+    assert "Our deputy &lt;b&gt;Sam&lt;/b&gt; will come" in inspector_page
+    health_page = sign_in_as(app.test_client(), world.health).get(f"/panels/{world.panel.id}").get_data(as_text=True)
+    assert "Our deputy" not in health_page
+
+
 def test_the_invite_file_is_the_same_on_every_download(app: Flask, world: PanelWorld) -> None:
     police = sign_in_as(app.test_client(), world.police)
     first = police.get(f"/panels/{world.panel.id}/invite.ics")

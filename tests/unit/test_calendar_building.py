@@ -7,14 +7,18 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+import vobject
 from icalendar import Calendar
 
+from core.formatting import LONDON
 from panels import calendar
 from panels.rules import london_to_utc
 
 STAMP = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
-ORGANIZER = calendar.Person("Imogen Inspector", "inspector@inspectorate.example")
-CHAIR = calendar.Invitee(ORGANIZER, "CHAIR", "ACCEPTED")
+ORGANIZER = calendar.Person("HM Inspectorate of Probation learning panels", "learning-panels@inspectorate.example")
+CHAIR = calendar.Invitee(
+    calendar.Person("Imogen Inspector", "inspector@inspectorate.example"), "CHAIR", "ACCEPTED", rsvp=False
+)
 POLICE = calendar.Invitee(
     calendar.Person("Priya Constable", "police@police.example"), "REQ-PARTICIPANT", "NEEDS-ACTION"
 )
@@ -63,15 +67,15 @@ def test_an_invitation_has_every_property_a_calendar_client_needs() -> None:
     assert vevent["LOCATION"] == "Room 3, County Hall"
     assert vevent["STATUS"] == "CONFIRMED"
     organizer = vevent["ORGANIZER"]
-    assert str(organizer) == "mailto:inspector@inspectorate.example"
-    assert organizer.params["CN"] == "Imogen Inspector"
+    assert str(organizer) == "mailto:learning-panels@inspectorate.example"
+    assert organizer.params["CN"] == "HM Inspectorate of Probation learning panels"
     assert attendees_of(vevent) == {
         "inspector@inspectorate.example": {
             "CN": "Imogen Inspector",
             "CUTYPE": "INDIVIDUAL",
             "ROLE": "CHAIR",
             "PARTSTAT": "ACCEPTED",
-            "RSVP": "TRUE",
+            "RSVP": "FALSE",
         },
         "police@police.example": {
             "CN": "Priya Constable",
@@ -105,14 +109,55 @@ def test_times_carry_the_london_zone_and_a_full_vtimezone_for_it() -> None:
     assert b"DTEND;TZID=Europe/London:20261024T123000" in data
     [vtimezone] = cal.walk("VTIMEZONE")
     assert vtimezone["TZID"] == "Europe/London"
-    kinds = {component.name for component in vtimezone.subcomponents}
-    assert kinds == {"STANDARD", "DAYLIGHT"}
+    kinds = [component.name for component in vtimezone.subcomponents]
+    assert sorted(kinds) == ["DAYLIGHT", "STANDARD"]  # one of each: yearly rules, not a list of dates
     offsets = {(c.name, c["TZOFFSETFROM"].td, c["TZOFFSETTO"].td) for c in vtimezone.subcomponents}
-    assert ("DAYLIGHT", timedelta(0), timedelta(hours=1)) in offsets
-    assert ("STANDARD", timedelta(hours=1), timedelta(0)) in offsets
+    assert offsets == {("DAYLIGHT", timedelta(0), timedelta(hours=1)), ("STANDARD", timedelta(hours=1), timedelta(0))}
+    # Outlook mishandles RDATE-only zones: each rule is an RRULE on the last Sunday.
+    assert b"RDATE" not in data
+    assert b"RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in data
+    assert b"RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10" in data
+    assert data.index(b"BEGIN:VTIMEZONE") < data.index(b"BEGIN:VEVENT")
     # Read back through its VTIMEZONE, the instants are the stored UTC ones.
     assert vevent.decoded("DTSTART").astimezone(UTC) == datetime(2026, 10, 24, 9, 0, tzinfo=UTC)
     assert vevent.decoded("DTEND").astimezone(UTC) == datetime(2026, 10, 24, 11, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("day", "utc_hour"),
+    [(date(2026, 7, 14), 9), (date(2027, 1, 12), 10), (date(2030, 3, 30), 10), (date(2030, 3, 31), 9)],
+)
+def test_a_summer_and_a_winter_panel_read_back_at_ten_in_london_in_two_parsers(day: date, utc_hour: int) -> None:
+    """10am in London is 09:00Z in summer and 10:00Z in winter: icalendar (through the file's own
+    VTIMEZONE, not its zoneinfo) and vobject (which builds the zone from the VTIMEZONE's rules)."""
+    starts = london_to_utc(day, time(10, 0))
+    assert starts.hour == utc_hour
+    data = calendar.request(event(starts_at=starts, ends_at=starts + timedelta(hours=2)))
+
+    cal, vevent = parse(data)
+    zone = cal.walk("VTIMEZONE")[0].to_tz()
+    wall = vevent.decoded("DTSTART").replace(tzinfo=None)
+    assert wall == datetime.combine(day, time(10, 0))
+    assert (wall - zone.utcoffset(wall)).replace(tzinfo=UTC) == starts
+
+    second = vobject.readOne(data.decode("utf-8"))
+    start = second.vevent.dtstart.value
+    assert "tzical" in type(start.tzinfo).__name__  # the zone came from the file, not the system
+    assert start.replace(tzinfo=None) == datetime.combine(day, time(10, 0))
+    assert start.astimezone(UTC) == starts
+    assert second.vevent.dtend.value.astimezone(UTC) == starts + timedelta(hours=2)
+
+
+def test_the_vtimezone_rules_agree_with_zoneinfo_every_hour_of_the_clock_changes_until_2040() -> None:
+    data = calendar.request(event())
+    zone = vobject.readOne(data.decode("utf-8")).vtimezone.gettzinfo()
+    for year in range(2026, 2041):
+        for month in (3, 10):
+            last_day = date(year, month, 31)
+            sunday = last_day - timedelta(days=(last_day.weekday() + 1) % 7)
+            for hour in range(-2, 26):
+                instant = datetime.combine(sunday, time(0), tzinfo=UTC) + timedelta(hours=hour)
+                assert instant.astimezone(zone).utcoffset() == instant.astimezone(LONDON).utcoffset(), instant
 
 
 def test_panels_either_side_of_the_october_clock_change_get_the_right_utc_instants() -> None:
@@ -204,7 +249,7 @@ def test_crlf_in_typed_text_never_adds_a_property() -> None:
         line.startswith(("ATTENDEE:mailto:evil", "ORGANIZER:mailto:evil", "STATUS:CANCELLED")) for line in lines
     )
     assert set(attendees_of(vevent)) == {"eve@example.org"}
-    assert str(vevent["ORGANIZER"]) == "mailto:inspector@inspectorate.example"
+    assert str(vevent["ORGANIZER"]) == "mailto:learning-panels@inspectorate.example"
     assert vevent["STATUS"] == "CONFIRMED"
     # The text itself survives, as text (newlines become a literal line break in the value).
     assert vevent["SUMMARY"] == "Panel\nATTENDEE:mailto:evil@example.com"

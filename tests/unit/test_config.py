@@ -7,6 +7,7 @@ GOOD = {
     "DATABASE_URL": "postgresql+psycopg://portal@db.internal/portal",
     "MAIL_SERVER": "smtp.internal",
     "ANTIVIRUS_COMMAND": "clamdscan --no-summary -",
+    "PANEL_ORGANIZER_EMAIL": "learning-panels@justiceinspectorates.example",
 }
 
 
@@ -17,6 +18,7 @@ def production_env(monkeypatch: pytest.MonkeyPatch):
         "DATABASE_URL",
         "MAIL_SERVER",
         "ANTIVIRUS_COMMAND",
+        "PANEL_ORGANIZER_EMAIL",
         "DEMO_PASSWORD",
         "ALLOW_DEMO_ACCOUNTS",
     ):
@@ -42,6 +44,9 @@ def test_production_starts_with_real_settings(production_env: pytest.MonkeyPatch
         ("ALLOW_DEMO_ACCOUNTS", "1", "demo accounts"),
         ("MAIL_SERVER", None, "MAIL_SERVER"),
         ("ANTIVIRUS_COMMAND", None, "ANTIVIRUS_COMMAND"),
+        ("PANEL_ORGANIZER_EMAIL", None, "PANEL_ORGANIZER_EMAIL"),
+        ("PANEL_ORGANIZER_EMAIL", "no-reply@justiceinspectorates.example", "no-reply"),
+        ("PANEL_ORGANIZER_EMAIL", "DoNotReply@justiceinspectorates.example", "no-reply"),
     ],
 )
 def test_production_refuses_unsafe_settings(

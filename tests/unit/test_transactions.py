@@ -15,8 +15,15 @@ APP_PACKAGES = ["agencies", "cases", "core", "learning", "notifications", "panel
 COMMITTING_MODULES = {"views.py", "admin.py", "commands.py", "cli.py"}
 # The mail worker commits each claim and each outcome by design (a crash must not resend), and runs
 # each reminder sweep in its own transaction; the background renderer likewise commits each claim,
-# each finished file and each failure, so a killed worker leaves no render half-claimed.
-COMMITTING_FILES = {"notifications/worker.py", "notifications/reminder_jobs.py", "core/renders.py"}
+# each finished file and each failure, so a killed worker leaves no render half-claimed. The inbound
+# mail listener owns the transaction of each message it takes in, like a request: it commits once,
+# before answering the sending server.
+COMMITTING_FILES = {
+    "notifications/worker.py",
+    "notifications/reminder_jobs.py",
+    "notifications/inbound.py",
+    "core/renders.py",
+}
 # The helpers views and the worker commit through: a save that may be stale, the kept read and
 # refusal rows, and the malware scan of uploaded files (one commit per file scanned).
 COMMITTING_HELPERS = {
