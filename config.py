@@ -90,6 +90,9 @@ class Config:
     RETURN_DOCUMENTS_MAX_BYTES = 30_000_000  # every document on one return together
     UPDATE_EVIDENCE_MAX_BYTES = 30_000_000  # every evidence file posted with one progress update
     CHRONOLOGY_IMPORT_MAX_BYTES = 2_000_000  # an agency's chronology spreadsheet
+    # The largest request body any route takes (bytes); bigger ones are refused with a 413 before
+    # they are read. Upload routes allow more for signed-in people (the allowances below).
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", "2000000"))
     # Per-endpoint request-body allowances (core.files.upload_allowance): the largest upload the
     # endpoint takes plus room for the form's other fields.
     DOCUMENT_UPLOAD_ALLOWANCE = DOCUMENT_MAX_BYTES + 1_000_000

@@ -36,13 +36,26 @@ def content_security_policy(nonce: str) -> str:
     )
 
 
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def accepts_body() -> bool:
+    """True when the request's route exists and takes its method: only then may a body be read
+    (and then only up to ``MAX_CONTENT_LENGTH`` or the route's upload allowance)."""
+    rule = request.url_rule
+    return (
+        request.method in BODY_METHODS
+        and request.routing_exception is None
+        and rule is not None
+        and request.method in (rule.methods or ())
+    )
+
+
 def _refuse_nul_characters() -> None:
     """A NUL is never part of real input, and PostgreSQL refuses it in text (a 500 otherwise)."""
     if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
         abort(400)
-    if request.method in ("POST", "PUT", "PATCH") and any(
-        "\x00" in key or "\x00" in value for key, value in request.form.items(multi=True)
-    ):
+    if accepts_body() and any("\x00" in key or "\x00" in value for key, value in request.form.items(multi=True)):
         abort(400)
 
 

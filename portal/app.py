@@ -92,6 +92,8 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
 
     security.init_app(app)
     files.init_app(app)
+    # First of all: no hook reads a body the route would not take (files.init_app's comes next).
+    access.init_app(app)
     errors.init_app(app)
     # The merged chronology (cases) shares every agency's rows on the panels' rule.
     use_panel_sharing(app, attends_panel_with_case)
