@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any, cast
 
 from flask import current_app, session, url_for
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select, update
 
 from agencies import two_factor
 from agencies.models import (
@@ -154,26 +155,33 @@ def verify_code(user: User, code: str) -> bool:
 
 
 def use_recovery_code(user: User, code: str) -> bool:
-    """Accept an unused recovery code of this person, once."""
-    recovery = None
+    """Accept an unused recovery code of this person, once.
+
+    One conditional UPDATE marks it used only if it was not already: of several requests
+    carrying the same code at once, exactly one wins.
+    """
+    used = 0
     if user.has_two_factor and two_factor.looks_like_recovery_code(code):
-        recovery = db.session.scalar(
-            select(RecoveryCode).where(
+        result = db.session.execute(
+            update(RecoveryCode)
+            .where(
                 RecoveryCode.user_id == user.id,
                 RecoveryCode.code_hash == two_factor.hash_recovery_code(code),
                 RecoveryCode.used_at_utc.is_(None),
             )
+            .values(used_at_utc=utc_now())
+            .execution_options(synchronize_session=False)
         )
-    if recovery is None:
+        used = cast(CursorResult[Any], result).rowcount
+    if not used:
         _second_step_failed(user, "recovery code")
         return False
-    recovery.used_at_utc = utc_now()
     audit.record(
         "two_factor.recovery_code_used",
         user,
         "Signed in with a recovery code",
         actor=user,
-        remaining=unused_recovery_codes(user) - 1,
+        remaining=unused_recovery_codes(user),
     )
     return True
 
