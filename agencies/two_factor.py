@@ -20,9 +20,9 @@ from typing import Any, cast
 import pyotp
 import segno
 from flask import current_app, session
+from pyotp import utils as otp_utils
 from sqlalchemy import CursorResult, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
-from pyotp import utils as otp_utils
 
 from agencies.models import User
 from extensions import db

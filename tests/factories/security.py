@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyotp
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -197,6 +198,14 @@ def current_code(secret: str, *, steps_ahead: int = 0) -> str:
     """The code an authenticator app shows now (or ``steps_ahead`` 30-second steps later)."""
     totp = pyotp.TOTP(secret)
     return totp.at(time.time() + steps_ahead * totp.interval)
+
+
+@pytest.fixture
+def required(app: Flask) -> Iterator[None]:
+    """Two-step sign-in switched on for one test (import it into the test module)."""
+    app.config["REQUIRE_TWO_FACTOR"] = True
+    yield
+    app.config["REQUIRE_TWO_FACTOR"] = False
 
 
 def sign_in_with_password(client: FlaskClient, email: str, password: str, **kwargs: Any):

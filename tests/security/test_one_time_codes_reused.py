@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
 
 import pyotp
 import pytest
@@ -21,10 +20,11 @@ from core.audit import AuditEvent
 from core.formatting import utc_now
 from extensions import db
 from tests.conftest import TEST_PASSWORD, make_user
-from tests.factories.security import current_code, sign_in_with_password
+from tests.factories.security import current_code, required, sign_in_with_password  # noqa: F401
 
 pytestmark = [
     pytest.mark.postgres,
+    pytest.mark.usefixtures("required"),  # two-step sign-in on
     pytest.mark.skipif(
         not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
         reason="needs PostgreSQL: set TEST_DATABASE_URL",
@@ -33,13 +33,6 @@ pytestmark = [
 
 SESSIONS = 4
 ROUNDS = 3
-
-
-@pytest.fixture
-def required(app: Flask) -> Iterator[None]:
-    app.config["REQUIRE_TWO_FACTOR"] = True
-    yield
-    app.config["REQUIRE_TWO_FACTOR"] = False
 
 
 def person_with_authenticator(email: str) -> User:
@@ -86,7 +79,7 @@ def signed_in(client: FlaskClient) -> bool:
     return client.get("/account").status_code == 200
 
 
-def test_one_authenticator_code_posted_from_four_sessions_at_once_signs_in_once(app: Flask, required) -> None:
+def test_one_authenticator_code_posted_from_four_sessions_at_once_signs_in_once(app: Flask) -> None:
     for round_number in range(ROUNDS):
         email = f"burst{round_number}@test.example"
         user = person_with_authenticator(email)
@@ -101,7 +94,7 @@ def test_one_authenticator_code_posted_from_four_sessions_at_once_signs_in_once(
         assert len(sign_ins) == 1
 
 
-def test_one_recovery_code_posted_from_four_sessions_at_once_signs_in_once(app: Flask, required) -> None:
+def test_one_recovery_code_posted_from_four_sessions_at_once_signs_in_once(app: Flask) -> None:
     for round_number in range(ROUNDS):
         email = f"recovery{round_number}@test.example"
         user = person_with_authenticator(email)
