@@ -24,6 +24,24 @@ def _flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def processes() -> int:
+    """How many processes serve the portal: gunicorn's ``WEB_CONCURRENCY`` (1 if unset)."""
+    try:
+        return max(1, int(os.environ.get("WEB_CONCURRENCY", "1")))
+    except ValueError:
+        return 1
+
+
+def limiter_storage_problem(uri: str, workers: int) -> str:
+    """Why the throttling store cannot serve ``workers`` processes ("" when it can)."""
+    if uri.startswith("memory") and workers > 1:
+        return (
+            f"RATELIMIT_STORAGE_URI is {uri} but {workers} processes serve the portal: each would keep "
+            "its own sign-in counts; use Redis (redis://…)"
+        )
+    return ""
+
+
 class ConfigurationError(RuntimeError):
     """The configuration is unsafe or incomplete; the app must not start."""
 
@@ -53,11 +71,17 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 12
 
-    # Sign-in throttling (flask-limiter). Redis in production: memory storage is per process.
+    # How many proxies in front of the app to believe about the client's address and scheme
+    # (X-Forwarded-For, X-Forwarded-Proto): exactly as many as there are. 0 trusts no header.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
+    # Sign-in throttling (agencies/throttle.py). Redis when more than one process serves: memory
+    # storage is per process (production refuses it then).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = False
-    SIGN_IN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "portal")
+    SIGN_IN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"  # per account and address; then the account is slowed
     SIGN_IN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+    SIGN_IN_MAX_DELAY_SECONDS = 30  # the longest an account's owner waits while someone guesses at it
 
     PASSWORD_RESET_VALID_FOR = timedelta(hours=2)
     FIRST_SIGN_IN_VALID_FOR = timedelta(days=7)
@@ -152,6 +176,8 @@ class ProductionConfig(Config):
     ALLOW_DEMO_ACCOUNTS = False
     HSTS = True
     PREFERRED_URL_SCHEME = "https"
+    # Production always runs behind the TLS proxy (see README, Deploying).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "1"))
 
     @classmethod
     def validate(cls) -> None:
@@ -172,6 +198,9 @@ class ProductionConfig(Config):
             problems.append("DEMO_TOTP_SECRET must not be set in production")
         if not os.environ.get("MAIL_SERVER"):
             problems.append("MAIL_SERVER must be set")
+        storage_problem = limiter_storage_problem(os.environ.get("RATELIMIT_STORAGE_URI", "memory://"), processes())
+        if storage_problem:
+            problems.append(storage_problem)
         if not os.environ.get("ANTIVIRUS_COMMAND"):
             problems.append("ANTIVIRUS_COMMAND must be set (uploaded files are checked for malware)")
         if problems:

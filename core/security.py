@@ -4,12 +4,18 @@ input that no form may ever receive."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, abort, current_app, flash, g, request, session
 from flask_login import current_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.formatting import utc_now
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 
 def csp_nonce() -> str:
@@ -107,6 +113,22 @@ def _set_headers(response: Response) -> Response:
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
     return response
+
+
+def trust_proxies(app: Flask) -> None:
+    """Believe ``X-Forwarded-For`` and ``X-Forwarded-Proto`` from exactly ``TRUSTED_PROXIES``
+    proxies (werkzeug's ProxyFix), read per request so a test can change it. The client address
+    the throttles and the audit trail see is then the real one, not the proxy's; a client's own
+    made-up header is ignored, since only the last ``TRUSTED_PROXIES`` entries are believed."""
+    inner = app.wsgi_app
+
+    def with_trusted_proxies(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        count = int(app.config.get("TRUSTED_PROXIES", 0))
+        if count > 0:
+            return ProxyFix(inner, x_for=count, x_proto=count)(environ, start_response)
+        return inner(environ, start_response)
+
+    app.wsgi_app = with_trusted_proxies  # type: ignore[method-assign]
 
 
 def init_app(app: Flask) -> None:

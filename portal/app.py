@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from agencies import access
+from agencies import access, throttle
 from agencies.admin import admin_bp
 from agencies.views import auth_bp
 from cases.chronology.views import chronology_bp
@@ -27,7 +27,7 @@ from cases.views import cases_bp
 from config import BASE_DIR, INSTANCE_DIR, ConfigurationError, config_for
 from core import components, errors, files, formatting, renders, security
 from core.pagination import govuk_pagination
-from extensions import csrf, db, limiter, login_manager, mail, migrate
+from extensions import csrf, db, login_manager, mail, migrate
 from learning.reminders import learning_cli
 from learning.summary.views import summary_bp
 from learning.views import learning_bp
@@ -132,7 +132,8 @@ def _configure_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     mail.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    throttle.init_app(app)
+    security.trust_proxies(app)
 
     from govuk_frontend_wtf.main import WTFormsHelpers
 

@@ -7,7 +7,6 @@ of any number of simultaneous requests wins. Real concurrent requests on Postgre
 from __future__ import annotations
 
 import os
-import threading
 
 import pyotp
 import pytest
@@ -20,7 +19,7 @@ from core.audit import AuditEvent
 from core.formatting import utc_now
 from extensions import db
 from tests.conftest import TEST_PASSWORD, make_user
-from tests.factories.security import current_code, required, sign_in_with_password  # noqa: F401
+from tests.factories.security import at_once, current_code, required, sign_in_with_password  # noqa: F401
 
 pytestmark = [
     pytest.mark.postgres,
@@ -52,27 +51,7 @@ def half_signed_in(app: Flask, email: str) -> list[FlaskClient]:
 
 def post_at_once(clients: list[FlaskClient], path: str, code: str) -> list[int]:
     """Each client posts ``code`` to ``path`` from its own thread, all released together."""
-    start = threading.Barrier(len(clients))
-    statuses: list[int] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def post(client: FlaskClient) -> None:
-        try:
-            start.wait()
-            status = client.post(path, data={"code": code}).status_code
-            with lock:
-                statuses.append(status)
-        except BaseException as error:  # reported below, not lost in the thread
-            errors.append(error)
-
-    threads = [threading.Thread(target=post, args=(client,)) for client in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
-    return statuses
+    return at_once(len(clients), lambda n: clients[n].post(path, data={"code": code}).status_code)
 
 
 def signed_in(client: FlaskClient) -> bool:
