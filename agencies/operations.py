@@ -7,6 +7,7 @@ the outcome (a failed sign-in is recorded as surely as a successful one).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, cast
 
@@ -95,6 +96,31 @@ def _renew_session(user: User) -> None:
     session.permanent = True
     session["signed_in_at"] = signed_in_at
     session["last_seen"] = utc_now().timestamp()
+
+
+SESSIONS_REVOKED = "agencies.sessions_revoked"
+
+
+def when_sessions_revoked(app: Any, hook: Callable[[User], object]) -> None:
+    """Called by the app factory: ``hook(user)`` runs whenever a person's sessions are revoked
+    for their security (signing out everywhere, a password changed or reset, a second factor
+    reset, deactivation), to end what higher layers keep for them (the calendar feed address)."""
+    app.extensions.setdefault(SESSIONS_REVOKED, []).append(hook)
+
+
+def revoke_sessions(user: User) -> None:
+    """End every session of the person and everything that stands in for one."""
+    user.end_all_sessions()
+    for hook in current_app.extensions.get(SESSIONS_REVOKED, []):
+        hook(user)
+
+
+def sign_out_everywhere(user: User) -> None:
+    """The person's own "sign out everywhere": every session, and the calendar feed address."""
+    revoke_sessions(user)
+    audit.record("sign_out.everywhere", user, "Signed out everywhere", actor=user)
+    logout_user()
+    session.clear()
 
 
 def sign_out(user: User) -> None:
@@ -223,7 +249,7 @@ def reset_two_factor(person: User) -> None:
     person.totp_confirmed_at_utc = None
     person.totp_last_used_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == person.id))
-    person.end_all_sessions()
+    revoke_sessions(person)
     audit.record("two_factor.reset", person, f"Reset two-step sign-in for {person.email}")
 
 
@@ -245,7 +271,7 @@ def change_password(user: User, current: str, new: str) -> dict[str, list[str]]:
         return {"password": problems}
     user.password_hash = hash_password(new)
     user.password_changed_at_utc = utc_now()
-    user.end_all_sessions()
+    revoke_sessions(user)
     audit.record("password.changed", user, "Changed their password", actor=user)
     _renew_session(user)
     return {}
@@ -301,7 +327,7 @@ def set_password(link: PasswordLink, password: str) -> User:
     user = link.user
     user.password_hash = hash_password(password)
     user.password_changed_at_utc = utc_now()
-    user.end_all_sessions()
+    revoke_sessions(user)
     link.used_at_utc = utc_now()
     audit.record("password.set", user, "Password set through a one-off link", actor=user)
     return user
@@ -423,7 +449,7 @@ def update_person(
 
 def deactivate_person(person: User) -> None:
     person.active = False
-    person.end_all_sessions()
+    revoke_sessions(person)
     audit.record("person.deactivated", person, f"Deactivated {person.email}")
 
 

@@ -20,6 +20,7 @@ from agencies.forms import (
 )
 from agencies.models import User
 from agencies.passwords import password_problems
+from core.forms import ConfirmForm
 from extensions import db, login_manager
 
 auth_bp = Blueprint("auth", __name__)
@@ -203,6 +204,17 @@ def sign_out() -> ResponseReturnValue:
     return redirect(url_for("auth.sign_in"))
 
 
+@auth_bp.post("/account/sign-out-everywhere")
+@access.allow(access.signed_in)
+def sign_out_everywhere() -> ResponseReturnValue:
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("auth.account"))
+    operations.sign_out_everywhere(access.current_person())
+    db.session.commit()
+    flash("You have signed out everywhere. Your calendar feed address no longer works.", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
 # --- the person's own account ---------------------------------------------------------------
 
 
@@ -235,7 +247,11 @@ def change_password() -> ResponseReturnValue:
         problems = operations.change_password(access.current_person(), form.current_password.data, form.password.data)
         db.session.commit()  # the new password, or the failed attempt
         if not problems:
-            flash("Your password has been changed. You have been signed out everywhere else.", "success")
+            flash(
+                "Your password has been changed. You have been signed out everywhere else, "
+                "and your calendar feed address no longer works.",
+                "success",
+            )
             return redirect(url_for("auth.account"))
         for name, messages in problems.items():
             form[name].errors = [*form[name].errors, *messages]

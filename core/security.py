@@ -132,7 +132,10 @@ def trust_proxies(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from core import audit
     from core.audit import commit_kept_records
+
+    audit.init_app(app)
 
     app.before_request(_refuse_nul_characters)
     app.before_request(_enforce_session_limits)

@@ -17,6 +17,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from agencies import access, throttle
 from agencies.admin import admin_bp
+from agencies.operations import when_sessions_revoked
 from agencies.views import auth_bp
 from cases.chronology.views import chronology_bp
 from cases.commands import cases_cli
@@ -32,6 +33,7 @@ from learning.reminders import learning_cli
 from learning.summary.views import summary_bp
 from learning.views import learning_bp
 from notifications.cli import notifications_cli
+from panels.operations import revoke_feed_with_sessions
 from panels.pack_document import PANEL_PACK_DOCUMENT
 from panels.permissions import attends_panel_with_case
 from panels.reminders import panels_cli
@@ -97,6 +99,8 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     errors.init_app(app)
     # The merged chronology (cases) shares every agency's rows on the panels' rule.
     use_panel_sharing(app, attends_panel_with_case)
+    # Signing out everywhere, a changed or reset password (and the admin's resets) end the feed.
+    when_sessions_revoked(app, revoke_feed_with_sessions)
     commands.init_app(app)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
