@@ -323,12 +323,24 @@ def find_password_link(token: str) -> PasswordLink | None:
     return link
 
 
-def set_password(link: PasswordLink, password: str) -> User:
+def set_password(link: PasswordLink, password: str) -> User | None:
+    """Set the password through a one-off link; None if the link was used meanwhile.
+
+    The link is spent by one conditional UPDATE, so of two requests with the same link at once
+    exactly one sets a password.
+    """
+    spent = db.session.execute(
+        update(PasswordLink)
+        .where(PasswordLink.id == link.id, PasswordLink.used_at_utc.is_(None))
+        .values(used_at_utc=utc_now())
+        .execution_options(synchronize_session=False)
+    )
+    if not cast(CursorResult[Any], spent).rowcount:
+        return None
     user = link.user
     user.password_hash = hash_password(password)
     user.password_changed_at_utc = utc_now()
     revoke_sessions(user)
-    link.used_at_utc = utc_now()
     audit.record("password.set", user, "Password set through a one-off link", actor=user)
     return user
 

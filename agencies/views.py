@@ -305,7 +305,9 @@ def set_password(token: str) -> ResponseReturnValue:
         if problems:
             form.password.errors.extend(problems)
         else:
-            operations.set_password(link, form.password.data)
+            if operations.set_password(link, form.password.data) is None:
+                db.session.rollback()
+                return render_template("agencies/password_link_invalid.html"), 404
             db.session.commit()
             flash("Your password has been saved. Sign in with your new password.", "success")
             return redirect(url_for("auth.sign_in"))

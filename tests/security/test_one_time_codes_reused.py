@@ -2,11 +2,13 @@
 once from four half-signed-in sessions was accepted three times, because each request read
 "not used yet", then wrote "used". Now a code is consumed by one conditional UPDATE (the step
 only moves forward; a recovery code's ``used_at`` only goes from empty to set), so exactly one
-of any number of simultaneous requests wins. Real concurrent requests on PostgreSQL."""
+of any number of simultaneous requests wins; a password link is spent the same way. Real
+concurrent requests on PostgreSQL."""
 
 from __future__ import annotations
 
 import os
+import re
 
 import pyotp
 import pytest
@@ -18,6 +20,7 @@ from agencies.models import RecoveryCode, User
 from core.audit import AuditEvent
 from core.formatting import utc_now
 from extensions import db
+from notifications.models import OutboxMessage
 from tests.conftest import TEST_PASSWORD, make_user
 from tests.factories.security import at_once, current_code, required, sign_in_with_password  # noqa: F401
 
@@ -100,3 +103,20 @@ def test_one_recovery_code_posted_from_four_sessions_at_once_signs_in_once(app: 
             )
             == 1
         )
+
+
+def test_one_password_link_posted_from_four_browsers_at_once_sets_one_password(app: Flask) -> None:
+    user = make_user(email="linkburst@test.example")
+    db.session.commit()
+    app.test_client().post("/password/forgot", data={"email": "linkburst@test.example"})
+    message = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    path = re.search(r"http://portal\.test(/password/set/[A-Za-z0-9_-]+)", message.body_text).group(1)
+    clients = [app.test_client() for _ in range(SESSIONS)]
+    passwords = [f"violet orchard summit {n}" for n in range(SESSIONS)]
+    statuses = at_once(
+        SESSIONS, lambda n: clients[n].post(path, data={"password": passwords[n], "confirm": passwords[n]}).status_code
+    )
+    assert sorted(statuses) == [302] + [404] * (SESSIONS - 1), statuses
+    db.session.expire_all()
+    assert len(db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "password.set")).all()) == 1
+    assert db.session.get(User, user.id).password_changed_at_utc is not None
