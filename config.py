@@ -29,6 +29,24 @@ def _flag(name: str, default: bool = False) -> bool:
 _NO_REPLY = re.compile(r"no[-_.]?reply|do[-_.]?not[-_.]?reply")
 
 
+def processes() -> int:
+    """How many processes serve the portal: gunicorn's ``WEB_CONCURRENCY`` (1 if unset)."""
+    try:
+        return max(1, int(os.environ.get("WEB_CONCURRENCY", "1")))
+    except ValueError:
+        return 1
+
+
+def limiter_storage_problem(uri: str, workers: int) -> str:
+    """Why the throttling store cannot serve ``workers`` processes ("" when it can)."""
+    if uri.startswith("memory") and workers > 1:
+        return (
+            f"RATELIMIT_STORAGE_URI is {uri} but {workers} processes serve the portal: each would keep "
+            "its own sign-in counts; use Redis (redis://…)"
+        )
+    return ""
+
+
 class ConfigurationError(RuntimeError):
     """The configuration is unsafe or incomplete; the app must not start."""
 
@@ -58,11 +76,17 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 12
 
-    # Sign-in throttling (flask-limiter). Redis in production: memory storage is per process.
+    # How many proxies in front of the app to believe about the client's address and scheme
+    # (X-Forwarded-For, X-Forwarded-Proto): exactly as many as there are. 0 trusts no header.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
+    # Sign-in throttling (agencies/throttle.py). Redis when more than one process serves: memory
+    # storage is per process (production refuses it then).
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = False
-    SIGN_IN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "portal")
+    SIGN_IN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"  # per account and address; then the account is slowed
     SIGN_IN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+    SIGN_IN_MAX_DELAY_SECONDS = 30  # the longest an account's owner waits while someone guesses at it
 
     PASSWORD_RESET_VALID_FOR = timedelta(hours=2)
     FIRST_SIGN_IN_VALID_FOR = timedelta(days=7)
@@ -110,6 +134,9 @@ class Config:
     RETURN_DOCUMENTS_MAX_BYTES = 30_000_000  # every document on one return together
     UPDATE_EVIDENCE_MAX_BYTES = 30_000_000  # every evidence file posted with one progress update
     CHRONOLOGY_IMPORT_MAX_BYTES = 2_000_000  # an agency's chronology spreadsheet
+    # The largest request body any route takes (bytes); bigger ones are refused with a 413 before
+    # they are read. Upload routes allow more for signed-in people (the allowances below).
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", "2000000"))
     # Per-endpoint request-body allowances (core.files.upload_allowance): the largest upload the
     # endpoint takes plus room for the form's other fields.
     DOCUMENT_UPLOAD_ALLOWANCE = DOCUMENT_MAX_BYTES + 1_000_000
@@ -169,6 +196,8 @@ class ProductionConfig(Config):
     ALLOW_DEMO_ACCOUNTS = False
     HSTS = True
     PREFERRED_URL_SCHEME = "https"
+    # Production always runs behind the TLS proxy (see README, Deploying).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "1"))
 
     @classmethod
     def validate(cls) -> None:
@@ -194,6 +223,9 @@ class ProductionConfig(Config):
             problems.append("PANEL_ORGANIZER_EMAIL must be set to the panels mailbox (calendar replies go to it)")
         elif _NO_REPLY.search(organizer.split("@")[0]):
             problems.append("PANEL_ORGANIZER_EMAIL must be a mailbox that is read, not a no-reply address")
+        storage_problem = limiter_storage_problem(os.environ.get("RATELIMIT_STORAGE_URI", "memory://"), processes())
+        if storage_problem:
+            problems.append(storage_problem)
         if not os.environ.get("ANTIVIRUS_COMMAND"):
             problems.append("ANTIVIRUS_COMMAND must be set (uploaded files are checked for malware)")
         if problems:

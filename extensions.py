@@ -1,9 +1,9 @@
-"""The one instance of each Flask extension; bound to the app in ``core.create_app``."""
+"""The one instance of each Flask extension; bound to the app in ``core.create_app``.
+
+Sign-in throttling is the portal's own (``agencies/throttle.py``), on the ``limits`` store."""
 
 from __future__ import annotations
 
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -31,4 +31,3 @@ migrate = Migrate()
 login_manager = LoginManager()
 mail = Mail()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -20,11 +20,12 @@ from functools import wraps
 from typing import Any, NoReturn, TypeVar
 from weakref import WeakKeyDictionary
 
-from flask import abort, g, request
+from flask import abort, current_app, g, request
 from flask_login import current_user
 
 from agencies.models import Organisation, Role, User
 from core import audit
+from core.security import BODY_METHODS, accepts_body
 from extensions import db, login_manager
 from notifications.models import OutboxMessage
 
@@ -183,6 +184,29 @@ def guarded_arguments(view: View) -> set[str]:
 def is_guarded(view: View) -> bool:
     guard = guard_of(view)
     return guard is not None and (guard.public or guard.checked)
+
+
+def refuse_unread_bodies() -> Any:
+    """Run before every other hook that could read a request body (CSRF, throttles, input checks).
+
+    A body is read only when its route exists, takes its method and may be used by this person:
+    a POST to no route (404/405) is answered at once, and one to a route that needs sign-in from
+    someone not signed in goes to the sign-in page, both without reading a byte of the body.
+    """
+    if not accepts_body():
+        if request.method in BODY_METHODS and request.routing_exception is not None:
+            raise request.routing_exception
+        return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    guard = guard_of(view) if view is not None else None
+    if (guard is None or not guard.public) and not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+def init_app(app: Any) -> None:
+    """Put ``refuse_unread_bodies`` first among the before-request hooks."""
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_unread_bodies)
 
 
 def user_can(check: UserCheck) -> bool:

@@ -7,11 +7,13 @@ the outcome (a failed sign-in is recorded as surely as a successful one).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, cast
 
 from flask import current_app, session, url_for
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select, update
 
 from agencies import two_factor
 from agencies.models import (
@@ -96,6 +98,31 @@ def _renew_session(user: User) -> None:
     session["last_seen"] = utc_now().timestamp()
 
 
+SESSIONS_REVOKED = "agencies.sessions_revoked"
+
+
+def when_sessions_revoked(app: Any, hook: Callable[[User], object]) -> None:
+    """Called by the app factory: ``hook(user)`` runs whenever a person's sessions are revoked
+    for their security (signing out everywhere, a password changed or reset, a second factor
+    reset, deactivation), to end what higher layers keep for them (the calendar feed address)."""
+    app.extensions.setdefault(SESSIONS_REVOKED, []).append(hook)
+
+
+def revoke_sessions(user: User) -> None:
+    """End every session of the person and everything that stands in for one."""
+    user.end_all_sessions()
+    for hook in current_app.extensions.get(SESSIONS_REVOKED, []):
+        hook(user)
+
+
+def sign_out_everywhere(user: User) -> None:
+    """The person's own "sign out everywhere": every session, and the calendar feed address."""
+    revoke_sessions(user)
+    audit.record("sign_out.everywhere", user, "Signed out everywhere", actor=user)
+    logout_user()
+    session.clear()
+
+
 def sign_out(user: User) -> None:
     """End this and every other session of the person (server-side: the token changes)."""
     user.end_all_sessions()
@@ -154,26 +181,33 @@ def verify_code(user: User, code: str) -> bool:
 
 
 def use_recovery_code(user: User, code: str) -> bool:
-    """Accept an unused recovery code of this person, once."""
-    recovery = None
+    """Accept an unused recovery code of this person, once.
+
+    One conditional UPDATE marks it used only if it was not already: of several requests
+    carrying the same code at once, exactly one wins.
+    """
+    used = 0
     if user.has_two_factor and two_factor.looks_like_recovery_code(code):
-        recovery = db.session.scalar(
-            select(RecoveryCode).where(
+        result = db.session.execute(
+            update(RecoveryCode)
+            .where(
                 RecoveryCode.user_id == user.id,
                 RecoveryCode.code_hash == two_factor.hash_recovery_code(code),
                 RecoveryCode.used_at_utc.is_(None),
             )
+            .values(used_at_utc=utc_now())
+            .execution_options(synchronize_session=False)
         )
-    if recovery is None:
+        used = cast(CursorResult[Any], result).rowcount
+    if not used:
         _second_step_failed(user, "recovery code")
         return False
-    recovery.used_at_utc = utc_now()
     audit.record(
         "two_factor.recovery_code_used",
         user,
         "Signed in with a recovery code",
         actor=user,
-        remaining=unused_recovery_codes(user) - 1,
+        remaining=unused_recovery_codes(user),
     )
     return True
 
@@ -215,7 +249,7 @@ def reset_two_factor(person: User) -> None:
     person.totp_confirmed_at_utc = None
     person.totp_last_used_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == person.id))
-    person.end_all_sessions()
+    revoke_sessions(person)
     audit.record("two_factor.reset", person, f"Reset two-step sign-in for {person.email}")
 
 
@@ -237,7 +271,7 @@ def change_password(user: User, current: str, new: str) -> dict[str, list[str]]:
         return {"password": problems}
     user.password_hash = hash_password(new)
     user.password_changed_at_utc = utc_now()
-    user.end_all_sessions()
+    revoke_sessions(user)
     audit.record("password.changed", user, "Changed their password", actor=user)
     _renew_session(user)
     return {}
@@ -289,12 +323,24 @@ def find_password_link(token: str) -> PasswordLink | None:
     return link
 
 
-def set_password(link: PasswordLink, password: str) -> User:
+def set_password(link: PasswordLink, password: str) -> User | None:
+    """Set the password through a one-off link; None if the link was used meanwhile.
+
+    The link is spent by one conditional UPDATE, so of two requests with the same link at once
+    exactly one sets a password.
+    """
+    spent = db.session.execute(
+        update(PasswordLink)
+        .where(PasswordLink.id == link.id, PasswordLink.used_at_utc.is_(None))
+        .values(used_at_utc=utc_now())
+        .execution_options(synchronize_session=False)
+    )
+    if not cast(CursorResult[Any], spent).rowcount:
+        return None
     user = link.user
     user.password_hash = hash_password(password)
     user.password_changed_at_utc = utc_now()
-    user.end_all_sessions()
-    link.used_at_utc = utc_now()
+    revoke_sessions(user)
     audit.record("password.set", user, "Password set through a one-off link", actor=user)
     return user
 
@@ -415,7 +461,7 @@ def update_person(
 
 def deactivate_person(person: User) -> None:
     person.active = False
-    person.end_all_sessions()
+    revoke_sessions(person)
     audit.record("person.deactivated", person, f"Deactivated {person.email}")
 
 

@@ -15,11 +15,14 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 import pyotp
 import segno
 from flask import current_app, session
 from pyotp import utils as otp_utils
+from sqlalchemy import CursorResult, or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from agencies.models import User
 from extensions import db
@@ -85,15 +88,25 @@ def matching_step(secret: str, code: str, *, at: float | None = None) -> int | N
 def accept_code(user: User, code: str, *, secret: str | None = None) -> bool:
     """True if ``code`` is current for the person's secret and was not used before.
 
-    Records the step so the same code (seen over a shoulder, or replayed) fails next time.
+    Records the step so the same code (seen over a shoulder, or replayed) fails next time. The
+    step is taken with one conditional UPDATE (it only ever moves forward), so when the same
+    code arrives in several requests at once the database lets exactly one of them have it.
     """
     secret = secret or user.totp_secret
     if not secret:
         return False
     step = matching_step(secret, code)
-    if step is None or (user.totp_last_used_step is not None and step <= user.totp_last_used_step):
+    if step is None:
         return False
-    user.totp_last_used_step = step
+    taken = db.session.execute(
+        update(User)
+        .where(User.id == user.id, or_(User.totp_last_used_step.is_(None), User.totp_last_used_step < step))
+        .values(totp_last_used_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if not cast(CursorResult[Any], taken).rowcount:
+        return False
+    set_committed_value(user, "totp_last_used_step", step)
     return True
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_limiter import RequestLimit
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from agencies import access, operations, two_factor
+from agencies import access, operations, throttle, two_factor
 from agencies.forms import (
     ChangePasswordForm,
     CodeForm,
@@ -21,8 +20,8 @@ from agencies.forms import (
 )
 from agencies.models import User
 from agencies.passwords import password_problems
-from core import audit
-from extensions import db, limiter, login_manager
+from core.forms import ConfirmForm
+from extensions import db, login_manager
 
 auth_bp = Blueprint("auth", __name__)
 
@@ -38,46 +37,33 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
-def _failed_attempt(response: Response) -> bool:
-    # Only failed attempts count towards the throttle: every success answers with a redirect
-    # (to the next step or into the portal), every failure re-shows the form.
-    return request.method == "POST" and response.status_code != 302
+def _email_typed() -> str:
+    return operations.normalise_email(request.form.get("email", ""))[:320]
 
 
-def _account_key() -> str:
-    return "account:" + operations.normalise_email(request.form.get("email", ""))[:320]
+def _sign_in_buckets() -> list[tuple[str, str, str]]:
+    # The real client address (TRUSTED_PROXIES), and this account from this address.
+    address = throttle.client_address()
+    return [
+        ("address", address, current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"]),
+        ("account-address", f"{_email_typed()}\x00{address}", current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"]),
+    ]
 
 
-def _pending_account_key() -> str:
-    # The person half-way through signing in (from the signed session cookie, no query).
+def _second_step_buckets() -> list[tuple[str, str, str]]:
+    # The person half-way through signing in (from the signed session cookie, no query): at most
+    # 5 wrong codes (authenticator or recovery) per person, whichever address they come from.
     record = session.get(two_factor.PENDING_KEY)
     user_id = record.get("user_id") if isinstance(record, dict) else None
-    return f"second-step:{user_id}" if isinstance(user_id, int) else f"second-step-address:{request.remote_addr}"
+    person = f"user:{user_id}" if isinstance(user_id, int) else f"address:{throttle.client_address()}"
+    return [
+        ("address", throttle.client_address(), current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"]),
+        ("second-step", person, current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"]),
+    ]
 
 
-def _throttled(limit: RequestLimit) -> None:
-    audit.record_refusal(
-        f"Too many attempts at {request.path}", action="sign_in.throttled", limit=str(limit.limit), key=limit.key[:200]
-    )
-
-
-_per_address = limiter.shared_limit(
-    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"],
-    scope="sign-in-address",
-    methods=["POST"],
-    deduct_when=_failed_attempt,
-    on_breach=_throttled,
-)
-# The second step: at most 5 wrong codes (authenticator or recovery) per person, then the
-# same lock-out as passwords.
-_per_pending_account = limiter.shared_limit(
-    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
-    scope="second-step-account",
-    methods=["POST"],
-    key_func=_pending_account_key,
-    deduct_when=_failed_attempt,
-    on_breach=_throttled,
-)
+_sign_in_throttle = throttle.throttled(_sign_in_buckets, paced_account=_email_typed)
+_second_step_throttle = throttle.throttled(_second_step_buckets)
 
 
 # --- sign-in -----------------------------------------------------------------------------
@@ -85,14 +71,7 @@ _per_pending_account = limiter.shared_limit(
 
 @auth_bp.route("/login", methods=["GET", "POST"])
 @access.public
-@_per_address
-@limiter.limit(
-    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
-    methods=["POST"],
-    key_func=_account_key,
-    deduct_when=_failed_attempt,
-    on_breach=_throttled,
-)
+@_sign_in_throttle
 def sign_in() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("portal.home"))
@@ -133,8 +112,7 @@ def _back_to_sign_in() -> Response:
 
 @auth_bp.route("/login/set-up-two-step", methods=["GET", "POST"])
 @access.public
-@_per_address
-@_per_pending_account
+@_second_step_throttle
 def set_up_two_factor() -> ResponseReturnValue:
     pending = two_factor.pending()
     secret = pending.user.totp_secret if pending is not None else None
@@ -177,8 +155,7 @@ def _pending_with_authenticator() -> two_factor.Pending | Response:
 
 @auth_bp.route("/login/code", methods=["GET", "POST"])
 @access.public
-@_per_address
-@_per_pending_account
+@_second_step_throttle
 def verify_two_factor() -> ResponseReturnValue:
     pending = _pending_with_authenticator()
     if isinstance(pending, Response):
@@ -196,8 +173,7 @@ def verify_two_factor() -> ResponseReturnValue:
 
 @auth_bp.route("/login/recovery-code", methods=["GET", "POST"])
 @access.public
-@_per_address
-@_per_pending_account
+@_second_step_throttle
 def use_recovery_code() -> ResponseReturnValue:
     pending = _pending_with_authenticator()
     if isinstance(pending, Response):
@@ -228,21 +204,26 @@ def sign_out() -> ResponseReturnValue:
     return redirect(url_for("auth.sign_in"))
 
 
+@auth_bp.post("/account/sign-out-everywhere")
+@access.allow(access.signed_in)
+def sign_out_everywhere() -> ResponseReturnValue:
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("auth.account"))
+    operations.sign_out_everywhere(access.current_person())
+    db.session.commit()
+    flash("You have signed out everywhere. Your calendar feed address no longer works.", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
 # --- the person's own account ---------------------------------------------------------------
 
 
-def _per_user_key() -> str:
-    return f"own-account:{current_user.get_id() if current_user.is_authenticated else request.remote_addr}"
+def _own_account_buckets() -> list[tuple[str, str, str]]:
+    # The signed-in person by id (never the session token, which is a secret).
+    return [("own-account", f"user:{access.current_person().id}", current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"])]
 
 
-_per_signed_in_user = limiter.shared_limit(
-    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
-    scope="own-account",
-    methods=["POST"],
-    key_func=_per_user_key,
-    deduct_when=_failed_attempt,
-    on_breach=_throttled,
-)
+_per_signed_in_user = throttle.throttled(_own_account_buckets)
 
 
 @auth_bp.get("/account")
@@ -266,7 +247,11 @@ def change_password() -> ResponseReturnValue:
         problems = operations.change_password(access.current_person(), form.current_password.data, form.password.data)
         db.session.commit()  # the new password, or the failed attempt
         if not problems:
-            flash("Your password has been changed. You have been signed out everywhere else.", "success")
+            flash(
+                "Your password has been changed. You have been signed out everywhere else, "
+                "and your calendar feed address no longer works.",
+                "success",
+            )
             return redirect(url_for("auth.account"))
         for name, messages in problems.items():
             form[name].errors = [*form[name].errors, *messages]
@@ -294,7 +279,10 @@ def replace_recovery_codes() -> ResponseReturnValue:
 
 @auth_bp.route("/password/forgot", methods=["GET", "POST"])
 @access.public
-@limiter.limit(lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@throttle.throttled(
+    lambda: [("password-reset", throttle.client_address(), current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"])],
+    give_back_on_success=False,
+)
 def request_password_reset() -> ResponseReturnValue:
     form = RequestPasswordResetForm()
     if form.validate_on_submit():
@@ -317,7 +305,9 @@ def set_password(token: str) -> ResponseReturnValue:
         if problems:
             form.password.errors.extend(problems)
         else:
-            operations.set_password(link, form.password.data)
+            if operations.set_password(link, form.password.data) is None:
+                db.session.rollback()
+                return render_template("agencies/password_link_invalid.html"), 404
             db.session.commit()
             flash("Your password has been saved. Sign in with your new password.", "success")
             return redirect(url_for("auth.sign_in"))

@@ -11,10 +11,12 @@ refused requests (``record_refusal``). They are committed with the response
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import datetime
 from typing import Any
 
-from flask import Response, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -29,7 +31,80 @@ READ_PREFIX = "read."
 REFUSED_ACTION = "access.refused"
 
 # Never written into an audit row, whatever a caller passes.
-SECRET_KEYS = {"password", "password_hash", "token", "totp_secret", "recovery_codes", "code", "csrf_token"}
+SECRET_KEYS = {
+    "password",
+    "password_hash",
+    "token",
+    "session_token",
+    "totp_secret",
+    "secret",
+    "recovery_codes",
+    "recovery_code",
+    "code",
+    "csrf_token",
+    "link",
+    "key",
+}
+# URL arguments that are secrets (a password link's, a calendar feed's): wherever a path or
+# address with one is written (an audit row, a log line), the secret is replaced by this.
+SECRET_URL_ARGUMENTS = {"token"}
+REDACTED = "[redacted]"
+_SECRET_PATHS = "audit.secret_paths"
+
+
+def secret_paths_pattern(app: Flask) -> re.Pattern[str] | None:
+    """A pattern for the secret part of every route of ``app`` that takes one in its path."""
+    prefixes = sorted(
+        {rule.rule.split("<", 1)[0] for rule in app.url_map.iter_rules() if rule.arguments & SECRET_URL_ARGUMENTS},
+        key=len,
+        reverse=True,
+    )
+    if not prefixes:
+        return None
+    return re.compile("(" + "|".join(re.escape(prefix) for prefix in prefixes) + r")[^/?#\s\"']+")
+
+
+def redact(text: str, pattern: re.Pattern[str] | None) -> str:
+    return pattern.sub(r"\1" + REDACTED, text) if pattern is not None else text
+
+
+class RedactSecrets(logging.Filter):
+    """A logging filter that takes secret path parts out of every record (access logs included)."""
+
+    def __init__(self, pattern: re.Pattern[str] | None) -> None:
+        super().__init__()
+        self.pattern = pattern
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message, self.pattern)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        return True
+
+
+# The loggers that write request lines: the development server's and gunicorn's.
+REQUEST_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
+
+
+def init_app(app: Flask) -> None:
+    """After the blueprints: learn which paths carry secrets; keep them out of the logs."""
+    pattern = secret_paths_pattern(app)
+    app.extensions[_SECRET_PATHS] = pattern
+    for name in (*REQUEST_LOGGERS, app.logger.name):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(RedactSecrets(pattern))
+
+
+def _clean_text(value: str) -> str:
+    if not has_request_context():
+        return value
+    value = redact(value, current_app.extensions.get(_SECRET_PATHS))
+    token = getattr(current_user, "session_token", None) if current_user else None
+    if isinstance(token, str) and token and token in value:
+        value = value.replace(token, REDACTED)
+    return value
 
 
 class AuditEvent(Base):
@@ -61,6 +136,8 @@ def _scrub(details: dict[str, Any]) -> dict[str, Any]:
             value = _scrub(value)
         elif not isinstance(value, (str, int, float, bool, type(None), list)):
             value = str(value)
+        if isinstance(value, str):
+            value = _clean_text(value)
         clean[key] = value
     return clean
 
@@ -83,7 +160,7 @@ def record(
         actor_email=actor_email or getattr(actor, "email", None),
         object_type=type(obj).__name__ if obj is not None else None,
         object_id=str(getattr(obj, "id", "")) if obj is not None else None,
-        summary=summary[:500],
+        summary=_clean_text(summary)[:500],
         details=_scrub(details),
         ip_address=request.remote_addr if has_request_context() else None,
     )

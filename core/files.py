@@ -39,6 +39,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response, current_app, request, stream_with_context
+from flask_login import current_user
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -338,10 +339,11 @@ def stream_download(stored: StoredFile) -> Response:
 def upload_allowance(config_key: str) -> Callable[[Any], Any]:
     """Let this endpoint's requests be as large as the setting ``config_key`` (bytes).
 
-    Uploads need a bigger body than any other form. The allowance is applied in a
-    ``before_request`` hook that runs before CSRF protection reads the form, so it also raises
-    a global ``MAX_CONTENT_LENGTH`` for this endpoint alone. Put it innermost (just above the
-    view function): the access decorators copy the mark outwards.
+    The one way a route takes a body bigger than ``MAX_CONTENT_LENGTH``: uploads need more
+    than any other form. The allowance is applied in a ``before_request`` hook that runs before
+    anything reads the body (CSRF protection, the throttles), and only for a signed-in person:
+    someone not signed in gets the global limit, whatever the route. Put it innermost (just
+    above the view function): the access decorators copy the mark outwards.
     """
 
     def decorator(view: Any) -> Any:
@@ -354,7 +356,7 @@ def upload_allowance(config_key: str) -> Callable[[Any], Any]:
 def _apply_upload_allowance() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     key = getattr(view, "_upload_allowance", None)
-    if key:
+    if key and current_user.is_authenticated:
         request.max_content_length = int(current_app.config[key])
 
 

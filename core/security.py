@@ -4,12 +4,18 @@ input that no form may ever receive."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, abort, current_app, flash, g, request, session
 from flask_login import current_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.formatting import utc_now
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 
 def csp_nonce() -> str:
@@ -36,13 +42,26 @@ def content_security_policy(nonce: str) -> str:
     )
 
 
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def accepts_body() -> bool:
+    """True when the request's route exists and takes its method: only then may a body be read
+    (and then only up to ``MAX_CONTENT_LENGTH`` or the route's upload allowance)."""
+    rule = request.url_rule
+    return (
+        request.method in BODY_METHODS
+        and request.routing_exception is None
+        and rule is not None
+        and request.method in (rule.methods or ())
+    )
+
+
 def _refuse_nul_characters() -> None:
     """A NUL is never part of real input, and PostgreSQL refuses it in text (a 500 otherwise)."""
     if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
         abort(400)
-    if request.method in ("POST", "PUT", "PATCH") and any(
-        "\x00" in key or "\x00" in value for key, value in request.form.items(multi=True)
-    ):
+    if accepts_body() and any("\x00" in key or "\x00" in value for key, value in request.form.items(multi=True)):
         abort(400)
 
 
@@ -96,8 +115,27 @@ def _set_headers(response: Response) -> Response:
     return response
 
 
+def trust_proxies(app: Flask) -> None:
+    """Believe ``X-Forwarded-For`` and ``X-Forwarded-Proto`` from exactly ``TRUSTED_PROXIES``
+    proxies (werkzeug's ProxyFix), read per request so a test can change it. The client address
+    the throttles and the audit trail see is then the real one, not the proxy's; a client's own
+    made-up header is ignored, since only the last ``TRUSTED_PROXIES`` entries are believed."""
+    inner = app.wsgi_app
+
+    def with_trusted_proxies(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        count = int(app.config.get("TRUSTED_PROXIES", 0))
+        if count > 0:
+            return ProxyFix(inner, x_for=count, x_proto=count)(environ, start_response)
+        return inner(environ, start_response)
+
+    app.wsgi_app = with_trusted_proxies  # type: ignore[method-assign]
+
+
 def init_app(app: Flask) -> None:
+    from core import audit
     from core.audit import commit_kept_records
+
+    audit.init_app(app)
 
     app.before_request(_refuse_nul_characters)
     app.before_request(_enforce_session_limits)

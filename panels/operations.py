@@ -698,7 +698,7 @@ def active_feed_token(user: User) -> CalendarFeedToken | None:
     )
 
 
-def revoke_feed(user: User) -> bool:
+def revoke_feed(user: User, *, because: str = "") -> bool:
     """End the person's feed address: every later use of it is a 404."""
     revoked = False
     for token in db.session.scalars(
@@ -709,8 +709,17 @@ def revoke_feed(user: User) -> bool:
         token.revoked_at_utc = utc_now()
         revoked = True
     if revoked:
-        audit.record("calendar_feed.revoked", user, f"{user.full_name} revoked their calendar feed address")
+        summary = f"{user.full_name} revoked their calendar feed address"
+        if because:
+            summary = f"{user.full_name}'s calendar feed address revoked: {because}"
+        audit.record("calendar_feed.revoked", user, summary)
     return revoked
+
+
+def revoke_feed_with_sessions(user: User) -> None:
+    """Registered with ``agencies.operations.when_sessions_revoked``: whoever may have had the
+    person's sessions may have copied their feed address too."""
+    revoke_feed(user, because="their sessions were ended")
 
 
 def new_feed_token(user: User) -> str:

@@ -15,8 +15,9 @@ from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from agencies import access
+from agencies import access, throttle
 from agencies.admin import admin_bp, outbox_alert
+from agencies.operations import when_sessions_revoked
 from agencies.views import auth_bp
 from cases.chronology.views import chronology_bp
 from cases.commands import cases_cli
@@ -27,11 +28,12 @@ from cases.views import cases_bp
 from config import BASE_DIR, INSTANCE_DIR, ConfigurationError, config_for
 from core import components, errors, files, formatting, renders, security
 from core.pagination import govuk_pagination
-from extensions import csrf, db, limiter, login_manager, mail, migrate
+from extensions import csrf, db, login_manager, mail, migrate
 from learning.reminders import learning_cli
 from learning.summary.views import summary_bp
 from learning.views import learning_bp
 from notifications.cli import notifications_cli
+from panels.operations import revoke_feed_with_sessions
 from panels.pack_document import PANEL_PACK_DOCUMENT
 from panels.permissions import attends_panel_with_case
 from panels.reminders import panels_cli
@@ -92,9 +94,13 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
 
     security.init_app(app)
     files.init_app(app)
+    # First of all: no hook reads a body the route would not take (files.init_app's comes next).
+    access.init_app(app)
     errors.init_app(app)
     # The merged chronology (cases) shares every agency's rows on the panels' rule.
     use_panel_sharing(app, attends_panel_with_case)
+    # Signing out everywhere, a changed or reset password (and the admin's resets) end the feed.
+    when_sessions_revoked(app, revoke_feed_with_sessions)
     commands.init_app(app)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
@@ -131,7 +137,8 @@ def _configure_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     mail.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    throttle.init_app(app)
+    security.trust_proxies(app)
 
     from govuk_frontend_wtf.main import WTFormsHelpers
 

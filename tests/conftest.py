@@ -17,8 +17,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 
+from agencies import throttle
 from agencies.models import Organisation, OrganisationKind, Role, User
-from extensions import db, limiter
+from extensions import db
 from tests.smtp import smtp_server  # noqa: F401  (a real SMTP server on loopback, for any test that asks)
 
 TEST_PASSWORD = "correct horse battery staple"  # nosec B105 - test-only
@@ -106,7 +107,7 @@ def _app_context(app: Flask) -> Iterator[None]:
     from portal.seeding import seed_reference_data
 
     with app.app_context():
-        limiter.reset()
+        throttle.reset()
         seed_reference_data()
         db.session.commit()
         yield

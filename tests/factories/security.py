@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pyotp
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -199,8 +201,44 @@ def current_code(secret: str, *, steps_ahead: int = 0) -> str:
     return totp.at(time.time() + steps_ahead * totp.interval)
 
 
+@pytest.fixture
+def required(app: Flask) -> Iterator[None]:
+    """Two-step sign-in switched on for one test (import it into the test module)."""
+    app.config["REQUIRE_TWO_FACTOR"] = True
+    yield
+    app.config["REQUIRE_TWO_FACTOR"] = False
+
+
 def sign_in_with_password(client: FlaskClient, email: str, password: str, **kwargs: Any):
     return client.post("/login", data={"email": email, "password": password}, **kwargs)
+
+
+# --- requests at once ---------------------------------------------------------------------------
+
+
+def at_once(count: int, attempt: Callable[[int], int]) -> list[int]:
+    """Run ``attempt(n)`` for n in range(count), each in its own thread, all released together."""
+    start = threading.Barrier(count)
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(n: int) -> None:
+        try:
+            start.wait()
+            status = attempt(n)
+            with lock:
+                statuses.append(status)
+        except BaseException as error:  # reported below, not lost in the thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    return statuses
 
 
 # --- production ---------------------------------------------------------------------------------
