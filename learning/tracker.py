@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -17,6 +15,7 @@ from cases.models import MultiAgencyCase
 from cases.themes import LearningLevel, LearningTheme
 from core.db import contains
 from core.formatting import govuk_date
+from core.tabular import csv_text
 from extensions import db
 from learning.models import OPEN_STATUSES, ActionRecord, ActionStatus, ActionUpdate
 from learning.permissions import visible_actions
@@ -197,26 +196,6 @@ CSV_COLUMNS = [
     "Last progress update",
     "Recorded on",
 ]
-# A cell a spreadsheet would read as a formula (or a DDE call) starts with one of these.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def csv_safe(value: object) -> str:
-    """The cell as text, with a leading apostrophe if a spreadsheet would run it as a formula."""
-    text = "" if value is None else str(value)
-    if text.lstrip(" ").startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
-def csv_text(header: list[str], rows: Iterable[Sequence[object]]) -> str:
-    """UTF-8 CSV text with a byte-order mark, so Excel reads accented names correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([csv_safe(cell) for cell in row])
-    return "\ufeff" + buffer.getvalue()
 
 
 def tracker_csv(user: User, filters: TrackerFilters, today: date) -> str:
