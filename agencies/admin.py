@@ -18,6 +18,7 @@ from core.audit import AuditEvent
 from core.db import contains
 from core.downloads import send_download
 from core.forms import ConfirmForm
+from core.ids import id_arg
 from core.pagination import paginate
 from core.tabular import csv_text
 from extensions import db
@@ -97,7 +98,7 @@ def list_people() -> ResponseReturnValue:
     # One organisation (the "People" link on the organisations list), or any whose name
     # contains the words typed: a text box, because a list of every organisation in the
     # country would be too long to choose from (and to send with every page).
-    organisation_id = request.args.get("organisation", type=int)
+    organisation_id = id_arg("organisation")
     organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
     if organisation is not None:
         query = query.where(User.organisation_id == organisation.id)

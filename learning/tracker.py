@@ -15,6 +15,7 @@ from cases.models import MultiAgencyCase
 from cases.themes import LearningLevel, LearningTheme
 from core.db import contains
 from core.formatting import govuk_date
+from core.ids import database_id
 from core.tabular import csv_text
 from extensions import db
 from learning.models import OPEN_STATUSES, ActionRecord, ActionStatus, ActionUpdate
@@ -38,10 +39,11 @@ def _int_arg(args: Mapping[str, str], name: str, problems: list[str], label: str
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
-    if raw.isdigit() and len(raw) < 10:
-        return int(raw)
-    problems.append(f"The {label} filter was not understood and has been ignored")
-    return None
+    try:
+        return database_id(raw)
+    except ValueError:
+        problems.append(f"The {label} filter was not understood and has been ignored")
+        return None
 
 
 @dataclass

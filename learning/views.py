@@ -26,6 +26,7 @@ from core.downloads import send_download
 from core.files import FileRefused, file_size, read_upload, stream_download, upload_allowance
 from core.formatting import govuk_date, london_today, utc_now
 from core.forms import NONE, ConfirmForm, PortalForm, VersionedForm
+from core.ids import id_arg, id_args
 from core.pagination import paginate
 from extensions import db
 from learning import operations as ops
@@ -256,7 +257,7 @@ def _chosen_panel(form: ActionForm | ItemForm, case: MultiAgencyCase | None) -> 
     """The panel a new item or action starts with: ?panel= from the panel's page, else the
     case's latest held panel (or latest panel)."""
     offered = {choice.value for choice in form.panel_id.choices}
-    asked = request.args.get("panel", type=int)
+    asked = id_arg("panel")
     if asked is not None and asked in offered:
         return asked
     panel = ops.default_panel(ops.case_panels(case))
@@ -266,7 +267,7 @@ def _chosen_panel(form: ActionForm | ItemForm, case: MultiAgencyCase | None) -> 
 def _prefill_from_query(form: ActionForm, case: MultiAgencyCase | None) -> None:
     """'Record an action' links carry the learning item or the standard it starts from."""
     form.panel_id.data = _chosen_panel(form, case)
-    item_id = request.args.get("item", type=int)
+    item_id = id_arg("item")
     item = db.session.get(LearningItem, item_id) if item_id else None
     if item is not None and case is not None and item.case_id == case.id:
         form.learning_item_ids.data = [item.id]
@@ -274,7 +275,7 @@ def _prefill_from_query(form: ActionForm, case: MultiAgencyCase | None) -> None:
         form.level.data = item.level.value
         if item.panel_id:
             form.panel_id.data = item.panel_id
-    standard_id = request.args.get("standard", type=int)
+    standard_id = id_arg("standard")
     if standard_id and any(choice.value == standard_id for choice in form.standard_id.choices):
         form.standard_id.data = standard_id
 
@@ -546,7 +547,7 @@ def compile_item(case: MultiAgencyCase) -> ResponseReturnValue:
     _fill_item_choices(form, case, points)
     if request.method == "GET":
         # "Compile the selected points" sends them here: start from their words, theme and level.
-        chosen_ids = set(request.args.getlist("point", type=int))
+        chosen_ids = set(id_args("point"))
         chosen = [point for point in points if point.id in chosen_ids]
         form.sources.data = [point.id for point in chosen]
         form.description.data = "\n\n".join(point.description for point in chosen)
