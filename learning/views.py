@@ -89,7 +89,7 @@ def list_actions() -> ResponseReturnValue:
         page=page,
         filters=filters,
         today=today,
-        owner=tracker.owner_name(filters.owner_id),
+        owner=tracker.owner_name(current_user, filters.owner_id),
         themes=tracker.theme_choices(),
         panels=tracker.panel_choices(current_user, keep=filters.panel_id),
         statuses=[(s.value, s.label) for s in ActionStatus],
