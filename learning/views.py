@@ -75,6 +75,13 @@ def _save(form: VersionedForm, record: VersionedMixin | None, change: Callable[[
     return "saved"
 
 
+def _learning_read(subject: object, description: str) -> None:
+    """Pages showing the agencies' learning are reads (a form re-shown after a POST is not:
+    the session may hold the refused change, which the read's commit must not keep)."""
+    if request.method == "GET":
+        ops.record_learning_viewed(subject, description)
+
+
 # --- the tracker ---------------------------------------------------------------------------------
 
 
@@ -115,6 +122,7 @@ def download_actions() -> ResponseReturnValue:
 @learning_bp.get("/actions/<int:action_id>")
 @access.load("action_id", can.action_for)
 def show_action(action: ActionRecord) -> ResponseReturnValue:
+    _learning_read(action, f"action {action.reference} and the learning it answers")
     return render_template(
         "learning/actions/show.html",
         action=action,
@@ -241,6 +249,7 @@ def _record_action(*, case: MultiAgencyCase | None, review: Review, heading: str
         if case
         else url_for("reviews.show_review", review_id=review.id)
     )
+    _learning_read(case or review, f"the learning of {review.reference} to record an action")
     return render_template(
         "learning/actions/form.html",
         form=form,
@@ -311,6 +320,7 @@ def edit_action(action: ActionRecord) -> ResponseReturnValue:
         if outcome == "saved":
             flash(f"Action {action.reference} saved", "success")
             return redirect(url_for("learning.show_action", action_id=action.id))
+    _learning_read(action, f"action {action.reference} and the learning it answers, to edit it")
     return render_template(
         "learning/actions/form.html",
         form=form,
@@ -471,6 +481,7 @@ def show_panel_learning(panel: Panel) -> ResponseReturnValue:
         select(ActionRecord).where(ActionRecord.panel_id == panel.id).order_by(ActionRecord.id)
     ).all()
     points = ops.submitted_point_counts(case_ids)
+    _learning_read(panel, f"the learning compiled at {panel.title}")
     return render_template(
         "learning/panels/show.html",
         panel=panel,
@@ -501,6 +512,7 @@ def show_case_learning(case: MultiAgencyCase) -> ResponseReturnValue:
     actions = list(
         db.session.scalars(select(ActionRecord).where(ActionRecord.case_id == case.id).order_by(ActionRecord.id))
     )
+    _learning_read(case, f"the agencies' learning on {case.reference}")
     return render_template(
         "learning/cases/show.html",
         case=case,
@@ -562,6 +574,7 @@ def compile_item(case: MultiAgencyCase) -> ResponseReturnValue:
     ):
         flash("Learning saved", "success")
         return redirect(url_for("learning.show_case_learning", case_id=case.id))
+    _learning_read(case, f"the agencies' learning on {case.reference} to compile an item")
     return render_template("learning/items/form.html", form=form, case=case, item=None, stale=False)
 
 
@@ -590,6 +603,7 @@ def edit_item(item: LearningItem) -> ResponseReturnValue:
         if outcome == "saved":
             flash("Learning saved", "success")
             return redirect(url_for("learning.show_case_learning", case_id=item.case_id))
+    _learning_read(item, f"a learning item on {item.case.reference}")
     return render_template("learning/items/form.html", form=form, case=item.case, item=item, stale=outcome == "stale")
 
 
@@ -608,6 +622,7 @@ def remove_item(item: LearningItem) -> ResponseReturnValue:
             db.session.commit()
             flash("Learning removed", "success")
             return redirect(url_for("learning.show_case_learning", case_id=case_id))
+    _learning_read(item, f"a learning item on {item.case.reference}")
     return render_template("learning/items/remove.html", form=form, item=item, problem=problem)
 
 
