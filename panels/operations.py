@@ -144,6 +144,11 @@ def send_to_attendee(
     Outlook and Gmail treat it as an invitation, update or cancellation.
     """
     panel = attendee.panel
+    if method != "CANCEL" and not is_eligible(panel, attendee.user):
+        # Their organisation's invitation was withdrawn, or they moved or left: the panel is no
+        # longer theirs (panels/permissions.py), so no news of it either; a cancellation still
+        # goes, to take it out of their calendar.
+        return
     attachments = []
     if ics is not None:
         attachments.append(Attachment(f"{panel.reference}.ics", f"text/calendar; method={method}; charset=UTF-8", ics))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from agencies.models import OrganisationKind
 from cases import operations as case_operations
@@ -23,7 +23,7 @@ from panels import operations
 from panels.reminders import send_due_panel_reminders
 from tests.conftest import make_organisation
 from tests.factories.cases import invitation_of
-from tests.factories.panels import PanelWorld, panel_world
+from tests.factories.panels import PanelWorld, details, panel_world
 
 
 def panel_urls(world: PanelWorld) -> list[str]:
@@ -92,5 +92,17 @@ def test_reminders_go_only_to_those_who_may_still_attend() -> None:
     recipients = set(
         db.session.scalars(select(OutboxMessage.to_address).where(OutboxMessage.template.like("panel%remind%")))
     )
+    assert world.health.email in recipients
+    assert world.police.email not in recipients
+
+
+def test_panel_news_goes_only_to_those_who_may_still_attend() -> None:
+    world = panel_world()
+    withdraw_police(world)
+    before = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+    moved = details(starts_at=world.panel.starts_at_utc, ends_at=world.panel.ends_at_utc, place="Room 5, County Hall")
+    assert operations.update_details(world.panel, moved, world.panel.version, world.inspector) == ["place"]
+    db.session.commit()
+    recipients = set(db.session.scalars(select(OutboxMessage.to_address).where(OutboxMessage.id > before)))
     assert world.health.email in recipients
     assert world.police.email not in recipients
