@@ -11,7 +11,9 @@ put any panel's title, drafts included, into the panel filter's options for anyo
 
 from __future__ import annotations
 
+import re
 from itertools import zip_longest
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -26,7 +28,7 @@ from learning.models import ActionRecord, LearningItem
 from learning.permissions import visible_actions
 from panels.models import Panel, PanelStatus
 from panels.permissions import panel_for
-from tests.conftest import sign_in_as
+from tests.conftest import ROOT, sign_in_as
 from tests.factories.learning import panel_for as build_panel
 from tests.factories.panels import future
 from tests.factories.security import routes, seed_demo
@@ -40,7 +42,23 @@ ID_ARGUMENTS = {
     "item": "item",
     "point": "point",
 }
+# Arguments naming reference data everyone signed in may read (themes, QA standards, regions).
+REFERENCE_ARGUMENTS = {"theme", "standard", "region", "category"}
 DRAFT_TITLE = "DRAFT - Leakproof family"
+APP_PACKAGES = ("agencies", "cases", "core", "learning", "notifications", "panels", "portal", "reviews")
+_READS_AN_ID = re.compile(
+    r"""id_args?\(\s*"(\w+)"|_int_arg\(\s*args,\s*"(\w+)"|request\.args\.get(?:list)?\(\s*"(\w+)",\s*type=int"""
+)
+
+
+def test_every_id_argument_the_views_read_is_walked() -> None:
+    """An argument added later is walked too: the views' readers of ids are found in the source."""
+    read = set()
+    for package in APP_PACKAGES:
+        for path in Path(ROOT, package).rglob("*.py"):
+            read |= {next(name for name in match if name) for match in _READS_AN_ID.findall(path.read_text("utf-8"))}
+    assert "panel" in read
+    assert read - set(ID_ARGUMENTS) - REFERENCE_ARGUMENTS == set()
 
 
 def hidden_objects(user: User) -> dict[str, list[tuple[int, str]]]:
