@@ -318,6 +318,8 @@ def edit_case(case: MultiAgencyCase) -> ResponseReturnValue:
                 flash("Case details saved" if changed else "Nothing was changed", "success")
                 return redirect(url_for("cases.show_case", case_id=case.id))
             refuse_stale(form, case.version)
+    if request.method == "GET":  # the form shows the identifying details: a read, as on /identifiers
+        operations.record_identifiers_viewed(case, access.current_person())
     return render_template("cases/edit.html", form=form, case=case)
 
 

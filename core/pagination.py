@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import sqlalchemy as sa
 from flask import request, url_for
 from flask_sqlalchemy.pagination import SelectPagination
 
+from core.ids import MAX_ID
 from extensions import db
 
 PER_PAGE = 25
+MAX_PER_PAGE = 100
 # Counting every matching row would make a list's cost grow with years of records. Lists
 # count at most this many rows past the start of the page shown, and say "more than" beyond
 # that: the cost depends on how deep a person pages, never on the size of the table.
@@ -31,19 +34,32 @@ class ListPage(SelectPagination):
     total_text: str = ""
 
 
+def requested_page(per_page: int) -> int:
+    """The ``page`` asked for, from 1 to the last a database offset can reach (nonsense is 1)."""
+    number = request.args.get("page", 1, type=int)
+    return min(max(number, 1), MAX_ID // per_page)
+
+
 def paginate(query: Any, per_page: int = PER_PAGE) -> ListPage:
-    """A page of ``query`` (what ``db.paginate`` gives, with ``total_text``)."""
+    """A page of ``query`` (what ``db.paginate`` gives, with ``total_text``). A page past the
+    end (``?page=99999999999999999999``) shows the last page."""
+    per_page = min(per_page, MAX_PER_PAGE)
+    number = requested_page(per_page)
+    offset = (number - 1) * per_page
+    count = count_up_to(query, offset + COUNT_AHEAD)
+    if number > 1 and count <= offset:
+        # Past the end: the count is exact here, so the last page is known.
+        number = max(1, math.ceil(count / per_page))
     page = ListPage(
         select=query,
         session=db.session(),
-        page=request.args.get("page", 1, type=int),
+        page=number,
         per_page=per_page,
-        max_per_page=100,
+        max_per_page=MAX_PER_PAGE,
         error_out=False,
         count=False,
     )
-    limit = (page.page - 1) * page.per_page + COUNT_AHEAD
-    count = count_up_to(query, limit)
+    limit = (number - 1) * per_page + COUNT_AHEAD
     page.total = min(count, limit)
     page.total_text = f"more than {limit:,}" if count > limit else f"{count:,}"
     return page

@@ -419,6 +419,12 @@ def evidence_file_count(action: ActionRecord) -> int:
     )
 
 
+def record_learning_viewed(subject: object, description: str) -> None:
+    """A page showing learning drawn from the agencies' returns (their learning points and
+    findings, or items compiled from their words) reads agency-sensitive data (cases/sensitive.py)."""
+    audit.record_read(subject, "agency_learning", f"Viewed {description}")
+
+
 def record_evidence_download(evidence: ActionEvidenceFile) -> None:
     action = evidence.update.action
     audit.record_read(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 
 from agencies.access import belongs_to, is_agency_member, is_inspector, is_inspectorate_staff
-from agencies.models import User
+from agencies.models import Organisation, User
 from cases.models import MultiAgencyCase
 from extensions import db
 from learning.models import ActionEvidenceFile, ActionRecord, LearningItem
@@ -23,6 +23,7 @@ __all__ = [
     "action_for",
     "case_for_learning",
     "item_for_inspector",
+    "owner_for_tracker",
     "panel_for_learning",
     "manages_learning",
     "may_update_action",
@@ -52,6 +53,14 @@ def sees_every_action(user: User) -> bool:
 
 def action_for(user: User, action_id: int) -> ActionRecord | None:
     return db.session.scalar(visible_actions(user).where(ActionRecord.id == action_id))
+
+
+def owner_for_tracker(user: User, organisation_id: int) -> Organisation | None:
+    """The organisation a tracker's ``owner`` filter names: any for the Inspectorate (it sees
+    every action), only their own for anyone else (the only owner of actions they see)."""
+    if is_inspectorate_staff(user) or belongs_to(user, organisation_id):
+        return db.session.get(Organisation, organisation_id)
+    return None
 
 
 def evidence_for(user: User, evidence_id: int) -> ActionEvidenceFile | None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from agencies.models import Organisation, User
@@ -17,10 +15,13 @@ from cases.models import MultiAgencyCase
 from cases.themes import LearningLevel, LearningTheme
 from core.db import contains
 from core.formatting import govuk_date
+from core.ids import database_id
+from core.tabular import csv_text
 from extensions import db
 from learning.models import OPEN_STATUSES, ActionRecord, ActionStatus, ActionUpdate
-from learning.permissions import visible_actions
+from learning.permissions import owner_for_tracker, visible_actions
 from panels.models import Panel
+from panels.permissions import visible_panels
 from reviews.models import Prompt, StandardRating
 
 SORTS: dict[str, tuple[str, Any]] = {
@@ -39,10 +40,11 @@ def _int_arg(args: Mapping[str, str], name: str, problems: list[str], label: str
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
-    if raw.isdigit() and len(raw) < 10:
-        return int(raw)
-    problems.append(f"The {label} filter was not understood and has been ignored")
-    return None
+    try:
+        return database_id(raw)
+    except ValueError:
+        problems.append(f"The {label} filter was not understood and has been ignored")
+        return None
 
 
 @dataclass
@@ -138,9 +140,11 @@ def tracker_query(user: User, filters: TrackerFilters, today: date) -> Select[Ac
     return query.order_by(ordered, tie)
 
 
-def owner_name(owner_id: int | None) -> str | None:
-    """The organisation an ``owner`` filter (a link from elsewhere) names."""
-    return db.session.scalar(select(Organisation.name).where(Organisation.id == owner_id)) if owner_id else None
+def owner_name(user: User, owner_id: int | None) -> str | None:
+    """The organisation an ``owner`` filter (a link from elsewhere) names, if this person may
+    see it named (``learning.permissions.owner_for_tracker``)."""
+    owner = owner_for_tracker(user, owner_id) if owner_id else None
+    return owner.name if owner is not None else None
 
 
 # The panel filter offers the latest panels with actions; an older one is reached from its
@@ -149,18 +153,19 @@ PANELS_OFFERED = 24
 
 
 def panel_choices(user: User, keep: int | None = None) -> list[tuple[int, str]]:
-    """The latest panels at which actions this person can see were agreed (and ``keep``)."""
+    """The latest panels at which actions this person can see were agreed (and ``keep``, if it
+    is one of those or a panel the person may see: a title from the query string is never
+    shown to someone the panels' own rules keep it from)."""
     with_actions = visible_actions(user).where(ActionRecord.panel_id == Panel.id).exists()
+    columns = select(Panel.id, Panel.title, Panel.starts_at_utc)
     rows = list(
         db.session.execute(
-            select(Panel.id, Panel.title, Panel.starts_at_utc)
-            .where(with_actions)
-            .order_by(Panel.starts_at_utc.desc(), Panel.id.desc())
-            .limit(PANELS_OFFERED)
+            columns.where(with_actions).order_by(Panel.starts_at_utc.desc(), Panel.id.desc()).limit(PANELS_OFFERED)
         )
     )
     if keep and keep not in {row.id for row in rows}:
-        rows += db.session.execute(select(Panel.id, Panel.title, Panel.starts_at_utc).where(Panel.id == keep))
+        seen = visible_panels(user).where(Panel.id == keep).with_only_columns(Panel.id)
+        rows += db.session.execute(columns.where(Panel.id == keep, or_(with_actions, Panel.id.in_(seen))))
     return [(row.id, f"{row.title}, {govuk_date(row.starts_at_utc)}") for row in rows]
 
 
@@ -197,26 +202,6 @@ CSV_COLUMNS = [
     "Last progress update",
     "Recorded on",
 ]
-# A cell a spreadsheet would read as a formula (or a DDE call) starts with one of these.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def csv_safe(value: object) -> str:
-    """The cell as text, with a leading apostrophe if a spreadsheet would run it as a formula."""
-    text = "" if value is None else str(value)
-    if text.lstrip(" ").startswith(_FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
-def csv_text(header: list[str], rows: Iterable[Sequence[object]]) -> str:
-    """UTF-8 CSV text with a byte-order mark, so Excel reads accented names correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([csv_safe(cell) for cell in row])
-    return "\ufeff" + buffer.getvalue()
 
 
 def tracker_csv(user: User, filters: TrackerFilters, today: date) -> str:

@@ -26,6 +26,7 @@ from core.downloads import send_download
 from core.files import FileRefused, file_size, read_upload, stream_download, upload_allowance
 from core.formatting import govuk_date, london_today, utc_now
 from core.forms import NONE, ConfirmForm, PortalForm, VersionedForm
+from core.ids import id_arg, id_args
 from core.pagination import paginate
 from extensions import db
 from learning import operations as ops
@@ -74,6 +75,13 @@ def _save(form: VersionedForm, record: VersionedMixin | None, change: Callable[[
     return "saved"
 
 
+def _learning_read(subject: object, description: str) -> None:
+    """Pages showing the agencies' learning are reads (a form re-shown after a POST is not:
+    the session may hold the refused change, which the read's commit must not keep)."""
+    if request.method == "GET":
+        ops.record_learning_viewed(subject, description)
+
+
 # --- the tracker ---------------------------------------------------------------------------------
 
 
@@ -88,7 +96,7 @@ def list_actions() -> ResponseReturnValue:
         page=page,
         filters=filters,
         today=today,
-        owner=tracker.owner_name(filters.owner_id),
+        owner=tracker.owner_name(current_user, filters.owner_id),
         themes=tracker.theme_choices(),
         panels=tracker.panel_choices(current_user, keep=filters.panel_id),
         statuses=[(s.value, s.label) for s in ActionStatus],
@@ -114,6 +122,7 @@ def download_actions() -> ResponseReturnValue:
 @learning_bp.get("/actions/<int:action_id>")
 @access.load("action_id", can.action_for)
 def show_action(action: ActionRecord) -> ResponseReturnValue:
+    _learning_read(action, f"action {action.reference} and the learning it answers")
     return render_template(
         "learning/actions/show.html",
         action=action,
@@ -240,6 +249,7 @@ def _record_action(*, case: MultiAgencyCase | None, review: Review, heading: str
         if case
         else url_for("reviews.show_review", review_id=review.id)
     )
+    _learning_read(case or review, f"the learning of {review.reference} to record an action")
     return render_template(
         "learning/actions/form.html",
         form=form,
@@ -256,7 +266,7 @@ def _chosen_panel(form: ActionForm | ItemForm, case: MultiAgencyCase | None) -> 
     """The panel a new item or action starts with: ?panel= from the panel's page, else the
     case's latest held panel (or latest panel)."""
     offered = {choice.value for choice in form.panel_id.choices}
-    asked = request.args.get("panel", type=int)
+    asked = id_arg("panel")
     if asked is not None and asked in offered:
         return asked
     panel = ops.default_panel(ops.case_panels(case))
@@ -266,7 +276,7 @@ def _chosen_panel(form: ActionForm | ItemForm, case: MultiAgencyCase | None) -> 
 def _prefill_from_query(form: ActionForm, case: MultiAgencyCase | None) -> None:
     """'Record an action' links carry the learning item or the standard it starts from."""
     form.panel_id.data = _chosen_panel(form, case)
-    item_id = request.args.get("item", type=int)
+    item_id = id_arg("item")
     item = db.session.get(LearningItem, item_id) if item_id else None
     if item is not None and case is not None and item.case_id == case.id:
         form.learning_item_ids.data = [item.id]
@@ -274,7 +284,7 @@ def _prefill_from_query(form: ActionForm, case: MultiAgencyCase | None) -> None:
         form.level.data = item.level.value
         if item.panel_id:
             form.panel_id.data = item.panel_id
-    standard_id = request.args.get("standard", type=int)
+    standard_id = id_arg("standard")
     if standard_id and any(choice.value == standard_id for choice in form.standard_id.choices):
         form.standard_id.data = standard_id
 
@@ -310,6 +320,7 @@ def edit_action(action: ActionRecord) -> ResponseReturnValue:
         if outcome == "saved":
             flash(f"Action {action.reference} saved", "success")
             return redirect(url_for("learning.show_action", action_id=action.id))
+    _learning_read(action, f"action {action.reference} and the learning it answers, to edit it")
     return render_template(
         "learning/actions/form.html",
         form=form,
@@ -470,6 +481,7 @@ def show_panel_learning(panel: Panel) -> ResponseReturnValue:
         select(ActionRecord).where(ActionRecord.panel_id == panel.id).order_by(ActionRecord.id)
     ).all()
     points = ops.submitted_point_counts(case_ids)
+    _learning_read(panel, f"the learning compiled at {panel.title}")
     return render_template(
         "learning/panels/show.html",
         panel=panel,
@@ -500,6 +512,7 @@ def show_case_learning(case: MultiAgencyCase) -> ResponseReturnValue:
     actions = list(
         db.session.scalars(select(ActionRecord).where(ActionRecord.case_id == case.id).order_by(ActionRecord.id))
     )
+    _learning_read(case, f"the agencies' learning on {case.reference}")
     return render_template(
         "learning/cases/show.html",
         case=case,
@@ -546,7 +559,7 @@ def compile_item(case: MultiAgencyCase) -> ResponseReturnValue:
     _fill_item_choices(form, case, points)
     if request.method == "GET":
         # "Compile the selected points" sends them here: start from their words, theme and level.
-        chosen_ids = set(request.args.getlist("point", type=int))
+        chosen_ids = set(id_args("point"))
         chosen = [point for point in points if point.id in chosen_ids]
         form.sources.data = [point.id for point in chosen]
         form.description.data = "\n\n".join(point.description for point in chosen)
@@ -561,6 +574,7 @@ def compile_item(case: MultiAgencyCase) -> ResponseReturnValue:
     ):
         flash("Learning saved", "success")
         return redirect(url_for("learning.show_case_learning", case_id=case.id))
+    _learning_read(case, f"the agencies' learning on {case.reference} to compile an item")
     return render_template("learning/items/form.html", form=form, case=case, item=None, stale=False)
 
 
@@ -589,6 +603,7 @@ def edit_item(item: LearningItem) -> ResponseReturnValue:
         if outcome == "saved":
             flash("Learning saved", "success")
             return redirect(url_for("learning.show_case_learning", case_id=item.case_id))
+    _learning_read(item, f"a learning item on {item.case.reference}")
     return render_template("learning/items/form.html", form=form, case=item.case, item=item, stale=outcome == "stale")
 
 
@@ -607,6 +622,7 @@ def remove_item(item: LearningItem) -> ResponseReturnValue:
             db.session.commit()
             flash("Learning removed", "success")
             return redirect(url_for("learning.show_case_learning", case_id=case_id))
+    _learning_read(item, f"a learning item on {item.case.reference}")
     return render_template("learning/items/remove.html", form=form, item=item, problem=problem)
 
 

@@ -153,6 +153,11 @@ def send_to_attendee(
     a file to open.
     """
     panel = attendee.panel
+    if method != "CANCEL" and not is_eligible(panel, attendee.user):
+        # Their organisation's invitation was withdrawn, or they moved or left: the panel is no
+        # longer theirs (panels/permissions.py), so no news of it either; a cancellation still
+        # goes, to take it out of their calendar.
+        return
     attachments = []
     if ics is not None:
         if calendar.method_of(ics) != method:

@@ -1,8 +1,10 @@
 """Who may see and change learning panels.
 
 - The Inspectorate sees every panel; its inspectors (and admins) convene and manage them.
-- Anyone else sees a panel only while they are on its attendee list and it has been
-  scheduled (a draft has invited nobody yet). Other panels do not seem to exist: the
+- Anyone else sees a panel only while they are on its attendee list, it has been
+  scheduled (a draft has invited nobody yet) and their organisation still holds an invitation
+  to a case on its agenda (re-derived on every request: a withdrawn invitation or a move to
+  another organisation ends access at once). Other panels do not seem to exist: the
   finders return None and the access decorator answers 404.
 - Only attendees and the Inspectorate get the panel pack; only attendees (and the convenor)
   get a personal calendar invite.
@@ -12,7 +14,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, or_, select
 
 from agencies.access import is_inspector, is_inspectorate_staff
 from agencies.models import Organisation, OrganisationKind, User
@@ -23,6 +27,7 @@ from panels.models import Panel, PanelAgendaItem, PanelAttendee, PanelStatus
 
 __all__ = [
     "agenda_item_for",
+    "attended_panels",
     "attends_panel_with_case",
     "attendee_for",
     "eligible_people",
@@ -30,21 +35,46 @@ __all__ = [
     "may_download_invite",
     "may_download_pack",
     "may_reply",
+    "organisation_may_attend",
     "case_ids_visible_to",
     "panel_for",
     "visible_panels",
 ]
 
 
-def visible_panels(user: User) -> Select[Panel]:
-    """The panels this person may see, as a query the caller can order, filter and page."""
-    query = select(Panel)
-    if is_inspectorate_staff(user):
-        return query
-    return query.where(
+def organisation_may_attend(organisation_id: Any) -> ColumnElement[bool]:
+    """SQL: the organisation (a column or a value) is the Inspectorate, or holds a current (not
+    withdrawn) invitation to a case on the panel's agenda: the facts that let its people be
+    invited, checked again on every request rather than only when they were added."""
+    inspectorate = exists().where(
+        Organisation.id == organisation_id, Organisation.kind == OrganisationKind.INSPECTORATE
+    )
+    invited = exists().where(
+        PanelAgendaItem.panel_id == Panel.id,
+        CaseInvitation.case_id == PanelAgendaItem.case_id,
+        CaseInvitation.organisation_id == organisation_id,
+        CaseInvitation.withdrawn_at_utc.is_(None),
+    )
+    return or_(inspectorate, invited)
+
+
+def attended_panels(user: User) -> Select[Panel]:
+    """The scheduled (not draft) panels this person is on the attendee list of, while their
+    organisation may still attend (``organisation_may_attend``): someone whose agency's
+    invitation is withdrawn, or who moved to another organisation, loses the panel's page,
+    invite, pack, reply form and calendar-feed entry at once."""
+    return select(Panel).where(
         Panel.status != PanelStatus.DRAFT,
         exists().where(PanelAttendee.panel_id == Panel.id, PanelAttendee.user_id == user.id),
+        organisation_may_attend(user.organisation_id),
     )
+
+
+def visible_panels(user: User) -> Select[Panel]:
+    """The panels this person may see, as a query the caller can order, filter and page."""
+    if is_inspectorate_staff(user):
+        return select(Panel)
+    return attended_panels(user)
 
 
 # --- finders for access.load ------------------------------------------------------------------

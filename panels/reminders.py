@@ -28,6 +28,7 @@ from core.formatting import utc_now
 from extensions import db
 from panels.models import Panel, PanelAttendee, PanelStatus, Reply
 from panels.operations import send_to_attendee
+from panels.permissions import organisation_may_attend
 
 
 class PanelReminder(enum.StrEnum):
@@ -99,6 +100,7 @@ def send_due_panel_reminders(now: datetime) -> int:
             Panel.starts_at_utc > now,
             Panel.starts_at_utc <= now + PanelReminder.WEEK.lead_time,
             User.active.is_(True),
+            organisation_may_attend(User.organisation_id),
             or_(PanelAttendee.reply.is_(None), PanelAttendee.reply == Reply.ACCEPTED),
         )
         .options(contains_eager(PanelAttendee.panel).selectinload(Panel.agenda))

@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
@@ -59,6 +59,7 @@ from panels.pack_contents import annex_choices, save_pack_contents
 from panels.pack_document import PANEL_PACK, pack_fingerprint, prepare_packs
 from panels.permissions import (
     agenda_item_for,
+    attended_panels,
     attendee_for,
     case_ids_visible_to,
     eligible_people,
@@ -657,9 +658,8 @@ def _feed_for(stored: CalendarFeedToken) -> bytes:
     person = stored.user
     since = utc_now() - timedelta(days=FEED_WINDOW_DAYS)
     panels = db.session.scalars(
-        select(Panel)
-        .join(PanelAttendee, PanelAttendee.panel_id == Panel.id)
-        .where(PanelAttendee.user_id == person.id, Panel.status != PanelStatus.DRAFT, Panel.ends_at_utc >= since)
+        attended_panels(person)
+        .where(Panel.ends_at_utc >= since)
         .options(selectinload(Panel.agenda), selectinload(Panel.attendees))
         .order_by(Panel.starts_at_utc)
     ).all()

@@ -26,7 +26,7 @@ from cases.permissions import use_panel_sharing
 from cases.returns.views import returns_bp
 from cases.views import cases_bp
 from config import BASE_DIR, INSTANCE_DIR, ConfigurationError, config_for
-from core import components, errors, files, formatting, renders, security
+from core import components, errors, files, formatting, ids, renders, security
 from core.pagination import govuk_pagination
 from extensions import csrf, db, login_manager, mail, migrate
 from learning.reminders import learning_cli
@@ -88,6 +88,7 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
 
     _configure_templates(app)
     _configure_extensions(app)
+    ids.init_app(app)  # before any route: <int:…> is then bounded to the database's range
     _register_blueprints(app)
     renders.init_app(app, DOCUMENT_KINDS)
     _serve_frontend_assets(app)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import selectinload
 from agencies.access import is_inspector
 from agencies.models import Organisation, OrganisationKind, User
 from core.formatting import govuk_date
+from core.tabular import csv_text
 from extensions import db
 from reviews.deadlines import qa_due_date
 from reviews.models import Assessment, Assurance, OffenceCategory, PublishedYear, Review
@@ -890,8 +891,4 @@ def existing_assurance_after(existing: Review, parsed: ParsedRow, today: date) -
 
 
 def template_csv() -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(TEMPLATE_ROWS)
-    return buffer.getvalue()
+    return csv_text(COLUMNS, TEMPLATE_ROWS, byte_order_mark=False)

@@ -731,13 +731,13 @@ def _published_year_action(start_year: int, action: str) -> ResponseReturnValue:
     return redirect(url_for("reviews.list_published_years"))
 
 
-@reviews_bp.post("/reporting-years/<int:start_year>/publish")
+@reviews_bp.post("/reporting-years/<int(min=1900, max=9998):start_year>/publish")
 @access.allow(can.may_manage_reference_data)
 def publish_year(start_year: int) -> ResponseReturnValue:
     return _published_year_action(start_year, "publish")
 
 
-@reviews_bp.post("/reporting-years/<int:start_year>/reopen")
+@reviews_bp.post("/reporting-years/<int(min=1900, max=9998):start_year>/reopen")
 @access.allow(can.may_manage_reference_data)
 def reopen_year(start_year: int) -> ResponseReturnValue:
     return _published_year_action(start_year, "reopen")

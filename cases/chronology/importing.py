@@ -25,6 +25,7 @@ from cases.returns.forms import MAX_CHRONOLOGY_ROWS
 from cases.returns.operations import ChronologyRow, append_chronology
 from core.files import XLSX, FileRefused, detect_type
 from core.formatting import london_today, utc_now
+from core.tabular import csv_text
 from extensions import db
 
 XLSX_TYPE = XLSX
@@ -302,11 +303,7 @@ def commit_import(upload: ChronologyImport, by: User) -> int:
 
 
 def template_csv() -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(list(COLUMNS))
-    writer.writerows(TEMPLATE_ROWS)
-    return "\ufeff" + buffer.getvalue()
+    return csv_text(list(COLUMNS), TEMPLATE_ROWS)
 
 
 def template_xlsx() -> bytes:

@@ -196,6 +196,8 @@ def _page(case: MultiAgencyCase, view: ChronologyView) -> ResponseReturnValue:
 @chronology_bp.get("/<int:case_id>/chronology")
 @access.load("case_id", case_for)
 def show_chronology(case: MultiAgencyCase) -> ResponseReturnValue:
+    # The agencies' contacts, even with names replaced by roles, are a read (cases/sensitive.py).
+    audit.record_read(case, "case_chronology", f"Viewed the anonymised chronology of {case.reference}", format="html")
     return _page(case, ChronologyView.ANONYMISED)
 
 

@@ -15,13 +15,13 @@ from agencies import access
 from core.downloads import send_download
 from core.formatting import govuk_date, london_today, utc_now
 from core.pdf import render_pdf
+from core.tabular import csv_text
 from learning import permissions as can
 from learning.rules import LOW_BASE, LOW_BASE_NOTE, ROUNDING_NOTE, ReportingYear
 from learning.summary import figures as figures_for
 from learning.summary.charts import FULL_WIDTH, Bar, Series, StackedRow, bar_chart, line_chart, stacked_bar_chart
 from learning.summary.figures import SUMMARY_CSV_COLUMNS, AnnualSummary, GroupRow, available_years, summary_csv_rows
 from learning.summary.forms import SummaryYearForm
-from learning.tracker import csv_text
 from reviews.rating import RATINGS_HIGH_TO_LOW
 
 summary_bp = Blueprint("summary", __name__, url_prefix="/learning")

@@ -21,6 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.routing import Rule
+from werkzeug.routing.converters import NumberConverter
 
 from agencies.models import User
 from core.audit import READ_PREFIX, REFUSED_ACTION, AuditEvent
@@ -111,9 +112,9 @@ def _value_for(rule: Rule, argument: str, chosen: dict[str, int]) -> Any:
     if argument in chosen:
         return chosen[argument]
     converter = rule._converters.get(argument)
-    kind = type(converter).__name__ if converter else ""
-    if kind in ("IntegerConverter", "NumberConverter"):
+    if isinstance(converter, NumberConverter):
         return 1
+    kind = type(converter).__name__ if converter else ""
     if kind == "UUIDConverter":
         return "00000000-0000-0000-0000-000000000000"
     if kind == "AnyConverter":
