@@ -7,9 +7,12 @@ made the way those capabilities make them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+
+from flask.testing import FlaskClient
 
 from agencies.models import Organisation, OrganisationKind, Role, User
 from cases.models import MultiAgencyCase
@@ -163,3 +166,16 @@ def reloaded(world: PanelWorld) -> PanelWorld:
     values = {f.name: again(getattr(world, f.name)) for f in fields(world) if f.name != "people"}
     values["people"] = {role: again(person) for role, person in world.people.items()}
     return PanelWorld(**values)
+
+
+FEED_ADDRESS = re.compile(r'value="http://portal\.test(/panels/feed/[^"]+\.ics)"')
+
+
+def make_feed(client: FlaskClient) -> str:
+    """Ask for a feed address on the page (confirming a replacement), as a person would; return
+    its path, shown on the page the post redirects to."""
+    response = client.post("/panels/calendar-feed", data={"replace": "yes"})
+    assert response.status_code == 303 and response.location.endswith("/panels/calendar-feed")
+    match = FEED_ADDRESS.search(client.get(response.location).get_data(as_text=True))
+    assert match, "the new feed address is shown on the page"
+    return match.group(1)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC
 
 from flask import Flask
-from flask.testing import FlaskClient
 from icalendar import Calendar
 
 from agencies.models import User
@@ -15,19 +13,7 @@ from extensions import db
 from panels import operations as operations
 from panels.models import CalendarFeedToken
 from tests.conftest import sign_in_as
-from tests.factories.panels import make_panel, panel_world
-
-FEED_ADDRESS = re.compile(r'value="http://portal\.test(/panels/feed/[^"]+\.ics)"')
-
-
-def make_feed(client: FlaskClient) -> str:
-    """Ask for a feed address on the page (confirming a replacement), as a person would; return
-    its path, shown on the page the post redirects to."""
-    response = client.post("/panels/calendar-feed", data={"replace": "yes"})
-    assert response.status_code == 303 and response.location.endswith("/panels/calendar-feed")
-    match = FEED_ADDRESS.search(client.get(response.location).get_data(as_text=True))
-    assert match, "the new feed address is shown on the page"
-    return match.group(1)
+from tests.factories.panels import FEED_ADDRESS, make_feed, make_panel, panel_world
 
 
 def uids(response_data: bytes) -> dict[str, str]:

@@ -27,6 +27,7 @@ from core.formatting import utc_now
 from extensions import db
 from notifications.models import OutboxMessage
 from tests.conftest import TEST_PASSWORD, make_user, sign_in_as
+from tests.factories.panels import make_feed
 from tests.factories.security import current_code, required, sign_in_with_password  # noqa: F401
 
 NEW_PASSWORD = "violet orchard summit"  # nosec B105 - test-only
@@ -58,13 +59,6 @@ def assert_kept_secret(secrets: Secrets, caplog: pytest.LogCaptureFixture) -> No
     for secret in secrets.values:
         assert secret not in audited, f"a secret ({secret[:6]}…) is in the audit trail"
         assert secret not in logged, f"a secret ({secret[:6]}…) is in the logs"
-
-
-def feed_path(client: FlaskClient) -> str:
-    page = client.post("/panels/calendar-feed").get_data(as_text=True)
-    match = re.search(r'value="http://portal\.test(/panels/feed/[^"]+\.ics)"', page)
-    assert match, "the new feed address is shown on the page"
-    return match.group(1)
 
 
 def reset_link_path(client: FlaskClient, email: str) -> str:
@@ -152,7 +146,7 @@ def test_no_password_link_or_feed_address_reaches_the_audit_trail_or_the_logs(
     db.session.commit()
     client = sign_in_as(app.test_client(), user)
     secrets.tokens_of(user)
-    feed = feed_path(client)
+    feed = make_feed(client)
     secrets.add(feed.rsplit("/", 1)[1].removesuffix(".ics"))
     assert fetch(live + feed) == 200
 
@@ -178,7 +172,7 @@ def test_signing_out_everywhere_revokes_the_calendar_feed(app: Flask) -> None:
     user = make_user(email="everywhere@test.example")
     client = sign_in_as(app.test_client(), user)
     elsewhere = sign_in_as(app.test_client(), user)
-    feed = feed_path(client)
+    feed = make_feed(client)
     assert app.test_client().get(feed).status_code == 200
     page = client.get("/account").get_data(as_text=True)
     assert "stops your calendar feed address working" in page
@@ -192,7 +186,7 @@ def test_signing_out_everywhere_revokes_the_calendar_feed(app: Flask) -> None:
 def test_changing_the_password_revokes_the_calendar_feed(app: Flask) -> None:
     user = make_user(email="changer@test.example")
     client = sign_in_as(app.test_client(), user)
-    feed = feed_path(client)
+    feed = make_feed(client)
     assert "Your calendar feed address stops working" in client.get("/account/password").get_data(as_text=True)
     changed = client.post(
         "/account/password",
@@ -206,7 +200,7 @@ def test_changing_the_password_revokes_the_calendar_feed(app: Flask) -> None:
 
 def test_a_password_reset_revokes_the_calendar_feed(app: Flask) -> None:
     user = make_user(email="resetter@test.example")
-    feed = feed_path(sign_in_as(app.test_client(), user))
+    feed = make_feed(sign_in_as(app.test_client(), user))
     assert "stops working when you sign out everywhere or change your password" in (
         sign_in_as(app.test_client(), user).get("/panels/calendar-feed").get_data(as_text=True)
     )
@@ -219,6 +213,6 @@ def test_an_ordinary_sign_out_keeps_the_calendar_feed(app: Flask) -> None:
     """Signing out at the end of the day must not break everyone's calendar subscriptions."""
     user = make_user(email="daily@test.example")
     client = sign_in_as(app.test_client(), user)
-    feed = feed_path(client)
+    feed = make_feed(client)
     client.post("/logout")
     assert app.test_client().get(feed).status_code == 200

@@ -172,6 +172,7 @@ def test_production_refuses_memory_storage_when_several_processes_serve(monkeypa
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://portal@db.internal/portal")
     monkeypatch.setenv("MAIL_SERVER", "smtp.internal")
     monkeypatch.setenv("ANTIVIRUS_COMMAND", "clamdscan --no-summary -")
+    monkeypatch.setenv("PANEL_ORGANIZER_EMAIL", "learning-panels@justiceinspectorates.example")
     monkeypatch.setenv("WEB_CONCURRENCY", "4")
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
     with pytest.raises(ConfigurationError, match="RATELIMIT_STORAGE_URI is memory:// but 4 processes"):
