@@ -37,6 +37,7 @@ from core.forms import (
     short_text,
     validate_only,
 )
+from core.submissions import SentOnce
 
 # --- case details ------------------------------------------------------------------------------
 
@@ -176,7 +177,7 @@ class AgencyChoiceForm(PortalForm):
             self[name].raw_data = None
 
 
-class FlagCaseForm(CaseDetailsForm, AgencyChoiceForm):
+class FlagCaseForm(SentOnce, CaseDetailsForm, AgencyChoiceForm):
     submit = SubmitField("Flag case and notify agencies", widget=GovSubmitInput())
 
 
@@ -184,7 +185,7 @@ class EditCaseForm(CaseDetailsForm):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
-class InviteAgenciesForm(AgencyChoiceForm):
+class InviteAgenciesForm(SentOnce, AgencyChoiceForm):
     submit = SubmitField("Notify agencies", widget=GovSubmitInput())
 
 
