@@ -270,7 +270,8 @@ def _prefill_from_query(form: ActionForm, case: MultiAgencyCase | None) -> None:
     """'Record an action' links carry the learning item or the standard it starts from."""
     form.panel_id.data = _chosen_panel(form, case)
     item_id = request.args.get("item", type=int)
-    item = db.session.get(LearningItem, item_id) if item_id else None
+    # Only an id the database can hold is looked up (?item=99999999999999999999 is no item).
+    item = db.session.get(LearningItem, item_id) if item_id and 0 < item_id < 2**31 else None
     if item is not None and case is not None and item.case_id == case.id:
         form.learning_item_ids.data = [item.id]
         form.theme_id.data = item.theme_id
