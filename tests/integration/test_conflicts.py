@@ -76,6 +76,16 @@ def flag_form(world: PanelWorld, **fields: object) -> dict[str, object]:
     return _flag_data([world.police_org, world.health_org], **fields)
 
 
+def learning_form(token: str) -> dict[str, object]:
+    return {
+        "description": "Link repeat incidents and tell children's services.",
+        "theme_id": str(theme("Domestic abuse").id),
+        "level": "multi_agency",
+        "submit": "y",
+        "form_token": token,
+    }
+
+
 def token_of(client: FlaskClient, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200
@@ -162,13 +172,7 @@ def test_an_action_and_learning_sent_twice_are_recorded_once(client_for) -> None
     case, police, _childrens, _officer = learning_case()
     client = client_for(inspectorate_inspector())
     learning_url = f"/learning/cases/{case.id}/learning/new"
-    learning = {
-        "description": "Link repeat incidents and tell children's services.",
-        "theme_id": str(theme("Domestic abuse").id),
-        "level": "multi_agency",
-        "submit": "y",
-        "form_token": token_of(client, learning_url),
-    }
+    learning = learning_form(token_of(client, learning_url))
     assert [client.post(learning_url, data=learning).status_code for _ in range(2)] == [302, 302]
     assert count(LearningItem) == 1
 
@@ -294,3 +298,22 @@ def test_a_draft_panel_form_sent_twice_at_once_makes_one_panel(app: Flask) -> No
     no_server_errors(responses)
     assert count(Panel) == before + 1
     assert len({r.headers["Location"] for r in responses}) == 1
+
+
+@on_postgresql
+def test_an_action_and_learning_sent_twice_at_once_are_recorded_once(app: Flask) -> None:
+    case, police, _childrens, _officer = learning_case()
+    inspector = inspectorate_inspector()
+    db.session.commit()
+    clients = [sign_in_as(app.test_client(), inspector) for _ in range(2)]
+    learning_url = f"/learning/cases/{case.id}/learning/new"
+    action_url = f"/learning/cases/{case.id}/actions/new"
+    learning = learning_form(token_of(clients[0], learning_url))
+    action = {**_action_form(police.id), "form_token": token_of(clients[0], action_url)}
+    db.session.commit()
+
+    for url, data, model in ((learning_url, learning, LearningItem), (action_url, action, ActionRecord)):
+        responses = at_once(app, [lambda c=c, u=url, d=data: c.post(u, data=d) for c in clients])
+        no_server_errors(responses)
+        assert [r.status_code for r in responses] == [302, 302]
+        assert count(model) == 1
