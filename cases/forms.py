@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from agencies.models import ORGANISATION_KIND_LABELS, OrganisationKind
 from core.forms import (
+    LIFE_DATES,
     DateField,
     PortalForm,
     VersionedForm,
@@ -37,6 +38,7 @@ from core.forms import (
     short_text,
     validate_only,
 )
+from core.submissions import SentOnce
 
 # --- case details ------------------------------------------------------------------------------
 
@@ -61,6 +63,7 @@ class CaseDetailsForm(VersionedForm):
     )
     date_of_birth = DateField(
         "Date of birth",
+        window=LIFE_DATES,
         description="For example, 31 3 1985",
         validators=[
             required_date("Enter the person's date of birth"),
@@ -73,14 +76,16 @@ class CaseDetailsForm(VersionedForm):
         validators=[Optional(), *long_text(2000)],
         widget=GovTextArea(),
     )
-    supervision_started_on = DateField("Supervision started (optional)", validators=[])
+    supervision_started_on = DateField("Supervision started (optional)", window=LIFE_DATES, validators=[])
     supervision_ended_on = DateField(
         "Supervision ended (optional)",
+        window=LIFE_DATES,
         description="Leave blank if the person is still under supervision",
         validators=[not_before("supervision_started_on", "Supervision must end after it started")],
     )
     offence_on = DateField(
         "Date of the serious further offence (optional)",
+        window=LIFE_DATES,
         validators=[not_in_future("The date of the offence must be in the past")],
     )
     offence_category_id = SelectField(
@@ -176,7 +181,7 @@ class AgencyChoiceForm(PortalForm):
             self[name].raw_data = None
 
 
-class FlagCaseForm(CaseDetailsForm, AgencyChoiceForm):
+class FlagCaseForm(SentOnce, CaseDetailsForm, AgencyChoiceForm):
     submit = SubmitField("Flag case and notify agencies", widget=GovSubmitInput())
 
 
@@ -184,7 +189,7 @@ class EditCaseForm(CaseDetailsForm):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
-class InviteAgenciesForm(AgencyChoiceForm):
+class InviteAgenciesForm(SentOnce, AgencyChoiceForm):
     submit = SubmitField("Notify agencies", widget=GovSubmitInput())
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
@@ -48,10 +49,11 @@ from cases.permissions import (
 from cases.returns import operations as return_operations
 from cases.rules import AgencyStatus
 from cases.themes import LearningTheme
-from core.db import StaleEdit, commit_unless_stale
+from core.db import StaleEdit, commit_unless_stale, is_conflict
 from core.formatting import london_today
 from core.forms import ConfirmForm, refuse_stale
 from core.pagination import paginate
+from core.submissions import first_sending, sent_before
 from extensions import db
 from reviews.models import OffenceCategory, Review
 
@@ -249,7 +251,15 @@ def flag_case(review: Review) -> ResponseReturnValue:
             )
         except operations.CaseError as error:
             form.organisation_ids.errors = [str(error)]
+        except DBAPIError as error:
+            # Flagged from another tab or by someone else at the same moment: one case per review.
+            db.session.rollback()
+            if not is_conflict(error):
+                raise
+            return redirect(url_for("cases.flag_case", review_id=review.id))
         else:
+            if (again := first_sending(form, url_for("cases.show_case", case_id=case.id))) is not None:
+                return again
             db.session.commit()
             flash(f"{review.reference} is now a multi-agency case. We have emailed the agencies.", "success")
             _warn_if_nobody_to_email(i.organisation for i in case.invitations)
@@ -332,12 +342,17 @@ def invite_agencies(case: MultiAgencyCase) -> ResponseReturnValue:
     already = {i.organisation_id for i in case.active_invitations}
     form = InviteAgenciesForm()
     form.organisation_ids.choices = _agency_choices(already)
+    # Sent again (the agencies are now invited, so the form would refuse its own choices).
+    if request.method == "POST" and (again := sent_before(form)) is not None:
+        return again
     if _ready_to_invite(form, already):
         try:
             invited = operations.invite_organisations(case, _chosen_organisations(form), access.current_person())
         except operations.CaseError as error:
             form.organisation_ids.errors = [str(error)]
         else:
+            if (again := first_sending(form, url_for("cases.show_case", case_id=case.id))) is not None:
+                return again
             db.session.commit()
             flash(f"We have emailed {', '.join(i.organisation.name for i in invited)}", "success")
             _warn_if_nobody_to_email(i.organisation for i in invited)

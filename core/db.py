@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, DateTime, Enum, Integer, func, select, types, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, QueryableAttribute, declared_attr, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -72,20 +74,66 @@ class VersionedMixin:
             raise StaleEdit()
 
 
+# What a view catches around an operation to refuse a stale save: the version check's own refusal,
+# or the UPDATE that found the row already changed by a save at the same moment (at a flush).
+STALE = (StaleEdit, StaleDataError)
+
+
 def contains(column: QueryableAttribute[Any] | ColumnElement[Any], text: str) -> ColumnElement[bool]:
     """``column`` contains ``text``, case-insensitively, with LIKE's wildcards taken literally."""
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
+# SQLSTATEs (PostgreSQL) of a clash with someone else's change made at the same moment: a unique
+# or foreign key violation, a serialisation failure, a deadlock. SQLite says it in words.
+_CONFLICT_STATES = {"23505", "23503", "40001", "40P01"}
+_CONFLICT_WORDS = ("UNIQUE constraint failed", "FOREIGN KEY constraint failed", "database is locked")
+
+
+def is_conflict(error: BaseException) -> bool:
+    """True when ``error`` is another person's concurrent change rather than a fault: a stale
+    version at flush or commit, or a unique (or foreign key) constraint that a save made at the
+    same moment got to first. Such an error is answered with a message, never a 500."""
+    if isinstance(error, StaleEdit | StaleDataError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    original = error.orig
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if state is not None:
+        return str(state) in _CONFLICT_STATES
+    return any(words in str(original) for words in _CONFLICT_WORDS)
+
+
 def commit_unless_stale() -> bool:
-    """Commit; False (after rolling back) when someone else's save to the same row got in first."""
+    """Commit; False (after rolling back) when someone else's change got in first: a stale
+    version, or a unique constraint another save filled at the same moment."""
     try:
         db.session.commit()
-    except StaleDataError:
+    except (StaleDataError, DBAPIError) as error:
         db.session.rollback()
+        if not is_conflict(error):
+            raise
         return False
     return True
+
+
+def insert_unless_present(model: type[Any], values: dict[str, Any]) -> bool:
+    """Insert the row unless one with the same unique key is there, or is being inserted by a
+    concurrent transaction (which this one then waits for); True when this one inserted it."""
+    table = model.__table__
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    else:  # pragma: no cover - the portal runs on PostgreSQL and SQLite only
+        raise RuntimeError(f"The portal needs PostgreSQL or SQLite, not {dialect}")
+    # The table's own INSERT (not the ORM's bulk insert, whose row count is not this statement's),
+    # returning the new key: a row comes back only when this statement inserted one.
+    inserted = db.session.execute(statement.returning(*table.primary_key.columns)).first()
+    return inserted is not None
 
 
 def enum_column(enum_cls: type[enum.Enum], **kwargs: object) -> Enum:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, render_template
+from flask import Flask, Response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from core.db import is_conflict
 from extensions import db
 
 log = logging.getLogger(__name__)
@@ -18,6 +22,7 @@ PAGES = {
     403: ("errors/403.html", "You do not have permission to see this page"),
     404: ("errors/404.html", "Page not found"),
     405: ("errors/400.html", "There is a problem with your request"),
+    409: ("errors/409.html", "Someone else changed this at the same time"),
     413: ("errors/413.html", "What you sent is too large"),
     429: ("errors/429.html", "Too many attempts"),
     500: ("errors/500.html", "Sorry, there is a problem with the service"),
@@ -42,7 +47,62 @@ def render_error(status: int, template: str | None = None, title: str | None = N
         return Response(_PLAIN_PAGE.format(title=title), status=status, mimetype="text/html")
 
 
+# Never shown back on the conflict page: the form's machinery and anything secret.
+_NOT_TYPED = ("csrf_token", "version", "form_token", "password", "code", "submit")
+
+
+def _typed() -> list[tuple[str, str]]:
+    """What the person entered, so a save refused by a clash loses nothing they typed."""
+    typed: list[tuple[str, str]] = []
+    for name, values in request.form.lists():
+        if any(word in name.lower() for word in _NOT_TYPED):
+            continue
+        value = "\n".join(v for v in values if v.strip())
+        if value.strip():
+            typed.append((name.replace("_", " ").replace("-", " ").capitalize(), value))
+    return typed
+
+
+def _current_version() -> str:
+    """The page that shows the thing as it now is: the form's own page (a GET shows the current
+    version), else the page the person came from, else the start page."""
+    rule = request.url_rule
+    if rule is not None and rule.methods and "GET" in rule.methods:
+        return request.path
+    referrer = urlsplit(request.referrer or "")
+    if referrer.path and (not referrer.netloc or referrer.netloc == request.host):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("portal.home")
+
+
+def render_conflict() -> ResponseReturnValue:
+    """A save that met someone else's change made at the same moment: a message, what was typed
+    and a link to the current version; 409, never a 500."""
+    db.session.rollback()
+    try:
+        title = PAGES[409][1]
+        return render_template(
+            "errors/409.html", title=title, status=409, typed=_typed(), current_version=_current_version()
+        ), 409
+    except Exception:
+        log.exception("Could not render the conflict page")
+        db.session.rollback()
+        return render_error(409)
+
+
 def init_app(app: Flask) -> None:
+    @app.errorhandler(StaleDataError)
+    def stale_error(_error: StaleDataError) -> ResponseReturnValue:
+        log.info("A save met a concurrent change on %s %s", request.method, request.path)
+        return render_conflict()
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError) -> ResponseReturnValue:
+        if is_conflict(error):
+            log.info("A save met a concurrent change on %s %s: %s", request.method, request.path, error.orig)
+            return render_conflict()
+        return unexpected_error(error)
+
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> ResponseReturnValue:
         return render_error(400, "errors/csrf.html", "Your session timed out")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -112,6 +113,38 @@ def one_of_the_choices(message: str) -> FieldCheck:
 # --- dates: the one GOV.UK date field -------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class DateWindow:
+    """The dates a field takes: from ``earliest`` to the end of the year ``years_ahead`` from now.
+
+    A date outside it is a typing slip (01/01/0001, 31/12/9999), refused with a GOV.UK message
+    rather than stored to break a calendar file, a reference or a reporting year later on.
+    """
+
+    earliest: date
+    years_ahead: int
+
+    def latest(self, today: date | None = None) -> date:
+        from core.formatting import london_today
+
+        return date((today or london_today()).year + self.years_ahead, 12, 31)
+
+    def problem(self, day: date, name: str, today: date | None = None) -> str | None:
+        """The message for ``day`` outside the window, None inside it."""
+        from core.formatting import govuk_date
+
+        latest = self.latest(today)
+        if self.earliest <= day <= latest:
+            return None
+        return f"{name} must be between {govuk_date(self.earliest)} and {govuk_date(latest)}"
+
+
+# The portal's own work (reviews, cases, panels, actions): from 2000 to ten years ahead.
+WORK_DATES = DateWindow(earliest=date(2000, 1, 1), years_ahead=10)
+# A person's history (births, offences, agencies' contacts): from 1900 to the end of this year.
+LIFE_DATES = DateWindow(earliest=date(1900, 1, 1), years_ahead=0)
+
+
 class GovDateWidget(GovDateInput):
     """GOV.UK date input that shows back exactly what was typed and links errors to the day box."""
 
@@ -161,7 +194,8 @@ class DateField(Field):
     include 4 numbers"). A partly filled date is an error, never silently dropped.
 
     ``name_in_errors`` names the date in messages (default: the label without "(optional)");
-    ``required_message``, when given, is the message for a date left blank.
+    ``required_message``, when given, is the message for a date left blank; ``window`` is the
+    dates the field takes (``WORK_DATES`` unless the field is about a person's history).
     """
 
     widget = GovDateWidget()
@@ -174,11 +208,13 @@ class DateField(Field):
         *,
         name_in_errors: str | None = None,
         required_message: str | None = None,
+        window: DateWindow = WORK_DATES,
         **kwargs: Any,
     ) -> None:
         super().__init__(label, validators, **kwargs)
         self.name_in_errors = name_in_errors or self.label.text.removesuffix(" (optional)")
         self.required_message = required_message
+        self.window = window
         self._problem: str | None = None
 
     def process_formdata(self, valuelist: list[str]) -> None:
@@ -207,6 +243,8 @@ class DateField(Field):
     def pre_validate(self, form: Any) -> None:
         if self._problem:
             raise StopValidation(self._problem)
+        if self.data is not None and (outside := self.window.problem(self.data, self.name_in_errors)):
+            raise StopValidation(outside)
 
     @property
     def entered(self) -> date:

@@ -49,12 +49,11 @@ from typing import Any, cast
 from flask import Flask, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Float, ForeignKey, Index, Integer, LargeBinary, String, Text, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from core import audit
-from core.db import TimestampMixin, UTCDateTime, enum_column
+from core.db import TimestampMixin, UTCDateTime, enum_column, insert_unless_present
 from core.formatting import utc_now
 from core.forms import ConfirmForm
 from extensions import Base, db
@@ -252,14 +251,7 @@ def retry(state: DocumentState) -> bool:
 
 def _insert_unless_present(values: dict[str, Any]) -> None:
     """Insert the row unless a concurrent request inserted it first (one row per key)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(RenderedDocument).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(RenderedDocument).values(**values).on_conflict_do_nothing()
-    else:  # pragma: no cover - the portal runs on PostgreSQL and SQLite only
-        raise RuntimeError(f"Rendered documents need PostgreSQL or SQLite, not {dialect}")
-    db.session.execute(statement)
+    insert_unless_present(RenderedDocument, values)
 
 
 CHECK_ARGUMENT = "check"

@@ -33,6 +33,7 @@ from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from cases.themes import LEARNING_LEVEL_LABELS
 from core.forms import NONE, DateField, VersionedForm, coerce_optional_int, long_text, short_text
+from core.submissions import SentOnce
 from learning.models import ActionStatus
 
 LEVEL_CHOICES = [SelectChoice(level.value, label) for level, label in LEARNING_LEVEL_LABELS.items()]
@@ -162,6 +163,14 @@ class ActionForm(VersionedForm):
         widget=GovSelect(),
     )
     submit = SubmitField("Save action", widget=GovSubmitInput())
+
+
+class NewItemForm(SentOnce, ItemForm):
+    """New shared learning: sent once, however often the button is pressed."""
+
+
+class NewActionForm(SentOnce, ActionForm):
+    """A new action: recorded once, however often the button is pressed."""
 
 
 class UpdateForm(VersionedForm):

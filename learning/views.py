@@ -28,11 +28,12 @@ from core.formatting import govuk_date, london_today, utc_now
 from core.forms import NONE, ConfirmForm, PortalForm, VersionedForm
 from core.ids import id_arg, id_args
 from core.pagination import paginate
+from core.submissions import first_sending
 from extensions import db
 from learning import operations as ops
 from learning import permissions as can
 from learning import tracker
-from learning.forms import STATUS_CHOICE_LABELS, ActionForm, ItemForm, UpdateForm
+from learning.forms import STATUS_CHOICE_LABELS, ActionForm, ItemForm, NewActionForm, NewItemForm, UpdateForm
 from learning.models import ActionEvidenceFile, ActionRecord, ActionStatus, LearningItem
 from learning.rules import statuses_open_to
 from panels.models import Panel, PanelStatus
@@ -231,7 +232,7 @@ def _theme_choices(keep: int | None = None) -> list[SelectChoice]:
 
 def _record_action(*, case: MultiAgencyCase | None, review: Review, heading: str) -> ResponseReturnValue:
     assessment = review.assessment
-    form = ActionForm()
+    form = NewActionForm()
     _fill_action_choices(form, case=case, assessment=assessment)
     if request.method == "GET":
         _prefill_from_query(form, case)
@@ -241,6 +242,8 @@ def _record_action(*, case: MultiAgencyCase | None, review: Review, heading: str
         except ops.Refused as refused:
             _problems_to_form(form, refused)
         else:
+            if (again := first_sending(form, url_for("learning.show_action", action_id=action.id))) is not None:
+                return again
             db.session.commit()
             flash(f"Action {action.reference} recorded. {action.owner.name} has been emailed.", "success")
             return redirect(url_for("learning.show_action", action_id=action.id))
@@ -555,7 +558,7 @@ def _item_details(form: ItemForm, points: list[ReturnLearningPoint]) -> ops.Item
 @access.load("case_id", can.case_for_learning, can.may_compile)
 def compile_item(case: MultiAgencyCase) -> ResponseReturnValue:
     points = ops.submitted_learning_points(case)
-    form = ItemForm()
+    form = NewItemForm()
     _fill_item_choices(form, case, points)
     if request.method == "GET":
         # "Compile the selected points" sends them here: start from their words, theme and level.
@@ -568,12 +571,18 @@ def compile_item(case: MultiAgencyCase) -> ResponseReturnValue:
         if first is not None:
             form.theme_id.data = first.theme_id or NONE
             form.level.data = first.level.value if first.level else None
-    if (
-        form.validate_on_submit()
-        and _save(form, None, lambda: ops.compile_item(case, _item_details(form, points), current_user)) == "saved"
-    ):
-        flash("Learning saved", "success")
-        return redirect(url_for("learning.show_case_learning", case_id=case.id))
+    if form.validate_on_submit():
+        try:
+            ops.compile_item(case, _item_details(form, points), current_user)
+        except (ops.Refused, ops.LearningError) as error:
+            _problems_to_form(form, error)
+        else:
+            done = url_for("learning.show_case_learning", case_id=case.id)
+            if (again := first_sending(form, done)) is not None:
+                return again
+            db.session.commit()
+            flash("Learning saved", "success")
+            return redirect(done)
     _learning_read(case, f"the agencies' learning on {case.reference} to compile an item")
     return render_template("learning/items/form.html", form=form, case=case, item=None, stale=False)
 

@@ -94,10 +94,35 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration rebuilds a table (copy, drop, rename); with foreign keys enforced the
+            # drop of a referenced table fails, or cascades. SQLite ignores this pragma inside a
+            # transaction, so it is set before the migrations begin, checked and restored after.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            # A batch step that failed before this fix left its scratch copy behind, and every retry
+            # then failed on it: the copy is only ever scratch, so it goes.
+            for (scratch,) in connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '\\_alembic\\_tmp\\_%' ESCAPE '\\'"
+            ).fetchall():
+                logger.warning("Dropping %s, left behind by a migration that failed", scratch)
+                connection.exec_driver_sql(f'DROP TABLE "{scratch}"')
+            connection.commit()
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                connection.commit()
+                dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if dangling:
+                    raise RuntimeError(f"The migration left rows pointing at nothing: {dangling[:10]}")
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

@@ -19,6 +19,7 @@ from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, 
 from wtforms.validators import DataRequired, Optional, StopValidation, ValidationError
 
 from core.forms import DateField, FieldCheck, PortalForm, VersionedForm, long_text, one_of_the_choices, short_text
+from core.submissions import SentOnce
 from panels.models import AttendeeRole, Reply
 from panels.rules import TimeError, format_time, london_date, london_time, london_to_utc, parse_time
 
@@ -149,7 +150,7 @@ class PanelDetailsForm(VersionedForm):
         self.version.data = str(panel.version)
 
 
-class NewPanelForm(PanelDetailsForm):
+class NewPanelForm(SentOnce, PanelDetailsForm):
     convener_role = RadioField(
         "Your role at the panel",
         choices=[*ROLE_CHOICES, SelectChoice(NOT_ATTENDING, "I will not attend")],
@@ -232,7 +233,7 @@ class ReplyForm(PortalForm):
     submit = SubmitField("Send reply", widget=GovSubmitInput())
 
 
-class ScheduleForm(VersionedForm):
+class ScheduleForm(SentOnce, VersionedForm):
     submit = SubmitField("Send invitations", widget=GovSubmitInput())
 
 

@@ -31,11 +31,12 @@ from cases.chronology.rules import ChronologyView
 from cases.models import MultiAgencyCase
 from cases.permissions import visible_cases
 from core import audit, renders
-from core.db import StaleEdit, commit_unless_stale
+from core.db import STALE, StaleEdit, commit_unless_stale
 from core.downloads import send_download
 from core.formatting import utc_now
 from core.forms import ConfirmForm, VersionedForm
 from core.pagination import paginate
+from core.submissions import first_sending, sent_before
 from extensions import db
 from notifications.outbox import portal_link
 from panels import operations as operations
@@ -191,6 +192,8 @@ def create_panel() -> ResponseReturnValue:
         except operations.PanelError as error:
             form.date.errors.append(str(error))
         else:
+            if (again := first_sending(form, url_for("panels.show_panel", panel_id=panel.id))) is not None:
+                return again
             db.session.commit()
             flash(
                 "Draft panel created. Add the cases to discuss and the people to invite, then send the invitations.",
@@ -211,7 +214,7 @@ def edit_panel(panel: Panel) -> ResponseReturnValue:
     elif form.validate_on_submit():
         try:
             changed = operations.update_details(panel, _details(form), form.version.data, access.current_person())
-        except StaleEdit:
+        except STALE:
             _refuse_stale(form, panel)
         except operations.PanelError as error:
             db.session.rollback()
@@ -382,15 +385,19 @@ def schedule_panel(panel: Panel) -> ResponseReturnValue:
     if request.method == "GET":
         form.version.data = str(panel.version)
     elif form.validate_on_submit():
+        if (again := sent_before(form)) is not None:
+            return again
         try:
             sent = operations.schedule_panel(panel, form.version.data, access.current_person())
-        except StaleEdit:
+        except STALE:
             _refuse_stale(form, panel)
         except operations.PanelError as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
             prepare_packs(panel)
+            if (again := first_sending(form, url_for("panels.show_panel", panel_id=panel.id))) is not None:
+                return again
             if commit_unless_stale():
                 flash("Invitations sent." + _emailed(sent, "the invitation with a calendar file"), "success")
                 return _to_panel(panel)
@@ -411,7 +418,7 @@ def cancel_panel(panel: Panel) -> ResponseReturnValue:
     elif form.validate_on_submit():
         try:
             sent = operations.cancel_panel(panel, form.reason.data, form.version.data, access.current_person())
-        except StaleEdit:
+        except STALE:
             _refuse_stale(form, panel)
         else:
             if commit_unless_stale():
@@ -471,7 +478,7 @@ def record_outcome(panel: Panel) -> ResponseReturnValue:
                 form.version.data,
                 access.current_person(),
             )
-        except StaleEdit:
+        except STALE:
             _refuse_stale(form, panel)
         except operations.PanelError as error:
             db.session.rollback()

@@ -17,7 +17,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from core.forms import DateField, PortalForm, VersionedForm, long_text, short_text
+from core.forms import LIFE_DATES, DateField, PortalForm, VersionedForm, long_text, short_text
 from reviews.models import ANSWER_LABELS, StandardsVersion
 from reviews.rating import RATINGS_HIGH_TO_LOW
 from reviews.sampling import DEFAULT_SHARE_PERCENT, MAX_SEED
@@ -75,8 +75,8 @@ class ReviewForm(VersionedForm):
         required_message="Enter the date the review was received",
         description="For example, 17 12 2021",
     )
-    offence_on = DateField("Date of the offence (optional)", name_in_errors="Date of the offence")
-    charged_on = DateField("Date of charge (optional)", name_in_errors="Date of charge")
+    offence_on = DateField("Date of the offence (optional)", window=LIFE_DATES, name_in_errors="Date of the offence")
+    charged_on = DateField("Date of charge (optional)", window=LIFE_DATES, name_in_errors="Date of charge")
     author_role = StringField(
         "Review author's role (optional)",
         description="The job, not the name: for example, Head of Public Protection.",

@@ -26,6 +26,7 @@ from sqlalchemy.orm import selectinload
 from agencies.access import is_inspector
 from agencies.models import Organisation, OrganisationKind, User
 from core.formatting import govuk_date
+from core.forms import LIFE_DATES, WORK_DATES
 from core.tabular import csv_text
 from extensions import db
 from reviews.deadlines import qa_due_date
@@ -503,6 +504,11 @@ def _check_row(
         dates[name] = parse_date(text) if text else None
         if text and dates[name] is None:
             problems.append(f"{COLUMN_LABELS[name]} “{text}” is not a real date: use DD/MM/YYYY or YYYY-MM-DD")
+        elif (day := dates[name]) is not None:
+            window = LIFE_DATES if name in ("offence_on", "charged_on") else WORK_DATES
+            if outside := window.problem(day, COLUMN_LABELS[name], lookups.today):
+                problems.append(outside)
+                dates[name] = None
     received_on = dates["received_on"]
     if not v.get("received_on"):
         problems.append("Enter the date the review was received")

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired
 from cases.chronology.models import SFO_REVIEW_SOURCE
 from cases.chronology.rules import PersonRole
 from core.forms import (
+    LIFE_DATES,
     DateField,
     PortalForm,
     VersionedForm,
@@ -38,9 +39,11 @@ class FilterForm(PortalForm):
         csrf = False
 
     agency = SelectMultipleField("Agencies", coerce=int, widget=GovCheckboxesInput(), validate_choice=False)
-    start = DateField("From", description="For example, 1 3 2024")
+    start = DateField("From", window=LIFE_DATES, description="For example, 1 3 2024")
     end = DateField(
-        "To", validators=[not_before("start", "The ‘to’ date must be the same as or after the ‘from’ date")]
+        "To",
+        window=LIFE_DATES,
+        validators=[not_before("start", "The ‘to’ date must be the same as or after the ‘from’ date")],
     )
 
 
@@ -53,6 +56,7 @@ class DecisionForm(PortalForm):
 class AddedRowForm(VersionedForm):
     happened_on = DateField(
         "Date of the contact",
+        window=LIFE_DATES,
         validators=[
             required_date("Enter the date of the contact"),
             not_in_future("The date of a contact must be in the past"),

@@ -25,6 +25,7 @@ from cases.returns.forms import MAX_CHRONOLOGY_ROWS
 from cases.returns.operations import ChronologyRow, append_chronology
 from core.files import XLSX, FileRefused, detect_type
 from core.formatting import london_today, utc_now
+from core.forms import LIFE_DATES
 from core.tabular import csv_text
 from extensions import db
 
@@ -254,6 +255,8 @@ def check_sheet(content: dict[str, Any], *, room: int, today: date | None = None
             row.problems.append(f"“{text_date}” is not a real date: write it like 05/03/2024 or 2024-03-05")
         elif happened_on > today:
             row.problems.append("The date of a contact must be in the past")
+        elif outside := LIFE_DATES.problem(happened_on, "The date of the contact", today):
+            row.problems.append(outside)
         what = values.get("what_happened", "")
         if not what:
             row.problems.append("Enter what happened")

@@ -34,6 +34,7 @@ from wtforms.validators import InputRequired, Optional, StopValidation
 from cases.models import Involvement, UnderpinningReason
 from cases.themes import LearningLevel
 from core.forms import (
+    LIFE_DATES,
     DateField,
     PortalForm,
     VersionedForm,
@@ -58,7 +59,9 @@ class _RowForm(Form):
 
 
 class ChronologyRowForm(_RowForm):
-    happened_on = DateField("Date", validators=[not_in_future("The date of a contact must be in the past")])
+    happened_on = DateField(
+        "Date", window=LIFE_DATES, validators=[not_in_future("The date of a contact must be in the past")]
+    )
     what_happened = StringField("What happened", validators=long_text(5000), widget=GovTextArea())
     significance = StringField(
         "Why it is significant (optional)",
@@ -104,11 +107,13 @@ class InvolvementForm(VersionedForm):
     )
     contact_started_on = DateField(
         "Contact started",
+        window=LIFE_DATES,
         description="The first contact your records show. For example, 3 9 2024",
         validators=[not_in_future("The date contact started must be in the past")],
     )
     contact_ended_on = DateField(
         "Contact ended (optional)",
+        window=LIFE_DATES,
         description="Leave blank if your agency is still in contact",
         validators=[not_before("contact_started_on", "Contact must end after it started")],
     )

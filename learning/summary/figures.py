@@ -39,6 +39,7 @@ from agencies.models import Organisation, OrganisationKind
 from cases.models import AgencyReturn, CaseInvitation, Involvement, MultiAgencyCase, ReturnLearningPoint, ReturnStatus
 from cases.themes import LearningLevel, LearningTheme
 from core.formatting import as_london
+from core.forms import WORK_DATES
 from extensions import db
 from learning.models import OPEN_STATUSES, ActionRecord, ActionStatus, LearningItem
 from learning.rules import LOW_BASE, ReportingYear, Share, shares
@@ -952,7 +953,8 @@ def available_years(today: date) -> list[ReportingYear]:
     """The years that can be chosen: from the first review received (or last year) to this one."""
     first = db.session.scalar(select(func.min(Review.received_on)))
     current = ReportingYear.containing(today)
-    earliest = ReportingYear.containing(first) if first else current.previous
+    # A date typed before the forms refused implausible ones (01/01/0001) offers no year before 2000.
+    earliest = ReportingYear.containing(max(first, WORK_DATES.earliest)) if first else current.previous
     earliest = min(earliest, current.previous)
     return [ReportingYear(y) for y in range(current.start_year, earliest.start_year - 1, -1)]
 

@@ -1,5 +1,7 @@
 """foundation: organisations, people, audit, outbox
 
+Going down drops every table it made, with their rows: organisations, people, the audit trail, the outbox.
+
 Revision ID: 0001_foundation
 Revises: 
 Create Date: 2026-11-26 06:24:23.729369

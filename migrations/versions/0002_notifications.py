@@ -1,5 +1,7 @@
 """notifications: worker leases, attempt times and a stable Message-ID on the outbox
 
+Going down drops the outbox's leases, attempt times and Message-IDs (messages stay).
+
 Revision ID: 0002_notifications
 Revises: 0001_foundation
 """

@@ -2,6 +2,8 @@
 
 Adds the TOTP replay guard on users and the hashed one-off recovery codes.
 
+Going down drops two-step sign-in settings and recovery codes.
+
 Revision ID: 0003_security
 Revises: 0002_notifications
 """

@@ -1,6 +1,8 @@
 """reviews: the review register, extensions, CSV imports, sample draws, the QA standards
 (versioned data) and the QA assessments with their standard ratings and prompt answers
 
+Going down drops the reviews, their imports, sample draws, standards and assessments, with their rows.
+
 Revision ID: 0004_reviews
 Revises: 0003_security
 Create Date: 2026-11-26 06:30:10.965126

@@ -1,5 +1,7 @@
 """multi-agency cases, invitations, agency returns, learning themes and the retention setting
 
+Going down drops the cases, invitations, returns and themes, with their rows.
+
 Revision ID: 0005_cases
 Revises: 0004_reviews
 """

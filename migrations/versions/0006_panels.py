@@ -1,5 +1,7 @@
 """learning panels: agenda, attendees and replies, calendar feed tokens
 
+Going down drops the panels, their agendas, attendees and feed tokens, with their rows.
+
 Revision ID: 0006_panels
 Revises: 0005_cases
 """

@@ -1,6 +1,8 @@
 """shared learning and action records: learning items compiled from the agencies' learning
 points, action records linked to learning and back to the QA rating, and progress updates
 
+Going down drops the learning items and actions, with their rows.
+
 Revision ID: 0007_learning
 Revises: 0006_panels
 """

@@ -1,6 +1,8 @@
 """reviews: the review's status stored (kept current by the app) and indexed with the due date,
 so open work is found without scanning every review ever received
 
+Going down drops the stored status; nothing is lost (it is derived again on the way up).
+
 Revision ID: 0008_review_status
 Revises: 0007_learning
 """

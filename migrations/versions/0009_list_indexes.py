@@ -1,6 +1,8 @@
 """indexes for the order in which long lists are shown (read in order rather than sorted from
 every row) and for the dates the annual summary counts a year by
 
+Going down drops indexes only; no data is lost.
+
 Revision ID: 0009_list_indexes
 Revises: 0008_review_status
 """

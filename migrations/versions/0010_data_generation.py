@@ -1,6 +1,8 @@
 """the data generation: one row counting committed changes, so rendered pages
 can be kept exactly as long as nothing they show has changed (core/cache.py)
 
+Going down drops the counter; no data is lost.
+
 Revision ID: 0010_data_generation
 Revises: 0009_list_indexes
 """

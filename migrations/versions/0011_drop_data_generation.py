@@ -1,6 +1,8 @@
 """drop the data generation: the page cache it served is gone (it did not lift a mixed
 load of distinct people with writes; see bench/results.md)
 
+Going down puts the counter back at 0; no data is lost.
+
 Revision ID: 0011_drop_data_generation
 Revises: 0010_data_generation
 """

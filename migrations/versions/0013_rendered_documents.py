@@ -1,6 +1,8 @@
 """rendered documents: PDFs (panel packs, QA reports) built by the background renderer and
 kept per version and recipient, so a download reads a file (core/renders.py)
 
+Going down drops the rendered PDFs; nothing is lost (the renderer builds them again).
+
 Revision ID: 0013_rendered_documents
 Revises: 0010_data_generation
 """

@@ -2,6 +2,8 @@
 extension), imported assessors without an account and assessment dates, re-import counts,
 and the reporting years whose figures are published
 
+Going down drops the review timeline dates, imported assessor names and assessment dates, re-import counts and the published years: that data is lost.
+
 Revision ID: 0016_history
 Revises: 0010_data_generation
 """

@@ -5,6 +5,8 @@ for the anonymised view, chronology spreadsheet imports; the agencies' "signific
 attendee's view of the chronology in the pack and the pack's PDF annexes; whether retention
 erases documents; whether completing an action needs an evidence file
 
+Going down drops the documents, evidence files, added chronology rows, decisions, named people, imports, the significant flags and the pack annexes: that data is lost.
+
 Revision ID: 0017_chronology_documents
 Revises: 0010_data_generation
 """

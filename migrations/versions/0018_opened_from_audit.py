@@ -2,6 +2,8 @@
 writes only its read audit, so case_invitations.first_opened_at_utc goes; receipts recorded in it
 are carried into the audit trail first
 
+Going down brings the column back, filled from the audit trail; no data is lost.
+
 Revision ID: 0018_opened_from_audit
 Revises: 0010_data_generation
 """

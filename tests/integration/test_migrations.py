@@ -49,3 +49,64 @@ def test_upgrade_to_head_and_down_to_base(fresh_database_url: str) -> None:
         remaining = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert remaining == set()
         db.engine.dispose()
+
+
+def _rows(connection) -> dict[str, int]:
+    from extensions import db
+
+    tables = set(inspect(connection).get_table_names())
+    return {
+        t.name: connection.execute(text(f'SELECT COUNT(*) FROM "{t.name}"')).scalar_one()
+        for t in db.metadata.sorted_tables
+        if t.name in tables
+    }
+
+
+def test_down_to_base_and_up_again_with_the_demo_data(fresh_database_url: str) -> None:
+    """Every downgrade runs with data in the tables (batch table rebuilds on SQLite with foreign
+    keys in force failed here), one step at a time, leaves no half-built table behind, and the
+    schema comes back whole and takes the demo data again."""
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    from extensions import db
+    from portal.app import create_app
+    from portal.seeding import seed_demo_data, seed_reference_data
+
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=fresh_database_url)
+    with app.app_context():
+        upgrade()
+        seed_reference_data()
+        assert seed_demo_data("correct-horse-battery-staple")
+        db.session.commit()
+        with db.engine.connect() as connection:
+            seeded = _rows(connection)
+        assert seeded["reviews"] and seeded["multi_agency_cases"] and seeded["panels"] and seeded["learning_items"]
+        db.session.remove()
+
+        config = current_app.extensions["migrate"].migrate.get_config()
+        revisions = [r.revision for r in ScriptDirectory.from_config(config).walk_revisions()]
+        if db.engine.dialect.name == "sqlite":
+            # What a downgrade that failed before left behind, and every retry then tripped on.
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql("CREATE TABLE _alembic_tmp_reviews (id INTEGER)")
+        for revision in revisions:  # head first
+            downgrade(revision="-1")
+            with db.engine.connect() as connection:
+                tables = set(inspect(connection).get_table_names())
+                assert not {t for t in tables if t.startswith("_alembic_tmp")}, revision
+                if connection.dialect.name == "sqlite":
+                    # Foreign keys are back on for the app, and nothing left dangling.
+                    assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+                    assert connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+        with db.engine.connect() as connection:
+            assert set(inspect(connection).get_table_names()) - {"alembic_version"} == set()
+
+        upgrade()
+        seed_reference_data()
+        seed_demo_data("correct-horse-battery-staple")
+        db.session.commit()
+        with db.engine.connect() as connection:
+            assert _rows(connection) == seeded
+        db.session.remove()
+        db.engine.dispose()
