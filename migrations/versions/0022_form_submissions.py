@@ -6,7 +6,7 @@ Going down drops the record of sent forms; nothing else is lost (a form sent bef
 be sent once more).
 
 Revision ID: 0022_form_submissions
-Revises: 0018_opened_from_audit
+Revises: 0020_calendar_replies
 """
 from alembic import op
 import sqlalchemy as sa
