@@ -142,6 +142,7 @@ class Config:
     DOCUMENT_UPLOAD_ALLOWANCE = DOCUMENT_MAX_BYTES + 1_000_000
     EVIDENCE_UPLOAD_ALLOWANCE = UPDATE_EVIDENCE_MAX_BYTES + 1_000_000
     CHRONOLOGY_IMPORT_ALLOWANCE = CHRONOLOGY_IMPORT_MAX_BYTES + 1_000_000
+    REVIEW_IMPORT_ALLOWANCE = 2 * 1024 * 1024 + 1_000_000  # the register's CSV: reviews.importing.MAX_BYTES
 
     # The merged chronology shows a gap where no agency had contact for longer than this.
     CHRONOLOGY_GAP_MONTHS = int(os.environ.get("CHRONOLOGY_GAP_MONTHS", "3"))

@@ -19,6 +19,7 @@ from agencies.models import Organisation, User
 from core import audit, renders
 from core.db import StaleEdit
 from core.downloads import send_download
+from core.files import upload_allowance
 from core.formatting import govuk_date, london_today
 from core.forms import ConfirmForm, PortalForm, VersionedForm
 from core.pagination import paginate
@@ -307,6 +308,7 @@ def extend_deadline(review: Review) -> ResponseReturnValue:
 
 @reviews_bp.route("/import", methods=["GET", "POST"])
 @access.allow(can.may_manage_reviews)
+@upload_allowance("REVIEW_IMPORT_ALLOWANCE")
 def upload_import() -> ResponseReturnValue:
     form = ImportUploadForm()
     if form.validate_on_submit():

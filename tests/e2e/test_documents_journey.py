@@ -63,7 +63,7 @@ def test_without_javascript_the_page_refreshes_itself_until_the_pack_downloads(
         page.get_by_label("Email address").fill("health@health.example")
         page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
         page.goto(f"/panels/{world.panel.id}")
         with page.expect_download(timeout=60_000) as saved:
             page.get_by_role("link", name="Download the panel pack (PDF)").click()

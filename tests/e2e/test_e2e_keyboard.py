@@ -41,7 +41,7 @@ def test_sign_in_and_add_a_person_with_the_keyboard_alone(page: Page) -> None:
     tab_to(page, page.get_by_role("button", name="Sign in"))
     press_and_wait(page, "Enter")
     check_page(page)
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
 
     tab_to(page, page.get_by_role("navigation", name="Menu").get_by_role("link", name="People"))
     press_and_wait(page, "Enter")

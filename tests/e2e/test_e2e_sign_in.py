@@ -53,7 +53,7 @@ def test_each_role_signs_in_sees_its_menu_and_signs_out(page: Page, role: Role) 
         ).to_have_attribute("aria-current", re.compile("page|true"))
 
     sign_out(page)
-    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_have_count(0)
     assert service_navigation(page) == []
     # Signed out means signed out: an admin page sends the browser back to sign in.
     page.goto("/admin/people")
@@ -76,7 +76,7 @@ def test_a_wrong_password_shows_an_error_and_keeps_the_email(page: Page) -> None
     expect(page.get_by_label("Email address")).to_have_value("inspector@inspectorate.example")
     # The password is never sent back to the browser.
     expect(page.get_by_label("Password", exact=True)).to_have_value("")
-    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_have_count(0)
 
     # Following the error link puts the cursor in the field it is about.
     page.get_by_role("link", name="Enter a correct email address and password").click()

@@ -52,7 +52,7 @@ def test_set_up_sign_in_with_a_code_and_a_recovery_code(page: Page, two_steps_re
     enter_password(page, person.email, TEST_PASSWORD)
     check_page(page, "Set up two-step sign-in")
     # Nothing is open yet: the password alone has not signed anyone in.
-    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_have_count(0)
     expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
     secret = page.locator("#secret-key").inner_text().replace(" ", "")
     totp, used = pyotp.TOTP(secret), set()
@@ -69,7 +69,7 @@ def test_set_up_sign_in_with_a_code_and_a_recovery_code(page: Page, two_steps_re
     codes = page.locator("#recovery-codes code").all_inner_texts()
     assert len(codes) == 10
     follow(page, page.get_by_role("button", name="I have saved my recovery codes"))
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
 
     follow(page, page.get_by_role("link", name="Your account"), "Your account")
     expect(page.get_by_text("10 recovery codes left")).to_be_visible()
@@ -80,7 +80,7 @@ def test_set_up_sign_in_with_a_code_and_a_recovery_code(page: Page, two_steps_re
     check_page(page, "Enter the code from your authenticator app")
     page.get_by_label("Code from your authenticator app").fill(fresh_code(totp, used))
     page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
     sign_out(page)
 
     # Without the phone: a recovery code, once.
@@ -100,7 +100,7 @@ def test_set_up_sign_in_with_a_code_and_a_recovery_code(page: Page, two_steps_re
 def test_change_password_from_your_account(page: Page) -> None:
     person = make_user(Role.AGENCY_MEMBER, email="changer@police.example", full_name="Cam Changer")
     enter_password(page, person.email, TEST_PASSWORD)
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
     follow(page, page.get_by_role("link", name="Your account"), "Your account")
     follow(page, page.get_by_role("link", name=re.compile("Change")), "Change your password")
     page.get_by_label("Current password", exact=True).fill("not my password")
@@ -114,7 +114,7 @@ def test_change_password_from_your_account(page: Page) -> None:
     expect(page.get_by_text("Your password has been changed")).to_be_visible()
     sign_out(page)
     enter_password(page, person.email, NEW_PASSWORD)
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out", exact=True)).to_be_visible()
 
 
 def test_a_wrong_code_shows_the_error_summary(page: Page, two_steps_required) -> None:

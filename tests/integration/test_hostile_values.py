@@ -167,7 +167,8 @@ def test_every_form_field_of_every_post_route_takes_the_catalogue(app: Flask) ->
 
 
 # The query parameters the views read: every ``request.args.get("name")``/``getlist`` in the app.
-_ARG = re.compile(r"""(?:args\.get(?:list)?\(|_arg\(args, )\s*["']([a-z_]+)["']""")
+# Read from request.args directly, by a helper given the args, or as an id (core.ids.id_arg, id_args).
+_ARG = re.compile(r"""(?:args\.get(?:list)?\(|_arg\(args, |\bid_args?\()\s*["']([a-z_]+)["']""")
 APP_PACKAGES = ["agencies", "cases", "core", "learning", "notifications", "panels", "portal", "reviews"]
 
 
