@@ -77,6 +77,7 @@ class Config:
         "cases.operations:send_due_reminders",
         "panels.reminders:send_due_panel_reminders",
         "learning.reminders:send_due_action_reminders",
+        "learning.reminders:send_due_impact_requests",
     )
     REMINDER_INTERVAL_SECONDS = 300
     # Jobs the worker runs on every pass (every few seconds), each in its own transaction.

@@ -1,5 +1,6 @@
-"""Overdue action reminders: once when an action passes its due date, then weekly until it is
-completed or not accepted.
+"""Overdue action reminders: once when an action passes its due date, then weekly until its
+owner completes it or declines it; and, on a signed-off action's impact review date, the
+owner's question "has it made the difference intended?".
 
 ``send_due_action_reminders(now)`` is safe to run as often as you like (cron, or the outbox
 worker's loop): ``flask --app wsgi learning send-reminders``.
@@ -11,12 +12,12 @@ from datetime import datetime
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core import audit
 from core.formatting import london_today, utc_now
 from extensions import db
-from learning.models import OPEN_STATUSES, ActionRecord
+from learning.models import OPEN_STATUSES, ActionRecord, ActionStatus
 from learning.operations import notify_owner
 from learning.rules import ReminderFacts, reminder_due
 
@@ -58,12 +59,43 @@ def send_due_action_reminders(now: datetime) -> int:
     return reminded
 
 
+def send_due_impact_requests(now: datetime) -> int:
+    """Ask each signed-off action's owner, on its impact review date, whether it has made the
+    difference intended: once for each review date (a new date asks again)."""
+    today = london_today(now)
+    actions = db.session.scalars(
+        select(ActionRecord)
+        .where(
+            ActionRecord.status == ActionStatus.SIGNED_OFF,
+            ActionRecord.impact.is_(None),
+            ActionRecord.impact_review_on <= today,
+            or_(
+                ActionRecord.impact_asked_for.is_(None), ActionRecord.impact_asked_for != ActionRecord.impact_review_on
+            ),
+        )
+        .order_by(ActionRecord.impact_review_on, ActionRecord.id)
+    ).all()
+    for action in actions:
+        action.impact_asked_for = action.impact_review_on
+        sent = notify_owner(action, kind="impact_due")
+        audit.record(
+            "action.impact_asked",
+            action,
+            f"Owner asked for the impact of action {action.reference}",
+            emails=sent,
+            review_on=action.impact_review_on.isoformat() if action.impact_review_on else None,
+        )
+    return len(actions)
+
+
 learning_cli = AppGroup("learning", help="Actions: overdue reminders.")
 
 
 @learning_cli.command("send-reminders")
 def send_reminders_command() -> None:
     """Queue the overdue action reminders that are due (once, then weekly)."""
-    reminded = send_due_action_reminders(utc_now())
+    now = utc_now()
+    reminded = send_due_action_reminders(now)
+    asked = send_due_impact_requests(now)
     db.session.commit()
-    click.echo(f"Overdue reminders queued for {reminded} actions.")
+    click.echo(f"Overdue reminders queued for {reminded} actions; impact asked for {asked}.")

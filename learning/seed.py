@@ -3,8 +3,8 @@ the tracker and the annual summary have content. Made through the same operation
 
 - learning picked from Northshire Police's submitted learning point, and learning the
   inspector added for children's services;
-- an action owned by Northshire Police, in progress, with two progress updates;
-- an action owned by the County Council's children's services, open.
+- an action owned by Northshire Police, accepted and in progress, with two progress updates;
+- an action owned by the County Council's children's services, proposed (awaiting its answer).
 
 Each links back to the review's QA rating where the review has been assessed: to the
 standard with the lowest score.
@@ -21,7 +21,7 @@ from cases.models import MultiAgencyCase
 from cases.themes import LearningLevel, LearningTheme
 from core.formatting import london_today, utc_now
 from extensions import db
-from learning.models import ActionStatus, LearningItem
+from learning.models import ActionEvent, ActionStatus, LearningItem
 from learning.operations import (
     ActionDetails,
     ItemDetails,
@@ -31,7 +31,9 @@ from learning.operations import (
     default_panel,
     post_update,
     submitted_learning_points,
+    take_step,
 )
+from learning.rules import StepRequest
 from reviews.models import Assessment, Standard
 
 POLICE = "Northshire Police"
@@ -125,6 +127,14 @@ def seed_demo_learning() -> list[str]:
     )
     db.session.flush()
     if police_member is not None:
+        take_step(
+            police_action,
+            StepRequest(ActionEvent.ACCEPT),
+            version=police_action.version,
+            by=police_member,
+            now=utc_now() - timedelta(days=8),
+        )
+        db.session.flush()
         post_update(
             police_action,
             progress="The control room procedure has been rewritten and approved.",

@@ -16,8 +16,9 @@ from agencies.models import Organisation, User
 from cases.models import MultiAgencyCase
 from cases.themes import LearningLevel, LearningTheme
 from core.db import contains
-from core.formatting import govuk_date
+from core.formatting import govuk_date, london_today
 from extensions import db
+from learning.lifecycle import Rag, rag
 from learning.models import OPEN_STATUSES, ActionRecord, ActionStatus, ActionUpdate
 from learning.permissions import visible_actions
 from panels.models import Panel
@@ -138,6 +139,21 @@ def tracker_query(user: User, filters: TrackerFilters, today: date) -> Select[Ac
     return query.order_by(ordered, tie)
 
 
+def action_rag(action: ActionRecord, today: date) -> Rag | None:
+    """One action's RAG, from its own timeline (loaded with it on the action's page)."""
+    latest = max((update.posted_at_utc for update in action.updates), default=action.created_at_utc)
+    return rag(action.status, action.due_on, london_today(latest), today)
+
+
+def rags(actions: Sequence[ActionRecord], today: date) -> dict[int, Rag | None]:
+    """Each listed action's RAG, with one query for their latest updates."""
+    latest = _last_update_dates([action.id for action in actions])
+    return {
+        action.id: rag(action.status, action.due_on, london_today(latest.get(action.id, action.created_at_utc)), today)
+        for action in actions
+    }
+
+
 def owner_name(owner_id: int | None) -> str | None:
     """The organisation an ``owner`` filter (a link from elsewhere) names."""
     return db.session.scalar(select(Organisation.name).where(Organisation.id == owner_id)) if owner_id else None
@@ -185,8 +201,12 @@ CSV_COLUMNS = [
     "Due date",
     "Status",
     "Overdue",
+    "On track, at risk or overdue",
     "Completed on",
-    "Reason not accepted",
+    "Signed off on",
+    "Impact review date",
+    "Impact",
+    "Reason declined",
     "How progress will be evidenced",
     "Case reference",
     "Panel",
@@ -236,6 +256,12 @@ def tracker_csv(user: User, filters: TrackerFilters, today: date) -> str:
     action_ids = [action.id for action in actions]
     last_updates = _last_update_dates(action_ids)
     ratings = _ratings(actions)
+    rag_of = {
+        action.id: rag(
+            action.status, action.due_on, london_today(last_updates.get(action.id, action.created_at_utc)), today
+        )
+        for action in actions
+    }
     rows = []
     for action in actions:
         rating = ratings.get((action.assessment_id, action.standard_id))
@@ -250,7 +276,11 @@ def tracker_csv(user: User, filters: TrackerFilters, today: date) -> str:
                 action.due_on.isoformat(),
                 action.status.label,
                 "Yes" if action.is_overdue(today) else "No",
+                _rag_label(rag_of[action.id]),
                 action.completed_on.isoformat() if action.completed_on else "",
+                action.signed_off_on.isoformat() if action.signed_off_on else "",
+                action.impact_review_on.isoformat() if action.impact_review_on else "",
+                action.impact.label if action.impact else "",
                 action.not_accepted_reason or "",
                 action.evidence_measure,
                 action.case.reference if action.case else "",
@@ -264,6 +294,10 @@ def tracker_csv(user: User, filters: TrackerFilters, today: date) -> str:
             ]
         )
     return csv_text(CSV_COLUMNS, rows)
+
+
+def _rag_label(value: Rag | None) -> str:
+    return value.label if value is not None else ""
 
 
 def _last_update_dates(action_ids: list[int]) -> dict[int, datetime]:

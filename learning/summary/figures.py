@@ -40,7 +40,7 @@ from cases.models import AgencyReturn, CaseInvitation, Involvement, MultiAgencyC
 from cases.themes import LearningLevel, LearningTheme
 from core.formatting import as_london
 from extensions import db
-from learning.models import OPEN_STATUSES, ActionRecord, ActionStatus, LearningItem
+from learning.models import AGREED_STATUSES, OPEN_STATUSES, ActionImpact, ActionRecord, ActionStatus, LearningItem
 from learning.rules import LOW_BASE, ReportingYear, Share, shares
 from panels.models import Panel, PanelStatus
 from reviews.models import (
@@ -313,8 +313,15 @@ class ThemeRow:
 
 @dataclass
 class ActionFigures:
+    """Actions recorded in the year, by level and status as they stand, and by impact.
+
+    Only actions their owners accepted count as agreed (proposed, change proposed and
+    declined ones do not); only signed-off actions count as complete.
+    """
+
     counts: dict[tuple[LearningLevel, ActionStatus], int] = field(default_factory=dict)
     overdue: int = 0
+    impacts: dict[ActionImpact, int] = field(default_factory=dict)
 
     def count(self, level: LearningLevel | None = None, status: ActionStatus | None = None) -> int:
         return sum(
@@ -325,21 +332,27 @@ class ActionFigures:
 
     @property
     def total(self) -> int:
+        """Every action recorded, whatever its owner said."""
         return self.count()
 
     @property
     def completed(self) -> int:
-        return self.count(status=ActionStatus.COMPLETED)
+        """Signed off by the Inspectorate: the owner's word alone does not complete an action."""
+        return self.count(status=ActionStatus.SIGNED_OFF)
 
     @property
     def accepted(self) -> int:
-        """Actions the owners took on: every action except those not accepted."""
-        return self.total - self.count(status=ActionStatus.NOT_ACCEPTED)
+        """Actions their owners accepted (and since took forward)."""
+        return sum(self.count(status=status) for status in AGREED_STATUSES)
+
+    @property
+    def impact_reviewed(self) -> int:
+        return sum(self.impacts.values())
 
     @property
     def completion_share(self) -> Share:
-        """Completed, as a share of the actions accepted."""
-        return Share("Completed", self.completed, self.accepted)
+        """Signed off, as a share of the actions accepted."""
+        return Share("Signed off", self.completed, self.accepted)
 
     @property
     def completion_rate(self) -> int | None:
@@ -348,6 +361,11 @@ class ActionFigures:
     @property
     def by_status(self) -> list[Share]:
         return shares([(status.label, self.count(status=status)) for status in ActionStatus])
+
+    @property
+    def by_impact(self) -> list[Share]:
+        """Each impact judgement as a share of the signed-off actions whose impact was reviewed."""
+        return shares([(impact.label, self.impacts.get(impact, 0)) for impact in ActionImpact])
 
     @property
     def by_level(self) -> list[Share]:
@@ -785,9 +803,10 @@ def _themes(year: ReportingYear, names: dict[int, str]) -> list[ThemeRow]:
 
 def _actions(year: ReportingYear, today: date) -> ActionFigures:
     overdue = and_(ActionRecord.status.in_(OPEN_STATUSES), ActionRecord.due_on < today)
+    in_year = (ActionRecord.created_at_utc >= year.start_utc, ActionRecord.created_at_utc < year.end_utc)
     rows = db.session.execute(
         select(ActionRecord.level, ActionRecord.status, case((overdue, 1), else_=0).label("overdue"), func.count())
-        .where(ActionRecord.created_at_utc >= year.start_utc, ActionRecord.created_at_utc < year.end_utc)
+        .where(*in_year)
         .group_by(ActionRecord.level, ActionRecord.status, "overdue")
     ).all()
     figures = ActionFigures()
@@ -795,6 +814,15 @@ def _actions(year: ReportingYear, today: date) -> ActionFigures:
         figures.counts[(level, status)] = figures.counts.get((level, status), 0) + count
         if is_overdue:
             figures.overdue += count
+    figures.impacts = {
+        impact: count
+        for impact, count in db.session.execute(
+            select(ActionRecord.impact, func.count())
+            .where(*in_year, ActionRecord.impact.is_not(None))
+            .group_by(ActionRecord.impact)
+        ).all()
+        if impact is not None
+    }
     return figures
 
 
@@ -941,7 +969,7 @@ def changes(current: YearFigures, previous: YearFigures) -> list[Change]:
             percent=True,
         ),
         Change("Panels held", current.multi_agency.panels_held, previous.multi_agency.panels_held),
-        Change("Actions agreed", current.actions.total, previous.actions.total),
+        Change("Actions accepted", current.actions.accepted, previous.actions.accepted),
         Change(
             "Action completion rate", current.actions.completion_rate, previous.actions.completion_rate, percent=True
         ),
@@ -1077,7 +1105,12 @@ def summary_csv_rows(summary: AnnualSummary) -> Iterable[list[object]]:
     for level in LearningLevel:
         for status in ActionStatus:
             yield count_row("Actions", level.label, status.label, actions.count(level=level, status=status))
-    yield count_row("Actions", "All", "Agreed", actions.total)
+    yield count_row("Actions", "All", "Recorded", actions.total)
+    yield count_row("Actions", "All", "Accepted", actions.accepted)
+    yield count_row("Actions", "All", "Signed off", actions.completed)
+    yield count_row("Actions", "All", "Impact reviewed", actions.impact_reviewed)
+    for impact in ActionImpact:
+        yield count_row("Actions", "Impact", impact.label, actions.impacts.get(impact, 0))
     yield share_row("Actions", "All", actions.completion_share)
     yield count_row("Actions", "All", "Overdue", actions.overdue)
     for change in summary.changes:

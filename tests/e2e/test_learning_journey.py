@@ -120,4 +120,4 @@ def test_the_inspector_records_an_action_and_the_police_complete_it(open_page) -
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Annual summary", exact=True).click()
     check_page(page)
     expect(page.get_by_role("heading", name="Actions", exact=True)).to_be_visible()
-    expect(page.get_by_role("img", name="Actions agreed by status", exact=False)).to_be_visible()
+    expect(page.get_by_role("img", name="Actions recorded by status", exact=False)).to_be_visible()

@@ -33,7 +33,7 @@ def _seed() -> None:
         due_on=today() - timedelta(days=9),
         level=LearningLevel.REGIONAL,
         theme_name="Mental health",
-    ).status = ActionStatus.COMPLETED
+    ).status = ActionStatus.SIGNED_OFF
     make_action(
         childrens,
         title="Charlie later",
@@ -58,7 +58,7 @@ def test_filters_and_sorting(client_for) -> None:
     assert shown("sort=due&direction=desc") == ["Charlie later", "Alpha overdue", "Bravo completed late"]
     assert shown("sort=title&direction=asc") == ["Alpha overdue", "Bravo completed late", "Charlie later"]
     assert shown(f"owner={police.id}") == ["Bravo completed late", "Alpha overdue"]
-    assert shown("status=completed") == ["Bravo completed late"]
+    assert shown("status=signed_off") == ["Bravo completed late"]
     assert shown("level=multi_agency") == ["Charlie later"]
     assert shown(f"theme={theme('Mental health').id}") == ["Bravo completed late"]
     assert shown("overdue=1") == ["Alpha overdue"]  # a completed action is never overdue
@@ -104,7 +104,8 @@ def test_the_csv_has_every_matching_action_and_its_columns(client_for) -> None:
     assert linked["Standard"].startswith("Standard 2: ")
     assert linked["Rating"] == "Requires improvement"  # the factory's scores are 2, 1, 2, 1
     assert rows[0]["Overdue"] == "Yes" and rows[1]["Overdue"] == "No"
-    assert rows[1]["Status"] == "Completed"
+    assert rows[1]["Status"] == "Signed off"
+    assert (rows[0]["On track, at risk or overdue"], rows[1]["On track, at risk or overdue"]) == ("Overdue", "")
 
 
 def test_the_tracker_statement_count_does_not_grow_with_rows(client_for, count_queries) -> None:

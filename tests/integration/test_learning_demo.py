@@ -16,7 +16,8 @@ def test_the_demo_has_learning_and_actions_for_police_and_childrens_services() -
     assert [a.owner.name for a in actions] == ["Northshire Police", "Northshire County Council Children's Services"]
     police_action = actions[0]
     assert police_action.status == ActionStatus.IN_PROGRESS
-    assert [u.author_name for u in police_action.updates] == ["Priya Constable", "Priya Constable"]
+    assert [u.author_name for u in police_action.updates] == ["Priya Constable"] * 3
+    assert [u.event.value for u in police_action.updates] == ["accept", "update", "update"]
     items = db.session.scalars(db.select(LearningItem).order_by(LearningItem.id)).all()
     assert len(items) == 2 and items[0].sources and not items[1].sources
     assert police_action.learning_items == [items[0]]

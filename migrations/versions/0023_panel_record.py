@@ -1,0 +1,111 @@
+"""the panel's own record and actions seen through to impact: an action is proposed to its
+owner, who accepts it, proposes a change (the inspector agrees or not) or declines it; completing
+it puts it awaiting the inspector's sign-off; a signed-off action carries an impact review date
+and the impact recorded. Existing actions move across: open becomes accepted, completed becomes
+signed off (on the day it was completed, impact review a year later), not accepted becomes
+declined; every timeline entry so far is a progress update.
+
+Revision ID: 0023_panel_record
+Revises: 0018_opened_from_audit
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0023_panel_record'
+down_revision = '0018_opened_from_audit'
+branch_labels = None
+depends_on = None
+
+# Old status value -> new, for actions and their timelines (and back, on the way down).
+STATUS_UP = {'open': 'accepted', 'completed': 'signed_off', 'not_accepted': 'declined'}
+STATUS_DOWN = {
+    'proposed': 'open',
+    'change_proposed': 'open',
+    'accepted': 'open',
+    'awaiting_sign_off': 'in_progress',
+    'signed_off': 'completed',
+    'declined': 'not_accepted',
+}
+
+actions = sa.table(
+    'action_records',
+    sa.column('id', sa.Integer()),
+    sa.column('status', sa.String()),
+    sa.column('completed_on', sa.Date()),
+    sa.column('signed_off_on', sa.Date()),
+    sa.column('impact_review_on', sa.Date()),
+)
+updates = sa.table(
+    'action_updates',
+    sa.column('status_before', sa.String()),
+    sa.column('status_after', sa.String()),
+)
+
+
+def _recode(mapping):
+    bind = op.get_bind()
+    for old, new in mapping.items():
+        bind.execute(actions.update().where(actions.c.status == old).values(status=new))
+        for column in ('status_before', 'status_after'):
+            bind.execute(updates.update().where(updates.c[column] == old).values({column: new}))
+
+
+def upgrade():
+    with op.batch_alter_table('action_records', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('proposed_what_will_change', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('proposed_due_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('change_reason', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('signed_off_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('signed_off_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('impact_review_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('impact', sa.Enum('achieved', 'partly', 'not_achieved', name='actionimpact', native_enum=False, length=40), nullable=True))
+        batch_op.add_column(sa.Column('impact_recorded_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('impact_recorded_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('impact_asked_for', sa.Date(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_action_records_signed_off_by_id'), ['signed_off_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_action_records_impact_review_on'), ['impact_review_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_action_records_impact'), ['impact'], unique=False)
+        batch_op.create_index(batch_op.f('ix_action_records_impact_recorded_by_id'), ['impact_recorded_by_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_action_records_signed_off_by_id_users'), 'users', ['signed_off_by_id'], ['id'], ondelete='SET NULL')
+        batch_op.create_foreign_key(batch_op.f('fk_action_records_impact_recorded_by_id_users'), 'users', ['impact_recorded_by_id'], ['id'], ondelete='SET NULL')
+
+    with op.batch_alter_table('action_updates', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('event', sa.Enum('update', 'accept', 'propose_change', 'agree_change', 'refuse_change', 'decline', 'complete', 'sign_off', 'return', 'reopen', 'set_impact_date', 'impact_evidence', 'record_impact', name='actionevent', native_enum=False, length=40), nullable=False, server_default='update'))
+    with op.batch_alter_table('action_updates', schema=None) as batch_op:
+        batch_op.alter_column('event', server_default=None)
+
+    _recode(STATUS_UP)
+    bind = op.get_bind()
+    for action_id, completed_on in bind.execute(
+        sa.select(actions.c.id, actions.c.completed_on).where(actions.c.status == 'signed_off', actions.c.completed_on.is_not(None))
+    ).all():
+        try:
+            review_on = completed_on.replace(year=completed_on.year + 1)
+        except ValueError:  # 29 February
+            review_on = completed_on.replace(year=completed_on.year + 1, day=28)
+        bind.execute(actions.update().where(actions.c.id == action_id).values(signed_off_on=completed_on, impact_review_on=review_on))
+
+
+def downgrade():
+    _recode(STATUS_DOWN)
+    with op.batch_alter_table('action_updates', schema=None) as batch_op:
+        batch_op.drop_column('event')
+
+    with op.batch_alter_table('action_records', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_action_records_impact_recorded_by_id_users'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('fk_action_records_signed_off_by_id_users'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_action_records_impact_recorded_by_id'))
+        batch_op.drop_index(batch_op.f('ix_action_records_impact'))
+        batch_op.drop_index(batch_op.f('ix_action_records_impact_review_on'))
+        batch_op.drop_index(batch_op.f('ix_action_records_signed_off_by_id'))
+        batch_op.drop_column('impact_asked_for')
+        batch_op.drop_column('impact_recorded_by_id')
+        batch_op.drop_column('impact_recorded_on')
+        batch_op.drop_column('impact')
+        batch_op.drop_column('impact_review_on')
+        batch_op.drop_column('signed_off_by_id')
+        batch_op.drop_column('signed_off_on')
+        batch_op.drop_column('change_reason')
+        batch_op.drop_column('proposed_due_on')
+        batch_op.drop_column('proposed_what_will_change')
