@@ -218,8 +218,8 @@ def step_problems(request: StepRequest) -> dict[str, str]:
     if event in (ActionEvent.SIGN_OFF, ActionEvent.SET_IMPACT_DATE):
         if request.review_on is None:
             problems["review_on"] = "Enter the impact review date"
-        elif request.signed_off_on is not None and request.review_on <= request.signed_off_on:
-            problems["review_on"] = "The impact review date must be after the action was signed off"
+        elif request.signed_off_on is not None and request.review_on < request.signed_off_on:
+            problems["review_on"] = "The impact review date cannot be before the action was signed off"
     if event == ActionEvent.RECORD_IMPACT and request.impact not in {i.value for i in ActionImpact}:
         problems["impact"] = "Choose whether the action achieved the impact intended"
     return problems

@@ -8,18 +8,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, StopValidation, ValidationError
+from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, StopValidation, ValidationError
 
 from core.forms import DateField, FieldCheck, PortalForm, VersionedForm, long_text, one_of_the_choices, short_text
-from panels.models import AttendeeRole, Reply
+from panels.models import Attendance, AttendeeRole, PanelAttendee, Reply
 from panels.rules import TimeError, format_time, london_date, london_time, london_to_utc, parse_time
 
 ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in AttendeeRole]
@@ -240,14 +239,12 @@ class CancelForm(VersionedForm):
     submit = SubmitField("Cancel the panel", widget=GovSubmitInput())
 
 
+ATTENDANCE_CHOICES = [SelectChoice(choice.value, choice.label) for choice in Attendance]
+
+
 class OutcomeForm(VersionedForm):
-    attended = SelectMultipleField(
-        "Who attended?",
-        coerce=id_or_none,
-        validate_choice=False,
-        validators=[one_of_the_choices("Select people from the attendee list")],
-        widget=GovCheckboxesInput(),
-    )
+    """The notes and whether the panel was held; ``outcome_form_for`` adds the register."""
+
     notes = TextAreaField(
         "Notes",
         description="What the panel discussed and agreed. Action records are made separately.",
@@ -256,3 +253,51 @@ class OutcomeForm(VersionedForm):
     )
     save = SubmitField("Save", widget=GovSubmitInput())
     mark_held = SubmitField("Save and mark as held", widget=GovSubmitInput())
+
+    def register_fields(self, attendees: list[PanelAttendee]) -> list[tuple[PanelAttendee, Any, Any]]:
+        """(attendee, attendance field, deputy field), in the attendee list's order."""
+        return [(a, self[f"attendance_{a.id}"], self[f"deputy_{a.id}"]) for a in attendees]
+
+
+def outcome_form_for(attendees: list[PanelAttendee]) -> OutcomeForm:
+    """The outcome form with the attendance register: for each invitee, present, sent
+    apologies, represented by a deputy (named), or absent."""
+    fields: dict[str, Any] = {}
+    for attendee in attendees:
+        name = attendee.user.full_name
+        fields[f"attendance_{attendee.id}"] = RadioField(
+            f"{name}, {attendee.user.organisation.name}",
+            choices=ATTENDANCE_CHOICES,
+            widget=GovRadioInput(),
+            validators=[
+                InputRequired(message=f"Choose whether {name} was present, sent apologies, sent a deputy or was absent")
+            ],
+        )
+        fields[f"deputy_{attendee.id}"] = StringField(
+            f"Name of {name}'s deputy",
+            description="Only if a deputy came in their place.",
+            validators=short_text(200),
+            widget=GovTextInput(),
+        )
+    form_class = type("PanelOutcomeForm", (OutcomeForm,), fields)
+    form: OutcomeForm = form_class()
+    return form
+
+
+class WalkInForm(PortalForm):
+    full_name = StringField(
+        "Name",
+        validators=[DataRequired(message="Enter the name of the person who came"), *short_text(200)],
+        widget=GovTextInput(),
+    )
+    organisation_id = SelectField(
+        "Organisation they came from",
+        coerce=id_or_none,
+        validate_choice=False,
+        validators=[
+            DataRequired(message="Choose the organisation they came from"),
+            one_of_the_choices("Choose the organisation they came from"),
+        ],
+        widget=GovSelect(),
+    )
+    submit = SubmitField("Add to the register", widget=GovSubmitInput())

@@ -13,10 +13,10 @@ import enum
 import hashlib
 from datetime import datetime, time
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agencies.models import User, enum_column
+from agencies.models import Organisation, User, enum_column
 from cases.chronology.rules import ChronologyView
 from cases.documents.models import ReturnDocument
 from cases.models import MultiAgencyCase
@@ -24,6 +24,7 @@ from core.db import TimestampMixin, UTCDateTime, VersionedMixin
 from extensions import Base
 
 __all__ = [
+    "Attendance",
     "AttendeeRole",
     "CalendarFeedToken",
     "Panel",
@@ -31,6 +32,7 @@ __all__ = [
     "PanelAttendee",
     "PanelPackAnnex",
     "PanelStatus",
+    "PanelWalkIn",
     "Reply",
 ]
 
@@ -97,6 +99,29 @@ class Reply(enum.StrEnum):
         return {"accepted": "ACCEPTED", "tentative": "TENTATIVE", "declined": "DECLINED"}[self.value]
 
 
+class Attendance(enum.StrEnum):
+    """What the attendance register says of an invitee."""
+
+    PRESENT = "present"
+    APOLOGIES = "apologies"
+    DEPUTY = "deputy"  # represented by a named deputy from their organisation
+    ABSENT = "absent"
+
+    @property
+    def label(self) -> str:
+        return {
+            "present": "Present",
+            "apologies": "Sent apologies",
+            "deputy": "Represented by a deputy",
+            "absent": "Absent",
+        }[self.value]
+
+    @property
+    def represented(self) -> bool:
+        """Their organisation had someone in the room: them, or their deputy."""
+        return self in (Attendance.PRESENT, Attendance.DEPUTY)
+
+
 class Panel(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "panels"
 
@@ -128,6 +153,9 @@ class Panel(VersionedMixin, TimestampMixin, Base):
     )
     attendees: Mapped[list[PanelAttendee]] = relationship(
         back_populates="panel", cascade="all, delete-orphan", order_by="PanelAttendee.id"
+    )
+    walk_ins: Mapped[list[PanelWalkIn]] = relationship(
+        back_populates="panel", cascade="all, delete-orphan", order_by="PanelWalkIn.id"
     )
 
     @property
@@ -207,8 +235,9 @@ class PanelAttendee(TimestampMixin, Base):
     # so both reminders are due again for it; each goes once per start.
     week_reminder_for_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
     day_reminder_for_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Recorded after the panel: None until then.
-    attended: Mapped[bool | None] = mapped_column(Boolean)
+    # The attendance register, recorded at or after the panel: None until then; a deputy is named.
+    attendance: Mapped[Attendance | None] = mapped_column(enum_column(Attendance))
+    deputy_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     # Which view of the merged chronology their pack carries; None: the default for their
     # organisation (named for the Inspectorate, anonymised for agencies).
     chronology_view: Mapped[ChronologyView | None] = mapped_column(enum_column(ChronologyView))
@@ -221,6 +250,19 @@ class PanelAttendee(TimestampMixin, Base):
         return self.reply.partstat if self.reply else "NEEDS-ACTION"
 
     @property
+    def attended(self) -> bool | None:
+        """Whether they came themselves (None until the register is taken)."""
+        return None if self.attendance is None else self.attendance == Attendance.PRESENT
+
+    @property
+    def attendance_text(self) -> str:
+        if self.attendance is None:
+            return ""
+        if self.attendance == Attendance.DEPUTY and self.deputy_name:
+            return f"Represented by {self.deputy_name} (deputy)"
+        return self.attendance.label
+
+    @property
     def was_invited(self) -> bool:
         return self.invited_at_utc is not None
 
@@ -229,6 +271,22 @@ class PanelAttendee(TimestampMixin, Base):
         if self.chronology_view is not None:
             return self.chronology_view
         return ChronologyView.NAMED if self.user.is_inspectorate else ChronologyView.ANONYMISED
+
+
+class PanelWalkIn(TimestampMixin, Base):
+    """Someone who came to the panel without being invited (a deputy nobody named in advance,
+    a colleague): their name and the organisation they came from. They have no account here."""
+
+    __tablename__ = "panel_walk_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), nullable=False, index=True)
+    full_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False, index=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    panel: Mapped[Panel] = relationship(back_populates="walk_ins")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
 class PanelPackAnnex(TimestampMixin, Base):

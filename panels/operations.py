@@ -13,14 +13,14 @@ applies it to the entry it already has.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 
 from flask import current_app
 from sqlalchemy import select
 
-from agencies.models import User
+from agencies.models import Organisation, User
 from cases.models import MultiAgencyCase
 from core import audit
 from core.formatting import govuk_date, utc_now
@@ -28,15 +28,17 @@ from extensions import db
 from notifications.outbox import Attachment, portal_link, queue_email
 from panels import calendar
 from panels.models import (
+    Attendance,
     AttendeeRole,
     CalendarFeedToken,
     Panel,
     PanelAgendaItem,
     PanelAttendee,
     PanelStatus,
+    PanelWalkIn,
     Reply,
 )
-from panels.permissions import is_eligible
+from panels.permissions import eligible_organisation_ids, is_eligible
 from panels.rules import agenda_instant, format_time, london_time
 
 
@@ -536,18 +538,52 @@ def reply_to_panel(attendee: PanelAttendee, reply: Reply, by: User) -> None:
 # --- after the panel -------------------------------------------------------------------------
 
 
-def record_outcome(
-    panel: Panel, attended_ids: Iterable[int], notes: str, mark_held: bool, version: int | str | None, by: User
-) -> None:
-    """Who came, the notes, and (optionally) that the panel was held."""
-    panel.check_version(version)
+class AttendanceRefused(PanelError):
+    """The register has problems, by form field name; nothing was saved."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class AttendanceEntry:
+    attendance: Attendance
+    deputy_name: str = ""
+
+
+def _check_outcome_allowed(panel: Panel) -> None:
     if panel.status not in (PanelStatus.SCHEDULED, PanelStatus.HELD):
         raise PanelError(f"The outcome of a {panel.status.label.lower()} panel cannot be recorded")
     if not panel.has_started(utc_now()):
         raise PanelError("You can record the outcome once the panel has started")
-    present = set(attended_ids)
+
+
+def record_outcome(
+    panel: Panel,
+    register: Mapping[int, AttendanceEntry],
+    notes: str,
+    mark_held: bool,
+    version: int | str | None,
+    by: User,
+) -> None:
+    """The attendance register (each invitee present, sent apologies, represented by a named
+    deputy, or absent), the notes, and (optionally) that the panel was held."""
+    panel.check_version(version)
+    _check_outcome_allowed(panel)
+    problems = {
+        f"deputy_{attendee.id}": f"Enter the name of {attendee.user.full_name}'s deputy"
+        for attendee in panel.attendees
+        if (entry := register.get(attendee.id)) is not None
+        and entry.attendance == Attendance.DEPUTY
+        and not entry.deputy_name.strip()
+    }
+    if problems:
+        raise AttendanceRefused(problems)
     for attendee in panel.attendees:
-        attendee.attended = attendee.id in present
+        entry = register.get(attendee.id)
+        attendee.attendance = entry.attendance if entry else None
+        attendee.deputy_name = entry.deputy_name.strip() if entry and entry.attendance == Attendance.DEPUTY else ""
     panel.notes = notes
     newly_held = mark_held and panel.is_scheduled
     if newly_held:
@@ -558,8 +594,39 @@ def record_outcome(
         "panel.held" if newly_held else "panel.outcome_recorded",
         panel,
         f"{'Marked ' + panel.title + ' as held' if newly_held else 'Recorded the outcome of ' + panel.title}",
-        attended=sorted(a.user.email for a in panel.attendees if a.attended),
+        attendance={a.user.email: a.attendance_text for a in panel.attendees if a.attendance},
     )
+
+
+def add_walk_in(panel: Panel, full_name: str, organisation: Organisation, by: User) -> PanelWalkIn:
+    """Someone who came without an invitation, from an organisation that may attend."""
+    _check_outcome_allowed(panel)
+    if organisation.id not in eligible_organisation_ids(panel):
+        raise AttendanceRefused({"organisation_id": "Choose an organisation invited to a case on the agenda"})
+    walk_in = PanelWalkIn(panel=panel, full_name=full_name.strip(), organisation=organisation, added_by_id=by.id)
+    db.session.add(walk_in)
+    _touch(panel)
+    db.session.flush()
+    audit.record(
+        "panel.walk_in_added",
+        panel,
+        f"{walk_in.full_name} ({organisation.name}) came to {panel.title}",
+        actor=by,
+        organisation=organisation.name,
+    )
+    return walk_in
+
+
+def remove_walk_in(walk_in: PanelWalkIn, by: User) -> None:
+    panel = walk_in.panel
+    audit.record(
+        "panel.walk_in_removed",
+        panel,
+        f"{walk_in.full_name} taken off the register of {panel.title}",
+        actor=by,
+    )
+    _touch(panel)
+    db.session.delete(walk_in)
 
 
 # --- the personal calendar feed --------------------------------------------------------------

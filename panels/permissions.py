@@ -19,7 +19,7 @@ from agencies.models import Organisation, OrganisationKind, User
 from cases.models import CaseInvitation, MultiAgencyCase
 from cases.permissions import visible_cases
 from extensions import db
-from panels.models import Panel, PanelAgendaItem, PanelAttendee, PanelStatus
+from panels.models import Panel, PanelAgendaItem, PanelAttendee, PanelStatus, PanelWalkIn
 
 __all__ = [
     "agenda_item_for",
@@ -33,6 +33,7 @@ __all__ = [
     "case_ids_visible_to",
     "panel_for",
     "visible_panels",
+    "walk_in_for",
 ]
 
 
@@ -59,6 +60,11 @@ def agenda_item_for(user: User, item_id: int) -> PanelAgendaItem | None:
     if not is_inspectorate_staff(user):
         return None
     return db.session.get(PanelAgendaItem, item_id)
+
+
+def walk_in_for(user: User, walk_in_id: int) -> PanelWalkIn | None:
+    """The attendance register is the Inspectorate's."""
+    return db.session.get(PanelWalkIn, walk_in_id) if is_inspectorate_staff(user) else None
 
 
 def attendee_for(user: User, attendee_id: int) -> PanelAttendee | None:

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
 from agencies import access
+from agencies.models import Organisation
 from cases.chronology.rules import ChronologyView
 from cases.models import MultiAgencyCase
 from cases.permissions import visible_cases
@@ -37,12 +38,23 @@ from panels.forms import (
     AttendeeRoleForm,
     CancelForm,
     NewPanelForm,
-    OutcomeForm,
     PanelDetailsForm,
     ReplyForm,
     ScheduleForm,
+    WalkInForm,
+    outcome_form_for,
 )
-from panels.models import AttendeeRole, CalendarFeedToken, Panel, PanelAgendaItem, PanelAttendee, PanelStatus, Reply
+from panels.models import (
+    Attendance,
+    AttendeeRole,
+    CalendarFeedToken,
+    Panel,
+    PanelAgendaItem,
+    PanelAttendee,
+    PanelStatus,
+    PanelWalkIn,
+    Reply,
+)
 from panels.pack import load_panel
 from panels.pack_contents import annex_choices, save_pack_contents
 from panels.pack_document import PANEL_PACK, pack_fingerprint, prepare_packs
@@ -50,6 +62,7 @@ from panels.permissions import (
     agenda_item_for,
     attendee_for,
     case_ids_visible_to,
+    eligible_organisation_ids,
     eligible_people,
     manages_panels,
     may_download_invite,
@@ -57,6 +70,7 @@ from panels.permissions import (
     may_reply,
     panel_for,
     visible_panels,
+    walk_in_for,
 )
 from panels.rules import format_time
 
@@ -432,34 +446,44 @@ def reply_to_panel(panel: Panel) -> ResponseReturnValue:
     return render_template("panels/reply.html", form=form, panel=panel, attendee=attendee)
 
 
+def _register_default(attendee: PanelAttendee) -> str | None:
+    """The register starts from what was recorded, else from the replies."""
+    if attendee.attendance is not None:
+        return attendee.attendance.value
+    return {Reply.ACCEPTED: Attendance.PRESENT.value, Reply.DECLINED: Attendance.APOLOGIES.value}.get(
+        attendee.reply  # type: ignore[arg-type]
+    )
+
+
 @panels_bp.route("/<int:panel_id>/outcome", methods=["GET", "POST"])
 @access.load("panel_id", panel_for, manages_panels)
 def record_outcome(panel: Panel) -> ResponseReturnValue:
     if panel.status not in (PanelStatus.SCHEDULED, PanelStatus.HELD) or not panel.has_started(utc_now()):
         flash("You can record the outcome of a scheduled panel once it has started.", "error")
         return _to_panel(panel)
-    form = OutcomeForm()
-    form.attended.choices = [
-        SelectChoice(a.id, f"{a.user.full_name} – {a.user.organisation.name}") for a in panel.attendees
-    ]
+    form = outcome_form_for(list(panel.attendees))
     if request.method == "GET":
         form.version.data = str(panel.version)
         form.notes.data = panel.notes
-        recorded = any(a.attended is not None for a in panel.attendees)
-        form.attended.data = [a.id for a in panel.attendees if (a.attended if recorded else a.reply == Reply.ACCEPTED)]
+        for attendee, attendance, deputy in form.register_fields(list(panel.attendees)):
+            attendance.data = _register_default(attendee)
+            deputy.data = attendee.deputy_name
     elif form.validate_on_submit():
         mark_held = bool(form.mark_held.data)
+        register = {
+            attendee.id: operations.AttendanceEntry(Attendance(attendance.data), deputy.data or "")
+            for attendee, attendance, deputy in form.register_fields(list(panel.attendees))
+        }
         try:
             operations.record_outcome(
-                panel,
-                form.attended.data or [],
-                form.notes.data or "",
-                mark_held,
-                form.version.data,
-                access.current_person(),
+                panel, register, form.notes.data or "", mark_held, form.version.data, access.current_person()
             )
         except StaleEdit:
             _refuse_stale(form, panel)
+        except operations.AttendanceRefused as refused:
+            db.session.rollback()
+            for name, message in refused.problems.items():
+                form[name].errors = [*form[name].errors, message]
         except operations.PanelError as error:
             db.session.rollback()
             flash(str(error), "error")
@@ -469,7 +493,51 @@ def record_outcome(panel: Panel) -> ResponseReturnValue:
                 flash("Panel marked as held" if mark_held else "Outcome saved", "success")
                 return _to_panel(panel)
             _refuse_stale(form, panel)
-    return render_template("panels/outcome.html", form=form, panel=panel)
+    return render_template(
+        "panels/outcome.html", form=form, panel=panel, register=form.register_fields(list(panel.attendees))
+    )
+
+
+@panels_bp.route("/<int:panel_id>/walk-ins/add", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, manages_panels)
+def add_walk_in(panel: Panel) -> ResponseReturnValue:
+    if panel.status not in (PanelStatus.SCHEDULED, PanelStatus.HELD) or not panel.has_started(utc_now()):
+        flash("You can add to the register of a scheduled panel once it has started.", "error")
+        return _to_panel(panel)
+    form = WalkInForm()
+    organisations = db.session.scalars(
+        select(Organisation).where(Organisation.id.in_(eligible_organisation_ids(panel))).order_by(Organisation.name)
+    ).all()
+    form.organisation_id.choices = [SelectChoice("", "Choose the organisation")] + [
+        SelectChoice(org.id, org.name) for org in organisations
+    ]
+    if form.validate_on_submit():
+        organisation = db.session.get_one(Organisation, form.organisation_id.data)
+        try:
+            operations.add_walk_in(panel, form.full_name.data, organisation, access.current_person())
+        except operations.AttendanceRefused as refused:
+            db.session.rollback()
+            form.organisation_id.errors = list(refused.problems.values())
+        except operations.PanelError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return _to_panel(panel)
+        else:
+            if _save_change(f"{form.full_name.data} added to the attendance register", "register"):
+                return _to_panel(panel, "attendees")
+    return render_template("panels/walk_in.html", form=form, panel=panel)
+
+
+@panels_bp.post("/walk-ins/<int:walk_in_id>/remove")
+@access.load("walk_in_id", walk_in_for, manages_panels)
+def remove_walk_in(walk_in: PanelWalkIn) -> ResponseReturnValue:
+    panel = walk_in.panel
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = walk_in.full_name
+        operations.remove_walk_in(walk_in, access.current_person())
+        _save_change(f"{name} taken off the attendance register", "register")
+    return _to_panel(panel, "attendees")
 
 
 # --- files: the personal invite and the pack -------------------------------------------------------

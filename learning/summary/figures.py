@@ -35,14 +35,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 
-from agencies.models import Organisation, OrganisationKind
+from agencies.models import Organisation, OrganisationKind, User
 from cases.models import AgencyReturn, CaseInvitation, Involvement, MultiAgencyCase, ReturnLearningPoint, ReturnStatus
 from cases.themes import LearningLevel, LearningTheme
 from core.formatting import as_london
 from extensions import db
 from learning.models import AGREED_STATUSES, OPEN_STATUSES, ActionImpact, ActionRecord, ActionStatus, LearningItem
 from learning.rules import LOW_BASE, ReportingYear, Share, shares
-from panels.models import Panel, PanelStatus
+from panels.models import Attendance, Panel, PanelAttendee, PanelStatus, PanelWalkIn
 from reviews.models import (
     Answer,
     Assessment,
@@ -282,6 +282,16 @@ class MultiAgencyWork:
     involvement_confirmed: int = 0
     agencies_involved: int = 0
     panels_held: int = 0
+    # Agency engagement at the panels held, from the attendance registers: one place for each
+    # agency invited to (or turning up at) each panel; represented when someone from it came
+    # (an invitee, their named deputy, or someone added on the day).
+    panel_places: int = 0
+    panel_places_represented: int = 0
+    panel_apologies: int = 0
+
+    @property
+    def represented_share(self) -> Share:
+        return Share("Agencies represented at panels", self.panel_places_represented, self.panel_places)
 
     @property
     def returns_on_time_share(self) -> Share:
@@ -757,7 +767,40 @@ def _multi_agency(year: ReportingYear) -> MultiAgencyWork:
             work.involvement_confirmed += 1
             work.agencies_involved += int(involvement == Involvement.INVOLVED)
     work.panels_held = _panels_held(year)
+    _panel_attendance(year, work)
     return work
+
+
+def _panel_attendance(year: ReportingYear, work: MultiAgencyWork) -> None:
+    """Agency engagement at the year's held panels, from their attendance registers."""
+    held = (
+        Panel.status == PanelStatus.HELD,
+        Panel.starts_at_utc >= year.start_utc,
+        Panel.starts_at_utc < year.end_utc,
+        Organisation.kind != OrganisationKind.INSPECTORATE,
+    )
+    invited = db.session.execute(
+        select(PanelAttendee.panel_id, User.organisation_id, PanelAttendee.attendance)
+        .join(Panel, Panel.id == PanelAttendee.panel_id)
+        .join(User, User.id == PanelAttendee.user_id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(*held)
+    ).all()
+    walk_ins = db.session.execute(
+        select(PanelWalkIn.panel_id, PanelWalkIn.organisation_id)
+        .join(Panel, Panel.id == PanelWalkIn.panel_id)
+        .join(Organisation, Organisation.id == PanelWalkIn.organisation_id)
+        .where(*held)
+    ).all()
+    places = {(panel_id, org_id) for panel_id, org_id, _attendance in invited} | set(walk_ins)
+    represented = {
+        (panel_id, org_id)
+        for panel_id, org_id, attendance in invited
+        if attendance is not None and attendance.represented
+    } | set(walk_ins)
+    work.panel_places = len(places)
+    work.panel_places_represented = len(represented)
+    work.panel_apologies = sum(1 for _p, _o, attendance in invited if attendance == Attendance.APOLOGIES)
 
 
 def _panels_held(year: ReportingYear) -> int:
@@ -1098,6 +1141,9 @@ def summary_csv_rows(summary: AnnualSummary) -> Iterable[list[object]]:
     yield share_row("Multi-agency work", "All", work.returns_on_time_share)
     yield share_row("Multi-agency work", "All", work.involvement_confirmed_share)
     yield count_row("Multi-agency work", "All", "Panels held", work.panels_held)
+    yield count_row("Multi-agency work", "Panels held", "Agency places", work.panel_places)
+    yield share_row("Multi-agency work", "Panels held", work.represented_share)
+    yield count_row("Multi-agency work", "Panels held", "Apologies", work.panel_apologies)
     for theme in figures.themes:
         yield count_row("Learning themes", theme.name, "Agencies' learning points", theme.learning_points)
         yield count_row("Learning themes", theme.name, "Shared learning items", theme.learning_items)

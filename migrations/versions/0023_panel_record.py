@@ -3,7 +3,9 @@ owner, who accepts it, proposes a change (the inspector agrees or not) or declin
 it puts it awaiting the inspector's sign-off; a signed-off action carries an impact review date
 and the impact recorded. Existing actions move across: open becomes accepted, completed becomes
 signed off (on the day it was completed, impact review a year later), not accepted becomes
-declined; every timeline entry so far is a progress update.
+declined; every timeline entry so far is a progress update. The attendance register: each
+invitee present, sent apologies, represented by a named deputy, or absent (who "attended" before
+is present, who did not is absent), and people who came without an invitation.
 
 Revision ID: 0023_panel_record
 Revises: 0018_opened_from_audit
@@ -51,7 +53,42 @@ def _recode(mapping):
             bind.execute(updates.update().where(updates.c[column] == old).values({column: new}))
 
 
+attendees = sa.table(
+    'panel_attendees',
+    sa.column('attended', sa.Boolean()),
+    sa.column('attendance', sa.String()),
+)
+
+
 def upgrade():
+    op.create_table('panel_walk_ins',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('panel_id', sa.Integer(), nullable=False),
+    sa.Column('full_name', sa.String(length=200), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('added_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at_utc', sa.DateTime(), nullable=False),
+    sa.Column('updated_at_utc', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['added_by_id'], ['users.id'], name=op.f('fk_panel_walk_ins_added_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_panel_walk_ins_organisation_id_organisations')),
+    sa.ForeignKeyConstraint(['panel_id'], ['panels.id'], name=op.f('fk_panel_walk_ins_panel_id_panels'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_panel_walk_ins'))
+    )
+    with op.batch_alter_table('panel_walk_ins', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_panel_walk_ins_added_by_id'), ['added_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_panel_walk_ins_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_panel_walk_ins_panel_id'), ['panel_id'], unique=False)
+
+    with op.batch_alter_table('panel_attendees', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('attendance', sa.Enum('present', 'apologies', 'deputy', 'absent', name='attendance', native_enum=False, length=40), nullable=True))
+        batch_op.add_column(sa.Column('deputy_name', sa.String(length=200), nullable=False, server_default=''))
+    bind = op.get_bind()
+    bind.execute(attendees.update().where(attendees.c.attended.is_(True)).values(attendance='present'))
+    bind.execute(attendees.update().where(attendees.c.attended.is_(False)).values(attendance='absent'))
+    with op.batch_alter_table('panel_attendees', schema=None) as batch_op:
+        batch_op.alter_column('deputy_name', server_default=None)
+        batch_op.drop_column('attended')
+
     with op.batch_alter_table('action_records', schema=None) as batch_op:
         batch_op.add_column(sa.Column('proposed_what_will_change', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('proposed_due_on', sa.Date(), nullable=True))
@@ -88,6 +125,20 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('panel_attendees', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('attended', sa.Boolean(), nullable=True))
+    bind = op.get_bind()
+    bind.execute(attendees.update().where(attendees.c.attendance == 'present').values(attended=True))
+    bind.execute(attendees.update().where(attendees.c.attendance.in_(('absent', 'apologies', 'deputy'))).values(attended=False))
+    with op.batch_alter_table('panel_attendees', schema=None) as batch_op:
+        batch_op.drop_column('deputy_name')
+        batch_op.drop_column('attendance')
+    with op.batch_alter_table('panel_walk_ins', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_panel_walk_ins_panel_id'))
+        batch_op.drop_index(batch_op.f('ix_panel_walk_ins_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_panel_walk_ins_added_by_id'))
+    op.drop_table('panel_walk_ins')
+
     _recode(STATUS_DOWN)
     with op.batch_alter_table('action_updates', schema=None) as batch_op:
         batch_op.drop_column('event')

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from extensions import db
-from panels.models import Panel
+from panels.models import Panel, PanelWalkIn
 from tests.conftest import sign_in_as
 from tests.factories.panels import PanelWorld, panel_world
 
@@ -60,6 +60,15 @@ EVERYONE = {
     "anonymous": SIGN_IN,
 }
 
+
+def _walk_in(world: PanelWorld) -> int:
+    """Someone on the register who came without an invitation (made directly: only the id matters)."""
+    walk_in = PanelWalkIn(panel=world.panel, full_name="DC Lee", organisation_id=world.police.organisation_id)
+    db.session.add(walk_in)
+    db.session.commit()
+    return walk_in.id
+
+
 ROUTES: list[tuple[str, str, Url, dict[str, int | str]]] = [
     ("list", "GET", lambda w: "/panels/", EVERYONE),
     ("past list", "GET", lambda w: "/panels/?show=past", EVERYONE),
@@ -71,6 +80,18 @@ ROUTES: list[tuple[str, str, Url, dict[str, int | str]]] = [
     ("schedule", "GET", lambda w: f"/panels/{w.panel.id}/schedule", MANAGE),
     ("cancel", "GET", lambda w: f"/panels/{w.panel.id}/cancel", MANAGE),
     ("outcome", "GET", lambda w: f"/panels/{w.panel.id}/outcome", {**MANAGE, "inspector": MOVED, "admin": MOVED}),
+    (
+        "add walk-in",
+        "GET",
+        lambda w: f"/panels/{w.panel.id}/walk-ins/add",
+        {**MANAGE, "inspector": MOVED, "admin": MOVED},
+    ),
+    (
+        "remove walk-in",
+        "POST",
+        lambda w: f"/panels/walk-ins/{_walk_in(w)}/remove",
+        {**INSPECTORATE_ONLY_OBJECT, "inspector": MOVED, "admin": MOVED},
+    ),
     ("agenda time", "GET", lambda w: f"/panels/agenda-items/{w.panel.agenda[0].id}/time", INSPECTORATE_ONLY_OBJECT),
     (
         "move agenda item",
@@ -187,6 +208,8 @@ def test_every_panels_route_is_in_the_matrix(app: Flask) -> None:
         "panels.schedule_panel",
         "panels.cancel_panel",
         "panels.record_outcome",
+        "panels.add_walk_in",
+        "panels.remove_walk_in",
         "panels.change_agenda_time",
         "panels.move_agenda_item",
         "panels.remove_agenda_item",

@@ -185,8 +185,9 @@ def test_steps_need_their_reasons_and_dates() -> None:
     assert step_problems(same) == {"proposed_wording": "Enter the new wording or a new due date"}
     assert step_problems(replace(same, proposed_due_on=date(2026, 9, 1))) == {}
     assert step_problems(StepRequest(ActionEvent.SET_IMPACT_DATE)) == {"review_on": "Enter the impact review date"}
-    early = StepRequest(ActionEvent.SET_IMPACT_DATE, review_on=date(2026, 1, 1), signed_off_on=date(2026, 1, 1))
-    assert step_problems(early) == {"review_on": "The impact review date must be after the action was signed off"}
+    early = StepRequest(ActionEvent.SET_IMPACT_DATE, review_on=date(2025, 12, 31), signed_off_on=date(2026, 1, 1))
+    assert step_problems(early) == {"review_on": "The impact review date cannot be before the action was signed off"}
+    assert step_problems(replace(early, review_on=date(2026, 1, 1))) == {}
     assert "impact" in step_problems(StepRequest(ActionEvent.RECORD_IMPACT, impact="brilliant"))
     assert step_problems(StepRequest(ActionEvent.RECORD_IMPACT, impact="partly")) == {}
 
