@@ -18,7 +18,7 @@ from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitFi
 from wtforms.validators import DataRequired, InputRequired, StopValidation, ValidationError
 
 from core.forms import DateField, FieldCheck, PortalForm, VersionedForm, long_text, one_of_the_choices, short_text
-from panels.models import Attendance, AttendeeRole, PanelAttendee, Reply
+from panels.models import Attendance, AttendeeRole, PanelAgendaItem, PanelAttendee, Reply
 from panels.rules import TimeError, format_time, london_date, london_time, london_to_utc, parse_time
 
 ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in AttendeeRole]
@@ -301,3 +301,59 @@ class WalkInForm(PortalForm):
         widget=GovSelect(),
     )
     submit = SubmitField("Add to the register", widget=GovSubmitInput())
+
+
+class MinutesForm(VersionedForm):
+    """The minutes; ``minutes_form_for`` adds the three boxes of each agenda item."""
+
+    any_other_business = TextAreaField("Any other business", validators=long_text(20_000), widget=GovTextArea())
+    submit = SubmitField("Save the draft minutes", widget=GovSubmitInput())
+
+    def item_fields(self, agenda: list[PanelAgendaItem]) -> list[tuple[PanelAgendaItem, Any, Any, Any]]:
+        return [
+            (item, self[f"discussion_{item.id}"], self[f"findings_{item.id}"], self[f"learning_{item.id}"])
+            for item in agenda
+        ]
+
+
+def minutes_form_for(agenda: list[PanelAgendaItem]) -> MinutesForm:
+    fields: dict[str, Any] = {}
+    for number, item in enumerate(agenda, start=1):
+        case = f"item {number}, case {item.case.reference}"
+        fields[f"discussion_{item.id}"] = TextAreaField(
+            f"Discussion ({case})", validators=long_text(20_000), widget=GovTextArea()
+        )
+        fields[f"findings_{item.id}"] = TextAreaField(
+            f"Key findings ({case})", validators=long_text(20_000), widget=GovTextArea()
+        )
+        fields[f"learning_{item.id}"] = TextAreaField(
+            f"Learning agreed ({case})",
+            description="Each piece of learning on its own line: the inspector compiles it as shared learning.",
+            validators=long_text(20_000),
+            widget=GovTextArea(),
+        )
+    form: MinutesForm = type("PanelMinutesForm", (MinutesForm,), fields)()
+    return form
+
+
+class CirculateMinutesForm(VersionedForm):
+    comments_by = DateField(
+        "Comments by",
+        name_in_errors="Comments by",
+        required_message="Enter the date comments are due by",
+        description="Attendees are emailed the draft minutes and asked for comments by then. For example, 30 9 2026",
+    )
+    submit = SubmitField("Circulate the draft minutes", widget=GovSubmitInput())
+
+
+class ApproveMinutesForm(VersionedForm):
+    submit = SubmitField("Approve the minutes", widget=GovSubmitInput())
+
+
+class MinutesCommentForm(PortalForm):
+    text = TextAreaField(
+        "Your comment on the draft minutes",
+        validators=[DataRequired(message="Enter your comment"), *long_text(5_000)],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Send your comment", widget=GovSubmitInput())

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from datetime import datetime, time
+from datetime import date, datetime, time
 
-from sqlalchemy import ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agencies.models import Organisation, User, enum_column
@@ -27,9 +27,13 @@ __all__ = [
     "Attendance",
     "AttendeeRole",
     "CalendarFeedToken",
+    "MinutesComment",
+    "MinutesStatus",
     "Panel",
     "PanelAgendaItem",
     "PanelAttendee",
+    "PanelMinutes",
+    "PanelMinutesItem",
     "PanelPackAnnex",
     "PanelStatus",
     "PanelWalkIn",
@@ -287,6 +291,98 @@ class PanelWalkIn(TimestampMixin, Base):
 
     panel: Mapped[Panel] = relationship(back_populates="walk_ins")
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class MinutesStatus(enum.StrEnum):
+    """Draft (being written), circulated to attendees as draft minutes for comments, approved (locked)."""
+
+    DRAFT = "draft"
+    CIRCULATED = "circulated"
+    APPROVED = "approved"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "Draft", "circulated": "Draft: circulated for comments", "approved": "Approved"}[self.value]
+
+    @property
+    def tag_class(self) -> str:
+        return {"draft": "govuk-tag--grey", "circulated": "govuk-tag--yellow", "approved": "govuk-tag--green"}[
+            self.value
+        ]
+
+
+class PanelMinutes(VersionedMixin, TimestampMixin, Base):
+    """The panel's minutes: for each agenda item the discussion, key findings and learning agreed,
+    and any other business. Written by the convenor or the panel's note-taker; circulated to the
+    attendees for comments by a date; approved (then locked) by an inspector."""
+
+    __tablename__ = "panel_minutes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(
+        ForeignKey("panels.id", ondelete="CASCADE"), nullable=False, unique=True, index=True
+    )
+    status: Mapped[MinutesStatus] = mapped_column(
+        enum_column(MinutesStatus), nullable=False, default=MinutesStatus.DRAFT
+    )
+    any_other_business: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    comments_by: Mapped[date | None] = mapped_column(Date)
+    last_saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    circulated_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    panel: Mapped[Panel] = relationship()
+    last_saved_by: Mapped[User | None] = relationship(foreign_keys=[last_saved_by_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    items: Mapped[list[PanelMinutesItem]] = relationship(
+        back_populates="minutes", cascade="all, delete-orphan", order_by="PanelMinutesItem.id"
+    )
+    comments: Mapped[list[MinutesComment]] = relationship(
+        back_populates="minutes", cascade="all, delete-orphan", order_by="MinutesComment.id"
+    )
+
+    def item_for(self, agenda_item_id: int) -> PanelMinutesItem | None:
+        return next((item for item in self.items if item.agenda_item_id == agenda_item_id), None)
+
+
+class PanelMinutesItem(Base):
+    """The minutes of one agenda item."""
+
+    __tablename__ = "panel_minutes_items"
+    __table_args__ = (UniqueConstraint("minutes_id", "agenda_item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minutes_id: Mapped[int] = mapped_column(
+        ForeignKey("panel_minutes.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    agenda_item_id: Mapped[int] = mapped_column(
+        ForeignKey("panel_agenda_items.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    discussion: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    key_findings: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    learning_agreed: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    minutes: Mapped[PanelMinutes] = relationship(back_populates="items")
+    agenda_item: Mapped[PanelAgendaItem] = relationship(lazy="joined")
+
+
+class MinutesComment(Base):
+    """An attendee's comment on the circulated draft minutes (seen by the Inspectorate)."""
+
+    __tablename__ = "panel_minutes_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minutes_id: Mapped[int] = mapped_column(
+        ForeignKey("panel_minutes.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    author_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    author_organisation: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    posted_at_utc: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    minutes: Mapped[PanelMinutes] = relationship(back_populates="comments")
 
 
 class PanelPackAnnex(TimestampMixin, Base):

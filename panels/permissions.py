@@ -19,7 +19,17 @@ from agencies.models import Organisation, OrganisationKind, User
 from cases.models import CaseInvitation, MultiAgencyCase
 from cases.permissions import visible_cases
 from extensions import db
-from panels.models import Panel, PanelAgendaItem, PanelAttendee, PanelStatus, PanelWalkIn
+from panels.minutes_rules import RULES, WRITERS, MinutesRole, MinutesStep, sees_minutes
+from panels.models import (
+    AttendeeRole,
+    MinutesStatus,
+    Panel,
+    PanelAgendaItem,
+    PanelAttendee,
+    PanelMinutes,
+    PanelStatus,
+    PanelWalkIn,
+)
 
 __all__ = [
     "agenda_item_for",
@@ -94,6 +104,41 @@ def may_download_invite(user: User, panel: Panel) -> bool:
 
 def may_download_pack(user: User, panel: Panel) -> bool:
     return is_inspectorate_staff(user) or panel.attendee_for(user.id) is not None
+
+
+def minutes_roles(user: User, panel: Panel) -> set[MinutesRole]:
+    roles: set[MinutesRole] = set()
+    if is_inspector(user):
+        roles.add(MinutesRole.CONVENOR)
+    attendee = panel.attendee_for(user.id)
+    if attendee is not None:
+        roles.add(MinutesRole.MINUTE_TAKER if attendee.role == AttendeeRole.NOTE_TAKER else MinutesRole.ATTENDEE)
+    return roles
+
+
+def minutes_status(panel: Panel) -> MinutesStatus | None:
+    return db.session.scalar(select(PanelMinutes.status).where(PanelMinutes.panel_id == panel.id))
+
+
+def may_see_minutes(user: User, panel: Panel) -> bool:
+    return sees_minutes(minutes_status(panel), minutes_roles(user, panel), is_inspectorate_staff(user))
+
+
+def may_write_minutes(user: User, panel: Panel) -> bool:
+    return bool(minutes_roles(user, panel) & WRITERS)
+
+
+def may_comment_on_minutes(user: User, panel: Panel) -> bool:
+    return bool(minutes_roles(user, panel) & RULES[MinutesStep.COMMENT].roles)
+
+
+def may_download_minutes(user: User, panel: Panel) -> bool:
+    """The minutes PDF is for the panel's attendees (and the Inspectorate's inspectors), once circulated."""
+    roles = minutes_roles(user, panel)
+    status = minutes_status(panel)
+    if MinutesRole.CONVENOR in roles and status is not None:
+        return True
+    return bool(roles - {MinutesRole.CONVENOR}) and status in (MinutesStatus.CIRCULATED, MinutesStatus.APPROVED)
 
 
 def case_ids_visible_to(user: User, case_ids: list[int]) -> set[int]:

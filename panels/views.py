@@ -28,26 +28,33 @@ from core.forms import ConfirmForm, VersionedForm
 from core.pagination import paginate
 from extensions import db
 from notifications.outbox import portal_link
+from panels import minutes as minutes_ops
 from panels import operations as operations
 from panels.calendar import feed
 from panels.forms import (
     NOT_ATTENDING,
     AgendaItemForm,
     AgendaTimeForm,
+    ApproveMinutesForm,
     AttendeeForm,
     AttendeeRoleForm,
     CancelForm,
+    CirculateMinutesForm,
+    MinutesCommentForm,
     NewPanelForm,
     PanelDetailsForm,
     ReplyForm,
     ScheduleForm,
     WalkInForm,
+    minutes_form_for,
     outcome_form_for,
 )
+from panels.minutes_rules import MinutesStep, minutes_refusal
 from panels.models import (
     Attendance,
     AttendeeRole,
     CalendarFeedToken,
+    MinutesStatus,
     Panel,
     PanelAgendaItem,
     PanelAttendee,
@@ -65,9 +72,14 @@ from panels.permissions import (
     eligible_organisation_ids,
     eligible_people,
     manages_panels,
+    may_comment_on_minutes,
     may_download_invite,
+    may_download_minutes,
     may_download_pack,
     may_reply,
+    may_see_minutes,
+    may_write_minutes,
+    minutes_roles,
     panel_for,
     visible_panels,
     walk_in_for,
@@ -170,6 +182,7 @@ def show_panel(panel: Panel) -> ResponseReturnValue:
         can_reply=may_reply(user, panel),
         can_download_invite=may_download_invite(user, panel),
         can_download_pack=may_download_pack(user, panel),
+        can_see_minutes=may_see_minutes(user, panel),
         visible_case_ids=visible_case_ids,
         case_links=case_links,
         reply_counts=reply_counts,
@@ -713,3 +726,232 @@ def _feed_for(stored: CalendarFeedToken) -> bytes:
         panels=len(panels),
     )
     return feed([operations.calendar_event(p) for p in panels], name=f"Learning panels – {person.full_name}")
+
+
+# --- minutes ---------------------------------------------------------------------------------------
+
+
+def _minutes_refusal(step: MinutesStep, panel: Panel) -> WerkzeugResponse | None:
+    """Back to the minutes page with a word when the step is not open now (the check decorators
+    have already decided who may ever take it)."""
+    minutes = minutes_ops.minutes_of(panel)
+    status = minutes.status if minutes else MinutesStatus.DRAFT
+    problem = minutes_refusal(step, status, minutes_roles(access.current_person(), panel))
+    if problem is None:
+        return None
+    flash(f"{problem}.", "error")
+    return redirect(url_for("panels.show_minutes", panel_id=panel.id))
+
+
+@panels_bp.get("/<int:panel_id>/minutes")
+@access.load("panel_id", panel_for, may_see_minutes)
+def show_minutes(panel: Panel) -> ResponseReturnValue:
+    person = access.current_person()
+    minutes = minutes_ops.minutes_of(panel)
+    roles = minutes_roles(person, panel)
+    status = minutes.status if minutes else MinutesStatus.DRAFT
+    comments = []
+    if minutes is not None:
+        comments = [
+            c for c in minutes.comments if person.is_inspectorate or c.author_id == person.id
+        ]  # the convenor sees every comment; each attendee their own
+        audit.record_read(panel, "panel_minutes", f"Read the minutes of {panel.title}", status=status.value)
+    return render_template(
+        "panels/minutes.html",
+        panel=panel,
+        minutes=minutes,
+        status=status,
+        comments=comments,
+        comment_form=MinutesCommentForm(),
+        may_edit=minutes_refusal(MinutesStep.EDIT, status, roles) is None,
+        may_circulate=minutes is not None and minutes_refusal(MinutesStep.CIRCULATE, status, roles) is None,
+        may_approve=minutes_refusal(MinutesStep.APPROVE, status, roles) is None,
+        may_comment=minutes_refusal(MinutesStep.COMMENT, status, roles) is None,
+        may_download=may_download_minutes(person, panel),
+        approved=minutes_ops.approved_text(minutes) if minutes else "",
+    )
+
+
+@panels_bp.route("/<int:panel_id>/minutes/edit", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, may_write_minutes)
+def edit_minutes(panel: Panel) -> ResponseReturnValue:
+    if (refused := _minutes_refusal(MinutesStep.EDIT, panel)) is not None:
+        return refused
+    if panel.status not in (PanelStatus.SCHEDULED, PanelStatus.HELD) or not panel.has_started(utc_now()):
+        flash("Minutes are written once the panel has started.", "error")
+        return _to_panel(panel)
+    minutes = minutes_ops.minutes_of(panel)
+    agenda = list(panel.agenda)
+    form = minutes_form_for(agenda)
+    fields = form.item_fields(agenda)
+    if request.method == "GET":
+        form.version.data = str(minutes_ops.minutes_version(minutes))
+        form.any_other_business.data = minutes.any_other_business if minutes else ""
+        for item, discussion, findings, learning in fields:
+            row = minutes.item_for(item.id) if minutes else None
+            discussion.data = row.discussion if row else ""
+            findings.data = row.key_findings if row else ""
+            learning.data = row.learning_agreed if row else ""
+    elif form.validate_on_submit():
+        entries = {
+            item.id: minutes_ops.ItemMinutes(discussion.data or "", findings.data or "", learning.data or "")
+            for item, discussion, findings, learning in fields
+        }
+        try:
+            minutes_ops.save_minutes(
+                panel, entries, form.any_other_business.data or "", form.version.data, access.current_person()
+            )
+        except StaleEdit:
+            _refuse_stale_minutes(form, panel)
+        except minutes_ops.MinutesError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("panels.show_minutes", panel_id=panel.id))
+        else:
+            if commit_unless_stale():
+                flash("Draft minutes saved", "success")
+                return redirect(url_for("panels.show_minutes", panel_id=panel.id))
+            _refuse_stale_minutes(form, panel)
+    return render_template("panels/minutes_form.html", form=form, panel=panel, fields=fields)
+
+
+def _refuse_stale_minutes(form: VersionedForm, panel: Panel) -> None:
+    """Keep every word typed, say why, and carry the latest version (saving again replaces it)."""
+    db.session.rollback()
+    form.version.errors = [
+        "Someone else saved these minutes while you were writing. Your text is below: "
+        "check the saved minutes in another tab, then save again to replace them."
+    ]
+    latest = str(minutes_ops.minutes_version(minutes_ops.minutes_of(panel)))
+    form.version.data = latest
+    form.version.raw_data = [latest]
+
+
+@panels_bp.route("/<int:panel_id>/minutes/circulate", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, manages_panels)
+def circulate_minutes(panel: Panel) -> ResponseReturnValue:
+    if (refused := _minutes_refusal(MinutesStep.CIRCULATE, panel)) is not None:
+        return refused
+    minutes = minutes_ops.minutes_of(panel)
+    if minutes is None:
+        flash("Write the minutes before circulating them.", "error")
+        return redirect(url_for("panels.show_minutes", panel_id=panel.id))
+    form = CirculateMinutesForm(data={"version": minutes.version} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            sent = minutes_ops.circulate_minutes(
+                panel, form.comments_by.data, form.version.data, access.current_person()
+            )
+        except StaleEdit:
+            _refuse_stale(form, panel)
+            form.version.data = str(minutes.version)
+        except minutes_ops.MinutesError as error:
+            db.session.rollback()
+            form.comments_by.errors = [*form.comments_by.errors, str(error)]
+        else:
+            minutes_ops.request_minutes_renders(panel)
+            if commit_unless_stale():
+                flash(f"Draft minutes circulated.{_emailed(sent, 'the draft minutes')}", "success")
+                return redirect(url_for("panels.show_minutes", panel_id=panel.id))
+            _refuse_stale(form, panel)
+    return render_template("panels/minutes_circulate.html", form=form, panel=panel)
+
+
+@panels_bp.route("/<int:panel_id>/minutes/approve", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, manages_panels)
+def approve_minutes(panel: Panel) -> ResponseReturnValue:
+    if (refused := _minutes_refusal(MinutesStep.APPROVE, panel)) is not None:
+        return refused
+    minutes = minutes_ops.minutes_of(panel)
+    assert minutes is not None  # circulated
+    form = ApproveMinutesForm(data={"version": minutes.version} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            sent = minutes_ops.approve_minutes(panel, form.version.data, access.current_person())
+        except StaleEdit:
+            _refuse_stale(form, panel)
+            form.version.data = str(minutes.version)
+        else:
+            minutes_ops.request_minutes_renders(panel)
+            if commit_unless_stale():
+                flash(f"Minutes approved: they can no longer change.{_emailed(sent, 'to say so')}", "success")
+                return redirect(url_for("panels.show_minutes", panel_id=panel.id))
+            _refuse_stale(form, panel)
+    return render_template(
+        "panels/minutes_approve.html", form=form, panel=panel, minutes=minutes, comments=minutes.comments
+    )
+
+
+@panels_bp.post("/<int:panel_id>/minutes/comments")
+@access.load("panel_id", panel_for, may_comment_on_minutes)
+def comment_on_minutes(panel: Panel) -> ResponseReturnValue:
+    if (refused := _minutes_refusal(MinutesStep.COMMENT, panel)) is not None:
+        return refused
+    form = MinutesCommentForm()
+    if form.validate_on_submit():
+        minutes_ops.comment_on_minutes(panel, form.text.data, access.current_person())
+        db.session.commit()
+        flash("Comment sent to the convenor", "success")
+        return redirect(url_for("panels.show_minutes", panel_id=panel.id))
+    minutes = minutes_ops.minutes_of(panel)
+    assert minutes is not None
+    return render_template(
+        "panels/minutes.html",
+        panel=panel,
+        minutes=minutes,
+        status=minutes.status,
+        comments=[c for c in minutes.comments if c.author_id == access.current_person().id],
+        comment_form=form,
+        may_edit=False,
+        may_circulate=False,
+        may_approve=False,
+        may_comment=True,
+        may_download=may_download_minutes(access.current_person(), panel),
+        approved="",
+    )
+
+
+@panels_bp.get("/<int:panel_id>/minutes.pdf")
+@access.load("panel_id", panel_for, may_download_minutes)
+def download_minutes(panel: Panel) -> ResponseReturnValue:
+    """The stored minutes PDF for this person (rendered in the background, like the pack)."""
+    panel = _fully_loaded(panel)
+    minutes = minutes_ops.minutes_of(panel)
+    assert minutes is not None  # may_download_minutes needs them
+    person = access.current_person()
+    fingerprint = minutes_ops.minutes_fingerprint(panel, minutes, person)
+    document = renders.document_for(minutes_ops.PANEL_MINUTES, panel.id, person.id, fingerprint)
+    waiting = renders.waiting_response(
+        document,
+        name="minutes",
+        about=panel.title,
+        back_url=url_for("panels.show_minutes", panel_id=panel.id),
+        back_text="Back to the minutes",
+        retry_url=url_for("panels.retry_minutes", panel_id=panel.id),
+    )
+    if waiting is not None:
+        db.session.commit()  # the render request: with read audits, the one write a GET makes
+        return waiting
+    audit.record_read(
+        panel,
+        "panel_minutes_pdf",
+        f"Downloaded the minutes of {panel.title}",
+        status=minutes.status.value,
+        minutes_version=fingerprint[:12],
+    )
+    return send_download(document.data(), f"{panel.reference}-minutes.pdf", "application/pdf")
+
+
+@panels_bp.post("/<int:panel_id>/minutes/retry")
+@access.load("panel_id", panel_for, may_download_minutes)
+def retry_minutes(panel: Panel) -> ResponseReturnValue:
+    if ConfirmForm().validate_on_submit():
+        panel = _fully_loaded(panel)
+        minutes = minutes_ops.minutes_of(panel)
+        assert minutes is not None
+        person = access.current_person()
+        fingerprint = minutes_ops.minutes_fingerprint(panel, minutes, person)
+        if renders.retry(renders.document_for(minutes_ops.PANEL_MINUTES, panel.id, person.id, fingerprint)):
+            audit.record("panel.minutes_retried", panel, f"Asked again for the minutes of {panel.title}")
+        db.session.commit()
+    return redirect(url_for("panels.download_minutes", panel_id=panel.id))

@@ -5,7 +5,8 @@ and the impact recorded. Existing actions move across: open becomes accepted, co
 signed off (on the day it was completed, impact review a year later), not accepted becomes
 declined; every timeline entry so far is a progress update. The attendance register: each
 invitee present, sent apologies, represented by a named deputy, or absent (who "attended" before
-is present, who did not is absent), and people who came without an invitation.
+is present, who did not is absent), and people who came without an invitation. The panel's
+minutes (per agenda item, any other business), circulated for comments and approved.
 
 Revision ID: 0023_panel_record
 Revises: 0018_opened_from_audit
@@ -61,6 +62,61 @@ attendees = sa.table(
 
 
 def upgrade():
+    op.create_table('panel_minutes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('panel_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'circulated', 'approved', name='minutesstatus', native_enum=False, length=40), nullable=False),
+    sa.Column('any_other_business', sa.Text(), nullable=False),
+    sa.Column('comments_by', sa.Date(), nullable=True),
+    sa.Column('last_saved_by_id', sa.Integer(), nullable=True),
+    sa.Column('circulated_at_utc', sa.DateTime(), nullable=True),
+    sa.Column('approved_at_utc', sa.DateTime(), nullable=True),
+    sa.Column('approved_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at_utc', sa.DateTime(), nullable=False),
+    sa.Column('updated_at_utc', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['approved_by_id'], ['users.id'], name=op.f('fk_panel_minutes_approved_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['last_saved_by_id'], ['users.id'], name=op.f('fk_panel_minutes_last_saved_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['panel_id'], ['panels.id'], name=op.f('fk_panel_minutes_panel_id_panels'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_panel_minutes'))
+    )
+    with op.batch_alter_table('panel_minutes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_panel_minutes_approved_by_id'), ['approved_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_panel_minutes_last_saved_by_id'), ['last_saved_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_panel_minutes_panel_id'), ['panel_id'], unique=True)
+
+    op.create_table('panel_minutes_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('minutes_id', sa.Integer(), nullable=False),
+    sa.Column('agenda_item_id', sa.Integer(), nullable=False),
+    sa.Column('discussion', sa.Text(), nullable=False),
+    sa.Column('key_findings', sa.Text(), nullable=False),
+    sa.Column('learning_agreed', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['agenda_item_id'], ['panel_agenda_items.id'], name=op.f('fk_panel_minutes_items_agenda_item_id_panel_agenda_items'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['minutes_id'], ['panel_minutes.id'], name=op.f('fk_panel_minutes_items_minutes_id_panel_minutes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_panel_minutes_items')),
+    sa.UniqueConstraint('minutes_id', 'agenda_item_id', name=op.f('uq_panel_minutes_items_minutes_id'))
+    )
+    with op.batch_alter_table('panel_minutes_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_panel_minutes_items_agenda_item_id'), ['agenda_item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_panel_minutes_items_minutes_id'), ['minutes_id'], unique=False)
+
+    op.create_table('panel_minutes_comments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('minutes_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('author_name', sa.String(length=200), nullable=False),
+    sa.Column('author_organisation', sa.String(length=200), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('posted_at_utc', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_panel_minutes_comments_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['minutes_id'], ['panel_minutes.id'], name=op.f('fk_panel_minutes_comments_minutes_id_panel_minutes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_panel_minutes_comments'))
+    )
+    with op.batch_alter_table('panel_minutes_comments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_panel_minutes_comments_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_panel_minutes_comments_minutes_id'), ['minutes_id'], unique=False)
+
     op.create_table('panel_walk_ins',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('panel_id', sa.Integer(), nullable=False),
@@ -138,6 +194,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_panel_walk_ins_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_panel_walk_ins_added_by_id'))
     op.drop_table('panel_walk_ins')
+    for table, indexes in (
+        ('panel_minutes_comments', ('ix_panel_minutes_comments_minutes_id', 'ix_panel_minutes_comments_author_id')),
+        ('panel_minutes_items', ('ix_panel_minutes_items_minutes_id', 'ix_panel_minutes_items_agenda_item_id')),
+        ('panel_minutes', ('ix_panel_minutes_panel_id', 'ix_panel_minutes_last_saved_by_id', 'ix_panel_minutes_approved_by_id')),
+    ):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            for index in indexes:
+                batch_op.drop_index(index)
+        op.drop_table(table)
 
     _recode(STATUS_DOWN)
     with op.batch_alter_table('action_updates', schema=None) as batch_op:
