@@ -270,6 +270,9 @@ class ActionRecord(VersionedMixin, TimestampMixin, Base):
     # when the last one went, so the next goes a week later.
     reminders_for_due_on: Mapped[date | None] = mapped_column(Date)
     last_reminder_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Escalations to the owner's senior contact: the last step sent (1 for the first), for which due date.
+    escalation_step: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    escalated_for_due_on: Mapped[date | None] = mapped_column(Date)
 
     owner: Mapped[Organisation] = relationship(lazy="joined")
     theme: Mapped[LearningTheme] = relationship(lazy="joined")

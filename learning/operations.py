@@ -715,6 +715,32 @@ def notify_owner(action: ActionRecord, *, kind: str, **extra: object) -> int:
     return len(recipients)
 
 
+def escalate(action: ActionRecord, *, step: int, days_overdue: int) -> None:
+    """Email the owner organisation's named senior contact that the action is overdue (step ``step``)."""
+    owner = action.owner
+    if not owner.senior_contact_email:
+        return
+    queue_email(
+        to=owner.senior_contact_email,
+        subject=_subject(action, "escalated"),
+        template="learning_action",
+        context={
+            **_email_context(action, "escalated", days_overdue=days_overdue),
+            "contact_name": owner.senior_contact_name,
+        },
+        concerning=action,
+        about_a_case=action.case_id is not None,
+    )
+    audit.record(
+        "action.escalated",
+        action,
+        f"Overdue action {action.reference} escalated to {owner.name}'s senior contact (step {step})",
+        step=step,
+        days_overdue=days_overdue,
+        due_on=action.due_on.isoformat(),
+    )
+
+
 def _notify_recorder(action: ActionRecord, by: User, *, kind: str, **extra: object) -> None:
     """Tell the inspector who recorded the action what its owner has done."""
     recorder = action.created_by

@@ -225,6 +225,21 @@ def step_problems(request: StepRequest) -> dict[str, str]:
     return problems
 
 
+# --- escalation -------------------------------------------------------------------------------------
+
+
+def escalation_due(
+    *, days_overdue: int, thresholds: Sequence[int], sent_step: int, sent_for_due_on: date | None, due_on: date
+) -> int | None:
+    """The escalation step (1 for the first threshold) to send now, or None.
+
+    Each step goes once: a step already sent for this due date never goes again, and a sweep
+    that finds several steps reached at once sends only the highest. A new due date starts again."""
+    reached = sum(1 for days in sorted(thresholds) if days_overdue >= days)
+    already = sent_step if sent_for_due_on == due_on else 0
+    return reached if reached > already else None
+
+
 # --- overdue reminders ----------------------------------------------------------------------
 
 

@@ -6,7 +6,8 @@ signed off (on the day it was completed, impact review a year later), not accept
 declined; every timeline entry so far is a progress update. The attendance register: each
 invitee present, sent apologies, represented by a named deputy, or absent (who "attended" before
 is present, who did not is absent), and people who came without an invitation. The panel's
-minutes (per agenda item, any other business), circulated for comments and approved.
+minutes (per agenda item, any other business), circulated for comments and approved. Each
+organisation's senior contact, to whom overdue actions are escalated once per step.
 
 Revision ID: 0023_panel_record
 Revises: 0018_opened_from_audit
@@ -156,12 +157,20 @@ def upgrade():
         batch_op.add_column(sa.Column('impact_recorded_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('impact_recorded_by_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('impact_asked_for', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('escalation_step', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('escalated_for_due_on', sa.Date(), nullable=True))
         batch_op.create_index(batch_op.f('ix_action_records_signed_off_by_id'), ['signed_off_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_action_records_impact_review_on'), ['impact_review_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_action_records_impact'), ['impact'], unique=False)
         batch_op.create_index(batch_op.f('ix_action_records_impact_recorded_by_id'), ['impact_recorded_by_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_action_records_signed_off_by_id_users'), 'users', ['signed_off_by_id'], ['id'], ondelete='SET NULL')
         batch_op.create_foreign_key(batch_op.f('fk_action_records_impact_recorded_by_id_users'), 'users', ['impact_recorded_by_id'], ['id'], ondelete='SET NULL')
+
+    with op.batch_alter_table('action_records', schema=None) as batch_op:
+        batch_op.alter_column('escalation_step', server_default=None)
+    with op.batch_alter_table('organisations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('senior_contact_name', sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column('senior_contact_email', sa.String(length=320), nullable=True))
 
     with op.batch_alter_table('action_updates', schema=None) as batch_op:
         batch_op.add_column(sa.Column('event', sa.Enum('update', 'accept', 'propose_change', 'agree_change', 'refuse_change', 'decline', 'complete', 'sign_off', 'return', 'reopen', 'set_impact_date', 'impact_evidence', 'record_impact', name='actionevent', native_enum=False, length=40), nullable=False, server_default='update'))
@@ -207,6 +216,9 @@ def downgrade():
     _recode(STATUS_DOWN)
     with op.batch_alter_table('action_updates', schema=None) as batch_op:
         batch_op.drop_column('event')
+    with op.batch_alter_table('organisations', schema=None) as batch_op:
+        batch_op.drop_column('senior_contact_email')
+        batch_op.drop_column('senior_contact_name')
 
     with op.batch_alter_table('action_records', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_action_records_impact_recorded_by_id_users'), type_='foreignkey')
@@ -215,6 +227,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_action_records_impact'))
         batch_op.drop_index(batch_op.f('ix_action_records_impact_review_on'))
         batch_op.drop_index(batch_op.f('ix_action_records_signed_off_by_id'))
+        batch_op.drop_column('escalated_for_due_on')
+        batch_op.drop_column('escalation_step')
         batch_op.drop_column('impact_asked_for')
         batch_op.drop_column('impact_recorded_by_id')
         batch_op.drop_column('impact_recorded_on')

@@ -18,6 +18,7 @@ from learning.rules import (
     Share,
     StepRequest,
     UpdateRequest,
+    escalation_due,
     percentage,
     reminder_due,
     shares,
@@ -249,3 +250,23 @@ def test_completion_needs_a_file_only_where_the_action_says_so() -> None:
     assert asking(needs_file=True, files=1) == {}
     assert asking(needs_file=True, earlier_files=2) == {}
     assert asking(needs_file=True, new_status=ActionStatus.IN_PROGRESS) == {}
+
+
+# --- escalation ------------------------------------------------------------------------------------
+
+
+def test_escalation_goes_once_per_step_and_starts_again_for_a_new_due_date() -> None:
+    due = date(2026, 1, 1)
+
+    def step(days: int, sent: int = 0, sent_for: date | None = None, due_on: date = due) -> int | None:
+        return escalation_due(
+            days_overdue=days, thresholds=(30, 60, 90), sent_step=sent, sent_for_due_on=sent_for, due_on=due_on
+        )
+
+    assert step(29) is None
+    assert step(30) == 1
+    assert step(45, sent=1, sent_for=due) is None  # the first step already went
+    assert step(60, sent=1, sent_for=due) == 2
+    assert step(95) == 3  # a late sweep sends the highest step reached, once
+    assert step(200, sent=3, sent_for=due) is None
+    assert step(30, sent=3, sent_for=due, due_on=date(2026, 2, 1)) == 1  # a new due date
