@@ -14,7 +14,7 @@ from collections.abc import Callable
 from sqlalchemy import Select, select
 
 from agencies.access import belongs_to, is_agency_member, is_inspector, is_inspectorate_staff
-from agencies.models import User
+from agencies.models import Organisation, User
 from cases.models import MultiAgencyCase
 from extensions import db
 from learning.lifecycle import STEPS, Actor
@@ -65,6 +65,13 @@ def evidence_for(user: User, evidence_id: int) -> ActionEvidenceFile | None:
     if evidence is None or action_for(user, evidence.update.action_id) is None:
         return None
     return evidence
+
+
+def organisation_for_actions(user: User, organisation_id: int) -> Organisation | None:
+    """An organisation's own action page: the Inspectorate sees any; a member only their own."""
+    if is_inspectorate_staff(user) or (is_agency_member(user) and user.organisation_id == organisation_id):
+        return db.session.get(Organisation, organisation_id)
+    return None
 
 
 def case_for_learning(user: User, case_id: int) -> MultiAgencyCase | None:

@@ -17,6 +17,8 @@ from cases.models import MultiAgencyCase
 from cases.themes import LearningLevel, LearningTheme
 from core.db import contains
 from core.formatting import govuk_date, london_today
+from core.tabular import Cell
+from core.tabular import csv_text as tabular_csv_text
 from extensions import db
 from learning.lifecycle import Rag, rag
 from learning.models import OPEN_STATUSES, ActionRecord, ActionStatus, ActionUpdate
@@ -152,6 +154,82 @@ def rags(actions: Sequence[ActionRecord], today: date) -> dict[int, Rag | None]:
         action.id: rag(action.status, action.due_on, london_today(latest.get(action.id, action.created_at_utc)), today)
         for action in actions
     }
+
+
+# --- one organisation's actions, by status --------------------------------------------------------
+
+
+@dataclass
+class OrganisationActions:
+    organisation: Organisation
+    by_status: list[tuple[ActionStatus, list[ActionRecord]]]
+    rags: dict[int, Rag | None]
+    due_next: list[ActionRecord]  # open, soonest first: what the organisation must do next
+    last_updates: dict[int, datetime]
+
+
+def organisation_actions(organisation: Organisation, today: date, due_next: int = 5) -> OrganisationActions:
+    actions = list(
+        db.session.scalars(
+            select(ActionRecord)
+            .where(ActionRecord.owner_id == organisation.id)
+            .order_by(ActionRecord.due_on, ActionRecord.id)
+        )
+    )
+    last = _last_update_dates([action.id for action in actions])
+    rag_of = {
+        action.id: rag(action.status, action.due_on, london_today(last.get(action.id, action.created_at_utc)), today)
+        for action in actions
+    }
+    groups = [(status, [a for a in actions if a.status == status]) for status in ActionStatus]
+    return OrganisationActions(
+        organisation=organisation,
+        by_status=[(status, group) for status, group in groups if group],
+        rags=rag_of,
+        due_next=[a for a in actions if a.status in OPEN_STATUSES][:due_next],
+        last_updates=last,
+    )
+
+
+ORGANISATION_CSV_COLUMNS = [
+    "Reference",
+    "Action",
+    "Status",
+    "On track, at risk or overdue",
+    "Due date",
+    "Days until due (negative: overdue)",
+    "Last progress update",
+    "Completed on",
+    "Signed off on",
+    "Impact review date",
+    "Impact",
+    "Case reference",
+]
+
+
+def organisation_csv(view: OrganisationActions, today: date) -> str:
+    """Every action the organisation owns, one a row, through the portal's one CSV writer."""
+    rows: list[list[Cell]] = []
+    for _status, group in view.by_status:
+        for action in group:
+            updated = view.last_updates.get(action.id)
+            rows.append(
+                [
+                    action.reference,
+                    action.title,
+                    action.status.label,
+                    _rag_label(view.rags[action.id]),
+                    action.due_on,
+                    (action.due_on - today).days,
+                    london_today(updated) if updated else None,
+                    action.completed_on,
+                    action.signed_off_on,
+                    action.impact_review_on,
+                    action.impact.label if action.impact else None,
+                    action.case.reference if action.case else None,
+                ]
+            )
+    return tabular_csv_text(ORGANISATION_CSV_COLUMNS, rows)
 
 
 def owner_name(owner_id: int | None) -> str | None:

@@ -111,6 +111,24 @@ def download_actions() -> ResponseReturnValue:
     )
 
 
+@learning_bp.get("/organisations/<int:organisation_id>/actions")
+@access.load("organisation_id", can.organisation_for_actions)
+def organisation_actions(organisation: Organisation) -> ResponseReturnValue:
+    """An organisation's actions grouped by status, with what is due next."""
+    today = _today()
+    return render_template(
+        "learning/actions/organisation.html", view=tracker.organisation_actions(organisation, today), today=today
+    )
+
+
+@learning_bp.get("/organisations/<int:organisation_id>/actions.csv")
+@access.load("organisation_id", can.organisation_for_actions)
+def download_organisation_actions(organisation: Organisation) -> ResponseReturnValue:
+    today = _today()
+    text = tracker.organisation_csv(tracker.organisation_actions(organisation, today), today)
+    return send_download(text, f"actions-organisation-{organisation.id}-{today.isoformat()}.csv", "text/csv")
+
+
 # --- one action ------------------------------------------------------------------------------------
 
 

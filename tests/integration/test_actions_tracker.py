@@ -15,7 +15,7 @@ from learning.models import ActionStatus
 from learning.tracker import CSV_COLUMNS
 from tests.conftest import make_organisation, make_user
 from tests.factories.cases import inspectorate_inspector, today
-from tests.factories.learning import learning_case, make_action, organisation, theme
+from tests.factories.learning import learning_case, make_action, member_of, organisation, theme
 from tests.integration.test_query_counts import assert_statements_do_not_grow
 
 
@@ -126,3 +126,26 @@ def test_the_tracker_statement_count_does_not_grow_with_rows(client_for, count_q
         return response.get_data(as_text=True)
 
     assert_statements_do_not_grow(count_queries, fetch, add_rows, n=4)
+
+
+def test_an_organisation_sees_its_actions_by_status_with_what_is_due_next_and_downloads_them(client_for) -> None:
+    _seed()
+    police = organisation("Northshire Police")
+    proposed = make_action(police, title="Delta proposed", due_on=today() + timedelta(days=10), accepted=False)
+    client = client_for(member_of(police))
+    page = client.get(f"/learning/organisations/{police.id}/actions").get_data(as_text=True)
+    # Grouped by status, in the order of an action's life; due next lists the open ones, soonest first.
+    assert page.index("Proposed (1)") < page.index("Accepted (1)") < page.index("Signed off (1)")
+    due_next = page[page.index("Due next") : page.index("Proposed (1)")]
+    assert due_next.index("Alpha overdue") < due_next.index("Delta proposed") and "Bravo" not in due_next
+    assert "Charlie later" not in page  # the children's services' action
+    response = client.get(f"/learning/organisations/{police.id}/actions.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    by_title = {row["Action"]: row for row in rows}
+    assert set(by_title) == {"Alpha overdue", "Bravo completed late", "Delta proposed"}
+    assert by_title["Alpha overdue"]["On track, at risk or overdue"] == "Overdue"
+    assert by_title["Alpha overdue"]["Days until due (negative: overdue)"] == "-3"
+    assert by_title["Delta proposed"]["Status"] == "Proposed" and by_title["Delta proposed"]["Due date"] == (
+        proposed.due_on.isoformat()
+    )
