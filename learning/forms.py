@@ -141,6 +141,13 @@ class ActionForm(VersionedForm):
         default=NONE,
         widget=GovSelect(),
     )
+    decision_id = SelectField(
+        "Decision it carries out",
+        description="The panel's decision, from its decisions log.",
+        coerce=coerce_optional_int,
+        default=NONE,
+        widget=GovSelect(),
+    )
     learning_item_ids = SelectMultipleField(
         "Learning this action answers",
         description="Select all that apply.",

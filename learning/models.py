@@ -27,7 +27,7 @@ from core.db import TimestampMixin, UTCDateTime, VersionedMixin
 from core.files import StoredFile
 from core.formatting import utc_now
 from extensions import Base, db
-from panels.models import Panel
+from panels.models import Panel, PanelDecision
 from reviews.models import Assessment, Prompt, Standard, StandardRating
 
 __all__ = [
@@ -262,8 +262,9 @@ class ActionRecord(VersionedMixin, TimestampMixin, Base):
     assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", ondelete="SET NULL"), index=True)
     standard_id: Mapped[int | None] = mapped_column(ForeignKey("standards.id"), index=True)
     prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id"), index=True)
-    # The panel at which it was agreed (the tracker filters by it).
+    # The panel at which it was agreed (the tracker filters by it), and the decision it carries out.
     panel_id: Mapped[int | None] = mapped_column(ForeignKey("panels.id", ondelete="SET NULL"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("panel_decisions.id", ondelete="SET NULL"), index=True)
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # Overdue reminders: the due date they were sent for (a new due date starts again) and
@@ -281,6 +282,7 @@ class ActionRecord(VersionedMixin, TimestampMixin, Base):
     standard: Mapped[Standard | None] = relationship()
     prompt: Mapped[Prompt | None] = relationship()
     panel: Mapped[Panel | None] = relationship()
+    decision: Mapped[PanelDecision | None] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     signed_off_by: Mapped[User | None] = relationship(foreign_keys=[signed_off_by_id])
     impact_recorded_by: Mapped[User | None] = relationship(foreign_keys=[impact_recorded_by_id])

@@ -34,7 +34,7 @@ from learning.models import (
 from learning.permissions import actor_for
 from learning.rules import StepRequest, UpdateRequest, step_problems, update_event, update_problems
 from notifications.outbox import portal_link, queue_email
-from panels.models import Panel, PanelAgendaItem, PanelStatus
+from panels.models import Panel, PanelAgendaItem, PanelDecision, PanelStatus
 from reviews.models import Assessment, Prompt, Standard
 
 
@@ -230,6 +230,7 @@ class ActionDetails:
     standard: Standard | None = None
     prompt: Prompt | None = None
     panel: Panel | None = None
+    decision: PanelDecision | None = None
 
 
 def link_problems(details: ActionDetails) -> dict[str, str]:
@@ -249,7 +250,17 @@ def link_problems(details: ActionDetails) -> dict[str, str]:
         problems["learning_items"] = "Choose learning from this case"
     if (problem := _panel_problem(details.case, details.panel)) is not None:
         problems["panel_id"] = problem
+    if details.decision is not None and details.decision.id not in {d.id for d in case_decisions(details.case)}:
+        problems["decision_id"] = "Choose a decision a panel made about this case"
     return problems
+
+
+def case_decisions(case: MultiAgencyCase | None) -> list[PanelDecision]:
+    """The decisions of the case's panels about the case (or their other business), latest panel first."""
+    decisions: list[PanelDecision] = []
+    for panel in case_panels(case):
+        decisions += [d for d in panel.decisions if d.case_id in (None, case.id if case else None)]
+    return decisions
 
 
 def create_action(details: ActionDetails, by: User) -> ActionRecord:
@@ -312,6 +323,7 @@ def _apply(action: ActionRecord, details: ActionDetails) -> None:
     action.standard = details.standard
     action.prompt = details.prompt
     action.panel = details.panel
+    action.decision = details.decision
 
 
 def _action_state(action: ActionRecord) -> dict[str, Any]:
@@ -330,6 +342,7 @@ def _action_state(action: ActionRecord) -> dict[str, Any]:
         "standard_id": action.standard.id if action.standard else None,
         "prompt_id": action.prompt.id if action.prompt else None,
         "panel_id": action.panel.id if action.panel else None,
+        "decision_id": action.decision.id if action.decision else None,
     }
 
 

@@ -35,8 +35,8 @@ from learning import permissions as can
 from learning.forms import STATUS_CHOICE_LABELS, ActionForm, ItemForm, StepForm, UpdateForm
 from learning.models import ActionEvent, ActionEvidenceFile, ActionRecord, ActionStatus, LearningItem
 from learning.rules import StepRequest, statuses_open_to
-from panels.models import Panel, PanelStatus
-from panels.permissions import panel_for
+from panels.models import Panel, PanelAgendaItem, PanelDecision, PanelMinutes, PanelMinutesItem, PanelStatus
+from panels.permissions import may_see_minutes, panel_for
 from reviews.models import Assessment, KeyQuestion, Prompt, Review, Standard
 
 learning_bp = Blueprint("learning", __name__, url_prefix="/learning")
@@ -151,6 +151,19 @@ def show_action(action: ActionRecord) -> ResponseReturnValue:
         may_update=bool(statuses_open_to(action.status, actor)),
         may_edit=can.may_edit_action(current_user, action),
         panel_visible=action.panel_id is not None and panel_for(current_user, action.panel_id) is not None,
+        minutes_entry=_minutes_entry(action),
+    )
+
+
+def _minutes_entry(action: ActionRecord) -> PanelMinutesItem | None:
+    """The minutes of the action's case at the panel that agreed it, where this person may read them."""
+    if action.panel is None or action.case_id is None or not may_see_minutes(current_user, action.panel):
+        return None
+    return db.session.scalar(
+        select(PanelMinutesItem)
+        .join(PanelMinutes, PanelMinutes.id == PanelMinutesItem.minutes_id)
+        .join(PanelAgendaItem, PanelAgendaItem.id == PanelMinutesItem.agenda_item_id)
+        .where(PanelMinutes.panel_id == action.panel_id, PanelAgendaItem.case_id == action.case_id)
     )
 
 
@@ -161,6 +174,9 @@ def _details_from(
     standard = db.session.get(Standard, form.standard_id.data) if form.standard_id.data not in (None, NONE) else None
     prompt = db.session.get(Prompt, form.prompt_id.data) if form.prompt_id.data not in (None, NONE) else None
     panel = db.session.get(Panel, form.panel_id.data) if form.panel_id.data not in (None, NONE) else None
+    decision = (
+        db.session.get(PanelDecision, form.decision_id.data) if form.decision_id.data not in (None, NONE) else None
+    )
     return ops.ActionDetails(
         title=form.title.data,
         what_will_change=form.what_will_change.data,
@@ -176,6 +192,7 @@ def _details_from(
         standard=standard,
         prompt=prompt,
         panel=panel,
+        decision=decision,
     )
 
 
@@ -205,6 +222,9 @@ def _fill_action_choices(
         for item in _case_items(case)
     ]
     form.panel_id.choices = _panel_choices(case)
+    form.decision_id.choices = [SelectChoice(NONE, "None recorded")] + [
+        SelectChoice(decision.id, f"{decision.label} ({decision.panel.title})") for decision in ops.case_decisions(case)
+    ]
     standards = [SelectChoice(NONE, "None: it does not answer a QA rating")]
     prompts = [SelectChoice(NONE, "No prompt")]
     if assessment is not None:
@@ -303,6 +323,9 @@ def _prefill_from_query(form: ActionForm, case: MultiAgencyCase | None) -> None:
         form.level.data = item.level.value
         if item.panel_id:
             form.panel_id.data = item.panel_id
+    decision_id = request.args.get("decision", type=int)
+    if decision_id and any(choice.value == decision_id for choice in form.decision_id.choices):
+        form.decision_id.data = decision_id
     standard_id = request.args.get("standard", type=int)
     if standard_id and any(choice.value == standard_id for choice in form.standard_id.choices):
         form.standard_id.data = standard_id
@@ -365,6 +388,7 @@ def _action_form_data(action: ActionRecord) -> dict[str, Any]:
         "standard_id": action.standard_id or NONE,
         "prompt_id": action.prompt_id or NONE,
         "panel_id": action.panel_id or NONE,
+        "decision_id": action.decision_id or NONE,
     }
 
 

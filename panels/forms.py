@@ -8,13 +8,22 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, StopValidation, ValidationError
 
 from core.forms import DateField, FieldCheck, PortalForm, VersionedForm, long_text, one_of_the_choices, short_text
@@ -357,3 +366,27 @@ class MinutesCommentForm(PortalForm):
         widget=GovTextArea(),
     )
     submit = SubmitField("Send your comment", widget=GovSubmitInput())
+
+
+class DecisionForm(PortalForm):
+    agenda_item_id = SelectField(
+        "Which item was it about?", coerce=id_or_none, validate_choice=False, widget=GovSelect()
+    )
+    decision = TextAreaField(
+        "What was decided",
+        validators=[DataRequired(message="Enter what was decided"), *long_text(5_000)],
+        widget=GovTextArea(),
+    )
+    decided_by = StringField(
+        "Decided by",
+        description="For example: the panel, on the chair's proposal.",
+        validators=[DataRequired(message="Enter who decided"), *short_text(200)],
+        widget=GovTextInput(),
+    )
+    agreeing = SelectMultipleField(
+        "Agencies that agreed",
+        description="Select every agency whose representative agreed.",
+        coerce=int,
+        widget=GovCheckboxesInput(),
+    )
+    submit = SubmitField("Add to the decisions log", widget=GovSubmitInput())

@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from agencies.models import User
+from agencies.models import Organisation, User
 from core import audit, renders
 from core.db import StaleEdit
 from core.formatting import govuk_date, london_today, utc_now
@@ -24,7 +24,16 @@ from core.renders import DocumentKind, Rendered
 from extensions import db
 from notifications.outbox import portal_link, queue_email
 from panels.minutes_rules import MinutesStep, comments_by_problem, minutes_refusal, next_status
-from panels.models import MinutesComment, MinutesStatus, Panel, PanelMinutes, PanelMinutesItem, PanelStatus
+from panels.models import (
+    MinutesComment,
+    MinutesStatus,
+    Panel,
+    PanelAgendaItem,
+    PanelDecision,
+    PanelMinutes,
+    PanelMinutesItem,
+    PanelStatus,
+)
 from panels.pack import PACK_CSS, load_panel
 from panels.permissions import may_download_minutes, minutes_roles, panel_for
 
@@ -182,6 +191,56 @@ def _email_attendees(panel: Panel, minutes: PanelMinutes, kind: str) -> int:
         )
         sent += 1
     return sent
+
+
+# --- the decisions log ------------------------------------------------------------------------------
+
+
+def _check_decisions_open(panel: Panel, by: User) -> None:
+    minutes = minutes_of(panel)
+    _check(MinutesStep.EDIT, panel, minutes, by)
+    if not panel.has_started(utc_now()) or panel.status not in (PanelStatus.SCHEDULED, PanelStatus.HELD):
+        raise MinutesError("Decisions are recorded once the panel has started")
+
+
+def record_decision(
+    panel: Panel,
+    *,
+    agenda_item: PanelAgendaItem | None,
+    decision: str,
+    decided_by: str,
+    agreeing: list[Organisation],
+    by: User,
+) -> PanelDecision:
+    """Add a row to the panel's decisions log (while its minutes can still change)."""
+    _check_decisions_open(panel, by)
+    if agenda_item is not None and agenda_item.panel_id != panel.id:
+        raise MinutesError("Choose an item on this panel's agenda", {"agenda_item_id": "Choose an item on the agenda"})
+    row = PanelDecision(
+        panel=panel,
+        agenda_item=agenda_item,
+        decision=decision.strip(),
+        decided_by=decided_by.strip(),
+        agreeing=list(agreeing),
+        recorded_by_id=by.id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record(
+        "panel.decision_recorded",
+        panel,
+        f"Decision {row.reference} recorded for {panel.title}",
+        actor=by,
+        agenda_item_id=agenda_item.id if agenda_item else None,
+        agreeing=[org.name for org in agreeing],
+    )
+    return row
+
+
+def remove_decision(decision: PanelDecision, by: User) -> None:
+    _check_decisions_open(decision.panel, by)
+    audit.record("panel.decision_removed", decision.panel, f"Decision {decision.reference} removed", actor=by)
+    db.session.delete(decision)
 
 
 # --- the PDF ------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import enum
 import hashlib
 from datetime import date, datetime, time
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agencies.models import Organisation, User, enum_column
@@ -21,7 +21,7 @@ from cases.chronology.rules import ChronologyView
 from cases.documents.models import ReturnDocument
 from cases.models import MultiAgencyCase
 from core.db import TimestampMixin, UTCDateTime, VersionedMixin
-from extensions import Base
+from extensions import Base, db
 
 __all__ = [
     "Attendance",
@@ -32,6 +32,7 @@ __all__ = [
     "Panel",
     "PanelAgendaItem",
     "PanelAttendee",
+    "PanelDecision",
     "PanelMinutes",
     "PanelMinutesItem",
     "PanelPackAnnex",
@@ -160,6 +161,9 @@ class Panel(VersionedMixin, TimestampMixin, Base):
     )
     walk_ins: Mapped[list[PanelWalkIn]] = relationship(
         back_populates="panel", cascade="all, delete-orphan", order_by="PanelWalkIn.id"
+    )
+    decisions: Mapped[list[PanelDecision]] = relationship(
+        back_populates="panel", cascade="all, delete-orphan", order_by="PanelDecision.id"
     )
 
     @property
@@ -383,6 +387,50 @@ class MinutesComment(Base):
     posted_at_utc: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     minutes: Mapped[PanelMinutes] = relationship(back_populates="comments")
+
+
+panel_decision_agencies = Table(
+    "panel_decision_agencies",
+    db.metadata,
+    Column("decision_id", ForeignKey("panel_decisions.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class PanelDecision(TimestampMixin, Base):
+    """A decision of the panel: what was decided, by whom, with which agencies' agreement,
+    about which agenda item (and so which case; none for any other business). Actions link to
+    the decision they carry out, so an action's trail runs through the panel's record."""
+
+    __tablename__ = "panel_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), nullable=False, index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("panel_agenda_items.id", ondelete="CASCADE"), index=True
+    )
+    decision: Mapped[str] = mapped_column(Text, nullable=False)
+    decided_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    panel: Mapped[Panel] = relationship(back_populates="decisions")
+    agenda_item: Mapped[PanelAgendaItem | None] = relationship(lazy="joined")
+    agreeing: Mapped[list[Organisation]] = relationship(
+        secondary=panel_decision_agencies, order_by="Organisation.name", lazy="selectin"
+    )
+
+    @property
+    def case_id(self) -> int | None:
+        return self.agenda_item.case_id if self.agenda_item else None
+
+    @property
+    def reference(self) -> str:
+        return f"DEC-{self.id:04d}"
+
+    @property
+    def label(self) -> str:
+        text = self.decision if len(self.decision) <= 80 else self.decision[:78].rstrip() + "…"
+        return f"{self.reference}: {text}"
 
 
 class PanelPackAnnex(TimestampMixin, Base):

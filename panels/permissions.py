@@ -26,6 +26,7 @@ from panels.models import (
     Panel,
     PanelAgendaItem,
     PanelAttendee,
+    PanelDecision,
     PanelMinutes,
     PanelStatus,
     PanelWalkIn,
@@ -139,6 +140,18 @@ def may_download_minutes(user: User, panel: Panel) -> bool:
     if MinutesRole.CONVENOR in roles and status is not None:
         return True
     return bool(roles - {MinutesRole.CONVENOR}) and status in (MinutesStatus.CIRCULATED, MinutesStatus.APPROVED)
+
+
+def decision_for(user: User, decision_id: int) -> PanelDecision | None:
+    """A decision is found by whoever may see its panel."""
+    decision = db.session.get(PanelDecision, decision_id)
+    if decision is None or panel_for(user, decision.panel_id) is None:
+        return None
+    return decision
+
+
+def may_change_decision(user: User, decision: PanelDecision) -> bool:
+    return may_write_minutes(user, decision.panel)
 
 
 def case_ids_visible_to(user: User, case_ids: list[int]) -> set[int]:

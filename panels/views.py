@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
 from agencies import access
-from agencies.models import Organisation
+from agencies.models import Organisation, OrganisationKind
 from cases.chronology.rules import ChronologyView
 from cases.models import MultiAgencyCase
 from cases.permissions import visible_cases
@@ -40,6 +40,7 @@ from panels.forms import (
     AttendeeRoleForm,
     CancelForm,
     CirculateMinutesForm,
+    DecisionForm,
     MinutesCommentForm,
     NewPanelForm,
     PanelDetailsForm,
@@ -58,6 +59,7 @@ from panels.models import (
     Panel,
     PanelAgendaItem,
     PanelAttendee,
+    PanelDecision,
     PanelStatus,
     PanelWalkIn,
     Reply,
@@ -69,9 +71,11 @@ from panels.permissions import (
     agenda_item_for,
     attendee_for,
     case_ids_visible_to,
+    decision_for,
     eligible_organisation_ids,
     eligible_people,
     manages_panels,
+    may_change_decision,
     may_comment_on_minutes,
     may_download_invite,
     may_download_minutes,
@@ -955,3 +959,65 @@ def retry_minutes(panel: Panel) -> ResponseReturnValue:
             audit.record("panel.minutes_retried", panel, f"Asked again for the minutes of {panel.title}")
         db.session.commit()
     return redirect(url_for("panels.download_minutes", panel_id=panel.id))
+
+
+# --- the decisions log -------------------------------------------------------------------------------
+
+
+@panels_bp.route("/<int:panel_id>/decisions/add", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, may_write_minutes)
+def add_decision(panel: Panel) -> ResponseReturnValue:
+    if (refused := _minutes_refusal(MinutesStep.EDIT, panel)) is not None:
+        return refused
+    form = DecisionForm()
+    form.agenda_item_id.choices = [SelectChoice(0, "Any other business")] + [
+        SelectChoice(item.id, f"Item {number}: case {item.case.reference}")
+        for number, item in enumerate(panel.agenda, start=1)
+    ]
+    organisations = db.session.scalars(
+        select(Organisation)
+        .where(
+            Organisation.id.in_(eligible_organisation_ids(panel)), Organisation.kind != OrganisationKind.INSPECTORATE
+        )
+        .order_by(Organisation.name)
+    ).all()
+    form.agreeing.choices = [SelectChoice(org.id, org.name) for org in organisations]
+    if request.method == "GET":
+        form.decided_by.data = "The panel"
+    elif form.validate_on_submit():
+        item = next((i for i in panel.agenda if i.id == form.agenda_item_id.data), None)
+        chosen = set(form.agreeing.data or [])
+        try:
+            decision = minutes_ops.record_decision(
+                panel,
+                agenda_item=item,
+                decision=form.decision.data,
+                decided_by=form.decided_by.data,
+                agreeing=[org for org in organisations if org.id in chosen],
+                by=access.current_person(),
+            )
+        except minutes_ops.MinutesError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("panels.show_minutes", panel_id=panel.id))
+        db.session.commit()
+        flash(f"Decision {decision.reference} added to the decisions log", "success")
+        return redirect(url_for("panels.show_minutes", panel_id=panel.id) + "#decisions")
+    return render_template("panels/decision_form.html", form=form, panel=panel)
+
+
+@panels_bp.post("/decisions/<int:decision_id>/remove")
+@access.load("decision_id", decision_for, may_change_decision)
+def remove_decision(decision: PanelDecision) -> ResponseReturnValue:
+    panel = decision.panel
+    if ConfirmForm().validate_on_submit():
+        reference = decision.reference
+        try:
+            minutes_ops.remove_decision(decision, access.current_person())
+        except minutes_ops.MinutesError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"Decision {reference} removed", "success")
+    return redirect(url_for("panels.show_minutes", panel_id=panel.id) + "#decisions")

@@ -7,7 +7,9 @@ declined; every timeline entry so far is a progress update. The attendance regis
 invitee present, sent apologies, represented by a named deputy, or absent (who "attended" before
 is present, who did not is absent), and people who came without an invitation. The panel's
 minutes (per agenda item, any other business), circulated for comments and approved. Each
-organisation's senior contact, to whom overdue actions are escalated once per step.
+organisation's senior contact, to whom overdue actions are escalated once per step. The
+panel's decisions log (each decision about an agenda item, by whom, with which agencies'
+agreement), and the decision an action carries out.
 
 Revision ID: 0023_panel_record
 Revises: 0018_opened_from_audit
@@ -118,6 +120,35 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_panel_minutes_comments_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_panel_minutes_comments_minutes_id'), ['minutes_id'], unique=False)
 
+    op.create_table('panel_decisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('panel_id', sa.Integer(), nullable=False),
+    sa.Column('agenda_item_id', sa.Integer(), nullable=True),
+    sa.Column('decision', sa.Text(), nullable=False),
+    sa.Column('decided_by', sa.String(length=200), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at_utc', sa.DateTime(), nullable=False),
+    sa.Column('updated_at_utc', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['agenda_item_id'], ['panel_agenda_items.id'], name=op.f('fk_panel_decisions_agenda_item_id_panel_agenda_items'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['panel_id'], ['panels.id'], name=op.f('fk_panel_decisions_panel_id_panels'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_panel_decisions_recorded_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_panel_decisions'))
+    )
+    with op.batch_alter_table('panel_decisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_panel_decisions_agenda_item_id'), ['agenda_item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_panel_decisions_panel_id'), ['panel_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_panel_decisions_recorded_by_id'), ['recorded_by_id'], unique=False)
+
+    op.create_table('panel_decision_agencies',
+    sa.Column('decision_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['decision_id'], ['panel_decisions.id'], name=op.f('fk_panel_decision_agencies_decision_id_panel_decisions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_panel_decision_agencies_organisation_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('decision_id', 'organisation_id', name=op.f('pk_panel_decision_agencies'))
+    )
+    with op.batch_alter_table('panel_decision_agencies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_panel_decision_agencies_organisation_id'), ['organisation_id'], unique=False)
+
     op.create_table('panel_walk_ins',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('panel_id', sa.Integer(), nullable=False),
@@ -159,6 +190,9 @@ def upgrade():
         batch_op.add_column(sa.Column('impact_asked_for', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('escalation_step', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('escalated_for_due_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('decision_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_action_records_decision_id'), ['decision_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_action_records_decision_id_panel_decisions'), 'panel_decisions', ['decision_id'], ['id'], ondelete='SET NULL')
         batch_op.create_index(batch_op.f('ix_action_records_signed_off_by_id'), ['signed_off_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_action_records_impact_review_on'), ['impact_review_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_action_records_impact'), ['impact'], unique=False)
@@ -190,6 +224,10 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('action_records', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_action_records_decision_id_panel_decisions'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_action_records_decision_id'))
+        batch_op.drop_column('decision_id')
     with op.batch_alter_table('panel_attendees', schema=None) as batch_op:
         batch_op.add_column(sa.Column('attended', sa.Boolean(), nullable=True))
     bind = op.get_bind()
@@ -203,6 +241,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_panel_walk_ins_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_panel_walk_ins_added_by_id'))
     op.drop_table('panel_walk_ins')
+    with op.batch_alter_table('panel_decision_agencies', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_panel_decision_agencies_organisation_id'))
+    op.drop_table('panel_decision_agencies')
+    with op.batch_alter_table('panel_decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_panel_decisions_recorded_by_id'))
+        batch_op.drop_index(batch_op.f('ix_panel_decisions_panel_id'))
+        batch_op.drop_index(batch_op.f('ix_panel_decisions_agenda_item_id'))
+    op.drop_table('panel_decisions')
     for table, indexes in (
         ('panel_minutes_comments', ('ix_panel_minutes_comments_minutes_id', 'ix_panel_minutes_comments_author_id')),
         ('panel_minutes_items', ('ix_panel_minutes_items_minutes_id', 'ix_panel_minutes_items_agenda_item_id')),

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from extensions import db
-from panels.models import Panel, PanelWalkIn
+from panels.models import Panel, PanelDecision, PanelWalkIn
 from tests.conftest import sign_in_as
 from tests.factories.panels import PanelWorld, panel_world
 
@@ -67,6 +67,13 @@ def _walk_in(world: PanelWorld) -> int:
     db.session.add(walk_in)
     db.session.commit()
     return walk_in.id
+
+
+def _decision(world: PanelWorld) -> int:
+    decision = PanelDecision(panel=world.panel, decision="Agreed", decided_by="The panel")
+    db.session.add(decision)
+    db.session.commit()
+    return decision.id
 
 
 ROUTES: list[tuple[str, str, Url, dict[str, int | str]]] = [
@@ -129,6 +136,13 @@ ROUTES: list[tuple[str, str, Url, dict[str, int | str]]] = [
         "POST",
         lambda w: f"/panels/{w.panel.id}/minutes/retry",
         {**SEE, "inspector": 403, "admin": 403, "police": 403},
+    ),
+    ("add decision", "GET", lambda w: f"/panels/{w.panel.id}/decisions/add", MANAGE),
+    (
+        "remove decision",
+        "POST",
+        lambda w: f"/panels/decisions/{_decision(w)}/remove",
+        {**SEE, "inspector": MOVED, "admin": MOVED, "police": 403},
     ),
     ("agenda time", "GET", lambda w: f"/panels/agenda-items/{w.panel.agenda[0].id}/time", INSPECTORATE_ONLY_OBJECT),
     (
@@ -248,6 +262,8 @@ def test_every_panels_route_is_in_the_matrix(app: Flask) -> None:
         "panels.record_outcome",
         "panels.add_walk_in",
         "panels.show_minutes",
+        "panels.add_decision",
+        "panels.remove_decision",
         "panels.edit_minutes",
         "panels.circulate_minutes",
         "panels.approve_minutes",

@@ -14,8 +14,9 @@ from pypdf import PdfReader
 from core.formatting import london_today
 from extensions import db
 from panels.minutes import minutes_of
-from panels.models import AttendeeRole, MinutesStatus
+from panels.models import AttendeeRole, MinutesStatus, PanelDecision
 from tests.conftest import make_user, sign_in_as
+from tests.factories.learning import make_action
 from tests.factories.panels import panel_emails, panel_world
 from tests.factories.renders import download
 
@@ -62,6 +63,27 @@ def test_minutes_from_draft_to_circulated_to_approved(app: Flask) -> None:
         assert stale.status_code == 200 and "Someone else saved these minutes" in html and "My own AOB words." in html
         db.session.expire_all()
         assert minutes_of(panel).any_other_business == "Next panel in March."
+
+        # The decisions log: a decision about item 1, with the police's agreement.
+        form = inspector.get(f"/panels/{panel.id}/decisions/add").get_data(as_text=True)
+        assert f"Item 1: case {first.case.reference}" in form and "Northshire Police" in form
+        html = inspector.post(f"/panels/{panel.id}/decisions/add", data={"decided_by": "The panel"}).get_data(
+            as_text=True
+        )
+        assert "Enter what was decided" in html
+        response = inspector.post(
+            f"/panels/{panel.id}/decisions/add",
+            data={
+                "agenda_item_id": str(first.id),
+                "decision": "The police will link repeat incidents before grading.",
+                "decided_by": "The panel, on the chair's proposal",
+                "agreeing": [str(world.police.organisation_id)],
+            },
+        )
+        assert response.status_code == 302
+        decision = db.session.scalar(db.select(PanelDecision))
+        assert (decision.case_id, [o.name for o in decision.agreeing]) == (first.case_id, ["Northshire Police"])
+        assert decision.reference in inspector.get(f"/panels/{panel.id}/minutes").get_data(as_text=True)
 
         # Circulated for comments by a date: every attendee is emailed.
         response = inspector.post(
@@ -119,7 +141,21 @@ def test_minutes_from_draft_to_circulated_to_approved(app: Flask) -> None:
         assert police.post(f"/panels/{panel.id}/minutes/comments", data={"text": "Late"}).status_code == 302
         db.session.expire_all()
         assert minutes_of(panel).any_other_business == "Next panel in March."
-        assert "Approved by Imogen Inspector" in text_of(download(health, f"/panels/{panel.id}/minutes.pdf").data)
+        approved_pdf = text_of(download(health, f"/panels/{panel.id}/minutes.pdf").data)
+        assert "Approved by Imogen Inspector" in approved_pdf and decision.reference in approved_pdf
+        # The log is locked with the minutes.
+        assert inspector.post(f"/panels/decisions/{decision.id}/remove").status_code == 302
+        assert db.session.get(PanelDecision, decision.id) is not None
+
+        # An action carries out the decision: its page shows the trail through the panel's record.
+        action = make_action(world.police.organisation, case=first.case)
+        action.panel, action.decision = panel, decision
+        db.session.commit()
+        page = inspector.get(f"/learning/actions/{action.id}").get_data(as_text=True)
+        assert "Repeat incidents were not linked." in page and "Link repeat incidents before grading." in page
+        assert f"{decision.reference}: The police will link repeat incidents before grading." in page
+        edit = inspector.get(f"/learning/actions/{action.id}/edit").get_data(as_text=True)
+        assert "Decision it carries out" in edit and decision.reference in edit
 
 
 def test_the_note_taker_writes_the_minutes_but_does_not_circulate_them(app: Flask) -> None:
