@@ -16,6 +16,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
+    EmailField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -24,7 +25,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation, ValidationError
 
 from core.forms import DateField, FieldCheck, PortalForm, VersionedForm, long_text, one_of_the_choices, short_text
 from panels.models import Attendance, AttendeeRole, PanelAgendaItem, PanelAttendee, Reply
@@ -390,3 +391,31 @@ class DecisionForm(PortalForm):
         widget=GovCheckboxesInput(),
     )
     submit = SubmitField("Add to the decisions log", widget=GovSubmitInput())
+
+
+class GuestForm(PortalForm):
+    full_name = StringField(
+        "Full name",
+        validators=[DataRequired(message="Enter the guest's full name"), *short_text(200)],
+        widget=GovTextInput(),
+    )
+    email = EmailField(
+        "Email address",
+        validators=[
+            DataRequired(message="Enter the guest's email address"),
+            Length(max=320, message="Email address must be 320 characters or fewer"),
+            Email(
+                message="Enter an email address in the correct format, like name@example.org",
+                check_deliverability=False,
+            ),
+        ],
+        widget=GovTextInput(),
+    )
+    role = RadioField(
+        "Role",
+        choices=ROLE_CHOICES,
+        default=AttendeeRole.MEMBER.value,
+        validators=[DataRequired(message="Select a role")],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Invite the guest", widget=GovSubmitInput())

@@ -33,6 +33,7 @@ __all__ = [
     "PanelAgendaItem",
     "PanelAttendee",
     "PanelDecision",
+    "PanelGuest",
     "PanelMinutes",
     "PanelMinutesItem",
     "PanelPackAnnex",
@@ -159,6 +160,9 @@ class Panel(VersionedMixin, TimestampMixin, Base):
     attendees: Mapped[list[PanelAttendee]] = relationship(
         back_populates="panel", cascade="all, delete-orphan", order_by="PanelAttendee.id"
     )
+    guests: Mapped[list[PanelGuest]] = relationship(
+        back_populates="panel", cascade="all, delete-orphan", order_by="PanelGuest.id"
+    )
     walk_ins: Mapped[list[PanelWalkIn]] = relationship(
         back_populates="panel", cascade="all, delete-orphan", order_by="PanelWalkIn.id"
     )
@@ -279,6 +283,30 @@ class PanelAttendee(TimestampMixin, Base):
         if self.chronology_view is not None:
             return self.chronology_view
         return ChronologyView.NAMED if self.user.is_inspectorate else ChronologyView.ANONYMISED
+
+
+class PanelGuest(TimestampMixin, Base):
+    """Someone invited by name and email who has no account (an independent chair, a specialist).
+    They get the invitation, updates and cancellation with the calendar file, and nothing else:
+    never the pack, never any page of the portal."""
+
+    __tablename__ = "panel_guests"
+    __table_args__ = (UniqueConstraint("panel_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), nullable=False, index=True)
+    full_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    email: Mapped[str] = mapped_column(String(320), nullable=False)
+    role: Mapped[AttendeeRole] = mapped_column(enum_column(AttendeeRole), nullable=False, default=AttendeeRole.MEMBER)
+    invited_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notified_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    panel: Mapped[Panel] = relationship(back_populates="guests")
+
+    @property
+    def was_invited(self) -> bool:
+        return self.invited_at_utc is not None
 
 
 class PanelWalkIn(TimestampMixin, Base):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 
 from flask import current_app
@@ -34,6 +34,7 @@ from panels.models import (
     Panel,
     PanelAgendaItem,
     PanelAttendee,
+    PanelGuest,
     PanelStatus,
     PanelWalkIn,
     Reply,
@@ -72,9 +73,9 @@ def organizer(panel: Panel) -> calendar.Person:
     return calendar.Person("Learning panels", current_app.config["MAIL_DEFAULT_SENDER"])
 
 
-def _description(panel: Panel) -> str:
+def _description(panel: Panel, *, for_guest: bool = False) -> str:
     lines = [calendar.MARKING, "", f"Learning panel convened by HM Inspectorate of Probation: {panel.title}"]
-    if panel.agenda:
+    if panel.agenda and not for_guest:
         lines += ["", "Agenda:"]
         for number, item in enumerate(panel.agenda, start=1):
             at = f" ({format_time(item.start_time)})" if item.start_time else ""
@@ -83,6 +84,8 @@ def _description(panel: Panel) -> str:
         lines += ["", f"Place: {panel.place}"]
     if panel.video_link:
         lines += ["", f"Join online: {panel.video_link}"]
+    if for_guest:
+        return "\n".join(lines)
     lines += [
         "",
         "Reply, and download the panel pack, in the Learning panels portal:",
@@ -104,7 +107,18 @@ def calendar_event(panel: Panel) -> calendar.PanelEvent:
         description=_description(panel),
         url=portal_link("panels.show_panel", panel_id=panel.id),
         cancelled=panel.is_cancelled,
-        attendees=tuple(invitee(a) for a in panel.attendees),
+        attendees=tuple(invitee(a) for a in panel.attendees) + tuple(guest_invitee(g) for g in panel.guests),
+    )
+
+
+def guest_event(panel: Panel) -> calendar.PanelEvent:
+    """The calendar event as a guest gets it: no link into the portal, no case references."""
+    return replace(calendar_event(panel), url="", description=_description(panel, for_guest=True))
+
+
+def guest_invitee(guest: PanelGuest) -> calendar.Invitee:
+    return calendar.Invitee(
+        person=calendar.Person(guest.full_name, guest.email), role=guest.role.ical_role, partstat="NEEDS-ACTION"
     )
 
 
@@ -181,6 +195,67 @@ def _invite(attendee: PanelAttendee, *, update: bool = False, changes: Iterable[
     if attendee.invited_at_utc is None:
         attendee.invited_at_utc = now
     attendee.notified_at_utc = now
+
+
+def send_to_guest(guest: PanelGuest, *, kind: str, ics: bytes, method: str = "REQUEST", **context: object) -> None:
+    """A guest's email: the meeting's time and place and the calendar file, and nothing else
+    (no links into the portal, no case references: a guest has no account)."""
+    panel = guest.panel
+    subjects = {"invitation": "Invitation", "update": "Updated", "cancelled": "Cancelled", "removed": "Cancelled"}
+    queue_email(
+        to=guest.email,
+        subject=f"{subjects[kind]}: {panel.title}, {govuk_date(panel.starts_at_utc)}",
+        template="panel_guest",
+        context={"panel": panel, "guest": guest, "kind": kind, "organizer": organizer(panel), **context},
+        concerning=panel,
+        about_a_case=True,
+        attachments=[Attachment(f"{panel.reference}.ics", f"text/calendar; method={method}; charset=UTF-8", ics)],
+    )
+    now = utc_now()
+    if guest.invited_at_utc is None:
+        guest.invited_at_utc = now
+    guest.notified_at_utc = now
+
+
+def _invite_guests(panel: Panel, *, update: bool = False, changes: Iterable[str] = ()) -> int:
+    ics = calendar.request(guest_event(panel))
+    guests = [g for g in panel.guests if g.was_invited or not update]
+    for guest in guests:
+        send_to_guest(guest, kind="update" if update else "invitation", ics=ics, changes=list(changes))
+    return len(guests)
+
+
+def add_guest(panel: Panel, full_name: str, email: str, role: AttendeeRole, by: User) -> PanelGuest:
+    """Invite someone without an account by name and email; on a scheduled panel they are
+    emailed the invitation at once."""
+    _editable(panel)
+    address = email.strip().lower()
+    if any(g.email == address for g in panel.guests) or any(a.user.email.lower() == address for a in panel.attendees):
+        raise PanelError("This person is already invited to the panel")
+    guest = PanelGuest(panel=panel, full_name=full_name.strip(), email=address, role=role, added_by_id=by.id)
+    db.session.add(guest)
+    _touch(panel)
+    audit.record("panel.guest_added", panel, f"Guest {guest.full_name} invited to {panel.title}", actor=by)
+    if panel.is_scheduled:
+        _flush_for_stamp(panel)
+        send_to_guest(guest, kind="invitation", ics=calendar.request(guest_event(panel)))
+    return guest
+
+
+def remove_guest(guest: PanelGuest, by: User) -> bool:
+    """Take a guest off the panel; one who was invited gets a cancellation. Returns whether emailed."""
+    panel = guest.panel
+    _editable(panel)
+    emailed = panel.is_scheduled and guest.was_invited
+    audit.record("panel.guest_removed", panel, f"Guest {guest.full_name} removed from {panel.title}", actor=by)
+    if emailed:
+        panel.sequence += 1
+        _touch(panel)
+        _flush_for_stamp(panel)
+        ics = calendar.cancellation(guest_event(panel), only=guest_invitee(guest))
+        send_to_guest(guest, kind="removed", ics=ics, method="CANCEL")
+    panel.guests.remove(guest)
+    return emailed
 
 
 def _flush_for_stamp(panel: Panel) -> None:
@@ -267,6 +342,7 @@ def update_details(panel: Panel, details: PanelDetails, version: int | str | Non
         for attendee in panel.attendees:
             if attendee.was_invited:
                 _invite(attendee, update=True, changes=[_field_label(n) for n in changed if n in CALENDAR_FIELDS])
+        _invite_guests(panel, update=True, changes=[_field_label(n) for n in changed if n in CALENDAR_FIELDS])
     return changed
 
 
@@ -318,7 +394,7 @@ def schedule_panel(panel: Panel, version: int | str | None, by: User) -> int:
     _flush_for_stamp(panel)
     for attendee in panel.attendees:
         _invite(attendee)
-    return len(panel.attendees)
+    return len(panel.attendees) + _invite_guests(panel)
 
 
 def cancel_panel(panel: Panel, reason: str, version: int | str | None, by: User) -> int:
@@ -343,6 +419,11 @@ def cancel_panel(panel: Panel, reason: str, version: int | str | None, by: User)
                 attendee, template="panel_cancelled", subject="Cancelled", ics=ics, method="CANCEL", reason=reason
             )
             attendee.notified_at_utc = utc_now()
+            sent += 1
+    guest_ics = calendar.cancellation(guest_event(panel))
+    for guest in panel.guests:
+        if guest.was_invited:
+            send_to_guest(guest, kind="cancelled", ics=guest_ics, method="CANCEL", reason=reason)
             sent += 1
     return sent
 

@@ -27,6 +27,7 @@ from panels.models import (
     PanelAgendaItem,
     PanelAttendee,
     PanelDecision,
+    PanelGuest,
     PanelMinutes,
     PanelStatus,
     PanelWalkIn,
@@ -71,6 +72,11 @@ def agenda_item_for(user: User, item_id: int) -> PanelAgendaItem | None:
     if not is_inspectorate_staff(user):
         return None
     return db.session.get(PanelAgendaItem, item_id)
+
+
+def guest_for(user: User, guest_id: int) -> PanelGuest | None:
+    """Guests are managed by the Inspectorate; nobody else learns that an id exists."""
+    return db.session.get(PanelGuest, guest_id) if is_inspectorate_staff(user) else None
 
 
 def walk_in_for(user: User, walk_in_id: int) -> PanelWalkIn | None:

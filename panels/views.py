@@ -41,6 +41,7 @@ from panels.forms import (
     CancelForm,
     CirculateMinutesForm,
     DecisionForm,
+    GuestForm,
     MinutesCommentForm,
     NewPanelForm,
     PanelDetailsForm,
@@ -60,6 +61,7 @@ from panels.models import (
     PanelAgendaItem,
     PanelAttendee,
     PanelDecision,
+    PanelGuest,
     PanelStatus,
     PanelWalkIn,
     Reply,
@@ -74,6 +76,7 @@ from panels.permissions import (
     decision_for,
     eligible_organisation_ids,
     eligible_people,
+    guest_for,
     manages_panels,
     may_change_decision,
     may_comment_on_minutes,
@@ -1021,3 +1024,47 @@ def remove_decision(decision: PanelDecision) -> ResponseReturnValue:
             db.session.commit()
             flash(f"Decision {reference} removed", "success")
     return redirect(url_for("panels.show_minutes", panel_id=panel.id) + "#decisions")
+
+
+# --- guests without accounts ------------------------------------------------------------------------
+
+
+@panels_bp.route("/<int:panel_id>/guests/add", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, manages_panels)
+def add_guest(panel: Panel) -> ResponseReturnValue:
+    if (closed := _only_while_editable(panel)) is not None:
+        return closed
+    form = GuestForm()
+    if form.validate_on_submit():
+        try:
+            guest = operations.add_guest(
+                panel, form.full_name.data, form.email.data, AttendeeRole(form.role.data), access.current_person()
+            )
+        except operations.PanelError as error:
+            db.session.rollback()
+            form.email.errors = [*form.email.errors, str(error)]
+        else:
+            emailed = panel.is_scheduled
+            if _save_change(
+                f"{guest.full_name} invited as a guest."
+                + (" We have emailed them the invitation with the calendar file." if emailed else ""),
+                "guests",
+            ):
+                return _to_panel(panel, "guests")
+    return render_template("panels/guest_form.html", form=form, panel=panel)
+
+
+@panels_bp.post("/guests/<int:guest_id>/remove")
+@access.load("guest_id", guest_for, manages_panels)
+def remove_guest(guest: PanelGuest) -> ResponseReturnValue:
+    panel = guest.panel
+    if ConfirmForm().validate_on_submit():
+        name = guest.full_name
+        try:
+            emailed = operations.remove_guest(guest, access.current_person())
+        except operations.PanelError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            _save_change(f"{name} removed." + (" We have emailed them a cancellation." if emailed else ""), "guests")
+    return _to_panel(panel, "guests")

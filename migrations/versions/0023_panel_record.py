@@ -9,7 +9,8 @@ is present, who did not is absent), and people who came without an invitation. T
 minutes (per agenda item, any other business), circulated for comments and approved. Each
 organisation's senior contact, to whom overdue actions are escalated once per step. The
 panel's decisions log (each decision about an agenda item, by whom, with which agencies'
-agreement), and the decision an action carries out.
+agreement), and the decision an action carries out. Guests invited by name and email, without
+an account.
 
 Revision ID: 0023_panel_record
 Revises: 0018_opened_from_audit
@@ -149,6 +150,26 @@ def upgrade():
     with op.batch_alter_table('panel_decision_agencies', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_panel_decision_agencies_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('panel_guests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('panel_id', sa.Integer(), nullable=False),
+    sa.Column('full_name', sa.String(length=200), nullable=False),
+    sa.Column('email', sa.String(length=320), nullable=False),
+    sa.Column('role', sa.Enum('chair', 'member', 'observer', 'note_taker', name='attendeerole', native_enum=False, length=40), nullable=False),
+    sa.Column('invited_at_utc', sa.DateTime(), nullable=True),
+    sa.Column('notified_at_utc', sa.DateTime(), nullable=True),
+    sa.Column('added_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at_utc', sa.DateTime(), nullable=False),
+    sa.Column('updated_at_utc', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['added_by_id'], ['users.id'], name=op.f('fk_panel_guests_added_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['panel_id'], ['panels.id'], name=op.f('fk_panel_guests_panel_id_panels'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_panel_guests')),
+    sa.UniqueConstraint('panel_id', 'email', name=op.f('uq_panel_guests_panel_id'))
+    )
+    with op.batch_alter_table('panel_guests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_panel_guests_added_by_id'), ['added_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_panel_guests_panel_id'), ['panel_id'], unique=False)
+
     op.create_table('panel_walk_ins',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('panel_id', sa.Integer(), nullable=False),
@@ -241,6 +262,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_panel_walk_ins_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_panel_walk_ins_added_by_id'))
     op.drop_table('panel_walk_ins')
+    with op.batch_alter_table('panel_guests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_panel_guests_panel_id'))
+        batch_op.drop_index(batch_op.f('ix_panel_guests_added_by_id'))
+    op.drop_table('panel_guests')
     with op.batch_alter_table('panel_decision_agencies', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_panel_decision_agencies_organisation_id'))
     op.drop_table('panel_decision_agencies')

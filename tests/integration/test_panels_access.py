@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from extensions import db
-from panels.models import Panel, PanelDecision, PanelWalkIn
+from panels.models import Panel, PanelDecision, PanelGuest, PanelWalkIn
 from tests.conftest import sign_in_as
 from tests.factories.panels import PanelWorld, panel_world
 
@@ -67,6 +67,13 @@ def _walk_in(world: PanelWorld) -> int:
     db.session.add(walk_in)
     db.session.commit()
     return walk_in.id
+
+
+def _guest(world: PanelWorld) -> int:
+    guest = PanelGuest(panel=world.panel, full_name="Dr Ada Chair", email="ada@independent.example")
+    db.session.add(guest)
+    db.session.commit()
+    return guest.id
 
 
 def _decision(world: PanelWorld) -> int:
@@ -136,6 +143,13 @@ ROUTES: list[tuple[str, str, Url, dict[str, int | str]]] = [
         "POST",
         lambda w: f"/panels/{w.panel.id}/minutes/retry",
         {**SEE, "inspector": 403, "admin": 403, "police": 403},
+    ),
+    ("add guest", "GET", lambda w: f"/panels/{w.panel.id}/guests/add", MANAGE),
+    (
+        "remove guest",
+        "POST",
+        lambda w: f"/panels/guests/{_guest(w)}/remove",
+        {**INSPECTORATE_ONLY_OBJECT, "inspector": MOVED, "admin": MOVED},
     ),
     ("add decision", "GET", lambda w: f"/panels/{w.panel.id}/decisions/add", MANAGE),
     (
@@ -263,6 +277,8 @@ def test_every_panels_route_is_in_the_matrix(app: Flask) -> None:
         "panels.add_walk_in",
         "panels.show_minutes",
         "panels.add_decision",
+        "panels.add_guest",
+        "panels.remove_guest",
         "panels.remove_decision",
         "panels.edit_minutes",
         "panels.circulate_minutes",
