@@ -65,7 +65,16 @@ attendees = sa.table(
 )
 
 
+def _foreign_keys(on):
+    """SQLite rebuilds a table to alter it (batch mode): with foreign keys enforced, dropping the
+    old action_records would delete every progress update and evidence file on cascade. Off for
+    the rebuild (it takes effect outside a transaction, as an upgrade from 0018 starts)."""
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
 def upgrade():
+    _foreign_keys(False)
     op.create_table('panel_minutes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('panel_id', sa.Integer(), nullable=False),
@@ -243,8 +252,10 @@ def upgrade():
             review_on = completed_on.replace(year=completed_on.year + 1, day=28)
         bind.execute(actions.update().where(actions.c.id == action_id).values(signed_off_on=completed_on, impact_review_on=review_on))
 
+    _foreign_keys(True)
 
 def downgrade():
+    _foreign_keys(False)
     with op.batch_alter_table('action_records', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_action_records_decision_id_panel_decisions'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_action_records_decision_id'))
@@ -310,3 +321,4 @@ def downgrade():
         batch_op.drop_column('change_reason')
         batch_op.drop_column('proposed_due_on')
         batch_op.drop_column('proposed_what_will_change')
+    _foreign_keys(True)
