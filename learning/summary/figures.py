@@ -845,27 +845,26 @@ def _themes(year: ReportingYear, names: dict[int, str]) -> list[ThemeRow]:
 
 
 def _actions(year: ReportingYear, today: date) -> ActionFigures:
+    """One aggregate query: counts by level, status, whether overdue, and impact."""
     overdue = and_(ActionRecord.status.in_(OPEN_STATUSES), ActionRecord.due_on < today)
-    in_year = (ActionRecord.created_at_utc >= year.start_utc, ActionRecord.created_at_utc < year.end_utc)
     rows = db.session.execute(
-        select(ActionRecord.level, ActionRecord.status, case((overdue, 1), else_=0).label("overdue"), func.count())
-        .where(*in_year)
-        .group_by(ActionRecord.level, ActionRecord.status, "overdue")
+        select(
+            ActionRecord.level,
+            ActionRecord.status,
+            case((overdue, 1), else_=0).label("overdue"),
+            ActionRecord.impact,
+            func.count(),
+        )
+        .where(ActionRecord.created_at_utc >= year.start_utc, ActionRecord.created_at_utc < year.end_utc)
+        .group_by(ActionRecord.level, ActionRecord.status, "overdue", ActionRecord.impact)
     ).all()
     figures = ActionFigures()
-    for level, status, is_overdue, count in rows:
+    for level, status, is_overdue, impact, count in rows:
         figures.counts[(level, status)] = figures.counts.get((level, status), 0) + count
         if is_overdue:
             figures.overdue += count
-    figures.impacts = {
-        impact: count
-        for impact, count in db.session.execute(
-            select(ActionRecord.impact, func.count())
-            .where(*in_year, ActionRecord.impact.is_not(None))
-            .group_by(ActionRecord.impact)
-        ).all()
-        if impact is not None
-    }
+        if impact is not None:
+            figures.impacts[impact] = figures.impacts.get(impact, 0) + count
     return figures
 
 
