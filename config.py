@@ -116,11 +116,19 @@ class Config:
     INBOUND_CALENDAR_HANDLERS = ("panels.replies:record_calendar_reply",)
     PANEL_ORGANIZER_NAME = os.environ.get("PANEL_ORGANIZER_NAME", "HM Inspectorate of Probation learning panels")
 
+    # An action overdue by each of these numbers of days is escalated to its owner organisation's
+    # senior contact (once per step): "30,60,90".
+    ACTION_ESCALATION_DAYS = tuple(
+        int(days) for days in os.environ.get("ACTION_ESCALATION_DAYS", "30,60,90").split(",") if days.strip()
+    )
+
     # Reminder sweeps the outbox worker runs (each queues what is due, once).
     REMINDER_JOBS = (
         "cases.operations:send_due_reminders",
         "panels.reminders:send_due_panel_reminders",
         "learning.reminders:send_due_action_reminders",
+        "learning.reminders:send_due_impact_requests",
+        "learning.reminders:send_due_escalations",
     )
     REMINDER_INTERVAL_SECONDS = 300
     # Jobs the worker runs on every pass (every few seconds), each in its own transaction.

@@ -48,6 +48,9 @@ def create_organisation() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             organisation = operations.create_organisation(form.name.data, form.kind.data, form.contact_email.data)
+            operations.set_senior_contact(
+                organisation, form.senior_contact_name.data or "", form.senior_contact_email.data or ""
+            )
         except operations.DuplicateError as error:
             form.name.errors.append(str(error))
         else:
@@ -67,6 +70,9 @@ def edit_organisation(organisation: Organisation) -> ResponseReturnValue:
         try:
             operations.update_organisation(
                 organisation, name=form.name.data, kind=form.kind.data, contact_email=form.contact_email.data
+            )
+            operations.set_senior_contact(
+                organisation, form.senior_contact_name.data or "", form.senior_contact_email.data or ""
             )
         except operations.DuplicateError as error:
             form.name.errors.append(str(error))

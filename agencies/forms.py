@@ -136,6 +136,24 @@ class OrganisationForm(PortalForm):
         ],
         widget=GovTextInput(),
     )
+    senior_contact_name = StringField(
+        "Senior contact's name (optional)",
+        description="The senior person an overdue action is escalated to, for example a head of service.",
+        validators=[Optional(), *short_text()],
+        widget=GovTextInput(),
+    )
+    senior_contact_email = EmailField(
+        "Senior contact's email address (optional)",
+        validators=[
+            Optional(),
+            Length(max=320, message="Email address must be 320 characters or fewer"),
+            Email(
+                message="Enter the senior contact's email address in the correct format, like name@example.org",
+                check_deliverability=False,
+            ),
+        ],
+        widget=GovTextInput(),
+    )
     submit = SubmitField("Save organisation", widget=GovSubmitInput())
 
 

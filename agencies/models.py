@@ -65,6 +65,9 @@ class Organisation(TimestampMixin, Base):
     kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind), nullable=False, index=True)
     # A shared mailbox that receives requests as well as the members (optional).
     contact_email: Mapped[str | None] = mapped_column(String(320))
+    # The named senior contact an overdue action is escalated to (the admin keeps it).
+    senior_contact_name: Mapped[str | None] = mapped_column(String(200))
+    senior_contact_email: Mapped[str | None] = mapped_column(String(320))
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
     people: Mapped[list[User]] = relationship(back_populates="organisation", order_by="User.full_name")

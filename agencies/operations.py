@@ -389,6 +389,22 @@ def update_organisation(organisation: Organisation, *, name: str, kind: str, con
     audit.record("organisation.updated", organisation, f"Changed organisation {name}", before=before, after=after)
 
 
+def set_senior_contact(organisation: Organisation, name: str, email: str) -> None:
+    """The senior contact overdue actions are escalated to (both empty: none)."""
+    before = (organisation.senior_contact_name, organisation.senior_contact_email)
+    organisation.senior_contact_name = name.strip() or None
+    organisation.senior_contact_email = normalise_email(email) if email.strip() else None
+    after = (organisation.senior_contact_name, organisation.senior_contact_email)
+    if before != after:
+        audit.record(
+            "organisation.senior_contact",
+            organisation,
+            f"Senior contact of {organisation.name} changed",
+            before={"name": before[0], "email": before[1]},
+            after={"name": after[0], "email": after[1]},
+        )
+
+
 # --- people ------------------------------------------------------------------------------
 
 

@@ -779,6 +779,7 @@ def build_panels(context: BuildContext) -> None:
     from cases.models import CaseInvitation, MultiAgencyCase
     from extensions import db
     from panels.models import (
+        Attendance,
         AttendeeRole,
         CalendarFeedToken,
         Panel,
@@ -1017,14 +1018,19 @@ def build_panels(context: BuildContext) -> None:
         status = panel["status"]
         invited_at = panel["scheduled_at"] if status != PanelStatus.DRAFT else None
         for user_id, role in people:
-            reply = replied = attended = None
+            reply = replied = attendance = None
             if invited_at is not None:
                 reply = Reply.ACCEPTED if role == AttendeeRole.CHAIR else _weighted(context, REPLY_WEIGHTS)
                 reply = Reply(reply) if reply else None
                 if reply is not None:
                     replied = min(now, _later(context, invited_at, 0.1, 7), panel["starts"])
             if status == PanelStatus.HELD:
-                attended = reply == Reply.ACCEPTED or (reply == Reply.TENTATIVE and rng.random() < 0.5)
+                came = reply == Reply.ACCEPTED or (reply == Reply.TENTATIVE and rng.random() < 0.5)
+                attendance = (
+                    Attendance.PRESENT
+                    if came
+                    else (Attendance.APOLOGIES if reply == Reply.DECLINED else Attendance.ABSENT)
+                )
             reminded = invited_at is not None and status != PanelStatus.CANCELLED
             attendees.append(
                 {
@@ -1041,7 +1047,7 @@ def build_panels(context: BuildContext) -> None:
                     "day_reminder_for_utc": panel["starts"]
                     if reminded and panel["starts"] - timedelta(days=1) <= now
                     else None,
-                    "attended": attended,
+                    "attendance": attendance,
                     "created_at_utc": panel["created_at"],
                     "updated_at_utc": replied or panel["created_at"],
                 }
@@ -1289,15 +1295,15 @@ def build_learning(context: BuildContext) -> None:
                 status = _weighted(
                     context,
                     [
-                        (ActionStatus.COMPLETED, 65),
-                        (ActionStatus.NOT_ACCEPTED, 7),
+                        (ActionStatus.SIGNED_OFF, 65),
+                        (ActionStatus.DECLINED, 7),
                         (ActionStatus.IN_PROGRESS, 13),
-                        (ActionStatus.OPEN, 15),
+                        (ActionStatus.ACCEPTED, 15),
                     ],
                 )
             else:
                 status = _weighted(
-                    context, [(ActionStatus.OPEN, 50), (ActionStatus.IN_PROGRESS, 45), (ActionStatus.COMPLETED, 5)]
+                    context, [(ActionStatus.ACCEPTED, 50), (ActionStatus.IN_PROGRESS, 45), (ActionStatus.SIGNED_OFF, 5)]
                 )
             linked = [item_id] if item_id else []
             if case_id and rng.random() < 0.3:
@@ -1317,6 +1323,8 @@ def build_learning(context: BuildContext) -> None:
                     "status": status,
                     "not_accepted_reason": None,
                     "completed_on": None,
+                    "signed_off_on": None,
+                    "impact_review_on": None,
                     "case_id": case_id,
                     "assessment_id": assessment_id,
                     "standard_id": standard_id,
@@ -1338,13 +1346,13 @@ def build_learning(context: BuildContext) -> None:
     for action in actions:
         status, created = action["status"], action["created_at_utc"]
         steps: list[tuple[ActionStatus, ActionStatus]] = {
-            ActionStatus.OPEN: [(ActionStatus.OPEN, ActionStatus.OPEN)] * rng.randrange(0, 2),
-            ActionStatus.IN_PROGRESS: [(ActionStatus.OPEN, ActionStatus.IN_PROGRESS)]
+            ActionStatus.ACCEPTED: [(ActionStatus.ACCEPTED, ActionStatus.ACCEPTED)] * rng.randrange(0, 2),
+            ActionStatus.IN_PROGRESS: [(ActionStatus.ACCEPTED, ActionStatus.IN_PROGRESS)]
             + [(ActionStatus.IN_PROGRESS, ActionStatus.IN_PROGRESS)] * rng.randrange(0, 3),
-            ActionStatus.COMPLETED: [(ActionStatus.OPEN, ActionStatus.IN_PROGRESS)]
+            ActionStatus.SIGNED_OFF: [(ActionStatus.ACCEPTED, ActionStatus.IN_PROGRESS)]
             + [(ActionStatus.IN_PROGRESS, ActionStatus.IN_PROGRESS)] * rng.randrange(0, 2)
-            + [(ActionStatus.IN_PROGRESS, ActionStatus.COMPLETED)],
-            ActionStatus.NOT_ACCEPTED: [(ActionStatus.OPEN, ActionStatus.NOT_ACCEPTED)],
+            + [(ActionStatus.IN_PROGRESS, ActionStatus.SIGNED_OFF)],
+            ActionStatus.DECLINED: [(ActionStatus.ACCEPTED, ActionStatus.DECLINED)],
         }[status]
         end = min(now, datetime.combine(action["due_on"] + timedelta(days=20), time(12), tzinfo=UTC))
         span = max(60, int((end - created).total_seconds()))
@@ -1357,7 +1365,7 @@ def build_learning(context: BuildContext) -> None:
             name, organisation = users[author]
             progress = (
                 "Not accepted: the change is already covered by the national programme."
-                if after == ActionStatus.NOT_ACCEPTED
+                if after == ActionStatus.DECLINED
                 else "Progress since the last update, in brief."
             )
             timeline.append(
@@ -1367,7 +1375,7 @@ def build_learning(context: BuildContext) -> None:
                     "author_name": name,
                     "author_organisation": names[organisation],
                     "progress": progress,
-                    "evidence": "Audit report attached to the minutes." if after == ActionStatus.COMPLETED else "",
+                    "evidence": "Audit report attached to the minutes." if after == ActionStatus.SIGNED_OFF else "",
                     "status_before": before,
                     "status_after": after,
                 }
@@ -1376,9 +1384,10 @@ def build_learning(context: BuildContext) -> None:
             last = timeline[-1]
             action["updated_at_utc"] = last["posted_at_utc"]
             action["version"] = 1 + len(timeline)
-            if status == ActionStatus.COMPLETED:
-                action["completed_on"] = last["posted_at_utc"].date()
-            if status == ActionStatus.NOT_ACCEPTED:
+            if status == ActionStatus.SIGNED_OFF:
+                action["completed_on"] = action["signed_off_on"] = last["posted_at_utc"].date()
+                action["impact_review_on"] = action["signed_off_on"].replace(day=1) + timedelta(days=366)
+            if status == ActionStatus.DECLINED:
                 action["not_accepted_reason"] = last["progress"]
         if not status.is_closed and action["due_on"] < today:
             # Overdue: reminded the day after the due date, then weekly.

@@ -95,7 +95,7 @@ def choose_people(count: int) -> list[Person]:
     from panels.models import Panel, PanelAttendee, PanelStatus
     from reviews.models import Assessment, AssessmentStage, Review
 
-    open_statuses = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+    open_statuses = (ActionStatus.ACCEPTED, ActionStatus.IN_PROGRESS)
     taken_actions: set[int] = set()
     taken_returns: set[int] = set()
 

@@ -34,7 +34,7 @@ from wtforms.validators import DataRequired, InputRequired, ValidationError
 from cases.themes import LEARNING_LEVEL_LABELS
 from core.forms import NONE, DateField, VersionedForm, coerce_optional_int, long_text, short_text
 from core.submissions import SentOnce
-from learning.models import ActionStatus
+from learning.models import ActionImpact, ActionStatus
 
 LEVEL_CHOICES = [SelectChoice(level.value, label) for level, label in LEARNING_LEVEL_LABELS.items()]
 LEVEL_HINTS = {
@@ -142,6 +142,13 @@ class ActionForm(VersionedForm):
         default=NONE,
         widget=GovSelect(),
     )
+    decision_id = SelectField(
+        "Decision it carries out",
+        description="The panel's decision, from its decisions log.",
+        coerce=coerce_optional_int,
+        default=NONE,
+        widget=GovSelect(),
+    )
     learning_item_ids = SelectMultipleField(
         "Learning this action answers",
         description="Select all that apply.",
@@ -197,8 +204,44 @@ class UpdateForm(VersionedForm):
 
 
 STATUS_CHOICE_LABELS = {
-    ActionStatus.OPEN: "Open: not started yet",
+    ActionStatus.ACCEPTED: "Accepted: not started yet",
     ActionStatus.IN_PROGRESS: "In progress",
-    ActionStatus.COMPLETED: "Completed",
-    ActionStatus.NOT_ACCEPTED: "Not accepted",
+    ActionStatus.AWAITING_SIGN_OFF: "Complete: send it to the Inspectorate for sign-off",
 }
+
+IMPACT_CHOICES = [SelectChoice(impact.value, impact.label) for impact in ActionImpact]
+
+
+class StepForm(VersionedForm):
+    """One step of an action's life. The view keeps only the fields its step asks for
+    (``STEP_FIELDS``) and words them for the step."""
+
+    proposed_wording = TextAreaField(
+        "New wording (optional)",
+        description="What will change, in the words your organisation can agree to. Leave it empty to keep it.",
+        validators=[*long_text(5_000)],
+        widget=GovTextArea(),
+    )
+    proposed_due_on = DateField(
+        "New due date (optional)", name_in_errors="New due date", description="For example, 30 9 2026"
+    )
+    review_on = DateField(
+        "Impact review date",
+        name_in_errors="Impact review date",
+        description="The owner is asked then whether the action has made the difference intended.",
+    )
+    impact = RadioField(
+        "Has the action made the difference intended?",
+        choices=IMPACT_CHOICES,
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Choose whether the action achieved the impact intended")],
+    )
+    reason = TextAreaField("Reason", validators=[*long_text(5_000)], widget=GovTextArea())
+    evidence = TextAreaField(
+        "Evidence",
+        description="What shows the difference: an audit's findings, outcomes for people, figures before and after.",
+        validators=[*long_text(5_000)],
+        widget=GovTextArea(),
+    )
+    evidence_files = MultipleFileField("Evidence files (optional)", widget=GovFileInput(multiple=True))
+    submit = SubmitField("Save", widget=GovSubmitInput())

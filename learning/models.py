@@ -27,11 +27,13 @@ from core.db import TimestampMixin, UTCDateTime, VersionedMixin
 from core.files import StoredFile
 from core.formatting import utc_now
 from extensions import Base, db
-from panels.models import Panel
+from panels.models import Panel, PanelDecision
 from reviews.models import Assessment, Prompt, Standard, StandardRating
 
 __all__ = [
+    "ActionEvent",
     "ActionEvidenceFile",
+    "ActionImpact",
     "ActionRecord",
     "ActionStatus",
     "ActionUpdate",
@@ -42,10 +44,21 @@ __all__ = [
 
 
 class ActionStatus(enum.StrEnum):
-    OPEN = "open"
+    """Where an action is in its life (``learning.lifecycle`` says who moves it where).
+
+    Proposed to its owner, who accepts it, proposes a change (the inspector agrees or not)
+    or declines it; accepted and in progress until its owner completes it with evidence;
+    awaiting the inspector's sign-off (or returned to in progress); signed off. Its impact is
+    recorded on the signed-off action (``ActionRecord.impact``), not as a status.
+    """
+
+    PROPOSED = "proposed"
+    CHANGE_PROPOSED = "change_proposed"
+    ACCEPTED = "accepted"
     IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    NOT_ACCEPTED = "not_accepted"
+    AWAITING_SIGN_OFF = "awaiting_sign_off"
+    SIGNED_OFF = "signed_off"
+    DECLINED = "declined"
 
     @property
     def label(self) -> str:
@@ -57,17 +70,94 @@ class ActionStatus(enum.StrEnum):
 
     @property
     def is_closed(self) -> bool:
-        """Completed or not accepted: nothing more is expected, so never overdue."""
-        return self in (ActionStatus.COMPLETED, ActionStatus.NOT_ACCEPTED)
+        """Signed off or declined: nothing more is expected of the owner but its impact."""
+        return self in (ActionStatus.SIGNED_OFF, ActionStatus.DECLINED)
+
+    @property
+    def is_agreed(self) -> bool:
+        """Accepted by its owner (and not since declined): the summary's "agreed" actions."""
+        return self in AGREED_STATUSES
 
 
 ACTION_STATUS_LABELS = {
-    ActionStatus.OPEN: ("Open", "govuk-tag--blue"),
+    ActionStatus.PROPOSED: ("Proposed", "govuk-tag--purple"),
+    ActionStatus.CHANGE_PROPOSED: ("Change proposed", "govuk-tag--pink"),
+    ActionStatus.ACCEPTED: ("Accepted", "govuk-tag--blue"),
     ActionStatus.IN_PROGRESS: ("In progress", "govuk-tag--light-blue"),
-    ActionStatus.COMPLETED: ("Completed", "govuk-tag--green"),
-    ActionStatus.NOT_ACCEPTED: ("Not accepted", "govuk-tag--grey"),
+    ActionStatus.AWAITING_SIGN_OFF: ("Awaiting sign-off", "govuk-tag--yellow"),
+    ActionStatus.SIGNED_OFF: ("Signed off", "govuk-tag--green"),
+    ActionStatus.DECLINED: ("Declined", "govuk-tag--grey"),
 }
-OPEN_STATUSES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+# The owner still has work to do: these can be at risk or overdue.
+OPEN_STATUSES = (
+    ActionStatus.PROPOSED,
+    ActionStatus.CHANGE_PROPOSED,
+    ActionStatus.ACCEPTED,
+    ActionStatus.IN_PROGRESS,
+)
+AGREED_STATUSES = (
+    ActionStatus.ACCEPTED,
+    ActionStatus.IN_PROGRESS,
+    ActionStatus.AWAITING_SIGN_OFF,
+    ActionStatus.SIGNED_OFF,
+)
+
+
+class ActionImpact(enum.StrEnum):
+    """The inspector's judgement at the impact review: has it made the difference intended?"""
+
+    ACHIEVED = "achieved"
+    PARTLY = "partly"
+    NOT_ACHIEVED = "not_achieved"
+
+    @property
+    def label(self) -> str:
+        return {"achieved": "Achieved", "partly": "Partly achieved", "not_achieved": "Not achieved"}[self.value]
+
+    @property
+    def tag_class(self) -> str:
+        return {"achieved": "govuk-tag--green", "partly": "govuk-tag--yellow", "not_achieved": "govuk-tag--red"}[
+            self.value
+        ]
+
+
+class ActionEvent(enum.StrEnum):
+    """What a timeline entry records: a progress update or a step in the action's life."""
+
+    UPDATE = "update"
+    ACCEPT = "accept"
+    PROPOSE_CHANGE = "propose_change"
+    AGREE_CHANGE = "agree_change"
+    REFUSE_CHANGE = "refuse_change"
+    DECLINE = "decline"
+    COMPLETE = "complete"
+    SIGN_OFF = "sign_off"
+    RETURN = "return"
+    REOPEN = "reopen"
+    SET_IMPACT_DATE = "set_impact_date"
+    IMPACT_EVIDENCE = "impact_evidence"
+    RECORD_IMPACT = "record_impact"
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS[self]
+
+
+EVENT_LABELS = {
+    ActionEvent.UPDATE: "Progress update",
+    ActionEvent.ACCEPT: "Accepted",
+    ActionEvent.PROPOSE_CHANGE: "Change proposed",
+    ActionEvent.AGREE_CHANGE: "Change agreed",
+    ActionEvent.REFUSE_CHANGE: "Change not agreed",
+    ActionEvent.DECLINE: "Declined",
+    ActionEvent.COMPLETE: "Completed: awaiting sign-off",
+    ActionEvent.SIGN_OFF: "Signed off",
+    ActionEvent.RETURN: "Returned to the owner",
+    ActionEvent.REOPEN: "Proposed again",
+    ActionEvent.SET_IMPACT_DATE: "Impact review date changed",
+    ActionEvent.IMPACT_EVIDENCE: "Impact evidence",
+    ActionEvent.RECORD_IMPACT: "Impact recorded",
+}
 
 
 learning_item_sources = Table(
@@ -142,10 +232,27 @@ class ActionRecord(VersionedMixin, TimestampMixin, Base):
     due_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
     evidence_measure: Mapped[str] = mapped_column(Text, nullable=False)
     status: Mapped[ActionStatus] = mapped_column(
-        enum_column(ActionStatus), nullable=False, default=ActionStatus.OPEN, index=True
+        enum_column(ActionStatus), nullable=False, default=ActionStatus.PROPOSED, index=True
     )
+    # The owner's reason for declining it.
     not_accepted_reason: Mapped[str | None] = mapped_column(Text)
+    # A change the owner proposed (new wording and/or due date, with the reason), until the
+    # inspector agrees (applied) or not (cleared).
+    proposed_what_will_change: Mapped[str | None] = mapped_column(Text)
+    proposed_due_on: Mapped[date | None] = mapped_column(Date)
+    change_reason: Mapped[str | None] = mapped_column(Text)
+    # The day the owner completed it (it then awaits sign-off), and the inspector's sign-off.
     completed_on: Mapped[date | None] = mapped_column(Date)
+    signed_off_on: Mapped[date | None] = mapped_column(Date)
+    signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # Impact review: when the owner is asked whether it made the difference intended (12 months
+    # after sign-off unless the inspector changes it), and the inspector's judgement.
+    impact_review_on: Mapped[date | None] = mapped_column(Date, index=True)
+    impact: Mapped[ActionImpact | None] = mapped_column(enum_column(ActionImpact), index=True)
+    impact_recorded_on: Mapped[date | None] = mapped_column(Date)
+    impact_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # The owner was asked for impact evidence (the impact review date came) for this date.
+    impact_asked_for: Mapped[date | None] = mapped_column(Date)
     # Completing it needs at least one evidence file on its progress updates (the inspector's call).
     completion_needs_file: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
@@ -155,14 +262,18 @@ class ActionRecord(VersionedMixin, TimestampMixin, Base):
     assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", ondelete="SET NULL"), index=True)
     standard_id: Mapped[int | None] = mapped_column(ForeignKey("standards.id"), index=True)
     prompt_id: Mapped[int | None] = mapped_column(ForeignKey("prompts.id"), index=True)
-    # The panel at which it was agreed (the tracker filters by it).
+    # The panel at which it was agreed (the tracker filters by it), and the decision it carries out.
     panel_id: Mapped[int | None] = mapped_column(ForeignKey("panels.id", ondelete="SET NULL"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("panel_decisions.id", ondelete="SET NULL"), index=True)
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # Overdue reminders: the due date they were sent for (a new due date starts again) and
     # when the last one went, so the next goes a week later.
     reminders_for_due_on: Mapped[date | None] = mapped_column(Date)
     last_reminder_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Escalations to the owner's senior contact: the last step sent (1 for the first), for which due date.
+    escalation_step: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    escalated_for_due_on: Mapped[date | None] = mapped_column(Date)
 
     owner: Mapped[Organisation] = relationship(lazy="joined")
     theme: Mapped[LearningTheme] = relationship(lazy="joined")
@@ -171,7 +282,10 @@ class ActionRecord(VersionedMixin, TimestampMixin, Base):
     standard: Mapped[Standard | None] = relationship()
     prompt: Mapped[Prompt | None] = relationship()
     panel: Mapped[Panel | None] = relationship()
-    created_by: Mapped[User | None] = relationship()
+    decision: Mapped[PanelDecision | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    signed_off_by: Mapped[User | None] = relationship(foreign_keys=[signed_off_by_id])
+    impact_recorded_by: Mapped[User | None] = relationship(foreign_keys=[impact_recorded_by_id])
     learning_items: Mapped[list[LearningItem]] = relationship(
         secondary=action_learning_items, back_populates="actions", order_by=LearningItem.position
     )
@@ -188,7 +302,11 @@ class ActionRecord(VersionedMixin, TimestampMixin, Base):
         return self.status.is_closed
 
     def is_overdue(self, today: date) -> bool:
-        return not self.is_closed and self.due_on < today
+        return self.status in OPEN_STATUSES and self.due_on < today
+
+    @property
+    def impact_reviewed(self) -> bool:
+        return self.impact is not None
 
     @property
     def rating(self) -> StandardRating | None:
@@ -219,6 +337,7 @@ class ActionUpdate(Base):
     evidence: Mapped[str] = mapped_column(Text, nullable=False, default="")
     status_before: Mapped[ActionStatus | None] = mapped_column(enum_column(ActionStatus))
     status_after: Mapped[ActionStatus | None] = mapped_column(enum_column(ActionStatus))
+    event: Mapped[ActionEvent] = mapped_column(enum_column(ActionEvent), nullable=False, default=ActionEvent.UPDATE)
 
     action: Mapped[ActionRecord] = relationship(back_populates="updates")
     author: Mapped[User | None] = relationship()
@@ -230,6 +349,13 @@ class ActionUpdate(Base):
     @property
     def changed_status(self) -> bool:
         return self.status_after is not None and self.status_after != self.status_before
+
+    @property
+    def title(self) -> str:
+        """The timeline's heading for the entry."""
+        if self.event == ActionEvent.UPDATE and self.changed_status and self.status_after is not None:
+            return self.status_after.label
+        return self.event.label
 
 
 class ActionEvidenceFile(Base):

@@ -7,7 +7,7 @@ and leaves the commit to the caller, so a change and what it causes commit toget
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -19,12 +19,22 @@ from cases.models import AgencyReturn, CaseInvitation, MultiAgencyCase, ReturnLe
 from cases.themes import LearningLevel, LearningTheme
 from core import audit
 from core.files import FileRefused, detect_type, store_file
-from core.formatting import london_today, utc_now
+from core.formatting import govuk_date, london_today, utc_now
 from extensions import db
-from learning.models import ActionEvidenceFile, ActionRecord, ActionStatus, ActionUpdate, LearningItem
-from learning.rules import UpdateRequest, update_problems
+from learning.lifecycle import Actor, ImpactFacts, default_impact_review, refusal, target
+from learning.models import (
+    ActionEvent,
+    ActionEvidenceFile,
+    ActionImpact,
+    ActionRecord,
+    ActionStatus,
+    ActionUpdate,
+    LearningItem,
+)
+from learning.permissions import actor_for
+from learning.rules import StepRequest, UpdateRequest, step_problems, update_event, update_problems
 from notifications.outbox import portal_link, queue_email
-from panels.models import Panel, PanelAgendaItem, PanelStatus
+from panels.models import Panel, PanelAgendaItem, PanelDecision, PanelStatus
 from reviews.models import Assessment, Prompt, Standard
 
 
@@ -220,6 +230,7 @@ class ActionDetails:
     standard: Standard | None = None
     prompt: Prompt | None = None
     panel: Panel | None = None
+    decision: PanelDecision | None = None
 
 
 def link_problems(details: ActionDetails) -> dict[str, str]:
@@ -239,14 +250,24 @@ def link_problems(details: ActionDetails) -> dict[str, str]:
         problems["learning_items"] = "Choose learning from this case"
     if (problem := _panel_problem(details.case, details.panel)) is not None:
         problems["panel_id"] = problem
+    if details.decision is not None and details.decision.id not in {d.id for d in case_decisions(details.case)}:
+        problems["decision_id"] = "Choose a decision a panel made about this case"
     return problems
+
+
+def case_decisions(case: MultiAgencyCase | None) -> list[PanelDecision]:
+    """The decisions of the case's panels about the case (or their other business), latest panel first."""
+    decisions: list[PanelDecision] = []
+    for panel in case_panels(case):
+        decisions += [d for d in panel.decisions if d.case_id in (None, case.id if case else None)]
+    return decisions
 
 
 def create_action(details: ActionDetails, by: User) -> ActionRecord:
     problems = link_problems(details)
     if problems:
         raise Refused(problems)
-    action = ActionRecord(status=ActionStatus.OPEN, created_by=by)
+    action = ActionRecord(status=ActionStatus.PROPOSED, created_by=by)
     _apply(action, details)
     db.session.add(action)
     db.session.flush()
@@ -302,6 +323,7 @@ def _apply(action: ActionRecord, details: ActionDetails) -> None:
     action.standard = details.standard
     action.prompt = details.prompt
     action.panel = details.panel
+    action.decision = details.decision
 
 
 def _action_state(action: ActionRecord) -> dict[str, Any]:
@@ -320,10 +342,55 @@ def _action_state(action: ActionRecord) -> dict[str, Any]:
         "standard_id": action.standard.id if action.standard else None,
         "prompt_id": action.prompt.id if action.prompt else None,
         "panel_id": action.panel.id if action.panel else None,
+        "decision_id": action.decision.id if action.decision else None,
     }
 
 
-# --- progress updates ------------------------------------------------------------------------------
+# --- progress updates and the action's other steps ---------------------------------------------------
+
+
+def _actor(action: ActionRecord, by: User) -> Actor | None:
+    return actor_for(by, action)
+
+
+def _check_files(files: Sequence[tuple[bytes, str]], problems: dict[str, str]) -> None:
+    for data, name in files:
+        try:
+            detect_type(data)
+        except FileRefused as error:
+            problems.setdefault("evidence_files", f"{name}: {error}")
+
+
+def _timeline(
+    action: ActionRecord,
+    event: ActionEvent,
+    *,
+    by: User,
+    now: datetime,
+    before: ActionStatus,
+    progress: str = "",
+    evidence: str = "",
+    files: Sequence[tuple[bytes, str]] = (),
+) -> ActionUpdate:
+    """An entry on the action's timeline, with its evidence files kept (``core.files``)."""
+    update = ActionUpdate(
+        action=action,
+        posted_at_utc=now,
+        author=by,
+        author_name=by.full_name,
+        author_organisation=by.organisation.name,
+        progress=progress,
+        evidence=evidence,
+        status_before=before,
+        status_after=action.status,
+        event=event,
+    )
+    db.session.add(update)
+    for data, name in files:
+        update.files.append(ActionEvidenceFile(file_id=store_file(data, name, by=by).id))
+    # Every step must bump the version, so a colleague's open form goes stale.
+    action.updated_at_utc = now
+    return update
 
 
 def post_update(
@@ -337,12 +404,12 @@ def post_update(
     now: datetime | None = None,
     files: Sequence[tuple[bytes, str]] = (),
 ) -> ActionUpdate:
-    """Add a progress update to the action's timeline, moving its status if asked.
+    """Add a progress update to the action's timeline: the owner's keeps it in progress or
+    completes it (it then awaits sign-off); the inspector's is a note.
 
-    Completing needs evidence, and an evidence file where the action says so; not accepting
-    needs a reason (the update's text). Only the Inspectorate reopens a closed action.
-    ``files`` are (content, name) pairs already read within the size limits; each is checked
-    by its content and kept (``core.files``), or the update is refused.
+    Completing needs evidence, and an evidence file where the action says so. ``files`` are
+    (content, name) pairs already read within the size limits; each is checked by its content
+    and kept (``core.files``), or the update is refused.
     """
     action.check_version(version)
     now = now or utc_now()
@@ -350,41 +417,21 @@ def post_update(
         progress=progress,
         evidence=evidence,
         new_status=new_status,
-        by_inspectorate=by.is_inspectorate,
+        actor=_actor(action, by),
         files=len(files),
         earlier_files=evidence_file_count(action),
         needs_file=action.completion_needs_file,
     )
     problems = update_problems(action.status, request)
-    for data, name in files:
-        try:
-            detect_type(data)
-        except FileRefused as error:
-            problems.setdefault("evidence_files", f"{name}: {error}")
+    _check_files(files, problems)
     if problems:
         raise Refused(problems)
     before = action.status
-    update = ActionUpdate(
-        action=action,
-        posted_at_utc=now,
-        author=by,
-        author_name=by.full_name,
-        author_organisation=by.organisation.name,
-        progress=progress,
-        evidence=evidence,
-        status_before=before,
-        status_after=new_status,
-    )
-    db.session.add(update)
-    for data, name in files:
-        update.files.append(ActionEvidenceFile(file_id=store_file(data, name, by=by).id))
-    if new_status != before:
-        action.status = new_status
-        action.completed_on = london_today(now) if new_status == ActionStatus.COMPLETED else None
-        action.not_accepted_reason = progress if new_status == ActionStatus.NOT_ACCEPTED else None
-    else:
-        # Saving the update must still bump the version, so a colleague's open form goes stale.
-        action.updated_at_utc = now
+    event = update_event(new_status)
+    action.status = new_status
+    if event == ActionEvent.COMPLETE:
+        action.completed_on = london_today(now)
+    update = _timeline(action, event, by=by, now=now, before=before, progress=progress, evidence=evidence, files=files)
     db.session.flush()
     summary = (
         f"Action {action.reference}: {before.label} to {new_status.label}"
@@ -401,9 +448,149 @@ def post_update(
         with_evidence=bool(evidence.strip()),
         evidence_files=[f.file.filename for f in update.files],
     )
-    if new_status != before and new_status.is_closed and not by.is_inspectorate:
-        _notify_recorder(action, by)
+    if event == ActionEvent.COMPLETE:
+        _notify_recorder(action, by, kind="completed")
     return update
+
+
+def impact_facts(action: ActionRecord, today: date) -> ImpactFacts:
+    return ImpactFacts(
+        recorded=action.impact is not None,
+        review_due=action.impact_review_on is not None and action.impact_review_on <= today,
+        evidence_given=any(update.event == ActionEvent.IMPACT_EVIDENCE for update in action.updates),
+    )
+
+
+def take_step(
+    action: ActionRecord,
+    request: StepRequest,
+    *,
+    version: int | str | None,
+    by: User,
+    now: datetime | None = None,
+    files: Sequence[tuple[bytes, str]] = (),
+) -> ActionUpdate:
+    """Take one step of the action's life other than a progress update (``learning.lifecycle``):
+    accept, propose a change, decline; agree or refuse the change; sign off or return; set the
+    impact review date, send impact evidence, record the impact. Refused (nothing saved) when
+    the status or the person does not allow it, or the answers have problems."""
+    action.check_version(version)
+    now = now or utc_now()
+    today = london_today(now)
+    event = request.event
+    actor = _actor(action, by)
+    problem = refusal(event, action.status, actor, impact_facts(action, today))
+    if problem is not None:
+        raise LearningError(problem)
+    if request.signed_off_on is None and action.signed_off_on is not None:
+        request = replace(request, signed_off_on=action.signed_off_on)
+    if event == ActionEvent.SIGN_OFF and request.review_on is None:
+        request = replace(request, review_on=default_impact_review(today))
+    if event == ActionEvent.SIGN_OFF:
+        request = replace(request, signed_off_on=today)
+    problems = step_problems(replace(request, current_due_on=action.due_on))
+    _check_files(files, problems)
+    if problems:
+        raise Refused(problems)
+    assert actor is not None
+    before = action.status
+    action.status = target(event, before, actor)
+    reason = request.reason.strip()
+    progress, evidence = reason, request.evidence.strip()
+    details: dict[str, Any] = {}
+    if event == ActionEvent.PROPOSE_CHANGE:
+        action.proposed_what_will_change = request.proposed_wording.strip() or None
+        action.proposed_due_on = request.proposed_due_on if request.proposed_due_on != action.due_on else None
+        action.change_reason = reason
+        evidence = _proposal_text(action)
+        details = {"wording": action.proposed_what_will_change, "due_on": _iso(action.proposed_due_on)}
+    elif event == ActionEvent.AGREE_CHANGE:
+        details = {"before": {"what_will_change": action.what_will_change, "due_on": action.due_on.isoformat()}}
+        evidence = _proposal_text(action)
+        if action.proposed_what_will_change:
+            action.what_will_change = action.proposed_what_will_change
+        if action.proposed_due_on:
+            action.due_on = action.proposed_due_on
+        _clear_proposal(action)
+    elif event in (ActionEvent.REFUSE_CHANGE, ActionEvent.DECLINE):
+        _clear_proposal(action)
+        if event == ActionEvent.DECLINE:
+            action.not_accepted_reason = reason
+    elif event == ActionEvent.REOPEN:
+        action.not_accepted_reason = None
+    elif event == ActionEvent.SIGN_OFF:
+        action.signed_off_on = today
+        action.signed_off_by = by
+        action.impact_review_on = request.review_on
+        details = {"impact_review_on": _iso(request.review_on)}
+    elif event == ActionEvent.RETURN:
+        action.completed_on = None
+    elif event == ActionEvent.SET_IMPACT_DATE:
+        details = {"before": _iso(action.impact_review_on), "after": _iso(request.review_on)}
+        action.impact_review_on = request.review_on
+        progress = f"Impact review on {govuk_date(request.review_on)}" + (f". {reason}" if reason else "")
+    elif event == ActionEvent.RECORD_IMPACT:
+        action.impact = ActionImpact(request.impact)
+        action.impact_recorded_on = today
+        action.impact_recorded_by = by
+        progress = f"{action.impact.label}." + (f" {reason}" if reason else "")
+        details = {"impact": action.impact.value}
+    update = _timeline(action, event, by=by, now=now, before=before, progress=progress, evidence=evidence, files=files)
+    db.session.flush()
+    audit.record(
+        f"action.{event.value}",
+        action,
+        f"Action {action.reference}: {event.label.lower()}",
+        actor=by,
+        status_before=before.value,
+        status_after=action.status.value,
+        reason=reason[:500],
+        evidence_files=[f.file.filename for f in update.files],
+        **details,
+    )
+    _notify_step(action, event, by, reason=reason)
+    return update
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _clear_proposal(action: ActionRecord) -> None:
+    action.proposed_what_will_change = None
+    action.proposed_due_on = None
+    action.change_reason = None
+
+
+def _proposal_text(action: ActionRecord) -> str:
+    parts = []
+    if action.proposed_what_will_change:
+        parts.append(f"New wording: {action.proposed_what_will_change}")
+    if action.proposed_due_on:
+        parts.append(f"New due date: {govuk_date(action.proposed_due_on)}")
+    return "\n\n".join(parts)
+
+
+# Who is emailed at each step: the owner's members, or the inspector who recorded the action.
+_TO_OWNER = {
+    ActionEvent.AGREE_CHANGE: "change_agreed",
+    ActionEvent.REFUSE_CHANGE: "change_refused",
+    ActionEvent.REOPEN: "assigned",
+    ActionEvent.SIGN_OFF: "signed_off",
+    ActionEvent.RETURN: "returned",
+}
+_TO_RECORDER = {
+    ActionEvent.PROPOSE_CHANGE: "change_proposed",
+    ActionEvent.DECLINE: "declined",
+    ActionEvent.IMPACT_EVIDENCE: "impact_evidence",
+}
+
+
+def _notify_step(action: ActionRecord, event: ActionEvent, by: User, *, reason: str) -> None:
+    if event in _TO_OWNER:
+        notify_owner(action, kind=_TO_OWNER[event], reason=reason, by_name=by.full_name)
+    elif event in _TO_RECORDER:
+        _notify_recorder(action, by, kind=_TO_RECORDER[event], reason=reason)
 
 
 def evidence_file_count(action: ActionRecord) -> int:
@@ -445,7 +632,88 @@ def action_link(action: ActionRecord) -> str:
 
 def _email_context(action: ActionRecord, kind: str, **extra: object) -> dict[str, object]:
     # The reference, title, dates and a link: the owner sees the rest in the portal.
-    return {"action": action, "kind": kind, "link": action_link(action), "organisation": action.owner, **extra}
+    lead, next_step = _email_text(action, kind, extra)
+    return {
+        "action": action,
+        "kind": kind,
+        "link": action_link(action),
+        "organisation": action.owner,
+        "lead": lead,
+        "next_step": next_step,
+        **extra,
+    }
+
+
+def _email_text(action: ActionRecord, kind: str, extra: dict[str, object]) -> tuple[str, str]:
+    """What each kind of action email says: its opening line and what to do next."""
+    ref, owner, due = action.reference, action.owner.name, govuk_date(action.due_on)
+    who = f"{extra.get('closed_by') or 'The owner'} of {owner}"
+    review_on = govuk_date(action.impact_review_on) if action.impact_review_on else "the impact review date"
+    texts = {
+        "assigned": (
+            f"HM Inspectorate of Probation proposes an action for {owner} following a learning panel.",
+            "Please accept it, propose a change (new wording or a new date, with your reason), "
+            "or decline it with your reason, in Learning panels.",
+        ),
+        "overdue": (
+            f"Action {ref} for {owner} was due by {due} and has not been completed.",
+            "Please post a progress update, complete the action with its evidence, or tell us if it cannot "
+            "be done. We will remind you each week until it is completed.",
+        ),
+        "escalated": (
+            f"Action {ref} for {owner} was due by {due} and is {extra.get('days_overdue', 0)} days overdue. "
+            f"You are {owner}'s senior contact for the Inspectorate's actions.",
+            "Please make sure the action is completed with its evidence, or tell us if it cannot be done.",
+        ),
+        "change_agreed": (
+            f"The Inspectorate has agreed the change you proposed to action {ref}: it is accepted as changed.",
+            "Please post progress updates as the work goes on.",
+        ),
+        "change_refused": (
+            f"The Inspectorate has not agreed the change you proposed to action {ref}.",
+            "Please accept the action as it stands, or decline it with your reason.",
+        ),
+        "signed_off": (
+            f"The Inspectorate has signed off action {ref} as complete.",
+            f"On {review_on} we will ask whether it has made the difference intended.",
+        ),
+        "returned": (
+            f"The Inspectorate has returned action {ref} to {owner}: it is not signed off.",
+            "Please post a progress update, and complete it again with the evidence asked for.",
+        ),
+        "impact_due": (
+            f"Action {ref} was signed off. It is time to review its impact.",
+            "Has it made the difference intended? Please answer with your evidence in Learning panels.",
+        ),
+        "completed": (f"{who} has completed action {ref}.", "It awaits your sign-off: sign it off or return it."),
+        "change_proposed": (f"{who} proposes a change to action {ref}.", "Please agree the change or not."),
+        "declined": (f"{who} has declined action {ref}.", ""),
+        "impact_evidence": (
+            f"{who} has sent evidence of the impact of action {ref}.",
+            "Please record whether it achieved the impact intended.",
+        ),
+    }
+    return texts.get(kind, (f"Action {ref} has changed.", ""))
+
+
+_SUBJECTS = {
+    "assigned": "New action {ref} for {owner}: please accept it, propose a change or decline it",
+    "overdue": "Action {ref} is overdue",
+    "change_agreed": "Action {ref}: your change is agreed",
+    "change_refused": "Action {ref}: your change is not agreed",
+    "signed_off": "Action {ref} is signed off",
+    "returned": "Action {ref} is returned to {owner}",
+    "impact_due": "Action {ref}: has it made the difference intended?",
+    "escalated": "Action {ref} for {owner} is overdue and escalated",
+    "completed": "Action {ref} completed by {owner}: awaiting sign-off",
+    "change_proposed": "Action {ref}: {owner} proposes a change",
+    "declined": "Action {ref} declined by {owner}",
+    "impact_evidence": "Action {ref}: impact evidence from {owner}",
+}
+
+
+def _subject(action: ActionRecord, kind: str) -> str:
+    return _SUBJECTS[kind].format(ref=action.reference, owner=action.owner.name)
 
 
 def notify_owner(action: ActionRecord, *, kind: str, **extra: object) -> int:
@@ -453,15 +721,11 @@ def notify_owner(action: ActionRecord, *, kind: str, **extra: object) -> int:
     recipients: list[tuple[str, User | None]] = agency_recipients(action.owner)
     if not recipients and action.created_by is not None and action.created_by.active:
         recipients = [(action.created_by.email, action.created_by)]
-    subjects = {
-        "assigned": f"New action {action.reference} for {action.owner.name}",
-        "overdue": f"Action {action.reference} is overdue",
-    }
     for address, person in recipients:
         queue_email(
             to=address,
             recipient=person,
-            subject=subjects[kind],
+            subject=_subject(action, kind),
             template="learning_action",
             context=_email_context(action, kind, **extra),
             concerning=action,
@@ -470,17 +734,43 @@ def notify_owner(action: ActionRecord, *, kind: str, **extra: object) -> int:
     return len(recipients)
 
 
-def _notify_recorder(action: ActionRecord, by: User) -> None:
-    """Tell the inspector who recorded the action that its owner has closed it."""
+def escalate(action: ActionRecord, *, step: int, days_overdue: int) -> None:
+    """Email the owner organisation's named senior contact that the action is overdue (step ``step``)."""
+    owner = action.owner
+    if not owner.senior_contact_email:
+        return
+    queue_email(
+        to=owner.senior_contact_email,
+        subject=_subject(action, "escalated"),
+        template="learning_action",
+        context={
+            **_email_context(action, "escalated", days_overdue=days_overdue),
+            "contact_name": owner.senior_contact_name,
+        },
+        concerning=action,
+        about_a_case=action.case_id is not None,
+    )
+    audit.record(
+        "action.escalated",
+        action,
+        f"Overdue action {action.reference} escalated to {owner.name}'s senior contact (step {step})",
+        step=step,
+        days_overdue=days_overdue,
+        due_on=action.due_on.isoformat(),
+    )
+
+
+def _notify_recorder(action: ActionRecord, by: User, *, kind: str, **extra: object) -> None:
+    """Tell the inspector who recorded the action what its owner has done."""
     recorder = action.created_by
     if recorder is None or not recorder.active or recorder.id == by.id:
         return
     queue_email(
         to=recorder.email,
         recipient=recorder,
-        subject=f"Action {action.reference} {action.status.label.lower()} by {action.owner.name}",
+        subject=_subject(action, kind),
         template="learning_action",
-        context=_email_context(action, "closed", closed_by=by.full_name),
+        context=_email_context(action, kind, closed_by=by.full_name, **extra),
         concerning=action,
         about_a_case=action.case_id is not None,
     )

@@ -9,18 +9,23 @@ organisation's members post progress updates and close their actions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Select, select
 
 from agencies.access import belongs_to, is_agency_member, is_inspector, is_inspectorate_staff
 from agencies.models import Organisation, User
 from cases.models import MultiAgencyCase
 from extensions import db
-from learning.models import ActionEvidenceFile, ActionRecord, LearningItem
+from learning.lifecycle import STEPS, Actor
+from learning.models import ActionEvent, ActionEvidenceFile, ActionRecord, LearningItem
 from panels.models import Panel
 from reviews.models import Review
 
 __all__ = [
     "action_for",
+    "actor_for",
+    "may_take",
     "case_for_learning",
     "item_for_inspector",
     "owner_for_tracker",
@@ -71,6 +76,13 @@ def evidence_for(user: User, evidence_id: int) -> ActionEvidenceFile | None:
     return evidence
 
 
+def organisation_for_actions(user: User, organisation_id: int) -> Organisation | None:
+    """An organisation's own action page: the Inspectorate sees any; a member only their own."""
+    if is_inspectorate_staff(user) or (is_agency_member(user) and user.organisation_id == organisation_id):
+        return db.session.get(Organisation, organisation_id)
+    return None
+
+
 def case_for_learning(user: User, case_id: int) -> MultiAgencyCase | None:
     """Compiling a case's learning is the Inspectorate's: to anyone else the page does not exist."""
     return db.session.get(MultiAgencyCase, case_id) if is_inspectorate_staff(user) else None
@@ -96,9 +108,31 @@ def review_for_actions(user: User, review_id: int) -> Review | None:
 # --- checks (403 for someone who can see the object but not do this) --------------------------
 
 
+def actor_for(user: User, action: ActionRecord) -> Actor | None:
+    """The part this person plays in the action's life (``learning.lifecycle``): the
+    Inspectorate's inspector, a member of the owner organisation, or none."""
+    if is_inspector(user):
+        return Actor.INSPECTOR
+    if is_agency_member(user) and belongs_to(user, action.owner_id):
+        return Actor.OWNER
+    return None
+
+
 def may_update_action(user: User, action: ActionRecord) -> bool:
     """Progress updates: the owner organisation's members, and the Inspectorate's inspectors."""
-    return is_inspector(user) or (is_agency_member(user) and belongs_to(user, action.owner_id))
+    return actor_for(user, action) is not None
+
+
+def may_take(event: ActionEvent) -> Callable[[User, ActionRecord], bool]:
+    """The check for one step of an action's life: whether this person plays a part that may
+    ever take it (whether it may be taken *now* depends on the status: the view says so)."""
+
+    def check(user: User, action: ActionRecord) -> bool:
+        actor = actor_for(user, action)
+        return actor is not None and actor in STEPS[event].actors
+
+    check.__name__ = f"may_{event.value}"
+    return check
 
 
 def may_edit_action(user: User, _action: ActionRecord) -> bool:

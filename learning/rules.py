@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from core.formatting import LONDON, london_today, percentage
-from learning.models import ActionStatus
+from learning.lifecycle import Actor, allowed, needs_reason
+from learning.models import OPEN_STATUSES, ActionEvent, ActionImpact, ActionStatus
 
 # An overdue action's owners are reminded once, then every week until it is closed.
 REMINDER_INTERVAL = timedelta(days=7)
@@ -123,7 +124,7 @@ def shares(labelled_counts: Sequence[tuple[str, int]], base: int | None = None) 
     return [Share(label, count, whole) for label, count in labelled_counts]
 
 
-# --- action status ---------------------------------------------------------------------------
+# --- progress updates ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ class UpdateRequest:
     progress: str
     evidence: str
     new_status: ActionStatus
-    by_inspectorate: bool
+    actor: Actor | None
     # Evidence files: with this update, and on the action's earlier updates; and whether the
     # inspector said completing the action needs at least one.
     files: int = 0
@@ -141,40 +142,102 @@ class UpdateRequest:
     needs_file: bool = False
 
 
-def statuses_open_to(current: ActionStatus, *, by_inspectorate: bool) -> list[ActionStatus]:
+def statuses_open_to(current: ActionStatus, actor: Actor | None) -> list[ActionStatus]:
     """The statuses a progress update may leave the action in.
 
-    Open and in-progress actions move freely between the two and may be completed or not
-    accepted. A closed action (completed or not accepted) stays closed unless the
-    Inspectorate reopens it; its owner can no longer post updates to it.
+    On an accepted or in-progress action the owner posts progress (it is then in progress) or
+    completes it with evidence (it then awaits the Inspectorate's sign-off); the inspector's
+    update is a note that leaves the status alone. Anything else is a step of its own
+    (``learning.lifecycle``), not a progress update.
     """
-    if current in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS):
-        return [ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.COMPLETED, ActionStatus.NOT_ACCEPTED]
-    if by_inspectorate:
-        return [current, ActionStatus.IN_PROGRESS]
-    return []
+    if not allowed(ActionEvent.UPDATE, current, actor):
+        return []
+    if actor is Actor.INSPECTOR:
+        return [current]
+    return [ActionStatus.IN_PROGRESS, ActionStatus.AWAITING_SIGN_OFF]
+
+
+def update_event(new_status: ActionStatus) -> ActionEvent:
+    return ActionEvent.COMPLETE if new_status == ActionStatus.AWAITING_SIGN_OFF else ActionEvent.UPDATE
 
 
 def update_problems(current: ActionStatus, request: UpdateRequest) -> dict[str, str]:
     """Problems with a progress update, by form field name (empty when it may be saved)."""
     problems: dict[str, str] = {}
-    allowed = statuses_open_to(current, by_inspectorate=request.by_inspectorate)
-    if request.new_status not in allowed:
-        problems["status"] = (
-            "Only the Inspectorate can reopen a closed action" if current.is_closed else "Choose a status from the list"
-        )
+    if request.new_status not in statuses_open_to(current, request.actor):
+        problems["status"] = "Choose a status from the list"
     if not request.progress.strip():
-        problems["progress"] = (
-            "Enter the reason the action is not accepted"
-            if request.new_status == ActionStatus.NOT_ACCEPTED
-            else "Enter what has happened since the last update"
-        )
-    completing = request.new_status == ActionStatus.COMPLETED and current != ActionStatus.COMPLETED
+        problems["progress"] = "Enter what has happened since the last update"
+    completing = request.new_status == ActionStatus.AWAITING_SIGN_OFF
     if completing and not request.evidence.strip():
         problems["evidence"] = "Enter the evidence that the action is complete"
     if completing and request.needs_file and not (request.files or request.earlier_files):
         problems["evidence_files"] = "Attach at least one file as evidence: this action needs one to be completed"
     return problems
+
+
+# --- the other steps -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepRequest:
+    """What someone asked for in one of an action's steps other than a progress update."""
+
+    event: ActionEvent
+    reason: str = ""
+    proposed_wording: str = ""
+    proposed_due_on: date | None = None
+    current_due_on: date | None = None
+    review_on: date | None = None
+    signed_off_on: date | None = None
+    impact: str = ""
+    evidence: str = ""
+
+
+REASON_MESSAGES = {
+    ActionEvent.PROPOSE_CHANGE: "Enter the reason for the change",
+    ActionEvent.REFUSE_CHANGE: "Enter the reason the change is not agreed",
+    ActionEvent.DECLINE: "Enter the reason the action is declined",
+    ActionEvent.REOPEN: "Enter why the action is proposed again",
+    ActionEvent.RETURN: "Enter the reason the action is returned",
+    ActionEvent.IMPACT_EVIDENCE: "Enter whether the action has made the difference intended",
+}
+
+
+def step_problems(request: StepRequest) -> dict[str, str]:
+    """Problems with a step's answers, by form field name (empty when it may be taken)."""
+    problems: dict[str, str] = {}
+    event = request.event
+    if needs_reason(event) and not request.reason.strip():
+        problems["reason"] = REASON_MESSAGES[event]
+    if event == ActionEvent.PROPOSE_CHANGE:
+        wording_same = not request.proposed_wording.strip()
+        date_same = request.proposed_due_on is None or request.proposed_due_on == request.current_due_on
+        if wording_same and date_same:
+            problems["proposed_wording"] = "Enter the new wording or a new due date"
+    if event in (ActionEvent.SIGN_OFF, ActionEvent.SET_IMPACT_DATE):
+        if request.review_on is None:
+            problems["review_on"] = "Enter the impact review date"
+        elif request.signed_off_on is not None and request.review_on < request.signed_off_on:
+            problems["review_on"] = "The impact review date cannot be before the action was signed off"
+    if event == ActionEvent.RECORD_IMPACT and request.impact not in {i.value for i in ActionImpact}:
+        problems["impact"] = "Choose whether the action achieved the impact intended"
+    return problems
+
+
+# --- escalation -------------------------------------------------------------------------------------
+
+
+def escalation_due(
+    *, days_overdue: int, thresholds: Sequence[int], sent_step: int, sent_for_due_on: date | None, due_on: date
+) -> int | None:
+    """The escalation step (1 for the first threshold) to send now, or None.
+
+    Each step goes once: a step already sent for this due date never goes again, and a sweep
+    that finds several steps reached at once sends only the highest. A new due date starts again."""
+    reached = sum(1 for days in sorted(thresholds) if days_overdue >= days)
+    already = sent_step if sent_for_due_on == due_on else 0
+    return reached if reached > already else None
 
 
 # --- overdue reminders ----------------------------------------------------------------------
@@ -192,7 +255,7 @@ def reminder_due(facts: ReminderFacts, now: datetime) -> bool:
     """Whether an overdue reminder should go now: the first as soon as the action is overdue
     (the day after its due date, in London), then one a week, until it is closed. Moving the
     due date starts again: the markers belong to the date they were sent for."""
-    if facts.status.is_closed or facts.due_on >= london_today(now):
+    if facts.status not in OPEN_STATUSES or facts.due_on >= london_today(now):
         return False
     if facts.reminders_for_due_on != facts.due_on or facts.last_reminder_at is None:
         return True

@@ -3,8 +3,11 @@ the tracker and the annual summary have content. Made through the same operation
 
 - learning picked from Northshire Police's submitted learning point, and learning the
   inspector added for children's services;
-- an action owned by Northshire Police, in progress, with two progress updates;
-- an action owned by the County Council's children's services, open.
+- an action owned by Northshire Police, accepted and in progress, with two progress updates;
+- an action owned by the County Council's children's services, proposed (awaiting its answer);
+- and one in each other state: a change proposed (health), accepted (police), overdue and
+  quiet for months (police), awaiting sign-off (children's services), declined (health), signed off with its
+  impact review due (police), and signed off with its impact recorded (children's services).
 
 Each links back to the review's QA rating where the review has been assessed: to the
 standard with the lowest score.
@@ -12,7 +15,9 @@ standard with the lowest score.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -21,7 +26,7 @@ from cases.models import MultiAgencyCase
 from cases.themes import LearningLevel, LearningTheme
 from core.formatting import london_today, utc_now
 from extensions import db
-from learning.models import ActionStatus, LearningItem
+from learning.models import ActionEvent, ActionRecord, ActionStatus, LearningItem
 from learning.operations import (
     ActionDetails,
     ItemDetails,
@@ -31,11 +36,15 @@ from learning.operations import (
     default_panel,
     post_update,
     submitted_learning_points,
+    take_step,
 )
+from learning.rules import StepRequest
+from panels.models import Panel
 from reviews.models import Assessment, Standard
 
 POLICE = "Northshire Police"
 CHILDRENS = "Northshire County Council Children's Services"
+HEALTH = "Northshire NHS Foundation Trust"
 
 
 def seed_demo_learning() -> list[str]:
@@ -125,6 +134,14 @@ def seed_demo_learning() -> list[str]:
     )
     db.session.flush()
     if police_member is not None:
+        take_step(
+            police_action,
+            StepRequest(ActionEvent.ACCEPT),
+            version=police_action.version,
+            by=police_member,
+            now=utc_now() - timedelta(days=8),
+        )
+        db.session.flush()
         post_update(
             police_action,
             progress="The control room procedure has been rewritten and approved.",
@@ -144,9 +161,121 @@ def seed_demo_learning() -> list[str]:
             by=police_member,
         )
         db.session.flush()
-    return [
-        f"shared learning and actions {police_action.reference}, {childrens_action.reference} for case {case.reference}"
-    ]
+    made = [police_action, childrens_action]
+    health = organisations.get(HEALTH)
+    members = {
+        police.id: police_member,
+        childrens.id: people.get("childrens@council.example"),
+    }
+    if health is not None:
+        members[health.id] = people.get("health@health.example")
+    made += _actions_in_every_state(
+        case, panel, inspector, members, {o.id: o for o in (police, childrens, health) if o}, theme
+    )
+    return [f"shared learning and actions {', '.join(a.reference for a in made)} for case {case.reference}"]
+
+
+def _actions_in_every_state(
+    case: MultiAgencyCase,
+    panel: Panel | None,
+    inspector: User,
+    members: dict[int, User | None],
+    owners: dict[int, Organisation],
+    theme: Callable[[str], LearningTheme],
+) -> list[ActionRecord]:
+    """One demo action in each state of an action's life not shown above: a change proposed,
+    overdue, awaiting sign-off, declined, signed off with the impact review due, and signed off
+    with its impact recorded. Made through the operations, back-dated where time must pass."""
+    now = utc_now()
+    made: list[ActionRecord] = []
+
+    def action(owner_name: str, title: str, *, days_ago: int, due_in: int) -> tuple[ActionRecord, User] | None:
+        owner = next((o for o in owners.values() if o.name == owner_name), None)
+        member = members.get(owner.id) if owner else None
+        if owner is None or member is None:
+            return None
+        recorded = now - timedelta(days=days_ago)
+        record = create_action(
+            ActionDetails(
+                title=title,
+                what_will_change=f"{title}: the change in practice, and who it is for.",
+                owner=owner,
+                level=LearningLevel.LOCAL,
+                theme=theme("Information sharing"),
+                due_on=london_today(recorded) + timedelta(days=due_in),
+                evidence_measure="A dip sample of 20 cases three months on.",
+                case=case,
+                panel=panel,
+            ),
+            inspector,
+        )
+        record.created_at_utc = recorded
+        db.session.flush()
+        made.append(record)
+        return record, member
+
+    def step(record: ActionRecord, event: ActionEvent, by: User, days_ago: int, **answers: Any) -> None:
+        take_step(
+            record, StepRequest(event, **answers), version=record.version, by=by, now=now - timedelta(days=days_ago)
+        )
+        db.session.flush()
+
+    def progress(record: ActionRecord, by: User, days_ago: int, status: ActionStatus, evidence: str = "") -> None:
+        post_update(
+            record,
+            progress="Work under way: the procedure is written and staff are briefed.",
+            evidence=evidence,
+            new_status=status,
+            version=record.version,
+            by=by,
+            now=now - timedelta(days=days_ago),
+        )
+        db.session.flush()
+
+    if pair := action(HEALTH, "Share discharge plans with the police within a day", days_ago=20, due_in=40):
+        record, member = pair
+        step(
+            record,
+            ActionEvent.PROPOSE_CHANGE,
+            member,
+            10,
+            reason="Our new records system goes live in the spring.",
+            proposed_due_on=london_today(now) + timedelta(days=120),
+        )
+    if pair := action(POLICE, "Brief every response team on repeat-victim flags", days_ago=120, due_in=100):
+        record, member = pair  # overdue by 20 days, last updated 90 days ago
+        step(record, ActionEvent.ACCEPT, member, 115)
+        progress(record, member, 90, ActionStatus.IN_PROGRESS)
+    if pair := action(POLICE, "Add repeat-victim questions to the call-handling script", days_ago=5, due_in=90):
+        record, member = pair  # accepted, not started: on track
+        step(record, ActionEvent.ACCEPT, member, 2)
+    if pair := action(CHILDRENS, "Screen police notifications within one working day", days_ago=90, due_in=120):
+        record, member = pair
+        step(record, ActionEvent.ACCEPT, member, 85)
+        progress(record, member, 3, ActionStatus.AWAITING_SIGN_OFF, evidence="Monthly report: 96% screened in a day.")
+    if pair := action(HEALTH, "Audit GP records for domestic abuse markers", days_ago=30, due_in=60):
+        record, member = pair
+        step(record, ActionEvent.DECLINE, member, 25, reason="GP records are held by the practices, not by the trust.")
+    if pair := action(POLICE, "Record children present at every domestic incident", days_ago=500, due_in=90):
+        record, member = pair  # signed off 13 months ago: its impact review is due
+        step(record, ActionEvent.ACCEPT, member, 495)
+        progress(record, member, 410, ActionStatus.AWAITING_SIGN_OFF, evidence="Audit: children recorded in 29 of 30.")
+        step(record, ActionEvent.SIGN_OFF, inspector, 400)
+    if pair := action(CHILDRENS, "Invite police to every strategy discussion", days_ago=600, due_in=60):
+        record, member = pair  # reviewed: impact achieved
+        step(record, ActionEvent.ACCEPT, member, 595)
+        progress(record, member, 540, ActionStatus.AWAITING_SIGN_OFF, evidence="Minutes of 40 strategy discussions.")
+        step(record, ActionEvent.SIGN_OFF, inspector, 530)
+        step(
+            record,
+            ActionEvent.IMPACT_EVIDENCE,
+            member,
+            160,
+            reason="Police attended 38 of 40 strategy discussions this year.",
+            evidence="Attendance log.",
+        )
+        step(record, ActionEvent.RECORD_IMPACT, inspector, 150, impact="achieved", reason="The change has held.")
+    return made
 
 
 def _weakest_standard(assessment: Assessment | None) -> Standard | None:

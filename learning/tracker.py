@@ -14,10 +14,11 @@ from agencies.models import Organisation, User
 from cases.models import MultiAgencyCase
 from cases.themes import LearningLevel, LearningTheme
 from core.db import contains
-from core.formatting import govuk_date
+from core.formatting import govuk_date, london_today
 from core.ids import database_id
-from core.tabular import csv_text
+from core.tabular import Cell, csv_text
 from extensions import db
+from learning.lifecycle import Rag, rag
 from learning.models import OPEN_STATUSES, ActionRecord, ActionStatus, ActionUpdate
 from learning.permissions import owner_for_tracker, visible_actions
 from panels.models import Panel
@@ -140,6 +141,97 @@ def tracker_query(user: User, filters: TrackerFilters, today: date) -> Select[Ac
     return query.order_by(ordered, tie)
 
 
+def action_rag(action: ActionRecord, today: date) -> Rag | None:
+    """One action's RAG, from its own timeline (loaded with it on the action's page)."""
+    latest = max((update.posted_at_utc for update in action.updates), default=action.created_at_utc)
+    return rag(action.status, action.due_on, london_today(latest), today)
+
+
+def rags(actions: Sequence[ActionRecord], today: date) -> dict[int, Rag | None]:
+    """Each listed action's RAG, with one query for their latest updates."""
+    latest = _last_update_dates([action.id for action in actions])
+    return {
+        action.id: rag(action.status, action.due_on, london_today(latest.get(action.id, action.created_at_utc)), today)
+        for action in actions
+    }
+
+
+# --- one organisation's actions, by status --------------------------------------------------------
+
+
+@dataclass
+class OrganisationActions:
+    organisation: Organisation
+    by_status: list[tuple[ActionStatus, list[ActionRecord]]]
+    rags: dict[int, Rag | None]
+    due_next: list[ActionRecord]  # open, soonest first: what the organisation must do next
+    last_updates: dict[int, datetime]
+
+
+def organisation_actions(organisation: Organisation, today: date, due_next: int = 5) -> OrganisationActions:
+    actions = list(
+        db.session.scalars(
+            select(ActionRecord)
+            .where(ActionRecord.owner_id == organisation.id)
+            .order_by(ActionRecord.due_on, ActionRecord.id)
+        )
+    )
+    last = _last_update_dates([action.id for action in actions])
+    rag_of = {
+        action.id: rag(action.status, action.due_on, london_today(last.get(action.id, action.created_at_utc)), today)
+        for action in actions
+    }
+    groups = [(status, [a for a in actions if a.status == status]) for status in ActionStatus]
+    return OrganisationActions(
+        organisation=organisation,
+        by_status=[(status, group) for status, group in groups if group],
+        rags=rag_of,
+        due_next=[a for a in actions if a.status in OPEN_STATUSES][:due_next],
+        last_updates=last,
+    )
+
+
+ORGANISATION_CSV_COLUMNS = [
+    "Reference",
+    "Action",
+    "Status",
+    "On track, at risk or overdue",
+    "Due date",
+    "Days until due (negative: overdue)",
+    "Last progress update",
+    "Completed on",
+    "Signed off on",
+    "Impact review date",
+    "Impact",
+    "Case reference",
+]
+
+
+def organisation_csv(view: OrganisationActions, today: date) -> str:
+    """Every action the organisation owns, one a row, through the portal's one CSV writer."""
+    rows: list[list[Cell]] = []
+    for _status, group in view.by_status:
+        for action in group:
+            updated = view.last_updates.get(action.id)
+            rows.append(
+                [
+                    action.reference,
+                    action.title,
+                    action.status.label,
+                    _rag_label(view.rags[action.id]),
+                    action.due_on,
+                    (action.due_on - today).days,
+                    london_today(updated) if updated else None,
+                    action.completed_on,
+                    action.signed_off_on,
+                    action.impact_review_on,
+                    action.impact.label if action.impact else None,
+                    action.case.reference if action.case else None,
+                ]
+            )
+    return csv_text(ORGANISATION_CSV_COLUMNS, rows)
+
+
 def owner_name(user: User, owner_id: int | None) -> str | None:
     """The organisation an ``owner`` filter (a link from elsewhere) names, if this person may
     see it named (``learning.permissions.owner_for_tracker``)."""
@@ -190,8 +282,12 @@ CSV_COLUMNS = [
     "Due date",
     "Status",
     "Overdue",
+    "On track, at risk or overdue",
     "Completed on",
-    "Reason not accepted",
+    "Signed off on",
+    "Impact review date",
+    "Impact",
+    "Reason declined",
     "How progress will be evidenced",
     "Case reference",
     "Panel",
@@ -221,6 +317,12 @@ def tracker_csv(user: User, filters: TrackerFilters, today: date) -> str:
     action_ids = [action.id for action in actions]
     last_updates = _last_update_dates(action_ids)
     ratings = _ratings(actions)
+    rag_of = {
+        action.id: rag(
+            action.status, action.due_on, london_today(last_updates.get(action.id, action.created_at_utc)), today
+        )
+        for action in actions
+    }
     rows = []
     for action in actions:
         rating = ratings.get((action.assessment_id, action.standard_id))
@@ -235,7 +337,11 @@ def tracker_csv(user: User, filters: TrackerFilters, today: date) -> str:
                 action.due_on.isoformat(),
                 action.status.label,
                 "Yes" if action.is_overdue(today) else "No",
+                _rag_label(rag_of[action.id]),
                 action.completed_on.isoformat() if action.completed_on else "",
+                action.signed_off_on.isoformat() if action.signed_off_on else "",
+                action.impact_review_on.isoformat() if action.impact_review_on else "",
+                action.impact.label if action.impact else "",
                 action.not_accepted_reason or "",
                 action.evidence_measure,
                 action.case.reference if action.case else "",
@@ -249,6 +355,10 @@ def tracker_csv(user: User, filters: TrackerFilters, today: date) -> str:
             ]
         )
     return csv_text(CSV_COLUMNS, rows)
+
+
+def _rag_label(value: Rag | None) -> str:
+    return value.label if value is not None else ""
 
 
 def _last_update_dates(action_ids: list[int]) -> dict[int, datetime]:

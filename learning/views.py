@@ -7,6 +7,7 @@ Thin: parse the form, call ``action_operations``, render. Who may do what is dec
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -30,17 +31,26 @@ from core.ids import id_arg, id_args
 from core.pagination import paginate
 from core.submissions import first_sending
 from extensions import db
+from learning import lifecycle, tracker
 from learning import operations as ops
 from learning import permissions as can
-from learning import tracker
-from learning.forms import STATUS_CHOICE_LABELS, ActionForm, ItemForm, NewActionForm, NewItemForm, UpdateForm
-from learning.models import ActionEvidenceFile, ActionRecord, ActionStatus, LearningItem
-from learning.rules import statuses_open_to
-from panels.models import Panel, PanelStatus
-from panels.permissions import panel_for
+from learning.forms import (
+    STATUS_CHOICE_LABELS,
+    ActionForm,
+    ItemForm,
+    NewActionForm,
+    NewItemForm,
+    StepForm,
+    UpdateForm,
+)
+from learning.models import ActionEvent, ActionEvidenceFile, ActionRecord, ActionStatus, LearningItem
+from learning.rules import StepRequest, statuses_open_to
+from panels.models import Panel, PanelAgendaItem, PanelDecision, PanelMinutes, PanelMinutesItem, PanelStatus
+from panels.permissions import may_see_minutes, panel_for
 from reviews.models import Assessment, KeyQuestion, Prompt, Review, Standard
 
 learning_bp = Blueprint("learning", __name__, url_prefix="/learning")
+E = ActionEvent
 
 
 def _today() -> date:
@@ -97,6 +107,7 @@ def list_actions() -> ResponseReturnValue:
         page=page,
         filters=filters,
         today=today,
+        rags=tracker.rags(page.items, today),
         owner=tracker.owner_name(current_user, filters.owner_id),
         themes=tracker.theme_choices(),
         panels=tracker.panel_choices(current_user, keep=filters.panel_id),
@@ -117,6 +128,24 @@ def download_actions() -> ResponseReturnValue:
     )
 
 
+@learning_bp.get("/organisations/<int:organisation_id>/actions")
+@access.load("organisation_id", can.organisation_for_actions)
+def organisation_actions(organisation: Organisation) -> ResponseReturnValue:
+    """An organisation's actions grouped by status, with what is due next."""
+    today = _today()
+    return render_template(
+        "learning/actions/organisation.html", view=tracker.organisation_actions(organisation, today), today=today
+    )
+
+
+@learning_bp.get("/organisations/<int:organisation_id>/actions.csv")
+@access.load("organisation_id", can.organisation_for_actions)
+def download_organisation_actions(organisation: Organisation) -> ResponseReturnValue:
+    today = _today()
+    text = tracker.organisation_csv(tracker.organisation_actions(organisation, today), today)
+    return send_download(text, f"actions-organisation-{organisation.id}-{today.isoformat()}.csv", "text/csv")
+
+
 # --- one action ------------------------------------------------------------------------------------
 
 
@@ -124,14 +153,35 @@ def download_actions() -> ResponseReturnValue:
 @access.load("action_id", can.action_for)
 def show_action(action: ActionRecord) -> ResponseReturnValue:
     _learning_read(action, f"action {action.reference} and the learning it answers")
+    today = _today()
+    actor = can.actor_for(current_user, action)
+    steps = [
+        STEP_PAGES[event]
+        for event in lifecycle.steps_open_to(action.status, actor, ops.impact_facts(action, today))
+        if event in STEP_PAGES
+    ]
     return render_template(
         "learning/actions/show.html",
         action=action,
-        today=_today(),
-        may_update=can.may_update_action(current_user, action)
-        and bool(statuses_open_to(action.status, by_inspectorate=current_user.is_inspectorate)),
+        today=today,
+        rag=tracker.action_rag(action, today),
+        steps=steps,
+        may_update=bool(statuses_open_to(action.status, actor)),
         may_edit=can.may_edit_action(current_user, action),
         panel_visible=action.panel_id is not None and panel_for(current_user, action.panel_id) is not None,
+        minutes_entry=_minutes_entry(action),
+    )
+
+
+def _minutes_entry(action: ActionRecord) -> PanelMinutesItem | None:
+    """The minutes of the action's case at the panel that agreed it, where this person may read them."""
+    if action.panel is None or action.case_id is None or not may_see_minutes(current_user, action.panel):
+        return None
+    return db.session.scalar(
+        select(PanelMinutesItem)
+        .join(PanelMinutes, PanelMinutes.id == PanelMinutesItem.minutes_id)
+        .join(PanelAgendaItem, PanelAgendaItem.id == PanelMinutesItem.agenda_item_id)
+        .where(PanelMinutes.panel_id == action.panel_id, PanelAgendaItem.case_id == action.case_id)
     )
 
 
@@ -142,6 +192,9 @@ def _details_from(
     standard = db.session.get(Standard, form.standard_id.data) if form.standard_id.data not in (None, NONE) else None
     prompt = db.session.get(Prompt, form.prompt_id.data) if form.prompt_id.data not in (None, NONE) else None
     panel = db.session.get(Panel, form.panel_id.data) if form.panel_id.data not in (None, NONE) else None
+    decision = (
+        db.session.get(PanelDecision, form.decision_id.data) if form.decision_id.data not in (None, NONE) else None
+    )
     return ops.ActionDetails(
         title=form.title.data,
         what_will_change=form.what_will_change.data,
@@ -157,6 +210,7 @@ def _details_from(
         standard=standard,
         prompt=prompt,
         panel=panel,
+        decision=decision,
     )
 
 
@@ -186,6 +240,9 @@ def _fill_action_choices(
         for item in _case_items(case)
     ]
     form.panel_id.choices = _panel_choices(case)
+    form.decision_id.choices = [SelectChoice(NONE, "None recorded")] + [
+        SelectChoice(decision.id, f"{decision.label} ({decision.panel.title})") for decision in ops.case_decisions(case)
+    ]
     standards = [SelectChoice(NONE, "None: it does not answer a QA rating")]
     prompts = [SelectChoice(NONE, "No prompt")]
     if assessment is not None:
@@ -287,6 +344,9 @@ def _prefill_from_query(form: ActionForm, case: MultiAgencyCase | None) -> None:
         form.level.data = item.level.value
         if item.panel_id:
             form.panel_id.data = item.panel_id
+    decision_id = id_arg("decision")
+    if decision_id and any(choice.value == decision_id for choice in form.decision_id.choices):
+        form.decision_id.data = decision_id
     standard_id = id_arg("standard")
     if standard_id and any(choice.value == standard_id for choice in form.standard_id.choices):
         form.standard_id.data = standard_id
@@ -350,6 +410,7 @@ def _action_form_data(action: ActionRecord) -> dict[str, Any]:
         "standard_id": action.standard_id or NONE,
         "prompt_id": action.prompt_id or NONE,
         "panel_id": action.panel_id or NONE,
+        "decision_id": action.decision_id or NONE,
     }
 
 
@@ -376,13 +437,11 @@ def _evidence_files(form: UpdateForm) -> list[tuple[bytes, str]] | None:
 @access.load("action_id", can.action_for, can.may_update_action)
 @upload_allowance("EVIDENCE_UPLOAD_ALLOWANCE")
 def post_update(action: ActionRecord) -> ResponseReturnValue:
-    allowed = statuses_open_to(action.status, by_inspectorate=current_user.is_inspectorate)
+    allowed = statuses_open_to(action.status, can.actor_for(current_user, action))
     if not allowed:
-        flash("This action is closed. Only the Inspectorate can reopen it.", "important")
+        flash(f"Progress is posted on accepted actions. This one is {action.status.label.lower()}.", "important")
         return redirect(url_for("learning.show_action", action_id=action.id))
-    form = UpdateForm(
-        data={"version": action.version, "status": action.status.value} if request.method == "GET" else None
-    )
+    form = UpdateForm(data={"version": action.version, "status": allowed[0].value} if request.method == "GET" else None)
     form.status.choices = [SelectChoice(status.value, _status_choice(status, action.status)) for status in allowed]
     outcome = ""
     if form.validate_on_submit() and (evidence_files := _evidence_files(form)) is not None:
@@ -413,6 +472,196 @@ def post_update(action: ActionRecord) -> ResponseReturnValue:
     )
 
 
+# --- the action's other steps: accept, change, decline, sign off, return, impact ----------------------
+
+
+@dataclass(frozen=True)
+class StepPage:
+    event: ActionEvent
+    slug: str
+    heading: str
+    button: str
+    done: str  # the flash, after "Action ACT-0001 "
+    fields: tuple[str, ...]
+    reason_label: str = "Note (optional)"
+    reason_hint: str = ""
+    secondary: bool = False
+
+
+STEP_PAGES = {
+    page.event: page
+    for page in (
+        StepPage(E.ACCEPT, "accept", "Accept the action", "Accept the action", "accepted", ("reason",)),
+        StepPage(
+            E.PROPOSE_CHANGE,
+            "propose-change",
+            "Propose a change to the action",
+            "Propose the change",
+            "change proposed: the Inspectorate has been told",
+            ("proposed_wording", "proposed_due_on", "reason"),
+            reason_label="Reason for the change",
+            secondary=True,
+        ),
+        StepPage(
+            E.DECLINE,
+            "decline",
+            "Decline the action",
+            "Decline the action",
+            "declined",
+            ("reason",),
+            reason_label="Reason for declining",
+            reason_hint="The Inspectorate reads this and may report it.",
+            secondary=True,
+        ),
+        StepPage(
+            E.AGREE_CHANGE, "agree-change", "Agree the change", "Agree the change", "accepted as changed", ("reason",)
+        ),
+        StepPage(
+            E.REFUSE_CHANGE,
+            "refuse-change",
+            "Do not agree the change",
+            "Do not agree the change",
+            "proposed again as it was",
+            ("reason",),
+            reason_label="Reason the change is not agreed",
+            secondary=True,
+        ),
+        StepPage(
+            E.REOPEN,
+            "reopen",
+            "Propose the action again",
+            "Propose it again",
+            "proposed again",
+            ("reason",),
+            reason_label="Why it is proposed again",
+            secondary=True,
+        ),
+        StepPage(E.SIGN_OFF, "sign-off", "Sign off the action", "Sign it off", "signed off", ("review_on", "reason")),
+        StepPage(
+            E.RETURN,
+            "return",
+            "Return the action to its owner",
+            "Return it",
+            "returned to its owner, who has been emailed",
+            ("reason",),
+            reason_label="Reason it is returned",
+            reason_hint="Emailed to the owner organisation: say what evidence is missing.",
+            secondary=True,
+        ),
+        StepPage(
+            E.SET_IMPACT_DATE,
+            "impact-date",
+            "Change the impact review date",
+            "Save the date",
+            "impact review date saved",
+            ("review_on", "reason"),
+            secondary=True,
+        ),
+        StepPage(
+            E.IMPACT_EVIDENCE,
+            "impact-evidence",
+            "Has the action made the difference intended?",
+            "Send the impact evidence",
+            "impact evidence sent",
+            ("reason", "evidence", "evidence_files"),
+            reason_label="Has it made the difference intended?",
+            reason_hint="Say what has changed for the people the action was for.",
+        ),
+        StepPage(
+            E.RECORD_IMPACT,
+            "impact",
+            "Record the action's impact",
+            "Record the impact",
+            "impact recorded",
+            ("impact", "reason"),
+        ),
+    )
+}
+STEP_FIELDS = ("proposed_wording", "proposed_due_on", "review_on", "impact", "reason", "evidence", "evidence_files")
+
+
+def _step_form(page: StepPage, action: ActionRecord) -> StepForm:
+    data: dict[str, Any] | None = None
+    if request.method == "GET":
+        review_on = action.impact_review_on or lifecycle.default_impact_review(_today())
+        data = {"version": action.version, "review_on": review_on}
+    form = StepForm(data=data)
+    for name in STEP_FIELDS:
+        if name not in page.fields:
+            delattr(form, name)
+    form.submit.label.text = page.button
+    if "reason" in page.fields:
+        form.reason.label.text = page.reason_label
+        form.reason.description = page.reason_hint
+    return form
+
+
+def _take_step(action: ActionRecord, page: StepPage) -> ResponseReturnValue:
+    today = _today()
+    problem = lifecycle.refusal(
+        page.event, action.status, can.actor_for(current_user, action), ops.impact_facts(action, today)
+    )
+    if problem is not None:
+        flash(f"{problem}.", "important")
+        return redirect(url_for("learning.show_action", action_id=action.id))
+    form = _step_form(page, action)
+    outcome = ""
+    files: list[tuple[bytes, str]] | None = []
+    if form.validate_on_submit():
+        if "evidence_files" in page.fields:
+            files = _evidence_files(form)
+        if files is not None:
+            step = StepRequest(
+                event=page.event,
+                reason=_field(form, "reason") or "",
+                proposed_wording=_field(form, "proposed_wording") or "",
+                proposed_due_on=_field(form, "proposed_due_on"),
+                review_on=_field(form, "review_on"),
+                impact=_field(form, "impact") or "",
+                evidence=_field(form, "evidence") or "",
+            )
+            outcome = _save(
+                form,
+                action,
+                lambda: ops.take_step(action, step, version=form.version.data, by=current_user, files=files or ()),
+            )
+        if outcome == "saved":
+            flash(f"Action {action.reference} {page.done}.", "success")
+            return redirect(url_for("learning.show_action", action_id=action.id))
+    return render_template(
+        "learning/actions/step.html",
+        form=form,
+        page=page,
+        action=action,
+        today=today,
+        stale=outcome == "stale",
+        max_file=file_size(int(current_app.config["DOCUMENT_MAX_BYTES"])),
+        max_total=file_size(int(current_app.config["UPDATE_EVIDENCE_MAX_BYTES"])),
+    )
+
+
+def _field(form: StepForm, name: str) -> Any:
+    field = getattr(form, name, None)
+    return field.data if field is not None else None
+
+
+def _register_step(page: StepPage) -> None:
+    def view(action: ActionRecord) -> ResponseReturnValue:
+        return _take_step(action, page)
+
+    view.__name__ = view.__qualname__ = f"step_{page.event.value}"
+    if "evidence_files" in page.fields:
+        view = upload_allowance("EVIDENCE_UPLOAD_ALLOWANCE")(view)
+    guarded = access.load("action_id", can.action_for, can.may_take(page.event))(view)
+    learning_bp.add_url_rule(
+        f"/actions/<int:action_id>/{page.slug}", endpoint=view.__name__, view_func=guarded, methods=["GET", "POST"]
+    )
+
+
+for _page in STEP_PAGES.values():
+    _register_step(_page)
+
+
 @learning_bp.get("/actions/evidence/<int:evidence_id>")
 @access.load("evidence_id", can.evidence_for)
 def download_evidence(evidence: ActionEvidenceFile) -> ResponseReturnValue:
@@ -426,10 +675,8 @@ def download_evidence(evidence: ActionEvidenceFile) -> ResponseReturnValue:
 
 def _status_choice(status: ActionStatus, current: ActionStatus) -> str:
     if status == current:
-        return f"{STATUS_CHOICE_LABELS[status]} (no change)"
-    if current.is_closed:
-        return f"Reopen: {STATUS_CHOICE_LABELS[status].lower()}"
-    return STATUS_CHOICE_LABELS[status]
+        return f"{STATUS_CHOICE_LABELS.get(status, status.label)} (no change)"
+    return STATUS_CHOICE_LABELS.get(status, status.label)
 
 
 # --- shared learning for a case -----------------------------------------------------------------------

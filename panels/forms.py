@@ -15,12 +15,21 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Optional, StopValidation, ValidationError
+from wtforms import (
+    EmailField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from core.forms import DateField, FieldCheck, PortalForm, VersionedForm, long_text, one_of_the_choices, short_text
 from core.submissions import SentOnce
-from panels.models import AttendeeRole, Reply
+from panels.models import Attendance, AttendeeRole, PanelAgendaItem, PanelAttendee, Reply
 from panels.rules import TimeError, format_time, london_date, london_time, london_to_utc, parse_time
 
 ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in AttendeeRole]
@@ -247,14 +256,12 @@ class CancelForm(VersionedForm):
     submit = SubmitField("Cancel the panel", widget=GovSubmitInput())
 
 
+ATTENDANCE_CHOICES = [SelectChoice(choice.value, choice.label) for choice in Attendance]
+
+
 class OutcomeForm(VersionedForm):
-    attended = SelectMultipleField(
-        "Who attended?",
-        coerce=id_or_none,
-        validate_choice=False,
-        validators=[one_of_the_choices("Select people from the attendee list")],
-        widget=GovCheckboxesInput(),
-    )
+    """The notes and whether the panel was held; ``outcome_form_for`` adds the register."""
+
     notes = TextAreaField(
         "Notes",
         description="What the panel discussed and agreed. Action records are made separately.",
@@ -263,3 +270,159 @@ class OutcomeForm(VersionedForm):
     )
     save = SubmitField("Save", widget=GovSubmitInput())
     mark_held = SubmitField("Save and mark as held", widget=GovSubmitInput())
+
+    def register_fields(self, attendees: list[PanelAttendee]) -> list[tuple[PanelAttendee, Any, Any]]:
+        """(attendee, attendance field, deputy field), in the attendee list's order."""
+        return [(a, self[f"attendance_{a.id}"], self[f"deputy_{a.id}"]) for a in attendees]
+
+
+def outcome_form_for(attendees: list[PanelAttendee]) -> OutcomeForm:
+    """The outcome form with the attendance register: for each invitee, present, sent
+    apologies, represented by a deputy (named), or absent."""
+    fields: dict[str, Any] = {}
+    for attendee in attendees:
+        name = attendee.user.full_name
+        fields[f"attendance_{attendee.id}"] = RadioField(
+            f"{name}, {attendee.user.organisation.name}",
+            choices=ATTENDANCE_CHOICES,
+            widget=GovRadioInput(),
+            validators=[
+                InputRequired(message=f"Choose whether {name} was present, sent apologies, sent a deputy or was absent")
+            ],
+        )
+        fields[f"deputy_{attendee.id}"] = StringField(
+            f"Name of {name}'s deputy",
+            description="Only if a deputy came in their place.",
+            validators=short_text(200),
+            widget=GovTextInput(),
+        )
+    form_class = type("PanelOutcomeForm", (OutcomeForm,), fields)
+    form: OutcomeForm = form_class()
+    return form
+
+
+class WalkInForm(PortalForm):
+    full_name = StringField(
+        "Name",
+        validators=[DataRequired(message="Enter the name of the person who came"), *short_text(200)],
+        widget=GovTextInput(),
+    )
+    organisation_id = SelectField(
+        "Organisation they came from",
+        coerce=id_or_none,
+        validate_choice=False,
+        validators=[
+            DataRequired(message="Choose the organisation they came from"),
+            one_of_the_choices("Choose the organisation they came from"),
+        ],
+        widget=GovSelect(),
+    )
+    submit = SubmitField("Add to the register", widget=GovSubmitInput())
+
+
+class MinutesForm(VersionedForm):
+    """The minutes; ``minutes_form_for`` adds the three boxes of each agenda item."""
+
+    any_other_business = TextAreaField("Any other business", validators=long_text(20_000), widget=GovTextArea())
+    submit = SubmitField("Save the draft minutes", widget=GovSubmitInput())
+
+    def item_fields(self, agenda: list[PanelAgendaItem]) -> list[tuple[PanelAgendaItem, Any, Any, Any]]:
+        return [
+            (item, self[f"discussion_{item.id}"], self[f"findings_{item.id}"], self[f"learning_{item.id}"])
+            for item in agenda
+        ]
+
+
+def minutes_form_for(agenda: list[PanelAgendaItem]) -> MinutesForm:
+    fields: dict[str, Any] = {}
+    for number, item in enumerate(agenda, start=1):
+        case = f"item {number}, case {item.case.reference}"
+        fields[f"discussion_{item.id}"] = TextAreaField(
+            f"Discussion ({case})", validators=long_text(20_000), widget=GovTextArea()
+        )
+        fields[f"findings_{item.id}"] = TextAreaField(
+            f"Key findings ({case})", validators=long_text(20_000), widget=GovTextArea()
+        )
+        fields[f"learning_{item.id}"] = TextAreaField(
+            f"Learning agreed ({case})",
+            description="Each piece of learning on its own line: the inspector compiles it as shared learning.",
+            validators=long_text(20_000),
+            widget=GovTextArea(),
+        )
+    form: MinutesForm = type("PanelMinutesForm", (MinutesForm,), fields)()
+    return form
+
+
+class CirculateMinutesForm(VersionedForm):
+    comments_by = DateField(
+        "Comments by",
+        name_in_errors="Comments by",
+        required_message="Enter the date comments are due by",
+        description="Attendees are emailed the draft minutes and asked for comments by then. For example, 30 9 2026",
+    )
+    submit = SubmitField("Circulate the draft minutes", widget=GovSubmitInput())
+
+
+class ApproveMinutesForm(VersionedForm):
+    submit = SubmitField("Approve the minutes", widget=GovSubmitInput())
+
+
+class MinutesCommentForm(PortalForm):
+    text = TextAreaField(
+        "Your comment on the draft minutes",
+        validators=[DataRequired(message="Enter your comment"), *long_text(5_000)],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Send your comment", widget=GovSubmitInput())
+
+
+class DecisionForm(PortalForm):
+    agenda_item_id = SelectField(
+        "Which item was it about?", coerce=id_or_none, validate_choice=False, widget=GovSelect()
+    )
+    decision = TextAreaField(
+        "What was decided",
+        validators=[DataRequired(message="Enter what was decided"), *long_text(5_000)],
+        widget=GovTextArea(),
+    )
+    decided_by = StringField(
+        "Decided by",
+        description="For example: the panel, on the chair's proposal.",
+        validators=[DataRequired(message="Enter who decided"), *short_text(200)],
+        widget=GovTextInput(),
+    )
+    agreeing = SelectMultipleField(
+        "Agencies that agreed",
+        description="Select every agency whose representative agreed.",
+        coerce=int,
+        widget=GovCheckboxesInput(),
+    )
+    submit = SubmitField("Add to the decisions log", widget=GovSubmitInput())
+
+
+class GuestForm(PortalForm):
+    full_name = StringField(
+        "Full name",
+        validators=[DataRequired(message="Enter the guest's full name"), *short_text(200)],
+        widget=GovTextInput(),
+    )
+    email = EmailField(
+        "Email address",
+        validators=[
+            DataRequired(message="Enter the guest's email address"),
+            Length(max=320, message="Email address must be 320 characters or fewer"),
+            Email(
+                message="Enter an email address in the correct format, like name@example.org",
+                check_deliverability=False,
+            ),
+        ],
+        widget=GovTextInput(),
+    )
+    role = RadioField(
+        "Role",
+        choices=ROLE_CHOICES,
+        default=AttendeeRole.MEMBER.value,
+        validators=[DataRequired(message="Select a role")],
+        widget=GovRadioInput(),
+    )
+    submit = SubmitField("Invite the guest", widget=GovSubmitInput())

@@ -11,26 +11,34 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from datetime import datetime, time
+from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from agencies.models import User, enum_column
+from agencies.models import Organisation, User, enum_column
 from cases.chronology.rules import ChronologyView
 from cases.documents.models import ReturnDocument
 from cases.models import MultiAgencyCase
 from core.db import TimestampMixin, UTCDateTime, VersionedMixin
-from extensions import Base
+from extensions import Base, db
 
 __all__ = [
+    "Attendance",
     "AttendeeRole",
     "CalendarFeedToken",
+    "MinutesComment",
+    "MinutesStatus",
     "Panel",
     "PanelAgendaItem",
     "PanelAttendee",
+    "PanelDecision",
+    "PanelGuest",
+    "PanelMinutes",
+    "PanelMinutesItem",
     "PanelPackAnnex",
     "PanelStatus",
+    "PanelWalkIn",
     "Reply",
 ]
 
@@ -97,6 +105,29 @@ class Reply(enum.StrEnum):
         return {"accepted": "ACCEPTED", "tentative": "TENTATIVE", "declined": "DECLINED"}[self.value]
 
 
+class Attendance(enum.StrEnum):
+    """What the attendance register says of an invitee."""
+
+    PRESENT = "present"
+    APOLOGIES = "apologies"
+    DEPUTY = "deputy"  # represented by a named deputy from their organisation
+    ABSENT = "absent"
+
+    @property
+    def label(self) -> str:
+        return {
+            "present": "Present",
+            "apologies": "Sent apologies",
+            "deputy": "Represented by a deputy",
+            "absent": "Absent",
+        }[self.value]
+
+    @property
+    def represented(self) -> bool:
+        """Their organisation had someone in the room: them, or their deputy."""
+        return self in (Attendance.PRESENT, Attendance.DEPUTY)
+
+
 class Panel(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "panels"
 
@@ -128,6 +159,15 @@ class Panel(VersionedMixin, TimestampMixin, Base):
     )
     attendees: Mapped[list[PanelAttendee]] = relationship(
         back_populates="panel", cascade="all, delete-orphan", order_by="PanelAttendee.id"
+    )
+    guests: Mapped[list[PanelGuest]] = relationship(
+        back_populates="panel", cascade="all, delete-orphan", order_by="PanelGuest.id"
+    )
+    walk_ins: Mapped[list[PanelWalkIn]] = relationship(
+        back_populates="panel", cascade="all, delete-orphan", order_by="PanelWalkIn.id"
+    )
+    decisions: Mapped[list[PanelDecision]] = relationship(
+        back_populates="panel", cascade="all, delete-orphan", order_by="PanelDecision.id"
     )
 
     @property
@@ -209,8 +249,9 @@ class PanelAttendee(TimestampMixin, Base):
     # so both reminders are due again for it; each goes once per start.
     week_reminder_for_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
     day_reminder_for_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Recorded after the panel: None until then.
-    attended: Mapped[bool | None] = mapped_column(Boolean)
+    # The attendance register, recorded at or after the panel: None until then; a deputy is named.
+    attendance: Mapped[Attendance | None] = mapped_column(enum_column(Attendance))
+    deputy_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     # Which view of the merged chronology their pack carries; None: the default for their
     # organisation (named for the Inspectorate, anonymised for agencies).
     chronology_view: Mapped[ChronologyView | None] = mapped_column(enum_column(ChronologyView))
@@ -223,6 +264,19 @@ class PanelAttendee(TimestampMixin, Base):
         return self.reply.partstat if self.reply else "NEEDS-ACTION"
 
     @property
+    def attended(self) -> bool | None:
+        """Whether they came themselves (None until the register is taken)."""
+        return None if self.attendance is None else self.attendance == Attendance.PRESENT
+
+    @property
+    def attendance_text(self) -> str:
+        if self.attendance is None:
+            return ""
+        if self.attendance == Attendance.DEPUTY and self.deputy_name:
+            return f"Represented by {self.deputy_name} (deputy)"
+        return self.attendance.label
+
+    @property
     def was_invited(self) -> bool:
         return self.invited_at_utc is not None
 
@@ -231,6 +285,182 @@ class PanelAttendee(TimestampMixin, Base):
         if self.chronology_view is not None:
             return self.chronology_view
         return ChronologyView.NAMED if self.user.is_inspectorate else ChronologyView.ANONYMISED
+
+
+class PanelGuest(TimestampMixin, Base):
+    """Someone invited by name and email who has no account (an independent chair, a specialist).
+    They get the invitation, updates and cancellation with the calendar file, and nothing else:
+    never the pack, never any page of the portal."""
+
+    __tablename__ = "panel_guests"
+    __table_args__ = (UniqueConstraint("panel_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), nullable=False, index=True)
+    full_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    email: Mapped[str] = mapped_column(String(320), nullable=False)
+    role: Mapped[AttendeeRole] = mapped_column(enum_column(AttendeeRole), nullable=False, default=AttendeeRole.MEMBER)
+    invited_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notified_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    panel: Mapped[Panel] = relationship(back_populates="guests")
+
+    @property
+    def was_invited(self) -> bool:
+        return self.invited_at_utc is not None
+
+
+class PanelWalkIn(TimestampMixin, Base):
+    """Someone who came to the panel without being invited (a deputy nobody named in advance,
+    a colleague): their name and the organisation they came from. They have no account here."""
+
+    __tablename__ = "panel_walk_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), nullable=False, index=True)
+    full_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False, index=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    panel: Mapped[Panel] = relationship(back_populates="walk_ins")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class MinutesStatus(enum.StrEnum):
+    """Draft (being written), circulated to attendees as draft minutes for comments, approved (locked)."""
+
+    DRAFT = "draft"
+    CIRCULATED = "circulated"
+    APPROVED = "approved"
+
+    @property
+    def label(self) -> str:
+        return {"draft": "Draft", "circulated": "Draft: circulated for comments", "approved": "Approved"}[self.value]
+
+    @property
+    def tag_class(self) -> str:
+        return {"draft": "govuk-tag--grey", "circulated": "govuk-tag--yellow", "approved": "govuk-tag--green"}[
+            self.value
+        ]
+
+
+class PanelMinutes(VersionedMixin, TimestampMixin, Base):
+    """The panel's minutes: for each agenda item the discussion, key findings and learning agreed,
+    and any other business. Written by the convenor or the panel's note-taker; circulated to the
+    attendees for comments by a date; approved (then locked) by an inspector."""
+
+    __tablename__ = "panel_minutes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(
+        ForeignKey("panels.id", ondelete="CASCADE"), nullable=False, unique=True, index=True
+    )
+    status: Mapped[MinutesStatus] = mapped_column(
+        enum_column(MinutesStatus), nullable=False, default=MinutesStatus.DRAFT
+    )
+    any_other_business: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    comments_by: Mapped[date | None] = mapped_column(Date)
+    last_saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    circulated_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_at_utc: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    panel: Mapped[Panel] = relationship()
+    last_saved_by: Mapped[User | None] = relationship(foreign_keys=[last_saved_by_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    items: Mapped[list[PanelMinutesItem]] = relationship(
+        back_populates="minutes", cascade="all, delete-orphan", order_by="PanelMinutesItem.id"
+    )
+    comments: Mapped[list[MinutesComment]] = relationship(
+        back_populates="minutes", cascade="all, delete-orphan", order_by="MinutesComment.id"
+    )
+
+    def item_for(self, agenda_item_id: int) -> PanelMinutesItem | None:
+        return next((item for item in self.items if item.agenda_item_id == agenda_item_id), None)
+
+
+class PanelMinutesItem(Base):
+    """The minutes of one agenda item."""
+
+    __tablename__ = "panel_minutes_items"
+    __table_args__ = (UniqueConstraint("minutes_id", "agenda_item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minutes_id: Mapped[int] = mapped_column(
+        ForeignKey("panel_minutes.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    agenda_item_id: Mapped[int] = mapped_column(
+        ForeignKey("panel_agenda_items.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    discussion: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    key_findings: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    learning_agreed: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    minutes: Mapped[PanelMinutes] = relationship(back_populates="items")
+    agenda_item: Mapped[PanelAgendaItem] = relationship(lazy="joined")
+
+
+class MinutesComment(Base):
+    """An attendee's comment on the circulated draft minutes (seen by the Inspectorate)."""
+
+    __tablename__ = "panel_minutes_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    minutes_id: Mapped[int] = mapped_column(
+        ForeignKey("panel_minutes.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    author_name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    author_organisation: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    posted_at_utc: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+    minutes: Mapped[PanelMinutes] = relationship(back_populates="comments")
+
+
+panel_decision_agencies = Table(
+    "panel_decision_agencies",
+    db.metadata,
+    Column("decision_id", ForeignKey("panel_decisions.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class PanelDecision(TimestampMixin, Base):
+    """A decision of the panel: what was decided, by whom, with which agencies' agreement,
+    about which agenda item (and so which case; none for any other business). Actions link to
+    the decision they carry out, so an action's trail runs through the panel's record."""
+
+    __tablename__ = "panel_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"), nullable=False, index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("panel_agenda_items.id", ondelete="CASCADE"), index=True
+    )
+    decision: Mapped[str] = mapped_column(Text, nullable=False)
+    decided_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    panel: Mapped[Panel] = relationship(back_populates="decisions")
+    agenda_item: Mapped[PanelAgendaItem | None] = relationship(lazy="joined")
+    agreeing: Mapped[list[Organisation]] = relationship(
+        secondary=panel_decision_agencies, order_by="Organisation.name", lazy="selectin"
+    )
+
+    @property
+    def case_id(self) -> int | None:
+        return self.agenda_item.case_id if self.agenda_item else None
+
+    @property
+    def reference(self) -> str:
+        return f"DEC-{self.id:04d}"
+
+    @property
+    def label(self) -> str:
+        text = self.decision if len(self.decision) <= 80 else self.decision[:78].rstrip() + "…"
+        return f"{self.reference}: {text}"
 
 
 class PanelPackAnnex(TimestampMixin, Base):

@@ -13,15 +13,15 @@ applies it to the entry it already has.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import cast
 
 from flask import current_app
 from sqlalchemy import select
 
-from agencies.models import User
+from agencies.models import Organisation, User
 from cases.models import MultiAgencyCase
 from core import audit
 from core.formatting import govuk_date, utc_now
@@ -29,15 +29,18 @@ from extensions import db
 from notifications.outbox import Attachment, portal_link, queue_email
 from panels import calendar
 from panels.models import (
+    Attendance,
     AttendeeRole,
     CalendarFeedToken,
     Panel,
     PanelAgendaItem,
     PanelAttendee,
+    PanelGuest,
     PanelStatus,
+    PanelWalkIn,
     Reply,
 )
-from panels.permissions import is_eligible
+from panels.permissions import eligible_organisation_ids, is_eligible
 from panels.rules import TimeError, agenda_instant, format_time, london_date, london_time
 
 
@@ -71,9 +74,9 @@ def organizer() -> calendar.Person:
     return calendar.Person(config["PANEL_ORGANIZER_NAME"], config["PANEL_ORGANIZER_EMAIL"])
 
 
-def _description(panel: Panel) -> str:
+def _description(panel: Panel, *, for_guest: bool = False) -> str:
     lines = [calendar.MARKING, "", f"Learning panel convened by HM Inspectorate of Probation: {panel.title}"]
-    if panel.agenda:
+    if panel.agenda and not for_guest:
         lines += ["", "Agenda:"]
         for number, item in enumerate(panel.agenda, start=1):
             at = f" ({format_time(item.start_time)})" if item.start_time else ""
@@ -82,6 +85,8 @@ def _description(panel: Panel) -> str:
         lines += ["", f"Place: {panel.place}"]
     if panel.video_link:
         lines += ["", f"Join online: {panel.video_link}"]
+    if for_guest:
+        return "\n".join(lines)
     lines += [
         "",
         "Reply, and download the panel pack, in the Learning panels portal:",
@@ -103,7 +108,18 @@ def calendar_event(panel: Panel) -> calendar.PanelEvent:
         description=_description(panel),
         url=portal_link("panels.show_panel", panel_id=panel.id),
         cancelled=panel.is_cancelled,
-        attendees=tuple(invitee(a) for a in panel.attendees),
+        attendees=tuple(invitee(a) for a in panel.attendees) + tuple(guest_invitee(g) for g in panel.guests),
+    )
+
+
+def guest_event(panel: Panel) -> calendar.PanelEvent:
+    """The calendar event as a guest gets it: no link into the portal, no case references."""
+    return replace(calendar_event(panel), url="", description=_description(panel, for_guest=True))
+
+
+def guest_invitee(guest: PanelGuest) -> calendar.Invitee:
+    return calendar.Invitee(
+        person=calendar.Person(guest.full_name, guest.email), role=guest.role.ical_role, partstat="NEEDS-ACTION"
     )
 
 
@@ -208,6 +224,72 @@ def _invite(attendee: PanelAttendee, *, update: bool = False, changes: Iterable[
     attendee.notified_at_utc = now
 
 
+def send_to_guest(guest: PanelGuest, *, kind: str, ics: bytes, method: str = "REQUEST", **context: object) -> None:
+    """A guest's email: the meeting's time and place and the calendar file, and nothing else
+    (no links into the portal, no case references: a guest has no account)."""
+    panel = guest.panel
+    subjects = {"invitation": "Invitation", "update": "Updated", "cancelled": "Cancelled", "removed": "Cancelled"}
+    queue_email(
+        to=guest.email,
+        subject=f"{subjects[kind]}: {panel.title}, {govuk_date(panel.starts_at_utc)}",
+        template="panel_guest",
+        context={"panel": panel, "guest": guest, "kind": kind, "organizer": organizer(), **context},
+        concerning=panel,
+        about_a_case=True,
+        # An iMIP message like an attendee's (send_to_attendee), so the guest's calendar shows it
+        # as a meeting request; a copy of the file follows for clients that want one.
+        attachments=[
+            Attachment("invite.ics", f"text/calendar; method={method}; charset=UTF-8", ics, inline=True),
+            Attachment(f"{panel.reference}.ics", "application/ics", ics),
+        ],
+    )
+    now = utc_now()
+    if guest.invited_at_utc is None:
+        guest.invited_at_utc = now
+    guest.notified_at_utc = now
+
+
+def _invite_guests(panel: Panel, *, update: bool = False, changes: Iterable[str] = (), moved: bool = False) -> int:
+    ics = calendar.request(guest_event(panel))
+    guests = [g for g in panel.guests if g.was_invited or not update]
+    for guest in guests:
+        send_to_guest(guest, kind="update" if update else "invitation", ics=ics, changes=list(changes), moved=moved)
+    return len(guests)
+
+
+def add_guest(panel: Panel, full_name: str, email: str, role: AttendeeRole, by: User) -> PanelGuest:
+    """Invite someone without an account by name and email; on a scheduled panel they are
+    emailed the invitation at once."""
+    _editable(panel)
+    address = email.strip().lower()
+    if any(g.email == address for g in panel.guests) or any(a.user.email.lower() == address for a in panel.attendees):
+        raise PanelError("This person is already invited to the panel")
+    guest = PanelGuest(panel=panel, full_name=full_name.strip(), email=address, role=role, added_by_id=by.id)
+    db.session.add(guest)
+    _touch(panel)
+    audit.record("panel.guest_added", panel, f"Guest {guest.full_name} invited to {panel.title}", actor=by)
+    if panel.is_scheduled:
+        _flush_for_stamp(panel)
+        send_to_guest(guest, kind="invitation", ics=calendar.request(guest_event(panel)))
+    return guest
+
+
+def remove_guest(guest: PanelGuest, by: User) -> bool:
+    """Take a guest off the panel; one who was invited gets a cancellation. Returns whether emailed."""
+    panel = guest.panel
+    _editable(panel)
+    emailed = panel.is_scheduled and guest.was_invited
+    audit.record("panel.guest_removed", panel, f"Guest {guest.full_name} removed from {panel.title}", actor=by)
+    if emailed:
+        panel.sequence += 1
+        _touch(panel)
+        _flush_for_stamp(panel)
+        ics = calendar.cancellation(guest_event(panel), only=guest_invitee(guest))
+        send_to_guest(guest, kind="removed", ics=ics, method="CANCEL")
+    panel.guests.remove(guest)
+    return emailed
+
+
 def _flush_for_stamp(panel: Panel) -> None:
     # The calendar file's DTSTAMP is the row's new updated_at_utc, set when it is flushed.
     db.session.flush()
@@ -301,6 +383,7 @@ def update_details(panel: Panel, details: PanelDetails, version: int | str | Non
         for attendee in panel.attendees:
             if attendee.was_invited:
                 _invite(attendee, update=True, changes=sentences, moved=moved)
+        _invite_guests(panel, update=True, changes=sentences, moved=moved)
     return changed
 
 
@@ -431,7 +514,7 @@ def schedule_panel(panel: Panel, version: int | str | None, by: User) -> int:
     _flush_for_stamp(panel)
     for attendee in panel.attendees:
         _invite(attendee)
-    return len(panel.attendees)
+    return len(panel.attendees) + _invite_guests(panel)
 
 
 def cancel_panel(panel: Panel, reason: str, version: int | str | None, by: User) -> int:
@@ -462,6 +545,11 @@ def cancel_panel(panel: Panel, reason: str, version: int | str | None, by: User)
                 reason=reason,
             )
             attendee.notified_at_utc = utc_now()
+            sent += 1
+    guest_ics = calendar.cancellation(guest_event(panel))
+    for guest in panel.guests:
+        if guest.was_invited:
+            send_to_guest(guest, kind="cancelled", ics=guest_ics, method="CANCEL", reason=reason)
             sent += 1
     return sent
 
@@ -666,18 +754,52 @@ def reply_to_panel(attendee: PanelAttendee, reply: Reply, by: User, comment: str
 # --- after the panel -------------------------------------------------------------------------
 
 
-def record_outcome(
-    panel: Panel, attended_ids: Iterable[int], notes: str, mark_held: bool, version: int | str | None, by: User
-) -> None:
-    """Who came, the notes, and (optionally) that the panel was held."""
-    panel.check_version(version)
+class AttendanceRefused(PanelError):
+    """The register has problems, by form field name; nothing was saved."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class AttendanceEntry:
+    attendance: Attendance
+    deputy_name: str = ""
+
+
+def _check_outcome_allowed(panel: Panel) -> None:
     if panel.status not in (PanelStatus.SCHEDULED, PanelStatus.HELD):
         raise PanelError(f"The outcome of a {panel.status.label.lower()} panel cannot be recorded")
     if not panel.has_started(utc_now()):
         raise PanelError("You can record the outcome once the panel has started")
-    present = set(attended_ids)
+
+
+def record_outcome(
+    panel: Panel,
+    register: Mapping[int, AttendanceEntry],
+    notes: str,
+    mark_held: bool,
+    version: int | str | None,
+    by: User,
+) -> None:
+    """The attendance register (each invitee present, sent apologies, represented by a named
+    deputy, or absent), the notes, and (optionally) that the panel was held."""
+    panel.check_version(version)
+    _check_outcome_allowed(panel)
+    problems = {
+        f"deputy_{attendee.id}": f"Enter the name of {attendee.user.full_name}'s deputy"
+        for attendee in panel.attendees
+        if (entry := register.get(attendee.id)) is not None
+        and entry.attendance == Attendance.DEPUTY
+        and not entry.deputy_name.strip()
+    }
+    if problems:
+        raise AttendanceRefused(problems)
     for attendee in panel.attendees:
-        attendee.attended = attendee.id in present
+        entry = register.get(attendee.id)
+        attendee.attendance = entry.attendance if entry else None
+        attendee.deputy_name = entry.deputy_name.strip() if entry and entry.attendance == Attendance.DEPUTY else ""
     panel.notes = notes
     newly_held = mark_held and panel.is_scheduled
     if newly_held:
@@ -688,8 +810,39 @@ def record_outcome(
         "panel.held" if newly_held else "panel.outcome_recorded",
         panel,
         f"{'Marked ' + panel.title + ' as held' if newly_held else 'Recorded the outcome of ' + panel.title}",
-        attended=sorted(a.user.email for a in panel.attendees if a.attended),
+        attendance={a.user.email: a.attendance_text for a in panel.attendees if a.attendance},
     )
+
+
+def add_walk_in(panel: Panel, full_name: str, organisation: Organisation, by: User) -> PanelWalkIn:
+    """Someone who came without an invitation, from an organisation that may attend."""
+    _check_outcome_allowed(panel)
+    if organisation.id not in eligible_organisation_ids(panel):
+        raise AttendanceRefused({"organisation_id": "Choose an organisation invited to a case on the agenda"})
+    walk_in = PanelWalkIn(panel=panel, full_name=full_name.strip(), organisation=organisation, added_by_id=by.id)
+    db.session.add(walk_in)
+    _touch(panel)
+    db.session.flush()
+    audit.record(
+        "panel.walk_in_added",
+        panel,
+        f"{walk_in.full_name} ({organisation.name}) came to {panel.title}",
+        actor=by,
+        organisation=organisation.name,
+    )
+    return walk_in
+
+
+def remove_walk_in(walk_in: PanelWalkIn, by: User) -> None:
+    panel = walk_in.panel
+    audit.record(
+        "panel.walk_in_removed",
+        panel,
+        f"{walk_in.full_name} taken off the register of {panel.title}",
+        actor=by,
+    )
+    _touch(panel)
+    db.session.delete(walk_in)
 
 
 # --- the personal calendar feed --------------------------------------------------------------

@@ -23,7 +23,19 @@ from agencies.models import Organisation, OrganisationKind, User
 from cases.models import CaseInvitation, MultiAgencyCase
 from cases.permissions import visible_cases
 from extensions import db
-from panels.models import Panel, PanelAgendaItem, PanelAttendee, PanelStatus
+from panels.minutes_rules import RULES, WRITERS, MinutesRole, MinutesStep, sees_minutes
+from panels.models import (
+    AttendeeRole,
+    MinutesStatus,
+    Panel,
+    PanelAgendaItem,
+    PanelAttendee,
+    PanelDecision,
+    PanelGuest,
+    PanelMinutes,
+    PanelStatus,
+    PanelWalkIn,
+)
 
 __all__ = [
     "agenda_item_for",
@@ -39,6 +51,7 @@ __all__ = [
     "case_ids_visible_to",
     "panel_for",
     "visible_panels",
+    "walk_in_for",
 ]
 
 
@@ -91,6 +104,16 @@ def agenda_item_for(user: User, item_id: int) -> PanelAgendaItem | None:
     return db.session.get(PanelAgendaItem, item_id)
 
 
+def guest_for(user: User, guest_id: int) -> PanelGuest | None:
+    """Guests are managed by the Inspectorate; nobody else learns that an id exists."""
+    return db.session.get(PanelGuest, guest_id) if is_inspectorate_staff(user) else None
+
+
+def walk_in_for(user: User, walk_in_id: int) -> PanelWalkIn | None:
+    """The attendance register is the Inspectorate's."""
+    return db.session.get(PanelWalkIn, walk_in_id) if is_inspectorate_staff(user) else None
+
+
 def attendee_for(user: User, attendee_id: int) -> PanelAttendee | None:
     if not is_inspectorate_staff(user):
         return None
@@ -118,6 +141,53 @@ def may_download_invite(user: User, panel: Panel) -> bool:
 
 def may_download_pack(user: User, panel: Panel) -> bool:
     return is_inspectorate_staff(user) or panel.attendee_for(user.id) is not None
+
+
+def minutes_roles(user: User, panel: Panel) -> set[MinutesRole]:
+    roles: set[MinutesRole] = set()
+    if is_inspector(user):
+        roles.add(MinutesRole.CONVENOR)
+    attendee = panel.attendee_for(user.id)
+    if attendee is not None:
+        roles.add(MinutesRole.MINUTE_TAKER if attendee.role == AttendeeRole.NOTE_TAKER else MinutesRole.ATTENDEE)
+    return roles
+
+
+def minutes_status(panel: Panel) -> MinutesStatus | None:
+    return db.session.scalar(select(PanelMinutes.status).where(PanelMinutes.panel_id == panel.id))
+
+
+def may_see_minutes(user: User, panel: Panel) -> bool:
+    return sees_minutes(minutes_status(panel), minutes_roles(user, panel), is_inspectorate_staff(user))
+
+
+def may_write_minutes(user: User, panel: Panel) -> bool:
+    return bool(minutes_roles(user, panel) & WRITERS)
+
+
+def may_comment_on_minutes(user: User, panel: Panel) -> bool:
+    return bool(minutes_roles(user, panel) & RULES[MinutesStep.COMMENT].roles)
+
+
+def may_download_minutes(user: User, panel: Panel) -> bool:
+    """The minutes PDF is for the panel's attendees (and the Inspectorate's inspectors), once circulated."""
+    roles = minutes_roles(user, panel)
+    status = minutes_status(panel)
+    if MinutesRole.CONVENOR in roles and status is not None:
+        return True
+    return bool(roles - {MinutesRole.CONVENOR}) and status in (MinutesStatus.CIRCULATED, MinutesStatus.APPROVED)
+
+
+def decision_for(user: User, decision_id: int) -> PanelDecision | None:
+    """A decision is found by whoever may see its panel."""
+    decision = db.session.get(PanelDecision, decision_id)
+    if decision is None or panel_for(user, decision.panel_id) is None:
+        return None
+    return decision
+
+
+def may_change_decision(user: User, decision: PanelDecision) -> bool:
+    return may_write_minutes(user, decision.panel)
 
 
 def case_ids_visible_to(user: User, case_ids: list[int]) -> set[int]:

@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
 from agencies import access
+from agencies.models import Organisation, OrganisationKind
 from cases.chronology.rules import ChronologyView
 from cases.models import MultiAgencyCase
 from cases.permissions import visible_cases
@@ -39,22 +40,44 @@ from core.pagination import paginate
 from core.submissions import first_sending, sent_before
 from extensions import db
 from notifications.outbox import portal_link
+from panels import minutes as minutes_ops
 from panels import operations as operations
 from panels.calendar import feed
 from panels.forms import (
     NOT_ATTENDING,
     AgendaItemForm,
     AgendaTimeForm,
+    ApproveMinutesForm,
     AttendeeForm,
     AttendeeRoleForm,
     CancelForm,
+    CirculateMinutesForm,
+    DecisionForm,
+    GuestForm,
+    MinutesCommentForm,
     NewPanelForm,
-    OutcomeForm,
     PanelDetailsForm,
     ReplyForm,
     ScheduleForm,
+    WalkInForm,
+    minutes_form_for,
+    outcome_form_for,
 )
-from panels.models import AttendeeRole, CalendarFeedToken, Panel, PanelAgendaItem, PanelAttendee, PanelStatus, Reply
+from panels.minutes_rules import MinutesStep, minutes_refusal
+from panels.models import (
+    Attendance,
+    AttendeeRole,
+    CalendarFeedToken,
+    MinutesStatus,
+    Panel,
+    PanelAgendaItem,
+    PanelAttendee,
+    PanelDecision,
+    PanelGuest,
+    PanelStatus,
+    PanelWalkIn,
+    Reply,
+)
 from panels.pack import load_panel
 from panels.pack_contents import annex_choices, save_pack_contents
 from panels.pack_document import PANEL_PACK, pack_fingerprint, prepare_packs
@@ -63,13 +86,23 @@ from panels.permissions import (
     attended_panels,
     attendee_for,
     case_ids_visible_to,
+    decision_for,
+    eligible_organisation_ids,
     eligible_people,
+    guest_for,
     manages_panels,
+    may_change_decision,
+    may_comment_on_minutes,
     may_download_invite,
+    may_download_minutes,
     may_download_pack,
     may_reply,
+    may_see_minutes,
+    may_write_minutes,
+    minutes_roles,
     panel_for,
     visible_panels,
+    walk_in_for,
 )
 from panels.rules import format_time
 
@@ -169,6 +202,7 @@ def show_panel(panel: Panel) -> ResponseReturnValue:
         can_reply=may_reply(user, panel),
         can_download_invite=may_download_invite(user, panel),
         can_download_pack=may_download_pack(user, panel),
+        can_see_minutes=may_see_minutes(user, panel),
         visible_case_ids=visible_case_ids,
         case_links=case_links,
         reply_counts=reply_counts,
@@ -452,34 +486,44 @@ def reply_to_panel(panel: Panel) -> ResponseReturnValue:
     return render_template("panels/reply.html", form=form, panel=panel, attendee=attendee)
 
 
+def _register_default(attendee: PanelAttendee) -> str | None:
+    """The register starts from what was recorded, else from the replies."""
+    if attendee.attendance is not None:
+        return attendee.attendance.value
+    return {Reply.ACCEPTED: Attendance.PRESENT.value, Reply.DECLINED: Attendance.APOLOGIES.value}.get(
+        attendee.reply  # type: ignore[arg-type]
+    )
+
+
 @panels_bp.route("/<int:panel_id>/outcome", methods=["GET", "POST"])
 @access.load("panel_id", panel_for, manages_panels)
 def record_outcome(panel: Panel) -> ResponseReturnValue:
     if panel.status not in (PanelStatus.SCHEDULED, PanelStatus.HELD) or not panel.has_started(utc_now()):
         flash("You can record the outcome of a scheduled panel once it has started.", "error")
         return _to_panel(panel)
-    form = OutcomeForm()
-    form.attended.choices = [
-        SelectChoice(a.id, f"{a.user.full_name} – {a.user.organisation.name}") for a in panel.attendees
-    ]
+    form = outcome_form_for(list(panel.attendees))
     if request.method == "GET":
         form.version.data = str(panel.version)
         form.notes.data = panel.notes
-        recorded = any(a.attended is not None for a in panel.attendees)
-        form.attended.data = [a.id for a in panel.attendees if (a.attended if recorded else a.reply == Reply.ACCEPTED)]
+        for attendee, attendance, deputy in form.register_fields(list(panel.attendees)):
+            attendance.data = _register_default(attendee)
+            deputy.data = attendee.deputy_name
     elif form.validate_on_submit():
         mark_held = bool(form.mark_held.data)
+        register = {
+            attendee.id: operations.AttendanceEntry(Attendance(attendance.data), deputy.data or "")
+            for attendee, attendance, deputy in form.register_fields(list(panel.attendees))
+        }
         try:
             operations.record_outcome(
-                panel,
-                form.attended.data or [],
-                form.notes.data or "",
-                mark_held,
-                form.version.data,
-                access.current_person(),
+                panel, register, form.notes.data or "", mark_held, form.version.data, access.current_person()
             )
         except STALE:
             _refuse_stale(form, panel)
+        except operations.AttendanceRefused as refused:
+            db.session.rollback()
+            for name, message in refused.problems.items():
+                form[name].errors = [*form[name].errors, message]
         except operations.PanelError as error:
             db.session.rollback()
             flash(str(error), "error")
@@ -489,7 +533,51 @@ def record_outcome(panel: Panel) -> ResponseReturnValue:
                 flash("Panel marked as held" if mark_held else "Outcome saved", "success")
                 return _to_panel(panel)
             _refuse_stale(form, panel)
-    return render_template("panels/outcome.html", form=form, panel=panel)
+    return render_template(
+        "panels/outcome.html", form=form, panel=panel, register=form.register_fields(list(panel.attendees))
+    )
+
+
+@panels_bp.route("/<int:panel_id>/walk-ins/add", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, manages_panels)
+def add_walk_in(panel: Panel) -> ResponseReturnValue:
+    if panel.status not in (PanelStatus.SCHEDULED, PanelStatus.HELD) or not panel.has_started(utc_now()):
+        flash("You can add to the register of a scheduled panel once it has started.", "error")
+        return _to_panel(panel)
+    form = WalkInForm()
+    organisations = db.session.scalars(
+        select(Organisation).where(Organisation.id.in_(eligible_organisation_ids(panel))).order_by(Organisation.name)
+    ).all()
+    form.organisation_id.choices = [SelectChoice("", "Choose the organisation")] + [
+        SelectChoice(org.id, org.name) for org in organisations
+    ]
+    if form.validate_on_submit():
+        organisation = db.session.get_one(Organisation, form.organisation_id.data)
+        try:
+            operations.add_walk_in(panel, form.full_name.data, organisation, access.current_person())
+        except operations.AttendanceRefused as refused:
+            db.session.rollback()
+            form.organisation_id.errors = list(refused.problems.values())
+        except operations.PanelError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return _to_panel(panel)
+        else:
+            if _save_change(f"{form.full_name.data} added to the attendance register", "register"):
+                return _to_panel(panel, "attendees")
+    return render_template("panels/walk_in.html", form=form, panel=panel)
+
+
+@panels_bp.post("/walk-ins/<int:walk_in_id>/remove")
+@access.load("walk_in_id", walk_in_for, manages_panels)
+def remove_walk_in(walk_in: PanelWalkIn) -> ResponseReturnValue:
+    panel = walk_in.panel
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name = walk_in.full_name
+        operations.remove_walk_in(walk_in, access.current_person())
+        _save_change(f"{name} taken off the attendance register", "register")
+    return _to_panel(panel, "attendees")
 
 
 # --- files: the personal invite and the pack -------------------------------------------------------
@@ -679,3 +767,338 @@ def _feed_for(stored: CalendarFeedToken) -> bytes:
         panels=len(panels),
     )
     return feed([operations.calendar_event(p) for p in panels], name=f"Learning panels – {person.full_name}")
+
+
+# --- minutes ---------------------------------------------------------------------------------------
+
+
+def _minutes_refusal(step: MinutesStep, panel: Panel) -> WerkzeugResponse | None:
+    """Back to the minutes page with a word when the step is not open now (the check decorators
+    have already decided who may ever take it)."""
+    minutes = minutes_ops.minutes_of(panel)
+    status = minutes.status if minutes else MinutesStatus.DRAFT
+    problem = minutes_refusal(step, status, minutes_roles(access.current_person(), panel))
+    if problem is None:
+        return None
+    flash(f"{problem}.", "error")
+    return redirect(url_for("panels.show_minutes", panel_id=panel.id))
+
+
+@panels_bp.get("/<int:panel_id>/minutes")
+@access.load("panel_id", panel_for, may_see_minutes)
+def show_minutes(panel: Panel) -> ResponseReturnValue:
+    person = access.current_person()
+    minutes = minutes_ops.minutes_of(panel)
+    roles = minutes_roles(person, panel)
+    status = minutes.status if minutes else MinutesStatus.DRAFT
+    comments = []
+    if minutes is not None:
+        comments = [
+            c for c in minutes.comments if person.is_inspectorate or c.author_id == person.id
+        ]  # the convenor sees every comment; each attendee their own
+        audit.record_read(panel, "panel_minutes", f"Read the minutes of {panel.title}", status=status.value)
+    return render_template(
+        "panels/minutes.html",
+        panel=panel,
+        minutes=minutes,
+        status=status,
+        comments=comments,
+        comment_form=MinutesCommentForm(),
+        may_edit=minutes_refusal(MinutesStep.EDIT, status, roles) is None,
+        may_circulate=minutes is not None and minutes_refusal(MinutesStep.CIRCULATE, status, roles) is None,
+        may_approve=minutes_refusal(MinutesStep.APPROVE, status, roles) is None,
+        may_comment=minutes_refusal(MinutesStep.COMMENT, status, roles) is None,
+        may_download=may_download_minutes(person, panel),
+        approved=minutes_ops.approved_text(minutes) if minutes else "",
+    )
+
+
+@panels_bp.route("/<int:panel_id>/minutes/edit", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, may_write_minutes)
+def edit_minutes(panel: Panel) -> ResponseReturnValue:
+    if (refused := _minutes_refusal(MinutesStep.EDIT, panel)) is not None:
+        return refused
+    if panel.status not in (PanelStatus.SCHEDULED, PanelStatus.HELD) or not panel.has_started(utc_now()):
+        flash("Minutes are written once the panel has started.", "error")
+        return _to_panel(panel)
+    minutes = minutes_ops.minutes_of(panel)
+    agenda = list(panel.agenda)
+    form = minutes_form_for(agenda)
+    fields = form.item_fields(agenda)
+    if request.method == "GET":
+        form.version.data = str(minutes_ops.minutes_version(minutes))
+        form.any_other_business.data = minutes.any_other_business if minutes else ""
+        for item, discussion, findings, learning in fields:
+            row = minutes.item_for(item.id) if minutes else None
+            discussion.data = row.discussion if row else ""
+            findings.data = row.key_findings if row else ""
+            learning.data = row.learning_agreed if row else ""
+    elif form.validate_on_submit():
+        entries = {
+            item.id: minutes_ops.ItemMinutes(discussion.data or "", findings.data or "", learning.data or "")
+            for item, discussion, findings, learning in fields
+        }
+        try:
+            minutes_ops.save_minutes(
+                panel, entries, form.any_other_business.data or "", form.version.data, access.current_person()
+            )
+        except StaleEdit:
+            _refuse_stale_minutes(form, panel)
+        except minutes_ops.MinutesError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("panels.show_minutes", panel_id=panel.id))
+        else:
+            if commit_unless_stale():
+                flash("Draft minutes saved", "success")
+                return redirect(url_for("panels.show_minutes", panel_id=panel.id))
+            _refuse_stale_minutes(form, panel)
+    return render_template("panels/minutes_form.html", form=form, panel=panel, fields=fields)
+
+
+def _refuse_stale_minutes(form: VersionedForm, panel: Panel) -> None:
+    """Keep every word typed, say why, and carry the latest version (saving again replaces it)."""
+    db.session.rollback()
+    form.version.errors = [
+        "Someone else saved these minutes while you were writing. Your text is below: "
+        "check the saved minutes in another tab, then save again to replace them."
+    ]
+    latest = str(minutes_ops.minutes_version(minutes_ops.minutes_of(panel)))
+    form.version.data = latest
+    form.version.raw_data = [latest]
+
+
+@panels_bp.route("/<int:panel_id>/minutes/circulate", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, manages_panels)
+def circulate_minutes(panel: Panel) -> ResponseReturnValue:
+    if (refused := _minutes_refusal(MinutesStep.CIRCULATE, panel)) is not None:
+        return refused
+    minutes = minutes_ops.minutes_of(panel)
+    if minutes is None:
+        flash("Write the minutes before circulating them.", "error")
+        return redirect(url_for("panels.show_minutes", panel_id=panel.id))
+    form = CirculateMinutesForm(data={"version": minutes.version} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            sent = minutes_ops.circulate_minutes(
+                panel, form.comments_by.data, form.version.data, access.current_person()
+            )
+        except StaleEdit:
+            _refuse_stale(form, panel)
+            form.version.data = str(minutes.version)
+        except minutes_ops.MinutesError as error:
+            db.session.rollback()
+            form.comments_by.errors = [*form.comments_by.errors, str(error)]
+        else:
+            minutes_ops.request_minutes_renders(panel)
+            if commit_unless_stale():
+                flash(f"Draft minutes circulated.{_emailed(sent, 'the draft minutes')}", "success")
+                return redirect(url_for("panels.show_minutes", panel_id=panel.id))
+            _refuse_stale(form, panel)
+    return render_template("panels/minutes_circulate.html", form=form, panel=panel)
+
+
+@panels_bp.route("/<int:panel_id>/minutes/approve", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, manages_panels)
+def approve_minutes(panel: Panel) -> ResponseReturnValue:
+    if (refused := _minutes_refusal(MinutesStep.APPROVE, panel)) is not None:
+        return refused
+    minutes = minutes_ops.minutes_of(panel)
+    assert minutes is not None  # circulated
+    form = ApproveMinutesForm(data={"version": minutes.version} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            sent = minutes_ops.approve_minutes(panel, form.version.data, access.current_person())
+        except StaleEdit:
+            _refuse_stale(form, panel)
+            form.version.data = str(minutes.version)
+        else:
+            minutes_ops.request_minutes_renders(panel)
+            if commit_unless_stale():
+                flash(f"Minutes approved: they can no longer change.{_emailed(sent, 'to say so')}", "success")
+                return redirect(url_for("panels.show_minutes", panel_id=panel.id))
+            _refuse_stale(form, panel)
+    return render_template(
+        "panels/minutes_approve.html", form=form, panel=panel, minutes=minutes, comments=minutes.comments
+    )
+
+
+@panels_bp.post("/<int:panel_id>/minutes/comments")
+@access.load("panel_id", panel_for, may_comment_on_minutes)
+def comment_on_minutes(panel: Panel) -> ResponseReturnValue:
+    if (refused := _minutes_refusal(MinutesStep.COMMENT, panel)) is not None:
+        return refused
+    form = MinutesCommentForm()
+    if form.validate_on_submit():
+        minutes_ops.comment_on_minutes(panel, form.text.data, access.current_person())
+        db.session.commit()
+        flash("Comment sent to the convenor", "success")
+        return redirect(url_for("panels.show_minutes", panel_id=panel.id))
+    minutes = minutes_ops.minutes_of(panel)
+    assert minutes is not None
+    return render_template(
+        "panels/minutes.html",
+        panel=panel,
+        minutes=minutes,
+        status=minutes.status,
+        comments=[c for c in minutes.comments if c.author_id == access.current_person().id],
+        comment_form=form,
+        may_edit=False,
+        may_circulate=False,
+        may_approve=False,
+        may_comment=True,
+        may_download=may_download_minutes(access.current_person(), panel),
+        approved="",
+    )
+
+
+@panels_bp.get("/<int:panel_id>/minutes.pdf")
+@access.load("panel_id", panel_for, may_download_minutes)
+def download_minutes(panel: Panel) -> ResponseReturnValue:
+    """The stored minutes PDF for this person (rendered in the background, like the pack)."""
+    panel = _fully_loaded(panel)
+    minutes = minutes_ops.minutes_of(panel)
+    assert minutes is not None  # may_download_minutes needs them
+    person = access.current_person()
+    fingerprint = minutes_ops.minutes_fingerprint(panel, minutes, person)
+    document = renders.document_for(minutes_ops.PANEL_MINUTES, panel.id, person.id, fingerprint)
+    waiting = renders.waiting_response(
+        document,
+        name="minutes",
+        about=panel.title,
+        back_url=url_for("panels.show_minutes", panel_id=panel.id),
+        back_text="Back to the minutes",
+        retry_url=url_for("panels.retry_minutes", panel_id=panel.id),
+    )
+    if waiting is not None:
+        db.session.commit()  # the render request: with read audits, the one write a GET makes
+        return waiting
+    audit.record_read(
+        panel,
+        "panel_minutes_pdf",
+        f"Downloaded the minutes of {panel.title}",
+        status=minutes.status.value,
+        minutes_version=fingerprint[:12],
+    )
+    return send_download(document.data(), f"{panel.reference}-minutes.pdf", "application/pdf")
+
+
+@panels_bp.post("/<int:panel_id>/minutes/retry")
+@access.load("panel_id", panel_for, may_download_minutes)
+def retry_minutes(panel: Panel) -> ResponseReturnValue:
+    if ConfirmForm().validate_on_submit():
+        panel = _fully_loaded(panel)
+        minutes = minutes_ops.minutes_of(panel)
+        assert minutes is not None
+        person = access.current_person()
+        fingerprint = minutes_ops.minutes_fingerprint(panel, minutes, person)
+        if renders.retry(renders.document_for(minutes_ops.PANEL_MINUTES, panel.id, person.id, fingerprint)):
+            audit.record("panel.minutes_retried", panel, f"Asked again for the minutes of {panel.title}")
+        db.session.commit()
+    return redirect(url_for("panels.download_minutes", panel_id=panel.id))
+
+
+# --- the decisions log -------------------------------------------------------------------------------
+
+
+@panels_bp.route("/<int:panel_id>/decisions/add", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, may_write_minutes)
+def add_decision(panel: Panel) -> ResponseReturnValue:
+    if (refused := _minutes_refusal(MinutesStep.EDIT, panel)) is not None:
+        return refused
+    form = DecisionForm()
+    form.agenda_item_id.choices = [SelectChoice(0, "Any other business")] + [
+        SelectChoice(item.id, f"Item {number}: case {item.case.reference}")
+        for number, item in enumerate(panel.agenda, start=1)
+    ]
+    organisations = db.session.scalars(
+        select(Organisation)
+        .where(
+            Organisation.id.in_(eligible_organisation_ids(panel)), Organisation.kind != OrganisationKind.INSPECTORATE
+        )
+        .order_by(Organisation.name)
+    ).all()
+    form.agreeing.choices = [SelectChoice(org.id, org.name) for org in organisations]
+    if request.method == "GET":
+        form.decided_by.data = "The panel"
+    elif form.validate_on_submit():
+        item = next((i for i in panel.agenda if i.id == form.agenda_item_id.data), None)
+        chosen = set(form.agreeing.data or [])
+        try:
+            decision = minutes_ops.record_decision(
+                panel,
+                agenda_item=item,
+                decision=form.decision.data,
+                decided_by=form.decided_by.data,
+                agreeing=[org for org in organisations if org.id in chosen],
+                by=access.current_person(),
+            )
+        except minutes_ops.MinutesError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return redirect(url_for("panels.show_minutes", panel_id=panel.id))
+        db.session.commit()
+        flash(f"Decision {decision.reference} added to the decisions log", "success")
+        return redirect(url_for("panels.show_minutes", panel_id=panel.id) + "#decisions")
+    return render_template("panels/decision_form.html", form=form, panel=panel)
+
+
+@panels_bp.post("/decisions/<int:decision_id>/remove")
+@access.load("decision_id", decision_for, may_change_decision)
+def remove_decision(decision: PanelDecision) -> ResponseReturnValue:
+    panel = decision.panel
+    if ConfirmForm().validate_on_submit():
+        reference = decision.reference
+        try:
+            minutes_ops.remove_decision(decision, access.current_person())
+        except minutes_ops.MinutesError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"Decision {reference} removed", "success")
+    return redirect(url_for("panels.show_minutes", panel_id=panel.id) + "#decisions")
+
+
+# --- guests without accounts ------------------------------------------------------------------------
+
+
+@panels_bp.route("/<int:panel_id>/guests/add", methods=["GET", "POST"])
+@access.load("panel_id", panel_for, manages_panels)
+def add_guest(panel: Panel) -> ResponseReturnValue:
+    if (closed := _only_while_editable(panel)) is not None:
+        return closed
+    form = GuestForm()
+    if form.validate_on_submit():
+        try:
+            guest = operations.add_guest(
+                panel, form.full_name.data, form.email.data, AttendeeRole(form.role.data), access.current_person()
+            )
+        except operations.PanelError as error:
+            db.session.rollback()
+            form.email.errors = [*form.email.errors, str(error)]
+        else:
+            emailed = panel.is_scheduled
+            if _save_change(
+                f"{guest.full_name} invited as a guest."
+                + (" We have emailed them the invitation with the calendar file." if emailed else ""),
+                "guests",
+            ):
+                return _to_panel(panel, "guests")
+    return render_template("panels/guest_form.html", form=form, panel=panel)
+
+
+@panels_bp.post("/guests/<int:guest_id>/remove")
+@access.load("guest_id", guest_for, manages_panels)
+def remove_guest(guest: PanelGuest) -> ResponseReturnValue:
+    panel = guest.panel
+    if ConfirmForm().validate_on_submit():
+        name = guest.full_name
+        try:
+            emailed = operations.remove_guest(guest, access.current_person())
+        except operations.PanelError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            _save_change(f"{name} removed." + (" We have emailed them a cancellation." if emailed else ""), "guests")
+    return _to_panel(panel, "guests")

@@ -33,6 +33,7 @@ from learning.reminders import learning_cli
 from learning.summary.views import summary_bp
 from learning.views import learning_bp
 from notifications.cli import notifications_cli
+from panels.minutes import PANEL_MINUTES_DOCUMENT
 from panels.operations import revoke_feed_with_sessions
 from panels.pack_document import PANEL_PACK_DOCUMENT
 from panels.permissions import attends_panel_with_case
@@ -59,7 +60,7 @@ BLUEPRINTS = (
 )
 COMMANDS = (notifications_cli, cases_cli, panels_cli, learning_cli)
 # PDFs the background renderer writes (core/renders.py); downloads read the stored files.
-DOCUMENT_KINDS = (PANEL_PACK_DOCUMENT, QA_REPORT_DOCUMENT)
+DOCUMENT_KINDS = (PANEL_PACK_DOCUMENT, PANEL_MINUTES_DOCUMENT, QA_REPORT_DOCUMENT)
 
 ASSET_DIRS = {
     # URL prefix -> folder; GOV.UK Frontend's compiled CSS expects /assets/images etc.

@@ -35,15 +35,15 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 
-from agencies.models import Organisation, OrganisationKind
+from agencies.models import Organisation, OrganisationKind, User
 from cases.models import AgencyReturn, CaseInvitation, Involvement, MultiAgencyCase, ReturnLearningPoint, ReturnStatus
 from cases.themes import LearningLevel, LearningTheme
 from core.formatting import as_london
 from core.forms import WORK_DATES
 from extensions import db
-from learning.models import OPEN_STATUSES, ActionRecord, ActionStatus, LearningItem
+from learning.models import AGREED_STATUSES, OPEN_STATUSES, ActionImpact, ActionRecord, ActionStatus, LearningItem
 from learning.rules import LOW_BASE, ReportingYear, Share, shares
-from panels.models import Panel, PanelStatus
+from panels.models import Attendance, Panel, PanelAttendee, PanelStatus, PanelWalkIn
 from reviews.models import (
     Answer,
     Assessment,
@@ -283,6 +283,16 @@ class MultiAgencyWork:
     involvement_confirmed: int = 0
     agencies_involved: int = 0
     panels_held: int = 0
+    # Agency engagement at the panels held, from the attendance registers: one place for each
+    # agency invited to (or turning up at) each panel; represented when someone from it came
+    # (an invitee, their named deputy, or someone added on the day).
+    panel_places: int = 0
+    panel_places_represented: int = 0
+    panel_apologies: int = 0
+
+    @property
+    def represented_share(self) -> Share:
+        return Share("Agencies represented at panels", self.panel_places_represented, self.panel_places)
 
     @property
     def returns_on_time_share(self) -> Share:
@@ -314,8 +324,15 @@ class ThemeRow:
 
 @dataclass
 class ActionFigures:
+    """Actions recorded in the year, by level and status as they stand, and by impact.
+
+    Only actions their owners accepted count as agreed (proposed, change proposed and
+    declined ones do not); only signed-off actions count as complete.
+    """
+
     counts: dict[tuple[LearningLevel, ActionStatus], int] = field(default_factory=dict)
     overdue: int = 0
+    impacts: dict[ActionImpact, int] = field(default_factory=dict)
 
     def count(self, level: LearningLevel | None = None, status: ActionStatus | None = None) -> int:
         return sum(
@@ -326,21 +343,27 @@ class ActionFigures:
 
     @property
     def total(self) -> int:
+        """Every action recorded, whatever its owner said."""
         return self.count()
 
     @property
     def completed(self) -> int:
-        return self.count(status=ActionStatus.COMPLETED)
+        """Signed off by the Inspectorate: the owner's word alone does not complete an action."""
+        return self.count(status=ActionStatus.SIGNED_OFF)
 
     @property
     def accepted(self) -> int:
-        """Actions the owners took on: every action except those not accepted."""
-        return self.total - self.count(status=ActionStatus.NOT_ACCEPTED)
+        """Actions their owners accepted (and since took forward)."""
+        return sum(self.count(status=status) for status in AGREED_STATUSES)
+
+    @property
+    def impact_reviewed(self) -> int:
+        return sum(self.impacts.values())
 
     @property
     def completion_share(self) -> Share:
-        """Completed, as a share of the actions accepted."""
-        return Share("Completed", self.completed, self.accepted)
+        """Signed off, as a share of the actions accepted."""
+        return Share("Signed off", self.completed, self.accepted)
 
     @property
     def completion_rate(self) -> int | None:
@@ -349,6 +372,11 @@ class ActionFigures:
     @property
     def by_status(self) -> list[Share]:
         return shares([(status.label, self.count(status=status)) for status in ActionStatus])
+
+    @property
+    def by_impact(self) -> list[Share]:
+        """Each impact judgement as a share of the signed-off actions whose impact was reviewed."""
+        return shares([(impact.label, self.impacts.get(impact, 0)) for impact in ActionImpact])
 
     @property
     def by_level(self) -> list[Share]:
@@ -740,7 +768,40 @@ def _multi_agency(year: ReportingYear) -> MultiAgencyWork:
             work.involvement_confirmed += 1
             work.agencies_involved += int(involvement == Involvement.INVOLVED)
     work.panels_held = _panels_held(year)
+    _panel_attendance(year, work)
     return work
+
+
+def _panel_attendance(year: ReportingYear, work: MultiAgencyWork) -> None:
+    """Agency engagement at the year's held panels, from their attendance registers."""
+    held = (
+        Panel.status == PanelStatus.HELD,
+        Panel.starts_at_utc >= year.start_utc,
+        Panel.starts_at_utc < year.end_utc,
+        Organisation.kind != OrganisationKind.INSPECTORATE,
+    )
+    invited = db.session.execute(
+        select(PanelAttendee.panel_id, User.organisation_id, PanelAttendee.attendance)
+        .join(Panel, Panel.id == PanelAttendee.panel_id)
+        .join(User, User.id == PanelAttendee.user_id)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(*held)
+    ).all()
+    walk_ins = db.session.execute(
+        select(PanelWalkIn.panel_id, PanelWalkIn.organisation_id)
+        .join(Panel, Panel.id == PanelWalkIn.panel_id)
+        .join(Organisation, Organisation.id == PanelWalkIn.organisation_id)
+        .where(*held)
+    ).all()
+    places = {(panel_id, org_id) for panel_id, org_id, _attendance in invited} | set(walk_ins)
+    represented = {
+        (panel_id, org_id)
+        for panel_id, org_id, attendance in invited
+        if attendance is not None and attendance.represented
+    } | set(walk_ins)
+    work.panel_places = len(places)
+    work.panel_places_represented = len(represented)
+    work.panel_apologies = sum(1 for _p, _o, attendance in invited if attendance == Attendance.APOLOGIES)
 
 
 def _panels_held(year: ReportingYear) -> int:
@@ -785,17 +846,26 @@ def _themes(year: ReportingYear, names: dict[int, str]) -> list[ThemeRow]:
 
 
 def _actions(year: ReportingYear, today: date) -> ActionFigures:
+    """One aggregate query: counts by level, status, whether overdue, and impact."""
     overdue = and_(ActionRecord.status.in_(OPEN_STATUSES), ActionRecord.due_on < today)
     rows = db.session.execute(
-        select(ActionRecord.level, ActionRecord.status, case((overdue, 1), else_=0).label("overdue"), func.count())
+        select(
+            ActionRecord.level,
+            ActionRecord.status,
+            case((overdue, 1), else_=0).label("overdue"),
+            ActionRecord.impact,
+            func.count(),
+        )
         .where(ActionRecord.created_at_utc >= year.start_utc, ActionRecord.created_at_utc < year.end_utc)
-        .group_by(ActionRecord.level, ActionRecord.status, "overdue")
+        .group_by(ActionRecord.level, ActionRecord.status, "overdue", ActionRecord.impact)
     ).all()
     figures = ActionFigures()
-    for level, status, is_overdue, count in rows:
+    for level, status, is_overdue, impact, count in rows:
         figures.counts[(level, status)] = figures.counts.get((level, status), 0) + count
         if is_overdue:
             figures.overdue += count
+        if impact is not None:
+            figures.impacts[impact] = figures.impacts.get(impact, 0) + count
     return figures
 
 
@@ -942,7 +1012,7 @@ def changes(current: YearFigures, previous: YearFigures) -> list[Change]:
             percent=True,
         ),
         Change("Panels held", current.multi_agency.panels_held, previous.multi_agency.panels_held),
-        Change("Actions agreed", current.actions.total, previous.actions.total),
+        Change("Actions accepted", current.actions.accepted, previous.actions.accepted),
         Change(
             "Action completion rate", current.actions.completion_rate, previous.actions.completion_rate, percent=True
         ),
@@ -1072,6 +1142,9 @@ def summary_csv_rows(summary: AnnualSummary) -> Iterable[list[object]]:
     yield share_row("Multi-agency work", "All", work.returns_on_time_share)
     yield share_row("Multi-agency work", "All", work.involvement_confirmed_share)
     yield count_row("Multi-agency work", "All", "Panels held", work.panels_held)
+    yield count_row("Multi-agency work", "Panels held", "Agency places", work.panel_places)
+    yield share_row("Multi-agency work", "Panels held", work.represented_share)
+    yield count_row("Multi-agency work", "Panels held", "Apologies", work.panel_apologies)
     for theme in figures.themes:
         yield count_row("Learning themes", theme.name, "Agencies' learning points", theme.learning_points)
         yield count_row("Learning themes", theme.name, "Shared learning items", theme.learning_items)
@@ -1079,7 +1152,12 @@ def summary_csv_rows(summary: AnnualSummary) -> Iterable[list[object]]:
     for level in LearningLevel:
         for status in ActionStatus:
             yield count_row("Actions", level.label, status.label, actions.count(level=level, status=status))
-    yield count_row("Actions", "All", "Agreed", actions.total)
+    yield count_row("Actions", "All", "Recorded", actions.total)
+    yield count_row("Actions", "All", "Accepted", actions.accepted)
+    yield count_row("Actions", "All", "Signed off", actions.completed)
+    yield count_row("Actions", "All", "Impact reviewed", actions.impact_reviewed)
+    for impact in ActionImpact:
+        yield count_row("Actions", "Impact", impact.label, actions.impacts.get(impact, 0))
     yield share_row("Actions", "All", actions.completion_share)
     yield count_row("Actions", "All", "Overdue", actions.overdue)
     for change in summary.changes:

@@ -191,7 +191,7 @@ def summary_charts(summary: AnnualSummary) -> dict[str, Markup]:
         ),
         "actions": bar_chart(
             "chart-actions",
-            title=f"Actions agreed by status, {year}",
+            title=f"Actions recorded by status, {year}",
             description=", ".join(f"{s.label}: {s.count}" for s in figures.actions.by_status),
             bars=[Bar(s.label, s.count, s.text) for s in figures.actions.by_status],
         ),

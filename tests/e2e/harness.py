@@ -418,3 +418,13 @@ def post_progress(page: Page, action: str, status: str, progress: str, evidence:
     if evidence is not None:
         page.get_by_label("Evidence of progress or outcomes").fill(evidence)
     submit(page, "Post update", title=action)
+
+
+def take_step(page: Page, action: str, step: str, button: str, *, fill: dict[str, str] | None = None) -> None:
+    """On the action's page (titled ``action``): open the step ``step`` ("Accept the action",
+    "Sign off the action"), fill the labelled boxes in ``fill``, press ``button``; back on the action."""
+    reference = action.split(":")[0]
+    follow(page, page.get_by_role("button", name=step, exact=True), f"{step}: action {reference}")
+    for label, text in (fill or {}).items():
+        page.get_by_label(label, exact=True).fill(text)
+    submit(page, button, title=action)

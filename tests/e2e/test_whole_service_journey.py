@@ -5,7 +5,8 @@ services; each agency confirms its involvement and submits its return; the inspe
 convenes a panel with the case on its agenda and invites one person from each agency; each
 replies and downloads their calendar invite and their panel pack; the inspector turns the
 police's learning point into shared learning and an action the police own; the police
-complete it with evidence; and the annual summary counts the completed action.
+accept it and complete it with evidence; the inspector signs it off; and the annual summary
+counts the signed-off action.
 
 Each screen's error states are proved by the journey of its own part (cases, panels,
 learning); this one proves the parts join up, through the steps in ``harness``.
@@ -51,6 +52,7 @@ from tests.e2e.harness import (
     sign_in,
     start_flagging,
     submit,
+    take_step,
 )
 from tests.factories.cases import make_review, today
 
@@ -219,27 +221,34 @@ def test_flag_returns_panel_learning_completed_action_and_summary(open_page) -> 
     police_page = pages[police.email]
     open_from_menu(police_page, "Actions")
     follow(police_page, police_page.get_by_role("link", name="Link repeat domestic incidents"), ACTION)
+    take_step(police_page, ACTION, "Accept the action", "Accept the action")
     post_progress(
         police_page,
         ACTION,
-        "Completed",
+        "Complete: send it to the Inspectorate for sign-off",
         "Control room staff are trained.",
         evidence="Dip sample: 30 of 30 incidents linked.",
     )
     expect(police_page.get_by_role("main")).to_contain_text("Dip sample: 30 of 30 incidents linked.")
+    # --- the inspector signs it off -------------------------------------------------------------------------------
+    inspector.goto(police_page.url)
+    check_page(inspector, ACTION)
+    take_step(inspector, ACTION, "Sign off the action", "Sign it off")
     db.session.expire_all()
     action = db.session.scalar(db.select(ActionRecord))
-    assert action.status == ActionStatus.COMPLETED and action.owner.name == police.organisation
+    assert action.status == ActionStatus.SIGNED_OFF and action.owner.name == police.organisation
 
     # --- the annual summary counts the case, the returns and the completed action ------------------------------------
     open_from_menu(inspector, "Annual summary", f"Annual summary {ReportingYear.containing(today()).label}")
     actions = inspector.get_by_role("region", name="Actions", exact=True)
     # One action accepted: a base under five, so its share is flagged rather than shown as 100%.
-    expect(actions).to_contain_text("1 agreed; completion rate [low] of those accepted; 0 overdue")
-    # Columns: open, in progress, completed, not accepted, all.
+    expect(actions).to_contain_text(
+        "1 recorded; 1 accepted by their owners; 1 signed off as complete (completion rate [low] of those accepted)"
+    )
+    # Columns: proposed, change proposed, accepted, in progress, awaiting sign-off, signed off, declined, all.
     by_status = actions.get_by_role("table", name="Actions by level and status")
     for level in ("Multi-agency", "All levels"):
-        expect(by_status.get_by_role("row", name=f"{level} 0 0 1 0 1", exact=True)).to_have_count(1)
+        expect(by_status.get_by_role("row", name=f"{level} 0 0 0 0 0 1 0 1", exact=True)).to_have_count(1)
     work = inspector.get_by_role("region", name="Multi-agency work")
     expect(work.get_by_role("row", name="Cases flagged for multi-agency learning 1", exact=True)).to_have_count(1)
     expect(work.get_by_role("row", name="Returns submitted 3", exact=True)).to_have_count(1)

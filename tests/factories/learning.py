@@ -17,8 +17,9 @@ from cases.models import AgencyReturn, Involvement, MultiAgencyCase
 from cases.returns.operations import InvolvementAnswers, LearningPointRow, save_draft, save_involvement, submit_return
 from cases.themes import LearningLevel, LearningTheme
 from extensions import db
-from learning.models import ActionRecord
-from learning.operations import ActionDetails, create_action
+from learning.models import ActionEvent, ActionRecord
+from learning.operations import ActionDetails, create_action, take_step
+from learning.rules import StepRequest
 from panels.models import Panel, PanelAgendaItem, PanelStatus
 from reviews.models import (
     Assessment,
@@ -192,7 +193,10 @@ def make_action(
     by: User | None = None,
     standard_number: int | None = None,
     assessment: Assessment | None = None,
+    accepted: bool = True,
 ) -> ActionRecord:
+    """An action recorded by the inspector and (unless ``accepted=False``, when it stays
+    proposed) accepted, as the inspector records an owner's acceptance at the panel."""
     assessment = assessment or (case.review.assessment if case else None)
     standard = None
     if standard_number is not None and assessment is not None:
@@ -212,6 +216,9 @@ def make_action(
         ),
         by or inspectorate_inspector(),
     )
+    db.session.flush()
+    if accepted:
+        take_step(action, StepRequest(ActionEvent.ACCEPT), version=action.version, by=inspectorate_inspector())
     db.session.commit()
     return action
 

@@ -9,7 +9,7 @@ import io
 from agencies.models import OrganisationKind, Role
 from core.audit import AuditEvent
 from extensions import db
-from learning.models import ActionEvidenceFile, ActionStatus
+from learning.models import ActionEvent, ActionEvidenceFile, ActionStatus
 from tests.conftest import make_organisation, make_user
 from tests.factories import files
 from tests.factories.learning import learning_case, make_action
@@ -65,7 +65,8 @@ def test_refused_files_are_govuk_errors_and_nothing_is_posted(app, client_for) -
     finally:
         app.config["DOCUMENT_MAX_BYTES"] = 10_000_000
     db.session.expire_all()
-    assert action.updates == [] and db.session.scalar(db.select(ActionEvidenceFile)) is None
+    assert [u.event for u in action.updates] == [ActionEvent.ACCEPT]
+    assert db.session.scalar(db.select(ActionEvidenceFile)) is None
 
 
 def test_completion_needs_a_file_when_the_action_says_so(client_for) -> None:  # type: ignore[no-untyped-def]
@@ -74,16 +75,16 @@ def test_completion_needs_a_file_when_the_action_says_so(client_for) -> None:  #
     action.completion_needs_file = True
     db.session.commit()
     client = client_for(officer)
-    html = post(client, action, status="completed", evidence="Audit done.").get_data(as_text=True)
+    html = post(client, action, status="awaiting_sign_off", evidence="Audit done.").get_data(as_text=True)
     assert "Attach at least one file as evidence" in html
     db.session.expire_all()
-    assert action.status == ActionStatus.OPEN
+    assert action.status == ActionStatus.ACCEPTED
     # A file on an earlier update counts.
     assert post(client, action, status="in_progress", uploads=[(files.pdf(), "audit.pdf")]).status_code == 302
     db.session.expire_all()
-    assert post(client, action, status="completed", evidence="Audit done.").status_code == 302
+    assert post(client, action, status="awaiting_sign_off", evidence="Audit done.").status_code == 302
     db.session.expire_all()
-    assert action.status == ActionStatus.COMPLETED
+    assert action.status == ActionStatus.AWAITING_SIGN_OFF
 
 
 def test_the_inspector_sets_the_requirement_on_the_action_form(client_for) -> None:  # type: ignore[no-untyped-def]

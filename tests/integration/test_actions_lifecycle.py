@@ -88,7 +88,7 @@ def test_the_inspector_compiles_learning_and_records_an_action_linked_to_it_and_
     assert response.headers["Location"].endswith(f"/learning/actions/{action.id}")
     assert (action.owner_id, action.status, action.assessment_id, action.standard_id, action.prompt_id) == (
         police.id,
-        ActionStatus.OPEN,
+        ActionStatus.PROPOSED,
         assessment.id,
         standard.id,
         prompt.id,
@@ -98,7 +98,10 @@ def test_the_inspector_compiles_learning_and_records_an_action_linked_to_it_and_
 
     # The owner's members are told; the assessment side lists the action.
     emails = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.template == "learning_action")).all()
-    assert [m.subject for m in emails] == [f"OFFICIAL-SENSITIVE: New action {action.reference} for Northshire Police"]
+    assert [m.subject for m in emails] == [
+        f"OFFICIAL-SENSITIVE: New action {action.reference} for Northshire Police: "
+        "please accept it, propose a change or decline it"
+    ]
     review_page = client.get(f"/learning/actions/{action.id}").get_data(as_text=True)
     assert standard.heading in review_page and prompt.label in review_page
     from flask import render_template_string
@@ -177,7 +180,12 @@ def test_the_owner_records_progress_and_completes_the_action_with_evidence(clien
     # Completing without evidence: refused, with what was typed kept.
     response = client.post(
         f"/learning/actions/{action.id}/update",
-        data={"version": str(action.version), "status": "completed", "progress": "All staff trained.", "submit": "y"},
+        data={
+            "version": str(action.version),
+            "status": "awaiting_sign_off",
+            "progress": "All staff trained.",
+            "submit": "y",
+        },
     )
     page = response.get_data(as_text=True)
     assert "Enter the evidence that the action is complete" in page
@@ -189,7 +197,7 @@ def test_the_owner_records_progress_and_completes_the_action_with_evidence(clien
         f"/learning/actions/{action.id}/update",
         data={
             "version": str(action.version),
-            "status": "completed",
+            "status": "awaiting_sign_off",
             "progress": "All staff trained.",
             "evidence": "Dip sample: 30 of 30 incidents linked.",
             "submit": "y",
@@ -197,53 +205,96 @@ def test_the_owner_records_progress_and_completes_the_action_with_evidence(clien
     )
     assert response.status_code == 302
     db.session.expire_all()
-    assert (action.status, action.completed_on) == (ActionStatus.COMPLETED, today())
+    # The owner's word alone does not complete it: it awaits the Inspectorate's sign-off.
+    assert (action.status, action.completed_on) == (ActionStatus.AWAITING_SIGN_OFF, today())
     page = client.get(f"/learning/actions/{action.id}").get_data(as_text=True)
     assert "Dip sample: 30 of 30 incidents linked." in page
-    assert "Completed" in tags(page)
+    assert "Awaiting sign-off" in tags(page)
     # The inspector who recorded it is told.
     closed = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.subject.like("%completed by%")))
     assert closed.to_address == inspectorate_inspector().email
+    assert "awaiting sign-off" in closed.subject
 
-    # Closed: the owner can no longer post; only the Inspectorate reopens it.
-    response = client.get(f"/learning/actions/{action.id}/update")
-    assert response.status_code == 302
+    # The owner can no longer post, nor sign it off; the inspector returns it with a reason, emailed.
+    assert client.get(f"/learning/actions/{action.id}/update").status_code == 302
+    assert client.get(f"/learning/actions/{action.id}/sign-off").status_code == 403
     inspector_client = client_for(inspectorate_inspector())
     response = inspector_client.post(
-        f"/learning/actions/{action.id}/update",
-        data={
-            "version": str(action.version),
-            "status": "in_progress",
-            "progress": "The audit found gaps.",
-            "submit": "y",
-        },
+        f"/learning/actions/{action.id}/return", data={"version": str(action.version), "submit": "y"}
+    )
+    assert "Enter the reason the action is returned" in response.get_data(as_text=True)
+    response = inspector_client.post(
+        f"/learning/actions/{action.id}/return",
+        data={"version": str(action.version), "reason": "The dip sample must cover night shifts.", "submit": "y"},
     )
     assert response.status_code == 302
     db.session.expire_all()
     assert (action.status, action.completed_on) == (ActionStatus.IN_PROGRESS, None)
-    assert [u.status_after for u in action.updates] == [
+    returned = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.subject.like("%is returned to%")))
+    assert returned.to_address == officer.email
+    assert "The dip sample must cover night shifts." in returned.body_text
+
+    # Completed again, then signed off: the impact review defaults to a year on.
+    client.post(
+        f"/learning/actions/{action.id}/update",
+        data={
+            "version": str(action.version),
+            "status": "awaiting_sign_off",
+            "progress": "Night shifts sampled.",
+            "evidence": "30 of 30 again, nights included.",
+            "submit": "y",
+        },
+    )
+    db.session.expire_all()
+    form = inspector_client.get(f"/learning/actions/{action.id}/sign-off").get_data(as_text=True)
+    review_on = today().replace(year=today().year + 1) if (today().month, today().day) != (2, 29) else None
+    if review_on is not None:
+        assert f'value="{review_on.year}"' in form
+    response = inspector_client.post(
+        f"/learning/actions/{action.id}/sign-off",
+        data={"version": str(action.version), "review_on": _date(today() + timedelta(days=200)), "submit": "y"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (action.status, action.signed_off_on, action.signed_off_by) == (
+        ActionStatus.SIGNED_OFF,
+        today(),
+        inspectorate_inspector(),
+    )
+    assert action.impact_review_on == today() + timedelta(days=200)
+    assert [u.event.value for u in action.updates] == [
+        "accept",
+        "update",
+        "complete",
+        "return",
+        "complete",
+        "sign_off",
+    ]
+    assert [u.status_after for u in action.updates][-3:] == [
         ActionStatus.IN_PROGRESS,
-        ActionStatus.COMPLETED,
-        ActionStatus.IN_PROGRESS,
+        ActionStatus.AWAITING_SIGN_OFF,
+        ActionStatus.SIGNED_OFF,
     ]
 
 
 def test_the_owner_can_decline_an_action_with_a_reason(client_for) -> None:
     case, police, _childrens, officer = learning_case()
-    action = make_action(police, case=case)
-    response = client_for(officer).post(
-        f"/learning/actions/{action.id}/update",
-        data={
-            "version": str(action.version),
-            "status": "not_accepted",
-            "progress": "This is the health trust's responsibility.",
-            "submit": "y",
-        },
+    action = make_action(police, case=case, accepted=False)
+    client = client_for(officer)
+    # A proposed action takes no progress until it is accepted.
+    assert client.get(f"/learning/actions/{action.id}/update").status_code == 302
+    response = client.post(
+        f"/learning/actions/{action.id}/decline",
+        data={"version": str(action.version), "reason": "This is the health trust's responsibility.", "submit": "y"},
     )
     assert response.status_code == 302
     db.session.expire_all()
-    assert action.status == ActionStatus.NOT_ACCEPTED
+    assert action.status == ActionStatus.DECLINED
     assert action.not_accepted_reason == "This is the health trust's responsibility."
+    declined = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.subject.like("%declined by%")))
+    assert declined.to_address == inspectorate_inspector().email
+    # Only the Inspectorate proposes it again.
+    assert client.get(f"/learning/actions/{action.id}/reopen").status_code == 403
 
 
 def test_a_stale_update_is_refused_and_what_was_typed_comes_back(client_for) -> None:
@@ -270,7 +321,7 @@ def test_a_stale_update_is_refused_and_what_was_typed_comes_back(client_for) -> 
     assert "My own words." in page
     assert "<title>Error:" in page
     db.session.expire_all()
-    assert [u.progress for u in action.updates] == ["Colleague's update."]
+    assert [u.progress for u in action.updates][1:] == ["Colleague's update."]
 
 
 def test_a_stale_edit_of_the_action_is_refused(client_for) -> None:

@@ -74,7 +74,7 @@ def test_reminders_go_once_when_overdue_then_weekly_until_closed() -> None:
 
     # Closed: never again.
     db.session.expire_all()
-    action.status = ActionStatus.COMPLETED
+    action.status = ActionStatus.SIGNED_OFF
     db.session.commit()
     assert run(datetime(2026, 8, 1, 9, tzinfo=UTC)) == 0
     assert len(_reminders()) == 12
@@ -99,7 +99,7 @@ def test_the_command_queues_the_reminders_that_are_due(app) -> None:
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["learning", "send-reminders"])
     assert result.exit_code == 0, result.output
-    assert "Overdue reminders queued for 1 actions." in result.output
+    assert "Overdue reminders queued for 1 actions;" in result.output
     db.session.expire_all()
     assert [m.to_address for m in _reminders()] == ["one@police.example"]
     again = app.test_cli_runner().invoke(args=["learning", "send-reminders"])

@@ -15,7 +15,7 @@ from learning.models import ActionStatus
 from learning.tracker import CSV_COLUMNS
 from tests.conftest import make_organisation, make_user
 from tests.factories.cases import inspectorate_inspector, today
-from tests.factories.learning import learning_case, make_action, organisation, theme
+from tests.factories.learning import learning_case, make_action, member_of, organisation, theme
 from tests.integration.test_query_counts import assert_statements_do_not_grow
 
 
@@ -33,7 +33,7 @@ def _seed() -> None:
         due_on=today() - timedelta(days=9),
         level=LearningLevel.REGIONAL,
         theme_name="Mental health",
-    ).status = ActionStatus.COMPLETED
+    ).status = ActionStatus.SIGNED_OFF
     make_action(
         childrens,
         title="Charlie later",
@@ -58,7 +58,7 @@ def test_filters_and_sorting(client_for) -> None:
     assert shown("sort=due&direction=desc") == ["Charlie later", "Alpha overdue", "Bravo completed late"]
     assert shown("sort=title&direction=asc") == ["Alpha overdue", "Bravo completed late", "Charlie later"]
     assert shown(f"owner={police.id}") == ["Bravo completed late", "Alpha overdue"]
-    assert shown("status=completed") == ["Bravo completed late"]
+    assert shown("status=signed_off") == ["Bravo completed late"]
     assert shown("level=multi_agency") == ["Charlie later"]
     assert shown(f"theme={theme('Mental health').id}") == ["Bravo completed late"]
     assert shown("overdue=1") == ["Alpha overdue"]  # a completed action is never overdue
@@ -104,7 +104,8 @@ def test_the_csv_has_every_matching_action_and_its_columns(client_for) -> None:
     assert linked["Standard"].startswith("Standard 2: ")
     assert linked["Rating"] == "Requires improvement"  # the factory's scores are 2, 1, 2, 1
     assert rows[0]["Overdue"] == "Yes" and rows[1]["Overdue"] == "No"
-    assert rows[1]["Status"] == "Completed"
+    assert rows[1]["Status"] == "Signed off"
+    assert (rows[0]["On track, at risk or overdue"], rows[1]["On track, at risk or overdue"]) == ("Overdue", "")
 
 
 def test_the_tracker_statement_count_does_not_grow_with_rows(client_for, count_queries) -> None:
@@ -125,3 +126,26 @@ def test_the_tracker_statement_count_does_not_grow_with_rows(client_for, count_q
         return response.get_data(as_text=True)
 
     assert_statements_do_not_grow(count_queries, fetch, add_rows, n=4)
+
+
+def test_an_organisation_sees_its_actions_by_status_with_what_is_due_next_and_downloads_them(client_for) -> None:
+    _seed()
+    police = organisation("Northshire Police")
+    proposed = make_action(police, title="Delta proposed", due_on=today() + timedelta(days=10), accepted=False)
+    client = client_for(member_of(police))
+    page = client.get(f"/learning/organisations/{police.id}/actions").get_data(as_text=True)
+    # Grouped by status, in the order of an action's life; due next lists the open ones, soonest first.
+    assert page.index("Proposed (1)") < page.index("Accepted (1)") < page.index("Signed off (1)")
+    due_next = page[page.index("Due next") : page.index("Proposed (1)")]
+    assert due_next.index("Alpha overdue") < due_next.index("Delta proposed") and "Bravo" not in due_next
+    assert "Charlie later" not in page  # the children's services' action
+    response = client.get(f"/learning/organisations/{police.id}/actions.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    by_title = {row["Action"]: row for row in rows}
+    assert set(by_title) == {"Alpha overdue", "Bravo completed late", "Delta proposed"}
+    assert by_title["Alpha overdue"]["On track, at risk or overdue"] == "Overdue"
+    assert by_title["Alpha overdue"]["Days until due (negative: overdue)"] == "-3"
+    assert by_title["Delta proposed"]["Status"] == "Proposed" and by_title["Delta proposed"]["Due date"] == (
+        proposed.due_on.isoformat()
+    )

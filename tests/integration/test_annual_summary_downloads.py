@@ -137,7 +137,10 @@ def test_the_csv_has_the_documented_columns_and_every_figure(client_for, year_of
     assert by_key[("Overall rating", "All", "Requires improvement")] == ("2", "33")
     assert by_key[("Probation region", "North West Probation Region", "Assured")] == ("6", "")
     assert by_key[("Timeliness", "QA reports issued", "Within 15 working days")] == ("6", "100")
-    assert by_key[("Actions", "All", "Agreed")] == ("0", "")  # the action was recorded in 2026
+    assert by_key[("Actions", "All", "Recorded")] == ("0", "")  # the action was recorded in 2026
+    assert by_key[("Actions", "All", "Accepted")] == ("0", "")
+    assert by_key[("Actions", "All", "Signed off")] == ("0", "")
+    assert by_key[("Actions", "All", "Impact reviewed")] == ("0", "")
     assert by_key[("Every year on record", "All", "Assured (QA reports issued)")] == ("6", "")
     sections = {r[1] for r in rows[1:]}
     assert {

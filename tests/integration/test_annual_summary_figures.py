@@ -26,7 +26,7 @@ from agencies.models import OrganisationKind
 from cases.models import Involvement
 from cases.themes import LearningLevel
 from extensions import db
-from learning.models import ActionRecord, ActionStatus, LearningItem
+from learning.models import ActionImpact, ActionRecord, ActionStatus, LearningItem
 from learning.operations import ItemDetails, compile_item
 from learning.rules import ReportingYear
 from learning.summary.figures import annual_summary, changes
@@ -143,17 +143,27 @@ def build_data_set() -> None:
         item.created_at_utc = created
     db.session.commit()
 
-    def action(owner, level, status, due, created):
+    def action(owner, level, status, due, created, impact=None):
         made = make_action(owner, case=case_a, level=level, due_on=due)
         made.status = status
         made.created_at_utc = created
+        made.impact = impact
         db.session.commit()
 
-    action(police, LearningLevel.LOCAL, ActionStatus.OPEN, date(2026, 1, 1), _utc(2025, 6, 1))
-    action(police, LearningLevel.LOCAL, ActionStatus.COMPLETED, date(2025, 12, 1), _utc(2025, 6, 1))
+    action(police, LearningLevel.LOCAL, ActionStatus.ACCEPTED, date(2026, 1, 1), _utc(2025, 6, 1))
+    action(
+        police,
+        LearningLevel.LOCAL,
+        ActionStatus.SIGNED_OFF,
+        date(2025, 12, 1),
+        _utc(2025, 6, 1),
+        impact=ActionImpact.ACHIEVED,
+    )
     action(childrens, LearningLevel.MULTI_AGENCY, ActionStatus.IN_PROGRESS, date(2026, 6, 30), _utc(2025, 7, 1))
-    action(childrens, LearningLevel.NATIONAL, ActionStatus.NOT_ACCEPTED, date(2025, 9, 1), _utc(2025, 7, 1))
-    action(police, LearningLevel.REGIONAL, ActionStatus.COMPLETED, date(2025, 6, 1), _utc(2025, 3, 31, 22))
+    action(childrens, LearningLevel.NATIONAL, ActionStatus.DECLINED, date(2025, 9, 1), _utc(2025, 7, 1))
+    # Proposed and not yet answered: recorded, but not agreed.
+    action(childrens, LearningLevel.LOCAL, ActionStatus.PROPOSED, date(2027, 9, 1), _utc(2025, 8, 1))
+    action(police, LearningLevel.REGIONAL, ActionStatus.SIGNED_OFF, date(2025, 6, 1), _utc(2025, 3, 31, 22))
 
 
 def _shares(distribution) -> list[tuple[str, int, int]]:
@@ -242,23 +252,39 @@ def test_every_figure_of_the_year(frozen, count_queries) -> None:
     ]
 
     actions = figures.actions
-    assert (actions.total, actions.completed, actions.accepted, actions.completion_rate, actions.overdue) == (
-        4,
+    assert (
+        actions.total,
+        actions.completed,
+        actions.accepted,
+        actions.impact_reviewed,
+        actions.completion_rate,
+        actions.overdue,
+    ) == (
+        5,
+        1,  # only signed-off actions are complete
+        3,  # only accepted ones are agreed: not the proposed, nor the declined
         1,
-        3,
         None,  # of 3 accepted: a base under five
         1,
     )
-    assert actions.count(LearningLevel.LOCAL, ActionStatus.OPEN) == 1
-    assert actions.count(LearningLevel.LOCAL, ActionStatus.COMPLETED) == 1
+    assert actions.count(LearningLevel.LOCAL, ActionStatus.ACCEPTED) == 1
+    assert actions.count(LearningLevel.LOCAL, ActionStatus.SIGNED_OFF) == 1
     assert actions.count(LearningLevel.MULTI_AGENCY, ActionStatus.IN_PROGRESS) == 1
-    assert actions.count(LearningLevel.NATIONAL, ActionStatus.NOT_ACCEPTED) == 1
+    assert actions.count(LearningLevel.NATIONAL, ActionStatus.DECLINED) == 1
     assert actions.count(level=LearningLevel.REGIONAL) == 0
     assert [(s.label, s.count, s.base) for s in actions.by_status] == [
-        ("Open", 1, 4),
-        ("In progress", 1, 4),
-        ("Completed", 1, 4),
-        ("Not accepted", 1, 4),
+        ("Proposed", 1, 5),
+        ("Change proposed", 0, 5),
+        ("Accepted", 1, 5),
+        ("In progress", 1, 5),
+        ("Awaiting sign-off", 0, 5),
+        ("Signed off", 1, 5),
+        ("Declined", 1, 5),
+    ]
+    assert [(s.label, s.count) for s in actions.by_impact] == [
+        ("Achieved", 1),
+        ("Partly achieved", 0),
+        ("Not achieved", 0),
     ]
 
     previous = summary.previous
@@ -283,7 +309,7 @@ def test_every_figure_of_the_year(frozen, count_queries) -> None:
         ("Agencies invited", 2, 1, "+1"),
         ("Returns on time", None, None, "Not comparable"),
         ("Panels held", 2, 0, "+2"),
-        ("Actions agreed", 4, 1, "+3"),
+        ("Actions accepted", 3, 1, "+2"),
         ("Action completion rate", None, None, "Not comparable"),
     ]
     # Both years from a fixed number of aggregate queries.

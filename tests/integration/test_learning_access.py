@@ -5,13 +5,14 @@ in. Another organisation's action by id is a 404, as if it did not exist."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from flask.testing import FlaskClient
 
 from agencies.models import OrganisationKind, Role
 from cases.themes import LearningLevel
+from learning.models import ActionRecord, ActionStatus
 from learning.operations import ItemDetails, compile_item
 from tests.conftest import make_user
 from tests.factories.cases import inspectorate_inspector, probation_region
@@ -36,6 +37,21 @@ def world(app, client_for) -> World:
     )
     from extensions import db
 
+    # An action of the police's at each step of its life, for that step's route.
+    at: dict[str, ActionRecord] = {}
+    for name, status in (
+        ("proposed", ActionStatus.PROPOSED),
+        ("change_proposed", ActionStatus.CHANGE_PROPOSED),
+        ("declined", ActionStatus.DECLINED),
+        ("awaiting", ActionStatus.AWAITING_SIGN_OFF),
+        ("signed_off", ActionStatus.SIGNED_OFF),
+    ):
+        at[name] = make_action(police, case=case, title=f"Police action {name}", accepted=False)
+        at[name].status = status
+    at["change_proposed"].proposed_due_on = date(2027, 1, 1)
+    at["change_proposed"].change_reason = "More time"
+    at["signed_off"].signed_off_on = date(2026, 1, 2)
+    at["signed_off"].impact_review_on = date(2026, 1, 3)  # the review is due
     db.session.commit()
     panel = panel_for([case], starts_at=datetime(2026, 2, 10, 10, tzinfo=UTC))
     people = {
@@ -63,6 +79,19 @@ def world(app, client_for) -> World:
         "edit_item": f"/learning/items/{item.id}",
         "remove_item": f"/learning/items/{item.id}/remove",
         "panel_learning": f"/learning/panels/{panel.id}",
+        "accept": f"/learning/actions/{at['proposed'].id}/accept",
+        "propose_change": f"/learning/actions/{at['proposed'].id}/propose-change",
+        "decline": f"/learning/actions/{at['proposed'].id}/decline",
+        "agree_change": f"/learning/actions/{at['change_proposed'].id}/agree-change",
+        "refuse_change": f"/learning/actions/{at['change_proposed'].id}/refuse-change",
+        "reopen": f"/learning/actions/{at['declined'].id}/reopen",
+        "sign_off": f"/learning/actions/{at['awaiting'].id}/sign-off",
+        "return": f"/learning/actions/{at['awaiting'].id}/return",
+        "impact_date": f"/learning/actions/{at['signed_off'].id}/impact-date",
+        "impact_evidence": f"/learning/actions/{at['signed_off'].id}/impact-evidence",
+        "impact": f"/learning/actions/{at['signed_off'].id}/impact",
+        "org_actions": f"/learning/organisations/{police.id}/actions",
+        "org_actions_csv": f"/learning/organisations/{police.id}/actions.csv",
         "summary": "/learning/annual-summary",
         "summary_pdf": "/learning/annual-summary.pdf",
         "summary_csv": "/learning/annual-summary.csv",
@@ -86,6 +115,20 @@ MATRIX = {
     "edit_item": (200, 200, 404, 404, 404, 302),
     "remove_item": (200, 200, 404, 404, 404, 302),
     "panel_learning": (200, 200, 404, 404, 404, 302),
+    # The steps of an action's life: the owner's, the Inspectorate's, or (accept) either's.
+    "accept": (200, 200, 200, 404, 404, 302),
+    "propose_change": (403, 403, 200, 404, 404, 302),
+    "decline": (403, 403, 200, 404, 404, 302),
+    "agree_change": (200, 200, 403, 404, 404, 302),
+    "refuse_change": (200, 200, 403, 404, 404, 302),
+    "reopen": (200, 200, 403, 404, 404, 302),
+    "sign_off": (200, 200, 403, 404, 404, 302),
+    "return": (200, 200, 403, 404, 404, 302),
+    "impact_date": (200, 200, 403, 404, 404, 302),
+    "impact_evidence": (403, 403, 200, 404, 404, 302),
+    "impact": (200, 200, 403, 404, 404, 302),
+    "org_actions": (200, 200, 200, 404, 404, 302),
+    "org_actions_csv": (200, 200, 200, 404, 404, 302),
     "summary": (200, 200, 403, 403, 403, 302),
     "summary_pdf": (200, 200, 403, 403, 403, 302),
     "summary_csv": (200, 200, 403, 403, 403, 302),
@@ -99,7 +142,22 @@ def test_access_matrix(world: World, route: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "route", ["edit_action", "post_update", "compile", "action_for_case", "edit_item", "remove_item"]
+    "route",
+    [
+        "edit_action",
+        "post_update",
+        "compile",
+        "action_for_case",
+        "edit_item",
+        "remove_item",
+        "accept",
+        "decline",
+        "agree_change",
+        "sign_off",
+        "return",
+        "impact_evidence",
+        "impact",
+    ],
 )
 def test_posting_is_refused_to_those_who_may_not_see_or_change(world: World, route: str) -> None:
     expected = dict(zip(VIEWERS, MATRIX[route], strict=True))

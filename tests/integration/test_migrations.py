@@ -109,4 +109,64 @@ def test_down_to_base_and_up_again_with_the_demo_data(fresh_database_url: str) -
         with db.engine.connect() as connection:
             assert _rows(connection) == seeded
         db.session.remove()
+
+
+def test_actions_and_attendance_recorded_before_0023_move_across(fresh_database_url: str) -> None:
+    """Open actions become accepted; completed ones signed off (on the day they were completed,
+    impact review a year on); not accepted ones declined; who attended is present."""
+    from extensions import db
+    from portal.app import create_app
+
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=fresh_database_url)
+    with app.app_context():
+        upgrade(revision="0018_opened_from_audit")
+        now = "2025-06-01 09:00:00"
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO organisations (id, name, kind, active, created_at_utc, updated_at_utc) "
+                    f"VALUES (1, 'Northshire Police', 'police', true, '{now}', '{now}')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO learning_themes (id, name, active, position, created_at_utc, updated_at_utc) "
+                    f"VALUES (1, 'Information sharing', true, 1, '{now}', '{now}')"
+                )
+            )
+            for action_id, status, completed_on in (
+                (1, "open", None),
+                (2, "completed", "2025-02-28"),
+                (3, "not_accepted", None),
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO action_records (id, title, what_will_change, owner_id, level, theme_id, due_on, "
+                        "evidence_measure, status, completed_on, completion_needs_file, version, created_at_utc, "
+                        "updated_at_utc) VALUES (:id, 'An action', 'Change', 1, 'local', 1, '2025-09-01', 'Audit', "
+                        f":status, :completed_on, false, 1, '{now}', '{now}')"
+                    ),
+                    {"id": action_id, "status": status, "completed_on": completed_on},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO action_updates (action_id, posted_at_utc, author_name, author_organisation, progress, "
+                    f"evidence, status_before, status_after) VALUES (2, '{now}', 'A', 'B', 'Done', 'Audit', "
+                    "'in_progress', 'completed')"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, status, signed_off_on, impact_review_on FROM action_records ORDER BY id")
+            ).all()
+            assert [(r[0], r[1]) for r in rows] == [(1, "accepted"), (2, "signed_off"), (3, "declined")]
+            assert str(rows[1][2]) == "2025-02-28" and str(rows[1][3]) == "2026-02-28"
+            update = connection.execute(text("SELECT status_after, event FROM action_updates")).one()
+            assert tuple(update) == ("signed_off", "update")
+        downgrade(revision="0018_opened_from_audit")
+        with db.engine.connect() as connection:
+            statuses = connection.execute(text("SELECT status FROM action_records ORDER BY id")).scalars().all()
+            assert statuses == ["open", "completed", "not_accepted"]
+        downgrade(revision="base")
         db.engine.dispose()

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from extensions import db
-from panels.models import Panel
+from panels.models import Panel, PanelDecision, PanelGuest, PanelWalkIn
 from tests.conftest import sign_in_as
 from tests.factories.panels import PanelWorld, panel_world
 
@@ -60,6 +60,29 @@ EVERYONE = {
     "anonymous": SIGN_IN,
 }
 
+
+def _walk_in(world: PanelWorld) -> int:
+    """Someone on the register who came without an invitation (made directly: only the id matters)."""
+    walk_in = PanelWalkIn(panel=world.panel, full_name="DC Lee", organisation_id=world.police.organisation_id)
+    db.session.add(walk_in)
+    db.session.commit()
+    return walk_in.id
+
+
+def _guest(world: PanelWorld) -> int:
+    guest = PanelGuest(panel=world.panel, full_name="Dr Ada Chair", email="ada@independent.example")
+    db.session.add(guest)
+    db.session.commit()
+    return guest.id
+
+
+def _decision(world: PanelWorld) -> int:
+    decision = PanelDecision(panel=world.panel, decision="Agreed", decided_by="The panel")
+    db.session.add(decision)
+    db.session.commit()
+    return decision.id
+
+
 ROUTES: list[tuple[str, str, Url, dict[str, int | str]]] = [
     ("list", "GET", lambda w: "/panels/", EVERYONE),
     ("past list", "GET", lambda w: "/panels/?show=past", EVERYONE),
@@ -71,6 +94,70 @@ ROUTES: list[tuple[str, str, Url, dict[str, int | str]]] = [
     ("schedule", "GET", lambda w: f"/panels/{w.panel.id}/schedule", MANAGE),
     ("cancel", "GET", lambda w: f"/panels/{w.panel.id}/cancel", MANAGE),
     ("outcome", "GET", lambda w: f"/panels/{w.panel.id}/outcome", {**MANAGE, "inspector": MOVED, "admin": MOVED}),
+    (
+        "add walk-in",
+        "GET",
+        lambda w: f"/panels/{w.panel.id}/walk-ins/add",
+        {**MANAGE, "inspector": MOVED, "admin": MOVED},
+    ),
+    (
+        "remove walk-in",
+        "POST",
+        lambda w: f"/panels/walk-ins/{_walk_in(w)}/remove",
+        {**INSPECTORATE_ONLY_OBJECT, "inspector": MOVED, "admin": MOVED},
+    ),
+    # The minutes: not started (the panel has not started), so attendees see nothing yet.
+    ("minutes", "GET", lambda w: f"/panels/{w.panel.id}/minutes", {**SEE, "police": 403}),
+    (
+        "edit minutes",
+        "GET",
+        lambda w: f"/panels/{w.panel.id}/minutes/edit",
+        {**MANAGE, "inspector": MOVED, "admin": MOVED},
+    ),
+    (
+        "circulate minutes",
+        "GET",
+        lambda w: f"/panels/{w.panel.id}/minutes/circulate",
+        {**MANAGE, "inspector": MOVED, "admin": MOVED},
+    ),
+    (
+        "approve minutes",
+        "GET",
+        lambda w: f"/panels/{w.panel.id}/minutes/approve",
+        {**MANAGE, "inspector": MOVED, "admin": MOVED},
+    ),
+    (
+        "comment on minutes",
+        "POST",
+        lambda w: f"/panels/{w.panel.id}/minutes/comments",
+        {**SEE, "inspector": MOVED, "admin": 403, "police": MOVED},
+    ),
+    (
+        "minutes pdf",
+        "GET",
+        lambda w: f"/panels/{w.panel.id}/minutes.pdf",
+        {**SEE, "inspector": 403, "admin": 403, "police": 403},
+    ),
+    (
+        "retry minutes",
+        "POST",
+        lambda w: f"/panels/{w.panel.id}/minutes/retry",
+        {**SEE, "inspector": 403, "admin": 403, "police": 403},
+    ),
+    ("add guest", "GET", lambda w: f"/panels/{w.panel.id}/guests/add", MANAGE),
+    (
+        "remove guest",
+        "POST",
+        lambda w: f"/panels/guests/{_guest(w)}/remove",
+        {**INSPECTORATE_ONLY_OBJECT, "inspector": MOVED, "admin": MOVED},
+    ),
+    ("add decision", "GET", lambda w: f"/panels/{w.panel.id}/decisions/add", MANAGE),
+    (
+        "remove decision",
+        "POST",
+        lambda w: f"/panels/decisions/{_decision(w)}/remove",
+        {**SEE, "inspector": MOVED, "admin": MOVED, "police": 403},
+    ),
     ("agenda time", "GET", lambda w: f"/panels/agenda-items/{w.panel.agenda[0].id}/time", INSPECTORATE_ONLY_OBJECT),
     (
         "move agenda item",
@@ -193,6 +280,19 @@ def test_every_panels_route_is_in_the_matrix(app: Flask) -> None:
         "panels.schedule_panel",
         "panels.cancel_panel",
         "panels.record_outcome",
+        "panels.add_walk_in",
+        "panels.show_minutes",
+        "panels.add_decision",
+        "panels.add_guest",
+        "panels.remove_guest",
+        "panels.remove_decision",
+        "panels.edit_minutes",
+        "panels.circulate_minutes",
+        "panels.approve_minutes",
+        "panels.comment_on_minutes",
+        "panels.download_minutes",
+        "panels.retry_minutes",
+        "panels.remove_walk_in",
         "panels.change_agenda_time",
         "panels.move_agenda_item",
         "panels.remove_agenda_item",

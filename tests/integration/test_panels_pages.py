@@ -272,29 +272,70 @@ def test_the_invite_file_is_the_same_on_every_download(app: Flask, world: PanelW
 def test_the_outcome_is_recorded_after_the_panel_starts(app: Flask, world: PanelWorld) -> None:
     early = inspector_client(app, world).get(f"/panels/{world.panel.id}/outcome")
     assert early.status_code == 302
-    police_row = world.panel.attendee_for(world.police.id)
+    rows = {a.user.email: a for a in world.panel.attendees}
+    inspector_row, police_row, health_row = (
+        rows["inspector@inspectorate.example"],
+        rows["police@police.example"],
+        rows["health@health.example"],
+    )
     with time_machine.travel(world.panel.starts_at_utc + timedelta(hours=3)):
         client = inspector_client(app, world)  # signed in "now", the day of the panel
         page = client.get(f"/panels/{world.panel.id}/outcome").get_data(as_text=True)
-        assert "Who attended?" in page
+        assert "Attendance register" in page and "Represented by a deputy" in page
+        data = {
+            f"attendance_{inspector_row.id}": "present",
+            f"attendance_{police_row.id}": "deputy",
+            f"attendance_{health_row.id}": "apologies",
+            "notes": "Agreed three actions.",
+            "mark_held": "Save and mark as held",
+            "version": world.panel.version,
+        }
+        # A deputy must be named; and everyone must be recorded. What was typed stays.
+        html = client.post(f"/panels/{world.panel.id}/outcome", data=data).get_data(as_text=True)
+        assert "There is a problem" in html and "Enter the name of" in html and "Agreed three actions." in html
+        missing = {k: v for k, v in data.items() if k != f"attendance_{health_row.id}"}
+        html = client.post(f"/panels/{world.panel.id}/outcome", data=missing).get_data(as_text=True)
+        assert "sent apologies, sent a deputy or was absent" in html
+        db.session.expire_all()
+        assert db.session.get(Panel, world.panel.id).status == PanelStatus.SCHEDULED
+
         response = client.post(
-            f"/panels/{world.panel.id}/outcome",
-            data={
-                "attended": [str(police_row.id)],
-                "notes": "Agreed three actions.",
-                "mark_held": "Save and mark as held",
-                "version": world.panel.version,
-            },
+            f"/panels/{world.panel.id}/outcome", data={**data, f"deputy_{police_row.id}": "Sergeant Ada Byrne"}
         )
         assert response.status_code == 302
         db.session.expire_all()
         panel = db.session.get(Panel, world.panel.id)
         assert panel.status == PanelStatus.HELD and panel.notes == "Agreed three actions."
-        assert {a.user.email: a.attended for a in panel.attendees} == {
-            "inspector@inspectorate.example": False,
-            "police@police.example": True,
-            "health@health.example": False,
+        assert {a.user.email: (a.attendance.value, a.deputy_name) for a in panel.attendees} == {
+            "inspector@inspectorate.example": ("present", ""),
+            "police@police.example": ("deputy", "Sergeant Ada Byrne"),
+            "health@health.example": ("apologies", ""),
         }
+        shown = client.get(f"/panels/{world.panel.id}").get_data(as_text=True)
+        assert "Represented by Sergeant Ada Byrne (deputy)" in shown and "Sent apologies" in shown
+
+        # Someone who came without an invitation, from an organisation that may attend.
+        form = client.get(f"/panels/{world.panel.id}/walk-ins/add").get_data(as_text=True)
+        assert police_row.user.organisation.name in form
+        html = client.post(f"/panels/{world.panel.id}/walk-ins/add", data={"full_name": "DC Lee"}).get_data(
+            as_text=True
+        )
+        assert "Choose the organisation they came from" in html and 'value="DC Lee"' in html
+        response = client.post(
+            f"/panels/{world.panel.id}/walk-ins/add",
+            data={"full_name": "DC Lee", "organisation_id": str(police_row.user.organisation_id)},
+        )
+        assert response.status_code == 302
+        panel = db.session.get(Panel, world.panel.id)
+        assert [(w.full_name, w.organisation_id) for w in panel.walk_ins] == [
+            ("DC Lee", police_row.user.organisation_id)
+        ]
+        assert "DC Lee" in client.get(f"/panels/{world.panel.id}").get_data(as_text=True)
+        walk_in_id = panel.walk_ins[0].id
+        assert client.post(f"/panels/walk-ins/{walk_in_id}/remove").status_code == 302
+        db.session.expire_all()
+        assert db.session.get(Panel, world.panel.id).walk_ins == []
+
         past = client.get("/panels/?show=past").get_data(as_text=True)
         assert panel.title in past and "Held" in past
         assert panel.title not in client.get("/panels/").get_data(as_text=True)

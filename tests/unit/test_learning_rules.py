@@ -3,22 +3,27 @@ status changes and when an overdue reminder is due."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from learning.models import ActionStatus
+from learning.lifecycle import Actor
+from learning.models import ActionEvent, ActionStatus
 from learning.rules import (
     ReminderFacts,
     ReportingYear,
     Share,
+    StepRequest,
     UpdateRequest,
+    escalation_due,
     percentage,
     reminder_due,
     shares,
     statuses_open_to,
+    step_problems,
     update_problems,
 )
 
@@ -126,33 +131,66 @@ def test_a_share_is_never_more_than_half_a_point_from_the_exact_share(part: int,
 def _request(
     status: ActionStatus, *, progress: str = "Done some work", evidence: str = "", inspectorate: bool = False
 ) -> UpdateRequest:
-    return UpdateRequest(progress=progress, evidence=evidence, new_status=status, by_inspectorate=inspectorate)
+    actor = Actor.INSPECTOR if inspectorate else Actor.OWNER
+    return UpdateRequest(progress=progress, evidence=evidence, new_status=status, actor=actor)
 
 
-def test_completing_an_action_needs_evidence() -> None:
-    problems = update_problems(ActionStatus.IN_PROGRESS, _request(ActionStatus.COMPLETED))
+def test_completing_an_action_needs_evidence_and_then_awaits_sign_off() -> None:
+    problems = update_problems(ActionStatus.IN_PROGRESS, _request(ActionStatus.AWAITING_SIGN_OFF))
     assert problems == {"evidence": "Enter the evidence that the action is complete"}
     assert (
-        update_problems(ActionStatus.IN_PROGRESS, _request(ActionStatus.COMPLETED, evidence="Audit of 20 cases")) == {}
+        update_problems(
+            ActionStatus.IN_PROGRESS, _request(ActionStatus.AWAITING_SIGN_OFF, evidence="Audit of 20 cases")
+        )
+        == {}
     )
 
 
-def test_not_accepting_an_action_needs_a_reason() -> None:
-    problems = update_problems(ActionStatus.OPEN, _request(ActionStatus.NOT_ACCEPTED, progress="  "))
-    assert problems == {"progress": "Enter the reason the action is not accepted"}
+def test_a_progress_update_needs_words() -> None:
+    problems = update_problems(ActionStatus.ACCEPTED, _request(ActionStatus.IN_PROGRESS, progress="  "))
+    assert problems == {"progress": "Enter what has happened since the last update"}
 
 
-def test_only_the_inspectorate_reopens_a_closed_action() -> None:
-    assert statuses_open_to(ActionStatus.COMPLETED, by_inspectorate=False) == []
-    assert update_problems(ActionStatus.COMPLETED, _request(ActionStatus.IN_PROGRESS)) == {
-        "status": "Only the Inspectorate can reopen a closed action"
+def test_the_owner_keeps_an_accepted_action_in_progress_or_completes_it() -> None:
+    for status in (ActionStatus.ACCEPTED, ActionStatus.IN_PROGRESS):
+        assert statuses_open_to(status, Actor.OWNER) == [ActionStatus.IN_PROGRESS, ActionStatus.AWAITING_SIGN_OFF]
+    assert statuses_open_to(ActionStatus.IN_PROGRESS, Actor.INSPECTOR) == [ActionStatus.IN_PROGRESS]
+    assert update_problems(ActionStatus.IN_PROGRESS, _request(ActionStatus.SIGNED_OFF, inspectorate=True)) == {
+        "status": "Choose a status from the list"
     }
-    assert update_problems(ActionStatus.COMPLETED, _request(ActionStatus.IN_PROGRESS, inspectorate=True)) == {}
-    assert ActionStatus.OPEN not in statuses_open_to(ActionStatus.NOT_ACCEPTED, by_inspectorate=True)
 
 
-def test_an_open_action_can_move_to_any_status() -> None:
-    assert statuses_open_to(ActionStatus.OPEN, by_inspectorate=False) == list(ActionStatus)
+@pytest.mark.parametrize(
+    "status",
+    [
+        ActionStatus.PROPOSED,
+        ActionStatus.CHANGE_PROPOSED,
+        ActionStatus.AWAITING_SIGN_OFF,
+        ActionStatus.SIGNED_OFF,
+        ActionStatus.DECLINED,
+    ],
+)
+def test_no_progress_updates_outside_accepted_and_in_progress(status: ActionStatus) -> None:
+    assert statuses_open_to(status, Actor.OWNER) == []
+    assert statuses_open_to(status, Actor.INSPECTOR) == []
+    assert statuses_open_to(ActionStatus.IN_PROGRESS, None) == []
+
+
+def test_steps_need_their_reasons_and_dates() -> None:
+    assert step_problems(StepRequest(ActionEvent.DECLINE)) == {"reason": "Enter the reason the action is declined"}
+    assert step_problems(StepRequest(ActionEvent.RETURN, reason="No audit yet")) == {}
+    assert step_problems(StepRequest(ActionEvent.ACCEPT)) == {}
+    same = StepRequest(
+        ActionEvent.PROPOSE_CHANGE, reason="Budget", proposed_due_on=date(2026, 5, 1), current_due_on=date(2026, 5, 1)
+    )
+    assert step_problems(same) == {"proposed_wording": "Enter the new wording or a new due date"}
+    assert step_problems(replace(same, proposed_due_on=date(2026, 9, 1))) == {}
+    assert step_problems(StepRequest(ActionEvent.SET_IMPACT_DATE)) == {"review_on": "Enter the impact review date"}
+    early = StepRequest(ActionEvent.SET_IMPACT_DATE, review_on=date(2025, 12, 31), signed_off_on=date(2026, 1, 1))
+    assert step_problems(early) == {"review_on": "The impact review date cannot be before the action was signed off"}
+    assert step_problems(replace(early, review_on=date(2026, 1, 1))) == {}
+    assert "impact" in step_problems(StepRequest(ActionEvent.RECORD_IMPACT, impact="brilliant"))
+    assert step_problems(StepRequest(ActionEvent.RECORD_IMPACT, impact="partly")) == {}
 
 
 # --- reminders -------------------------------------------------------------------------------------
@@ -161,7 +199,7 @@ def test_an_open_action_can_move_to_any_status() -> None:
 def _facts(
     due_on: date,
     *,
-    status: ActionStatus = ActionStatus.OPEN,
+    status: ActionStatus = ActionStatus.IN_PROGRESS,
     sent_for: date | None = None,
     last: datetime | None = None,
 ) -> ReminderFacts:
@@ -188,7 +226,7 @@ def test_a_new_due_date_starts_the_reminders_again() -> None:
     assert reminder_due(facts, datetime(2025, 7, 2, 12, tzinfo=UTC))
 
 
-@pytest.mark.parametrize("status", [ActionStatus.COMPLETED, ActionStatus.NOT_ACCEPTED])
+@pytest.mark.parametrize("status", [ActionStatus.AWAITING_SIGN_OFF, ActionStatus.SIGNED_OFF, ActionStatus.DECLINED])
 def test_closed_actions_are_never_reminded_about(status: ActionStatus) -> None:
     assert not reminder_due(_facts(date(2025, 1, 1), status=status), datetime(2025, 6, 1, tzinfo=UTC))
 
@@ -201,8 +239,8 @@ def test_completion_needs_a_file_only_where_the_action_says_so() -> None:
         values: dict[str, object] = {
             "progress": "Done.",
             "evidence": "An audit.",
-            "new_status": ActionStatus.COMPLETED,
-            "by_inspectorate": False,
+            "new_status": ActionStatus.AWAITING_SIGN_OFF,
+            "actor": Actor.OWNER,
         }
         values.update(fields)
         return update_problems(ActionStatus.IN_PROGRESS, UpdateRequest(**values))  # type: ignore[arg-type]
@@ -212,3 +250,23 @@ def test_completion_needs_a_file_only_where_the_action_says_so() -> None:
     assert asking(needs_file=True, files=1) == {}
     assert asking(needs_file=True, earlier_files=2) == {}
     assert asking(needs_file=True, new_status=ActionStatus.IN_PROGRESS) == {}
+
+
+# --- escalation ------------------------------------------------------------------------------------
+
+
+def test_escalation_goes_once_per_step_and_starts_again_for_a_new_due_date() -> None:
+    due = date(2026, 1, 1)
+
+    def step(days: int, sent: int = 0, sent_for: date | None = None, due_on: date = due) -> int | None:
+        return escalation_due(
+            days_overdue=days, thresholds=(30, 60, 90), sent_step=sent, sent_for_due_on=sent_for, due_on=due_on
+        )
+
+    assert step(29) is None
+    assert step(30) == 1
+    assert step(45, sent=1, sent_for=due) is None  # the first step already went
+    assert step(60, sent=1, sent_for=due) == 2
+    assert step(95) == 3  # a late sweep sends the highest step reached, once
+    assert step(200, sent=3, sent_for=due) is None
+    assert step(30, sent=3, sent_for=due, due_on=date(2026, 2, 1)) == 1  # a new due date
