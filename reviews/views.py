@@ -693,10 +693,10 @@ def retry_report(review: Review) -> ResponseReturnValue:
 
 
 @reviews_bp.get("/reports")
-@access.allow(access.is_agency_member)
+@access.allow(can.may_read_region_reports)
 def list_my_reports() -> ResponseReturnValue:
     page = paginate(queries.region_reports(current_user))
-    return render_template("reviews/my_reports.html", page=page, is_region=can.is_probation_member(current_user))
+    return render_template("reviews/my_reports.html", page=page)
 
 
 # --- published reporting years (admin) -------------------------------------------------------
