@@ -15,7 +15,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, StopValidation, ValidationError
 
 from core.forms import DateField, FieldCheck, PortalForm, VersionedForm, long_text, one_of_the_choices, short_text
@@ -157,6 +166,9 @@ class NewPanelForm(PanelDetailsForm):
         validators=[DataRequired(message="Select your role at the panel")],
         widget=GovRadioInput(),
     )
+    # Set when the inspector came from a case's "Schedule a panel for this case": the case goes
+    # on the new panel's agenda.
+    case_id = HiddenField(filters=[lambda value: int(value) if str(value or "").isdigit() else None])
     submit = SubmitField("Create draft panel", widget=GovSubmitInput())
 
 
@@ -188,12 +200,13 @@ class AgendaTimeForm(PortalForm):
 
 
 class AttendeeForm(PortalForm):
-    user_id = SelectField(
-        "Person",
-        coerce=id_or_none,
+    """Invite several people in one step, all in one role."""
+
+    user_ids = SelectMultipleField(
+        "People to invite",
+        coerce=int,
         validate_choice=False,
-        validators=[one_of_the_choices("Select a person")],
-        widget=GovSelect(),
+        widget=GovCheckboxesInput(),
     )
     role = RadioField(
         "Role",
@@ -203,6 +216,15 @@ class AttendeeForm(PortalForm):
         widget=GovRadioInput(),
     )
     submit = SubmitField("Invite", widget=GovSubmitInput())
+
+    def validate_user_ids(self, field: SelectMultipleField) -> None:
+        if not field.data:
+            raise StopValidation("Select at least one person to invite")
+        one_of_the_choices("Select people from the list")(self, field)
+
+    def validate_role(self, field: RadioField) -> None:
+        if field.data == AttendeeRole.CHAIR.value and len(self.user_ids.data or []) > 1:
+            raise ValidationError("A panel has one chair: select one person to chair it, or choose another role")
 
 
 class AttendeeRoleForm(PortalForm):

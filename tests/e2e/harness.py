@@ -353,8 +353,15 @@ def add_to_agenda(page: Page, panel: str, case_label: str, *, at: str = "10:15am
 
 def invite_person(page: Page, panel: str, person: str, role: str = "Member") -> None:
     """On the panel's page: invite ``person`` ("Name – Organisation") in ``role``."""
-    follow(page, page.get_by_role("button", name="Invite a person"), "Invite a person")
-    page.get_by_label("Person").select_option(label=person)
+    invite_people(page, panel, [person], role)
+
+
+def invite_people(page: Page, panel: str, people: list[str], role: str = "Member") -> None:
+    """On the panel's page: invite ``people`` ("Name – Organisation") in one step, all in ``role``."""
+    follow(page, page.get_by_role("button", name="Invite people"), "Invite people")
+    chosen = page.get_by_role("group", name="People to invite")
+    for person in people:
+        chosen.get_by_label(person, exact=True).check()
     page.get_by_role("group", name="Role").get_by_label(role).check()
     submit(page, "Invite", title=panel)
 
