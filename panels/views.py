@@ -307,17 +307,20 @@ def move_agenda_item(item: PanelAgendaItem, direction: str) -> ResponseReturnVal
     return _to_panel(panel, "agenda")
 
 
-@panels_bp.post("/agenda-items/<int:item_id>/remove")
+@panels_bp.route("/agenda-items/<int:item_id>/remove", methods=["GET", "POST"])
 @access.load("item_id", agenda_item_for, manages_panels)
 def remove_agenda_item(item: PanelAgendaItem) -> ResponseReturnValue:
+    """Asked first, as removing a person is: the case's agencies may lose the panel's pack."""
     panel = item.panel
     if (refused := _only_while_editable(panel)) is not None:
         return refused
-    if ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if form.validate_on_submit():
         reference = item.case.reference
         operations.remove_agenda_item(item, access.current_person())
         _save_change(f"{reference} removed from the agenda", "agenda")
-    return _to_panel(panel, "agenda")
+        return _to_panel(panel, "agenda")
+    return render_template("panels/remove_agenda_item.html", form=form, panel=panel, item=item)
 
 
 # --- attendees ---------------------------------------------------------------------------------

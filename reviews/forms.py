@@ -14,7 +14,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from core.forms import DateField, PortalForm, VersionedForm, long_text, short_text
@@ -217,7 +226,10 @@ class SampleDrawForm(PortalForm):
         validators=[Optional(), *short_text(500)],
         widget=GovTextInput(),
     )
-    submit = SubmitField("Draw the sample", widget=GovSubmitInput())
+    # A draw cannot be undone: the first submit shows what will be drawn; the check page posts
+    # the same answers back with ``confirmed`` set, and only then is the sample drawn.
+    confirmed = HiddenField()
+    submit = SubmitField("Continue", widget=GovSubmitInput())
 
     def process(
         self, formdata: Any = None, obj: Any = None, data: Any = None, extra_filters: Any = None, **kwargs: Any

@@ -80,3 +80,18 @@ def test_inviting_nobody_or_two_chairs_is_refused(app: Flask) -> None:
     assert chairs.get_data(as_text=True).count("checked") >= 2
     db.session.expire_all()
     assert db.session.get(Panel, world.panel.id).attendee_for(world.admin.id) is None
+
+
+def test_removing_a_case_from_the_agenda_is_asked_first(app: Flask) -> None:
+    world = panel_world(schedule=False)
+    client = sign_in_as(app.test_client(), world.inspector)
+    item = world.panel.agenda[0]
+    panel_page = client.get(f"/panels/{world.panel.id}").get_data(as_text=True)
+    assert f'href="/panels/agenda-items/{item.id}/remove"' in panel_page
+    page = client.get(f"/panels/agenda-items/{item.id}/remove").get_data(as_text=True)
+    assert f"Remove {world.case.reference} from the agenda" in page and "Keep it on the agenda" in page
+    db.session.expire_all()
+    assert len(db.session.get(Panel, world.panel.id).agenda) == 2, "asking removes nothing"
+    assert client.post(f"/panels/agenda-items/{item.id}/remove").status_code == 302
+    db.session.expire_all()
+    assert [i.case_id for i in db.session.get(Panel, world.panel.id).agenda] == [world.other_case.id]
