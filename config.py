@@ -71,6 +71,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "learning-panels@inspectorate.example")
     MAIL_CATCHER_DIR = str(INSTANCE_DIR / "mail")
+    # Where the beta banner's "feedback" link goes: a web page or a mailto: address. Unset, it
+    # is an email to MAIL_DEFAULT_SENDER with the subject filled in.
+    FEEDBACK_URL = os.environ.get("FEEDBACK_URL", "")
 
     # Reminder sweeps the outbox worker runs (each queues what is due, once).
     REMINDER_JOBS = (

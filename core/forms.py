@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -161,7 +161,9 @@ class DateField(Field):
     include 4 numbers"). A partly filled date is an error, never silently dropped.
 
     ``name_in_errors`` names the date in messages (default: the label without "(optional)");
-    ``required_message``, when given, is the message for a date left blank.
+    ``required_message``, when given, is the message for a date left blank. ``example_days_ahead``
+    ends the hint with an example that many days after today ("For example, 27 3 2027"), so a
+    date that must lie ahead is never shown with an example already past.
     """
 
     widget = GovDateWidget()
@@ -174,12 +176,20 @@ class DateField(Field):
         *,
         name_in_errors: str | None = None,
         required_message: str | None = None,
+        example_days_ahead: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(label, validators, **kwargs)
         self.name_in_errors = name_in_errors or self.label.text.removesuffix(" (optional)")
         self.required_message = required_message
         self._problem: str | None = None
+        if example_days_ahead is not None:
+            from core.formatting import london_today
+
+            example = london_today() + timedelta(days=example_days_ahead)
+            given: str = str(kwargs.get("description") or "")
+            lead = f"{given} " if given else ""
+            self.description = f"{lead}For example, {example.day} {example.month} {example.year}"
 
     def process_formdata(self, valuelist: list[str]) -> None:
         parts = [str(value or "").strip()[:10] for value in valuelist[:3]]

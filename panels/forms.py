@@ -85,7 +85,7 @@ class PanelDetailsForm(VersionedForm):
         "Date of the panel",
         name_in_errors="Date of the panel",
         required_message="Enter the date of the panel",
-        description="For example, 27 3 2026",
+        example_days_ahead=42,
     )
     start_time = StringField(
         "Start time",

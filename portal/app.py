@@ -37,7 +37,7 @@ from panels.permissions import attends_panel_with_case
 from panels.reminders import panels_cli
 from panels.views import panels_bp
 from portal import commands
-from portal.navigation import navigation_items
+from portal.navigation import feedback_url, navigation_items
 from portal.views import portal_bp
 from reviews.report_document import QA_REPORT_DOCUMENT
 from reviews.views import reviews_bp
@@ -119,6 +119,7 @@ def _configure_templates(app: Flask) -> None:
     formatting.init_app(app)
     components.init_app(app)
     app.add_template_global(navigation_items, "navigation_items")
+    app.add_template_global(feedback_url, "feedback_url")
     app.add_template_global(govuk_pagination, "govuk_pagination")
     app.add_template_global(access.user_can, "user_can")
     app.jinja_env.globals["access"] = access

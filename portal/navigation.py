@@ -7,6 +7,8 @@ kind of person).
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import current_app, request, url_for
 from flask_login import current_user
 
@@ -29,6 +31,14 @@ NAVIGATION = [
     ("Messages", "admin.list_messages", access.is_admin),
     ("Audit trail", "admin.list_audit_events", access.is_admin),
 ]
+
+
+def feedback_url() -> str:
+    """The beta banner's feedback link: ``FEEDBACK_URL``, or an email to the service's address."""
+    configured = str(current_app.config.get("FEEDBACK_URL") or "")
+    if configured:
+        return configured
+    return f"mailto:{current_app.config['MAIL_DEFAULT_SENDER']}?subject={quote('Feedback on Learning panels')}"
 
 
 def navigation_items() -> list[dict[str, object]]:

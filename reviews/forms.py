@@ -160,7 +160,7 @@ class ExtensionForm(VersionedForm):
         "New due date",
         name_in_errors="New due date",
         required_message="Enter the new due date",
-        description="For example, 27 3 2025",
+        example_days_ahead=14,
     )
     reason = TextAreaField(
         "Reason for the extension",
