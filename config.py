@@ -40,6 +40,8 @@ class Config:
 
     # Sessions: 30 minutes idle (refreshed on every request), 12 hours at most.
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
+    # The timeout warning opens this long before the idle limit signs the person out.
+    SESSION_WARNING_SECONDS = 120
     SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
     # The cookie is re-sent when the recorded activity moves on (at most once a minute, see
     # core/security.py), not on every response: its expiry lags the idle limit by under a minute.

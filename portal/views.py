@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import text
@@ -105,6 +105,15 @@ def to_do_sections(user: User) -> list[Section]:
             )
         )
     return sections
+
+
+@portal_bp.post("/session/keep-alive")
+@access.allow(access.signed_in)
+def keep_session_alive() -> ResponseReturnValue:
+    """ "Stay signed in" in the timeout warning: the request itself renews the idle limit (the
+    session's last-seen time), so there is nothing more to do. CSRF-protected like any POST."""
+    session["last_seen"] = utc_now().timestamp()
+    return "", 204
 
 
 @portal_bp.get("/healthz")

@@ -66,3 +66,12 @@ def test_home_is_active_on_the_home_page_alone(client_for) -> None:
     assert _active(client.get("/").get_data(as_text=True)) == ["Home"]
     assert _active(client.get("/cases/").get_data(as_text=True)) == ["Cases"]
     assert _active(client.get("/reviews/dashboard").get_data(as_text=True)) == ["Dashboard"]
+
+
+def test_staying_signed_in_renews_the_session_and_needs_a_session(client, client_for) -> None:
+    assert client.post("/session/keep-alive").status_code == 302  # signed out: to sign in
+    signed_in = client_for(_person("police"))
+    assert signed_in.post("/session/keep-alive").status_code == 204
+    page = signed_in.get("/").get_data(as_text=True)
+    assert 'id="timeout-warning"' in page and 'data-keep-alive-url="/session/keep-alive"' in page
+    assert 'id="timeout-warning"' not in client.get("/login").get_data(as_text=True)
