@@ -21,7 +21,7 @@ from agencies.forms import (
 )
 from agencies.models import User
 from agencies.passwords import password_problems
-from core import audit
+from core import audit, held_forms
 from extensions import db, limiter, login_manager
 
 auth_bp = Blueprint("auth", __name__)
@@ -100,7 +100,8 @@ def sign_in() -> ResponseReturnValue:
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
         if user is not None:
-            next_url = _safe_next(request.args.get("next"))
+            # Back to the form the person was typing into when they were signed out, if any.
+            next_url = _safe_next(request.args.get("next") or held_forms.latest_held_path(user.id))
             if two_factor.is_required():
                 needs_set_up = operations.begin_second_step(user, next_url)
                 db.session.commit()

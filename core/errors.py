@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, render_template
+from flask import Flask, Response, g, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from core import held_forms
 from extensions import db
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,9 @@ def render_error(status: int, template: str | None = None, title: str | None = N
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> ResponseReturnValue:
+        # Sent after the browser dropped the session: hold the text for whoever was signed in.
+        if not current_user.is_authenticated:
+            g.form_held = held_forms.hold_posted_form(held_forms.person_from_cookie(request)) is not None
         return render_error(400, "errors/csrf.html", "Your session timed out")
 
     @app.errorhandler(HTTPException)

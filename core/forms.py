@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
 from wtforms import Field, FieldList, FormField, HiddenField, SelectMultipleField, SubmitField
 from wtforms.fields.core import UnboundField
@@ -21,7 +22,17 @@ SHORT_TEXT = 200
 class PortalForm(FlaskForm):
     """Base form. Only fields declared on the form are read: extra posted fields are ignored."""
 
-    class Meta:
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form: BaseForm, formdata: Any) -> Any:
+            # A form's page shows what the person typed before being signed out, if it is
+            # held for them (core/held_forms.py); otherwise Flask-WTF's own choice.
+            wrapped = super().wrap_formdata(form, formdata)
+            if wrapped is None and formdata is _Auto:
+                from core.held_forms import held_formdata
+
+                return held_formdata()
+            return wrapped
+
         # Strip surrounding white space from every text field.
         def bind_field(self, form: BaseForm, unbound_field: UnboundField, options: dict[str, Any]) -> Field:
             # Lists and sub-forms take no filters; their own fields are stripped when bound.

@@ -25,7 +25,7 @@ from cases.permissions import use_panel_sharing
 from cases.returns.views import returns_bp
 from cases.views import cases_bp
 from config import BASE_DIR, INSTANCE_DIR, ConfigurationError, config_for
-from core import components, errors, files, formatting, renders, security
+from core import components, errors, files, formatting, held_forms, renders, security
 from core.pagination import govuk_pagination
 from extensions import csrf, db, limiter, login_manager, mail, migrate
 from learning.reminders import learning_cli
@@ -93,6 +93,7 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     security.init_app(app)
     files.init_app(app)
     errors.init_app(app)
+    held_forms.init_app(app)
     # The merged chronology (cases) shares every agency's rows on the panels' rule.
     use_panel_sharing(app, attends_panel_with_case)
     commands.init_app(app)

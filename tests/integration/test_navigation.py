@@ -75,3 +75,15 @@ def test_staying_signed_in_renews_the_session_and_needs_a_session(client, client
     page = signed_in.get("/").get_data(as_text=True)
     assert 'id="timeout-warning"' in page and 'data-keep-alive-url="/session/keep-alive"' in page
     assert 'id="timeout-warning"' not in client.get("/login").get_data(as_text=True)
+
+
+def test_a_form_posted_after_the_session_ended_offers_to_sign_in_again(app) -> None:
+    before = app.config["WTF_CSRF_ENABLED"]
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = app.test_client().post("/panels/new", data={"title": "Typed before the timeout"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = before
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Your session timed out" in page
+    assert 'href="/login?next=/panels/new"' in page and "Go to your work" in page
