@@ -63,6 +63,8 @@ class Config:
 
     # Sessions: 30 minutes idle (refreshed on every request), 12 hours at most.
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
+    # The timeout warning opens this long before the idle limit signs the person out.
+    SESSION_WARNING_SECONDS = 120
     SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
     # The cookie is re-sent when the recorded activity moves on (at most once a minute, see
     # core/security.py), not on every response: its expiry lags the idle limit by under a minute.
@@ -121,6 +123,9 @@ class Config:
     ACTION_ESCALATION_DAYS = tuple(
         int(days) for days in os.environ.get("ACTION_ESCALATION_DAYS", "30,60,90").split(",") if days.strip()
     )
+    # Where the beta banner's "feedback" link goes: a web page or a mailto: address. Unset, it
+    # is an email to MAIL_DEFAULT_SENDER with the subject filled in.
+    FEEDBACK_URL = os.environ.get("FEEDBACK_URL", "")
 
     # Reminder sweeps the outbox worker runs (each queues what is due, once).
     REMINDER_JOBS = (

@@ -223,7 +223,7 @@ def reset_password(person: User) -> ResponseReturnValue:
         purpose = PasswordLinkPurpose.RESET if person.password_hash else PasswordLinkPurpose.FIRST_SIGN_IN
         operations.issue_password_link(person, purpose)
         db.session.commit()
-        flash(f"We have emailed {person.email} a link to set a new password", "success")
+        flash(f"We have emailed {person.full_name} a link to set a new password", "success")
     return redirect(url_for("admin.show_person", user_id=person.id))
 
 
@@ -276,7 +276,9 @@ def _audit_query() -> tuple[Select[AuditEvent], list[dict[str, str]]]:
 def list_audit_events() -> ResponseReturnValue:
     query, errors = _audit_query()
     page = paginate(query, per_page=50)
-    return render_template("admin/audit.html", page=page, errors=errors, args=request.args)
+    return render_template(
+        "admin/audit.html", page=page, errors=errors, args=request.args, names=audit.actor_names(page.items)
+    )
 
 
 @admin_bp.get("/audit.csv")

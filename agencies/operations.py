@@ -250,7 +250,7 @@ def reset_two_factor(person: User) -> None:
     person.totp_last_used_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == person.id))
     revoke_sessions(person)
-    audit.record("two_factor.reset", person, f"Reset two-step sign-in for {person.email}")
+    audit.record("two_factor.reset", person, f"Reset two-step sign-in for {person.full_name}", email=person.email)
 
 
 # --- the person's own password --------------------------------------------------------------
@@ -312,7 +312,7 @@ def issue_password_link(user: User, purpose: PasswordLinkPurpose) -> str:
         context={"link": url, "purpose": purpose.value, "expires_at": link.expires_at_utc},
         concerning=user,
     )
-    audit.record(f"password_link.{purpose.value}", user, f"Password link sent to {user.email}")
+    audit.record(f"password_link.{purpose.value}", user, f"Password link sent to {user.full_name}", email=user.email)
     return url
 
 
@@ -437,7 +437,14 @@ def create_person(
     )
     db.session.add(person)
     db.session.flush()
-    audit.record("person.created", person, f"Added {person.email}", role=role.value, organisation=organisation.name)
+    audit.record(
+        "person.created",
+        person,
+        f"Added {person.full_name}",
+        email=person.email,
+        role=role.value,
+        organisation=organisation.name,
+    )
     if send_invitation:
         issue_password_link(person, PasswordLinkPurpose.FIRST_SIGN_IN)
     return person
@@ -472,18 +479,20 @@ def update_person(
         # What the person may see changed: their open sessions must not keep the old view.
         person.end_all_sessions()
     after = {"email": person.email, "role": role.value, "organisation": organisation.name}
-    audit.record("person.updated", person, f"Changed {person.email}", before=before, after=after)
+    audit.record(
+        "person.updated", person, f"Changed {person.full_name}", email=person.email, before=before, after=after
+    )
 
 
 def deactivate_person(person: User) -> None:
     person.active = False
     revoke_sessions(person)
-    audit.record("person.deactivated", person, f"Deactivated {person.email}")
+    audit.record("person.deactivated", person, f"Deactivated {person.full_name}", email=person.email)
 
 
 def reactivate_person(person: User) -> None:
     person.active = True
-    audit.record("person.reactivated", person, f"Reactivated {person.email}")
+    audit.record("person.reactivated", person, f"Reactivated {person.full_name}", email=person.email)
 
 
 def agency_recipients(organisation: Organisation) -> list[tuple[str, User | None]]:

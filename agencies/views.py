@@ -20,6 +20,7 @@ from agencies.forms import (
 )
 from agencies.models import User
 from agencies.passwords import password_problems
+from core import audit, held_forms
 from core.forms import ConfirmForm
 from extensions import db, login_manager
 
@@ -79,7 +80,8 @@ def sign_in() -> ResponseReturnValue:
     if form.validate_on_submit():
         user = operations.authenticate(form.email.data, form.password.data)
         if user is not None:
-            next_url = _safe_next(request.args.get("next"))
+            # Back to the form the person was typing into when they were signed out, if any.
+            next_url = _safe_next(request.args.get("next") or held_forms.latest_held_path(user.id))
             if two_factor.is_required():
                 needs_set_up = operations.begin_second_step(user, next_url)
                 db.session.commit()

@@ -52,7 +52,8 @@ class CaseDetailsForm(VersionedForm):
     )
     reply_by = DateField(
         "Reply by",
-        description="The agencies are reminded 3 working days before and on the day after. For example, 27 3 2026",
+        description="The agencies are reminded 3 working days before and on the day after.",
+        example_days_ahead=28,
         validators=[required_date("Enter the date the agencies should reply by")],
     )
     person_name = StringField(

@@ -165,6 +165,13 @@ def _warn_if_nobody_to_email(organisations: Iterable[Organisation]) -> None:
         )
 
 
+@cases_bp.app_template_global()
+def case_id_for_review(review_id: int) -> int | None:
+    """For the review's page (a package below this one): the multi-agency case of the review, if
+    flagged, so the page offers "Open the multi-agency case" instead of flagging it again."""
+    return db.session.scalar(select(MultiAgencyCase.id).where(MultiAgencyCase.review_id == review_id))
+
+
 # --- the list ---------------------------------------------------------------------------------
 
 

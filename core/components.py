@@ -55,7 +55,18 @@ def _spans(item: Mapping[str, Any]) -> str:
 
 
 def govuk_table(params: Mapping[str, Any]) -> Markup:
-    """The ``govukTable`` component."""
+    """The ``govukTable`` component, inside its own scrolling region: a table wider than a
+    small screen scrolls within the region (named by the caption, reachable by keyboard), never
+    the whole page."""
+    label = escape(params.get("caption") or "Table")
+    return Markup(  # nosec B704 - the label is escaped and the table is built by govuk_table_only
+        f'<div class="app-table-container" role="region" aria-label="{label}" tabindex="0">'
+        f"{govuk_table_only(params)}</div>"
+    )
+
+
+def govuk_table_only(params: Mapping[str, Any]) -> Markup:
+    """The ``govukTable`` component exactly as GOV.UK Frontend's macro writes it."""
     out = [
         f'<table class="{escape(_classes("govuk-table", params.get("classes")))}"'
         f"{_attributes(params.get('attributes'))}>"

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, render_template, request, url_for
+from flask import Flask, Response, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from core import held_forms
 from core.db import is_conflict
 from extensions import db
 
@@ -105,6 +107,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> ResponseReturnValue:
+        # Sent after the browser dropped the session: hold the text for whoever was signed in.
+        if not current_user.is_authenticated:
+            g.form_held = held_forms.hold_posted_form(held_forms.person_from_cookie(request)) is not None
         return render_error(400, "errors/csrf.html", "Your session timed out")
 
     @app.errorhandler(HTTPException)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
 from wtforms import Field, FieldList, FormField, HiddenField, SelectMultipleField, SubmitField
 from wtforms.fields.core import UnboundField
@@ -22,7 +23,17 @@ SHORT_TEXT = 200
 class PortalForm(FlaskForm):
     """Base form. Only fields declared on the form are read: extra posted fields are ignored."""
 
-    class Meta:
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form: BaseForm, formdata: Any) -> Any:
+            # A form's page shows what the person typed before being signed out, if it is
+            # held for them (core/held_forms.py); otherwise Flask-WTF's own choice.
+            wrapped = super().wrap_formdata(form, formdata)
+            if wrapped is None and formdata is _Auto:
+                from core.held_forms import held_formdata
+
+                return held_formdata()
+            return wrapped
+
         # Strip surrounding white space from every text field.
         def bind_field(self, form: BaseForm, unbound_field: UnboundField, options: dict[str, Any]) -> Field:
             # Lists and sub-forms take no filters; their own fields are stripped when bound.
@@ -196,6 +207,8 @@ class DateField(Field):
     ``name_in_errors`` names the date in messages (default: the label without "(optional)");
     ``required_message``, when given, is the message for a date left blank; ``window`` is the
     dates the field takes (``WORK_DATES`` unless the field is about a person's history).
+    ``example_days_ahead`` ends the hint with an example that many days after today ("For
+    example, 27 3 2027"), so a date that must lie ahead is never shown with an example already past.
     """
 
     widget = GovDateWidget()
@@ -209,6 +222,7 @@ class DateField(Field):
         name_in_errors: str | None = None,
         required_message: str | None = None,
         window: DateWindow = WORK_DATES,
+        example_days_ahead: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(label, validators, **kwargs)
@@ -216,6 +230,13 @@ class DateField(Field):
         self.required_message = required_message
         self.window = window
         self._problem: str | None = None
+        if example_days_ahead is not None:
+            from core.formatting import london_today
+
+            example = london_today() + timedelta(days=example_days_ahead)
+            given: str = str(kwargs.get("description") or "")
+            lead = f"{given} " if given else ""
+            self.description = f"{lead}For example, {example.day} {example.month} {example.year}"
 
     def process_formdata(self, valuelist: list[str]) -> None:
         parts = [str(value or "").strip()[:10] for value in valuelist[:3]]

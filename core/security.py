@@ -12,6 +12,7 @@ from flask import Flask, Response, abort, current_app, flash, g, request, sessio
 from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from core import held_forms
 from core.formatting import utc_now
 
 if TYPE_CHECKING:
@@ -87,6 +88,8 @@ def _enforce_session_limits() -> None:
         or now - datetime.fromtimestamp(signed_in_at, UTC) > absolute_limit
         or now - datetime.fromtimestamp(last_seen, UTC) > idle_limit
     ):
+        # A form sent just after the limit is held for the person to find after signing in.
+        held_forms.hold_posted_form(current_user.id)
         logout_user()
         session.clear()
         flash("For your security, we signed you out. Sign in again to continue.", "info")

@@ -122,7 +122,7 @@ class ActionForm(VersionedForm):
         "Due date",
         name_in_errors="Due date",
         required_message="Enter the due date",
-        description="For example, 30 9 2025",
+        example_days_ahead=90,
     )
     evidence_measure = TextAreaField(
         "How progress and outcomes will be evidenced",

@@ -17,6 +17,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     EmailField,
+    HiddenField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -86,7 +87,7 @@ class PanelDetailsForm(VersionedForm):
         "Date of the panel",
         name_in_errors="Date of the panel",
         required_message="Enter the date of the panel",
-        description="For example, 27 3 2026",
+        example_days_ahead=42,
     )
     start_time = StringField(
         "Start time",
@@ -167,6 +168,9 @@ class NewPanelForm(SentOnce, PanelDetailsForm):
         validators=[DataRequired(message="Select your role at the panel")],
         widget=GovRadioInput(),
     )
+    # Set when the inspector came from a case's "Schedule a panel for this case": the case goes
+    # on the new panel's agenda.
+    case_id = HiddenField(filters=[lambda value: int(value) if str(value or "").isdigit() else None])
     submit = SubmitField("Create draft panel", widget=GovSubmitInput())
 
 
@@ -198,12 +202,13 @@ class AgendaTimeForm(PortalForm):
 
 
 class AttendeeForm(PortalForm):
-    user_id = SelectField(
-        "Person",
-        coerce=id_or_none,
+    """Invite several people in one step, all in one role."""
+
+    user_ids = SelectMultipleField(
+        "People to invite",
+        coerce=int,
         validate_choice=False,
-        validators=[one_of_the_choices("Select a person")],
-        widget=GovSelect(),
+        widget=GovCheckboxesInput(),
     )
     role = RadioField(
         "Role",
@@ -213,6 +218,15 @@ class AttendeeForm(PortalForm):
         widget=GovRadioInput(),
     )
     submit = SubmitField("Invite", widget=GovSubmitInput())
+
+    def validate_user_ids(self, field: SelectMultipleField) -> None:
+        if not field.data:
+            raise StopValidation("Select at least one person to invite")
+        one_of_the_choices("Select people from the list")(self, field)
+
+    def validate_role(self, field: RadioField) -> None:
+        if field.data == AttendeeRole.CHAIR.value and len(self.user_ids.data or []) > 1:
+            raise ValidationError("A panel has one chair: select one person to chair it, or choose another role")
 
 
 class AttendeeRoleForm(PortalForm):

@@ -228,14 +228,14 @@ def eligible_organisation_ids(panel: Panel) -> set[int]:
 
 
 def eligible_people(panel: Panel) -> list[User]:
-    """Active people who may be added: the Inspectorate's, and the invited agencies', less
-    those already on the list; ordered by organisation then name."""
+    """Active people who may be added: the invited agencies' first, then the Inspectorate's,
+    less those already on the list; each ordered by organisation then name."""
     on_list = {a.user_id for a in panel.attendees}
     people = db.session.scalars(
         select(User)
         .join(User.organisation)
         .where(User.organisation_id.in_(eligible_organisation_ids(panel)), User.active.is_(True))
-        .order_by(Organisation.name, User.full_name)
+        .order_by(Organisation.kind == OrganisationKind.INSPECTORATE, Organisation.name, User.full_name)
     ).all()
     return [person for person in people if person.id not in on_list]
 

@@ -6,6 +6,7 @@ by ``panels.permissions`` through the access decorators, never here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import (
@@ -30,7 +31,7 @@ from agencies import access
 from agencies.models import Organisation, OrganisationKind
 from cases.chronology.rules import ChronologyView
 from cases.models import MultiAgencyCase
-from cases.permissions import visible_cases
+from cases.permissions import case_for, visible_cases
 from core import audit, renders
 from core.db import STALE, StaleEdit, commit_unless_stale
 from core.downloads import send_download
@@ -219,22 +220,40 @@ def show_panel(panel: Panel) -> ResponseReturnValue:
 @access.allow(manages_panels)
 def create_panel() -> ResponseReturnValue:
     form = NewPanelForm()
+    if request.method == "GET":
+        form.case_id.data = request.args.get("case", type=int)
+    case = _case_to_schedule(form.case_id.data)
+    if case is None:
+        form.case_id.data = None
     if form.validate_on_submit():
         role = None if form.convener_role.data == NOT_ATTENDING else AttendeeRole(form.convener_role.data)
         try:
             panel = operations.create_panel(_details(form), access.current_person(), convener_role=role)
+            if case is not None:
+                operations.add_agenda_item(panel, case, None, access.current_person())
         except operations.PanelError as error:
+            db.session.rollback()
             form.date.errors.append(str(error))
         else:
             if (again := first_sending(form, url_for("panels.show_panel", panel_id=panel.id))) is not None:
                 return again
             db.session.commit()
+            on_agenda = f" with {case.reference} on the agenda" if case is not None else ""
             flash(
-                "Draft panel created. Add the cases to discuss and the people to invite, then send the invitations.",
+                f"Draft panel created{on_agenda}. Add the cases to discuss and the people to invite, "
+                "then send the invitations.",
                 "success",
             )
             return _to_panel(panel)
-    return render_template("panels/details_form.html", form=form, panel=None)
+    return render_template("panels/details_form.html", form=form, panel=None, case=case)
+
+
+def _case_to_schedule(case_id: int | None) -> MultiAgencyCase | None:
+    """The open case a new panel is for (from the case's page), if the person may see it."""
+    if not case_id:
+        return None
+    case = case_for(access.current_person(), case_id)
+    return case if case is not None and not case.is_closed else None
 
 
 @panels_bp.route("/<int:panel_id>/edit", methods=["GET", "POST"])
@@ -337,17 +356,20 @@ def move_agenda_item(item: PanelAgendaItem, direction: str) -> ResponseReturnVal
     return _to_panel(panel, "agenda")
 
 
-@panels_bp.post("/agenda-items/<int:item_id>/remove")
+@panels_bp.route("/agenda-items/<int:item_id>/remove", methods=["GET", "POST"])
 @access.load("item_id", agenda_item_for, manages_panels)
 def remove_agenda_item(item: PanelAgendaItem) -> ResponseReturnValue:
+    """Asked first, as removing a person is: the case's agencies may lose the panel's pack."""
     panel = item.panel
     if (refused := _only_while_editable(panel)) is not None:
         return refused
-    if ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if form.validate_on_submit():
         reference = item.case.reference
         operations.remove_agenda_item(item, access.current_person())
         _save_change(f"{reference} removed from the agenda", "agenda")
-    return _to_panel(panel, "agenda")
+        return _to_panel(panel, "agenda")
+    return render_template("panels/remove_agenda_item.html", form=form, panel=panel, item=item)
 
 
 # --- attendees ---------------------------------------------------------------------------------
@@ -359,20 +381,28 @@ def add_attendee(panel: Panel) -> ResponseReturnValue:
     if (refused := _only_while_editable(panel)) is not None:
         return refused
     form = AttendeeForm()
-    people = eligible_people(panel)
-    form.user_id.choices = [SelectChoice(p.id, f"{p.full_name} – {p.organisation.name}") for p in people]
+    people = eligible_people(panel)  # the case's agencies' people first, then the Inspectorate's
+    form.user_ids.choices = [SelectChoice(p.id, f"{p.full_name} – {p.organisation.name}") for p in people]
     if form.validate_on_submit():
-        person = next(p for p in people if p.id == form.user_id.data)
+        chosen = set(form.user_ids.data)
+        invited = [p for p in people if p.id in chosen]
         try:
-            operations.add_attendee(panel, person, AttendeeRole(form.role.data), access.current_person())
+            for person in invited:
+                operations.add_attendee(panel, person, AttendeeRole(form.role.data), access.current_person())
         except operations.PanelError as error:
             db.session.rollback()
-            form.user_id.errors.append(str(error))
+            form.user_ids.errors.append(str(error))
         else:
+            names = _names(p.full_name for p in invited)
             emailed = " We have emailed them the invitation." if panel.is_scheduled else ""
-            _save_change(f"{person.full_name} added to the panel.{emailed}", "attendees")
+            _save_change(f"{names} added to the panel.{emailed}", "attendees")
             return _to_panel(panel, "attendees")
     return render_template("panels/attendee_form.html", form=form, panel=panel, attendee=None)
+
+
+def _names(names: Iterable[str]) -> str:
+    listed = list(names)
+    return listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
 
 
 @panels_bp.route("/attendees/<int:attendee_id>/role", methods=["GET", "POST"])

@@ -26,7 +26,7 @@ from cases.permissions import use_panel_sharing
 from cases.returns.views import returns_bp
 from cases.views import cases_bp
 from config import BASE_DIR, INSTANCE_DIR, ConfigurationError, config_for
-from core import components, errors, files, formatting, ids, renders, security
+from core import components, errors, files, formatting, held_forms, ids, renders, security
 from core.pagination import govuk_pagination
 from extensions import csrf, db, login_manager, mail, migrate
 from learning.reminders import learning_cli
@@ -40,7 +40,7 @@ from panels.permissions import attends_panel_with_case
 from panels.reminders import panels_cli
 from panels.views import panels_bp
 from portal import commands
-from portal.navigation import navigation_items
+from portal.navigation import feedback_url, navigation_items
 from portal.views import portal_bp
 from reviews.report_document import QA_REPORT_DOCUMENT
 from reviews.views import reviews_bp
@@ -99,6 +99,7 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     # First of all: no hook reads a body the route would not take (files.init_app's comes next).
     access.init_app(app)
     errors.init_app(app)
+    held_forms.init_app(app)
     # The merged chronology (cases) shares every agency's rows on the panels' rule.
     use_panel_sharing(app, attends_panel_with_case)
     # Signing out everywhere, a changed or reset password (and the admin's resets) end the feed.
@@ -127,6 +128,7 @@ def _configure_templates(app: Flask) -> None:
     formatting.init_app(app)
     components.init_app(app)
     app.add_template_global(navigation_items, "navigation_items")
+    app.add_template_global(feedback_url, "feedback_url")
     app.add_template_global(govuk_pagination, "govuk_pagination")
     app.add_template_global(access.user_can, "user_can")
     app.add_template_global(outbox_alert, "outbox_alert")

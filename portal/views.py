@@ -1,14 +1,24 @@
-"""The home page (which sends each person to their starting point) and the health check."""
+"""The home page (each person's to-do list, put together from the domains') and the health check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from dataclasses import dataclass
+
+from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import text
 
 from agencies import access
+from agencies.models import User
+from cases import todo as case_todo
+from core.formatting import london_today, utc_now
+from core.todo import ToDo
 from extensions import db
+from learning import todo as learning_todo
+from panels import todo as panel_todo
+from reviews import permissions as review_permissions
+from reviews import todo as review_todo
 from notifications.health import outbox_backlog
 
 portal_bp = Blueprint("portal", __name__)
@@ -19,9 +29,92 @@ portal_bp = Blueprint("portal", __name__)
 def home() -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.sign_in"))
-    if access.is_inspector(current_user) and "reviews.dashboard" in current_app.view_functions:
-        return redirect(url_for("reviews.dashboard"))
-    return render_template("portal/home.html")
+    return render_template("portal/home.html", sections=to_do_sections(access.current_person()))
+
+
+@dataclass(frozen=True)
+class Section:
+    """One heading of the home page: what to do, or in plain words that there is nothing."""
+
+    heading: str
+    items: list[ToDo]
+    nothing: str
+    more: tuple[str, str] | None = None  # (link text, href) to the page that lists everything
+
+
+def to_do_sections(user: User) -> list[Section]:
+    """Each person's to-do list, in the order they would do it. Every domain answers with one
+    query (``*/todo.py``), so the page costs the same whatever the number of rows."""
+    today, now = london_today(), utc_now()
+    sections: list[Section] = []
+    if access.is_inspector(user):
+        sections.append(
+            Section(
+                "Quality assurance",
+                review_todo.inspector_qa_to_do(today, user),
+                "No QA work is waiting: nothing is overdue, due this week, awaiting an assessor or ready to issue.",
+                more=("Open the QA dashboard", url_for("reviews.dashboard")),
+            )
+        )
+        sections.append(
+            Section(
+                "Cases waiting on agencies",
+                case_todo.cases_waiting_on_agencies(today),
+                "Nothing to do: every agency asked about an open case has sent its return.",
+                more=("See all multi-agency cases", url_for("cases.list_cases")),
+            )
+        )
+        sections.append(
+            Section(
+                "Panels to prepare",
+                panel_todo.panels_to_prepare(now),
+                "Nothing to do: no panel is in draft, coming up or waiting for its outcome.",
+                more=("See all panels", url_for("panels.list_panels")),
+            )
+        )
+    if review_permissions.is_probation_member(user):
+        sections.append(
+            Section(
+                "New QA reports",
+                review_todo.region_unread_reports(user),
+                f"Nothing to do: nobody at {user.organisation.name} has a new QA report to read.",
+                more=("See all QA reports", url_for("reviews.list_my_reports")),
+            )
+        )
+    if access.is_agency_member(user):
+        sections.append(
+            Section(
+                "Requests for information",
+                case_todo.agency_requests_to_do(user, today),
+                f"Nothing to do: {user.organisation.name} has no request awaiting its involvement or return.",
+                more=("See all requests", url_for("cases.list_cases")),
+            )
+        )
+    invitations = panel_todo.panels_awaiting_reply(user, now)
+    if invitations or access.is_agency_member(user):
+        sections.append(
+            Section("Panels awaiting your reply", invitations, "Nothing to do: you have answered every invitation.")
+        )
+    if access.is_inspector(user) or access.is_agency_member(user):
+        owner = "" if access.is_inspector(user) else f" owned by {user.organisation.name}"
+        sections.append(
+            Section(
+                "Actions due",
+                learning_todo.actions_due(user, today),
+                f"Nothing to do: no open action{owner} is overdue or due in the next four weeks.",
+                more=("See all actions", url_for("learning.list_actions")),
+            )
+        )
+    return sections
+
+
+@portal_bp.post("/session/keep-alive")
+@access.allow(access.signed_in)
+def keep_session_alive() -> ResponseReturnValue:
+    """ "Stay signed in" in the timeout warning: the request itself renews the idle limit (the
+    session's last-seen time), so there is nothing more to do. CSRF-protected like any POST."""
+    session["last_seen"] = utc_now().timestamp()
+    return "", 204
 
 
 @portal_bp.get("/healthz")

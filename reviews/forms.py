@@ -14,7 +14,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from core.forms import LIFE_DATES, DateField, PortalForm, VersionedForm, long_text, short_text
@@ -151,7 +160,7 @@ class ExtensionForm(VersionedForm):
         "New due date",
         name_in_errors="New due date",
         required_message="Enter the new due date",
-        description="For example, 27 3 2025",
+        example_days_ahead=14,
     )
     reason = TextAreaField(
         "Reason for the extension",
@@ -217,7 +226,10 @@ class SampleDrawForm(PortalForm):
         validators=[Optional(), *short_text(500)],
         widget=GovTextInput(),
     )
-    submit = SubmitField("Draw the sample", widget=GovSubmitInput())
+    # A draw cannot be undone: the first submit shows what will be drawn; the check page posts
+    # the same answers back with ``confirmed`` set, and only then is the sample drawn.
+    confirmed = HiddenField()
+    submit = SubmitField("Continue", widget=GovSubmitInput())
 
     def process(
         self, formdata: Any = None, obj: Any = None, data: Any = None, extra_filters: Any = None, **kwargs: Any

@@ -32,6 +32,10 @@ def is_probation_member(user: User) -> bool:
     return access.is_agency_member(user) and user.organisation.kind == OrganisationKind.PROBATION_REGION
 
 
+# The "QA reports" page: a probation region's issued reports (the menu shows it to them alone).
+may_read_region_reports = is_probation_member
+
+
 def may_change_review(user: User, _review: Review) -> bool:
     return may_manage_reviews(user)
 

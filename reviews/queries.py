@@ -23,6 +23,7 @@ from reviews.models import (
     OffenceCategory,
     PublishedYear,
     Review,
+    ReviewImport,
     ReviewStatus,
 )
 from reviews.operations import REPORT_READS
@@ -377,6 +378,22 @@ def report_readings(review: Review) -> int:
         )
         or 0
     )
+
+
+def import_references(upload: ReviewImport) -> dict[str, list[str]]:
+    """The references an import added and updated, as its audit record keeps them."""
+    details = db.session.scalar(
+        select(AuditEvent.details)
+        .where(
+            AuditEvent.action == "reviews.imported",
+            AuditEvent.object_type == "ReviewImport",
+            AuditEvent.object_id == str(upload.id),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    details = details or {}
+    return {"created": list(details.get("created") or []), "updated": list(details.get("updated") or [])}
 
 
 def region_reports(user: User) -> Select[Review]:

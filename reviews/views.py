@@ -45,6 +45,7 @@ from reviews.models import (
     Answer,
     Assessment,
     AssessmentStage,
+    ImportStatus,
     KeyQuestion,
     OffenceCategory,
     Prompt,
@@ -229,7 +230,8 @@ def show_review(review: Review) -> ResponseReturnValue:
     return render_template(
         "reviews/review.html",
         review=review,
-        events=queries.timeline(review),
+        events=(events := queries.timeline(review)),
+        names=audit.actor_names(events),
         today=london_today(),
         timeline_title=queries.timeline_title,
         readings=queries.report_readings(review) if issued else 0,
@@ -344,10 +346,23 @@ def download_import_template() -> ResponseReturnValue:
     return send_download(importing.template_csv(), "sfo-reviews-import-template.csv", "text/csv")
 
 
+# The success message names this many references at most; the import's page lists them all.
+LISTED_REFERENCES = 10
+
+
+def _listed(references: list[str]) -> str:
+    shown = references[:LISTED_REFERENCES]
+    more = len(references) - len(shown)
+    if more:
+        return f"{', '.join(shown)} and {more} more (the import's page lists them all)"
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
 def _render_preview(upload: ReviewImport, form: ImportConfirmForm) -> str:
     check = importing.check_csv(upload.content, importing.load_lookups(london_today()))
     return render_template(
         "reviews/import_preview.html",
+        references=queries.import_references(upload) if upload.status == ImportStatus.IMPORTED else None,
         upload=upload,
         check=check,
         form=form,
@@ -381,6 +396,7 @@ def confirm_import(upload: ReviewImport) -> ResponseReturnValue:
         return redirect(url_for("reviews.preview_import", import_id=upload.id))
     db.session.commit()
     skipped = upload.skipped_count
+    created = queries.import_references(upload)["created"]
     flash(
         f"{_count(upload.created_count, 'review')} imported."
         + (f" {_count(upload.updated_count, 'review')} updated." if upload.updated_count else "")
@@ -388,7 +404,8 @@ def confirm_import(upload: ReviewImport) -> ResponseReturnValue:
             f" {_count(skipped, 'row')} of the file {'was' if skipped == 1 else 'were'} not imported."
             if skipped
             else ""
-        ),
+        )
+        + (f" Added: {_listed(created)}." if created else ""),
         "success",
     )
     return redirect(url_for("reviews.list_reviews", sort="received", direction="desc"))
@@ -417,6 +434,15 @@ def draw_sample() -> ResponseReturnValue:
         )
         form.period_start.data = earliest
         form.period_end.data = london_today()
+    if form.validate_on_submit() and form.confirmed.data != "yes":
+        population = db.session.scalar(
+            select(func.count(Review.id)).where(
+                queries.status_condition(ReviewStatus.AWAITING_SAMPLE),
+                Review.received_on >= form.period_start.entered,
+                Review.received_on <= form.period_end.entered,
+            )
+        )
+        return render_template("reviews/draw_check.html", form=form, population=population)
     if form.validate_on_submit():
         seed = form.seed.data if form.seed.data is not None else operations.new_seed()
         try:
@@ -695,10 +721,10 @@ def retry_report(review: Review) -> ResponseReturnValue:
 
 
 @reviews_bp.get("/reports")
-@access.allow(access.is_agency_member)
+@access.allow(can.may_read_region_reports)
 def list_my_reports() -> ResponseReturnValue:
     page = paginate(queries.region_reports(current_user))
-    return render_template("reviews/my_reports.html", page=page, is_region=can.is_probation_member(current_user))
+    return render_template("reviews/my_reports.html", page=page)
 
 
 # --- published reporting years (admin) -------------------------------------------------------

@@ -85,7 +85,7 @@ def app(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask
 def _forget_request_state() -> None:
     from flask import g
 
-    for name in ("_login_user", "csp_nonce", "loaded_objects"):
+    for name in ("_login_user", "csp_nonce", "loaded_objects", "held_form", "form_held"):
         g.pop(name, None)
 
 

@@ -71,9 +71,8 @@ def upload_document(agency_return: AgencyReturn) -> ResponseReturnValue:
         except FileRefused as error:
             db.session.rollback()
             form.file.errors = [str(error)]
-        except ReturnLocked as error:
-            db.session.rollback()
-            flash(str(error), "info")
+        except ReturnLocked:
+            db.session.rollback()  # the page says why it is locked (once: no banner besides)
             return redirect(url_for("documents.list_documents", return_id=agency_return.id))
         else:
             db.session.commit()
@@ -91,9 +90,8 @@ def remove_document(document: ReturnDocument) -> ResponseReturnValue:
         name = document.file.filename
         try:
             operations.remove_document(document, access.current_person())
-        except ReturnLocked as error:
-            db.session.rollback()
-            flash(str(error), "info")
+        except ReturnLocked:
+            db.session.rollback()  # the page says why it is locked (once: no banner besides)
         else:
             db.session.commit()
             flash(f"{name} has been removed", "success")

@@ -42,9 +42,8 @@ returns_bp = Blueprint("returns", __name__, url_prefix="/cases/returns")
 
 
 def _locked_redirect(agency_return: AgencyReturn) -> Response | None:
-    reason = return_operations.lock_reason(agency_return)
-    if reason:
-        flash(reason, "info")
+    """Back to the return's page, which says why it is locked (once: no banner besides)."""
+    if return_operations.lock_reason(agency_return):
         return redirect(url_for("returns.show_return", return_id=agency_return.id))
     return None
 

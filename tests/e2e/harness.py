@@ -141,6 +141,33 @@ def check_page(page: Page, title: str | None = None, *, error: bool = False) -> 
     check_accessibility(page)
 
 
+SMALL_SCREEN = {"width": 320, "height": 720}
+
+# The elements wider than the window, for the failure message: what pushes the page sideways.
+_TOO_WIDE = """() => {
+  const limit = document.documentElement.clientWidth;
+  const found = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const box = el.getBoundingClientRect();
+    const scroller = el.parentElement && el.parentElement.closest(".app-table-container");
+    const spills = el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === "visible";
+    if ((box.right > limit + 1 || (spills && box.left + el.scrollWidth > limit + 1)) && !scroller) {
+      const text = (el.textContent || "").trim().slice(0, 40);
+      found.push(`${el.tagName.toLowerCase()}.${[...el.classList].join(".")} right=${Math.round(box.right)} "${text}"`);
+    }
+  }
+  return {scroll: document.documentElement.scrollWidth, width: limit, found: found.slice(0, 8)};
+}"""
+
+
+def check_fits(page: Page) -> None:
+    """No sideways scrolling of the page at its width (a wide table scrolls in its own region)."""
+    measure = page.evaluate(_TOO_WIDE)
+    assert measure["scroll"] <= measure["width"], (
+        f"{page.url} scrolls sideways at {measure['width']} px ({measure['scroll']} px wide): {measure['found']}"
+    )
+
+
 def expect_error_summary(page: Page, *messages: str, title: str | None = None) -> Locator:
     """After a failed submit: the error summary lists ``messages`` as links and has the focus."""
     summary = page.get_by_role("alert").filter(has=page.get_by_role("heading", name="There is a problem"))
@@ -353,8 +380,15 @@ def add_to_agenda(page: Page, panel: str, case_label: str, *, at: str = "10:15am
 
 def invite_person(page: Page, panel: str, person: str, role: str = "Member") -> None:
     """On the panel's page: invite ``person`` ("Name – Organisation") in ``role``."""
-    follow(page, page.get_by_role("button", name="Invite a person"), "Invite a person")
-    page.get_by_label("Person").select_option(label=person)
+    invite_people(page, panel, [person], role)
+
+
+def invite_people(page: Page, panel: str, people: list[str], role: str = "Member") -> None:
+    """On the panel's page: invite ``people`` ("Name – Organisation") in one step, all in ``role``."""
+    follow(page, page.get_by_role("button", name="Invite people"), "Invite people")
+    chosen = page.get_by_role("group", name="People to invite")
+    for person in people:
+        chosen.get_by_label(person, exact=True).check()
     page.get_by_role("group", name="Role").get_by_label(role).check()
     submit(page, "Invite", title=panel)
 

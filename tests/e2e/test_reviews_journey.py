@@ -112,6 +112,8 @@ def test_import_sample_rate_issue_and_only_the_region_reads(open_page) -> None:
     # --- draw a sample: both reviews are drawn, to cover both regions and both categories ----------------
     follow(page, page.get_by_role("button", name="Draw a sample"), "Draw a sample")
     page.get_by_label("Note (optional)").fill("Journey sample")
+    submit(page, "Continue", title="Check the sample before you draw it")
+    expect(page.get_by_role("main")).to_contain_text("A draw cannot be undone")
     submit(page, "Draw the sample", title=f"Sample drawn on {govuk_date(today())}")
     expect(page.get_by_role("alert", name="Success")).to_contain_text("Sample drawn: 2 of 2 reviews")
     picked = page.get_by_role("table", name="Reviews sampled, in the order they were picked")

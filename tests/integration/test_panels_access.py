@@ -166,6 +166,12 @@ ROUTES: list[tuple[str, str, Url, dict[str, int | str]]] = [
         {**INSPECTORATE_ONLY_OBJECT, "inspector": MOVED, "admin": MOVED},
     ),
     (
+        "remove agenda item page",
+        "GET",
+        lambda w: f"/panels/agenda-items/{w.panel.agenda[0].id}/remove",
+        INSPECTORATE_ONLY_OBJECT,
+    ),
+    (
         "remove agenda item",
         "POST",
         lambda w: f"/panels/agenda-items/{w.panel.agenda[0].id}/remove",

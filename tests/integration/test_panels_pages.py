@@ -216,9 +216,9 @@ def test_only_eligible_people_are_offered_and_accepted(app: Flask) -> None:
     assert "Owen Sergeant" not in page  # his force is asked about nothing
     assert "Priya Constable" not in page  # already on the list
     response = client.post(
-        f"/panels/{world.panel.id}/attendees/add", data={"user_id": world.outsider.id, "role": "member"}
+        f"/panels/{world.panel.id}/attendees/add", data={"user_ids": world.outsider.id, "role": "member"}
     )
-    assert error_summary(response.get_data(as_text=True)) == ["Select a person"]
+    assert error_summary(response.get_data(as_text=True)) == ["Select people from the list"]
     assert world.panel.attendee_for(world.outsider.id) is None
 
 

@@ -249,7 +249,7 @@ def test_draft_submit_locked_reopened(s: Setting, client_for) -> None:
     locked_version = r.version
     client.post(f"{s.url}/edit", data=return_data(s, locked_version, good_practice="Changed after submit"))
     assert s.refresh().good_practice == "Shared the DASH"
-    assert "submitted, so it is locked" in client.get(s.url).get_data(as_text=True)
+    assert client.get(s.url).get_data(as_text=True).count("submitted, so it is locked") == 1  # said once
 
     # Only the Inspectorate reopens, with a reason that is audited and sent to the agency.
     page = client_for(s.inspector).post(f"{s.url}/reopen", data={"reason": ""}).get_data(as_text=True)

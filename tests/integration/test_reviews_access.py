@@ -90,7 +90,7 @@ ADMIN_OBJECT = {"inspector": 404, "admin": 200, "region": 404, "other_region": 4
 REPORT = {"inspector": 200, "admin": 200, "region": 200, "other_region": 404, "police": 404, "anonymous": 302}
 # Whoever may read the report may ask again for its PDF (then goes back to the download).
 REPORT_ACTION = {k: (302 if v == 200 else v) for k, v in REPORT.items()}
-AGENCY = {"inspector": 403, "admin": 403, "region": 200, "other_region": 200, "police": 200, "anonymous": 302}
+REGIONS = {"inspector": 403, "admin": 403, "region": 200, "other_region": 200, "police": 403, "anonymous": 302}
 
 # (endpoint, path template, expected status by role) for every GET page.
 PAGES = [
@@ -120,7 +120,7 @@ PAGES = [
         "/reviews/{issued}/qa-report.pdf",
         {k: (202 if v == 200 else v) for k, v in REPORT.items()},
     ),
-    ("reviews.list_my_reports", "/reviews/reports", AGENCY),
+    ("reviews.list_my_reports", "/reviews/reports", REGIONS),
     ("reviews.list_offence_categories", "/reviews/offence-categories", ADMIN_ONLY),
     ("reviews.create_offence_category", "/reviews/offence-categories/new", ADMIN_ONLY),
     ("reviews.edit_offence_category", "/reviews/offence-categories/{category}", ADMIN_OBJECT),

@@ -115,9 +115,9 @@ def test_every_kind_of_bad_row_is_explained_and_only_good_rows_are_imported(clie
     response = client.post(f"/reviews/import/{import_id}/confirm")
     assert response.status_code == 302
     assert _count_reviews() == 3
-    assert "2 reviews imported. 1 review updated. 8 rows of the file were not imported." in client.get(
-        response.headers["Location"]
-    ).get_data(as_text=True)
+    banner = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "2 reviews imported. 1 review updated. 8 rows of the file were not imported." in banner
+    assert re.search(r"Added: SFO-20\d\d-\d{4} and SFO-20\d\d-\d{4}\.", banner)
     updated = db.session.scalar(db.select(Review).where(Review.reference == "SFO-2024-0001"))
     assert updated.offence_category.name == "Rape"
     plain = db.session.scalar(db.select(Review).where(Review.reference == "SFO-2024-0100"))
@@ -138,6 +138,13 @@ def test_every_kind_of_bad_row_is_explained_and_only_good_rows_are_imported(clie
     assert upload.updated_count == 1
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "reviews.imported"))
     assert sorted(event.details["created"]) == ["SFO-2021-0001", "SFO-2024-0100"]
+    # The confirmation names what was added, and the import's page lists what it added and changed.
+    confirmation = client.get("/reviews/").get_data(as_text=True)  # the banner was shown already
+    imported = client.get(f"/reviews/import/{import_id}").get_data(as_text=True)
+    assert "Reviews added" in imported and "Reviews updated" in imported
+    for reference in ("SFO-2021-0001", "SFO-2024-0100", "SFO-2024-0001"):
+        assert f'reference={reference}"' in imported
+    assert "Added:" not in confirmation
 
     # The same upload cannot be confirmed twice.
     client.post(f"/reviews/import/{import_id}/confirm")

@@ -242,7 +242,12 @@ def test_a_sample_cannot_be_drawn_over_a_published_year(client_for) -> None:  # 
         client_for(admin).post("/reviews/reporting-years/2024/publish")
         page = client_for(inspector).post(
             "/reviews/samples/new",
-            data={"period_start": ["1", "3", "2025"], "period_end": ["31", "3", "2025"], "share_percent": "20"},
+            data={
+                "period_start": ["1", "3", "2025"],
+                "period_end": ["31", "3", "2025"],
+                "share_percent": "20",
+                "confirmed": "yes",
+            },
         )
         assert "The figures for 2024 to 2025 are published, so which of the reviews received in it were sampled" in (
             unescape(page.get_data(as_text=True))
@@ -251,3 +256,13 @@ def test_a_sample_cannot_be_drawn_over_a_published_year(client_for) -> None:  # 
             db.session.scalar(db.select(db.func.count()).select_from(Review).where(Review.status == "awaiting_sample"))
             == 1
         )
+
+
+def test_the_timeline_names_people_by_name(client_for, inspector) -> None:
+    from core import audit
+
+    review = make_review()
+    audit.record("review.updated", review, "Details changed", actor=inspector)
+    db.session.commit()
+    page = client_for(inspector).get(f"/reviews/{review.id}").get_data(as_text=True)
+    assert f"by {inspector.full_name}" in page and f"by {inspector.email}" not in page

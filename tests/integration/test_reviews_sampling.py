@@ -32,6 +32,7 @@ def _form(start: date, end: date, **extra: object) -> dict[str, object]:
         "period_start": [str(start.day), str(start.month), str(start.year)],
         "period_end": [str(end.day), str(end.month), str(end.year)],
         "share_percent": "20",
+        "confirmed": "yes",  # the check page's answer (test_a_draw_is_checked_before_it_is_made)
         **extra,
     }
 
@@ -143,3 +144,22 @@ def test_the_draw_list_shows_what_awaits_a_sample(client_for, inspector) -> None
     client.post("/reviews/samples/new", data=_form(date(2024, 4, 1), date(2024, 4, 30), seed="7"))
     page = client.get("/reviews/samples").get_data(as_text=True)
     assert "0 reviews are awaiting" in page and ">7<" in page
+
+
+def test_a_draw_is_checked_before_it_is_made(client_for, inspector) -> None:
+    _population(size=6)
+    db.session.commit()
+    client = client_for(inspector)
+    answers = {**_form(date(2024, 4, 1), date(2024, 6, 30), note="Quarter 1"), "confirmed": ""}
+    check = client.post("/reviews/samples/new", data=answers)
+    page = check.get_data(as_text=True)
+    assert check.status_code == 200 and "Check the sample before you draw it" in page
+    assert "A draw cannot be undone" in page and "Quarter 1" in page
+    assert db.session.scalar(db.select(db.func.count(SampleDraw.id))) == 0, "checking draws nothing"
+    # The check page posts the same answers back, confirmed.
+    posted = dict(re.findall(r'<input type="hidden" name="(?!csrf_token)([a-z_]+)" value="([^"]*)">', page))
+    assert posted["confirmed"] == "yes" and posted["note"] == "Quarter 1"
+    days = re.findall(r'<input type="hidden" name="period_start" value="(\d+)">', page)
+    assert days == ["1", "4", "2024"]
+    assert client.post("/reviews/samples/new", data={**answers, "confirmed": "yes"}).status_code == 302
+    assert db.session.scalar(db.select(db.func.count(SampleDraw.id))) == 1

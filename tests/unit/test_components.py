@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from markupsafe import Markup
 
-from core.components import govuk_service_navigation, govuk_table, govuk_tag
+from core.components import govuk_service_navigation, govuk_table, govuk_table_only, govuk_tag
 
 
 class _Tree(HTMLParser):
@@ -80,7 +80,10 @@ TABLES = [
 
 @pytest.mark.parametrize("params", TABLES)
 def test_the_table_matches_the_macro(app, params) -> None:
-    assert _tree(govuk_table(params)) == _tree(_macro(app, "table", "govukTable", params))
+    assert _tree(govuk_table_only(params)) == _tree(_macro(app, "table", "govukTable", params))
+    # govuk_table puts the same table in a labelled region that scrolls on its own.
+    wrapped = _tree(govuk_table(params))
+    assert wrapped[1:-1] == _tree(govuk_table_only(params))
 
 
 @pytest.mark.parametrize(
