@@ -24,7 +24,7 @@ from flask import abort, current_app, g, request
 from flask_login import current_user
 
 from agencies.models import Organisation, Role, User
-from core import audit
+from core import audit, held_forms
 from core.security import BODY_METHODS, accepts_body
 from extensions import db, login_manager
 from notifications.models import OutboxMessage
@@ -192,6 +192,9 @@ def refuse_unread_bodies() -> Any:
     A body is read only when its route exists, takes its method and may be used by this person:
     a POST to no route (404/405) is answered at once, and one to a route that needs sign-in from
     someone not signed in goes to the sign-in page, both without reading a byte of the body.
+    The one exception is a browser that carries the signed "last person" cookie of someone whose
+    session has just ended: their form is read (within ``MAX_CONTENT_LENGTH``) so that what they
+    typed can be held for them (``core.held_forms``), then refused as a timed-out session.
     """
     if not accepts_body():
         if request.method in BODY_METHODS and request.routing_exception is not None:
@@ -200,6 +203,8 @@ def refuse_unread_bodies() -> Any:
     view = current_app.view_functions.get(request.endpoint or "")
     guard = guard_of(view) if view is not None else None
     if (guard is None or not guard.public) and not current_user.is_authenticated:
+        if held_forms.person_from_cookie(request) is not None:
+            return None
         return login_manager.unauthorized()
     return None
 

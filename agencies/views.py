@@ -20,7 +20,7 @@ from agencies.forms import (
 )
 from agencies.models import User
 from agencies.passwords import password_problems
-from core import audit, held_forms
+from core import held_forms
 from core.forms import ConfirmForm
 from extensions import db, login_manager
 

@@ -34,6 +34,14 @@ def database_id(raw: str) -> int:
     return value
 
 
+def optional_id(raw: object) -> int | None:
+    """``raw`` (a form field's text) as an id a row could have, else None."""
+    try:
+        return database_id(str(raw or ""))
+    except ValueError:
+        return None
+
+
 def id_arg(name: str) -> int | None:
     """The id in query argument ``name``, or None when absent or not an id a row could have."""
     value: int | None = request.args.get(name, type=database_id)

@@ -29,6 +29,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from core.forms import DateField, FieldCheck, PortalForm, VersionedForm, long_text, one_of_the_choices, short_text
+from core.ids import optional_id
 from core.submissions import SentOnce
 from panels.models import Attendance, AttendeeRole, PanelAgendaItem, PanelAttendee, Reply
 from panels.rules import TimeError, format_time, london_date, london_time, london_to_utc, parse_time
@@ -170,7 +171,7 @@ class NewPanelForm(SentOnce, PanelDetailsForm):
     )
     # Set when the inspector came from a case's "Schedule a panel for this case": the case goes
     # on the new panel's agenda.
-    case_id = HiddenField(filters=[lambda value: int(value) if str(value or "").isdigit() else None])
+    case_id = HiddenField(filters=[optional_id])
     submit = SubmitField("Create draft panel", widget=GovSubmitInput())
 
 

@@ -22,7 +22,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
@@ -37,6 +37,7 @@ from core.db import STALE, StaleEdit, commit_unless_stale
 from core.downloads import send_download
 from core.formatting import utc_now
 from core.forms import ConfirmForm, VersionedForm
+from core.ids import id_arg
 from core.pagination import paginate
 from core.submissions import first_sending, sent_before
 from extensions import db
@@ -221,7 +222,7 @@ def show_panel(panel: Panel) -> ResponseReturnValue:
 def create_panel() -> ResponseReturnValue:
     form = NewPanelForm()
     if request.method == "GET":
-        form.case_id.data = request.args.get("case", type=int)
+        form.case_id.data = id_arg("case")
     case = _case_to_schedule(form.case_id.data)
     if case is None:
         form.case_id.data = None

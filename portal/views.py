@@ -16,10 +16,10 @@ from core.formatting import london_today, utc_now
 from core.todo import ToDo
 from extensions import db
 from learning import todo as learning_todo
+from notifications.health import outbox_backlog
 from panels import todo as panel_todo
 from reviews import permissions as review_permissions
 from reviews import todo as review_todo
-from notifications.health import outbox_backlog
 
 portal_bp = Blueprint("portal", __name__)
 

@@ -10,7 +10,7 @@ from flask import current_app, url_for
 
 from agencies.models import OrganisationKind, Role, User
 from portal.navigation import NAVIGATION
-from tests.conftest import make_organisation, make_user
+from tests.conftest import make_organisation, make_user, sign_in_as
 
 PEOPLE = {
     "admin": (Role.ADMIN, None),
@@ -77,13 +77,20 @@ def test_staying_signed_in_renews_the_session_and_needs_a_session(client, client
     assert 'id="timeout-warning"' not in client.get("/login").get_data(as_text=True)
 
 
-def test_a_form_posted_after_the_session_ended_offers_to_sign_in_again(app) -> None:
+def test_a_form_posted_after_the_session_ended_offers_to_sign_in_again(app, inspector) -> None:
+    # A browser that was signed in (it holds the signed note of who) and has lost its session.
+    client = sign_in_as(app.test_client(), inspector)
+    client.get("/")
+    client.delete_cookie("session")
     before = app.config["WTF_CSRF_ENABLED"]
     app.config["WTF_CSRF_ENABLED"] = True
     try:
-        response = app.test_client().post("/panels/new", data={"title": "Typed before the timeout"})
+        response = client.post("/panels/new", data={"title": "Typed before the timeout"})
+        # A browser that never signed in is sent to sign in, its body unread (issue 12).
+        stranger = app.test_client().post("/panels/new", data={"title": "Never signed in"})
     finally:
         app.config["WTF_CSRF_ENABLED"] = before
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "Your session timed out" in page
     assert 'href="/login?next=/panels/new"' in page and "Go to your work" in page
+    assert stranger.status_code == 302 and "/login" in stranger.location

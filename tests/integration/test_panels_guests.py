@@ -27,8 +27,12 @@ def _guest_emails() -> list[OutboxMessage]:
 
 
 def _calendar(message: OutboxMessage) -> tuple[str, Calendar]:
-    [attachment] = message.attachments
-    return attachment.content_type, Calendar.from_ical(attachment.data)
+    """The message's inline calendar part (an iMIP message, like an attendee's); its .ics copy
+    must carry the same file."""
+    [inline] = [attachment for attachment in message.attachments if attachment.inline]
+    [copy] = [attachment for attachment in message.attachments if not attachment.inline]
+    assert copy.data == inline.data and copy.filename.endswith(".ics")
+    return inline.content_type, Calendar.from_ical(inline.data)
 
 
 def test_a_guest_gets_the_invitation_updates_and_cancellation_and_nothing_else(app: Flask) -> None:

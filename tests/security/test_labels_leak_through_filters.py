@@ -23,10 +23,11 @@ from sqlalchemy import select
 from agencies.access import is_inspectorate_staff
 from agencies.models import Organisation, OrganisationKind, User
 from cases.models import MultiAgencyCase, ReturnLearningPoint
+from cases.permissions import case_for
 from extensions import db
 from learning.models import ActionRecord, LearningItem
 from learning.permissions import visible_actions
-from panels.models import Panel, PanelStatus
+from panels.models import Panel, PanelDecision, PanelStatus
 from panels.permissions import panel_for
 from tests.conftest import ROOT, sign_in_as
 from tests.factories.learning import panel_for as build_panel
@@ -41,9 +42,12 @@ ID_ARGUMENTS = {
     "agency": "organisation",
     "item": "item",
     "point": "point",
+    "case": "case",
+    "decision": "decision",
 }
 # Arguments naming reference data everyone signed in may read (themes, QA standards, regions).
 REFERENCE_ARGUMENTS = {"theme", "standard", "region", "category"}
+KINDS = ("panel", "organisation", "item", "point", "case", "decision")
 DRAFT_TITLE = "DRAFT - Leakproof family"
 APP_PACKAGES = ("agencies", "cases", "core", "learning", "notifications", "panels", "portal", "reviews")
 _READS_AN_ID = re.compile(
@@ -86,7 +90,25 @@ def hidden_objects(user: User) -> dict[str, list[tuple[int, str]]]:
         for point in db.session.scalars(select(ReturnLearningPoint))
         if not inspectorate and point.agency_return.invitation.organisation_id != user.organisation_id
     ]
-    return {"panel": panels, "organisation": organisations, "item": items, "point": points}
+    cases = [
+        (case.id, case.reference)
+        for case in db.session.scalars(select(MultiAgencyCase).order_by(MultiAgencyCase.id))
+        if case_for(user, case.id) is None
+    ]
+    hidden_panel_ids = {panel_id for panel_id, _ in panels}
+    decisions = [
+        (decision.id, decision.decision[:60])
+        for decision in db.session.scalars(select(PanelDecision).order_by(PanelDecision.id))
+        if decision.panel_id in hidden_panel_ids
+    ]
+    return {
+        "panel": panels,
+        "organisation": organisations,
+        "item": items,
+        "point": points,
+        "case": cases,
+        "decision": decisions,
+    }
 
 
 def shown(label: str, page: str) -> bool:
@@ -102,7 +124,7 @@ def test_ids_in_query_strings_never_name_what_the_person_may_not_see(app: Flask,
     hidden = hidden_objects(user)
     assert DRAFT_TITLE in {label for _, label in hidden["panel"]}
     # One request per row: the n-th hidden object of every kind at once.
-    rows = list(zip_longest(*(hidden[kind][:3] for kind in ("panel", "organisation", "item", "point"))))
+    rows = list(zip_longest(*(hidden[kind][:3] for kind in KINDS)))
     client = sign_in_as(app.test_client(), user)
     problems = []
     walked = set()
@@ -115,7 +137,7 @@ def test_ids_in_query_strings_never_name_what_the_person_may_not_see(app: Flask,
         walked.add(route.endpoint)
         baseline = plain.get_data().decode("utf-8", "replace")
         for row in rows:
-            chosen = dict(zip(("panel", "organisation", "item", "point"), row, strict=True))
+            chosen = dict(zip(KINDS, row, strict=True))
             query = "&".join(
                 f"{argument}={chosen[kind][0]}" for argument, kind in ID_ARGUMENTS.items() if chosen[kind] is not None
             )
