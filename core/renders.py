@@ -54,6 +54,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from core import audit
 from core.db import TimestampMixin, UTCDateTime, enum_column, insert_unless_present
+from core.downloads import send_download
 from core.formatting import utc_now
 from core.forms import ConfirmForm
 from extensions import Base, db
@@ -293,6 +294,54 @@ def waiting_response(
         confirm=ConfirmForm(),
     )
     return page, (200 if state.failed else 202), {"Cache-Control": "no-store"}
+
+
+@dataclass(frozen=True)
+class StoredPdf:
+    """One version of a document as one person downloads it, and what its waiting page says."""
+
+    kind: str
+    object_id: int
+    recipient_id: int | None
+    fingerprint: str
+    filename: str
+    name: str
+    about: str
+    back_url: str
+    back_text: str
+    retry_url: str
+
+    def state(self) -> DocumentState:
+        return document_for(self.kind, self.object_id, self.recipient_id, self.fingerprint)
+
+
+def serve(document: StoredPdf, audit_read: Callable[[], object]) -> ResponseReturnValue:
+    """The stored file, read-audited by ``audit_read``; until the renderer has it, the waiting page.
+
+    The waiting page commits the render request (with read audits, the one write a GET makes),
+    so the worker sees it at once.
+    """
+    state = document.state()
+    waiting = waiting_response(
+        state,
+        name=document.name,
+        about=document.about,
+        back_url=document.back_url,
+        back_text=document.back_text,
+        retry_url=document.retry_url,
+    )
+    if waiting is not None:
+        db.session.commit()
+        return waiting
+    audit_read()
+    return send_download(state.data(), document.filename, "application/pdf")
+
+
+def ask_again(document: StoredPdf, audit_retry: Callable[[], object]) -> None:
+    """A person pressed "Try again" on a failed render: queue it again (audited) and commit."""
+    if retry(document.state()):
+        audit_retry()
+    db.session.commit()
 
 
 # --- the worker side -----------------------------------------------------------------------------

@@ -76,11 +76,12 @@ from panels.models import (
     PanelAttendee,
     PanelDecision,
     PanelGuest,
+    PanelMinutes,
     PanelStatus,
     PanelWalkIn,
     Reply,
 )
-from panels.pack import load_panel
+from panels.pack import PackSource, load_panel
 from panels.pack_contents import annex_choices, save_pack_contents
 from panels.pack_document import PANEL_PACK, pack_fingerprint, prepare_packs
 from panels.permissions import (
@@ -628,37 +629,44 @@ def _fully_loaded(panel: Panel) -> Panel:
     return load_panel(panel.id) or abort(404)
 
 
-@panels_bp.get("/<int:panel_id>/pack.pdf")
-@access.load("panel_id", panel_for, may_download_pack)
-def download_pack(panel: Panel) -> ResponseReturnValue:
-    """The stored pack of the panel as it is now, for this person; never rendered here (a long
-    pack takes minutes): until the background renderer has it, a page that says so."""
+def _stored_pack(panel: Panel) -> tuple[renders.StoredPdf, PackSource]:
+    """The pack as it is now for the signed-in person, and what it holds."""
     panel = _fully_loaded(panel)
-    person = access.current_person()
-    fingerprint, contents = pack_fingerprint(panel, person)
-    document = renders.document_for(PANEL_PACK, panel.id, person.id, fingerprint)
-    waiting = renders.waiting_response(
-        document,
+    fingerprint, contents = pack_fingerprint(panel, access.current_person())
+    document = renders.StoredPdf(
+        PANEL_PACK,
+        panel.id,
+        access.current_person().id,
+        fingerprint,
+        filename=f"{panel.reference}-pack.pdf",
         name="panel pack",
         about=panel.title,
         back_url=url_for("panels.show_panel", panel_id=panel.id),
         back_text="Back to the panel",
         retry_url=url_for("panels.retry_pack", panel_id=panel.id),
     )
-    if waiting is not None:
-        db.session.commit()  # the render request: with read audits, the one write a GET makes
-        return waiting
-    audit.record_read(
-        panel,
-        "panel_pack",
-        f"Downloaded the panel pack for {panel.title}",
-        format="pdf",
-        panel_version=panel.version,
-        pack_version=fingerprint[:12],
-        cases=contents.references,
-        identifiers=contents.identifiers,
+    return document, contents
+
+
+@panels_bp.get("/<int:panel_id>/pack.pdf")
+@access.load("panel_id", panel_for, may_download_pack)
+def download_pack(panel: Panel) -> ResponseReturnValue:
+    """The stored pack of the panel as it is now, for this person; never rendered here (a long
+    pack takes minutes): until the background renderer has it, a page that says so."""
+    document, contents = _stored_pack(panel)
+    return renders.serve(
+        document,
+        lambda: audit.record_read(
+            panel,
+            "panel_pack",
+            f"Downloaded the panel pack for {panel.title}",
+            format="pdf",
+            panel_version=panel.version,
+            pack_version=document.fingerprint[:12],
+            cases=contents.references,
+            identifiers=contents.identifiers,
+        ),
     )
-    return send_download(document.data(), f"{panel.reference}-pack.pdf", "application/pdf")
 
 
 @panels_bp.post("/<int:panel_id>/pack/retry")
@@ -666,12 +674,10 @@ def download_pack(panel: Panel) -> ResponseReturnValue:
 def retry_pack(panel: Panel) -> ResponseReturnValue:
     """Ask the renderer again for a pack it could not prepare."""
     if ConfirmForm().validate_on_submit():
-        panel = _fully_loaded(panel)
-        person = access.current_person()
-        fingerprint, _cases = pack_fingerprint(panel, person)
-        if renders.retry(renders.document_for(PANEL_PACK, panel.id, person.id, fingerprint)):
-            audit.record("panel.pack_retried", panel, f"Asked again for the panel pack for {panel.title}")
-        db.session.commit()
+        renders.ask_again(
+            _stored_pack(panel)[0],
+            lambda: audit.record("panel.pack_retried", panel, f"Asked again for the panel pack for {panel.title}"),
+        )
     return redirect(url_for("panels.download_pack", panel_id=panel.id))
 
 
@@ -983,49 +989,51 @@ def comment_on_minutes(panel: Panel) -> ResponseReturnValue:
     )
 
 
-@panels_bp.get("/<int:panel_id>/minutes.pdf")
-@access.load("panel_id", panel_for, may_download_minutes)
-def download_minutes(panel: Panel) -> ResponseReturnValue:
-    """The stored minutes PDF for this person (rendered in the background, like the pack)."""
+def _stored_minutes(panel: Panel) -> tuple[renders.StoredPdf, PanelMinutes]:
+    """The minutes PDF as it is now for the signed-in person (rendered in the background, like the pack)."""
     panel = _fully_loaded(panel)
     minutes = minutes_ops.minutes_of(panel)
     assert minutes is not None  # may_download_minutes needs them
     person = access.current_person()
-    fingerprint = minutes_ops.minutes_fingerprint(panel, minutes, person)
-    document = renders.document_for(minutes_ops.PANEL_MINUTES, panel.id, person.id, fingerprint)
-    waiting = renders.waiting_response(
-        document,
+    document = renders.StoredPdf(
+        minutes_ops.PANEL_MINUTES,
+        panel.id,
+        person.id,
+        minutes_ops.minutes_fingerprint(panel, minutes, person),
+        filename=f"{panel.reference}-minutes.pdf",
         name="minutes",
         about=panel.title,
         back_url=url_for("panels.show_minutes", panel_id=panel.id),
         back_text="Back to the minutes",
         retry_url=url_for("panels.retry_minutes", panel_id=panel.id),
     )
-    if waiting is not None:
-        db.session.commit()  # the render request: with read audits, the one write a GET makes
-        return waiting
-    audit.record_read(
-        panel,
-        "panel_minutes_pdf",
-        f"Downloaded the minutes of {panel.title}",
-        status=minutes.status.value,
-        minutes_version=fingerprint[:12],
+    return document, minutes
+
+
+@panels_bp.get("/<int:panel_id>/minutes.pdf")
+@access.load("panel_id", panel_for, may_download_minutes)
+def download_minutes(panel: Panel) -> ResponseReturnValue:
+    document, minutes = _stored_minutes(panel)
+    return renders.serve(
+        document,
+        lambda: audit.record_read(
+            panel,
+            "panel_minutes_pdf",
+            f"Downloaded the minutes of {panel.title}",
+            status=minutes.status.value,
+            minutes_version=document.fingerprint[:12],
+        ),
     )
-    return send_download(document.data(), f"{panel.reference}-minutes.pdf", "application/pdf")
 
 
 @panels_bp.post("/<int:panel_id>/minutes/retry")
 @access.load("panel_id", panel_for, may_download_minutes)
 def retry_minutes(panel: Panel) -> ResponseReturnValue:
     if ConfirmForm().validate_on_submit():
-        panel = _fully_loaded(panel)
-        minutes = minutes_ops.minutes_of(panel)
-        assert minutes is not None
-        person = access.current_person()
-        fingerprint = minutes_ops.minutes_fingerprint(panel, minutes, person)
-        if renders.retry(renders.document_for(minutes_ops.PANEL_MINUTES, panel.id, person.id, fingerprint)):
-            audit.record("panel.minutes_retried", panel, f"Asked again for the minutes of {panel.title}")
-        db.session.commit()
+        renders.ask_again(
+            _stored_minutes(panel)[0],
+            lambda: audit.record("panel.minutes_retried", panel, f"Asked again for the minutes of {panel.title}"),
+        )
     return redirect(url_for("panels.download_minutes", panel_id=panel.id))
 
 

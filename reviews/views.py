@@ -683,30 +683,28 @@ def show_report(review: Review) -> ResponseReturnValue:
     )
 
 
-def _report_document(review: Review) -> renders.DocumentState:
-    fingerprint = report_document.report_source(review).fingerprint()
-    return renders.document_for(report_document.QA_REPORT, review.id, None, fingerprint)
-
-
-@reviews_bp.get("/<int:review_id>/qa-report.pdf")
-@access.load("review_id", can.report_for)
-def download_report(review: Review) -> ResponseReturnValue:
-    """The stored PDF of the report as it is now; written by the background renderer, never here."""
-    document = _report_document(review)
-    waiting = renders.waiting_response(
-        document,
+def _report_document(review: Review) -> renders.StoredPdf:
+    return renders.StoredPdf(
+        report_document.QA_REPORT,
+        review.id,
+        None,
+        report_document.report_source(review).fingerprint(),
+        filename=f"qa-report-{review.reference}.pdf",
         name="QA report",
         about=f"SFO review {review.reference}",
         back_url=url_for("reviews.show_report", review_id=review.id),
         back_text="Back to the QA report",
         retry_url=url_for("reviews.retry_report", review_id=review.id),
     )
-    if waiting is not None:
-        db.session.commit()  # the render request: with read audits, the one write a GET makes
-        return waiting
-    operations.record_report_access(review, pdf=True, actor=current_user)
-    db.session.commit()
-    return send_download(document.data(), f"qa-report-{review.reference}.pdf", "application/pdf")
+
+
+@reviews_bp.get("/<int:review_id>/qa-report.pdf")
+@access.load("review_id", can.report_for)
+def download_report(review: Review) -> ResponseReturnValue:
+    """The stored PDF of the report as it is now; written by the background renderer, never here."""
+    return renders.serve(
+        _report_document(review), lambda: operations.record_report_access(review, pdf=True, actor=current_user)
+    )
 
 
 @reviews_bp.post("/<int:review_id>/qa-report/retry")
@@ -714,9 +712,12 @@ def download_report(review: Review) -> ResponseReturnValue:
 def retry_report(review: Review) -> ResponseReturnValue:
     """Ask the renderer again for a report PDF it could not prepare."""
     if ConfirmForm().validate_on_submit():
-        if renders.retry(_report_document(review)):
-            audit.record("reviews.qa_report_pdf_retried", review, f"Asked again for the PDF of {review.reference}")
-        db.session.commit()
+        renders.ask_again(
+            _report_document(review),
+            lambda: audit.record(
+                "reviews.qa_report_pdf_retried", review, f"Asked again for the PDF of {review.reference}"
+            ),
+        )
     return redirect(url_for("reviews.download_report", review_id=review.id))
 
 
