@@ -64,7 +64,7 @@ def create_organisation() -> ResponseReturnValue:
 @access.load("organisation_id", access.organisation_for_admin)
 def edit_organisation(organisation: Organisation) -> ResponseReturnValue:
     form = OrganisationForm(obj=organisation if request.method == "GET" else None)
-    if request.method == "GET":
+    if form.fills_from_record():
         form.kind.data = organisation.kind.value
     if form.validate_on_submit():
         try:
@@ -142,7 +142,7 @@ def _person_form_page(person: User | None) -> ResponseReturnValue:
     """Add a person (``person`` None) or change one: the same form, checks and outcomes."""
     form = PersonForm(obj=person if person is not None and request.method == "GET" else None)
     form.organisation_id.choices = _organisation_choices()
-    if request.method == "GET":
+    if form.fills_from_record():
         form.role.data = (person.role if person is not None else Role.AGENCY_MEMBER).value
     if form.validate_on_submit() and (organisation := _person_from_form(form)):
         details = {

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
@@ -31,7 +32,9 @@ class PortalForm(FlaskForm):
             if wrapped is None and formdata is _Auto:
                 from core.held_forms import held_formdata
 
-                return held_formdata()
+                held = held_formdata()
+                form.restored = held is not None
+                return held
             return wrapped
 
         # Strip surrounding white space from every text field.
@@ -43,6 +46,13 @@ class PortalForm(FlaskForm):
             if _strip not in filters:
                 filters = [_strip, *filters]
             return unbound_field.bind(form=form, filters=filters, **options)
+
+    restored = False  # bound to text held for the person since their session ended
+
+    def fills_from_record(self) -> bool:
+        """A GET that should show the record's own values: not when the form shows what the
+        person typed before being signed out (core/held_forms.py), which a refill would lose."""
+        return request.method == "GET" and not self.restored
 
 
 def _strip(value: object) -> object:

@@ -291,7 +291,7 @@ def _record_action(*, case: MultiAgencyCase | None, review: Review, heading: str
     assessment = review.assessment
     form = NewActionForm()
     _fill_action_choices(form, case=case, assessment=assessment)
-    if request.method == "GET":
+    if form.fills_from_record():
         _prefill_from_query(form, case)
     if form.validate_on_submit():
         try:
@@ -807,7 +807,7 @@ def compile_item(case: MultiAgencyCase) -> ResponseReturnValue:
     points = ops.submitted_learning_points(case)
     form = NewItemForm()
     _fill_item_choices(form, case, points)
-    if request.method == "GET":
+    if form.fills_from_record():
         # "Compile the selected points" sends them here: start from their words, theme and level.
         chosen_ids = set(id_args("point"))
         chosen = [point for point in points if point.id in chosen_ids]

@@ -222,7 +222,7 @@ def show_panel(panel: Panel) -> ResponseReturnValue:
 @access.allow(manages_panels)
 def create_panel() -> ResponseReturnValue:
     form = NewPanelForm()
-    if request.method == "GET":
+    if form.fills_from_record():
         form.case_id.data = id_arg("case")
     case = _case_to_schedule(form.case_id.data)
     if case is None:
@@ -264,7 +264,7 @@ def edit_panel(panel: Panel) -> ResponseReturnValue:
     if (refused := _only_while_editable(panel)) is not None:
         return refused
     form = PanelDetailsForm()
-    if request.method == "GET":
+    if form.fills_from_record():
         form.fill_from(panel)
     elif form.validate_on_submit():
         try:
@@ -332,7 +332,7 @@ def change_agenda_time(item: PanelAgendaItem) -> ResponseReturnValue:
     if (refused := _only_while_editable(panel)) is not None:
         return refused
     form = AgendaTimeForm()
-    if request.method == "GET":
+    if form.fills_from_record():
         form.start_time.data = format_time(item.start_time)
     elif form.validate_on_submit():
         try:
@@ -414,7 +414,7 @@ def change_attendee_role(attendee: PanelAttendee) -> ResponseReturnValue:
     if (refused := _only_while_editable(panel)) is not None:
         return refused
     form = AttendeeRoleForm()
-    if request.method == "GET":
+    if form.fills_from_record():
         form.role.data = attendee.role.value
     elif form.validate_on_submit():
         operations.change_attendee_role(attendee, AttendeeRole(form.role.data), access.current_person())
@@ -448,7 +448,7 @@ def remove_attendee(attendee: PanelAttendee) -> ResponseReturnValue:
 @access.load("panel_id", panel_for, manages_panels)
 def schedule_panel(panel: Panel) -> ResponseReturnValue:
     form = ScheduleForm()
-    if request.method == "GET":
+    if form.fills_from_record():
         form.version.data = str(panel.version)
     elif form.validate_on_submit():
         if (again := sent_before(form)) is not None:
@@ -479,7 +479,7 @@ def cancel_panel(panel: Panel) -> ResponseReturnValue:
     if (refused := _only_while_editable(panel)) is not None:
         return refused
     form = CancelForm()
-    if request.method == "GET":
+    if form.fills_from_record():
         form.version.data = str(panel.version)
     elif form.validate_on_submit():
         try:
@@ -501,7 +501,7 @@ def reply_to_panel(panel: Panel) -> ResponseReturnValue:
     if attendee is None:  # may_reply has made sure the person is on the list
         abort(403)
     form = ReplyForm()
-    if request.method == "GET" and attendee.reply:
+    if form.fills_from_record() and attendee.reply:
         form.reply.data = attendee.reply.value
         form.comment.data = attendee.reply_comment
     if form.validate_on_submit():
@@ -534,7 +534,7 @@ def record_outcome(panel: Panel) -> ResponseReturnValue:
         flash("You can record the outcome of a scheduled panel once it has started.", "error")
         return _to_panel(panel)
     form = outcome_form_for(list(panel.attendees))
-    if request.method == "GET":
+    if form.fills_from_record():
         form.version.data = str(panel.version)
         form.notes.data = panel.notes
         for attendee, attendance, deputy in form.register_fields(list(panel.attendees)):
@@ -862,7 +862,7 @@ def edit_minutes(panel: Panel) -> ResponseReturnValue:
     agenda = list(panel.agenda)
     form = minutes_form_for(agenda)
     fields = form.item_fields(agenda)
-    if request.method == "GET":
+    if form.fills_from_record():
         form.version.data = str(minutes_ops.minutes_version(minutes))
         form.any_other_business.data = minutes.any_other_business if minutes else ""
         for item, discussion, findings, learning in fields:
@@ -1058,7 +1058,7 @@ def add_decision(panel: Panel) -> ResponseReturnValue:
         .order_by(Organisation.name)
     ).all()
     form.agreeing.choices = [SelectChoice(org.id, org.name) for org in organisations]
-    if request.method == "GET":
+    if form.fills_from_record():
         form.decided_by.data = "The panel"
     elif form.validate_on_submit():
         item = next((i for i in panel.agenda if i.id == form.agenda_item_id.data), None)

@@ -250,7 +250,7 @@ def edit_review(review: Review) -> ResponseReturnValue:
     issued = review.status == ReviewStatus.ISSUED
     if not issued:
         del form.reason
-    if request.method == "GET":
+    if form.fills_from_record():
         form.version.data = review.version
     outcome = None
     messages: list[Any] = []
@@ -287,7 +287,7 @@ def _latest(model: type[Versioned], object_id: int) -> int | None:
 @access.load("review_id", can.review_for_staff, can.may_change_review)
 def extend_deadline(review: Review) -> ResponseReturnValue:
     form = ExtensionForm()
-    if request.method == "GET":
+    if form.fills_from_record():
         form.version.data = review.version
     outcome = None
     if form.validate_on_submit():
@@ -428,7 +428,7 @@ def list_draws() -> ResponseReturnValue:
 @access.allow(can.may_manage_reviews)
 def draw_sample() -> ResponseReturnValue:
     form = SampleDrawForm()
-    if request.method == "GET":
+    if form.fills_from_record():
         earliest = db.session.scalar(
             select(func.min(Review.received_on)).where(queries.status_condition(ReviewStatus.AWAITING_SAMPLE))
         )
@@ -508,7 +508,7 @@ def assign_assessor(review: Review) -> ResponseReturnValue:
         *(SelectChoice(*pair) for pair in queries.inspector_choices()),
     ]
     assessment = review.assessment
-    if request.method == "GET":
+    if form.fills_from_record():
         form.version.data = assessment.version if assessment else 0
         form.assessor_id.data = assessment.assessor_id if assessment and assessment.assessor_id else current_user.id
     outcome = None
@@ -566,7 +566,7 @@ def _fill_assessment_form(form: AssessmentFormBase, assessment: Assessment) -> N
 def edit_assessment(review: Review) -> ResponseReturnValue:
     assessment = _loaded_assessment(review)
     form = assessment_form_class(assessment.standards_version)()
-    if request.method == "GET":
+    if form.fills_from_record():
         _fill_assessment_form(form, assessment)
     saved_by_someone_else: Assessment | None = None
     if form.validate_on_submit():
@@ -615,7 +615,7 @@ def issue_report(review: Review) -> ResponseReturnValue:
         flash("Complete the assessment before issuing its QA report", "info")
         return redirect(url_for("reviews.edit_assessment", review_id=review.id))
     form = IssueForm()
-    if request.method == "GET":
+    if form.fills_from_record():
         form.version.data = assessment.version
     if form.validate_on_submit():
         try:
@@ -811,7 +811,7 @@ def create_offence_category() -> ResponseReturnValue:
 @access.load("category_id", can.offence_category_for_admin)
 def edit_offence_category(category: OffenceCategory) -> ResponseReturnValue:
     form = OffenceCategoryForm(obj=category if request.method == "GET" else None)
-    if request.method == "GET":
+    if form.fills_from_record():
         form.active.data = "yes" if category.active else "no"
     if form.validate_on_submit():
         try:

@@ -90,3 +90,33 @@ def test_passwords_are_never_held(app: Flask) -> None:
         session["last_seen"] = (utc_now() - timedelta(minutes=31)).timestamp()
     client.post("/account/password", data={"current_password": "x", "new_password": "y"})
     assert db.session.scalar(db.select(db.func.count(HeldForm.id))) == 0
+
+
+def _idle(client) -> None:
+    with client.session_transaction() as session:  # 31 minutes without a request
+        session["last_seen"] = (utc_now() - timedelta(minutes=31)).timestamp()
+
+
+def test_a_form_the_page_fills_from_its_record_shows_the_held_text_instead(app: Flask) -> None:
+    """The panel's details page fills its fields from the panel on GET: the held text must win
+    over that refill, and the next visit shows the panel's own values again."""
+    from tests.factories.panels import panel_world
+
+    world = panel_world()
+    db.session.commit()
+    panel = world.panel
+    path = f"/panels/{panel.id}/edit"
+    client = sign_in_as(app.test_client(), world.inspector)
+    assert panel.title in client.get(path).get_data(as_text=True)
+    _idle(client)
+    typed_title = "Learning panel: Northshire, moved to the larger room"
+    sent = client.post(path, data={"title": typed_title, "place": "Room 4", "version": str(panel.version)})
+    assert sent.headers["Location"].startswith("/login")
+    assert db.session.get(type(panel), panel.id).title != typed_title  # nothing saved
+
+    assert _sign_in(client, world.inspector.email).headers["Location"] == path
+    page = client.get(path).get_data(as_text=True)
+    assert typed_title in page and 'value="Room 4"' in page
+    assert "We kept what you typed before you were signed out" in page
+    again = client.get(path).get_data(as_text=True)  # once: then the panel's own details
+    assert typed_title not in again and panel.title in again
