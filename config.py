@@ -134,7 +134,10 @@ class Config:
         "learning.reminders:send_due_action_reminders",
         "learning.reminders:send_due_impact_requests",
         "learning.reminders:send_due_escalations",
+        "core.housekeeping:prune_expired",  # held form text and old one-time form tokens
     )
+    # How long a create form's one-time token is remembered (core/housekeeping.py).
+    FORM_TOKENS_KEEP_DAYS = int(os.environ.get("FORM_TOKENS_KEEP_DAYS", "30"))
     REMINDER_INTERVAL_SECONDS = 300
     # Jobs the worker runs on every pass (every few seconds), each in its own transaction.
     WORKER_PASS_JOBS = ("core.files:scan_waiting_files",)
