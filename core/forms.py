@@ -130,6 +130,8 @@ class GovGroupedSelect(GovSelect):
 
     def __call__(self, field: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("id", field.id)
+        if "required" not in kwargs and "required" in getattr(field, "flags", []):
+            kwargs["required"] = True
         items: list[dict[str, Any]] = []
         for group, choices in field.iter_groups():
             options = [
