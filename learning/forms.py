@@ -160,6 +160,7 @@ class ActionForm(VersionedForm):
         description="The standard in the review's QA assessment where the gap was found.",
         coerce=coerce_optional_int,
         default=NONE,
+        invalid_choice_message="Choose a standard from the standards this review was assessed against",
         widget=GovSelect(),
     )
     # Without a script, the second step that offers the chosen standard's prompts (the views'

@@ -238,3 +238,14 @@ def test_editing_an_action_offers_only_its_standards_prompts(client_for) -> None
     assert 'value="Changed, not saved"' in step
     db.session.expire_all()
     assert action.title != "Changed, not saved" and action.standard_id == standard.id
+
+
+def test_the_second_step_with_a_standard_not_offered_says_so(client_for) -> None:
+    case, police, _childrens, _officer = learning_case()
+    data = _form(police.id, standard_id="99999", choose_standard="Show this standard's prompts")
+    data.pop("submit")
+    page = client_for(inspectorate_inspector()).post(f"/learning/cases/{case.id}/actions/new", data=data)
+    text = page.get_data(as_text=True)
+    assert "Choose a standard from the standards this review was assessed against" in text
+    assert values(text, "prompt_id") == ["0"] and NO_STANDARD_HINT in text
+    assert db.session.scalar(db.select(ActionRecord)) is None
