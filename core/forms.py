@@ -10,7 +10,7 @@ from typing import Any
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSubmitInput
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovSubmitInput
 from wtforms import Field, FieldList, FormField, HiddenField, SelectMultipleField, SubmitField
 from wtforms.fields.core import UnboundField
 from wtforms.form import BaseForm
@@ -129,6 +129,32 @@ def one_of_the_choices(message: str) -> FieldCheck:
             raise StopValidation(message)
 
     return _check
+
+
+class GovGroupedSelect(GovSelect):
+    """The GOV.UK select, with ``<optgroup>``s for choices that name one (``SelectChoice(...,
+    optgroup=...)``) and each option's ``render_kw`` as its attributes. govukSelect has no groups,
+    so it renders templates/core/grouped_select.html (the same markup, plus the groups)."""
+
+    template = "core/grouped_select.html"
+
+    def __call__(self, field: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("id", field.id)
+        if "required" not in kwargs and "required" in getattr(field, "flags", []):
+            kwargs["required"] = True
+        items: list[dict[str, Any]] = []
+        for group, choices in field.iter_groups():
+            options = [
+                {"text": c.label, "value": c.value, "selected": c.selected, "attributes": c.render_kw or {}}
+                for c in choices
+            ]
+            if group is None:
+                items.extend(options)
+            else:
+                items.append({"group": group, "items": options})
+        kwargs["items"] = items
+        # GovSelect.__call__ would flatten the groups: go straight to the GOV.UK parameters.
+        return self.render(self.map_gov_params(field, **kwargs))
 
 
 # --- dates: the one GOV.UK date field -------------------------------------------------------

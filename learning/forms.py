@@ -32,7 +32,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from cases.themes import LEARNING_LEVEL_LABELS
-from core.forms import NONE, DateField, VersionedForm, coerce_optional_int, long_text, short_text
+from core.forms import NONE, DateField, GovGroupedSelect, VersionedForm, coerce_optional_int, long_text, short_text
 from core.submissions import SentOnce
 from learning.models import ActionImpact, ActionStatus
 
@@ -106,7 +106,7 @@ class ActionForm(VersionedForm):
         "Owner",
         description="The organisation that will make the change and report progress.",
         coerce=coerce_optional_int,
-        widget=GovSelect(),
+        widget=GovGroupedSelect(),
         validators=[Chosen("Choose the organisation that owns the action")],
     )
     level = RadioField(
@@ -160,8 +160,12 @@ class ActionForm(VersionedForm):
         description="The standard in the review's QA assessment where the gap was found.",
         coerce=coerce_optional_int,
         default=NONE,
+        invalid_choice_message="Choose a standard from the standards this review was assessed against",
         widget=GovSelect(),
     )
+    # Without a script, the second step that offers the chosen standard's prompts (the views'
+    # _choosing_standard); static/js/action-prompts.mjs swaps them in place and removes it.
+    choose_standard = SubmitField("Show this standard's prompts", widget=GovSubmitInput())
     prompt_id = SelectField(
         "Prompt, where one applies",
         description="Only a prompt of the standard chosen above.",

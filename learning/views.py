@@ -6,6 +6,7 @@ Thin: parse the form, call ``action_operations``, render. Who may do what is dec
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -20,13 +21,13 @@ from wtforms import SelectChoice
 
 from agencies import access
 from agencies.models import Organisation
-from cases.models import MultiAgencyCase, ReturnLearningPoint
+from cases.models import CaseInvitation, MultiAgencyCase, ReturnLearningPoint
 from cases.themes import LearningLevel, LearningTheme
 from core.db import StaleEdit, VersionedMixin
 from core.downloads import send_download
 from core.files import FileRefused, file_size, read_upload, stream_download, upload_allowance
 from core.formatting import govuk_date, london_today, utc_now
-from core.forms import NONE, ConfirmForm, PortalForm, VersionedForm
+from core.forms import NONE, ConfirmForm, PortalForm, VersionedForm, validate_only
 from core.ids import id_arg, id_args
 from core.pagination import paginate
 from core.submissions import first_sending
@@ -222,18 +223,25 @@ def _case_items(case: MultiAgencyCase | None) -> list[LearningItem]:
     )
 
 
+CASE_AGENCIES = "This case's agencies"
+OTHER_ORGANISATIONS = "Other organisations"
+NO_STANDARD_HINT = "Choose a standard first: a prompt belongs to a standard."
+
+
+@dataclass(frozen=True)
+class StandardPrompts:
+    """The prompts of one standard of the assessment's version, as the prompt select offers them."""
+
+    heading: str
+    choices: list[SelectChoice]
+
+
 def _fill_action_choices(
     form: ActionForm, *, case: MultiAgencyCase | None, assessment: Assessment | None, action: ActionRecord | None = None
-) -> None:
-    keep_owner = action.owner_id if action else None
-    owners = db.session.execute(
-        select(Organisation.id, Organisation.name)
-        .where(or_(Organisation.active.is_(True), Organisation.id == keep_owner))
-        .order_by(Organisation.name)
-    ).all()
-    form.owner_id.choices = [SelectChoice(NONE, "Choose the owner")] + [
-        SelectChoice(row.id, row.name) for row in owners
-    ]
+) -> dict[int, StandardPrompts]:
+    """Every select's choices but the prompt's; returns each standard's prompts (by standard id),
+    for ``_offer_prompts`` to offer those of the chosen standard once it is known."""
+    form.owner_id.choices = _owner_choices(case, keep=action.owner_id if action else None)
     form.theme_id.choices = _theme_choices(action.theme_id if action else None)
     form.learning_item_ids.choices = [
         SelectChoice(item.id, f"{item.description} ({item.theme.name}, {item.level.label})")
@@ -244,7 +252,7 @@ def _fill_action_choices(
         SelectChoice(decision.id, f"{decision.label} ({decision.panel.title})") for decision in ops.case_decisions(case)
     ]
     standards = [SelectChoice(NONE, "None: it does not answer a QA rating")]
-    prompts = [SelectChoice(NONE, "No prompt")]
+    by_standard: dict[int, StandardPrompts] = {}
     if assessment is not None:
         ratings = {rating.standard_id: rating for rating in assessment.ratings}
         answers = {answer.prompt_id: answer for answer in assessment.answers}
@@ -258,13 +266,80 @@ def _fill_action_choices(
             rating = ratings.get(standard.id)
             rated = f": rated {rating.rating.label} ({rating.score})" if rating and rating.rating is not None else ""
             standards.append(SelectChoice(standard.id, f"{standard.heading}{rated}"))
+            prompts = []
             for prompt in standard.prompts:
                 answer = answers.get(prompt.id)
                 answered = f" (answered {answer.answer.label})" if answer and answer.answer else ""
                 text = prompt.text if len(prompt.text) <= 90 else prompt.text[:88].rstrip() + "…"
                 prompts.append(SelectChoice(prompt.id, f"Standard {standard.number}, {prompt.label}: {text}{answered}"))
+            by_standard[standard.id] = StandardPrompts(standard.heading, prompts)
     form.standard_id.choices = standards
+    return by_standard
+
+
+def _prompts_hint(heading: str) -> str:
+    return f"Only the prompts of {heading}."
+
+
+def _offer_prompts(form: ActionForm, by_standard: dict[int, StandardPrompts]) -> str:
+    """Offer (and accept) only the prompts of the chosen standard: the one sent, saved or asked
+    for with ?standard=; with none chosen, only "No prompt". Returns every standard's prompts
+    for the page's script (static/js/action-prompts.mjs, as JSON), which swaps them in place."""
+    chosen = by_standard.get(form.standard_id.data) if isinstance(form.standard_id.data, int) else None
+    prompts = [SelectChoice(NONE, "No prompt")]
+    if chosen is None:
+        form.prompt_id.description = NO_STANDARD_HINT
+        form.prompt_id.invalid_choice_message = "Choose the standard first: a prompt belongs to a standard"
+    else:
+        prompts += chosen.choices
+        form.prompt_id.description = _prompts_hint(chosen.heading)
+        form.prompt_id.invalid_choice_message = f"Choose a prompt from {chosen.heading}, or no prompt"
     form.prompt_id.choices = prompts
+    no_prompt = {"value": str(NONE), "text": "No prompt"}
+    offers: dict[str, Any] = {"none": {"hint": NO_STANDARD_HINT, "options": [no_prompt]}}
+    for standard_id, standard in by_standard.items():
+        offers[str(standard_id)] = {
+            "hint": _prompts_hint(standard.heading),
+            "options": [no_prompt] + [{"value": str(c.value), "text": c.label} for c in standard.choices],
+        }
+    return json.dumps(offers)
+
+
+def _choosing_standard(form: ActionForm) -> bool:
+    """The second step without a script: "Show this standard's prompts" shows the form again with
+    what was typed and the chosen standard's prompts. Nothing is saved, no other field is checked
+    and a new action's one-time token stays unused, so the real "Save action" still counts."""
+    if request.method != "POST" or not form.choose_standard.data:
+        return False
+    validate_only(form, "standard_id")
+    return True
+
+
+def _owner_choices(case: MultiAgencyCase | None, *, keep: int | None) -> list[SelectChoice]:
+    """The active organisations (and ``keep``, the owner of an action being edited), the case's
+    agencies (those asked to look at it, and not withdrawn) first, in their own group."""
+    owners = db.session.execute(
+        select(Organisation.id, Organisation.name)
+        .where(or_(Organisation.active.is_(True), Organisation.id == keep))
+        .order_by(Organisation.name)
+    ).all()
+    agencies: set[int] = set()
+    if case is not None:
+        agencies = set(
+            db.session.scalars(
+                select(CaseInvitation.organisation_id).where(
+                    CaseInvitation.case_id == case.id, CaseInvitation.withdrawn_at_utc.is_(None)
+                )
+            )
+        )
+    choose = SelectChoice(NONE, "Choose the owner")
+    if not agencies:
+        return [choose] + [SelectChoice(row.id, row.name) for row in owners]
+    return (
+        [choose]
+        + [SelectChoice(row.id, row.name, optgroup=CASE_AGENCIES) for row in owners if row.id in agencies]
+        + [SelectChoice(row.id, row.name, optgroup=OTHER_ORGANISATIONS) for row in owners if row.id not in agencies]
+    )
 
 
 def _panel_choices(case: MultiAgencyCase | None) -> list[SelectChoice]:
@@ -290,10 +365,11 @@ def _theme_choices(keep: int | None = None) -> list[SelectChoice]:
 def _record_action(*, case: MultiAgencyCase | None, review: Review, heading: str) -> ResponseReturnValue:
     assessment = review.assessment
     form = NewActionForm()
-    _fill_action_choices(form, case=case, assessment=assessment)
+    by_standard = _fill_action_choices(form, case=case, assessment=assessment)
     if form.fills_from_record():
         _prefill_from_query(form, case)
-    if form.validate_on_submit():
+    prompt_offers = _offer_prompts(form, by_standard)
+    if not _choosing_standard(form) and form.validate_on_submit():
         try:
             action = ops.create_action(_details_from(form, case=case, assessment=assessment), current_user)
         except ops.Refused as refused:
@@ -319,6 +395,7 @@ def _record_action(*, case: MultiAgencyCase | None, review: Review, heading: str
         back=back,
         stale=False,
         heading=heading,
+        prompt_offers=prompt_offers,
     )
 
 
@@ -370,9 +447,10 @@ def create_action_for_review(review: Review) -> ResponseReturnValue:
 def edit_action(action: ActionRecord) -> ResponseReturnValue:
     case, assessment = action.case, action.assessment
     form = ActionForm(data=_action_form_data(action) if request.method == "GET" else None)
-    _fill_action_choices(form, case=case, assessment=assessment, action=action)
+    by_standard = _fill_action_choices(form, case=case, assessment=assessment, action=action)
+    prompt_offers = _offer_prompts(form, by_standard)
     outcome = ""
-    if form.validate_on_submit():
+    if not _choosing_standard(form) and form.validate_on_submit():
         outcome = _save(
             form,
             action,
@@ -392,6 +470,7 @@ def edit_action(action: ActionRecord) -> ResponseReturnValue:
         review=case.review if case else (assessment.review if assessment else None),
         back=url_for("learning.show_action", action_id=action.id),
         stale=outcome == "stale",
+        prompt_offers=prompt_offers,
     )
 
 
