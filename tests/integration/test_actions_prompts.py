@@ -139,6 +139,7 @@ def test_the_second_step_narrows_the_prompts_keeps_what_was_typed_and_saves_noth
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "There is a problem" not in page and "<title>Error:" not in page
+    assert "Nothing has been saved yet" in page  # also what Enter in a text field leads to
     assert values(page, "prompt_id") == ["0", *_prompt_ids(standards[1])]
     assert [v for _g, v, _t, chosen in select(page, "standard_id").options if chosen] == [str(standards[1].id)]
     assert [v for _g, v, _t, chosen in select(page, "owner_id").options if chosen] == [str(police.id)]
