@@ -273,6 +273,12 @@ def test_issuing_emails_the_regions_people_a_link_only(client_for, inspector) ->
     assert sorted(event.details["recipients"]) == ["reader@probation.example", "sfo-team@probation.example"]
     # Issued is final.
     assert client.get(f"/reviews/{review.id}/assessment").status_code == 403
+    for page in (_standard_page(assessment, 1), f"/reviews/{review.id}/assessment/summary"):
+        assert client.get(page).status_code == 403
+        assert client.post(page, data={"version": assessment.version, "summary": "Too late"}).status_code == 403
+    assert (
+        client.post(f"/reviews/{review.id}/assessment/check", data={"version": assessment.version}).status_code == 403
+    )
     assert client.post(f"/reviews/{review.id}/issue", data={"version": assessment.version}).status_code == 403
 
 
