@@ -27,7 +27,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from core.forms import LIFE_DATES, DateField, PortalForm, VersionedForm, long_text, short_text
-from reviews.models import ANSWER_LABELS, StandardsVersion
+from reviews.models import ANSWER_LABELS, Standard
 from reviews.rating import RATINGS_HIGH_TO_LOW
 from reviews.sampling import DEFAULT_SHARE_PERCENT, MAX_SEED
 from reviews.validation import AUTHOR_ROLE_MAX, FEEDBACK_MAX, SUMMARY_MAX, is_reference, normalise_reference
@@ -333,44 +333,53 @@ ANSWER_CHOICES = [SelectChoice(answer.value, label) for answer, label in ANSWER_
 RATING_CHOICES = [SelectChoice(str(int(r)), f"{r.label} ({int(r)})") for r in RATINGS_HIGH_TO_LOW]
 
 
-class AssessmentFormBase(VersionedForm):
+class AssessmentStandardForm(VersionedForm):
+    """One standard's page of the assessment task list (its fields are added per standard)."""
+
+    save_continue = SubmitField("Save and continue", widget=GovSubmitInput())
+    save_return = SubmitField("Save and return to the task list", widget=GovSubmitInput())
+
+
+def standard_form_class(standard: Standard) -> type[AssessmentStandardForm]:
+    """A form with an answer and note per prompt of ``standard`` and its rating and feedback.
+
+    Field names carry the row ids (``answer_<prompt id>``, ``rating_<standard id>``), which
+    never change for a version, so a form typed against a version always maps back to it.
+    """
+    fields: dict[str, Any] = {}
+    for prompt in standard.prompts:
+        fields[f"answer_{prompt.id}"] = OptionalRadioField(
+            f"{prompt.label}) {prompt.text}", choices=ANSWER_CHOICES, coerce=_choice_or_none, widget=GovRadioInput()
+        )
+        fields[f"note_{prompt.id}"] = TextAreaField(
+            f"Note on {prompt.label} (optional)",
+            validators=[Optional(), *long_text(NOTE_MAX)],
+            widget=GovTextArea(),
+        )
+    fields[f"rating_{standard.id}"] = OptionalRadioField(
+        f"Rating for standard {standard.number}",
+        choices=RATING_CHOICES,
+        coerce=_choice_or_none,
+        widget=GovRadioInput(),
+    )
+    fields[f"feedback_{standard.id}"] = TextAreaField(
+        f"Feedback on standard {standard.number}",
+        description="Explain the judgement: the review's strengths and what it needed to do better.",
+        validators=[Optional(), *long_text(FEEDBACK_MAX)],
+        widget=GovTextArea(),
+    )
+    return type(f"AssessmentStandardForm{standard.id}", (AssessmentStandardForm,), fields)
+
+
+class AssessmentSummaryForm(VersionedForm):
     summary = TextAreaField(
         "Summary of the judgements (optional)",
         description="Shown at the top of the QA report.",
         validators=[Optional(), *long_text(FEEDBACK_MAX)],
         widget=GovTextArea(),
     )
-    save = SubmitField("Save as draft", widget=GovSubmitInput())
-    complete = SubmitField("Save and mark as complete", widget=GovSubmitInput())
+    submit = SubmitField("Save and return to the task list", widget=GovSubmitInput())
 
 
-def assessment_form_class(version: StandardsVersion) -> type[AssessmentFormBase]:
-    """A form with an answer and note per prompt and a rating and feedback per standard.
-
-    Field names carry the row ids (``answer_<prompt id>``, ``rating_<standard id>``), which
-    never change for a version, so a form typed against a version always maps back to it.
-    """
-    fields: dict[str, Any] = {}
-    for standard in version.standards:
-        for prompt in standard.prompts:
-            fields[f"answer_{prompt.id}"] = OptionalRadioField(
-                f"{prompt.label}) {prompt.text}", choices=ANSWER_CHOICES, coerce=_choice_or_none, widget=GovRadioInput()
-            )
-            fields[f"note_{prompt.id}"] = TextAreaField(
-                f"Note on {prompt.label} (optional)",
-                validators=[Optional(), *long_text(NOTE_MAX)],
-                widget=GovTextArea(),
-            )
-        fields[f"rating_{standard.id}"] = OptionalRadioField(
-            f"Rating for standard {standard.number}",
-            choices=RATING_CHOICES,
-            coerce=_choice_or_none,
-            widget=GovRadioInput(),
-        )
-        fields[f"feedback_{standard.id}"] = TextAreaField(
-            f"Feedback on standard {standard.number}",
-            description="Explain the judgement: the review's strengths and what it needed to do better.",
-            validators=[Optional(), *long_text(FEEDBACK_MAX)],
-            widget=GovTextArea(),
-        )
-    return type(f"AssessmentForm{version.id}", (AssessmentFormBase,), fields)
+class CompleteAssessmentForm(VersionedForm):
+    submit = SubmitField("Mark as complete", widget=GovSubmitInput())

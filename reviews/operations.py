@@ -708,10 +708,35 @@ class AssessmentInput:
     summary: str
 
 
-def completion_problems(assessment: Assessment, data: AssessmentInput) -> list[tuple[str, str]]:
-    """(field name, message) for what completion still needs: all four ratings and feedback."""
+def saved_input(assessment: Assessment) -> AssessmentInput:
+    """What is saved, as the input that would save it again unchanged."""
+    return AssessmentInput(
+        answers={a.prompt_id: (a.answer, a.note) for a in assessment.answers},
+        ratings={r.standard_id: (r.score, r.feedback) for r in assessment.ratings},
+        summary=assessment.summary,
+    )
+
+
+def completion_problems(
+    assessment: Assessment, data: AssessmentInput, *, every_prompt: bool = False
+) -> list[tuple[str, str]]:
+    """(field name, message) for what completion still needs: all four ratings and feedback.
+
+    ``every_prompt`` (the task list's completion) also needs an answer to every prompt, Not
+    applicable being one: one problem per standard, naming its first unanswered prompt's field.
+    Imports and history keep the looser rule: their prompts may be blank.
+    """
     problems: list[tuple[str, str]] = []
     for standard in assessment.standards_version.standards:
+        if every_prompt and (blank := unanswered_prompts(standard, data)):
+            count = f"{len(blank)} prompt{'s' if len(blank) != 1 else ''} not answered"
+            problems.append(
+                (
+                    f"answer_{blank[0].id}",
+                    f"Answer every prompt of standard {standard.number}, {standard.title} ({count}): "
+                    "choose Not applicable where one does not apply",
+                )
+            )
         score, feedback = data.ratings.get(standard.id, (None, ""))
         if score is None:
             problems.append(
@@ -727,14 +752,25 @@ def completion_problems(assessment: Assessment, data: AssessmentInput) -> list[t
     return problems
 
 
+def unanswered_prompts(standard: Standard, data: AssessmentInput) -> list[Prompt]:
+    return [p for p in standard.prompts if data.answers.get(p.id, (None, ""))[0] is None]
+
+
 def save_assessment(
-    assessment: Assessment, data: AssessmentInput, *, complete: bool, version: int | str | None, actor: User
+    assessment: Assessment,
+    data: AssessmentInput,
+    *,
+    complete: bool,
+    version: int | str | None,
+    actor: User,
+    every_prompt: bool = False,
 ) -> None:
-    """Save a draft (anything may be blank) or complete it (ratings and feedback required)."""
+    """Save a draft (anything may be blank) or complete it (ratings and feedback required,
+    and with ``every_prompt`` an answer to every prompt)."""
     assessment.check_version(version)
     if assessment.is_issued:
         raise ReviewProblem("The QA report has been issued, so the assessment cannot change")
-    if complete and (problems := completion_problems(assessment, data)):
+    if complete and (problems := completion_problems(assessment, data, every_prompt=every_prompt)):
         raise ReviewProblem(problems[0][1], problems[0][0])
     before = {r.position: r.score for r in assessment.ratings}
     answers = {a.prompt_id: a for a in assessment.answers}
@@ -786,6 +822,55 @@ def save_assessment(
         ratings_after={str(k): v for k, v in after.items()},
         composite=assessment.composite,
     )
+
+
+def save_standard(
+    assessment: Assessment,
+    standard: Standard,
+    answers: Mapping[int, tuple[Answer | None, str]],
+    rating: tuple[int | None, str],
+    *,
+    version: int | str | None,
+    actor: User,
+) -> bool:
+    """Save one standard's answers, rating and feedback (the task list's page for it); the other
+    standards and the summary stay as saved. Nothing is saved, and a complete assessment stays
+    complete, when nothing changed; a change to a complete one reopens it as a draft, as any
+    draft save does. True when something was saved."""
+    saved = saved_input(assessment)
+    mine = {p.id: answers.get(p.id, (None, "")) for p in standard.prompts}
+    blank: tuple[Answer | None, str] = (None, "")
+    if (
+        all(saved.answers.get(i, blank) == v for i, v in mine.items())
+        and saved.ratings.get(standard.id, (None, "")) == rating
+    ):
+        return False
+    merged = AssessmentInput(
+        answers={**saved.answers, **mine}, ratings={**saved.ratings, standard.id: rating}, summary=saved.summary
+    )
+    save_assessment(assessment, merged, complete=False, version=version, actor=actor)
+    return True
+
+
+def save_summary(assessment: Assessment, summary: str, *, version: int | str | None, actor: User) -> bool:
+    """Save the summary alone (as ``save_standard`` saves one standard). True when it changed."""
+    saved = saved_input(assessment)
+    if saved.summary == summary:
+        return False
+    save_assessment(
+        assessment,
+        AssessmentInput(answers=saved.answers, ratings=saved.ratings, summary=summary),
+        complete=False,
+        version=version,
+        actor=actor,
+    )
+    return True
+
+
+def complete_assessment(assessment: Assessment, *, version: int | str | None, actor: User) -> None:
+    """Mark as complete what is saved (the task list's check page): every prompt answered,
+    every standard rated and explained."""
+    save_assessment(assessment, saved_input(assessment), complete=True, version=version, actor=actor, every_prompt=True)
 
 
 def report_recipients(review: Review) -> list[User]:

@@ -103,6 +103,12 @@ def standards_version_for_staff(user: User, version_id: int) -> StandardsVersion
     return db.session.get(StandardsVersion, version_id) if may_view_register(user) else None
 
 
+def standard_for_assessor(user: User, standard_id: int) -> Standard | None:
+    """A standard, for a page of an assessment (whose view then insists it is of the
+    assessment's own version)."""
+    return db.session.get(Standard, standard_id) if may_manage_reviews(user) else None
+
+
 def standard_for_admin(user: User, standard_id: int) -> Standard | None:
     return db.session.get(Standard, standard_id) if may_manage_reference_data(user) else None
 

@@ -24,11 +24,13 @@ from core.formatting import govuk_date, london_today
 from core.forms import ConfirmForm, PortalForm, VersionedForm
 from core.pagination import paginate
 from extensions import db
-from reviews import importing, operations, queries, report_document
+from reviews import importing, operations, queries, report_document, tasklist
 from reviews import permissions as can
 from reviews.forms import (
-    AssessmentFormBase,
+    AssessmentStandardForm,
+    AssessmentSummaryForm,
     AssignForm,
+    CompleteAssessmentForm,
     CopyStandardsForm,
     ExtensionForm,
     ImportConfirmForm,
@@ -39,7 +41,7 @@ from reviews.forms import (
     SampleDrawForm,
     StandardWordingForm,
     WordingForm,
-    assessment_form_class,
+    standard_form_class,
 )
 from reviews.models import (
     Answer,
@@ -538,71 +540,174 @@ def _loaded_assessment(review: Review) -> Assessment:
     return assessment
 
 
-def _assessment_input(form: AssessmentFormBase, assessment: Assessment) -> operations.AssessmentInput:
+def _standard_input(
+    form: AssessmentStandardForm, standard: Standard
+) -> tuple[dict[int, tuple[Answer | None, str]], tuple[int | None, str]]:
     answers: dict[int, tuple[Answer | None, str]] = {}
-    ratings: dict[int, tuple[int | None, str]] = {}
-    for standard in assessment.standards_version.standards:
-        for prompt in standard.prompts:
-            raw = form[f"answer_{prompt.id}"].data
-            answers[prompt.id] = (Answer(raw) if raw else None, form[f"note_{prompt.id}"].data or "")
-        raw_rating = form[f"rating_{standard.id}"].data
-        ratings[standard.id] = (int(raw_rating) if raw_rating else None, form[f"feedback_{standard.id}"].data or "")
-    return operations.AssessmentInput(answers=answers, ratings=ratings, summary=form.summary.data or "")
+    for prompt in standard.prompts:
+        raw = form[f"answer_{prompt.id}"].data
+        answers[prompt.id] = (Answer(raw) if raw else None, form[f"note_{prompt.id}"].data or "")
+    raw_rating = form[f"rating_{standard.id}"].data
+    return answers, (int(raw_rating) if raw_rating else None, form[f"feedback_{standard.id}"].data or "")
 
 
-def _fill_assessment_form(form: AssessmentFormBase, assessment: Assessment) -> None:
-    for answer in assessment.answers:
-        form[f"answer_{answer.prompt_id}"].data = answer.answer.value if answer.answer else None
-        form[f"note_{answer.prompt_id}"].data = answer.note
-    for rating in assessment.ratings:
-        form[f"rating_{rating.standard_id}"].data = str(rating.score) if rating.score is not None else None
-        form[f"feedback_{rating.standard_id}"].data = rating.feedback
-    form.summary.data = assessment.summary
+def _fill_standard_form(form: AssessmentStandardForm, assessment: Assessment, standard: Standard) -> None:
+    for prompt in standard.prompts:
+        answer = assessment.answer_for(prompt)
+        if answer is not None:
+            form[f"answer_{prompt.id}"].data = answer.answer.value if answer.answer else None
+            form[f"note_{prompt.id}"].data = answer.note
+    rating = assessment.rating_for(standard)
+    if rating is not None:
+        form[f"rating_{standard.id}"].data = str(rating.score) if rating.score is not None else None
+        form[f"feedback_{standard.id}"].data = rating.feedback
     form.version.data = assessment.version
 
 
-@reviews_bp.route("/<int:review_id>/assessment", methods=["GET", "POST"])
+class _LatestAssessment:
+    """For ``_save``: the latest version after a stale save, keeping the other person's save
+    (``theirs``) to show beside what was typed."""
+
+    def __init__(self, assessment: Assessment) -> None:
+        self.assessment_id = assessment.id
+        self.theirs: Assessment | None = None
+
+    def __call__(self) -> int | None:
+        self.theirs = operations.load_assessment(self.assessment_id)
+        return self.theirs.version if self.theirs else None
+
+
+def _reopened(was_complete: bool, changed: bool) -> None:
+    if was_complete and changed:
+        flash(
+            "The assessment is a draft again because you changed it. Check your answers and mark it as "
+            "complete when it is ready.",
+            "info",
+        )
+
+
+@reviews_bp.get("/<int:review_id>/assessment")
 @access.load("review_id", can.review_for_staff, can.may_assess)
 def edit_assessment(review: Review) -> ResponseReturnValue:
+    """The assessment's task list: a page per standard, the summary, then check and complete."""
     assessment = _loaded_assessment(review)
-    form = assessment_form_class(assessment.standards_version)()
-    if form.fills_from_record():
-        _fill_assessment_form(form, assessment)
-    saved_by_someone_else: Assessment | None = None
-    if form.validate_on_submit():
-        complete = bool(form.complete.data)
-        data = _assessment_input(form, assessment)
-        if complete:
-            for field, message in operations.completion_problems(assessment, data):
-                form[field].errors = [*form[field].errors, message]
-        if not form.errors:
-
-            def latest() -> int | None:
-                # The other person's save is shown beside what was typed.
-                nonlocal saved_by_someone_else
-                saved_by_someone_else = operations.load_assessment(assessment.id)
-                return saved_by_someone_else.version if saved_by_someone_else else None
-
-            outcome = _save(
-                form,
-                lambda: operations.save_assessment(
-                    assessment, data, complete=complete, version=form.version.data, actor=current_user
-                ),
-                latest,
-            )
-            if outcome == SAVED:
-                if complete:
-                    flash("Assessment complete. Check the QA report, then issue it.", "success")
-                    return redirect(url_for("reviews.show_report", review_id=review.id))
-                flash("Draft saved", "success")
-                return redirect(url_for("reviews.edit_assessment", review_id=review.id))
     return render_template(
-        "reviews/assessment_form.html",
+        "reviews/assessment_tasklist.html",
+        review=review,
+        assessment=assessment,
+        tasks=tasklist.task_list(assessment),
+        today=london_today(),
+    )
+
+
+@reviews_bp.route("/<int:review_id>/assessment/standards/<int:standard_id>", methods=["GET", "POST"])
+@access.load("review_id", can.review_for_staff, can.may_assess)
+@access.load("standard_id", can.standard_for_assessor)
+def edit_assessment_standard(review: Review, standard: Standard) -> ResponseReturnValue:
+    assessment = _loaded_assessment(review)
+    found = tasklist.standard_of(assessment, standard.id)
+    if found is None:
+        abort(404)  # a standard of another version
+    standard = found
+    form = standard_form_class(standard)()
+    if form.fills_from_record():
+        _fill_standard_form(form, assessment, standard)
+    latest = _LatestAssessment(assessment)
+    if form.validate_on_submit():
+        answers, rating = _standard_input(form, standard)
+        was_complete = assessment.stage == AssessmentStage.COMPLETE
+        changed = False
+
+        def save() -> None:
+            nonlocal changed
+            changed = operations.save_standard(
+                assessment, standard, answers, rating, version=form.version.data, actor=current_user
+            )
+
+        if _save(form, save, latest) == SAVED:
+            _reopened(was_complete, changed)
+            following = tasklist.next_standard(assessment, standard)
+            if form.save_continue.data and following is not None:
+                return redirect(
+                    url_for("reviews.edit_assessment_standard", review_id=review.id, standard_id=following.id)
+                )
+            if changed:
+                flash(f"{standard.heading} saved", "success")
+            return redirect(url_for("reviews.edit_assessment", review_id=review.id))
+    return render_template(
+        "reviews/assessment_standard.html",
         form=form,
         review=review,
         assessment=assessment,
-        version=assessment.standards_version,
-        stale=saved_by_someone_else,
+        standard=standard,
+        stale=latest.theirs,
+    )
+
+
+@reviews_bp.route("/<int:review_id>/assessment/summary", methods=["GET", "POST"])
+@access.load("review_id", can.review_for_staff, can.may_assess)
+def edit_assessment_summary(review: Review) -> ResponseReturnValue:
+    assessment = _loaded_assessment(review)
+    form = AssessmentSummaryForm()
+    if form.fills_from_record():
+        form.summary.data = assessment.summary
+        form.version.data = assessment.version
+    latest = _LatestAssessment(assessment)
+    if form.validate_on_submit():
+        was_complete = assessment.stage == AssessmentStage.COMPLETE
+        changed = False
+
+        def save() -> None:
+            nonlocal changed
+            changed = operations.save_summary(
+                assessment, form.summary.data or "", version=form.version.data, actor=current_user
+            )
+
+        if _save(form, save, latest) == SAVED:
+            _reopened(was_complete, changed)
+            if changed:
+                flash("Summary saved", "success")
+            return redirect(url_for("reviews.edit_assessment", review_id=review.id))
+    return render_template(
+        "reviews/assessment_summary.html",
+        form=form,
+        review=review,
+        assessment=assessment,
+        stale=latest.theirs,
+    )
+
+
+@reviews_bp.route("/<int:review_id>/assessment/check", methods=["GET", "POST"])
+@access.load("review_id", can.review_for_staff, can.may_assess)
+def check_assessment(review: Review) -> ResponseReturnValue:
+    """Check your answers, then mark the assessment as complete."""
+    assessment = _loaded_assessment(review)
+    form = CompleteAssessmentForm()
+    if form.fills_from_record():
+        form.version.data = assessment.version
+    problems: list[tasklist.Problem] = []
+    latest = _LatestAssessment(assessment)
+    if form.validate_on_submit():
+        problems = tasklist.completion_problems(assessment)
+        if not problems:
+            outcome = _save(
+                form,
+                lambda: operations.complete_assessment(assessment, version=form.version.data, actor=current_user),
+                latest,
+            )
+            if outcome == SAVED:
+                flash("Assessment complete. Check the QA report, then issue it.", "success")
+                return redirect(url_for("reviews.show_report", review_id=review.id))
+            if latest.theirs is not None:
+                assessment = latest.theirs
+    return render_template(
+        "reviews/assessment_check.html",
+        form=form,
+        review=review,
+        assessment=assessment,
+        tasks=tasklist.task_list(assessment),
+        problems=problems,
+        stale=latest.theirs,
     )
 
 

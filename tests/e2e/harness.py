@@ -462,3 +462,12 @@ def take_step(page: Page, action: str, step: str, button: str, *, fill: dict[str
     for label, text in (fill or {}).items():
         page.get_by_label(label, exact=True).fill(text)
     submit(page, button, title=action)
+
+
+def answer_standard(page: Page, number: int, rating: str, feedback: str, *, answer: str = "Yes") -> None:
+    """On standard ``number``'s page of the QA assessment: answer every prompt, rate and explain it."""
+    prompts = page.get_by_role("group", name=re.compile(r"^[a-z]{1,2}\) "))
+    for index in range(prompts.count()):
+        prompts.nth(index).get_by_label(answer, exact=True).check()
+    page.get_by_role("group", name=re.compile(rf"^Rating for standard {number}: ")).get_by_label(rating).check()
+    page.get_by_label(f"Feedback on standard {number}", exact=True).fill(feedback)

@@ -22,6 +22,7 @@ from reviews.models import AssessmentStage, Review
 from reviews.standards import current_version
 from tests.conftest import make_organisation, make_user
 from tests.e2e.harness import (
+    answer_standard,
     check_page,
     download,
     follow,
@@ -125,33 +126,21 @@ def test_import_sample_rate_issue_and_only_the_region_reads(open_page) -> None:
     submit(page, "Assign", title=reference)
     expect(page.get_by_role("alert", name="Success")).to_contain_text(f"{reference} assigned to Imogen Inspector")
 
+    # The task list: a page per standard ("Save and continue" goes on to the next), then check and complete.
     assessment_title = f"QA assessment of {reference}"
     follow(page, page.get_by_role("button", name="Continue the assessment"), assessment_title)
-    messages = []
-    for number, title in standards.items():
-        messages += [
-            f"Select a rating for standard {number}, {title}",
-            f"Enter feedback explaining the rating for standard {number}, {title}",
-        ]
-    submit(page, "Save and mark as complete", *messages, title=assessment_title)
-
-    def rating_group(number: int):
-        return page.get_by_role("group", name=f"Rating for standard {number}: {standards[number]}")
-
-    first_prompt = page.get_by_role("group", name=re.compile(r"^a\) ")).first
-    first_prompt.get_by_label("Yes", exact=True).check()
-    rating_group(1).get_by_label(RATINGS[1]).check()
-    page.get_by_label("Feedback on standard 1").fill("Standard 1: the key decisions are analysed well.")
-    submit(page, "Save as draft", title=assessment_title)
-    expect(page.get_by_role("alert", name="Success")).to_contain_text("Draft saved")
-    expect(rating_group(1).get_by_label(RATINGS[1])).to_be_checked()
-    expect(page.get_by_role("group", name=re.compile(r"^a\) ")).first.get_by_label("Yes", exact=True)).to_be_checked()
-
-    for number in (2, 3, 4):
-        rating_group(number).get_by_label(RATINGS[number]).check()
-        page.get_by_label(f"Feedback on standard {number}").fill(f"Standard {number}: feedback for the region.")
+    first = f"Standard 1: {standards[1]}"
+    follow(page, page.get_by_role("link", name=first), f"{first} ({reference})")
+    for number in standards:
+        answer_standard(page, number, RATINGS[number], f"Standard {number}: feedback for the region.")
+        following = f"Standard {number + 1}: {standards[number + 1]} ({reference})" if number < 4 else assessment_title
+        submit(page, "Save and continue", title=following)
+    expect(page.get_by_role("main")).to_contain_text("You have completed 4 of 4 sections")
+    follow(page, page.get_by_role("link", name="Summary of the judgements"), f"Summary of the judgements ({reference})")
     page.get_by_label("Summary of the judgements (optional)").fill("A sound review with one gap.")
-    submit(page, "Save and mark as complete", title=f"QA report on {reference}")
+    submit(page, "Save and return to the task list", title=assessment_title)
+    follow(page, page.get_by_role("link", name="Check your answers and complete"), f"Check your answers ({reference})")
+    submit(page, "Mark as complete", title=f"QA report on {reference}")
     expect(page.get_by_role("alert", name="Success")).to_contain_text("Assessment complete")
     expect(page.get_by_role("main")).to_contain_text("Not issued")
 

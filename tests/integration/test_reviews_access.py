@@ -72,6 +72,7 @@ def world() -> World:
             "draft": draft.id,
             "sampled": sampled.id,
             "version": version.id,
+            "standard": version.standards[0].id,
             "copy": copy.id,
             "copy_standard": copy.standards[0].id,
             "copy_question": copy.standards[0].key_questions[0].id,
@@ -112,6 +113,9 @@ PAGES = [
     ("reviews.show_draw", "/reviews/samples/{draw}", STAFF_OBJECT),
     ("reviews.assign_assessor", "/reviews/{sampled}/assign", STAFF_OBJECT),
     ("reviews.edit_assessment", "/reviews/{draft}/assessment", STAFF_OBJECT),
+    ("reviews.edit_assessment_standard", "/reviews/{draft}/assessment/standards/{standard}", STAFF_OBJECT),
+    ("reviews.edit_assessment_summary", "/reviews/{draft}/assessment/summary", STAFF_OBJECT),
+    ("reviews.check_assessment", "/reviews/{draft}/assessment/check", STAFF_OBJECT),
     ("reviews.issue_report", "/reviews/{complete}/issue", STAFF_OBJECT),
     ("reviews.show_report", "/reviews/{issued}/qa-report", REPORT),
     # The first download asks for the PDF and says it is being prepared (202).
@@ -203,10 +207,15 @@ def test_agency_people_cannot_change_reviews_by_posting(client_for, world: World
 
     review_id = world.ids["draft"]
     before = db.session.get(Review, review_id).version
+    assessments = {key: db.session.get(Review, world.ids[key]).assessment for key in ("draft", "complete")}
+    assessed = {key: (a.version, a.stage, a.summary) for key, a in assessments.items()}
     for path in (
         f"/reviews/{review_id}/edit",
         f"/reviews/{review_id}/extend",
-        f"/reviews/{review_id}/assessment",
+        f"/reviews/{review_id}/assessment/standards/{world.ids['standard']}",
+        f"/reviews/{review_id}/assessment/summary",
+        f"/reviews/{review_id}/assessment/check",
+        f"/reviews/{world.ids['complete']}/assessment/check",
         f"/reviews/{world.ids['complete']}/issue",
         f"/reviews/{world.ids['sampled']}/assign",
     ):
@@ -215,3 +224,4 @@ def test_agency_people_cannot_change_reviews_by_posting(client_for, world: World
     assert http.post("/reviews/samples/new", data={}).status_code == 403
     db.session.expire_all()
     assert db.session.get(Review, review_id).version == before
+    assert {key: (a.version, a.stage, a.summary) for key, a in assessments.items()} == assessed
