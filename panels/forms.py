@@ -248,9 +248,19 @@ class ReplyForm(PortalForm):
         validators=[DataRequired(message="Select whether you will attend")],
         widget=GovRadioInput(),
     )
+    # Shown under "No, I cannot attend"; the view offers the people ``deputy_candidates`` finds
+    # and the operation checks the one chosen again (a forged id is refused there, by rule).
+    deputy_id = SelectField(
+        "Nominate a deputy (optional)",
+        description="Someone from your organisation to come in your place. We email them the invitation "
+        "and tell the convening inspector.",
+        coerce=optional_id,
+        validate_choice=False,
+        widget=GovSelect(),
+    )
     comment = TextAreaField(
         "Comment (optional)",
-        description="For example, who will come in your place. The convening inspector sees it.",
+        description="For example, why you cannot come. The convening inspector sees it.",
         validators=[Optional(), *long_text(1000)],
         widget=GovTextArea(),
     )
@@ -299,6 +309,7 @@ def outcome_form_for(attendees: list[PanelAttendee]) -> OutcomeForm:
         name = attendee.user.full_name
         fields[f"attendance_{attendee.id}"] = RadioField(
             f"{name}, {attendee.user.organisation.name}",
+            description=attendee.deputy_note,  # "Declined; nominated … as deputy" or "Deputy for …"
             choices=ATTENDANCE_CHOICES,
             widget=GovRadioInput(),
             validators=[
