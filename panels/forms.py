@@ -248,12 +248,13 @@ class ReplyForm(PortalForm):
         validators=[DataRequired(message="Select whether you will attend")],
         widget=GovRadioInput(),
     )
-    # Shown under "No, I cannot attend"; the view offers the people ``deputy_candidates`` finds
-    # and the operation checks the one chosen again (a forged id is refused there, by rule).
+    # The view offers the people ``deputy_candidates`` finds; the operation checks the one
+    # chosen again (a forged id is refused there, by rule).
     deputy_id = SelectField(
-        "Nominate a deputy (optional)",
+        "If you cannot attend, nominate a deputy (optional)",
         description="Someone from your organisation to come in your place. We email them the invitation "
-        "and tell the convening inspector.",
+        "and tell the convening inspector. If you later say you can attend after all, your deputy stays "
+        "invited unless the convening inspector removes them.",
         coerce=optional_id,
         validate_choice=False,
         widget=GovSelect(),

@@ -510,10 +510,11 @@ def reply_to_panel(panel: Panel) -> ResponseReturnValue:
         reply = Reply(form.reply.data)
         me = access.current_person()
         comment = form.comment.data or ""
-        # A deputy is read only with a decline (the select is inside that choice).
-        deputy_id = form.deputy_id.data if reply == Reply.DECLINED else None
+        deputy_id = form.deputy_id.data
         deputy, deputy_news = None, ""
         try:
+            if deputy_id and reply != Reply.DECLINED:
+                raise operations.DeputyRefused('To nominate a deputy, choose "No, I cannot attend"')
             if deputy_id:
                 if (deputy := db.session.get(User, deputy_id)) is None:
                     raise operations.DeputyRefused("Choose a deputy from the list")

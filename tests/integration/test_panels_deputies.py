@@ -72,25 +72,26 @@ def attendee_addresses(vevent) -> set[str]:
 # --- the reply page offers it -------------------------------------------------------------------
 
 
-def test_the_reply_page_offers_a_deputy_from_the_decliners_own_organisation_under_declined(
-    app: Flask, world: PanelWorld
-) -> None:
+def test_the_reply_page_offers_a_deputy_from_the_decliners_own_organisation(app: Flask, world: PanelWorld) -> None:
     inactive = make_user(Role.AGENCY_MEMBER, world.police_org, email="gone@police.example", full_name="Gil Gone")
     inactive.active = False
     db.session.commit()
 
     page = police_client(app, world).get(reply_url(world)).get_data(as_text=True)
 
-    # The select sits in the conditional part of "No, I cannot attend" (revealed by it).
-    conditional = page.split('class="govuk-radios__conditional', 1)[1].split("</select>", 1)[0]
-    assert 'data-aria-controls="conditional-reply-3"' in page
-    assert "Nominate a deputy (optional)" in conditional
-    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]+)</option>', conditional)
+    field = page.split('for="deputy_id"', 1)[1].split("</select>", 1)[0]
+    assert "If you cannot attend, nominate a deputy (optional)" in field
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]+)</option>', field)
     assert options == [("", "No deputy"), (str(world.police_colleague.id), "Pat Colleague")]
     # Not themselves, not another organisation's people, not an inactive account.
     for name in ("Priya Constable", "Hamid Nurse", "Owen Sergeant", "Gil Gone", "Imogen Inspector"):
-        assert name not in conditional
-    assert "your deputy stays invited" in page
+        assert name not in field
+    assert "your deputy stays invited unless the convening inspector removes them" in field
+
+
+def test_the_select_is_left_out_when_nobody_can_be_nominated(app: Flask, world: PanelWorld) -> None:
+    page = sign_in_as(app.test_client(), world.health).get(reply_url(world)).get_data(as_text=True)
+    assert 'name="reply"' in page and 'name="deputy_id"' not in page  # Hamid's trust has nobody else
 
 
 # --- decline and nominate -----------------------------------------------------------------------
@@ -174,7 +175,7 @@ def test_the_panel_page_shows_who_stands_in_for_whom(app: Flask, world: PanelWor
     assert "You are invited as deputy for Priya Constable." in deputy_reply_page.get_data(as_text=True)
     decliner_reply_page = police_client(app, world).get(reply_url(world)).get_data(as_text=True)
     assert "You have nominated Pat Colleague as your deputy." in decliner_reply_page
-    assert "Nobody else in your organisation can be nominated" in decliner_reply_page
+    assert 'name="deputy_id"' not in decliner_reply_page  # the only colleague is already the deputy
 
 
 def test_nominating_the_same_person_twice_invites_them_once(app: Flask, world: PanelWorld) -> None:
@@ -270,8 +271,10 @@ def test_a_deputy_goes_only_with_a_decline(app: Flask, world: PanelWorld) -> Non
     response = police_client(app, world).post(
         reply_url(world), data={"reply": "tentative", "deputy_id": world.police_colleague.id}
     )
-    assert response.status_code == 302
+    [message] = error_summary(response.get_data(as_text=True))
+    assert message == "To nominate a deputy, choose &#34;No, I cannot attend&#34;"
     assert attendee_of(world, world.police_colleague) is None
+    assert attendee_of(world, world.police).reply is None
     assert panel_emails(to=COLLEAGUE) == []
     # The operation refuses one for an invitee who has not declined, and one made by anybody else.
     decliner = fresh_panel(world).attendee_for(world.police.id)
