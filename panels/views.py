@@ -534,9 +534,13 @@ def reply_to_panel(panel: Panel) -> ResponseReturnValue:
             db.session.rollback()
             form.reply.errors.append(str(error))
         else:
-            db.session.commit()
-            flash(f"Reply sent: {reply.label.lower()}.{deputy_news}", "success")
-            return _to_panel(panel)
+            if commit_unless_stale():
+                flash(f"Reply sent: {reply.label.lower()}.{deputy_news}", "success")
+                return _to_panel(panel)
+            # The deputy was put on the list by someone else at the same moment (a unique row).
+            (form.deputy_id if deputy else form.reply).errors = [
+                "The panel's list changed at the same moment: look at it again and send your reply"
+            ]
     return render_template(
         "panels/reply.html", form=form, panel=panel, attendee=attendee, can_nominate=bool(candidates)
     )

@@ -122,6 +122,9 @@ def test_a_nominated_deputy_is_invited_with_a_calendar_request_and_the_convenor_
     [invitation] = panel_emails(to=COLLEAGUE)
     assert invitation.template == "panel_invitation"
     assert "Priya Constable cannot attend and has nominated you as their deputy" in invitation.body_text
+    # Every invitation says where a deputy is nominated (a calendar's Decline cannot).
+    assert "if you cannot, you can nominate a deputy from your organisation there" in invitation.body_text
+    assert "If you cannot, you can nominate a deputy from your organisation there." in invitation.body_html
     [convenor_email] = panel_emails(to="inspector@inspectorate.example")
     assert convenor_email.template == "panel_deputy"
     assert convenor_email.subject.startswith("OFFICIAL-SENSITIVE: Deputy nominated: Northshire learning panel")
