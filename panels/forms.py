@@ -248,9 +248,20 @@ class ReplyForm(PortalForm):
         validators=[DataRequired(message="Select whether you will attend")],
         widget=GovRadioInput(),
     )
+    # The view offers the people ``deputy_candidates`` finds; the operation checks the one
+    # chosen again (a forged id is refused there, by rule).
+    deputy_id = SelectField(
+        "If you cannot attend, nominate a deputy (optional)",
+        description="Someone from your organisation to come in your place. We email them the invitation "
+        "and tell the convening inspector. If you later say you can attend after all, your deputy stays "
+        "invited unless the convening inspector removes them.",
+        coerce=optional_id,
+        validate_choice=False,
+        widget=GovSelect(),
+    )
     comment = TextAreaField(
         "Comment (optional)",
-        description="For example, who will come in your place. The convening inspector sees it.",
+        description="For example, why you cannot come. The convening inspector sees it.",
         validators=[Optional(), *long_text(1000)],
         widget=GovTextArea(),
     )
@@ -299,6 +310,7 @@ def outcome_form_for(attendees: list[PanelAttendee]) -> OutcomeForm:
         name = attendee.user.full_name
         fields[f"attendance_{attendee.id}"] = RadioField(
             f"{name}, {attendee.user.organisation.name}",
+            description=attendee.deputy_note,  # "Declined; nominated … as deputy" or "Deputy for …"
             choices=ATTENDANCE_CHOICES,
             widget=GovRadioInput(),
             validators=[

@@ -255,9 +255,38 @@ class PanelAttendee(TimestampMixin, Base):
     # Which view of the merged chronology their pack carries; None: the default for their
     # organisation (named for the Inspectorate, anonymised for agencies).
     chronology_view: Mapped[ChronologyView | None] = mapped_column(enum_column(ChronologyView))
+    # A deputy's row: the invitee (of the same organisation) who declined and nominated them.
+    # The link lives and dies with the deputy's invitation; it does not change their access,
+    # which comes, as anyone's, from being on the list.
+    deputy_for_id: Mapped[int | None] = mapped_column(ForeignKey("panel_attendees.id", ondelete="SET NULL"), index=True)
 
     panel: Mapped[Panel] = relationship(back_populates="attendees")
     user: Mapped[User] = relationship(lazy="joined")
+
+    # Read from the panel's own (already loaded) attendee list, never a query per row.
+    @property
+    def deputy_for(self) -> PanelAttendee | None:
+        """The invitee this person deputises for, while both are on the list."""
+        if self.deputy_for_id is None:
+            return None
+        return next((a for a in self.panel.attendees if a.id == self.deputy_for_id), None)
+
+    @property
+    def deputies(self) -> list[PanelAttendee]:
+        """The people this invitee nominated as deputies who are still on the list."""
+        return [a for a in self.panel.attendees if a.deputy_for_id is not None and a.deputy_for_id == self.id]
+
+    @property
+    def deputy_note(self) -> str:
+        """What the invitee list and the register say of a nomination, on either side of it."""
+        notes = []
+        if deputies := self.deputies:
+            names = " and ".join(d.user.full_name for d in deputies)
+            nominated = f"ominated {names} as {'deputy' if len(deputies) == 1 else 'deputies'}"
+            notes.append(f"Declined; n{nominated}" if self.reply == Reply.DECLINED else f"N{nominated}")
+        if (principal := self.deputy_for) is not None:
+            notes.append(f"Deputy for {principal.user.full_name}")
+        return ". ".join(notes)
 
     @property
     def partstat(self) -> str:

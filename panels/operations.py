@@ -41,7 +41,7 @@ from panels.models import (
     Reply,
 )
 from panels.permissions import eligible_organisation_ids, is_eligible
-from panels.rules import TimeError, agenda_instant, format_time, london_date, london_time
+from panels.rules import TimeError, agenda_instant, deputy_refusal, format_time, london_date, london_time
 
 
 class PanelError(ValueError):
@@ -649,8 +649,11 @@ def _only_one_chair(panel: Panel, new_chair: PanelAttendee) -> None:
             attendee.role = AttendeeRole.MEMBER
 
 
-def add_attendee(panel: Panel, person: User, role: AttendeeRole, by: User) -> PanelAttendee:
-    """Put someone on the list; once the panel is scheduled they are sent the invitation now."""
+def add_attendee(
+    panel: Panel, person: User, role: AttendeeRole, by: User, *, deputy_for: PanelAttendee | None = None
+) -> PanelAttendee:
+    """Put someone on the list; once the panel is scheduled they are sent the invitation now.
+    ``deputy_for``: the invitee who nominated them (``nominate_deputy``)."""
     _editable(panel)
     if panel.attendee_for(person.id) is not None:
         raise PanelError(f"{person.full_name} is already invited")
@@ -658,7 +661,7 @@ def add_attendee(panel: Panel, person: User, role: AttendeeRole, by: User) -> Pa
         raise PanelError(
             f"{person.full_name} cannot be invited: their organisation is not invited to a case on the agenda"
         )
-    attendee = PanelAttendee(user=person, role=role)
+    attendee = PanelAttendee(user=person, role=role, deputy_for_id=deputy_for.id if deputy_for else None)
     panel.attendees.append(attendee)
     if role == AttendeeRole.CHAIR:
         _only_one_chair(panel, attendee)
@@ -666,7 +669,8 @@ def add_attendee(panel: Panel, person: User, role: AttendeeRole, by: User) -> Pa
     audit.record(
         "panel.attendee_added",
         panel,
-        f"Invited {person.full_name} to {panel.title} as {role.label.lower()}",
+        f"Invited {person.full_name} to {panel.title} as {role.label.lower()}"
+        + (f" (deputy for {deputy_for.user.full_name})" if deputy_for else ""),
         person=person.email,
         organisation=person.organisation.name,
         role=role.value,
@@ -718,6 +722,10 @@ def remove_attendee(attendee: PanelAttendee, by: User) -> bool:
         _flush_for_stamp(panel)
         ics = calendar.cancellation(calendar_event(panel), only=invitee(attendee))
         send_to_attendee(attendee, template="panel_removed", subject="No longer invited", ics=ics, method="CANCEL")
+    for deputy in attendee.deputies:
+        # Their deputies stay invited (the convenor removes them if they should not come); the
+        # link to the removed row goes (SQLite does not apply ON DELETE SET NULL).
+        deputy.deputy_for_id = None
     panel.attendees.remove(attendee)
     return notify
 
@@ -749,6 +757,92 @@ def reply_to_panel(attendee: PanelAttendee, reply: Reply, by: User, comment: str
         via=via,
         with_comment=bool(attendee.reply_comment),
     )
+
+
+# --- deputies --------------------------------------------------------------------------------
+
+
+class DeputyRefused(PanelError):
+    """The nomination is refused (the person cannot be this invitee's deputy); nothing changed."""
+
+
+def deputy_role(role: AttendeeRole) -> AttendeeRole:
+    """A deputy takes the decliner's place, except the chair's: who chairs is the convenor's choice."""
+    return AttendeeRole.MEMBER if role == AttendeeRole.CHAIR else role
+
+
+def _check_deputy(attendee: PanelAttendee, deputy: User, by: User) -> PanelAttendee | None:
+    """Refuse a nomination the rules do not allow (``rules.deputy_refusal``), whatever the form
+    offered; return the deputy's row if this invitee nominated them before."""
+    panel = attendee.panel
+    if by.id != attendee.user_id:
+        raise PanelError("Only the invitee can nominate their deputy")
+    existing = panel.attendee_for(deputy.id)
+    if existing is not None and existing.deputy_for_id == attendee.id:
+        return existing
+    refusal = deputy_refusal(
+        decliner_organisation_id=attendee.user.organisation_id,
+        deputy_organisation_id=deputy.organisation_id,
+        deputy_active=deputy.active,
+        organisation_may_attend=deputy.organisation_id in eligible_organisation_ids(panel),
+        already_invited=existing is not None or deputy.id == attendee.user_id,
+    )
+    if refusal:
+        raise DeputyRefused(refusal)
+    return None
+
+
+def decline_with_deputy(attendee: PanelAttendee, deputy: User, by: User, comment: str = "") -> PanelAttendee:
+    """Decline and nominate ``deputy`` (from the decliner's organisation) in one step: the
+    nomination is checked first, so a refused one records nothing. See ``nominate_deputy``."""
+    _check_deputy(attendee, deputy, by)
+    reply_to_panel(attendee, Reply.DECLINED, by, comment=comment)
+    return nominate_deputy(attendee, deputy, by)
+
+
+def nominate_deputy(attendee: PanelAttendee, deputy: User, by: User) -> PanelAttendee:
+    """The invitee, having declined, nominates a deputy from their own organisation, who is
+    invited in their place through ``add_attendee`` (the invitation email with its calendar
+    request, and access to the panel as anyone on the list has it), in the decliner's role
+    (a chair's deputy is a member). The convening inspector is emailed and the nomination
+    audited. Nominating the same person again changes nothing and sends nothing.
+
+    If the invitee later accepts after all, the deputy stays invited: the convenor removes
+    them like anyone else.
+    """
+    panel = attendee.panel
+    if attendee.reply != Reply.DECLINED:
+        raise PanelError("You can nominate a deputy when you decline")
+    if (existing := _check_deputy(attendee, deputy, by)) is not None:
+        return existing
+    deputy_attendee = add_attendee(panel, deputy, deputy_role(attendee.role), by, deputy_for=attendee)
+    audit.record(
+        "panel.deputy_nominated",
+        panel,
+        f"{attendee.user.full_name} declined {panel.title} and nominated {deputy.full_name} as deputy",
+        actor=by,
+        person=deputy.email,
+        deputy_for=attendee.user.email,
+        organisation=deputy.organisation.name,
+        role=deputy_attendee.role.value,
+    )
+    convenor = panel.convened_by
+    if convenor is not None and convenor.active and convenor.is_inspectorate and convenor.id != by.id:
+        queue_email(
+            to=convenor.email,
+            recipient=convenor,
+            subject=f"Deputy nominated: {panel.title}, {govuk_date(panel.starts_at_utc)}",
+            template="panel_deputy",
+            context={
+                "panel": panel,
+                "decliner": attendee,
+                "deputy": deputy_attendee,
+                "panel_link": portal_link("panels.show_panel", panel_id=panel.id) + "#attendees",
+            },
+            concerning=panel,
+            about_a_case=True,
+        )
+    return deputy_attendee
 
 
 # --- after the panel -------------------------------------------------------------------------

@@ -42,6 +42,7 @@ __all__ = [
     "attended_panels",
     "attends_panel_with_case",
     "attendee_for",
+    "deputy_candidates",
     "eligible_people",
     "manages_panels",
     "may_download_invite",
@@ -242,3 +243,17 @@ def eligible_people(panel: Panel) -> list[User]:
 
 def is_eligible(panel: Panel, user: User) -> bool:
     return user.active and user.organisation_id in eligible_organisation_ids(panel)
+
+
+def deputy_candidates(panel: Panel, attendee: PanelAttendee) -> list[User]:
+    """Whom an invitee may nominate as their deputy: active people of their own organisation,
+    while it may attend (the rule ``is_eligible`` applies to any invitation), who are not on
+    the list already; by name."""
+    organisation_id = attendee.user.organisation_id
+    if organisation_id not in eligible_organisation_ids(panel):
+        return []
+    on_list = {a.user_id for a in panel.attendees}
+    people = db.session.scalars(
+        select(User).where(User.organisation_id == organisation_id, User.active.is_(True)).order_by(User.full_name)
+    ).all()
+    return [person for person in people if person.id not in on_list]

@@ -1,5 +1,6 @@
-"""Plain rules about panel times: reading a time as people type it, and turning a London
-date and wall-clock time into the UTC instant that is stored. No database, no Flask.
+"""Plain rules about panels: reading a time as people type it, turning a London date and
+wall-clock time into the UTC instant that is stored, and who may be nominated as a deputy.
+No database, no Flask.
 
 Panels are entered and shown in Europe/London time and stored in UTC, so a panel at 10am
 on 24 October 2026 (BST) is 09:00Z and one at 10am on 26 October 2026 (GMT) is 10:00Z.
@@ -97,3 +98,28 @@ def agenda_instant(panel_starts_at: datetime, item_time: time | None) -> datetim
     if item_time is None:
         return None
     return london_to_utc(london_date(panel_starts_at), item_time)
+
+
+def deputy_refusal(
+    *,
+    decliner_organisation_id: int,
+    deputy_organisation_id: int,
+    deputy_active: bool,
+    organisation_may_attend: bool,
+    already_invited: bool,
+) -> str | None:
+    """Why this person cannot be nominated as the decliner's deputy, or None if they can.
+
+    A deputy comes from the decliner's own organisation, has an active account, is not on the
+    list already, and belongs to an organisation that may attend (the rule for any invitation).
+    The messages never name the person: a forged form must not learn who an id belongs to.
+    """
+    if deputy_organisation_id != decliner_organisation_id:
+        return "Choose a deputy from your own organisation"
+    if not deputy_active:
+        return "Choose a deputy whose account is active"
+    if already_invited:
+        return "Choose someone who is not already invited to this panel"
+    if not organisation_may_attend:
+        return "Your organisation can no longer be invited to this panel"
+    return None

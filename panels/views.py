@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
 from agencies import access
-from agencies.models import Organisation, OrganisationKind
+from agencies.models import Organisation, OrganisationKind, User
 from cases.chronology.rules import ChronologyView
 from cases.models import MultiAgencyCase
 from cases.permissions import case_for, visible_cases
@@ -90,6 +90,7 @@ from panels.permissions import (
     attendee_for,
     case_ids_visible_to,
     decision_for,
+    deputy_candidates,
     eligible_organisation_ids,
     eligible_people,
     guest_for,
@@ -501,30 +502,62 @@ def reply_to_panel(panel: Panel) -> ResponseReturnValue:
     if attendee is None:  # may_reply has made sure the person is on the list
         abort(403)
     form = ReplyForm()
+    candidates = deputy_candidates(panel, attendee)
+    form.deputy_id.choices = [SelectChoice("", "No deputy")] + [SelectChoice(p.id, p.full_name) for p in candidates]
     if form.fills_from_record() and attendee.reply:
         form.reply.data = attendee.reply.value
         form.comment.data = attendee.reply_comment
     if form.validate_on_submit():
         reply = Reply(form.reply.data)
+        me = access.current_person()
+        comment = form.comment.data or ""
+        deputy_id = form.deputy_id.data
+        deputy, deputy_news = None, ""
         try:
-            operations.reply_to_panel(attendee, reply, access.current_person(), comment=form.comment.data or "")
+            if deputy_id and reply != Reply.DECLINED:
+                raise operations.DeputyRefused('To nominate a deputy, choose "No, I cannot attend"')
+            if deputy_id:
+                if (deputy := db.session.get(User, deputy_id)) is None:
+                    raise operations.DeputyRefused("Choose a deputy from the list")
+                again = panel.attendee_for(deputy.id) is not None
+                operations.decline_with_deputy(attendee, deputy, me, comment=comment)
+                deputy_news = (
+                    f" {deputy.full_name} is already invited as your deputy."
+                    if again
+                    else f" We have invited {deputy.full_name} as your deputy and told the convening inspector."
+                )
+            else:
+                operations.reply_to_panel(attendee, reply, me, comment=comment)
+        except operations.DeputyRefused as refused:
+            db.session.rollback()
+            form.deputy_id.errors = [*form.deputy_id.errors, str(refused)]
         except operations.PanelError as error:
             db.session.rollback()
             form.reply.errors.append(str(error))
         else:
-            db.session.commit()
-            flash(f"Reply sent: {reply.label.lower()}", "success")
-            return _to_panel(panel)
-    return render_template("panels/reply.html", form=form, panel=panel, attendee=attendee)
+            if commit_unless_stale():
+                flash(f"Reply sent: {reply.label.lower()}.{deputy_news}", "success")
+                return _to_panel(panel)
+            # The deputy was put on the list by someone else at the same moment (a unique row).
+            (form.deputy_id if deputy else form.reply).errors = [
+                "The panel's list changed at the same moment: look at it again and send your reply"
+            ]
+    return render_template(
+        "panels/reply.html", form=form, panel=panel, attendee=attendee, can_nominate=bool(candidates)
+    )
 
 
-def _register_default(attendee: PanelAttendee) -> str | None:
-    """The register starts from what was recorded, else from the replies."""
+def _register_default(attendee: PanelAttendee) -> tuple[str | None, str]:
+    """The register starts from what was recorded, else from the replies: someone who declined
+    and nominated a deputy is offered as represented by that deputy."""
     if attendee.attendance is not None:
-        return attendee.attendance.value
-    return {Reply.ACCEPTED: Attendance.PRESENT.value, Reply.DECLINED: Attendance.APOLOGIES.value}.get(
+        return attendee.attendance.value, attendee.deputy_name
+    if attendee.reply == Reply.DECLINED and (deputies := attendee.deputies):
+        return Attendance.DEPUTY.value, " and ".join(d.user.full_name for d in deputies)[:200]
+    default = {Reply.ACCEPTED: Attendance.PRESENT.value, Reply.DECLINED: Attendance.APOLOGIES.value}.get(
         attendee.reply  # type: ignore[arg-type]
     )
+    return default, ""
 
 
 @panels_bp.route("/<int:panel_id>/outcome", methods=["GET", "POST"])
@@ -538,8 +571,7 @@ def record_outcome(panel: Panel) -> ResponseReturnValue:
         form.version.data = str(panel.version)
         form.notes.data = panel.notes
         for attendee, attendance, deputy in form.register_fields(list(panel.attendees)):
-            attendance.data = _register_default(attendee)
-            deputy.data = attendee.deputy_name
+            attendance.data, deputy.data = _register_default(attendee)
     elif form.validate_on_submit():
         mark_held = bool(form.mark_held.data)
         register = {

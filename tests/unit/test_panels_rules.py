@@ -1,4 +1,5 @@
-"""Reading typed times and turning London wall-clock times into stored UTC instants."""
+"""Reading typed times, turning London wall-clock times into stored UTC instants, and who may
+be nominated as a deputy."""
 
 from __future__ import annotations
 
@@ -6,7 +7,15 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from panels.rules import TimeError, agenda_instant, format_time, london_to_utc, panel_times, parse_time
+from panels.rules import (
+    TimeError,
+    agenda_instant,
+    deputy_refusal,
+    format_time,
+    london_to_utc,
+    panel_times,
+    parse_time,
+)
 
 
 @pytest.mark.parametrize(
@@ -73,3 +82,37 @@ def test_an_agenda_time_stays_a_london_time_when_the_panel_moves_across_the_cloc
     assert agenda_instant(before, time(10, 30)) == datetime(2026, 10, 24, 9, 30, tzinfo=UTC)
     assert agenda_instant(after, time(10, 30)) == datetime(2026, 10, 26, 10, 30, tzinfo=UTC)
     assert agenda_instant(after, None) is None
+
+
+def _refusal(**changes: object) -> str | None:
+    facts: dict[str, object] = {
+        "decliner_organisation_id": 7,
+        "deputy_organisation_id": 7,
+        "deputy_active": True,
+        "organisation_may_attend": True,
+        "already_invited": False,
+    }
+    facts.update(changes)
+    return deputy_refusal(**facts)  # type: ignore[arg-type]
+
+
+def test_an_active_colleague_not_yet_invited_may_be_nominated() -> None:
+    assert _refusal() is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"deputy_organisation_id": 8}, "Choose a deputy from your own organisation"),
+        ({"deputy_active": False}, "Choose a deputy whose account is active"),
+        ({"already_invited": True}, "Choose someone who is not already invited to this panel"),
+        ({"organisation_may_attend": False}, "Your organisation can no longer be invited to this panel"),
+        # Another organisation is refused first, whatever else is true: the message names nobody
+        # and says nothing of a stranger's account.
+        ({"deputy_organisation_id": 8, "deputy_active": False, "already_invited": True}, "from your own organisation"),
+        ({"deputy_active": False, "already_invited": True}, "whose account is active"),
+    ],
+)
+def test_a_nomination_the_rules_refuse_says_why(changes: dict[str, object], message: str) -> None:
+    refusal = _refusal(**changes)
+    assert refusal is not None and message in refusal
