@@ -87,6 +87,10 @@ def test_the_demo_has_reviews_in_every_state_and_is_idempotent_and_deterministic
         assert staff.get(path).status_code == 200, path
     page = staff.get(f"/reviews/{issued[0].id}").get_data(as_text=True)
     assert "Sampled for Inspectorate QA" in page and "QA report issued" in page
+    # A complete demo assessment reads as complete on its task list: every standard done.
+    complete = next(r for r in reviews if r.status == ReviewStatus.COMPLETE)
+    tasks = staff.get(f"/reviews/{complete.id}/assessment").get_data(as_text=True)
+    assert "You have completed 4 of 4 sections" in tasks and "In progress" not in tasks
 
     snapshot = _snapshot()
     assert seed_demo_reviews() == []  # idempotent
