@@ -376,7 +376,7 @@ def minutes_form_for(agenda: list[PanelAgendaItem], themes: list[SelectChoice] |
             widget=GovTextArea(),
         )
         fields[f"theme_{item.id}"] = SelectField(
-            f"Theme of the learning agreed ({case})",
+            f"Theme of this learning ({case})",
             description="Needed before the minutes are approved, if learning was agreed.",
             choices=themes or [SelectChoice("", "Choose a theme")],
             validators=[one_of_the_choices("Choose a theme from the list")],
@@ -384,7 +384,7 @@ def minutes_form_for(agenda: list[PanelAgendaItem], themes: list[SelectChoice] |
             widget=GovSelect(),
         )
         fields[f"level_{item.id}"] = RadioField(
-            f"Level of the learning agreed ({case})",
+            f"Level of this learning ({case})",
             description="Where it has to be acted on. Needed before the minutes are approved, if learning was agreed.",
             choices=MINUTES_LEVEL_CHOICES,
             validators=[Optional()],

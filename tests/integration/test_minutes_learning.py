@@ -80,8 +80,8 @@ def test_approving_the_minutes_makes_each_items_learning_agreed_shared_learning_
     with time_machine.travel(panel.starts_at_utc + timedelta(hours=3)):
         inspector = sign_in_as(app.test_client(), world.inspector)
         form = inspector.get(f"/panels/{panel.id}/minutes/edit").get_data(as_text=True)
-        assert f"Theme of the learning agreed (item 1, case {first.case.reference})" in form
-        assert f"Level of the learning agreed (item 2, case {second.case.reference})" in form
+        assert f"Theme of this learning (item 1, case {first.case.reference})" in form
+        assert f"Level of this learning (item 2, case {second.case.reference})" in form
         data = _write_and_circulate(world, inspector, second_level=None)
 
         # Item 2's learning has a theme but no level: approval is refused, naming it; nothing changes.
@@ -89,9 +89,9 @@ def test_approving_the_minutes_makes_each_items_learning_agreed_shared_learning_
         refused = inspector.post(f"/panels/{panel.id}/minutes/approve", data={"version": version})
         html = refused.get_data(as_text=True)
         assert refused.status_code == 200
-        assert "<title>Error: Approve the minutes" in html and "The minutes cannot be approved yet" in html
+        assert "<title>Error: Approve the minutes" in html and "The minutes have not been approved" in html
         assert f"Choose the level of the learning agreed at item 2 (case {second.case.reference})" in html
-        assert "item 1" not in html.split("The minutes cannot be approved yet")[1].split("</ul>")[0]
+        assert "item 1" not in html.split("There is a problem")[1].split("</ul>")[0]
         db.session.expire_all()
         minutes = minutes_of(panel)
         assert (minutes.status, minutes.approved_at_utc, str(minutes.version)) == (
@@ -161,6 +161,8 @@ def test_approving_the_minutes_makes_each_items_learning_agreed_shared_learning_
 
         # The item is edited like any other; the minutes stay as approved, and the link stays.
         item = items[0]
+        form = inspector.get(f"/learning/items/{item.id}").get_data(as_text=True)
+        assert f"Agreed at {panel.title} (minutes, item 1): the learning agreed was" in form
         response = inspector.post(
             f"/learning/items/{item.id}",
             data={
