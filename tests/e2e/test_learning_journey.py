@@ -72,9 +72,7 @@ def test_the_inspector_records_an_action_and_the_police_complete_it(open_page) -
     )
     submit(page, "Approve the minutes", problem, title="Approve the minutes")
     follow(page, page.get_by_role("link", name=problem), "Write the minutes")
-    page.get_by_label(f"Theme of this learning (item 1, case {case.reference})").select_option(
-        label=case_theme_name
-    )
+    page.get_by_label(f"Theme of this learning (item 1, case {case.reference})").select_option(label=case_theme_name)
     page.get_by_role("group", name=f"Level of this learning (item 1, case {case.reference})").get_by_label(
         "Local"
     ).check()
