@@ -183,6 +183,11 @@ def compile_agreed_learning(minutes: PanelMinutes, by: User) -> int:
         )
     )
     made = 0
+    agreed = [row for row in minutes.items if row.id not in compiled_from and row.learning_agreed.strip()]
+    if agreed and minutes.panel.status == PanelStatus.CANCELLED:
+        raise LearningError(
+            f"{minutes.panel.title} was cancelled: the learning agreed in its minutes cannot become shared learning"
+        )
     for agenda_item in minutes.panel.agenda:
         row = minutes.item_for(agenda_item.id)
         if row is None or row.id in compiled_from or not row.learning_agreed.strip():
@@ -191,17 +196,17 @@ def compile_agreed_learning(minutes: PanelMinutes, by: User) -> int:
             raise LearningError(
                 f"Choose the theme and level of the learning agreed for case {agenda_item.case.reference}"
             )
-        compile_item(
-            agenda_item.case,
-            ItemDetails(
-                description=row.learning_agreed.strip(),
-                theme=row.learning_theme,
-                level=row.learning_level,
-                panel=minutes.panel,
-                minutes_item=row,
-            ),
-            by,
+        details = ItemDetails(
+            description=row.learning_agreed.strip(),
+            theme=row.learning_theme,
+            level=row.learning_level,
+            panel=minutes.panel,
+            minutes_item=row,
         )
+        try:
+            compile_item(agenda_item.case, details, by)
+        except Refused as refused:  # the caller (approving the minutes) takes a LearningError
+            raise LearningError(f"Case {agenda_item.case.reference}: {refused}") from refused
         made += 1
     return made
 

@@ -219,7 +219,10 @@ def approve_minutes(panel: Panel, version: int | str | None, by: User) -> Approv
     minutes.approved_at_utc = utc_now()
     minutes.approved_by_id = by.id
     audit.record("panel.minutes_approved", panel, f"Minutes of {panel.title} approved", actor=by)
-    learning = sum(int(handler(minutes, by) or 0) for handler in _approved_handlers())
+    try:
+        learning = sum(int(handler(minutes, by) or 0) for handler in _approved_handlers())
+    except ValueError as error:  # a handler's refusal: nothing is approved (the caller rolls back)
+        raise MinutesError(str(error), {"learning": str(error)}) from error
     return Approved(emailed=_email_attendees(panel, minutes, "approved"), learning=learning)
 
 

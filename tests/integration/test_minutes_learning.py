@@ -260,3 +260,25 @@ def test_a_hostile_theme_or_level_is_a_form_error(app: Flask) -> None:
             )
             assert response.status_code == 200 and "Something learned." in response.get_data(as_text=True)
         assert minutes_of(panel) is None
+
+
+def test_a_cancelled_panels_minutes_are_not_approved_with_learning_agreed(app: Flask) -> None:
+    """The learning cannot be compiled at a cancelled panel: approval is refused, nothing changed."""
+    from panels.operations import cancel_panel
+
+    world = panel_world(schedule=True)
+    panel = world.panel
+    with time_machine.travel(panel.starts_at_utc + timedelta(hours=3)):
+        inspector = sign_in_as(app.test_client(), world.inspector)
+        _write_and_circulate(world, inspector, second_level="national")
+        cancel_panel(panel, "Called off", panel.version, world.inspector)
+        db.session.commit()
+        version = str(minutes_of(panel).version)
+        refused = inspector.post(f"/panels/{panel.id}/minutes/approve", data={"version": version})
+        html = refused.get_data(as_text=True)
+        assert refused.status_code == 200
+        assert "was cancelled: the learning agreed in its minutes cannot become shared learning" in html
+        db.session.expire_all()
+        minutes = minutes_of(panel)
+        assert (minutes.status, minutes.approved_at_utc) == (MinutesStatus.CIRCULATED, None)
+        assert _items() == [] and "panel.minutes_approved" not in audit_actions()
