@@ -116,6 +116,9 @@ class Config:
     # `flask notifications receive`); each message's calendar parts go to these handlers.
     INBOUND_SMTP = os.environ.get("INBOUND_SMTP", "")
     INBOUND_CALENDAR_HANDLERS = ("panels.replies:record_calendar_reply",)
+    # What approving a panel's minutes sets off, in the same transaction (panels/minutes.py):
+    # each agenda item's learning agreed becomes shared learning for its case.
+    MINUTES_APPROVED_HANDLERS = ("learning.operations:compile_agreed_learning",)
     PANEL_ORGANIZER_NAME = os.environ.get("PANEL_ORGANIZER_NAME", "HM Inspectorate of Probation learning panels")
 
     # An action overdue by each of these numbers of days is escalated to its owner organisation's

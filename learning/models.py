@@ -27,7 +27,7 @@ from core.db import TimestampMixin, UTCDateTime, VersionedMixin
 from core.files import StoredFile
 from core.formatting import utc_now
 from extensions import Base, db
-from panels.models import Panel, PanelDecision
+from panels.models import Panel, PanelDecision, PanelMinutesItem
 from reviews.models import Assessment, Prompt, Standard, StandardRating
 
 __all__ = [
@@ -194,9 +194,15 @@ class LearningItem(VersionedMixin, TimestampMixin, Base):
     compiled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # The panel at (or after) which it was compiled: one with the case on its agenda.
     panel_id: Mapped[int | None] = mapped_column(ForeignKey("panels.id", ondelete="SET NULL"), index=True)
+    # The minutes item whose "learning agreed" it was compiled from when the minutes were
+    # approved (unique: approving, or compiling again, makes it once).
+    minutes_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("panel_minutes_items.id", ondelete="SET NULL"), unique=True, index=True
+    )
 
     case: Mapped[MultiAgencyCase] = relationship()
     panel: Mapped[Panel | None] = relationship()
+    minutes_item: Mapped[PanelMinutesItem | None] = relationship()
     theme: Mapped[LearningTheme] = relationship(lazy="joined")
     compiled_by: Mapped[User | None] = relationship()
     sources: Mapped[list[ReturnLearningPoint]] = relationship(
@@ -208,7 +214,11 @@ class LearningItem(VersionedMixin, TimestampMixin, Base):
 
     @property
     def origin(self) -> str:
-        """How the item was compiled, in words: from one point, merged, or added by the inspector."""
+        """How the item was compiled, in words: agreed in a panel's minutes, from one point, merged,
+        or added by the inspector."""
+        if self.minutes_item is not None:
+            panel = self.minutes_item.agenda_item.panel
+            return f"Agreed at {panel.title} (minutes, item {self.minutes_item.number})"
         if not self.sources:
             return "Added by the Inspectorate"
         if len(self.sources) == 1:

@@ -34,7 +34,7 @@ from learning.models import (
 from learning.permissions import actor_for
 from learning.rules import StepRequest, UpdateRequest, step_problems, update_event, update_problems
 from notifications.outbox import portal_link, queue_email
-from panels.models import Panel, PanelAgendaItem, PanelDecision, PanelStatus
+from panels.models import Panel, PanelAgendaItem, PanelDecision, PanelMinutes, PanelMinutesItem, PanelStatus
 from reviews.models import Assessment, Prompt, Standard
 
 
@@ -125,6 +125,9 @@ class ItemDetails:
     level: LearningLevel
     sources: list[ReturnLearningPoint] = field(default_factory=list)
     panel: Panel | None = None
+    # Compiling the learning agreed in approved minutes: the minutes item it came from (kept by
+    # later edits, which never change it).
+    minutes_item: PanelMinutesItem | None = None
 
 
 def _check_item(case: MultiAgencyCase, details: ItemDetails) -> None:
@@ -148,6 +151,7 @@ def compile_item(case: MultiAgencyCase, details: ItemDetails, by: User) -> Learn
         compiled_by=by,
         sources=list(details.sources),
         panel=details.panel,
+        minutes_item=details.minutes_item,
     )
     db.session.add(item)
     db.session.flush()
@@ -160,8 +164,51 @@ def compile_item(case: MultiAgencyCase, details: ItemDetails, by: User) -> Learn
         level=details.level.value,
         sources=[point.id for point in details.sources],
         panel_id=item.panel_id,
+        minutes_item_id=item.minutes_item_id,
     )
     return item
+
+
+def compile_agreed_learning(minutes: PanelMinutes, by: User) -> int:
+    """The approved minutes' learning: each agenda item's non-empty learning agreed becomes a piece
+    of shared learning for its case, compiled at the panel under the theme and level the minutes
+    give, linked to the minutes item. Once: an item already compiled from a minutes item is left
+    as it is (it may have been edited since), so running this again makes nothing twice.
+    Returns how many were compiled. Runs on approval (``MINUTES_APPROVED_HANDLERS``)."""
+    compiled_from = set(
+        db.session.scalars(
+            select(LearningItem.minutes_item_id).where(
+                LearningItem.minutes_item_id.in_([row.id for row in minutes.items])
+            )
+        )
+    )
+    made = 0
+    agreed = [row for row in minutes.items if row.id not in compiled_from and row.learning_agreed.strip()]
+    if agreed and minutes.panel.status == PanelStatus.CANCELLED:
+        raise LearningError(
+            f"{minutes.panel.title} was cancelled: the learning agreed in its minutes cannot become shared learning"
+        )
+    for agenda_item in minutes.panel.agenda:
+        row = minutes.item_for(agenda_item.id)
+        if row is None or row.id in compiled_from or not row.learning_agreed.strip():
+            continue
+        if row.learning_theme is None or row.learning_level is None:
+            raise LearningError(
+                f"Choose the theme and level of the learning agreed for case {agenda_item.case.reference}"
+            )
+        details = ItemDetails(
+            description=row.learning_agreed.strip(),
+            theme=row.learning_theme,
+            level=row.learning_level,
+            panel=minutes.panel,
+            minutes_item=row,
+        )
+        try:
+            compile_item(agenda_item.case, details, by)
+        except Refused as refused:  # the caller (approving the minutes) takes a LearningError
+            raise LearningError(f"Case {agenda_item.case.reference}: {refused}") from refused
+        made += 1
+    return made
 
 
 def update_item(item: LearningItem, details: ItemDetails, version: int | str | None, by: User) -> None:

@@ -11,12 +11,15 @@ the tracker and the annual summary have content. Made through the same operation
 
 Each links back to the review's QA rating where the review has been assessed: to the
 standard with the lowest score.
+
+And a panel held six weeks ago for the demo case, whose approved minutes agreed learning: the
+approval compiled it as the case's shared learning (``seed_demo_minutes``, after the rest).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -39,7 +42,10 @@ from learning.operations import (
     take_step,
 )
 from learning.rules import StepRequest
-from panels.models import Panel
+from panels.minutes import ItemMinutes, approve_minutes, circulate_minutes, record_decision, save_minutes
+from panels.models import Attendance, AttendeeRole, Panel, PanelAgendaItem, PanelAttendee, PanelStatus
+from panels.operations import AttendanceEntry, record_outcome
+from panels.rules import panel_times
 from reviews.models import Assessment, Standard
 
 POLICE = "Northshire Police"
@@ -283,3 +289,81 @@ def _weakest_standard(assessment: Assessment | None) -> Standard | None:
     if not ratings:
         return None
     return min(ratings, key=lambda r: (r.score, r.position)).standard
+
+
+HELD_PANEL_TITLE = "Northshire multi-agency learning panel (held)"
+HELD_PANEL_ATTENDEES = ("police@police.example", "health@health.example", "childrens@council.example")
+
+
+def seed_demo_minutes() -> list[str]:
+    """A panel held six weeks ago for the demo case: attendance recorded, a decision logged, and
+    minutes written, circulated and approved, whose approval compiled the learning agreed as the
+    case's shared learning (``MINUTES_APPROVED_HANDLERS``), as on screen. Built directly (the
+    panel screens make only future panels); the minutes go through their own operations."""
+    if db.session.scalar(select(Panel.id).where(Panel.title == HELD_PANEL_TITLE).limit(1)) is not None:
+        return []
+    case = db.session.scalar(select(MultiAgencyCase).order_by(MultiAgencyCase.id).limit(1))
+    people = {u.email: u for u in db.session.scalars(select(User))}
+    themes = {t.name: t for t in db.session.scalars(select(LearningTheme))}
+    inspector = people.get("inspector@inspectorate.example")
+    police = people.get("police@police.example")
+    if case is None or inspector is None or police is None or not themes:
+        return []
+    day = london_today(utc_now()) - timedelta(days=42)
+    while day.weekday() >= 5:  # a weekday
+        day -= timedelta(days=1)
+    starts_at, ends_at = panel_times(day, time(10, 0), time(12, 0))
+    panel = Panel(
+        uid=f"panel-demo-held-{case.id}@learning-panels",
+        title=HELD_PANEL_TITLE,
+        starts_at_utc=starts_at,
+        ends_at_utc=ends_at,
+        place="Room 3, Northshire County Hall, Northtown NT1 2AB",
+        convened_by=inspector,
+        status=PanelStatus.SCHEDULED,
+        scheduled_at_utc=starts_at - timedelta(days=21),
+    )
+    db.session.add(panel)
+    panel.attendees.append(PanelAttendee(user=inspector, role=AttendeeRole.CHAIR))
+    for email in HELD_PANEL_ATTENDEES:
+        if (person := people.get(email)) is not None:
+            panel.attendees.append(PanelAttendee(user=person, role=AttendeeRole.MEMBER))
+    agenda_item = PanelAgendaItem(panel=panel, case=case, position=1, start_time=time(10, 15))
+    db.session.add(agenda_item)
+    db.session.flush()
+    register = {attendee.id: AttendanceEntry(Attendance.PRESENT) for attendee in panel.attendees}
+    record_outcome(panel, register, "", True, panel.version, inspector)
+    db.session.flush()
+    theme = themes.get("Risk assessment") or next(iter(themes.values()))
+    minutes = save_minutes(
+        panel,
+        {
+            agenda_item.id: ItemMinutes(
+                discussion="The police described the two call-outs to the address; probation had not been told "
+                "of the second before the risk review.",
+                key_findings="Risk was reviewed without the latest police information.",
+                learning_agreed="Probation must ask the police for call-outs to the address before every risk "
+                "review of a domestic abuse case.",
+                learning_theme_id=theme.id,
+                learning_level=LearningLevel.REGIONAL,
+            )
+        },
+        "None.",
+        0,
+        inspector,
+    )
+    record_decision(
+        panel,
+        agenda_item=agenda_item,
+        decision="Probation will check police call-outs before every domestic abuse risk review.",
+        decided_by="The panel",
+        agreeing=[police.organisation],
+        by=inspector,
+    )
+    db.session.flush()
+    circulate_minutes(panel, london_today(utc_now()), minutes.version, inspector)
+    db.session.flush()
+    approved = approve_minutes(panel, minutes.version, inspector)
+    db.session.flush()
+    compiled = f"{approved.learning} piece{'s' if approved.learning != 1 else ''} of shared learning"
+    return [f"held panel with approved minutes ({compiled} agreed) for case {case.reference}"]

@@ -175,7 +175,13 @@ def show_action(action: ActionRecord) -> ResponseReturnValue:
 
 
 def _minutes_entry(action: ActionRecord) -> PanelMinutesItem | None:
-    """The minutes of the action's case at the panel that agreed it, where this person may read them."""
+    """The minutes the action's learning was agreed in, where this person may read them: the
+    minutes item a piece of its learning was compiled from, else the minutes of its case at the
+    panel that agreed it."""
+    for item in action.learning_items:
+        entry = item.minutes_item
+        if entry is not None and may_see_minutes(current_user, entry.minutes.panel):
+            return entry
     if action.panel is None or action.case_id is None or not may_see_minutes(current_user, action.panel):
         return None
     return db.session.scalar(
@@ -830,7 +836,11 @@ def show_case_learning(case: MultiAgencyCase) -> ResponseReturnValue:
         db.session.scalars(
             select(LearningItem)
             .where(LearningItem.case_id == case.id)
-            .options(selectinload(LearningItem.sources), selectinload(LearningItem.actions))
+            .options(
+                selectinload(LearningItem.sources),
+                selectinload(LearningItem.actions),
+                selectinload(LearningItem.minutes_item),
+            )
             .order_by(LearningItem.position)
         )
     )

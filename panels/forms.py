@@ -28,6 +28,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, StopValidation, ValidationError
 
+from cases.themes import LEARNING_LEVEL_LABELS
 from core.forms import DateField, FieldCheck, PortalForm, VersionedForm, long_text, one_of_the_choices, short_text
 from core.ids import optional_id
 from core.submissions import SentOnce
@@ -359,8 +360,17 @@ class MinutesForm(VersionedForm):
             for item in agenda
         ]
 
+    def learning_fields(self, agenda: list[PanelAgendaItem]) -> dict[int, tuple[Any, Any]]:
+        """The theme select and level radios of each agenda item's learning agreed, by agenda item id."""
+        return {item.id: (self[f"theme_{item.id}"], self[f"level_{item.id}"]) for item in agenda}
 
-def minutes_form_for(agenda: list[PanelAgendaItem]) -> MinutesForm:
+
+MINUTES_LEVEL_CHOICES = [SelectChoice(level.value, label) for level, label in LEARNING_LEVEL_LABELS.items()]
+
+
+def minutes_form_for(agenda: list[PanelAgendaItem], themes: list[SelectChoice] | None = None) -> MinutesForm:
+    """The minutes form for this agenda; ``themes`` are the theme options (after a "Choose" one
+    whose value is "") for the learning agreed."""
     fields: dict[str, Any] = {}
     for number, item in enumerate(agenda, start=1):
         case = f"item {number}, case {item.case.reference}"
@@ -372,9 +382,25 @@ def minutes_form_for(agenda: list[PanelAgendaItem]) -> MinutesForm:
         )
         fields[f"learning_{item.id}"] = TextAreaField(
             f"Learning agreed ({case})",
-            description="Each piece of learning on its own line: the inspector compiles it as shared learning.",
+            description="When the minutes are approved, this becomes a piece of shared learning for the case, "
+            "filed under the theme and level below.",
             validators=long_text(20_000),
             widget=GovTextArea(),
+        )
+        fields[f"theme_{item.id}"] = SelectField(
+            f"Theme of this learning ({case})",
+            description="Needed before the minutes are approved, if learning was agreed.",
+            choices=themes or [SelectChoice("", "Choose a theme")],
+            validators=[one_of_the_choices("Choose a theme from the list")],
+            validate_choice=False,
+            widget=GovSelect(),
+        )
+        fields[f"level_{item.id}"] = RadioField(
+            f"Level of this learning ({case})",
+            description="Where it has to be acted on. Needed before the minutes are approved, if learning was agreed.",
+            choices=MINUTES_LEVEL_CHOICES,
+            validators=[Optional()],
+            widget=GovRadioInput(),
         )
     form: MinutesForm = type("PanelMinutesForm", (MinutesForm,), fields)()
     return form

@@ -9,13 +9,16 @@ like the pack, marked OFFICIAL-SENSITIVE and stamped for its recipient.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import select
+from werkzeug.utils import import_string
 
 from agencies.models import Organisation, User
+from cases.themes import LearningLevel, LearningTheme
 from core import audit, renders
 from core.db import StaleEdit
 from core.formatting import govuk_date, london_today, utc_now
@@ -23,7 +26,14 @@ from core.pdf import PdfSource, pdf_source
 from core.renders import DocumentKind, Rendered
 from extensions import db
 from notifications.outbox import portal_link, queue_email
-from panels.minutes_rules import MinutesStep, comments_by_problem, minutes_refusal, next_status
+from panels.minutes_rules import (
+    AgreedLearning,
+    MinutesStep,
+    comments_by_problem,
+    minutes_refusal,
+    next_status,
+    unfiled_learning,
+)
 from panels.models import (
     MinutesComment,
     MinutesStatus,
@@ -54,6 +64,23 @@ class ItemMinutes:
     discussion: str = ""
     key_findings: str = ""
     learning_agreed: str = ""
+    # The theme (id) and level the learning agreed is filed under as shared learning.
+    learning_theme_id: int | None = None
+    learning_level: LearningLevel | None = None
+
+
+@dataclass(frozen=True)
+class Approved:
+    """What approving the minutes did: attendees emailed, pieces of shared learning compiled."""
+
+    emailed: int
+    learning: int
+
+
+# What runs when minutes are approved, in the same transaction: ``(minutes, by) -> int`` named
+# by dotted path in ``MINUTES_APPROVED_HANDLERS`` (like the reminder sweeps), so this package
+# does not import the ones above it (learning compiles the learning agreed).
+MinutesHandler = Callable[[PanelMinutes, User], int]
 
 
 def minutes_of(panel: Panel) -> PanelMinutes | None:
@@ -104,6 +131,8 @@ def save_minutes(
             entry.key_findings.strip(),
             entry.learning_agreed.strip(),
         )
+        theme = db.session.get(LearningTheme, entry.learning_theme_id) if entry.learning_theme_id else None
+        row.learning_theme, row.learning_level = theme, entry.learning_level
     minutes.any_other_business = any_other_business.strip()
     minutes.last_saved_by_id = by.id
     minutes.updated_at_utc = utc_now()  # every save bumps the version, even with nothing changed
@@ -153,17 +182,48 @@ def comment_on_minutes(panel: Panel, text: str, by: User) -> MinutesComment:
     return comment
 
 
-def approve_minutes(panel: Panel, version: int | str | None, by: User) -> int:
-    """Approve the minutes: they are locked, with who approved them and when. Attendees are told."""
+def agreed_learning(panel: Panel, minutes: PanelMinutes) -> list[AgreedLearning]:
+    """Each agenda item's learning agreed, numbered as on the agenda, for the approval rule."""
+    learning = []
+    for number, agenda_item in enumerate(panel.agenda, start=1):
+        row = minutes.item_for(agenda_item.id)
+        if row is not None:
+            learning.append(
+                AgreedLearning(
+                    number=number,
+                    case_reference=agenda_item.case.reference,
+                    learning_agreed=row.learning_agreed,
+                    theme_chosen=row.learning_theme_id is not None,
+                    level_chosen=row.learning_level is not None,
+                )
+            )
+    return learning
+
+
+def _approved_handlers() -> list[MinutesHandler]:
+    return [import_string(path.replace(":", ".")) for path in current_app.config.get("MINUTES_APPROVED_HANDLERS", ())]
+
+
+def approve_minutes(panel: Panel, version: int | str | None, by: User) -> Approved:
+    """Approve the minutes: they are locked, with who approved them and when. Attendees are told,
+    and each agenda item's learning agreed becomes shared learning for its case (refused, with
+    nothing changed, while any learning agreed lacks its theme or level)."""
     minutes = minutes_of(panel)
     _check(MinutesStep.APPROVE, panel, minutes, by)
     assert minutes is not None
     minutes.check_version(version)
+    problems = unfiled_learning(agreed_learning(panel, minutes))
+    if problems:
+        raise MinutesError(problems[0], {f"learning_{n}": problem for n, problem in enumerate(problems, start=1)})
     minutes.status = next_status(MinutesStep.APPROVE, minutes.status)
     minutes.approved_at_utc = utc_now()
     minutes.approved_by_id = by.id
     audit.record("panel.minutes_approved", panel, f"Minutes of {panel.title} approved", actor=by)
-    return _email_attendees(panel, minutes, "approved")
+    try:
+        learning = sum(int(handler(minutes, by) or 0) for handler in _approved_handlers())
+    except ValueError as error:  # a handler's refusal: nothing is approved (the caller rolls back)
+        raise MinutesError(str(error), {"learning": str(error)}) from error
+    return Approved(emailed=_email_attendees(panel, minutes, "approved"), learning=learning)
 
 
 def _email_attendees(panel: Panel, minutes: PanelMinutes, kind: str) -> int:
@@ -303,6 +363,7 @@ def approved_text(minutes: PanelMinutes) -> str:
 
 
 __all__ = [
+    "Approved",
     "ItemMinutes",
     "MinutesError",
     "PANEL_MINUTES",

@@ -76,3 +76,30 @@ def comments_by_problem(comments_by: date | None, today: date) -> str | None:
     if comments_by < today:
         return "The date comments are due by must be today or in the future"
     return None
+
+
+@dataclass(frozen=True)
+class AgreedLearning:
+    """What the minutes say was learned at one agenda item (numbered as on the agenda)."""
+
+    number: int
+    case_reference: str
+    learning_agreed: str
+    theme_chosen: bool
+    level_chosen: bool
+
+
+def unfiled_learning(items: list[AgreedLearning]) -> list[str]:
+    """Why the minutes cannot be approved yet: each agenda item whose learning agreed has no theme
+    or no level (approval files it as shared learning for the case under them). Empty: they can."""
+    problems = []
+    for item in sorted(items, key=lambda entry: entry.number):
+        if not item.learning_agreed.strip():
+            continue
+        missing = [name for name, chosen in (("theme", item.theme_chosen), ("level", item.level_chosen)) if not chosen]
+        if missing:
+            problems.append(
+                f"Choose the {' and '.join(missing)} of the learning agreed at item {item.number} "
+                f"(case {item.case_reference}): edit the minutes first"
+            )
+    return problems

@@ -20,6 +20,7 @@ from agencies.models import Organisation, User, enum_column
 from cases.chronology.rules import ChronologyView
 from cases.documents.models import ReturnDocument
 from cases.models import MultiAgencyCase
+from cases.themes import LearningLevel, LearningTheme
 from core.db import TimestampMixin, UTCDateTime, VersionedMixin
 from extensions import Base, db
 
@@ -425,9 +426,20 @@ class PanelMinutesItem(Base):
     discussion: Mapped[str] = mapped_column(Text, nullable=False, default="")
     key_findings: Mapped[str] = mapped_column(Text, nullable=False, default="")
     learning_agreed: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # The theme and level of the learning agreed: at approval it becomes a piece of shared
+    # learning for the agenda item's case (``MINUTES_APPROVED_HANDLERS``), filed under them.
+    learning_theme_id: Mapped[int | None] = mapped_column(ForeignKey("learning_themes.id"), index=True)
+    learning_level: Mapped[LearningLevel | None] = mapped_column(enum_column(LearningLevel))
 
     minutes: Mapped[PanelMinutes] = relationship(back_populates="items")
     agenda_item: Mapped[PanelAgendaItem] = relationship(lazy="joined")
+    learning_theme: Mapped[LearningTheme | None] = relationship(lazy="joined")
+
+    @property
+    def number(self) -> int:
+        """The agenda item's number on the panel's agenda (1 for the first), as the minutes show it."""
+        agenda = self.agenda_item.panel.agenda
+        return next((n for n, item in enumerate(agenda, start=1) if item.id == self.agenda_item_id), 0)
 
 
 class MinutesComment(Base):

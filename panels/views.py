@@ -32,6 +32,7 @@ from agencies.models import Organisation, OrganisationKind, User
 from cases.chronology.rules import ChronologyView
 from cases.models import MultiAgencyCase
 from cases.permissions import case_for, visible_cases
+from cases.themes import LearningLevel, LearningTheme
 from core import audit, renders
 from core.db import STALE, StaleEdit, commit_unless_stale
 from core.downloads import send_download
@@ -892,8 +893,9 @@ def edit_minutes(panel: Panel) -> ResponseReturnValue:
         return _to_panel(panel)
     minutes = minutes_ops.minutes_of(panel)
     agenda = list(panel.agenda)
-    form = minutes_form_for(agenda)
+    form = minutes_form_for(agenda, _learning_theme_choices(minutes))
     fields = form.item_fields(agenda)
+    filing = form.learning_fields(agenda)
     if form.fills_from_record():
         form.version.data = str(minutes_ops.minutes_version(minutes))
         form.any_other_business.data = minutes.any_other_business if minutes else ""
@@ -902,9 +904,18 @@ def edit_minutes(panel: Panel) -> ResponseReturnValue:
             discussion.data = row.discussion if row else ""
             findings.data = row.key_findings if row else ""
             learning.data = row.learning_agreed if row else ""
+            theme, level = filing[item.id]
+            theme.data = str(row.learning_theme_id) if row and row.learning_theme_id else ""
+            level.data = row.learning_level.value if row and row.learning_level else None
     elif form.validate_on_submit():
         entries = {
-            item.id: minutes_ops.ItemMinutes(discussion.data or "", findings.data or "", learning.data or "")
+            item.id: minutes_ops.ItemMinutes(
+                discussion.data or "",
+                findings.data or "",
+                learning.data or "",
+                learning_theme_id=int(filing[item.id][0].data) if filing[item.id][0].data else None,
+                learning_level=LearningLevel(filing[item.id][1].data) if filing[item.id][1].data else None,
+            )
             for item, discussion, findings, learning in fields
         }
         try:
@@ -922,7 +933,18 @@ def edit_minutes(panel: Panel) -> ResponseReturnValue:
                 flash("Draft minutes saved", "success")
                 return redirect(url_for("panels.show_minutes", panel_id=panel.id))
             _refuse_stale_minutes(form, panel)
-    return render_template("panels/minutes_form.html", form=form, panel=panel, fields=fields)
+    return render_template("panels/minutes_form.html", form=form, panel=panel, fields=fields, filing=filing)
+
+
+def _learning_theme_choices(minutes: PanelMinutes | None) -> list[SelectChoice]:
+    """The active learning themes, and any retired one these minutes already file learning under."""
+    keep = [row.learning_theme_id for row in minutes.items if row.learning_theme_id] if minutes else []
+    rows = db.session.execute(
+        select(LearningTheme.id, LearningTheme.name)
+        .where(or_(LearningTheme.active.is_(True), LearningTheme.id.in_(keep)))
+        .order_by(LearningTheme.position, LearningTheme.name)
+    ).all()
+    return [SelectChoice("", "Choose a theme")] + [SelectChoice(str(row.id), row.name) for row in rows]
 
 
 def _refuse_stale_minutes(form: VersionedForm, panel: Panel) -> None:
@@ -975,20 +997,38 @@ def approve_minutes(panel: Panel) -> ResponseReturnValue:
     minutes = minutes_ops.minutes_of(panel)
     assert minutes is not None  # circulated
     form = ApproveMinutesForm(data={"version": minutes.version} if request.method == "GET" else None)
+    learning_problems: list[str] = []
     if form.validate_on_submit():
         try:
-            sent = minutes_ops.approve_minutes(panel, form.version.data, access.current_person())
+            approved = minutes_ops.approve_minutes(panel, form.version.data, access.current_person())
         except StaleEdit:
             _refuse_stale(form, panel)
             form.version.data = str(minutes.version)
+        except minutes_ops.MinutesError as error:
+            db.session.rollback()
+            learning_problems = list(error.problems.values()) or [str(error)]
         else:
             minutes_ops.request_minutes_renders(panel)
             if commit_unless_stale():
-                flash(f"Minutes approved: they can no longer change.{_emailed(sent, 'to say so')}", "success")
+                compiled = (
+                    f" {approved.learning} piece{'s' if approved.learning != 1 else ''} of shared learning "
+                    "compiled from the learning agreed."
+                    if approved.learning
+                    else ""
+                )
+                flash(
+                    f"Minutes approved: they can no longer change.{compiled}{_emailed(approved.emailed, 'to say so')}",
+                    "success",
+                )
                 return redirect(url_for("panels.show_minutes", panel_id=panel.id))
             _refuse_stale(form, panel)
     return render_template(
-        "panels/minutes_approve.html", form=form, panel=panel, minutes=minutes, comments=minutes.comments
+        "panels/minutes_approve.html",
+        form=form,
+        panel=panel,
+        minutes=minutes,
+        comments=minutes.comments,
+        learning_problems=learning_problems,
     )
 
 

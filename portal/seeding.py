@@ -9,7 +9,7 @@ from agencies.seed import seed_demo_organisations_and_people
 from cases.seed import seed_case_settings, seed_demo_case
 from cases.themes import seed_learning_themes
 from extensions import db
-from learning.seed import seed_demo_learning
+from learning.seed import seed_demo_learning, seed_demo_minutes
 from panels.seed import seed_demo_panel
 from reviews.seed import seed_demo_reviews, seed_first_standards_version, seed_offence_categories
 
@@ -21,12 +21,14 @@ REFERENCE_SEEDERS: list[Callable[[], None]] = [
 ]
 
 # After the demo organisations and people: reviews, then a case on one of them, then a panel
-# for the case, then the learning and actions that panel agreed.
+# for the case, then the learning and actions that panel agreed, then a panel held weeks ago
+# whose approved minutes agreed learning.
 DEMO_SEEDERS: list[Callable[[], list[str]]] = [
     seed_demo_reviews,
     seed_demo_case,
     seed_demo_panel,
     seed_demo_learning,
+    seed_demo_minutes,
 ]
 
 

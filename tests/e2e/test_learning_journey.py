@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from agencies.models import Role
+from cases.themes import LearningTheme
 from core.formatting import utc_now
 from extensions import db
 from learning.models import ActionImpact, ActionRecord, ActionStatus
@@ -42,6 +43,7 @@ def test_the_inspector_records_an_action_and_the_police_complete_it(open_page) -
     reference, officer_email = case.review.reference, officer.email
     standard_heading = case.review.assessment.standards_version.standards[1].heading
     case_theme_id = case.invitation_for(police.id).agency_return.learning_points[0].theme_id
+    case_theme_name = db.session.get_one(LearningTheme, case_theme_id).name
     panel = panel_for([case], starts_at=utc_now() - timedelta(days=1), title="Northshire learning panel")
     agenda_id = panel.agenda[0].id
     db.session.commit()
@@ -64,8 +66,21 @@ def test_the_inspector_records_an_action_and_the_police_complete_it(open_page) -
     fill_date(page, "Comments by", today() + timedelta(days=7))
     submit(page, "Circulate the draft minutes", title="Minutes: Northshire learning panel")
     follow(page, page.get_by_role("button", name="Approve the minutes"), "Approve the minutes")
+    # The learning agreed becomes shared learning: not approved until it has a theme and a level.
+    problem = (
+        f"Choose the theme and level of the learning agreed at item 1 (case {case.reference}): edit the minutes first"
+    )
+    submit(page, "Approve the minutes", problem, title="Approve the minutes")
+    follow(page, page.get_by_role("link", name=problem), "Write the minutes")
+    page.get_by_label(f"Theme of this learning (item 1, case {case.reference})").select_option(label=case_theme_name)
+    page.get_by_role("group", name=f"Level of this learning (item 1, case {case.reference})").get_by_label(
+        "Local"
+    ).check()
+    submit(page, "Save the draft minutes", title="Minutes: Northshire learning panel")
+    follow(page, page.get_by_role("button", name="Approve the minutes"), "Approve the minutes")
     submit(page, "Approve the minutes", title="Minutes: Northshire learning panel")
     expect(page.get_by_role("main")).to_contain_text("Approved by Imogen Inspector")
+    expect(page.get_by_role("alert", name="Success")).to_contain_text("1 piece of shared learning compiled")
     assert db.session.scalar(
         db.select(PanelMinutesItem.learning_agreed).where(PanelMinutesItem.agenda_item_id == agenda_id)
     )
@@ -106,6 +121,9 @@ def test_the_inspector_records_an_action_and_the_police_complete_it(open_page) -
     )
     submit(page, "Save action", title="ACT-0001: Link repeat domestic incidents")
     expect(page.get_by_role("main")).to_contain_text(standard_heading)
+    # Its learning was agreed in the minutes: the trail reaches the minutes item.
+    trail = page.get_by_role("link", name="Read the minutes of Northshire learning panel, item 1 (approved)")
+    expect(trail).to_be_visible()
 
     # --- the police member accepts it, records progress and completes it ------------------------------
     action_title = "ACT-0001: Link repeat domestic incidents"

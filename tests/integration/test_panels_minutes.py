@@ -16,7 +16,7 @@ from extensions import db
 from panels.minutes import minutes_of
 from panels.models import AttendeeRole, MinutesStatus, PanelDecision
 from tests.conftest import make_user, sign_in_as
-from tests.factories.learning import make_action
+from tests.factories.learning import make_action, theme
 from tests.factories.panels import panel_emails, panel_world
 from tests.factories.renders import download
 
@@ -122,6 +122,19 @@ def test_minutes_from_draft_to_circulated_to_approved(app: Flask) -> None:
         assert (
             sign_in_as(app.test_client(), world.police_colleague).get(f"/panels/{panel.id}/minutes.pdf").status_code
             == 404
+        )
+
+        # The learning agreed needs its theme and level before approval (it becomes shared learning).
+        refused = inspector.post(
+            f"/panels/{panel.id}/minutes/approve", data={"version": str(minutes_of(panel).version)}
+        )
+        assert refused.status_code == 200 and "Choose the theme and level of the learning agreed at item 1" in (
+            refused.get_data(as_text=True)
+        )
+        filed = {**data, "version": str(minutes_of(panel).version), f"theme_{first.id}": str(theme("MAPPA").id)}
+        assert (
+            inspector.post(f"/panels/{panel.id}/minutes/edit", data={**filed, f"level_{first.id}": "local"}).status_code
+            == 302
         )
 
         # Approved: locked, with who and when.

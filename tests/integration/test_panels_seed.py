@@ -13,8 +13,7 @@ def test_the_demo_panel_is_scheduled_with_the_agencies_invited_and_seeding_twice
     db.session.commit()
 
     assert any(item.startswith("learning panel on") for item in created)
-    [panel] = db.session.scalars(db.select(Panel)).all()
-    assert panel.status == PanelStatus.SCHEDULED
+    [panel] = db.session.scalars(db.select(Panel).where(Panel.status == PanelStatus.SCHEDULED)).all()
     assert panel.chair.user.email == "inspector@inspectorate.example"
     assert {a.user.email: a.role for a in panel.attendees} == {
         "inspector@inspectorate.example": AttendeeRole.CHAIR,
@@ -25,9 +24,9 @@ def test_the_demo_panel_is_scheduled_with_the_agencies_invited_and_seeding_twice
     [item] = panel.agenda
     assert item.case.reference.startswith("SFO-")
     invitations = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.template == "panel_invitation"))
-    assert len(invitations.all()) == 4
+    assert len(invitations.all()) == 4  # the held panel (learning/seed.py) was never scheduled on screen
 
     again = seed_demo_data("demo password for the tests")
     db.session.commit()
     assert not any(item.startswith("learning panel") for item in again)
-    assert db.session.scalar(db.select(db.func.count(Panel.id))) == 1
+    assert db.session.scalar(db.select(db.func.count(Panel.id))) == 2

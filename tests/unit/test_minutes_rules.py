@@ -8,12 +8,14 @@ from datetime import date
 import pytest
 
 from panels.minutes_rules import (
+    AgreedLearning,
     MinutesRole,
     MinutesStep,
     comments_by_problem,
     minutes_refusal,
     next_status,
     sees_minutes,
+    unfiled_learning,
 )
 from panels.models import MinutesStatus
 
@@ -61,3 +63,26 @@ def test_comments_are_due_today_or_later() -> None:
     assert comments_by_problem(None, today) == "Enter the date comments are due by"
     assert comments_by_problem(date(2026, 4, 30), today) is not None
     assert comments_by_problem(today, today) is None
+
+
+def _agreed(number: int, text: str, theme: bool, level: bool) -> AgreedLearning:
+    return AgreedLearning(number, f"MAC-{number}", text, theme_chosen=theme, level_chosen=level)
+
+
+def test_learning_agreed_needs_its_theme_and_level_before_approval() -> None:
+    items = [
+        _agreed(3, "Share risk levels.", theme=False, level=False),
+        _agreed(1, "Link incidents.", theme=True, level=True),
+        _agreed(2, "Tell health.", theme=True, level=False),
+        _agreed(4, "   ", theme=False, level=False),  # nothing agreed: nothing needed
+        _agreed(5, "", theme=True, level=False),
+    ]
+    assert unfiled_learning(items) == [
+        "Choose the level of the learning agreed at item 2 (case MAC-2): edit the minutes first",
+        "Choose the theme and level of the learning agreed at item 3 (case MAC-3): edit the minutes first",
+    ]
+    assert unfiled_learning([_agreed(1, "Link incidents.", theme=False, level=True)]) == [
+        "Choose the theme of the learning agreed at item 1 (case MAC-1): edit the minutes first"
+    ]
+    assert unfiled_learning([_agreed(1, "Link incidents.", theme=True, level=True)]) == []
+    assert unfiled_learning([]) == []
