@@ -283,8 +283,9 @@ class PanelAttendee(TimestampMixin, Base):
         notes = []
         if deputies := self.deputies:
             names = " and ".join(d.user.full_name for d in deputies)
-            nominated = f"ominated {names} as {'deputy' if len(deputies) == 1 else 'deputies'}"
-            notes.append(f"Declined; n{nominated}" if self.reply == Reply.DECLINED else f"N{nominated}")
+            kind = "deputy" if len(deputies) == 1 else "deputies"
+            declined = self.reply == Reply.DECLINED
+            notes.append(f"Declined; nominated {names} as {kind}" if declined else f"Nominated {names} as {kind}")
         if (principal := self.deputy_for) is not None:
             notes.append(f"Deputy for {principal.user.full_name}")
         return ". ".join(notes)

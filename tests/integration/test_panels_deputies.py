@@ -346,3 +346,20 @@ def test_the_attendance_register_offers_the_deputy(app: Flask, world: PanelWorld
     )
     assert "Declined; nominated Pat Colleague as deputy" in page
     assert "Deputy for Priya Constable" in page
+
+
+def test_the_pack_lists_who_stands_in_for_whom(app: Flask, world: PanelWorld) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from tests.factories.renders import download
+
+    assert decline(police_client(app, world), world, world.police_colleague.id).status_code == 302
+    deputy = sign_in_as(app.test_client(), world.police_colleague)
+    response = download(deputy, f"/panels/{world.panel.id}/pack.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Declined. Declined; nominated Pat Colleague as deputy" not in text  # said once
+    assert "Declined; nominated Pat Colleague as deputy" in text
+    assert "Deputy for Priya Constable" in text
