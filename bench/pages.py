@@ -32,9 +32,15 @@ class BenchPage(_Measured):
 
 @dataclass(frozen=True)
 class BenchTiming(_Measured):
-    """A download timed alone (sequential requests), with a budget in seconds."""
+    """A download timed alone (sequential requests), with a budget in seconds.
+
+    ``rendered_in_background``: the download only asks for the file (202, "being prepared") and
+    the worker renders it; the budget then applies to that render, timed as the worker runs it,
+    and the downloads timed are of the stored file.
+    """
 
     budget_seconds: float | None = None
+    rendered_in_background: bool = False
 
 
 # --- finding the object a page is about --------------------------------------------------
@@ -124,6 +130,13 @@ PAGES: list[BenchPage] = [
 ]
 
 TIMINGS: list[BenchTiming] = [
-    BenchTiming("Panel pack PDF, 10 cases", "panels.download_pack", "inspector", _panel_with_ten_cases, 3.0),
+    BenchTiming(
+        "Panel pack PDF, 10 cases",
+        "panels.download_pack",
+        "inspector",
+        _panel_with_ten_cases,
+        3.0,
+        rendered_in_background=True,
+    ),
     BenchTiming("Calendar feed, 50 panels", "panels.calendar_feed", "anonymous", _feed_with_fifty_panels),
 ]

@@ -34,7 +34,14 @@ class TimingResult:
     skipped: str | None = None
     median_seconds: float | None = None
     slowest_seconds: float | None = None
+    render_seconds: float | None = None  # the worker's render, for a file rendered in the background
     misses: list[str] = field(default_factory=list)
+
+    @property
+    def judged_seconds(self) -> float | None:
+        """What the budget applies to: the render when the file is rendered in the background
+        (the download then serves a stored file), else the slowest download."""
+        return self.render_seconds if self.timing.rendered_in_background else self.slowest_seconds
 
 
 @dataclass
@@ -76,9 +83,9 @@ def judge(runs: list[ScaleRun]) -> None:
                 else:
                     result.notes.append(f"p95 < {limit:.0f} ms at {run.scale}×")
         for timing in run.timings:
-            budget = timing.timing.budget_seconds
-            if budget is not None and timing.slowest_seconds is not None and timing.slowest_seconds >= budget:
-                timing.misses.append(f"{timing.slowest_seconds:.2f} s ≥ {budget} s")
+            budget, seconds = timing.timing.budget_seconds, timing.judged_seconds
+            if budget is not None and seconds is not None and seconds >= budget:
+                timing.misses.append(f"{seconds:.2f} s ≥ {budget} s")
 
     # Growth with scale, judged on the largest scale's row against the others.
     if len(runs) < 2:
@@ -175,6 +182,13 @@ def table(runs: list[ScaleRun]) -> str:
                 if timing.misses
                 else (f"met (< {budget} s)" if budget is not None else "no budget")
             )
+            if timing.timing.rendered_in_background:
+                lines.append(
+                    f"| {timing.timing.name}: rendered by the worker | {run.scale}× | worker | | "
+                    f"{_cell(timing.render_seconds * 1000 if timing.render_seconds is not None else None, '{:.1f}')}"
+                    f" | | | | | {verdict} |"
+                )
+                verdict = "the stored file, served (no budget)"
             lines.append(
                 f"| {timing.timing.name} (alone, median of 5) | {run.scale}× | {timing.timing.role} | | "
                 f"{_cell(timing.median_seconds * 1000 if timing.median_seconds is not None else None, '{:.1f}')} | "

@@ -84,3 +84,21 @@ def test_skipped_pages_say_why() -> None:
     judge(runs)
     assert "skipped: not built yet" in table(runs)
     assert missed(runs) == 0
+
+
+def test_a_file_rendered_in_the_background_is_judged_on_its_render_not_its_download() -> None:
+    pack = TimingResult(
+        BenchTiming("Pack", "panels.download_pack", "inspector", budget_seconds=3.0, rendered_in_background=True),
+        1,
+        median_seconds=0.02,
+        slowest_seconds=0.03,
+        render_seconds=3.4,
+    )
+    one = run(1)
+    one.timings = [pack]
+    judge([one])
+    assert pack.misses == ["3.40 s ≥ 3.0 s"]
+    rows = [line for line in table([one]).splitlines() if line.startswith("| Pack")]
+    assert rows[0].startswith("| Pack: rendered by the worker | 1× | worker | | 3400.0 |") and "**missed**" in rows[0]
+    assert "(alone, median of 5)" in rows[1] and "the stored file, served" in rows[1]
+    assert all(row.count("|") == rows[0].count("|") for row in rows)
